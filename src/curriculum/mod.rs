@@ -1,0 +1,1 @@
+//! Curriculum: the Markdown lesson format, parsed and validated into typed values.

@@ -1,0 +1,6 @@
+//! studybot: a study-coach bot that posts a Markdown curriculum's daily lessons and tracks progress.
+
+pub mod cli;
+pub mod config;
+pub mod curriculum;
+pub mod store;

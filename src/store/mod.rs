@@ -1,0 +1,1 @@
+//! Storage: the only place with SQL, over sqlx Any on SQLite and PostgreSQL.
