@@ -1,1 +1,60 @@
-//! Command-line interface: argument parsing and the subcommands.
+//! Command-line interface: argument parsing and dispatch to the subcommands.
+
+mod curriculum;
+mod migrate;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// studybot — a study-coach bot for Discord and Slack study groups.
+///
+/// It posts each day's lesson of a Markdown curriculum into a channel on schedule, records
+/// every member's checkpoint, and keeps streaks, quizzes and leaderboards.
+#[derive(Debug, Parser)]
+#[command(name = "studybot", version, propagate_version = true)]
+pub struct Cli {
+    /// Configuration file (TOML). Without it, `studybot.toml` is read if present; STUDYBOT_*
+    /// environment variables override both.
+    #[arg(long, global = true, env = "STUDYBOT_CONFIG", value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Check, export or preview curriculum files
+    #[command(subcommand)]
+    Curriculum(curriculum::CurriculumCommand),
+    /// Create or upgrade the database schema (also done at every start)
+    Migrate,
+}
+
+/// Runs a parsed command line; the exit code says whether it succeeded.
+pub fn run(cli: Cli) -> ExitCode {
+    let result = match cli.command {
+        Command::Curriculum(cmd) => {
+            init_logging(false);
+            curriculum::run(cmd)
+        }
+        Command::Migrate => migrate::run(cli.config.as_deref()),
+    };
+    match result {
+        Ok(code) => code,
+        Err(err) => {
+            eprintln!("error: {err:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Logs go to stderr so that stdout stays clean for command output such as JSON exports.
+fn init_logging(json: bool) {
+    use tracing_subscriber::EnvFilter;
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let _ = if json { builder.json().try_init() } else { builder.try_init() };
+}

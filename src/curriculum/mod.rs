@@ -1,1 +1,88 @@
 //! Curriculum: the Markdown lesson format, parsed and validated into typed values.
+
+mod diagnostic;
+mod model;
+mod parse;
+mod render;
+mod text;
+mod validate;
+
+use std::path::{Path, PathBuf};
+
+pub use diagnostic::{Diagnostic, Severity};
+pub use model::{Checklist, Curriculum, Day, Field, Resource, Section, Work, WorkKind};
+pub use parse::{parse, parse_bytes};
+pub use render::render_day;
+
+/// A parsed curriculum and everything worth telling its author about it.
+#[derive(Debug, Clone)]
+pub struct Checked {
+    pub curriculum: Curriculum,
+    /// Parse and validation findings, in line order.
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl Checked {
+    pub fn has_errors(&self) -> bool {
+        self.diagnostics.iter().any(Diagnostic::is_error)
+    }
+
+    pub fn warnings(&self) -> impl Iterator<Item = &Diagnostic> {
+        self.diagnostics.iter().filter(|d| !d.is_error())
+    }
+}
+
+/// Parses and validates raw file contents.
+pub fn check(bytes: &[u8]) -> Checked {
+    match parse_bytes(bytes) {
+        Ok((curriculum, mut diagnostics)) => {
+            diagnostics.extend(validate::validate(&curriculum));
+            diagnostics.sort_by_key(|d| (d.line, d.severity));
+            Checked { curriculum, diagnostics }
+        }
+        Err(not_utf8) => Checked { curriculum: empty(), diagnostics: vec![not_utf8] },
+    }
+}
+
+fn empty() -> Curriculum {
+    Curriculum {
+        title: String::new(),
+        goals: Vec::new(),
+        sections: Vec::new(),
+        assessment: Vec::new(),
+        success_criteria: None,
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum LoadError {
+    #[error("cannot read {}: {source}", path.display())]
+    Io { path: PathBuf, source: std::io::Error },
+    #[error("{} is not a valid curriculum:\n{}", path.display(), errors(path, diagnostics))]
+    Invalid { path: PathBuf, diagnostics: Vec<Diagnostic> },
+}
+
+fn errors(path: &Path, diagnostics: &[Diagnostic]) -> String {
+    let file = path.display().to_string();
+    let lines: Vec<String> = diagnostics
+        .iter()
+        .filter(|d| d.is_error())
+        .map(|d| format!("  {}", d.located(&file)))
+        .collect();
+    lines.join("\n")
+}
+
+/// Reads a curriculum file; a file with errors is refused, warnings come back with the value.
+pub fn load(path: &Path) -> Result<Checked, LoadError> {
+    let bytes = std::fs::read(path).map_err(|source| LoadError::Io { path: path.into(), source })?;
+    let checked = check(&bytes);
+    if checked.has_errors() {
+        return Err(LoadError::Invalid { path: path.into(), diagnostics: checked.diagnostics });
+    }
+    Ok(checked)
+}
+
+/// A curriculum is known by its file name without `.md`.
+pub fn id_from_path(path: &Path) -> Option<String> {
+    path.file_stem().and_then(|s| s.to_str()).map(str::to_string)
+}

@@ -1,0 +1,108 @@
+//! `studybot curriculum check | export | show`: the organizer's tools for curriculum files.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{Context, bail};
+use clap::Subcommand;
+
+use crate::curriculum::{self, Checked};
+
+#[derive(Debug, Subcommand)]
+pub enum CurriculumCommand {
+    /// Validate curriculum files and print a one-line summary of each
+    ///
+    /// Errors and warnings name FILE:LINE and say how to fix them. Exits 0 when every file is
+    /// valid (warnings allowed), 1 otherwise.
+    Check {
+        /// Markdown curriculum files
+        #[arg(required = true, value_name = "FILE")]
+        files: Vec<PathBuf>,
+    },
+    /// Print the parsed curriculum as JSON (schema in docs/curriculum-format.md)
+    Export {
+        #[arg(value_name = "FILE")]
+        file: PathBuf,
+    },
+    /// Show one lesson as a member will read it
+    Show {
+        #[arg(value_name = "FILE")]
+        file: PathBuf,
+        /// The curriculum day number, e.g. 121
+        #[arg(long)]
+        day: u32,
+    },
+}
+
+pub fn run(cmd: CurriculumCommand) -> anyhow::Result<ExitCode> {
+    match cmd {
+        CurriculumCommand::Check { files } => Ok(check(&files)),
+        CurriculumCommand::Export { file } => {
+            let checked = load(&file)?;
+            let json = serde_json::to_string_pretty(&checked.curriculum)?;
+            print_stdout(&format!("{json}\n"))
+        }
+        CurriculumCommand::Show { file, day } => {
+            let checked = load(&file)?;
+            let c = &checked.curriculum;
+            let Some((section, lesson)) = c.day(day) else {
+                let (first, last) = (c.first_day().unwrap_or(0), c.last_day().unwrap_or(0));
+                bail!("day {day} is not in {} (it has days {first}-{last})", file.display());
+            };
+            print_stdout(&curriculum::render_day(section, lesson))
+        }
+    }
+}
+
+fn check(files: &[PathBuf]) -> ExitCode {
+    let mut all_valid = true;
+    for file in files {
+        let name = file.display().to_string();
+        let checked = match std::fs::read(file) {
+            Ok(bytes) => curriculum::check(&bytes),
+            Err(e) => {
+                eprintln!("{name}: error: cannot read the file: {e}");
+                all_valid = false;
+                continue;
+            }
+        };
+        for d in &checked.diagnostics {
+            eprintln!("{}", d.located(&name));
+        }
+        all_valid &= !checked.has_errors();
+        println!("{}", summary(&name, &checked));
+    }
+    if all_valid { ExitCode::SUCCESS } else { ExitCode::FAILURE }
+}
+
+fn summary(name: &str, checked: &Checked) -> String {
+    let c = &checked.curriculum;
+    let errors = checked.diagnostics.iter().filter(|d| d.is_error()).count();
+    let warnings = checked.warnings().count();
+    let verdict = if errors == 0 { "ok".to_string() } else { format!("INVALID ({errors} errors)") };
+    format!(
+        "{name}: {verdict} — {} days, {} sections, {} resources, {warnings} warnings",
+        c.days().count(),
+        c.sections.len(),
+        c.resource_count(),
+    )
+}
+
+/// A closed pipe (`studybot curriculum export f.md | head`) is the reader's choice, not a failure.
+fn print_stdout(text: &str) -> anyhow::Result<ExitCode> {
+    use std::io::Write;
+    match std::io::stdout().lock().write_all(text.as_bytes()) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(e.into()),
+        _ => Ok(ExitCode::SUCCESS),
+    }
+}
+
+/// Loads a file for export or show: warnings go to stderr, errors stop the command.
+fn load(file: &Path) -> anyhow::Result<Checked> {
+    let checked = curriculum::load(file).with_context(|| format!("loading {}", file.display()))?;
+    let name = file.display().to_string();
+    for w in checked.warnings() {
+        eprintln!("{}", w.located(&name));
+    }
+    Ok(checked)
+}
