@@ -64,11 +64,8 @@ pub enum LoadError {
 
 fn errors(path: &Path, diagnostics: &[Diagnostic]) -> String {
     let file = path.display().to_string();
-    let lines: Vec<String> = diagnostics
-        .iter()
-        .filter(|d| d.is_error())
-        .map(|d| format!("  {}", d.located(&file)))
-        .collect();
+    let lines: Vec<String> =
+        diagnostics.iter().filter(|d| d.is_error()).map(|d| format!("  {}", d.located(&file))).collect();
     lines.join("\n")
 }
 

@@ -97,9 +97,7 @@ impl Curriculum {
     }
 
     pub fn day(&self, number: u32) -> Option<(&Section, &Day)> {
-        self.sections
-            .iter()
-            .find_map(|s| s.days.iter().find(|d| d.day == number).map(|d| (s, d)))
+        self.sections.iter().find_map(|s| s.days.iter().find(|d| d.day == number).map(|d| (s, d)))
     }
 
     pub fn first_day(&self) -> Option<u32> {

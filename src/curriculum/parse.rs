@@ -20,12 +20,10 @@ static WORK: LazyLock<Regex> = LazyLock::new(|| {
 });
 static MODULE_PREFIX: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"^(?i:module)\s+(\d+)\s*[:\-–—]\s*(.*)$").unwrap());
-static DAYS_PREFIX: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"^(?i:days?)\s+(\d+)(?:\s*[-–—]\s*(\d+))?\s*[:\-–—]\s*(.*)$").unwrap()
-});
-static DAYS_SUFFIX: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"^(.*?)\s*\((?i:days?)\s+(\d+)(?:\s*[-–—]\s*(\d+))?\)$").unwrap()
-});
+static DAYS_PREFIX: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^(?i:days?)\s+(\d+)(?:\s*[-–—]\s*(\d+))?\s*[:\-–—]\s*(.*)$").unwrap());
+static DAYS_SUFFIX: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^(.*?)\s*\((?i:days?)\s+(\d+)(?:\s*[-–—]\s*(\d+))?\)$").unwrap());
 
 /// Parses raw bytes; text that is not UTF-8 is an error at the line of the first bad byte.
 pub fn parse_bytes(bytes: &[u8]) -> Result<(Curriculum, Vec<Diagnostic>), Diagnostic> {
@@ -128,20 +126,26 @@ impl Parser {
         self.close_day();
         let heading = clean_heading(raw);
         if DAY_RANGE_HEADING.is_match(&heading) {
-            self.error(number, format!(
-                "`{}` names a range of days; give each day its own heading: `### **Day 59 - Title**`",
-                shorten(&heading)
-            ));
+            self.error(
+                number,
+                format!(
+                    "`{}` names a range of days; give each day its own heading: `### **Day 59 - Title**`",
+                    shorten(&heading)
+                ),
+            );
         } else if let Some(caps) = DAY_HEADING.captures(&heading) {
             match caps[1].parse::<u32>() {
                 Ok(day) => self.start_day(number, day, caps.get(2).map_or("", |m| m.as_str())),
                 Err(_) => self.error(number, format!("day number `{}` is too large", shorten(&caps[1]))),
             }
         } else if DAY_ATTEMPT.is_match(&heading) {
-            self.error(number, format!(
-                "cannot read the day heading `{}`; write it as `### **Day 121 - Title**`",
-                shorten(&heading)
-            ));
+            self.error(
+                number,
+                format!(
+                    "cannot read the day heading `{}`; write it as `### **Day 121 - Title**`",
+                    shorten(&heading)
+                ),
+            );
         } else {
             let block = self.block.get_or_insert_with(Block::default);
             block.checklists.push(Checklist { heading, items: Vec::new() });
@@ -237,7 +241,8 @@ impl Parser {
                     && let Some(caps) = WORK.captures(&label)
                     && let Ok(minutes) = caps[2].parse()
                 {
-                    let kind = if caps[1].eq_ignore_ascii_case("task") { WorkKind::Task } else { WorkKind::Project };
+                    let kind =
+                        if caps[1].eq_ignore_ascii_case("task") { WorkKind::Task } else { WorkKind::Project };
                     day.work = Some(Work { kind, minutes, text: text.to_string() });
                     return;
                 }

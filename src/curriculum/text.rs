@@ -17,14 +17,9 @@ fn strip_leading_symbols(s: &str) -> &str {
 /// A list item: `  - text` → (indent width, `text`). Tabs count as four spaces.
 pub fn list_item(line: &str) -> Option<(usize, &str)> {
     let body = line.trim_start();
-    let indent: usize = line[..line.len() - body.len()]
-        .chars()
-        .map(|c| if c == '\t' { 4 } else { 1 })
-        .sum();
-    let rest = body
-        .strip_prefix("- ")
-        .or_else(|| body.strip_prefix("* "))
-        .or_else(|| body.strip_prefix("+ "))?;
+    let indent: usize = line[..line.len() - body.len()].chars().map(|c| if c == '\t' { 4 } else { 1 }).sum();
+    let rest =
+        body.strip_prefix("- ").or_else(|| body.strip_prefix("* ")).or_else(|| body.strip_prefix("+ "))?;
     Some((indent, rest.trim()))
 }
 
@@ -162,12 +157,18 @@ mod tests {
     #[test]
     fn headings_lose_bold_emoji_and_colon() {
         let cases = [
-            ("**Module 17: Delta Lake Fundamentals (Days 121-127)**", "Module 17: Delta Lake Fundamentals (Days 121-127)"),
+            (
+                "**Module 17: Delta Lake Fundamentals (Days 121-127)**",
+                "Module 17: Delta Lake Fundamentals (Days 121-127)",
+            ),
             ("🎯 **Cycle Goals**", "Cycle Goals"),
             ("📊 **Final Cycle Assessment**", "Final Cycle Assessment"),
             ("**Technical Skills Acquired:**", "Technical Skills Acquired"),
             ("🎯 **Beachhead Cycle Goals**", "Beachhead Cycle Goals"),
-            ("**Day 121 - Lakehouse Architecture Introduction**", "Day 121 - Lakehouse Architecture Introduction"),
+            (
+                "**Day 121 - Lakehouse Architecture Introduction**",
+                "Day 121 - Lakehouse Architecture Introduction",
+            ),
             ("  plain  ", "plain"),
             ("", ""),
         ];

@@ -52,10 +52,8 @@ fn gaps(curriculum: &Curriculum, found: &mut Vec<Diagnostic>) {
             } else {
                 format!("days {}-{} are missing", prev + 1, next - 1)
             };
-            found.push(Diagnostic::warning(
-                pair[1].line,
-                format!("day {next} follows day {prev}: {missing}"),
-            ));
+            found
+                .push(Diagnostic::warning(pair[1].line, format!("day {next} follows day {prev}: {missing}")));
         } else if next < prev {
             found.push(Diagnostic::warning(
                 pair[1].line,

@@ -1,0 +1,107 @@
+//! The `studybot` binary as an organizer runs it: help, curriculum check, export and show.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+const SHIPPED: &str = "curriculum/days_121_150_lakehouse_architecture.md";
+
+fn studybot(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_studybot"))
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env_remove("RUST_LOG")
+        .output()
+        .expect("the studybot binary runs")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+#[test]
+fn help_lists_every_subcommand_and_each_has_its_own_help() {
+    let top = studybot(&["--help"]);
+    assert!(top.status.success());
+    let text = stdout(&top);
+    for sub in ["curriculum", "migrate"] {
+        assert!(text.contains(sub), "--help lacks {sub}:\n{text}");
+    }
+    for args in [&["curriculum", "--help"][..], &["curriculum", "check", "--help"], &["migrate", "--help"]] {
+        let out = studybot(args);
+        assert!(out.status.success(), "{args:?}");
+        assert!(stdout(&out).contains("Usage:"), "{args:?}");
+    }
+}
+
+#[test]
+fn check_passes_the_shipped_curriculum() {
+    let out = studybot(&["curriculum", "check", SHIPPED]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(stdout(&out).trim(), format!("{SHIPPED}: ok — 30 days, 5 sections, 50 resources, 0 warnings"));
+}
+
+#[test]
+fn check_fails_with_file_and_line_on_a_broken_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("bad.md");
+    std::fs::write(&bad, "# T\n## Module 1: A (Days 1-2)\n### Day 1 - a\n### Day 1 - b\n").unwrap();
+    let bad = bad.to_str().unwrap();
+    let out = studybot(&["curriculum", "check", SHIPPED, bad]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert!(err.contains(&format!("{bad}:4: error: day 1 appears twice")), "{err}");
+    assert!(stdout(&out).contains(&format!("{bad}: INVALID (1 errors)")));
+    assert!(stdout(&out).contains(&format!("{SHIPPED}: ok")), "every file gets its summary");
+}
+
+#[test]
+fn check_reports_a_missing_file() {
+    let out = studybot(&["curriculum", "check", "no/such/file.md"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("no/such/file.md: error: cannot read the file"));
+}
+
+#[test]
+fn export_of_crlf_file_is_identical() {
+    let lf = studybot(&["curriculum", "export", SHIPPED]);
+    assert!(lf.status.success(), "{}", stderr(&lf));
+    let dir = tempfile::tempdir().unwrap();
+    let crlf = dir.path().join("crlf.md");
+    let text = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join(SHIPPED)).unwrap();
+    std::fs::write(&crlf, text.replace('\n', "\r\n")).unwrap();
+    let out = studybot(&["curriculum", "export", crlf.to_str().unwrap()]);
+    assert!(out.status.success());
+    assert_eq!(out.stdout, lf.stdout);
+    let json: serde_json::Value = serde_json::from_slice(&lf.stdout).unwrap();
+    assert_eq!(json["sections"].as_array().unwrap().len(), 5);
+}
+
+#[test]
+fn export_refuses_an_invalid_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("empty.md");
+    std::fs::write(&bad, "# nothing here\n").unwrap();
+    let out = studybot(&["curriculum", "export", bad.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(out.stdout.is_empty());
+    assert!(stderr(&out).contains("empty.md:1: error: no days found"), "{}", stderr(&out));
+}
+
+#[test]
+fn show_renders_a_lesson_and_explains_an_unknown_day() {
+    let out = studybot(&["curriculum", "show", SHIPPED, "--day", "127"]);
+    assert!(out.status.success());
+    let text = stdout(&out);
+    for part in
+        ["Day 127 — Module 17 Integration", "Project (30 min): Customer 360", "Features: ACID", "Blog post"]
+    {
+        assert!(text.contains(part), "missing {part:?} in\n{text}");
+    }
+    let out = studybot(&["curriculum", "show", SHIPPED, "--day", "12"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("day 12 is not in") && stderr(&out).contains("121-150"));
+}
