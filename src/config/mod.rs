@@ -1,1 +1,223 @@
 //! Configuration: defaults, the TOML file and STUDYBOT_* environment variables, with secrets kept out of logs.
+
+mod error;
+mod secret;
+mod sources;
+#[cfg(test)]
+mod tests;
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use figment::{Figment, Profile};
+use serde::Deserialize;
+use url::Url;
+
+pub use error::ConfigError;
+pub use secret::{Secret, redact_url};
+pub use sources::env_var_name;
+use sources::{EnvVars, FileRole, TomlFile, field_names};
+
+/// The config file read when the caller names none; its absence is not an error.
+pub const DEFAULT_PATH: &str = "studybot.toml";
+
+/// Keys that may be set only from the environment or the secrets file, never the config file.
+/// A new section lists its tokens here (e.g. `discord.token`) and types them as [`Secret`].
+pub const SECRET_KEYS: &[&str] = &["database.password"];
+
+/// The whole configuration. A new section is a new field here (with `Default`); the environment
+/// picks it up by itself, because the known `STUDYBOT_<SECTION>__*` prefixes come from these fields.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    pub database: DatabaseConfig,
+    pub curriculum: CurriculumConfig,
+    pub log: LogConfig,
+    /// A TOML file holding only secret keys (Docker/Kubernetes secrets). Relative to the working directory.
+    pub secrets_file: Option<PathBuf>,
+}
+
+#[derive(Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct DatabaseConfig {
+    /// `sqlite://…` or `postgres://…`. May hold a password when it came from the environment,
+    /// so log it only through [`redact_url`] (as `Debug` does).
+    pub url: String,
+    pub max_connections: u32,
+    /// Filled into a postgres URL that has no password of its own; see [`Self::connect_url`].
+    pub password: Option<Secret>,
+}
+
+impl Default for DatabaseConfig {
+    fn default() -> Self {
+        Self { url: "sqlite://studybot.db".into(), max_connections: 5, password: None }
+    }
+}
+
+impl fmt::Debug for DatabaseConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("DatabaseConfig")
+            .field("url", &redact_url(&self.url))
+            .field("max_connections", &self.max_connections)
+            .field("password", &self.password)
+            .finish()
+    }
+}
+
+impl DatabaseConfig {
+    /// The URL to connect with: `url`, plus `password` when the URL is postgres and has none.
+    /// A password already in the URL (from the environment) wins.
+    pub fn connect_url(&self) -> Secret {
+        let Some(password) = &self.password else { return Secret::new(self.url.clone()) };
+        let Ok(mut url) = Url::parse(&self.url) else { return Secret::new(self.url.clone()) };
+        let is_postgres = matches!(url.scheme(), "postgres" | "postgresql");
+        if !is_postgres || secret::has_password(&url) {
+            return Secret::new(self.url.clone());
+        }
+        match url.set_password(Some(&secret::encode_userinfo(password.expose()))) {
+            Ok(()) => Secret::new(url.to_string()),
+            // A postgres URL without a host (a Unix socket given by query parameter) has no userinfo.
+            Err(()) => {
+                url.query_pairs_mut().append_pair("password", password.expose());
+                Secret::new(url.to_string())
+            }
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct CurriculumConfig {
+    /// Directory of curriculum Markdown files. Relative to the working directory.
+    pub dir: PathBuf,
+}
+
+impl Default for CurriculumConfig {
+    fn default() -> Self {
+        Self { dir: "curriculum".into() }
+    }
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct LogConfig {
+    pub format: LogFormat,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    #[default]
+    Text,
+    Json,
+}
+
+impl Config {
+    /// Loads from `path` (or `studybot.toml` if present) and the process environment.
+    pub fn load(path: Option<&Path>) -> Result<Config, ConfigError> {
+        Self::load_from(path, std::env::vars())
+    }
+
+    /// Like [`Config::load`], with the environment passed in so tests need not touch the process's.
+    pub fn load_from(
+        path: Option<&Path>,
+        env: impl IntoIterator<Item = (String, String)>,
+    ) -> Result<Config, ConfigError> {
+        match path {
+            Some(path) => load_layers(path, true, env),
+            None => load_layers(Path::new(DEFAULT_PATH), false, env),
+        }
+    }
+}
+
+/// Defaults → config file → secrets file → environment, later layers winning.
+fn load_layers(
+    path: &Path,
+    required: bool,
+    env: impl IntoIterator<Item = (String, String)>,
+) -> Result<Config, ConfigError> {
+    let file = TomlFile::read(path, FileRole::Config, required)?;
+    if let Some(file) = &file {
+        reject_secrets(file)?;
+    }
+    let env = EnvVars::scoped(env, field_names::<Config>());
+
+    // The secrets file's path is itself configuration, so read the other layers first to find it.
+    let mut figment = layered(file.as_ref(), None, &env);
+    let mut config: Config = figment.extract_lossy()?;
+    if let Some(secrets_path) = &config.secrets_file {
+        let secrets = TomlFile::read(secrets_path, FileRole::Secrets, true)?.expect("required");
+        only_secrets(&secrets)?;
+        figment = layered(file.as_ref(), Some(&secrets), &env);
+        config = figment.extract_lossy()?;
+    }
+    validate(&config, &figment)?;
+    Ok(config)
+}
+
+fn layered(file: Option<&TomlFile>, secrets: Option<&TomlFile>, env: &EnvVars) -> Figment {
+    let mut figment = Figment::new();
+    if let Some(file) = file {
+        figment = figment.merge(file);
+    }
+    if let Some(secrets) = secrets {
+        figment = figment.merge(secrets);
+    }
+    figment.merge(env)
+}
+
+/// The config file is usually checked in or baked into an image; secrets must come from elsewhere.
+fn reject_secrets(file: &TomlFile) -> Result<(), ConfigError> {
+    if let Some(key) = SECRET_KEYS.iter().find(|key| file.get(key).is_some()) {
+        let parts: Vec<&str> = key.split('.').collect();
+        return Err(ConfigError::SecretInFile {
+            key: key.to_string(),
+            path: file.path.clone(),
+            env_var: env_var_name(&parts),
+        });
+    }
+    let url = file.get("database.url").and_then(toml::Value::as_str);
+    if url.and_then(|u| Url::parse(u).ok()).is_some_and(|u| secret::has_password(&u)) {
+        return Err(ConfigError::PasswordInUrl { path: file.path.clone() });
+    }
+    Ok(())
+}
+
+/// A secrets file that sets ordinary keys would hide configuration where nobody looks for it.
+fn only_secrets(file: &TomlFile) -> Result<(), ConfigError> {
+    match file.leaf_keys().into_iter().find(|key| !SECRET_KEYS.contains(&key.as_str())) {
+        Some(key) => Err(ConfigError::NotASecret {
+            key,
+            path: file.path.clone(),
+            allowed: SECRET_KEYS.iter().map(|k| format!("`{k}`")).collect::<Vec<_>>().join(", "),
+        }),
+        None => Ok(()),
+    }
+}
+
+/// Checks what serde cannot; `figment` names the layer the offending value came from.
+fn validate(config: &Config, figment: &Figment) -> Result<(), ConfigError> {
+    let invalid = |key: &str, reason: String| {
+        let parts: Vec<&str> = key.split('.').collect();
+        let location = figment
+            .find_metadata(key)
+            .map_or_else(|| format!("key `{key}`"), |md| md.interpolate(&Profile::Default, &parts));
+        ConfigError::Invalid { location, reason }
+    };
+    let db = &config.database;
+    match Url::parse(&db.url) {
+        Ok(url) if matches!(url.scheme(), "sqlite" | "postgres" | "postgresql") => {}
+        Ok(url) => {
+            let reason = format!("unsupported scheme `{}`; use sqlite:// or postgres://", url.scheme());
+            return Err(invalid("database.url", reason));
+        }
+        Err(e) => {
+            let reason = format!("`{}` is not a URL ({e})", redact_url(&db.url));
+            return Err(invalid("database.url", reason));
+        }
+    }
+    if db.max_connections == 0 {
+        return Err(invalid("database.max_connections", "must be at least 1".into()));
+    }
+    Ok(())
+}

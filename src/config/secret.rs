@@ -6,7 +6,7 @@ use serde::de::{self, Deserialize, Deserializer, Visitor};
 use url::Url;
 
 /// A secret value (token, password). `Debug` and `Display` print `***`; only `expose()` reads it.
-#[derive(Clone, Default)]
+#[derive(Clone)]
 pub struct Secret(String);
 
 impl Secret {
@@ -148,7 +148,10 @@ mod tests {
             ("sqlite::memory:", "sqlite::memory:"),
             ("postgres://bot@db:5432/studybot", "postgres://bot@db:5432/studybot"),
             ("postgres://bot:hunter2@db:5432/studybot", "postgres://bot:***@db:5432/studybot"),
-            ("postgres://db/studybot?password=hunter2&sslmode=require", "postgres://db/studybot?password=***&sslmode=require"),
+            (
+                "postgres://db/studybot?password=hunter2&sslmode=require",
+                "postgres://db/studybot?password=***&sslmode=require",
+            ),
             ("postgres://db/x?sslpassword=hunter2", "postgres://db/x?sslpassword=***"),
             ("not a url with hunter2@host", "***"),
             ("not a url", "not a url"),

@@ -1,0 +1,100 @@
+//! Unit tests for loading and layering; the user-facing cases are in tests/config.rs.
+
+use std::fs;
+
+use super::*;
+
+fn env(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+    pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+}
+
+fn db(url: &str, password: Option<&str>) -> DatabaseConfig {
+    DatabaseConfig { url: url.into(), password: password.map(Secret::new), ..Default::default() }
+}
+
+#[test]
+fn implicit_missing_file_means_defaults_and_env() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join(DEFAULT_PATH);
+    let config = load_layers(&path, false, env(&[("STUDYBOT_LOG__FORMAT", "json")])).unwrap();
+    assert_eq!(config.database.url, "sqlite://studybot.db");
+    assert_eq!(config.log.format, LogFormat::Json);
+}
+
+#[test]
+fn top_level_keys_come_from_the_struct() {
+    assert_eq!(field_names::<Config>(), ["database", "curriculum", "log", "secrets_file"]);
+}
+
+#[test]
+fn connect_url_fills_in_the_password() {
+    let cases = [
+        ("postgres://bot@db/studybot", Some("s3cret"), "postgres://bot:s3cret@db/studybot"),
+        ("postgres://bot@db/studybot", Some("p@ss/w%rd"), "postgres://bot:p%40ss%2Fw%25rd@db/studybot"),
+        ("postgresql://db/studybot", Some("pw"), "postgresql://:pw@db/studybot"),
+        // The URL's own password wins over the separate one.
+        ("postgres://bot:inurl@db/studybot", Some("pw"), "postgres://bot:inurl@db/studybot"),
+        ("postgres://bot@db/studybot", None, "postgres://bot@db/studybot"),
+        // SQLite has no password; the setting is ignored.
+        ("sqlite://studybot.db", Some("pw"), "sqlite://studybot.db"),
+    ];
+    for (url, password, want) in cases {
+        assert_eq!(db(url, password).connect_url().expose(), want, "url {url}");
+    }
+}
+
+#[test]
+fn database_debug_redacts_url_and_password() {
+    let text = format!("{:?}", db("postgres://bot:hunter2@db/x", Some("hunter3")));
+    assert!(!text.contains("hunter2") && !text.contains("hunter3"), "{text}");
+    assert!(text.contains("postgres://bot:***@db/x"), "{text}");
+}
+
+#[test]
+fn validation_names_the_variable_and_hides_the_password() {
+    let (_dir, path) = empty_file();
+    let bad_scheme = env(&[("STUDYBOT_DATABASE__URL", "mysql://u:hunter2@h/db")]);
+    let err = Config::load_from(Some(&path), bad_scheme).unwrap_err().to_string();
+    assert!(err.contains("STUDYBOT_DATABASE__URL") && err.contains("mysql"), "{err}");
+    assert!(!err.contains("hunter2"), "{err}");
+
+    let zero = env(&[("STUDYBOT_DATABASE__MAX_CONNECTIONS", "0")]);
+    let err = Config::load_from(Some(&path), zero).unwrap_err().to_string();
+    assert!(err.contains("STUDYBOT_DATABASE__MAX_CONNECTIONS"), "{err}");
+}
+
+#[test]
+fn wrong_type_from_env_does_not_echo_the_value() {
+    let (_dir, path) = empty_file();
+    // A URL set one level too high: the value lands on the section itself.
+    let vars = env(&[("STUDYBOT_DATABASE", "postgres://u:hunter2@h/db")]);
+    let err = Config::load_from(Some(&path), vars).unwrap_err().to_string();
+    assert!(err.contains("STUDYBOT_DATABASE"), "{err}");
+    assert!(!err.contains("hunter2"), "{err}");
+}
+
+#[test]
+fn env_values_that_look_structured_stay_strings() {
+    let (_dir, path) = empty_file();
+    let vars = env(&[("STUDYBOT_DATABASE__PASSWORD", "[not-an-array]"), ("STUDYBOT_CURRICULUM__DIR", "42")]);
+    let config = Config::load_from(Some(&path), vars).unwrap();
+    assert_eq!(config.database.password.unwrap().expose(), "[not-an-array]");
+    assert_eq!(config.curriculum.dir, PathBuf::from("42"));
+}
+
+#[test]
+fn secrets_file_may_hold_only_secrets() {
+    let (dir, config_path) = empty_file();
+    let secrets = dir.path().join("secrets.toml");
+    fs::write(&secrets, "[database]\npassword = \"pw\"\nurl = \"sqlite://x.db\"\n").unwrap();
+    let vars = env(&[("STUDYBOT_SECRETS_FILE", secrets.to_str().unwrap())]);
+    let err = Config::load_from(Some(&config_path), vars).unwrap_err().to_string();
+    assert!(err.contains("database.url") && err.contains("secrets.toml"), "{err}");
+}
+
+fn empty_file() -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("studybot.toml");
+    fs::write(&path, "").unwrap();
+    (dir, path)
+}
