@@ -3,4 +3,5 @@
 pub mod cli;
 pub mod config;
 pub mod curriculum;
+pub mod redact;
 pub mod store;

@@ -105,3 +105,48 @@ fn show_renders_a_lesson_and_explains_an_unknown_day() {
     assert_eq!(out.status.code(), Some(1));
     assert!(stderr(&out).contains("day 12 is not in") && stderr(&out).contains("121-150"));
 }
+
+fn studybot_env(args: &[&str], env: &[(&str, &str)]) -> Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_studybot"));
+    cmd.args(args).current_dir(env!("CARGO_MANIFEST_DIR")).env_remove("RUST_LOG");
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd.output().expect("the studybot binary runs")
+}
+
+#[test]
+fn migrate_creates_the_sqlite_file_and_is_idempotent() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("fresh.db");
+    let url = format!("sqlite://{}", db.display());
+    for _ in 0..2 {
+        let out = studybot_env(&["migrate"], &[("STUDYBOT_DATABASE__URL", &url)]);
+        assert!(out.status.success(), "{}", stderr(&out));
+        assert!(stderr(&out).contains("database schema is up to date"));
+    }
+    assert!(db.exists());
+}
+
+#[test]
+fn a_database_password_never_reaches_the_output() {
+    // Port 1 refuses at once; the error must explain that without quoting the password.
+    let url = "postgres://studybot:hunter2-secret@127.0.0.1:1/studybot";
+    let out = studybot_env(&["migrate"], &[("STUDYBOT_DATABASE__URL", url), ("RUST_LOG", "trace")]);
+    assert_eq!(out.status.code(), Some(1));
+    let all = format!("{}{}", stdout(&out), stderr(&out));
+    assert!(!all.contains("hunter2"), "{all}");
+    assert!(all.contains("postgres://studybot:***@127.0.0.1:1/studybot"), "{all}");
+    assert!(all.contains("refused"), "the real cause is shown: {all}");
+}
+
+#[test]
+fn migrate_refuses_an_unknown_config_key_naming_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("studybot.toml");
+    std::fs::write(&file, "[database]\nurll = \"sqlite://x.db\"\n").unwrap();
+    let out = studybot(&["migrate", "--config", file.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert!(err.contains("database.urll") && err.contains("studybot.toml"), "{err}");
+}

@@ -40,7 +40,7 @@ pub fn run(cli: Cli) -> ExitCode {
             init_logging(false);
             curriculum::run(cmd)
         }
-        Command::Migrate => migrate::run(cli.config.as_deref()),
+        Command::Migrate => migrate::load_config(cli.config.as_deref()).and_then(|c| migrate::run(&c)),
     };
     match result {
         Ok(code) => code,

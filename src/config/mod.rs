@@ -13,8 +13,10 @@ use figment::{Figment, Profile};
 use serde::Deserialize;
 use url::Url;
 
+use crate::redact::has_password;
+pub use crate::redact::redact_url;
 pub use error::ConfigError;
-pub use secret::{Secret, redact_url};
+pub use secret::Secret;
 pub use sources::env_var_name;
 use sources::{EnvVars, FileRole, TomlFile, field_names};
 
@@ -71,7 +73,7 @@ impl DatabaseConfig {
         let Some(password) = &self.password else { return Secret::new(self.url.clone()) };
         let Ok(mut url) = Url::parse(&self.url) else { return Secret::new(self.url.clone()) };
         let is_postgres = matches!(url.scheme(), "postgres" | "postgresql");
-        if !is_postgres || secret::has_password(&url) {
+        if !is_postgres || has_password(&url) {
             return Secret::new(self.url.clone());
         }
         match url.set_password(Some(&secret::encode_userinfo(password.expose()))) {
@@ -177,7 +179,7 @@ fn reject_secrets(file: &TomlFile) -> Result<(), ConfigError> {
         });
     }
     let url = file.get("database.url").and_then(toml::Value::as_str);
-    if url.and_then(|u| Url::parse(u).ok()).is_some_and(|u| secret::has_password(&u)) {
+    if url.and_then(|u| Url::parse(u).ok()).is_some_and(|u| has_password(&u)) {
         return Err(ConfigError::PasswordInUrl { path: file.path.clone() });
     }
     Ok(())

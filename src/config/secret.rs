@@ -1,9 +1,8 @@
-//! The `Secret` newtype and URL redaction, so passwords and tokens never reach a log line.
+//! The `Secret` newtype, so passwords and tokens never reach a log line.
 
 use std::fmt;
 
 use serde::de::{self, Deserialize, Deserializer, Visitor};
-use url::Url;
 
 /// A secret value (token, password). `Debug` and `Display` print `***`; only `expose()` reads it.
 #[derive(Clone)]
@@ -80,43 +79,6 @@ impl Visitor<'_> for SecretVisitor {
     }
 }
 
-/// `url` with its password (userinfo or a `password`/`sslpassword` query parameter) replaced by
-/// `***`. A URL that does not parse is shown only if it cannot hold credentials.
-pub fn redact_url(url: &str) -> String {
-    let Ok(mut parsed) = Url::parse(url) else {
-        let may_hold_credentials = url.contains('@') || url.to_ascii_lowercase().contains("password");
-        return if may_hold_credentials { "***".into() } else { url.into() };
-    };
-    if !has_password(&parsed) {
-        // Leave it byte-for-byte as written: re-serialising normalises, which confuses readers.
-        return url.into();
-    }
-    if parsed.password().is_some() {
-        // Cannot fail: a URL with a password has a host.
-        let _ = parsed.set_password(Some("***"));
-    }
-    let pairs: Vec<(String, String)> = parsed
-        .query_pairs()
-        .map(|(k, v)| {
-            let v = if is_password_param(&k) { "***".into() } else { v.into_owned() };
-            (k.into_owned(), v)
-        })
-        .collect();
-    if !pairs.is_empty() {
-        parsed.query_pairs_mut().clear().extend_pairs(pairs);
-    }
-    parsed.to_string()
-}
-
-/// Whether the URL carries a password, in the userinfo or as a query parameter (libpq allows both).
-pub(crate) fn has_password(url: &Url) -> bool {
-    url.password().is_some() || url.query_pairs().any(|(k, _)| is_password_param(&k))
-}
-
-fn is_password_param(key: &str) -> bool {
-    key.eq_ignore_ascii_case("password") || key.eq_ignore_ascii_case("sslpassword")
-}
-
 /// Percent-encodes everything but ASCII alphanumerics, as sqlx does, so a password holding
 /// `%`, `@` or `/` survives the trip through the URL's userinfo unchanged.
 pub(crate) fn encode_userinfo(raw: &str) -> String {
@@ -139,26 +101,6 @@ mod tests {
         assert_eq!(format!("{s}"), "***");
         assert_eq!(format!("{:?}", Some(s.clone())), "Some(***)");
         assert_eq!(s.expose(), "hunter2");
-    }
-
-    #[test]
-    fn redact_url_cases() {
-        let cases = [
-            ("sqlite://studybot.db", "sqlite://studybot.db"),
-            ("sqlite::memory:", "sqlite::memory:"),
-            ("postgres://bot@db:5432/studybot", "postgres://bot@db:5432/studybot"),
-            ("postgres://bot:hunter2@db:5432/studybot", "postgres://bot:***@db:5432/studybot"),
-            (
-                "postgres://db/studybot?password=hunter2&sslmode=require",
-                "postgres://db/studybot?password=***&sslmode=require",
-            ),
-            ("postgres://db/x?sslpassword=hunter2", "postgres://db/x?sslpassword=***"),
-            ("not a url with hunter2@host", "***"),
-            ("not a url", "not a url"),
-        ];
-        for (input, want) in cases {
-            assert_eq!(redact_url(input), want, "input: {input}");
-        }
     }
 
     #[test]

@@ -1,0 +1,187 @@
+//! Checkpoints (one per cohort, member and day) and the inbound-event dedupe log.
+
+use sqlx::AnyConnection;
+use sqlx::Row;
+use sqlx::any::AnyRow;
+
+use super::error::StoreError;
+use super::pool::Store;
+use super::types::{CheckpointSource, enum_col, flag_col};
+
+macro_rules! checkpoint_columns {
+    () => {
+        "id, cohort_id, member_id, day, source, checked_at, on_time, dedupe_key"
+    };
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewCheckpoint {
+    pub cohort_id: i64,
+    pub member_id: i64,
+    pub day: i64,
+    pub source: CheckpointSource,
+    pub checked_at: i64,
+    pub on_time: bool,
+    /// Key of the inbound event that produced it, kept for audit; `None` for admin corrections.
+    pub dedupe_key: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Checkpoint {
+    pub id: i64,
+    pub cohort_id: i64,
+    pub member_id: i64,
+    pub day: i64,
+    pub source: CheckpointSource,
+    pub checked_at: i64,
+    pub on_time: bool,
+    pub dedupe_key: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum CheckpointOutcome {
+    Inserted(Checkpoint),
+    /// The day was already checked; the first checkpoint stands (its source and time win).
+    AlreadyChecked(Checkpoint),
+}
+
+impl Checkpoint {
+    fn from_row(row: &AnyRow) -> Result<Checkpoint, StoreError> {
+        Ok(Checkpoint {
+            id: row.try_get("id")?,
+            cohort_id: row.try_get("cohort_id")?,
+            member_id: row.try_get("member_id")?,
+            day: row.try_get("day")?,
+            source: enum_col(row, "source", CheckpointSource::parse)?,
+            checked_at: row.try_get("checked_at")?,
+            on_time: flag_col(row, "on_time")?,
+            dedupe_key: row.try_get("dedupe_key")?,
+        })
+    }
+}
+
+/// Records a checkpoint unless the day is already checked; the UNIQUE constraint decides, so a
+/// reaction and a button press racing each other still yield one row.
+#[tracing::instrument(skip_all, fields(cohort_id = new.cohort_id, day = new.day))]
+pub async fn record_checkpoint(
+    conn: &mut AnyConnection,
+    new: &NewCheckpoint,
+) -> Result<CheckpointOutcome, StoreError> {
+    let inserted = sqlx::query(concat!(
+        "INSERT INTO checkpoints (cohort_id, member_id, day, source, checked_at, on_time, \
+         dedupe_key) VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING RETURNING ",
+        checkpoint_columns!()
+    ))
+    .bind(new.cohort_id)
+    .bind(new.member_id)
+    .bind(new.day)
+    .bind(new.source.as_str())
+    .bind(new.checked_at)
+    .bind(i64::from(new.on_time))
+    .bind(new.dedupe_key.as_deref())
+    .fetch_optional(&mut *conn)
+    .await?;
+    if let Some(row) = inserted {
+        return Ok(CheckpointOutcome::Inserted(Checkpoint::from_row(&row)?));
+    }
+    let existing = get_checkpoint(conn, new.cohort_id, new.member_id, new.day)
+        .await?
+        .ok_or(StoreError::NotFound { what: "checkpoint" })?;
+    Ok(CheckpointOutcome::AlreadyChecked(existing))
+}
+
+#[tracing::instrument(skip_all)]
+pub async fn get_checkpoint(
+    conn: &mut AnyConnection,
+    cohort_id: i64,
+    member_id: i64,
+    day: i64,
+) -> Result<Option<Checkpoint>, StoreError> {
+    let sql = concat!(
+        "SELECT ",
+        checkpoint_columns!(),
+        " FROM checkpoints WHERE cohort_id = $1 AND member_id = $2 AND day = $3"
+    );
+    let row = sqlx::query(sql).bind(cohort_id).bind(member_id).bind(day).fetch_optional(conn).await?;
+    row.as_ref().map(Checkpoint::from_row).transpose()
+}
+
+/// Deletes the checkpoint only if it was made through `source`: removing a ✅ reaction must not
+/// undo a `/checkpoint`. Returns whether a row was deleted.
+#[tracing::instrument(skip_all)]
+pub async fn undo_checkpoint(
+    conn: &mut AnyConnection,
+    cohort_id: i64,
+    member_id: i64,
+    day: i64,
+    source: CheckpointSource,
+) -> Result<bool, StoreError> {
+    let done = sqlx::query(
+        "DELETE FROM checkpoints \
+         WHERE cohort_id = $1 AND member_id = $2 AND day = $3 AND source = $4",
+    )
+    .bind(cohort_id)
+    .bind(member_id)
+    .bind(day)
+    .bind(source.as_str())
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() > 0)
+}
+
+/// Returns `true` the first time a dedupe key is seen and `false` for a replay, which the caller
+/// then ignores. Run it in the same transaction as the event's effect so both commit together.
+#[tracing::instrument(skip_all)]
+pub async fn mark_event_processed(
+    conn: &mut AnyConnection,
+    dedupe_key: &str,
+    kind: &str,
+    received_at: i64,
+) -> Result<bool, StoreError> {
+    let done = sqlx::query(
+        "INSERT INTO processed_events (dedupe_key, kind, received_at) VALUES ($1, $2, $3) \
+         ON CONFLICT (dedupe_key) DO NOTHING",
+    )
+    .bind(dedupe_key)
+    .bind(kind)
+    .bind(received_at)
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+impl Store {
+    pub async fn record_checkpoint(&self, new: &NewCheckpoint) -> Result<CheckpointOutcome, StoreError> {
+        record_checkpoint(&mut *self.acquire().await?, new).await
+    }
+
+    pub async fn get_checkpoint(
+        &self,
+        cohort_id: i64,
+        member_id: i64,
+        day: i64,
+    ) -> Result<Option<Checkpoint>, StoreError> {
+        get_checkpoint(&mut *self.acquire().await?, cohort_id, member_id, day).await
+    }
+
+    pub async fn undo_checkpoint(
+        &self,
+        cohort_id: i64,
+        member_id: i64,
+        day: i64,
+        source: CheckpointSource,
+    ) -> Result<bool, StoreError> {
+        let mut conn = self.acquire().await?;
+        undo_checkpoint(&mut conn, cohort_id, member_id, day, source).await
+    }
+
+    pub async fn mark_event_processed(
+        &self,
+        dedupe_key: &str,
+        kind: &str,
+        received_at: i64,
+    ) -> Result<bool, StoreError> {
+        let mut conn = self.acquire().await?;
+        mark_event_processed(&mut conn, dedupe_key, kind, received_at).await
+    }
+}

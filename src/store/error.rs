@@ -1,0 +1,75 @@
+//! The store's error type; URLs in it are redacted so no database password reaches a message.
+
+/// Errors at the store boundary. Callers branch on `Duplicate` and `NotFound`; everything else is
+/// logged with its cause chain. No variant's text ever contains a database password: URLs go
+/// through [`crate::redact::redact_url`] first.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error(
+        "unsupported database URL `{url}`: expected `sqlite:` (e.g. sqlite://studybot.db) \
+         or `postgres://` / `postgresql://`"
+    )]
+    UnsupportedUrl { url: String },
+
+    #[error("cannot connect to the database at {url}")]
+    Connect {
+        url: String,
+        #[source]
+        source: sqlx::Error,
+    },
+
+    #[error("database migration failed")]
+    Migrate(#[source] sqlx::migrate::MigrateError),
+
+    /// A UNIQUE or PRIMARY KEY constraint refused the write.
+    #[error("duplicate row: {constraint}")]
+    Duplicate {
+        constraint: String,
+        #[source]
+        source: sqlx::Error,
+    },
+
+    #[error("{what} not found")]
+    NotFound { what: &'static str },
+
+    /// The row exists but is in a state the operation does not apply to.
+    #[error("{what} is {state}, cannot {action}")]
+    WrongState { what: &'static str, state: String, action: &'static str },
+
+    /// A column held a value the code does not know, e.g. after a manual edit or a newer release.
+    #[error("unexpected value {value:?} in column {column}")]
+    Corrupt { column: &'static str, value: String },
+
+    #[error("database error")]
+    Database(#[source] sqlx::Error),
+}
+
+impl StoreError {
+    pub fn is_duplicate(&self) -> bool {
+        matches!(self, StoreError::Duplicate { .. })
+    }
+}
+
+impl From<sqlx::Error> for StoreError {
+    fn from(err: sqlx::Error) -> Self {
+        let constraint = match err.as_database_error() {
+            Some(db) if db.is_unique_violation() => {
+                db.constraint().map(str::to_owned).unwrap_or_else(|| db.message().to_owned())
+            }
+            _ => return StoreError::Database(err),
+        };
+        StoreError::Duplicate { constraint, source: err }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn not_found_is_not_a_duplicate() {
+        let err = StoreError::NotFound { what: "cohort" };
+        assert_eq!(err.to_string(), "cohort not found");
+        assert!(!err.is_duplicate());
+    }
+}

@@ -1,0 +1,169 @@
+//! The `Store` handle: connection pool setup per backend, and migrations.
+
+use std::time::Duration;
+
+use sqlx::any::AnyPoolOptions;
+use sqlx::migrate::Migrator;
+use sqlx::pool::PoolConnection;
+use sqlx::{Any, Connection, Transaction};
+use sqlx::{AnyConnection, AnyPool};
+
+use super::backend::Backend;
+use super::error::StoreError;
+use crate::redact::redact_url;
+
+static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("./migrations/sqlite");
+static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("./migrations/postgres");
+
+/// Per-connection SQLite settings. They are not persistent, so the pool applies them to every new
+/// connection. NORMAL is crash-safe under WAL and much faster than FULL (see PLATFORMS.md).
+const SQLITE_PRAGMAS: &str =
+    "PRAGMA busy_timeout = 5000; PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;";
+
+const SQLITE_MAX_CONNECTIONS: u32 = 8;
+const POSTGRES_MAX_CONNECTIONS: u32 = 10;
+const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Handle to the database; cheap to clone (the pool is shared).
+#[derive(Clone)]
+pub struct Store {
+    pool: AnyPool,
+    backend: Backend,
+}
+
+// Written by hand so a future pool field can never print connection options.
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store").field("backend", &self.backend).finish_non_exhaustive()
+    }
+}
+
+impl Store {
+    /// Connects without migrating, with the default pool size of the backend.
+    pub async fn connect(url: &str) -> Result<Store, StoreError> {
+        Store::connect_with(url, None).await
+    }
+
+    /// Connects without migrating. A SQLite file is created if missing and switched to WAL.
+    /// `max_connections` overrides the backend's default pool size (`database.max_connections`).
+    #[tracing::instrument(skip_all)]
+    pub async fn connect_with(url: &str, max_connections: Option<u32>) -> Result<Store, StoreError> {
+        sqlx::any::install_default_drivers();
+        let backend = Backend::from_url(url)?;
+        let pool = match backend {
+            Backend::Sqlite => connect_sqlite(url, max_connections.unwrap_or(SQLITE_MAX_CONNECTIONS)).await,
+            Backend::Postgres => {
+                connect_postgres(url, max_connections.unwrap_or(POSTGRES_MAX_CONNECTIONS)).await
+            }
+        };
+        let pool = pool.map_err(|source| StoreError::Connect { url: redact_url(url), source })?;
+        tracing::debug!(%backend, "database connected");
+        Ok(Store { pool, backend })
+    }
+
+    /// Applies pending migrations; already-applied ones are skipped, so this runs at every boot.
+    #[tracing::instrument(skip_all)]
+    pub async fn migrate(&self) -> Result<(), StoreError> {
+        let migrator = match self.backend {
+            Backend::Sqlite => &SQLITE_MIGRATIONS,
+            Backend::Postgres => &POSTGRES_MIGRATIONS,
+        };
+        migrator.run(&self.pool).await.map_err(StoreError::Migrate)
+    }
+
+    pub async fn open(url: &str) -> Result<Store, StoreError> {
+        let store = Store::connect(url).await?;
+        store.migrate().await?;
+        Ok(store)
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// The raw pool, for callers inside the crate's tests and tools; application code should use
+    /// the repository functions so SQL stays in `store`.
+    pub fn pool(&self) -> &AnyPool {
+        &self.pool
+    }
+
+    pub async fn acquire(&self) -> Result<PoolConnection<Any>, StoreError> {
+        Ok(self.pool.acquire().await?)
+    }
+
+    /// A transaction for use cases that must write several tables atomically (e.g. mark an event
+    /// processed and record its checkpoint); pass `&mut tx` to the repository functions.
+    pub async fn begin(&self) -> Result<Transaction<'static, Any>, StoreError> {
+        Ok(self.pool.begin().await?)
+    }
+
+    /// Waits for checked-out connections to return, then closes them (checkpoints the WAL).
+    pub async fn close(self) {
+        self.pool.close().await;
+    }
+}
+
+fn pool_options(max_connections: u32) -> AnyPoolOptions {
+    AnyPoolOptions::new().max_connections(max_connections).acquire_timeout(ACQUIRE_TIMEOUT)
+}
+
+/// One plain connection first: a pool hides "connection refused" or a failed login behind
+/// "pool timed out" after the acquire timeout, and the operator needs the real reason at once.
+async fn connect_postgres(url: &str, max_connections: u32) -> Result<AnyPool, sqlx::Error> {
+    AnyConnection::connect(url).await?.close().await?;
+    pool_options(max_connections).connect(url).await
+}
+
+async fn connect_sqlite(url: &str, max_connections: u32) -> Result<AnyPool, sqlx::Error> {
+    let url = with_create_mode(url);
+    let in_memory = url.contains(":memory:") || url.contains("mode=memory");
+    let options = if in_memory {
+        // Each connection to `sqlite::memory:` opens its own database under Any, so keep exactly
+        // one connection alive for the pool's lifetime.
+        pool_options(1).min_connections(1).idle_timeout(None).max_lifetime(None)
+    } else {
+        enable_wal(&url).await?;
+        pool_options(max_connections)
+    };
+    options
+        .after_connect(|conn, _meta| {
+            Box::pin(async move {
+                sqlx::raw_sql(SQLITE_PRAGMAS).execute(&mut *conn).await?;
+                Ok(())
+            })
+        })
+        .connect(&url)
+        .await
+}
+
+/// WAL is persistent in the file, but switching to it needs an exclusive lock that the busy
+/// timeout does not wait for; so switch once, on a single connection, before the pool opens many.
+async fn enable_wal(url: &str) -> Result<(), sqlx::Error> {
+    let mut conn = AnyConnection::connect(url).await?;
+    let mode: String = sqlx::query_scalar("PRAGMA journal_mode = WAL").fetch_one(&mut conn).await?;
+    if !mode.eq_ignore_ascii_case("wal") {
+        tracing::warn!(journal_mode = %mode, "SQLite did not switch to WAL");
+    }
+    conn.close().await
+}
+
+/// Adds `mode=rwc` unless the URL already picks a mode, so a missing file is created.
+fn with_create_mode(url: &str) -> String {
+    match url.split_once('?') {
+        None => format!("{url}?mode=rwc"),
+        Some((_, query)) if query.split('&').any(|p| p.starts_with("mode=")) => url.to_owned(),
+        Some(_) => format!("{url}&mode=rwc"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn create_mode_is_added_only_when_absent() {
+        assert_eq!(with_create_mode("sqlite://a.db"), "sqlite://a.db?mode=rwc");
+        assert_eq!(with_create_mode("sqlite://a.db?cache=shared"), "sqlite://a.db?cache=shared&mode=rwc");
+        assert_eq!(with_create_mode("sqlite://a.db?mode=ro"), "sqlite://a.db?mode=ro");
+    }
+}

@@ -1,0 +1,79 @@
+//! Row builders and small queries shared by the store tests.
+
+use studybot::store::{
+    CheckpointSource, DEFAULT_CATCH_UP, DEFAULT_MAX_LATENESS_SECS, DEFAULT_QUIZ_SECONDS, NewCheckpoint,
+    NewCohort, NewLessonPost, NewQuizAttempt, Platform, QuizAnswer, Store,
+};
+
+/// 2026-11-02T08:00:00Z.
+pub const NOW: i64 = 1_793_606_400;
+/// 2100-01-01T00:00:00Z: beyond i32::MAX seconds, so a 32-bit column or decode would break it.
+pub const BEYOND_I32: i64 = 4_102_444_800;
+
+pub fn new_cohort(platform: Platform, channel: &str) -> NewCohort {
+    NewCohort {
+        platform,
+        workspace_id: "guild-1".into(),
+        channel_id: channel.into(),
+        curriculum_id: "days_121_150_lakehouse_architecture".into(),
+        start_date: "2026-11-02".into(),
+        first_day: 121,
+        schedule: "0 0 9 * * MON-FRI".into(),
+        timezone: "Europe/Berlin".into(),
+        catch_up: DEFAULT_CATCH_UP.into(),
+        max_lateness_secs: DEFAULT_MAX_LATENESS_SECS,
+        quiz_seconds: DEFAULT_QUIZ_SECONDS,
+        created_at: NOW,
+    }
+}
+
+pub fn new_post(cohort_id: i64, day: i64, local_date: &str, nonce: &str) -> NewLessonPost {
+    NewLessonPost {
+        cohort_id,
+        day,
+        local_date: local_date.into(),
+        due_at: NOW,
+        nonce: nonce.into(),
+        claimed_by: "instance-a".into(),
+        claimed_at: NOW,
+    }
+}
+
+pub fn new_checkpoint(cohort_id: i64, member_id: i64, day: i64, source: CheckpointSource) -> NewCheckpoint {
+    NewCheckpoint {
+        cohort_id,
+        member_id,
+        day,
+        source,
+        checked_at: NOW,
+        on_time: true,
+        dedupe_key: Some(format!("evt-{day}-{source}")),
+    }
+}
+
+/// A cohort with one member in it: (cohort_id, member_id).
+pub async fn cohort_with_member(store: &Store) -> (i64, i64) {
+    let cohort = store.create_cohort(&new_cohort(Platform::Discord, "chan-1")).await.unwrap();
+    let member = store.upsert_member(Platform::Discord, "user-1", "Ada", NOW).await.unwrap();
+    store.add_cohort_member(cohort.id, member.id, false, NOW).await.unwrap();
+    (cohort.id, member.id)
+}
+
+pub async fn count(store: &Store, sql: &'static str, id: i64) -> i64 {
+    sqlx::query_scalar(sql).bind(id).fetch_one(store.pool()).await.unwrap()
+}
+
+pub fn new_attempt(cohort_id: i64, member_id: i64) -> NewQuizAttempt {
+    NewQuizAttempt { cohort_id, member_id, quiz_key: "module-1".into(), seed: 42, started_at: NOW }
+}
+
+pub fn answer(attempt_id: i64, position: i64) -> QuizAnswer {
+    QuizAnswer {
+        attempt_id,
+        position,
+        question_id: format!("q{position}"),
+        chosen: "b".into(),
+        correct: position % 2 == 0,
+        answered_at: NOW,
+    }
+}

@@ -1,0 +1,6 @@
+//! Shared helpers for integration tests.
+
+#![allow(dead_code)] // each test crate uses a different subset
+
+pub mod db;
+pub mod fixtures;
