@@ -1,7 +1,9 @@
 //! studybot: a study-coach bot that posts a Markdown curriculum's daily lessons and tracks progress.
 
 pub mod cli;
+pub mod coach;
 pub mod config;
 pub mod curriculum;
+pub mod domain;
 pub mod redact;
 pub mod store;

@@ -1,0 +1,1 @@
+//! Coach: the platform-neutral use cases — cohorts, lessons, checkpoints, streaks, leaderboards, progress.

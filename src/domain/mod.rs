@@ -1,0 +1,1 @@
+//! Domain: pure rules — lesson calendar, streaks, ranking, points. No I/O, no platform, no clock.
