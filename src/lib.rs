@@ -4,6 +4,8 @@ pub mod cli;
 pub mod coach;
 pub mod config;
 pub mod curriculum;
+pub mod demo;
 pub mod domain;
+pub mod platform;
 pub mod redact;
 pub mod store;

@@ -27,7 +27,7 @@ fn help_lists_every_subcommand_and_each_has_its_own_help() {
     let top = studybot(&["--help"]);
     assert!(top.status.success());
     let text = stdout(&top);
-    for sub in ["curriculum", "migrate"] {
+    for sub in ["demo", "console", "curriculum", "migrate"] {
         assert!(text.contains(sub), "--help lacks {sub}:\n{text}");
     }
     for args in [&["curriculum", "--help"][..], &["curriculum", "check", "--help"], &["migrate", "--help"]] {

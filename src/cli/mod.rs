@@ -1,6 +1,7 @@
 //! Command-line interface: argument parsing and dispatch to the subcommands.
 
 mod curriculum;
+mod demo;
 mod migrate;
 
 use std::path::PathBuf;
@@ -26,6 +27,10 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Simulate a whole cohort through the shipped curriculum on a virtual clock (no tokens needed)
+    Demo(demo::DemoArgs),
+    /// Chat with the coach in the terminal as any member, on a virtual clock
+    Console(demo::ConsoleArgs),
     /// Check, export or preview curriculum files
     #[command(subcommand)]
     Curriculum(curriculum::CurriculumCommand),
@@ -39,6 +44,10 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Curriculum(cmd) => {
             init_logging(false);
             curriculum::run(cmd)
+        }
+        Command::Demo(args) => demo::demo(&args),
+        Command::Console(args) => {
+            migrate::load_config(cli.config.as_deref()).and_then(|c| demo::console(&args, &c.curriculum.dir))
         }
         Command::Migrate => migrate::load_config(cli.config.as_deref()).and_then(|c| migrate::run(&c)),
     };

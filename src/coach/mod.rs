@@ -1,1 +1,161 @@
 //! Coach: the platform-neutral use cases — cohorts, lessons, checkpoints, streaks, leaderboards, progress.
+//!
+//! Adapters turn wire events into an [`Inbound`], call [`Coach::handle`], and render the
+//! [`Outgoing`] messages; the scheduler (or the console's virtual clock) calls [`Coach::tick`].
+//! Nothing here reads the clock: every entry point takes `now`.
+
+#[macro_use]
+pub mod error;
+mod admin;
+mod catalog;
+mod checkpoint;
+pub mod commands;
+mod context;
+pub mod grammar;
+mod leaderboard;
+mod lesson;
+pub mod message;
+mod progress;
+mod setup;
+mod stats;
+mod tick;
+
+use chrono::{DateTime, Utc};
+
+pub use catalog::Catalog;
+pub use error::{CoachError, CoachResult, UserError};
+pub use grammar::Call;
+pub use message::{Block, Button, ChannelRef, LessonCard, Message, Outgoing, Table, Target};
+pub use tick::{Delivery, DeliveryError, TickReport};
+
+use crate::store::{Platform, Store};
+
+/// Who sent an event. Whether they are an admin is the adapter's call (Discord permissions,
+/// Slack workspace admin, the console's `:admin`), since only the platform knows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Actor {
+    pub user_id: String,
+    pub name: String,
+    pub is_admin: bool,
+}
+
+/// One inbound event from a platform.
+#[derive(Debug, Clone)]
+pub struct Inbound {
+    pub channel: ChannelRef,
+    pub actor: Actor,
+    /// Unique per event (Discord interaction id, Slack `event_id`, channel+message+user+emoji for
+    /// reactions): a replay with a key already seen changes nothing.
+    pub dedupe_key: String,
+    pub kind: InboundKind,
+}
+
+#[derive(Debug, Clone)]
+pub enum InboundKind {
+    /// Chat text such as `/checkpoint day:121` (Slack, console).
+    Text(String),
+    /// A command already bound to the table (Discord slash command options).
+    Call(Call),
+    ReactionAdded {
+        message_id: String,
+        emoji: String,
+    },
+    ReactionRemoved {
+        message_id: String,
+        emoji: String,
+    },
+    Button {
+        id: String,
+    },
+}
+
+/// The emoji that marks a lesson done, by name and as the character.
+pub fn is_checkpoint_emoji(emoji: &str) -> bool {
+    matches!(emoji, "✅" | "white_check_mark" | ":white_check_mark:")
+}
+
+#[derive(Clone)]
+pub struct Coach {
+    store: Store,
+    catalog: Catalog,
+}
+
+impl Coach {
+    pub fn new(store: Store, catalog: Catalog) -> Coach {
+        Coach { store, catalog }
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    pub fn catalog(&self) -> &Catalog {
+        &self.catalog
+    }
+
+    /// Handles one event. Never fails: a [`UserError`] becomes the reply, anything else is logged
+    /// with its cause chain and the user gets an apology, never internals.
+    #[tracing::instrument(skip_all, fields(platform = %inbound.channel.platform, user = %inbound.actor.user_id))]
+    pub async fn handle(&self, inbound: &Inbound, now: DateTime<Utc>) -> Vec<Outgoing> {
+        match self.dispatch(inbound, now).await {
+            Ok(out) => out,
+            Err(CoachError::User(e)) => vec![Outgoing::ephemeral(e.0)],
+            Err(e) => {
+                let chain = anyhow::Error::from(e);
+                tracing::error!(error = ?chain, "event failed");
+                vec![Outgoing::ephemeral(
+                    "Sorry — something went wrong on our side. It has been logged; please try again.",
+                )]
+            }
+        }
+    }
+
+    async fn dispatch(&self, inbound: &Inbound, now: DateTime<Utc>) -> CoachResult<Vec<Outgoing>> {
+        match &inbound.kind {
+            InboundKind::Text(text) => {
+                let call = grammar::parse(text)?;
+                self.command(inbound, &call, now).await
+            }
+            InboundKind::Call(call) => self.command(inbound, call, now).await,
+            InboundKind::ReactionAdded { message_id, emoji } if is_checkpoint_emoji(emoji) => {
+                checkpoint::reaction(self, inbound, message_id, true, now).await
+            }
+            InboundKind::ReactionRemoved { message_id, emoji } if is_checkpoint_emoji(emoji) => {
+                checkpoint::reaction(self, inbound, message_id, false, now).await
+            }
+            InboundKind::ReactionAdded { .. } | InboundKind::ReactionRemoved { .. } => Ok(Vec::new()),
+            InboundKind::Button { id } => checkpoint::button(self, inbound, id, now).await,
+        }
+    }
+
+    async fn command(
+        &self,
+        inbound: &Inbound,
+        call: &Call,
+        now: DateTime<Utc>,
+    ) -> CoachResult<Vec<Outgoing>> {
+        if call.sub.admin && !inbound.actor.is_admin {
+            user_error!(
+                "Sorry, `/{} {}` is for the cohort's admins. Ask an admin of this channel, or try `/studybot help`.",
+                call.spec.name,
+                call.sub.name
+            );
+        }
+        match (call.spec.name, call.sub.name) {
+            ("studybot", "help") => Ok(vec![Outgoing::ephemeral(commands::help(inbound.actor.is_admin))]),
+            ("studybot", "curricula") => setup::curricula(self),
+            ("studybot", "setup") => setup::setup(self, inbound, call, now).await,
+            ("studybot", _) => admin::run(self, inbound, call, now).await,
+            ("join", _) => checkpoint::join(self, inbound, now).await,
+            ("checkpoint", _) => checkpoint::command(self, inbound, call, now).await,
+            ("leaderboard", _) => leaderboard::command(self, inbound, call, now).await,
+            _ => progress::run(self, inbound, call, now).await,
+        }
+    }
+}
+
+/// The platform of a channel, as the store knows it.
+fn platform_of(channel: &ChannelRef) -> CoachResult<Platform> {
+    Platform::parse(&channel.platform)
+        .ok_or_else(|| CoachError::Other(anyhow::anyhow!("unknown platform {}", channel.platform)))
+}

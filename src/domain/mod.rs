@@ -1,1 +1,11 @@
 //! Domain: pure rules — lesson calendar, streaks, ranking, points. No I/O, no platform, no clock.
+
+pub mod calendar;
+pub mod ranking;
+pub mod schedule;
+pub mod streak;
+
+pub use calendar::{Adjustment, Calendar, Pause, Slot};
+pub use ranking::{Board, Entry, PointsRules, Ranked, board, points, rank};
+pub use schedule::{CronSpec, ScheduleError, Timezone, local_instant, upcoming};
+pub use streak::{Check, Lesson, StreakRules, StreakSummary, on_time, reminder_due, summarize};

@@ -150,6 +150,52 @@ pub async fn mark_event_processed(
     Ok(done.rows_affected() == 1)
 }
 
+/// One member's checkpoints in the cohort, by day.
+#[tracing::instrument(skip_all)]
+pub async fn list_member_checkpoints(
+    conn: &mut AnyConnection,
+    cohort_id: i64,
+    member_id: i64,
+) -> Result<Vec<Checkpoint>, StoreError> {
+    let sql = concat!(
+        "SELECT ",
+        checkpoint_columns!(),
+        " FROM checkpoints WHERE cohort_id = $1 AND member_id = $2 ORDER BY day"
+    );
+    let rows = sqlx::query(sql).bind(cohort_id).bind(member_id).fetch_all(conn).await?;
+    rows.iter().map(Checkpoint::from_row).collect()
+}
+
+/// Every checkpoint of the cohort, by day then member (for exports and stats rebuilds).
+#[tracing::instrument(skip_all)]
+pub async fn list_cohort_checkpoints(
+    conn: &mut AnyConnection,
+    cohort_id: i64,
+) -> Result<Vec<Checkpoint>, StoreError> {
+    let sql = concat!(
+        "SELECT ",
+        checkpoint_columns!(),
+        " FROM checkpoints WHERE cohort_id = $1 ORDER BY day, member_id"
+    );
+    let rows = sqlx::query(sql).bind(cohort_id).fetch_all(conn).await?;
+    rows.iter().map(Checkpoint::from_row).collect()
+}
+
+/// `(day, checkpoints that day)` for days with at least one checkpoint, by day.
+#[tracing::instrument(skip_all)]
+pub async fn count_checkpoints_by_day(
+    conn: &mut AnyConnection,
+    cohort_id: i64,
+) -> Result<Vec<(i64, i64)>, StoreError> {
+    let rows = sqlx::query(
+        "SELECT day, COUNT(*) AS n FROM checkpoints WHERE cohort_id = $1 GROUP BY day ORDER BY day",
+    )
+    .bind(cohort_id)
+    .fetch_all(conn)
+    .await?;
+    rows.iter().map(|row| Ok((row.try_get("day")?, row.try_get("n")?))).collect()
+}
+
 impl Store {
     pub async fn record_checkpoint(&self, new: &NewCheckpoint) -> Result<CheckpointOutcome, StoreError> {
         record_checkpoint(&mut *self.acquire().await?, new).await
@@ -183,5 +229,21 @@ impl Store {
     ) -> Result<bool, StoreError> {
         let mut conn = self.acquire().await?;
         mark_event_processed(&mut conn, dedupe_key, kind, received_at).await
+    }
+
+    pub async fn list_member_checkpoints(
+        &self,
+        cohort_id: i64,
+        member_id: i64,
+    ) -> Result<Vec<Checkpoint>, StoreError> {
+        list_member_checkpoints(&mut *self.acquire().await?, cohort_id, member_id).await
+    }
+
+    pub async fn list_cohort_checkpoints(&self, cohort_id: i64) -> Result<Vec<Checkpoint>, StoreError> {
+        list_cohort_checkpoints(&mut *self.acquire().await?, cohort_id).await
+    }
+
+    pub async fn count_checkpoints_by_day(&self, cohort_id: i64) -> Result<Vec<(i64, i64)>, StoreError> {
+        count_checkpoints_by_day(&mut *self.acquire().await?, cohort_id).await
     }
 }

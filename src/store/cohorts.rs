@@ -12,12 +12,17 @@ use super::types::{CohortState, Platform, enum_col};
 pub const DEFAULT_CATCH_UP: &str = "latest";
 pub const DEFAULT_MAX_LATENESS_SECS: i64 = 43_200;
 pub const DEFAULT_QUIZ_SECONDS: i64 = 60;
+pub const DEFAULT_GRACE_SECS: i64 = 21_600;
+pub const DEFAULT_REMINDER_HOURS: i64 = 3;
+/// Five cron fields (Fridays 17:00 in the cohort's timezone); the `cron` crate needs seconds
+/// prepended.
+pub const DEFAULT_LEADERBOARD_SCHEDULE: &str = "0 17 * * FRI";
 
 macro_rules! cohort_columns {
     () => {
         "id, platform, workspace_id, channel_id, curriculum_id, start_date, first_day, schedule, \
-         timezone, catch_up, max_lateness_secs, quiz_seconds, state, flag_reason, created_at, \
-         updated_at"
+         timezone, catch_up, max_lateness_secs, quiz_seconds, grace_secs, reminder_hours, \
+         leaderboard_schedule, state, flag_reason, completed_at, created_at, updated_at"
     };
 }
 
@@ -38,6 +43,12 @@ pub struct NewCohort {
     pub catch_up: String,
     pub max_lateness_secs: i64,
     pub quiz_seconds: i64,
+    /// `None` takes the column default ([`DEFAULT_GRACE_SECS`]).
+    pub grace_secs: Option<i64>,
+    /// `None` takes the column default ([`DEFAULT_REMINDER_HOURS`]).
+    pub reminder_hours: Option<i64>,
+    /// `None` takes the column default ([`DEFAULT_LEADERBOARD_SCHEDULE`]).
+    pub leaderboard_schedule: Option<String>,
     pub created_at: i64,
 }
 
@@ -55,8 +66,14 @@ pub struct Cohort {
     pub catch_up: String,
     pub max_lateness_secs: i64,
     pub quiz_seconds: i64,
+    pub grace_secs: i64,
+    pub reminder_hours: i64,
+    /// Cron (5 fields) for the weekly leaderboard, in `timezone`.
+    pub leaderboard_schedule: String,
     pub state: CohortState,
     pub flag_reason: Option<String>,
+    /// Set by [`complete_cohort`]; kept while the state stays `Completed`.
+    pub completed_at: Option<i64>,
     pub created_at: i64,
     pub updated_at: i64,
 }
@@ -76,8 +93,12 @@ impl Cohort {
             catch_up: row.try_get("catch_up")?,
             max_lateness_secs: row.try_get("max_lateness_secs")?,
             quiz_seconds: row.try_get("quiz_seconds")?,
+            grace_secs: row.try_get("grace_secs")?,
+            reminder_hours: row.try_get("reminder_hours")?,
+            leaderboard_schedule: row.try_get("leaderboard_schedule")?,
             state: enum_col(row, "state", CohortState::parse)?,
             flag_reason: row.try_get("flag_reason")?,
+            completed_at: row.try_get("completed_at")?,
             created_at: row.try_get("created_at")?,
             updated_at: row.try_get("updated_at")?,
         })
@@ -89,9 +110,9 @@ impl Cohort {
 pub async fn create_cohort(conn: &mut AnyConnection, new: &NewCohort) -> Result<Cohort, StoreError> {
     let row = sqlx::query(concat!(
         "INSERT INTO cohorts (platform, workspace_id, channel_id, curriculum_id, start_date, \
-         first_day, schedule, timezone, catch_up, max_lateness_secs, quiz_seconds, state, \
-         created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 'active', $12, $12) \
+         first_day, schedule, timezone, catch_up, max_lateness_secs, quiz_seconds, grace_secs, \
+         reminder_hours, leaderboard_schedule, state, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, 'active', $15, $15) \
          RETURNING ",
         cohort_columns!()
     ))
@@ -106,6 +127,9 @@ pub async fn create_cohort(conn: &mut AnyConnection, new: &NewCohort) -> Result<
     .bind(&new.catch_up)
     .bind(new.max_lateness_secs)
     .bind(new.quiz_seconds)
+    .bind(new.grace_secs.unwrap_or(DEFAULT_GRACE_SECS))
+    .bind(new.reminder_hours.unwrap_or(DEFAULT_REMINDER_HOURS))
+    .bind(new.leaderboard_schedule.as_deref().unwrap_or(DEFAULT_LEADERBOARD_SCHEDULE))
     .bind(new.created_at)
     .fetch_one(conn)
     .await?;
@@ -130,7 +154,8 @@ pub async fn find_cohort_by_channel(
     row.as_ref().map(Cohort::from_row).transpose()
 }
 
-/// `flag_reason` is kept only for `Flagged`; other states clear it.
+/// `flag_reason` is kept only for `Flagged`; other states clear it. `completed_at` is kept (or
+/// set to `now`) only for `Completed`, so it never outlives a reopened cohort.
 #[tracing::instrument(skip_all)]
 pub async fn set_cohort_state(
     conn: &mut AnyConnection,
@@ -141,12 +166,127 @@ pub async fn set_cohort_state(
 ) -> Result<Cohort, StoreError> {
     let reason = flag_reason.filter(|_| state == CohortState::Flagged);
     let sql = concat!(
-        "UPDATE cohorts SET state = $2, flag_reason = $3, updated_at = $4 WHERE id = $1 \
-         RETURNING ",
+        "UPDATE cohorts SET state = $2, flag_reason = $3, updated_at = $4, \
+         completed_at = CASE WHEN $2 = 'completed' THEN COALESCE(completed_at, $4) END \
+         WHERE id = $1 RETURNING ",
         cohort_columns!()
     );
     let row =
         sqlx::query(sql).bind(id).bind(state.as_str()).bind(reason).bind(now).fetch_optional(conn).await?;
+    let row = row.ok_or(StoreError::NotFound { what: "cohort" })?;
+    Cohort::from_row(&row)
+}
+
+/// Cohorts in any of `states`, by id. The scheduler lists `Active` and `Paused` ones (a paused
+/// cohort still needs its resume handled).
+#[tracing::instrument(skip_all)]
+pub async fn list_cohorts(
+    conn: &mut AnyConnection,
+    states: &[CohortState],
+) -> Result<Vec<Cohort>, StoreError> {
+    // One fixed statement: each known state is bound either as itself or as '' (matches nothing).
+    let sql =
+        concat!("SELECT ", cohort_columns!(), " FROM cohorts WHERE state IN ($1, $2, $3, $4) ORDER BY id");
+    let mut query = sqlx::query(sql);
+    for state in ALL_STATES {
+        query = query.bind(if states.contains(&state) { state.as_str() } else { "" });
+    }
+    let rows = query.fetch_all(conn).await?;
+    rows.iter().map(Cohort::from_row).collect()
+}
+
+const ALL_STATES: [CohortState; 4] =
+    [CohortState::Active, CohortState::Paused, CohortState::Completed, CohortState::Flagged];
+
+/// `list_cohorts(&[Active, Paused])`.
+pub async fn list_active_cohorts(conn: &mut AnyConnection) -> Result<Vec<Cohort>, StoreError> {
+    list_cohorts(conn, &[CohortState::Active, CohortState::Paused]).await
+}
+
+/// Sets the lesson cron and its timezone (both validated by the caller).
+#[tracing::instrument(skip_all)]
+pub async fn update_cohort_schedule(
+    conn: &mut AnyConnection,
+    id: i64,
+    schedule: &str,
+    timezone: &str,
+    now: i64,
+) -> Result<Cohort, StoreError> {
+    let sql = concat!(
+        "UPDATE cohorts SET schedule = $2, timezone = $3, updated_at = $4 WHERE id = $1 RETURNING ",
+        cohort_columns!()
+    );
+    let row = sqlx::query(sql).bind(id).bind(schedule).bind(timezone).bind(now).fetch_optional(conn).await?;
+    updated_cohort(row)
+}
+
+/// Sets the coach settings: grace after a lesson's deadline, reminder lead time in hours, and the
+/// weekly leaderboard cron (validated by the caller). Negative durations are refused by CHECKs.
+#[tracing::instrument(skip_all)]
+pub async fn update_cohort_settings(
+    conn: &mut AnyConnection,
+    id: i64,
+    grace_secs: i64,
+    reminder_hours: i64,
+    leaderboard_schedule: &str,
+    now: i64,
+) -> Result<Cohort, StoreError> {
+    let sql = concat!(
+        "UPDATE cohorts SET grace_secs = $2, reminder_hours = $3, leaderboard_schedule = $4, \
+         updated_at = $5 WHERE id = $1 RETURNING ",
+        cohort_columns!()
+    );
+    let row = sqlx::query(sql)
+        .bind(id)
+        .bind(grace_secs)
+        .bind(reminder_hours)
+        .bind(leaderboard_schedule)
+        .bind(now)
+        .fetch_optional(conn)
+        .await?;
+    updated_cohort(row)
+}
+
+/// Moves the cohort's first lesson to `start_date` (local `YYYY-MM-DD`) showing `first_day`.
+#[tracing::instrument(skip_all)]
+pub async fn set_cohort_start(
+    conn: &mut AnyConnection,
+    id: i64,
+    start_date: &str,
+    first_day: i64,
+    now: i64,
+) -> Result<Cohort, StoreError> {
+    let sql = concat!(
+        "UPDATE cohorts SET start_date = $2, first_day = $3, updated_at = $4 WHERE id = $1 RETURNING ",
+        cohort_columns!()
+    );
+    let row =
+        sqlx::query(sql).bind(id).bind(start_date).bind(first_day).bind(now).fetch_optional(conn).await?;
+    updated_cohort(row)
+}
+
+/// Marks the cohort completed at `at`. Returns `true` only for the call that completed it, so the
+/// caller can announce the end exactly once; `NotFound` if there is no such cohort.
+#[tracing::instrument(skip_all)]
+pub async fn complete_cohort(conn: &mut AnyConnection, id: i64, at: i64) -> Result<bool, StoreError> {
+    let done = sqlx::query(
+        "UPDATE cohorts SET state = 'completed', completed_at = $2, flag_reason = NULL, \
+         updated_at = $2 WHERE id = $1 AND state <> 'completed'",
+    )
+    .bind(id)
+    .bind(at)
+    .execute(&mut *conn)
+    .await?;
+    if done.rows_affected() > 0 {
+        return Ok(true);
+    }
+    match get_cohort(conn, id).await? {
+        Some(_) => Ok(false),
+        None => Err(StoreError::NotFound { what: "cohort" }),
+    }
+}
+
+fn updated_cohort(row: Option<AnyRow>) -> Result<Cohort, StoreError> {
     let row = row.ok_or(StoreError::NotFound { what: "cohort" })?;
     Cohort::from_row(&row)
 }
@@ -183,6 +323,50 @@ impl Store {
         now: i64,
     ) -> Result<Cohort, StoreError> {
         set_cohort_state(&mut *self.acquire().await?, id, state, flag_reason, now).await
+    }
+
+    pub async fn list_cohorts(&self, states: &[CohortState]) -> Result<Vec<Cohort>, StoreError> {
+        list_cohorts(&mut *self.acquire().await?, states).await
+    }
+
+    pub async fn list_active_cohorts(&self) -> Result<Vec<Cohort>, StoreError> {
+        list_active_cohorts(&mut *self.acquire().await?).await
+    }
+
+    pub async fn update_cohort_schedule(
+        &self,
+        id: i64,
+        schedule: &str,
+        timezone: &str,
+        now: i64,
+    ) -> Result<Cohort, StoreError> {
+        update_cohort_schedule(&mut *self.acquire().await?, id, schedule, timezone, now).await
+    }
+
+    pub async fn update_cohort_settings(
+        &self,
+        id: i64,
+        grace_secs: i64,
+        reminder_hours: i64,
+        leaderboard_schedule: &str,
+        now: i64,
+    ) -> Result<Cohort, StoreError> {
+        let mut conn = self.acquire().await?;
+        update_cohort_settings(&mut conn, id, grace_secs, reminder_hours, leaderboard_schedule, now).await
+    }
+
+    pub async fn set_cohort_start(
+        &self,
+        id: i64,
+        start_date: &str,
+        first_day: i64,
+        now: i64,
+    ) -> Result<Cohort, StoreError> {
+        set_cohort_start(&mut *self.acquire().await?, id, start_date, first_day, now).await
+    }
+
+    pub async fn complete_cohort(&self, id: i64, at: i64) -> Result<bool, StoreError> {
+        complete_cohort(&mut *self.acquire().await?, id, at).await
     }
 
     pub async fn delete_cohort(&self, id: i64) -> Result<bool, StoreError> {

@@ -21,12 +21,14 @@ pub enum StoreError {
     #[error("database migration failed")]
     Migrate(#[source] sqlx::migrate::MigrateError),
 
-    /// A UNIQUE or PRIMARY KEY constraint refused the write.
+    /// A UNIQUE or PRIMARY KEY constraint refused the write. `source` is `None` when the store
+    /// detected the conflict with `ON CONFLICT DO NOTHING` instead of letting the statement fail,
+    /// which keeps a surrounding PostgreSQL transaction usable.
     #[error("duplicate row: {constraint}")]
     Duplicate {
         constraint: String,
         #[source]
-        source: sqlx::Error,
+        source: Option<sqlx::Error>,
     },
 
     #[error("{what} not found")]
@@ -58,7 +60,7 @@ impl From<sqlx::Error> for StoreError {
             }
             _ => return StoreError::Database(err),
         };
-        StoreError::Duplicate { constraint, source: err }
+        StoreError::Duplicate { constraint, source: Some(err) }
     }
 }
 

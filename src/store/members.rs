@@ -23,6 +23,16 @@ pub struct CohortMember {
     pub member_id: i64,
     pub joined_at: i64,
     pub is_admin: bool,
+    /// Wants a DM reminder when the day's checkpoint is still open.
+    pub remind: bool,
+    /// Shown anonymously (or not at all) on leaderboards; the coach decides which.
+    pub leaderboard_optout: bool,
+}
+
+macro_rules! membership_columns {
+    () => {
+        "cohort_id, member_id, joined_at, is_admin, remind, leaderboard_optout"
+    };
 }
 
 impl Member {
@@ -44,6 +54,8 @@ impl CohortMember {
             member_id: row.try_get("member_id")?,
             joined_at: row.try_get("joined_at")?,
             is_admin: flag_col(row, "is_admin")?,
+            remind: flag_col(row, "remind")?,
+            leaderboard_optout: flag_col(row, "leaderboard_optout")?,
         })
     }
 }
@@ -93,15 +105,7 @@ pub async fn add_cohort_member(
     .bind(i64::from(is_admin))
     .execute(&mut *conn)
     .await?;
-    let row = sqlx::query(
-        "SELECT cohort_id, member_id, joined_at, is_admin FROM cohort_members \
-         WHERE cohort_id = $1 AND member_id = $2",
-    )
-    .bind(cohort_id)
-    .bind(member_id)
-    .fetch_one(conn)
-    .await?;
-    CohortMember::from_row(&row)
+    get_cohort_member(conn, cohort_id, member_id).await?.ok_or(StoreError::NotFound { what: "membership" })
 }
 
 #[tracing::instrument(skip_all)]
@@ -109,14 +113,109 @@ pub async fn list_cohort_members(
     conn: &mut AnyConnection,
     cohort_id: i64,
 ) -> Result<Vec<CohortMember>, StoreError> {
+    let sql = concat!(
+        "SELECT ",
+        membership_columns!(),
+        " FROM cohort_members WHERE cohort_id = $1 ORDER BY joined_at, member_id"
+    );
+    let rows = sqlx::query(sql).bind(cohort_id).fetch_all(conn).await?;
+    rows.iter().map(CohortMember::from_row).collect()
+}
+
+/// The cohort's memberships, each with its member (name, platform user id), in join order: what
+/// reminders and refreshes iterate over.
+#[tracing::instrument(skip_all)]
+pub async fn list_cohort_member_profiles(
+    conn: &mut AnyConnection,
+    cohort_id: i64,
+) -> Result<Vec<(CohortMember, Member)>, StoreError> {
     let rows = sqlx::query(
-        "SELECT cohort_id, member_id, joined_at, is_admin FROM cohort_members \
-         WHERE cohort_id = $1 ORDER BY joined_at, member_id",
+        "SELECT cm.cohort_id, cm.member_id, cm.joined_at, cm.is_admin, cm.remind, \
+         cm.leaderboard_optout, m.id, m.platform, m.user_id, m.display_name, m.created_at \
+         FROM cohort_members cm JOIN members m ON m.id = cm.member_id \
+         WHERE cm.cohort_id = $1 ORDER BY cm.joined_at, cm.member_id",
     )
     .bind(cohort_id)
     .fetch_all(conn)
     .await?;
-    rows.iter().map(CohortMember::from_row).collect()
+    rows.iter().map(|row| Ok((CohortMember::from_row(row)?, Member::from_row(row)?))).collect()
+}
+
+/// The member behind a platform user id, if they were ever seen.
+#[tracing::instrument(skip_all)]
+pub async fn find_member(
+    conn: &mut AnyConnection,
+    platform: Platform,
+    user_id: &str,
+) -> Result<Option<Member>, StoreError> {
+    let row = sqlx::query(
+        "SELECT id, platform, user_id, display_name, created_at FROM members \
+         WHERE platform = $1 AND user_id = $2",
+    )
+    .bind(platform.as_str())
+    .bind(user_id)
+    .fetch_optional(conn)
+    .await?;
+    row.as_ref().map(Member::from_row).transpose()
+}
+
+#[tracing::instrument(skip_all)]
+pub async fn get_cohort_member(
+    conn: &mut AnyConnection,
+    cohort_id: i64,
+    member_id: i64,
+) -> Result<Option<CohortMember>, StoreError> {
+    let sql = concat!(
+        "SELECT ",
+        membership_columns!(),
+        " FROM cohort_members WHERE cohort_id = $1 AND member_id = $2"
+    );
+    let row = sqlx::query(sql).bind(cohort_id).bind(member_id).fetch_optional(conn).await?;
+    row.as_ref().map(CohortMember::from_row).transpose()
+}
+
+/// Turns DM reminders on or off; `NotFound` if the member is not in the cohort.
+#[tracing::instrument(skip_all)]
+pub async fn set_remind(
+    conn: &mut AnyConnection,
+    cohort_id: i64,
+    member_id: i64,
+    remind: bool,
+) -> Result<CohortMember, StoreError> {
+    let sql = concat!(
+        "UPDATE cohort_members SET remind = $3 WHERE cohort_id = $1 AND member_id = $2 RETURNING ",
+        membership_columns!()
+    );
+    set_flag(conn, sql, cohort_id, member_id, remind).await
+}
+
+/// Opts the member out of (or back into) leaderboards; `NotFound` if not in the cohort.
+#[tracing::instrument(skip_all)]
+pub async fn set_leaderboard_optout(
+    conn: &mut AnyConnection,
+    cohort_id: i64,
+    member_id: i64,
+    optout: bool,
+) -> Result<CohortMember, StoreError> {
+    let sql = concat!(
+        "UPDATE cohort_members SET leaderboard_optout = $3 WHERE cohort_id = $1 AND member_id = $2 \
+         RETURNING ",
+        membership_columns!()
+    );
+    set_flag(conn, sql, cohort_id, member_id, optout).await
+}
+
+async fn set_flag(
+    conn: &mut AnyConnection,
+    sql: &'static str,
+    cohort_id: i64,
+    member_id: i64,
+    value: bool,
+) -> Result<CohortMember, StoreError> {
+    let row =
+        sqlx::query(sql).bind(cohort_id).bind(member_id).bind(i64::from(value)).fetch_optional(conn).await?;
+    let row = row.ok_or(StoreError::NotFound { what: "membership" })?;
+    CohortMember::from_row(&row)
 }
 
 impl Store {
@@ -144,5 +243,42 @@ impl Store {
 
     pub async fn list_cohort_members(&self, cohort_id: i64) -> Result<Vec<CohortMember>, StoreError> {
         list_cohort_members(&mut *self.acquire().await?, cohort_id).await
+    }
+
+    pub async fn list_cohort_member_profiles(
+        &self,
+        cohort_id: i64,
+    ) -> Result<Vec<(CohortMember, Member)>, StoreError> {
+        list_cohort_member_profiles(&mut *self.acquire().await?, cohort_id).await
+    }
+
+    pub async fn find_member(&self, platform: Platform, user_id: &str) -> Result<Option<Member>, StoreError> {
+        find_member(&mut *self.acquire().await?, platform, user_id).await
+    }
+
+    pub async fn get_cohort_member(
+        &self,
+        cohort_id: i64,
+        member_id: i64,
+    ) -> Result<Option<CohortMember>, StoreError> {
+        get_cohort_member(&mut *self.acquire().await?, cohort_id, member_id).await
+    }
+
+    pub async fn set_remind(
+        &self,
+        cohort_id: i64,
+        member_id: i64,
+        remind: bool,
+    ) -> Result<CohortMember, StoreError> {
+        set_remind(&mut *self.acquire().await?, cohort_id, member_id, remind).await
+    }
+
+    pub async fn set_leaderboard_optout(
+        &self,
+        cohort_id: i64,
+        member_id: i64,
+        optout: bool,
+    ) -> Result<CohortMember, StoreError> {
+        set_leaderboard_optout(&mut *self.acquire().await?, cohort_id, member_id, optout).await
     }
 }

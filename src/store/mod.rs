@@ -9,30 +9,49 @@
 //! Each repository function takes `&mut AnyConnection`, so it also runs inside a transaction from
 //! [`Store::begin`]; `Store` has a same-named method that borrows a pooled connection.
 
+mod activity;
 mod backend;
+mod calendar;
 mod checkpoints;
 mod cohorts;
 mod error;
+mod jobs;
 mod members;
 mod outbox;
 mod pool;
 mod quiz;
+mod stats;
 mod types;
 
 pub use crate::redact::redact_url;
+pub use activity::{
+    ContentPost, NewContentPost, add_content_post, list_assessment_ticks, list_content_posts, notice_once,
+    tick_assessment,
+};
 pub use backend::Backend;
+pub use calendar::{
+    AdjustmentRow, add_adjustment, add_holiday, end_pause, list_adjustments, list_holidays, list_pauses,
+    remove_holiday, start_pause,
+};
 pub use checkpoints::{
-    Checkpoint, CheckpointOutcome, NewCheckpoint, get_checkpoint, mark_event_processed, record_checkpoint,
+    Checkpoint, CheckpointOutcome, NewCheckpoint, count_checkpoints_by_day, get_checkpoint,
+    list_cohort_checkpoints, list_member_checkpoints, mark_event_processed, record_checkpoint,
     undo_checkpoint,
 };
 pub use cohorts::{
-    Cohort, DEFAULT_CATCH_UP, DEFAULT_MAX_LATENESS_SECS, DEFAULT_QUIZ_SECONDS, NewCohort, create_cohort,
-    delete_cohort, find_cohort_by_channel, get_cohort, set_cohort_state,
+    Cohort, DEFAULT_CATCH_UP, DEFAULT_GRACE_SECS, DEFAULT_LEADERBOARD_SCHEDULE, DEFAULT_MAX_LATENESS_SECS,
+    DEFAULT_QUIZ_SECONDS, DEFAULT_REMINDER_HOURS, NewCohort, complete_cohort, create_cohort, delete_cohort,
+    find_cohort_by_channel, get_cohort, list_active_cohorts, list_cohorts, set_cohort_start,
+    set_cohort_state, update_cohort_schedule, update_cohort_settings,
 };
 pub use error::StoreError;
-pub use members::{CohortMember, Member, add_cohort_member, list_cohort_members, upsert_member};
+pub use jobs::claim_job;
+pub use members::{
+    CohortMember, Member, add_cohort_member, find_member, get_cohort_member, list_cohort_member_profiles,
+    list_cohort_members, set_leaderboard_optout, set_remind, upsert_member,
+};
 pub use outbox::{
-    Claim, LessonPost, NewLessonPost, claim_post, complete_post, find_post_by_message, get_post,
+    Claim, LessonPost, NewLessonPost, claim_post, complete_post, find_post_by_message, get_post, list_posts,
     list_unconfirmed_posts,
 };
 pub use pool::Store;
@@ -40,4 +59,7 @@ pub use quiz::{
     NewQuizAttempt, QuizAnswer, QuizAttempt, QuizStart, finish_quiz_attempt, record_quiz_answer,
     start_quiz_attempt,
 };
-pub use types::{CheckpointSource, CohortState, Platform, PostState, QuizState};
+pub use stats::{
+    MemberStats, StatsOrder, get_member_stats, list_member_stats, top_member_stats, upsert_member_stats,
+};
+pub use types::{AdjustmentKind, CheckpointSource, CohortState, ContentKind, Platform, PostState, QuizState};

@@ -202,6 +202,14 @@ pub async fn list_unconfirmed_posts(
     rows.iter().map(LessonPost::from_row).collect()
 }
 
+/// Every post of the cohort (any state), by day: the calendar's record of what was posted when.
+#[tracing::instrument(skip_all)]
+pub async fn list_posts(conn: &mut AnyConnection, cohort_id: i64) -> Result<Vec<LessonPost>, StoreError> {
+    let sql = concat!("SELECT ", post_columns!(), " FROM lesson_posts WHERE cohort_id = $1 ORDER BY day");
+    let rows = sqlx::query(sql).bind(cohort_id).fetch_all(conn).await?;
+    rows.iter().map(LessonPost::from_row).collect()
+}
+
 impl Store {
     pub async fn claim_post(&self, new: &NewLessonPost) -> Result<Claim, StoreError> {
         claim_post(&mut *self.acquire().await?, new).await
@@ -232,5 +240,9 @@ impl Store {
 
     pub async fn list_unconfirmed_posts(&self, cohort_id: i64) -> Result<Vec<LessonPost>, StoreError> {
         list_unconfirmed_posts(&mut *self.acquire().await?, cohort_id).await
+    }
+
+    pub async fn list_posts(&self, cohort_id: i64) -> Result<Vec<LessonPost>, StoreError> {
+        list_posts(&mut *self.acquire().await?, cohort_id).await
     }
 }

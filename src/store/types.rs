@@ -51,6 +51,16 @@ text_enum! {
 }
 
 text_enum! {
+    /// A calendar correction: skip a local date, or set which curriculum day a date shows.
+    AdjustmentKind { Skip = "skip", SetDay = "set_day" }
+}
+
+text_enum! {
+    /// What `/posted` logs; the curriculum asks for both.
+    ContentKind { Linkedin = "linkedin", Blog = "blog" }
+}
+
+text_enum! {
     QuizState { Open = "open", Finished = "finished", Abandoned = "abandoned" }
 }
 

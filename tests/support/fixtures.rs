@@ -1,8 +1,9 @@
 //! Row builders and small queries shared by the store tests.
 
 use studybot::store::{
-    CheckpointSource, DEFAULT_CATCH_UP, DEFAULT_MAX_LATENESS_SECS, DEFAULT_QUIZ_SECONDS, NewCheckpoint,
-    NewCohort, NewLessonPost, NewQuizAttempt, Platform, QuizAnswer, Store,
+    CheckpointSource, ContentKind, DEFAULT_CATCH_UP, DEFAULT_MAX_LATENESS_SECS, DEFAULT_QUIZ_SECONDS,
+    MemberStats, NewCheckpoint, NewCohort, NewContentPost, NewLessonPost, NewQuizAttempt, Platform,
+    QuizAnswer, Store,
 };
 
 /// 2026-11-02T08:00:00Z.
@@ -23,6 +24,9 @@ pub fn new_cohort(platform: Platform, channel: &str) -> NewCohort {
         catch_up: DEFAULT_CATCH_UP.into(),
         max_lateness_secs: DEFAULT_MAX_LATENESS_SECS,
         quiz_seconds: DEFAULT_QUIZ_SECONDS,
+        grace_secs: None,
+        reminder_hours: None,
+        leaderboard_schedule: None,
         created_at: NOW,
     }
 }
@@ -75,5 +79,27 @@ pub fn answer(attempt_id: i64, position: i64) -> QuizAnswer {
         chosen: "b".into(),
         correct: position % 2 == 0,
         answered_at: NOW,
+    }
+}
+
+/// Upserts the member `user_id` (Discord) and joins them to `cohort_id`; returns the member id.
+pub async fn join(store: &Store, cohort_id: i64, user_id: &str, name: &str) -> i64 {
+    let member = store.upsert_member(Platform::Discord, user_id, name, NOW).await.unwrap();
+    store.add_cohort_member(cohort_id, member.id, false, NOW).await.unwrap();
+    member.id
+}
+
+pub fn stats(cohort_id: i64, member_id: i64, points: i64, reached_at: i64) -> MemberStats {
+    MemberStats { cohort_id, member_id, points, reached_at, updated_at: NOW, ..MemberStats::default() }
+}
+
+pub fn content(cohort_id: i64, member_id: i64, kind: ContentKind, day: i64) -> NewContentPost {
+    NewContentPost {
+        cohort_id,
+        member_id,
+        kind,
+        day,
+        url: format!("https://example.com/{kind}/{day}"),
+        posted_at: NOW,
     }
 }

@@ -1,0 +1,100 @@
+//! `studybot demo` and `studybot console`: the coach on the console platform, no tokens needed.
+
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::Context;
+use chrono::{DateTime, Utc};
+use clap::Args;
+
+use crate::coach::{Catalog, Coach};
+use crate::platform::console::{Console, parse_instant};
+use crate::store::Store;
+
+pub const SHIPPED: &str = "curriculum/days_121_150_lakehouse_architecture.md";
+
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// Number of simulated members (1-12)
+    #[arg(long, default_value_t = 6)]
+    pub members: usize,
+    /// Seed of the simulation; the same seed gives the same run
+    #[arg(long, default_value_t = 7)]
+    pub seed: u64,
+    /// Database URL (default: a temporary SQLite file, removed afterwards)
+    #[arg(long, value_name = "URL")]
+    pub db: Option<String>,
+    /// Curriculum file to run
+    #[arg(long, value_name = "FILE", default_value = SHIPPED)]
+    pub curriculum: PathBuf,
+    /// Print the whole chat transcript instead of the story
+    #[arg(long)]
+    pub verbose: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ConsoleArgs {
+    /// Curriculum file (default: every curriculum in `curriculum.dir`)
+    #[arg(long, value_name = "FILE")]
+    pub curriculum: Option<PathBuf>,
+    /// Database URL (default: a temporary SQLite file, removed on exit)
+    #[arg(long, value_name = "URL")]
+    pub db: Option<String>,
+    /// Start of the virtual clock, e.g. 2026-12-07T08:00 (UTC; default: now)
+    #[arg(long, value_name = "DATETIME", value_parser = parse_start)]
+    pub start: Option<DateTime<Utc>>,
+}
+
+fn parse_start(text: &str) -> Result<DateTime<Utc>, String> {
+    parse_instant(text).ok_or_else(|| format!("`{text}` is not a date-time like 2026-12-07T08:00"))
+}
+
+pub fn demo(args: &DemoArgs) -> anyhow::Result<ExitCode> {
+    super::init_logging(false);
+    let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
+    let options = crate::demo::Options {
+        members: args.members,
+        seed: args.seed,
+        db_url: args.db.clone(),
+        curriculum: &args.curriculum,
+        verbose: args.verbose,
+    };
+    let mut out = std::io::stdout().lock();
+    runtime.block_on(crate::demo::run(&options, &mut out))?;
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn console(args: &ConsoleArgs, curriculum_dir: &Path) -> anyhow::Result<ExitCode> {
+    let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
+    runtime.block_on(async {
+        let temp = tempfile::tempdir().context("creating a temp dir for the console database")?;
+        let url = args
+            .db
+            .clone()
+            .unwrap_or_else(|| format!("sqlite://{}", temp.path().join("console.db").display()));
+        let store = Store::open(&url).await?;
+        let catalog = match &args.curriculum {
+            Some(file) => {
+                let checked = crate::curriculum::load(file)?;
+                let mut catalog = Catalog::default();
+                catalog.insert(crate::curriculum::id_from_path(file).unwrap_or_default(), checked.curriculum);
+                catalog
+            }
+            None => Catalog::load_dir(curriculum_dir)?,
+        };
+        let ids: Vec<String> = catalog.iter().map(|(id, _)| id.to_string()).collect();
+        let start = args.start.unwrap_or_else(Utc::now);
+        let stdin = std::io::stdin();
+        if stdin.is_terminal() {
+            println!(
+                "studybot console — curricula: {}. Type :help for directives, /studybot help for commands.",
+                ids.join(", ")
+            );
+        }
+        let mut console = Console::new(Coach::new(store.clone(), catalog), start, std::io::stdout());
+        console.run(stdin.lock()).await?;
+        store.close().await;
+        Ok(ExitCode::SUCCESS)
+    })
+}

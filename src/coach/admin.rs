@@ -1,0 +1,173 @@
+//! Admin subcommands of `/studybot`: pause, resume, skip, set-day, holiday, preview, status, settings.
+
+use chrono::{DateTime, Utc};
+
+use super::context::CohortCtx;
+use super::error::CoachResult;
+use super::{Call, Coach, Inbound, Message, Outgoing, UserError, lesson};
+use crate::domain::CronSpec;
+use crate::store::{AdjustmentKind, CohortState};
+
+pub async fn run(
+    coach: &Coach,
+    inbound: &Inbound,
+    call: &Call,
+    now: DateTime<Utc>,
+) -> CoachResult<Vec<Outgoing>> {
+    let ctx = CohortCtx::for_channel(coach, &inbound.channel).await?;
+    let reply = match call.sub.name {
+        "pause" => pause(coach, &ctx, now).await?,
+        "resume" => resume(coach, &ctx, now).await?,
+        "skip" => skip(coach, &ctx, now).await?,
+        "set-day" => set_day(coach, &ctx, call, now).await?,
+        "holiday" => holiday(coach, &ctx, call, now).await?,
+        "preview" => return preview(&ctx, call, now),
+        "status" => status(coach, &ctx, now).await?,
+        "settings" => settings(coach, &ctx, call, now).await?,
+        other => user_error!("Unknown subcommand `{other}`; try `/studybot help`."),
+    };
+    Ok(vec![Outgoing::ephemeral(reply)])
+}
+
+/// Reloads the cohort after a change, to report the next post as the calendar now has it.
+async fn next_post(coach: &Coach, ctx: &CohortCtx, now: DateTime<Utc>) -> CoachResult<String> {
+    let fresh = CohortCtx::load(coach, ctx.cohort.clone()).await?;
+    Ok(match fresh.calendar.next(now) {
+        Some(slot) => format!("Next post: day {} on {}.", slot.day, fresh.local(slot.at)),
+        None if fresh.cohort.state == CohortState::Paused => {
+            "Nothing is posted until `/studybot resume`.".into()
+        }
+        None => "No more lessons are scheduled.".into(),
+    })
+}
+
+async fn pause(coach: &Coach, ctx: &CohortCtx, now: DateTime<Utc>) -> CoachResult<String> {
+    if !coach.store.start_pause(ctx.cohort.id, now.timestamp()).await? {
+        user_error!("The cohort is already paused; `/studybot resume` restarts it.");
+    }
+    coach.store.set_cohort_state(ctx.cohort.id, CohortState::Paused, None, now.timestamp()).await?;
+    Ok("⏸️ Paused. No lessons are posted and no streak breaks until `/studybot resume`.".into())
+}
+
+async fn resume(coach: &Coach, ctx: &CohortCtx, now: DateTime<Utc>) -> CoachResult<String> {
+    if !coach.store.end_pause(ctx.cohort.id, now.timestamp()).await? {
+        user_error!("The cohort is not paused.");
+    }
+    coach.store.set_cohort_state(ctx.cohort.id, CohortState::Active, None, now.timestamp()).await?;
+    Ok(format!("▶️ Resumed. {}", next_post(coach, ctx, now).await?))
+}
+
+async fn skip(coach: &Coach, ctx: &CohortCtx, now: DateTime<Utc>) -> CoachResult<String> {
+    let Some(next) = ctx.calendar.next(now) else { user_error!("There is no upcoming lesson to skip.") };
+    let date = next.date.format("%Y-%m-%d").to_string();
+    coach.store.add_adjustment(ctx.cohort.id, AdjustmentKind::Skip, &date, None, now.timestamp()).await?;
+    Ok(format!(
+        "⏭️ No lesson on {date}; day {} moves to the next lesson date. {}",
+        next.day,
+        next_post(coach, ctx, now).await?
+    ))
+}
+
+async fn set_day(coach: &Coach, ctx: &CohortCtx, call: &Call, now: DateTime<Utc>) -> CoachResult<String> {
+    let day = call.int("day").unwrap_or_default();
+    let Some(day) = u32::try_from(day).ok().filter(|d| ctx.curriculum.day(*d).is_some()) else {
+        let (a, b) = (ctx.curriculum.first_day().unwrap_or(0), ctx.curriculum.last_day().unwrap_or(0));
+        user_error!("Day {day} is not in this curriculum (days {a}-{b}).");
+    };
+    if let Some(done) = ctx.calendar.due_slots(now).iter().find(|s| s.day == day) {
+        user_error!(
+            "Day {day} was already due on {}; each day is posted once. Members can still `/checkpoint day:{day}`.",
+            done.date
+        );
+    }
+    let Some(next) = ctx.calendar.next(now) else { user_error!("There is no upcoming lesson date.") };
+    let date = next.date.format("%Y-%m-%d").to_string();
+    coach
+        .store
+        .add_adjustment(ctx.cohort.id, AdjustmentKind::SetDay, &date, Some(day.into()), now.timestamp())
+        .await?;
+    Ok(format!("🔢 From {date} on, lessons continue with day {day}. {}", next_post(coach, ctx, now).await?))
+}
+
+async fn holiday(coach: &Coach, ctx: &CohortCtx, call: &Call, now: DateTime<Utc>) -> CoachResult<String> {
+    let date = call.date("date").unwrap_or_default();
+    let text = date.format("%Y-%m-%d").to_string();
+    // History stays as it was posted: only dates still ahead can change.
+    let last_due = ctx.calendar.due(now).map(|s| s.date);
+    if date < ctx.today(now) || last_due.is_some_and(|d| date <= d) {
+        user_error!(
+            "{text} is not ahead of the last posted lesson; holidays can only be set for future dates."
+        );
+    }
+    let changed = match call.text("action") {
+        Some("add") => coach.store.add_holiday(ctx.cohort.id, &text).await?,
+        _ => coach.store.remove_holiday(ctx.cohort.id, &text).await?,
+    };
+    let verb = if call.text("action") == Some("add") { "is now a holiday" } else { "is a lesson date again" };
+    let state = if changed { verb.to_string() } else { "was already set that way".to_string() };
+    Ok(format!("📅 {text} {state}. {}", next_post(coach, ctx, now).await?))
+}
+
+fn preview(ctx: &CohortCtx, call: &Call, now: DateTime<Utc>) -> CoachResult<Vec<Outgoing>> {
+    let day = match call.int("day") {
+        Some(day) => u32::try_from(day).unwrap_or(u32::MAX),
+        None => match ctx.calendar.next(now) {
+            Some(slot) => slot.day,
+            None => user_error!("No upcoming lesson; give a day: `/studybot preview day:121`."),
+        },
+    };
+    let Some(message) = lesson::post(&ctx.curriculum, ctx.cohort.id, day) else {
+        user_error!("Day {day} is not in this curriculum.");
+    };
+    let note = Message::text(format!("Preview of day {day} (only you see this):"));
+    Ok(vec![Outgoing::ephemeral_message(note), Outgoing::ephemeral_message(message)])
+}
+
+async fn status(coach: &Coach, ctx: &CohortCtx, now: DateTime<Utc>) -> CoachResult<String> {
+    let members = coach.store.list_cohort_members(ctx.cohort.id).await?;
+    let due = ctx.calendar.due_slots(now);
+    let checks = coach.store.list_cohort_checkpoints(ctx.cohort.id).await?;
+    let possible = members.len() * due.len();
+    let rate = if possible == 0 { 0.0 } else { 100.0 * checks.len() as f64 / possible as f64 };
+    let c = &ctx.cohort;
+    Ok(format!(
+        "📋 `{}` — {}\nState: {} · schedule `{}` ({}) · started {}\nPosted: {} of {} days · members: {}\n\
+         Completion: {rate:.0}% ({} checkpoints of {possible} possible)\n{}",
+        c.curriculum_id,
+        ctx.curriculum.title,
+        c.state.as_str(),
+        c.schedule,
+        c.timezone,
+        c.start_date,
+        due.len(),
+        ctx.total_days(),
+        members.len(),
+        checks.len(),
+        next_post(coach, ctx, now).await?,
+    ))
+}
+
+async fn settings(coach: &Coach, ctx: &CohortCtx, call: &Call, now: DateTime<Utc>) -> CoachResult<String> {
+    let c = &ctx.cohort;
+    let hours = |name: &str, current: i64| -> CoachResult<i64> {
+        match call.int(name) {
+            Some(h) if !(0..=72).contains(&h) => {
+                Err(UserError(format!("`{name}` must be 0-72 hours.")).into())
+            }
+            Some(h) => Ok(h),
+            None => Ok(current),
+        }
+    };
+    let grace = hours("grace", c.grace_secs / 3600)? * 3600;
+    let reminder = hours("reminder", c.reminder_hours)?;
+    let board = match call.text("leaderboard") {
+        Some(text) => CronSpec::parse(text).map_err(|e| UserError(e.to_string()))?.as_str().to_string(),
+        None => c.leaderboard_schedule.clone(),
+    };
+    coach.store.update_cohort_settings(c.id, grace, reminder, &board, now.timestamp()).await?;
+    Ok(format!(
+        "⚙️ Grace period {} h after the next lesson · reminders {reminder} h before a window closes · weekly leaderboard `{board}` ({}).",
+        grace / 3600,
+        c.timezone
+    ))
+}

@@ -1,0 +1,259 @@
+//! The command table: every chat command, its subcommands and typed parameters, shared by all platforms.
+//!
+//! Slack and the console send text that `grammar` parses against this table; Discord registers
+//! slash commands from it and maps their options onto the same names.
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Int,
+    /// `YYYY-MM-DD`.
+    Date,
+    /// One word (an id, a timezone, a member).
+    Word,
+    /// Free text that may contain spaces: it runs to the next `key:`.
+    Text,
+    /// An absolute http(s) URL.
+    Url,
+    /// Present or absent, given by its name (`undo`).
+    Flag,
+    Choice(&'static [&'static str]),
+}
+
+#[derive(Debug)]
+pub struct Param {
+    pub name: &'static str,
+    pub kind: Kind,
+    pub required: bool,
+    pub about: &'static str,
+}
+
+#[derive(Debug)]
+pub struct Sub {
+    /// Empty for a command without subcommands.
+    pub name: &'static str,
+    pub about: &'static str,
+    pub params: &'static [Param],
+    pub admin: bool,
+}
+
+#[derive(Debug)]
+pub struct Spec {
+    pub name: &'static str,
+    pub about: &'static str,
+    pub subs: &'static [Sub],
+}
+
+const fn p(name: &'static str, kind: Kind, required: bool, about: &'static str) -> Param {
+    Param { name, kind, required, about }
+}
+
+const fn sub(name: &'static str, about: &'static str, params: &'static [Param], admin: bool) -> Sub {
+    Sub { name, about, params, admin }
+}
+
+const ON_OFF: Kind = Kind::Choice(&["on", "off"]);
+
+pub static COMMANDS: &[Spec] = &[
+    Spec {
+        name: "studybot",
+        about: "Set up and run the study cohort of this channel",
+        subs: &[
+            sub("help", "What studybot can do", &[], false),
+            sub("curricula", "List the curricula this bot can run", &[], false),
+            sub(
+                "setup",
+                "Bind this channel to a curriculum",
+                &[
+                    p("curriculum", Kind::Word, true, "curriculum id (see /studybot curricula)"),
+                    p("start", Kind::Date, false, "first lesson date, YYYY-MM-DD (default: tomorrow)"),
+                    p("day", Kind::Int, false, "curriculum day to start at (default: the first)"),
+                    p("schedule", Kind::Text, false, "cron, e.g. 0 9 * * MON-FRI (the default)"),
+                    p("timezone", Kind::Word, false, "IANA timezone, e.g. Europe/Berlin (default: UTC)"),
+                ],
+                true,
+            ),
+            sub("pause", "Pause lesson posts (no streak breaks while paused)", &[], true),
+            sub("resume", "Resume lesson posts", &[], true),
+            sub("skip", "Move the next lesson to the next lesson date", &[], true),
+            sub(
+                "set-day",
+                "Post this curriculum day next",
+                &[p("day", Kind::Int, true, "curriculum day")],
+                true,
+            ),
+            sub(
+                "holiday",
+                "Add or remove a date that is not a lesson day",
+                &[
+                    p("action", Kind::Choice(&["add", "remove"]), true, "add or remove"),
+                    p("date", Kind::Date, true, "YYYY-MM-DD"),
+                ],
+                true,
+            ),
+            sub(
+                "preview",
+                "Show a lesson exactly as it will be posted",
+                &[p("day", Kind::Int, false, "day (default: the next)")],
+                true,
+            ),
+            sub("status", "Curriculum, next post, members, completion", &[], true),
+            sub(
+                "settings",
+                "Change the cohort's grace period, reminder lead time or weekly leaderboard time",
+                &[
+                    p(
+                        "grace",
+                        Kind::Int,
+                        false,
+                        "hours after the next lesson a check still counts as on time",
+                    ),
+                    p("reminder", Kind::Int, false, "hours before the window closes that reminders go out"),
+                    p(
+                        "leaderboard",
+                        Kind::Text,
+                        false,
+                        "cron of the weekly leaderboard post, e.g. 0 17 * * FRI",
+                    ),
+                ],
+                true,
+            ),
+        ],
+    },
+    Spec {
+        name: "join",
+        about: "Join this channel's cohort",
+        subs: &[sub("", "Join this channel's cohort", &[], false)],
+    },
+    Spec {
+        name: "checkpoint",
+        about: "Mark a lesson done",
+        subs: &[sub(
+            "",
+            "Mark a lesson done (default: the latest posted day)",
+            &[
+                p("day", Kind::Int, false, "curriculum day"),
+                p("undo", Kind::Flag, false, "take the checkpoint back"),
+            ],
+            false,
+        )],
+    },
+    Spec {
+        name: "streak",
+        about: "Your current and best streak",
+        subs: &[sub("", "Your current and best streak", &[], false)],
+    },
+    Spec {
+        name: "progress",
+        about: "Days done, streaks, modules, checklist and content",
+        subs: &[sub(
+            "",
+            "Your progress, or a member's",
+            &[p("member", Kind::Word, false, "a member")],
+            false,
+        )],
+    },
+    Spec {
+        name: "leaderboard",
+        about: "The cohort's top 10 and your rank",
+        subs: &[sub(
+            "",
+            "The cohort's top 10 and your rank; optout/optin hides or shows you",
+            &[
+                p(
+                    "action",
+                    Kind::Choice(&["optout", "optin"]),
+                    false,
+                    "hide yourself from boards, or show again",
+                ),
+                p(
+                    "by",
+                    Kind::Choice(&["points", "streak", "lessons", "quiz"]),
+                    false,
+                    "ranking (default: points)",
+                ),
+                p("period", Kind::Choice(&["all", "week"]), false, "all time (default) or this week"),
+            ],
+            false,
+        )],
+    },
+    Spec {
+        name: "remind",
+        about: "Reminders before your streak window closes",
+        subs: &[sub("", "Turn reminders on or off", &[p("state", ON_OFF, true, "on or off")], false)],
+    },
+    Spec {
+        name: "posted",
+        about: "Log a LinkedIn or blog post the curriculum asked for",
+        subs: &[sub(
+            "",
+            "Log a LinkedIn or blog post the curriculum asked for",
+            &[
+                p("kind", Kind::Choice(&["linkedin", "blog"]), true, "linkedin or blog"),
+                p("url", Kind::Url, true, "the post's address"),
+                p("day", Kind::Int, false, "the day whose prompt it answers (default: the latest)"),
+            ],
+            false,
+        )],
+    },
+    Spec {
+        name: "assess",
+        about: "Tick an item of the cycle assessment checklist",
+        subs: &[sub(
+            "",
+            "Tick an item of the cycle assessment checklist",
+            &[p("item", Kind::Text, true, "item text or number")],
+            false,
+        )],
+    },
+];
+
+pub fn find(name: &str) -> Option<&'static Spec> {
+    COMMANDS.iter().find(|s| s.name == name)
+}
+
+impl Spec {
+    pub fn has_subcommands(&self) -> bool {
+        self.subs.iter().any(|s| !s.name.is_empty())
+    }
+
+    pub fn sub(&self, name: &str) -> Option<&'static Sub>
+    where
+        Self: 'static,
+    {
+        self.subs.iter().find(|s| s.name == name)
+    }
+}
+
+impl Sub {
+    /// `/studybot setup curriculum:<id> [start:<date>] …`
+    pub fn usage(&self, command: &str) -> String {
+        let mut out = format!("/{command}");
+        if !self.name.is_empty() {
+            out.push(' ');
+            out.push_str(self.name);
+        }
+        for param in self.params {
+            let shape = match param.kind {
+                Kind::Flag => param.name.to_string(),
+                Kind::Choice(options) => options.join("|"),
+                Kind::Date => format!("{}:<YYYY-MM-DD>", param.name),
+                _ => format!("{}:<{}>", param.name, param.name),
+            };
+            out.push(' ');
+            out.push_str(&if param.required { shape } else { format!("[{shape}]") });
+        }
+        out
+    }
+}
+
+/// The help text: one line per command and subcommand.
+pub fn help(include_admin: bool) -> String {
+    let mut lines = vec!["studybot commands:".to_string()];
+    for spec in COMMANDS {
+        for sub in spec.subs.iter().filter(|s| include_admin || !s.admin) {
+            let admin = if sub.admin { " (admin)" } else { "" };
+            lines.push(format!("  {} — {}{admin}", sub.usage(spec.name), sub.about));
+        }
+    }
+    lines.join("\n")
+}

@@ -1,0 +1,134 @@
+//! A cohort with everything the use cases need: its row, its curriculum and its lesson calendar.
+
+use std::collections::BTreeSet;
+use std::sync::Arc;
+
+use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
+use chrono_tz::Tz;
+
+use super::error::{CoachError, CoachResult};
+use super::{ChannelRef, Coach, platform_of};
+use crate::curriculum::Curriculum;
+use crate::domain::{Adjustment, Calendar, CronSpec, Lesson, Pause, Slot, Timezone};
+use crate::store::{AdjustmentKind, Cohort};
+
+pub struct CohortCtx {
+    pub cohort: Cohort,
+    pub curriculum: Arc<Curriculum>,
+    pub calendar: Calendar,
+}
+
+/// Instants are stored as epoch seconds; the domain works in `DateTime<Utc>`.
+pub fn instant(secs: i64) -> DateTime<Utc> {
+    DateTime::from_timestamp(secs, 0).unwrap_or_default()
+}
+
+impl CohortCtx {
+    /// The cohort bound to a channel, or a reply saying how to set one up.
+    pub async fn for_channel(coach: &Coach, channel: &ChannelRef) -> CoachResult<CohortCtx> {
+        let platform = platform_of(channel)?;
+        match coach.store.find_cohort_by_channel(platform, &channel.channel).await? {
+            Some(cohort) => CohortCtx::load(coach, cohort).await,
+            None => user_error!(
+                "This channel has no study cohort yet. An admin can start one with \
+                 `/studybot setup curriculum:<id>` (see `/studybot curricula`)."
+            ),
+        }
+    }
+
+    pub async fn load(coach: &Coach, cohort: Cohort) -> CoachResult<CohortCtx> {
+        let Some(curriculum) = coach.catalog.get(&cohort.curriculum_id) else {
+            user_error!(
+                "This cohort's curriculum `{}` is not loaded (is its file still in the curriculum folder?).",
+                cohort.curriculum_id
+            );
+        };
+        let calendar = calendar(coach, &cohort, &curriculum).await?;
+        Ok(CohortCtx { cohort, curriculum, calendar })
+    }
+
+    pub fn tz(&self) -> Tz {
+        self.calendar.timezone.tz()
+    }
+
+    pub fn grace(&self) -> Duration {
+        Duration::seconds(self.cohort.grace_secs)
+    }
+
+    pub fn today(&self, now: DateTime<Utc>) -> NaiveDate {
+        now.with_timezone(&self.tz()).date_naive()
+    }
+
+    /// `Tue 1 Dec 09:00 CET`: how members read an instant, in the cohort's timezone.
+    pub fn local(&self, at: DateTime<Utc>) -> String {
+        self.tz().from_utc_datetime(&at.naive_utc()).format("%a %-d %b %H:%M %Z").to_string()
+    }
+
+    /// When the on-time window of a slot closes: the next lesson's instant plus the grace period.
+    /// The last lesson has no successor, so it gets a day plus grace; while the cohort is paused
+    /// the window stays open (`None`), because a pause breaks no streak.
+    pub fn closes_at(&self, slot: &Slot) -> Option<DateTime<Utc>> {
+        match self.calendar.next(slot.at) {
+            Some(next) => Some(next.at + self.grace()),
+            None if self.is_paused() => None,
+            None => Some(slot.at + Duration::days(1) + self.grace()),
+        }
+    }
+
+    pub fn is_paused(&self) -> bool {
+        self.calendar.pauses.iter().any(|p| p.until.is_none())
+    }
+
+    /// Every lesson due by `now`, with its window, for the streak rules.
+    pub fn lessons(&self, now: DateTime<Utc>) -> Vec<Lesson> {
+        self.calendar
+            .due_slots(now)
+            .iter()
+            .map(|s| Lesson { day: s.day, posted_at: s.at, closes_at: self.closes_at(s) })
+            .collect()
+    }
+
+    pub fn total_days(&self) -> usize {
+        self.curriculum.days().count()
+    }
+}
+
+async fn calendar(coach: &Coach, cohort: &Cohort, curriculum: &Curriculum) -> CoachResult<Calendar> {
+    let corrupt = |what: &str, e: &dyn std::fmt::Display| {
+        CoachError::Other(anyhow::anyhow!("cohort {} has an invalid {what}: {e}", cohort.id))
+    };
+    let start =
+        NaiveDate::parse_from_str(&cohort.start_date, "%Y-%m-%d").map_err(|e| corrupt("start date", &e))?;
+    let schedule = CronSpec::parse(&cohort.schedule).map_err(|e| corrupt("schedule", &e))?;
+    let timezone = Timezone::parse(&cohort.timezone).map_err(|e| corrupt("timezone", &e))?;
+    let mut days: Vec<u32> = curriculum.days().map(|d| d.day).collect();
+    days.sort_unstable();
+    days.dedup();
+    let holidays: BTreeSet<NaiveDate> = coach
+        .store
+        .list_holidays(cohort.id)
+        .await?
+        .iter()
+        .filter_map(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
+        .collect();
+    let pauses = coach.store.list_pauses(cohort.id).await?;
+    let pauses =
+        pauses.into_iter().map(|(from, until)| Pause { from: instant(from), until: until.map(instant) });
+    let adjustments = coach.store.list_adjustments(cohort.id).await?.into_iter().filter_map(|row| {
+        let date = NaiveDate::parse_from_str(&row.local_date, "%Y-%m-%d").ok()?;
+        Some(match row.kind {
+            AdjustmentKind::Skip => Adjustment::Skip { date },
+            AdjustmentKind::SetDay => Adjustment::SetDay { date, day: u32::try_from(row.day?).ok()? },
+        })
+    });
+    Ok(Calendar {
+        start,
+        days,
+        first_day: u32::try_from(cohort.first_day).unwrap_or(0),
+        schedule,
+        timezone,
+        holidays,
+        pauses: pauses.collect(),
+        adjustments: adjustments.collect(),
+    })
+}

@@ -1,0 +1,301 @@
+//! The command grammar shared by every platform: `/name sub key:value …`, values quoted or running to the next `key:`.
+
+use std::collections::BTreeMap;
+
+use chrono::NaiveDate;
+
+use super::commands::{self, Kind, Param, Spec, Sub};
+use super::error::UserError;
+
+/// A command bound to its table entry, with typed values.
+#[derive(Debug, Clone)]
+pub struct Call {
+    pub spec: &'static Spec,
+    pub sub: &'static Sub,
+    values: BTreeMap<&'static str, Value>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Value {
+    Int(i64),
+    Date(NaiveDate),
+    Text(String),
+    Flag,
+}
+
+impl Call {
+    pub fn int(&self, name: &str) -> Option<i64> {
+        match self.values.get(name) {
+            Some(Value::Int(n)) => Some(*n),
+            _ => None,
+        }
+    }
+
+    pub fn date(&self, name: &str) -> Option<NaiveDate> {
+        match self.values.get(name) {
+            Some(Value::Date(d)) => Some(*d),
+            _ => None,
+        }
+    }
+
+    /// Text, word, URL and choice values.
+    pub fn text(&self, name: &str) -> Option<&str> {
+        match self.values.get(name) {
+            Some(Value::Text(t)) => Some(t),
+            _ => None,
+        }
+    }
+
+    pub fn flag(&self, name: &str) -> bool {
+        self.values.contains_key(name)
+    }
+
+    pub fn usage(&self) -> String {
+        self.sub.usage(self.spec.name)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+struct Token {
+    key: Option<String>,
+    value: String,
+    quoted: bool,
+}
+
+/// Parses chat text such as `/studybot setup curriculum:x schedule:0 9 * * MON-FRI timezone:UTC`.
+pub fn parse(text: &str) -> Result<Call, UserError> {
+    let tokens = tokenize(text.trim())?;
+    let Some(first) = tokens.first().filter(|t| t.key.is_none() && t.value.starts_with('/')) else {
+        return Err(UserError("Commands start with `/`, e.g. `/checkpoint` or `/studybot help`.".into()));
+    };
+    let name = first.value.trim_start_matches('/').to_lowercase();
+    let Some(spec) = commands::find(&name) else {
+        return Err(UserError(format!("Unknown command `/{name}`. Try `/studybot help`.")));
+    };
+    let mut rest = &tokens[1..];
+    let sub = if spec.has_subcommands() {
+        let word = rest.first().filter(|t| t.key.is_none()).map(|t| t.value.to_lowercase());
+        let word = word.unwrap_or_else(|| "help".into());
+        rest = rest.get(1..).unwrap_or_default();
+        spec.sub(&word).ok_or_else(|| {
+            let names: Vec<_> = spec.subs.iter().map(|s| s.name).collect();
+            UserError(format!("Unknown subcommand `{word}` of /{name}; try one of: {}.", names.join(", ")))
+        })?
+    } else {
+        &spec.subs[0]
+    };
+    bind_tokens(spec, sub, rest)
+}
+
+/// Binds options given by name (Discord's slash-command options) against the same table.
+pub fn bind(name: &str, sub: &str, options: &[(String, String)]) -> Result<Call, UserError> {
+    let spec = commands::find(name).ok_or_else(|| UserError(format!("Unknown command `/{name}`.")))?;
+    let sub = spec.sub(sub).ok_or_else(|| UserError(format!("Unknown subcommand `{sub}` of /{name}.")))?;
+    let tokens: Vec<Token> = options
+        .iter()
+        .filter(|(_, v)| v != "false")
+        .map(|(k, v)| Token { key: Some(k.clone()), value: v.clone(), quoted: true })
+        .collect();
+    bind_tokens(spec, sub, &tokens)
+}
+
+fn bind_tokens(spec: &'static Spec, sub: &'static Sub, tokens: &[Token]) -> Result<Call, UserError> {
+    let usage = || format!("Usage: `{}`", sub.usage(spec.name));
+    let mut raw: BTreeMap<&'static str, String> = BTreeMap::new();
+    let mut open_text: Option<&'static str> = None;
+    for token in tokens {
+        if let Some(key) = &token.key {
+            let param =
+                sub.params.iter().find(|p| p.name == key.to_lowercase()).ok_or_else(|| {
+                    UserError(format!("`/{}` has no option `{key}:`. {}", spec.name, usage()))
+                })?;
+            raw.insert(param.name, token.value.clone());
+            open_text = (param.kind == Kind::Text && !token.quoted).then_some(param.name);
+            continue;
+        }
+        if let Some(name) = open_text {
+            let value = raw.entry(name).or_default();
+            value.push(' ');
+            value.push_str(&token.value);
+            continue;
+        }
+        let param = positional_target(sub, &raw, &token.value)
+            .ok_or_else(|| UserError(format!("Unexpected `{}`. {}", token.value, usage())))?;
+        raw.insert(param.name, token.value.clone());
+        open_text = (param.kind == Kind::Text && !token.quoted).then_some(param.name);
+    }
+    let mut values = BTreeMap::new();
+    for param in sub.params {
+        match raw.get(param.name) {
+            Some(text) => {
+                values.insert(
+                    param.name,
+                    convert(param, text.trim()).map_err(|e| UserError(format!("{e} {}", usage())))?,
+                );
+            }
+            None if param.required => {
+                return Err(UserError(format!("`{}` is required. {}", param.name, usage())));
+            }
+            None => {}
+        }
+    }
+    Ok(Call { spec, sub, values })
+}
+
+/// A plain word fills a flag of that name, else the first parameter still empty.
+fn positional_target<'a>(sub: &'a Sub, raw: &BTreeMap<&str, String>, word: &str) -> Option<&'a Param> {
+    let flag = sub.params.iter().find(|p| p.kind == Kind::Flag && p.name.eq_ignore_ascii_case(word));
+    flag.or_else(|| sub.params.iter().find(|p| p.kind != Kind::Flag && !raw.contains_key(p.name)))
+}
+
+fn convert(param: &Param, text: &str) -> Result<Value, String> {
+    let name = param.name;
+    match param.kind {
+        Kind::Int => text
+            .parse()
+            .map(Value::Int)
+            .map_err(|_| format!("`{name}` must be a whole number, not `{text}`.")),
+        Kind::Date => NaiveDate::parse_from_str(text, "%Y-%m-%d")
+            .map(Value::Date)
+            .map_err(|_| format!("`{name}` must be a date like 2026-12-01, not `{text}`.")),
+        Kind::Flag => Ok(Value::Flag),
+        Kind::Choice(options) => {
+            let lower = text.to_lowercase();
+            match options.iter().find(|o| **o == lower) {
+                Some(o) => Ok(Value::Text((*o).to_string())),
+                None => Err(format!("`{name}` must be one of {}, not `{text}`.", options.join(", "))),
+            }
+        }
+        Kind::Url => match url::Url::parse(text) {
+            Ok(u) if matches!(u.scheme(), "http" | "https") && u.host().is_some() => {
+                Ok(Value::Text(text.into()))
+            }
+            _ => Err(format!("`{name}` must be a full link like https://example.com/post, not `{text}`.")),
+        },
+        Kind::Word | Kind::Text if text.is_empty() => Err(format!("`{name}` is empty.")),
+        Kind::Word | Kind::Text => Ok(Value::Text(text.to_string())),
+    }
+}
+
+/// Splits on whitespace, keeping `"quoted text"` and `key:"quoted text"` together.
+fn tokenize(text: &str) -> Result<Vec<Token>, UserError> {
+    let mut tokens = Vec::new();
+    let mut chars = text.chars().peekable();
+    while let Some(&c) = chars.peek() {
+        if c.is_whitespace() {
+            chars.next();
+            continue;
+        }
+        let mut word = String::new();
+        let mut key = None;
+        let mut quoted = false;
+        while let Some(&c) = chars.peek() {
+            if c.is_whitespace() {
+                break;
+            }
+            chars.next();
+            if c == '"' || c == '\u{201c}' {
+                quoted = true;
+                word.push_str(&read_quoted(&mut chars)?);
+            } else if c == ':' && key.is_none() && !quoted && is_key(&word) && chars.peek() != Some(&'/') {
+                key = Some(std::mem::take(&mut word));
+            } else {
+                word.push(c);
+            }
+        }
+        tokens.push(Token { key, value: word, quoted });
+    }
+    Ok(tokens)
+}
+
+fn read_quoted(chars: &mut std::iter::Peekable<std::str::Chars<'_>>) -> Result<String, UserError> {
+    let mut out = String::new();
+    for c in chars.by_ref() {
+        if c == '"' || c == '\u{201d}' {
+            return Ok(out);
+        }
+        out.push(c);
+    }
+    Err(UserError("A quote `\"` is not closed.".into()))
+}
+
+/// `day`, `set-day`, `remind_hours`: what may stand before a `:` as an option name.
+fn is_key(word: &str) -> bool {
+    let mut chars = word.chars();
+    chars.next().is_some_and(|c| c.is_ascii_alphabetic())
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn setup_with_spaced_cron_and_quotes() {
+        let call =
+            parse("/studybot setup curriculum:lakehouse start:2026-12-01 schedule:0 9 * * MON-FRI timezone:Europe/Berlin")
+                .unwrap();
+        assert_eq!(call.sub.name, "setup");
+        assert_eq!(call.text("curriculum"), Some("lakehouse"));
+        assert_eq!(call.date("start"), NaiveDate::from_ymd_opt(2026, 12, 1));
+        assert_eq!(call.text("schedule"), Some("0 9 * * MON-FRI"));
+        assert_eq!(call.text("timezone"), Some("Europe/Berlin"));
+        let quoted = parse("/studybot setup curriculum:x schedule:\"30 2 * * *\" timezone:UTC").unwrap();
+        assert_eq!(quoted.text("schedule"), Some("30 2 * * *"));
+    }
+
+    #[test]
+    fn positionals_flags_and_defaults() {
+        let call = parse("/checkpoint day:123 undo").unwrap();
+        assert_eq!((call.int("day"), call.flag("undo")), (Some(123), true));
+        let call = parse("/checkpoint").unwrap();
+        assert_eq!((call.int("day"), call.flag("undo")), (None, false));
+        let call = parse("/studybot set-day 130").unwrap();
+        assert_eq!(call.int("day"), Some(130));
+        let call = parse("/studybot holiday add 2026-12-24").unwrap();
+        assert_eq!(
+            (call.text("action"), call.date("date")),
+            (Some("add"), NaiveDate::from_ymd_opt(2026, 12, 24))
+        );
+        let call = parse("/assess Delta Lake and Apache Iceberg expertise").unwrap();
+        assert_eq!(call.text("item"), Some("Delta Lake and Apache Iceberg expertise"));
+        let call = parse("/posted linkedin https://www.linkedin.com/posts/x day:121").unwrap();
+        assert_eq!(call.text("url"), Some("https://www.linkedin.com/posts/x"));
+        assert_eq!(call.int("day"), Some(121));
+        let call = parse("/leaderboard by:streak").unwrap();
+        assert_eq!((call.text("by"), call.text("action")), (Some("streak"), None));
+        assert_eq!(parse("/studybot").unwrap().sub.name, "help");
+    }
+
+    #[test]
+    fn bad_input_gets_a_reason_and_the_usage() {
+        let cases = [
+            ("checkpoint", "start with `/`"),
+            ("/nope", "Unknown command `/nope`"),
+            ("/studybot frobnicate", "Unknown subcommand `frobnicate`"),
+            ("/checkpoint day:abc", "`day` must be a whole number"),
+            ("/checkpoint colour:red", "has no option `colour:`"),
+            ("/studybot holiday add 24.12.2026", "must be a date like 2026-12-01"),
+            ("/studybot holiday", "`action` is required"),
+            ("/remind maybe", "must be one of on, off"),
+            ("/posted blog not-a-url", "must be a full link"),
+            ("/streak extra", "Unexpected `extra`"),
+            ("/assess \"unclosed", "not closed"),
+        ];
+        for (text, want) in cases {
+            let err = parse(text).unwrap_err().0;
+            assert!(err.contains(want), "{text}: {err}");
+        }
+        assert!(
+            parse("/checkpoint day:abc").unwrap_err().0.contains("Usage: `/checkpoint [day:<day>] [undo]`")
+        );
+    }
+
+    #[test]
+    fn discord_options_bind_to_the_same_table() {
+        let call =
+            bind("checkpoint", "", &[("day".into(), "121".into()), ("undo".into(), "true".into())]).unwrap();
+        assert_eq!((call.int("day"), call.flag("undo")), (Some(121), true));
+        assert!(bind("studybot", "setup", &[]).unwrap_err().0.contains("`curriculum` is required"));
+    }
+}

@@ -1,0 +1,67 @@
+//! Lesson posts: the card built from the curriculum, with its Done button.
+
+use super::message::{Block, Button, LessonCard, Message};
+use crate::curriculum::Curriculum;
+
+/// The Done button's id carries the cohort and day, so a press needs no lookup of the post.
+pub fn done_button_id(cohort_id: i64, day: u32) -> String {
+    format!("done:{cohort_id}:{day}")
+}
+
+/// `done:12:121` → (12, 121).
+pub fn parse_done_button(id: &str) -> Option<(i64, u32)> {
+    let mut parts = id.strip_prefix("done:")?.split(':');
+    let cohort = parts.next()?.parse().ok()?;
+    let day = parts.next()?.parse().ok()?;
+    parts.next().is_none().then_some((cohort, day))
+}
+
+pub fn card(curriculum: &Curriculum, day: u32) -> Option<LessonCard> {
+    let (section, lesson) = curriculum.day(day)?;
+    let position = section.days.iter().position(|d| d.day == day).map_or(0, |i| i + 1);
+    let mut all: Vec<u32> = curriculum.days().map(|d| d.day).collect();
+    all.sort_unstable();
+    let index = all.iter().position(|d| *d == day).map_or(0, |i| i + 1);
+    Some(LessonCard {
+        day,
+        title: lesson.title.clone(),
+        section: section.heading.clone(),
+        position: (position, section.days.len()),
+        progress: (index, all.len()),
+        objective: lesson.objective.clone(),
+        work: lesson.work.clone(),
+        resources: lesson.resources.clone(),
+        python_skill: lesson.python_skill.clone(),
+        fields: lesson.fields.clone(),
+        checkpoint: lesson.checkpoint.clone(),
+        linkedin_post: lesson.linkedin_post.clone(),
+        blog_post: lesson.blog_post.clone(),
+    })
+}
+
+/// The message posted to the channel: the card, how to check in, and the Done button.
+pub fn post(curriculum: &Curriculum, cohort_id: i64, day: u32) -> Option<Message> {
+    let card = card(curriculum, day)?;
+    Some(
+        Message::default()
+            .with(Block::Lesson(Box::new(card)))
+            .with(Block::Text(format!("Done? React ✅, press Done, or type `/checkpoint day:{day}`.")))
+            .with(Block::Buttons(vec![Button {
+                id: done_button_id(cohort_id, day),
+                label: "Done ✅".into(),
+            }])),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn done_button_ids_round_trip_and_reject_junk() {
+        assert_eq!(parse_done_button(&done_button_id(12, 121)), Some((12, 121)));
+        for junk in ["done:", "done:x:1", "done:1", "done:1:2:3", "undo:1:2", ""] {
+            assert_eq!(parse_done_button(junk), None, "{junk}");
+        }
+    }
+}

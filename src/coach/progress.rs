@@ -1,0 +1,287 @@
+//! A member's own view: `/streak`, `/progress`, `/remind`, `/posted` (content tracker) and `/assess`.
+
+use std::collections::{HashMap, HashSet};
+
+use chrono::{DateTime, Utc};
+
+use super::context::CohortCtx;
+use super::error::CoachResult;
+use super::{Call, Coach, Inbound, Outgoing, platform_of, stats};
+use crate::curriculum::Curriculum;
+use crate::domain::StreakSummary;
+use crate::store::{ContentKind, Member, NewContentPost, StoreError};
+
+pub async fn run(
+    coach: &Coach,
+    inbound: &Inbound,
+    call: &Call,
+    now: DateTime<Utc>,
+) -> CoachResult<Vec<Outgoing>> {
+    let ctx = CohortCtx::for_channel(coach, &inbound.channel).await?;
+    let text = match call.spec.name {
+        "streak" => streak(coach, &ctx, &me(coach, inbound).await?, now).await?,
+        "progress" => {
+            let member = match call.text("member") {
+                Some(who) => lookup(coach, inbound, who).await?,
+                None => me(coach, inbound).await?,
+            };
+            progress(coach, &ctx, &member, now).await?
+        }
+        "remind" => remind(coach, &ctx, inbound, call.text("state") == Some("on"), now).await?,
+        "posted" => posted(coach, &ctx, &me(coach, inbound).await?, call, now).await?,
+        "assess" => {
+            assess(coach, &ctx, &me(coach, inbound).await?, call.text("item").unwrap_or_default(), now)
+                .await?
+        }
+        other => user_error!("Unknown command `/{other}`; try `/studybot help`."),
+    };
+    Ok(vec![Outgoing::ephemeral(text)])
+}
+
+async fn me(coach: &Coach, inbound: &Inbound) -> CoachResult<Member> {
+    let platform = platform_of(&inbound.channel)?;
+    match coach.store.find_member(platform, &inbound.actor.user_id).await? {
+        Some(m) => Ok(m),
+        None => user_error!("You're not in this cohort yet: `/join`, or check in on a lesson with ✅."),
+    }
+}
+
+/// `<@123>` (a Discord mention), `@alice` or `alice`.
+async fn lookup(coach: &Coach, inbound: &Inbound, who: &str) -> CoachResult<Member> {
+    let id =
+        who.trim_start_matches("<@").trim_start_matches('!').trim_end_matches('>').trim_start_matches('@');
+    let platform = platform_of(&inbound.channel)?;
+    match coach.store.find_member(platform, id).await? {
+        Some(m) => Ok(m),
+        None => user_error!("No member `{who}` in this cohort."),
+    }
+}
+
+async fn summary(
+    coach: &Coach,
+    ctx: &CohortCtx,
+    member: &Member,
+    now: DateTime<Utc>,
+) -> CoachResult<StreakSummary> {
+    stats::summary(&mut *coach.store.acquire().await?, ctx, member.id, now).await
+}
+
+async fn streak(coach: &Coach, ctx: &CohortCtx, member: &Member, now: DateTime<Utc>) -> CoachResult<String> {
+    let s = summary(coach, ctx, member, now).await?;
+    Ok(format!(
+        "🔥 {}: streak {} (best {}) · ❄️ {} freeze{} held · {} lessons done",
+        member.display_name,
+        s.current,
+        s.best,
+        s.freezes_held,
+        if s.freezes_held == 1 { "" } else { "s" },
+        s.on_time + s.late
+    ))
+}
+
+async fn progress(
+    coach: &Coach,
+    ctx: &CohortCtx,
+    member: &Member,
+    now: DateTime<Utc>,
+) -> CoachResult<String> {
+    let s = summary(coach, ctx, member, now).await?;
+    let checks = coach.store.list_member_checkpoints(ctx.cohort.id, member.id).await?;
+    let checked: HashMap<u32, bool> = checks.iter().map(|c| (c.day as u32, c.on_time)).collect();
+    let lessons = ctx.lessons(now);
+    let frozen: HashSet<u32> = s.freezes_used.iter().copied().collect();
+    let strip: String = lessons
+        .iter()
+        .map(|l| match checked.get(&l.day) {
+            Some(true) => '✅',
+            Some(false) => '🕒',
+            None if frozen.contains(&l.day) => '❄',
+            None if l.closes_at.is_some_and(|c| c <= now) => '⬜',
+            None => '⏳',
+        })
+        .collect();
+    let points = coach.store.get_member_stats(ctx.cohort.id, member.id).await?.map_or(0, |m| m.points);
+    let mut out = vec![
+        format!(
+            "📈 {} — {} ({} of {} days posted)",
+            member.display_name,
+            ctx.curriculum.title,
+            lessons.len(),
+            ctx.total_days()
+        ),
+        format!("{strip}  (✅ on time · 🕒 late · ❄ freeze · ⬜ missed · ⏳ open)"),
+        format!(
+            "Done {} (on time {}, late {}) · missed {} · open {}",
+            s.on_time + s.late,
+            s.on_time,
+            s.late,
+            s.missed,
+            s.pending
+        ),
+        format!("🔥 Streak {} (best {}) · ❄ freezes {} · {points} points", s.current, s.best, s.freezes_held),
+        "Modules:".into(),
+    ];
+    for section in &ctx.curriculum.sections {
+        let done = section.days.iter().filter(|d| checked.contains_key(&d.day)).count();
+        out.push(format!("  {} — {done}/{}", section.heading, section.days.len()));
+    }
+    let ticks: HashSet<String> =
+        coach.store.list_assessment_ticks(ctx.cohort.id, member.id).await?.into_iter().collect();
+    if !ctx.curriculum.assessment.is_empty() {
+        out.push("Cycle assessment (`/assess <number or text>`):".into());
+        for (i, list) in ctx.curriculum.assessment.iter().enumerate() {
+            out.push(format!("  {}. {}", i + 1, list.heading));
+            for (j, item) in list.items.iter().enumerate() {
+                let mark = if ticks.contains(item) { '☑' } else { '☐' };
+                out.push(format!("    {}.{} {mark} {item}", i + 1, j + 1));
+            }
+        }
+    }
+    let posts = coach.store.list_content_posts(ctx.cohort.id, member.id).await?;
+    let count = |kind: ContentKind| posts.iter().filter(|p| p.kind == kind).count();
+    let (li, blog) = content_targets(&ctx.curriculum);
+    out.push(format!(
+        "Content: LinkedIn {}/{li} · blog {}/{blog}",
+        count(ContentKind::Linkedin),
+        count(ContentKind::Blog)
+    ));
+    Ok(out.join("\n"))
+}
+
+/// Targets from the "Content Created" checklist ("12-15 LinkedIn posts" → 12), else the number of prompts.
+pub fn content_targets(curriculum: &Curriculum) -> (usize, usize) {
+    let target = |word: &str| {
+        curriculum
+            .assessment
+            .iter()
+            .flat_map(|a| a.items.iter())
+            .filter(|item| item.to_lowercase().contains(word))
+            .find_map(|item| item.split(|c: char| !c.is_ascii_digit()).find(|n| !n.is_empty())?.parse().ok())
+    };
+    let linkedin = curriculum.days().filter(|d| d.linkedin_post.is_some()).count();
+    let blog = curriculum.days().filter(|d| d.blog_post.is_some()).count();
+    (target("linkedin").unwrap_or(linkedin), target("blog").unwrap_or(blog))
+}
+
+/// Asking for reminders is a way of joining, like a first checkpoint.
+async fn remind(
+    coach: &Coach,
+    ctx: &CohortCtx,
+    inbound: &Inbound,
+    on: bool,
+    now: DateTime<Utc>,
+) -> CoachResult<String> {
+    let mut tx = coach.store.begin().await?;
+    let member = super::checkpoint::enrol(&mut tx, ctx, inbound, now).await?;
+    crate::store::set_remind(&mut tx, ctx.cohort.id, member.id, on).await?;
+    tx.commit().await?;
+    Ok(if on {
+        format!(
+            "⏰ Reminders on: with a streak of 3 or more, you get a nudge {} h before a lesson's window closes if you haven't checked in.",
+            ctx.cohort.reminder_hours
+        )
+    } else {
+        "🔕 Reminders off.".into()
+    })
+}
+
+async fn posted(
+    coach: &Coach,
+    ctx: &CohortCtx,
+    member: &Member,
+    call: &Call,
+    now: DateTime<Utc>,
+) -> CoachResult<String> {
+    let kind = if call.text("kind") == Some("blog") { ContentKind::Blog } else { ContentKind::Linkedin };
+    let has_prompt = |day: u32| {
+        ctx.curriculum.day(day).is_some_and(|(_, d)| match kind {
+            ContentKind::Blog => d.blog_post.is_some(),
+            ContentKind::Linkedin => d.linkedin_post.is_some(),
+        })
+    };
+    let logged: HashSet<i64> = coach
+        .store
+        .list_content_posts(ctx.cohort.id, member.id)
+        .await?
+        .iter()
+        .filter(|p| p.kind == kind)
+        .map(|p| p.day)
+        .collect();
+    let due = ctx.calendar.due_slots(now);
+    let day = match call.int("day") {
+        Some(day) => u32::try_from(day).unwrap_or(u32::MAX),
+        None => {
+            match due.iter().rev().map(|s| s.day).find(|d| has_prompt(*d) && !logged.contains(&i64::from(*d)))
+            {
+                Some(day) => day,
+                None => {
+                    user_error!("No posted day has an open {} prompt; give one with `day:N`.", kind.as_str())
+                }
+            }
+        }
+    };
+    if !due.iter().any(|s| s.day == day) {
+        user_error!("Day {day} hasn't been posted yet.");
+    }
+    if !has_prompt(day) {
+        user_error!("Day {day} has no {} prompt.", kind.as_str());
+    }
+    let new = NewContentPost {
+        cohort_id: ctx.cohort.id,
+        member_id: member.id,
+        kind,
+        day: day.into(),
+        url: call.text("url").unwrap_or_default().to_string(),
+        posted_at: now.timestamp(),
+    };
+    match coach.store.add_content_post(&new).await {
+        Ok(_) => {
+            let total = logged.len() + 1;
+            let (li, blog) = content_targets(&ctx.curriculum);
+            let target = if kind == ContentKind::Blog { blog } else { li };
+            Ok(format!("📝 Logged your {} post for day {day} — {total}/{target} so far.", kind.as_str()))
+        }
+        Err(StoreError::Duplicate { .. }) => {
+            user_error!("You already logged a {} post for day {day}.", kind.as_str())
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+async fn assess(
+    coach: &Coach,
+    ctx: &CohortCtx,
+    member: &Member,
+    item: &str,
+    now: DateTime<Utc>,
+) -> CoachResult<String> {
+    let items: Vec<(String, &String)> = ctx
+        .curriculum
+        .assessment
+        .iter()
+        .enumerate()
+        .flat_map(|(i, list)| {
+            list.items.iter().enumerate().map(move |(j, it)| (format!("{}.{}", i + 1, j + 1), it))
+        })
+        .collect();
+    let wanted = item.trim().to_lowercase();
+    let exact = items.iter().find(|(n, it)| *n == wanted || it.to_lowercase() == wanted);
+    let partial: Vec<_> = items.iter().filter(|(_, it)| it.to_lowercase().contains(&wanted)).collect();
+    let found = match (exact, partial.as_slice()) {
+        (Some(found), _) => found,
+        (None, [found]) => *found,
+        (None, []) => {
+            user_error!("No checklist item matches `{item}`; see `/progress` for the numbered list.")
+        }
+        (None, many) => {
+            let names: Vec<_> = many.iter().map(|(n, it)| format!("{n} {it}")).collect();
+            user_error!("`{item}` matches several items: {}. Use its number.", names.join("; "))
+        }
+    };
+    let fresh = coach.store.tick_assessment(ctx.cohort.id, member.id, found.1, now.timestamp()).await?;
+    Ok(if fresh {
+        format!("☑ Ticked {} {}.", found.0, found.1)
+    } else {
+        format!("{} was already ticked.", found.1)
+    })
+}

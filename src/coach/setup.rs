@@ -1,0 +1,108 @@
+//! `/studybot curricula` and `/studybot setup`: binding a channel to a curriculum.
+
+use chrono::{DateTime, Duration, Utc};
+
+use super::context::CohortCtx;
+use super::error::CoachResult;
+use super::{Call, Coach, Inbound, Outgoing, platform_of};
+use crate::domain::{CronSpec, Timezone};
+use crate::store::{DEFAULT_CATCH_UP, DEFAULT_MAX_LATENESS_SECS, DEFAULT_QUIZ_SECONDS, NewCohort};
+
+pub const DEFAULT_SCHEDULE: &str = "0 9 * * MON-FRI";
+
+pub fn curricula(coach: &Coach) -> CoachResult<Vec<Outgoing>> {
+    if coach.catalog.is_empty() {
+        user_error!("No curriculum is loaded. Put a Markdown curriculum in the bot's curriculum folder.");
+    }
+    let mut lines = vec!["Curricula:".to_string()];
+    for (id, c) in coach.catalog.iter() {
+        let (first, last) = (c.first_day().unwrap_or(0), c.last_day().unwrap_or(0));
+        lines.push(format!("• `{id}` — {} (days {first}-{last}, {} lessons)", c.title, c.days().count()));
+    }
+    Ok(vec![Outgoing::ephemeral(lines.join("\n"))])
+}
+
+pub async fn setup(
+    coach: &Coach,
+    inbound: &Inbound,
+    call: &Call,
+    now: DateTime<Utc>,
+) -> CoachResult<Vec<Outgoing>> {
+    let id = call.text("curriculum").unwrap_or_default();
+    let Some(curriculum) = coach.catalog.get(id) else {
+        let ids: Vec<_> = coach.catalog.iter().map(|(id, _)| format!("`{id}`")).collect();
+        user_error!("There is no curriculum `{id}`. Available: {}.", ids.join(", "));
+    };
+    let schedule_text = call.text("schedule").unwrap_or(DEFAULT_SCHEDULE);
+    let schedule = CronSpec::parse(schedule_text).map_err(|e| super::UserError(e.to_string()))?;
+    let timezone = Timezone::parse(call.text("timezone").unwrap_or("UTC"))
+        .map_err(|e| super::UserError(e.to_string()))?;
+    let first_day = match call.int("day") {
+        Some(day) if curriculum.day(day.try_into().unwrap_or(u32::MAX)).is_none() => {
+            let (a, b) = (curriculum.first_day().unwrap_or(0), curriculum.last_day().unwrap_or(0));
+            user_error!("Day {day} is not in `{id}` (it has days {a}-{b}).");
+        }
+        Some(day) => day,
+        None => i64::from(curriculum.first_day().unwrap_or(0)),
+    };
+    let today = now.with_timezone(&timezone.tz()).date_naive();
+    let start = call.date("start").unwrap_or(today + Duration::days(1));
+    if start < today {
+        user_error!("The start date {start} is in the past; pick today ({today}) or later.");
+    }
+    replace_unstarted(coach, inbound, now).await?;
+    let channel = &inbound.channel;
+    let new = NewCohort {
+        platform: platform_of(channel)?,
+        workspace_id: channel.workspace.clone(),
+        channel_id: channel.channel.clone(),
+        curriculum_id: id.to_string(),
+        start_date: start.format("%Y-%m-%d").to_string(),
+        first_day,
+        schedule: schedule.as_str().to_string(),
+        timezone: timezone.name().to_string(),
+        catch_up: DEFAULT_CATCH_UP.to_string(),
+        max_lateness_secs: DEFAULT_MAX_LATENESS_SECS,
+        quiz_seconds: DEFAULT_QUIZ_SECONDS,
+        grace_secs: None,
+        reminder_hours: None,
+        leaderboard_schedule: None,
+        created_at: now.timestamp(),
+    };
+    let cohort = coach.store.create_cohort(&new).await?;
+    let ctx = CohortCtx::load(coach, cohort).await?;
+    let next: Vec<String> = ctx
+        .calendar
+        .slots()
+        .iter()
+        .take(3)
+        .map(|s| format!("  • day {} — {}", s.day, ctx.local(s.at)))
+        .collect();
+    let reply = format!(
+        "✅ This channel now runs **{}** (`{id}`), from day {first_day}, starting {start}, on `{}` ({}).\nNext posts:\n{}",
+        curriculum.title,
+        schedule.as_str(),
+        timezone.name(),
+        if next.is_empty() { "  (none: the schedule never fires)".to_string() } else { next.join("\n") },
+    );
+    Ok(vec![Outgoing::ephemeral(reply)])
+}
+
+/// A cohort whose first lesson is not yet due may be set up again (to fix a typo); one that has
+/// started keeps its history.
+async fn replace_unstarted(coach: &Coach, inbound: &Inbound, now: DateTime<Utc>) -> CoachResult<()> {
+    let platform = platform_of(&inbound.channel)?;
+    let Some(existing) = coach.store.find_cohort_by_channel(platform, &inbound.channel.channel).await? else {
+        return Ok(());
+    };
+    let ctx = CohortCtx::load(coach, existing).await?;
+    if ctx.calendar.due(now).is_some() {
+        user_error!(
+            "This channel already runs `{}` and lessons have been posted. Use `/studybot status`, \
+             `pause`, `set-day` or `holiday` to change it.",
+            ctx.cohort.curriculum_id
+        );
+    }
+    coach.store.delete_cohort(ctx.cohort.id).await?;
+    Ok(())
+}

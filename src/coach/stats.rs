@@ -1,0 +1,67 @@
+//! Per-member summaries: recomputed from the member's own checkpoints and kept in `member_stats`,
+//! in the same transaction as the change, so leaderboards read one row per member.
+
+use chrono::{DateTime, Duration, Utc};
+use sqlx::AnyConnection;
+
+use super::context::CohortCtx;
+use super::error::CoachResult;
+use crate::domain::{Check, PointsRules, StreakRules, StreakSummary, points, summarize};
+use crate::store::{self, MemberStats};
+
+pub fn streak_rules(ctx: &CohortCtx) -> StreakRules {
+    StreakRules { grace: Duration::seconds(ctx.cohort.grace_secs), ..StreakRules::default() }
+}
+
+/// The member's streak summary as of `now` (read-only).
+pub async fn summary(
+    conn: &mut AnyConnection,
+    ctx: &CohortCtx,
+    member_id: i64,
+    now: DateTime<Utc>,
+) -> CoachResult<StreakSummary> {
+    let checks = store::list_member_checkpoints(conn, ctx.cohort.id, member_id).await?;
+    let checks: Vec<Check> = checks
+        .iter()
+        .filter_map(|c| {
+            Some(Check { day: u32::try_from(c.day).ok()?, at: super::context::instant(c.checked_at) })
+        })
+        .collect();
+    Ok(summarize(&ctx.lessons(now), &checks, &streak_rules(ctx), now))
+}
+
+/// Recomputes and stores a member's summary; returns it with the streak detail.
+pub async fn refresh(
+    conn: &mut AnyConnection,
+    ctx: &CohortCtx,
+    member_id: i64,
+    now: DateTime<Utc>,
+) -> CoachResult<(MemberStats, StreakSummary)> {
+    let summary = summary(conn, ctx, member_id, now).await?;
+    let previous = store::get_member_stats(conn, ctx.cohort.id, member_id).await?;
+    let quiz_points = previous.as_ref().map_or(0, |p| p.quiz_points);
+    let total = points(&PointsRules::default(), summary.on_time, summary.late, quiz_points, summary.best);
+    // Ties are ordered by who got there first, so the instant only moves when points grow.
+    let reached_at = match &previous {
+        Some(p) if p.points >= total => p.reached_at,
+        _ => now.timestamp(),
+    };
+    let stats = MemberStats {
+        cohort_id: ctx.cohort.id,
+        member_id,
+        lessons_done: i64::from(summary.on_time + summary.late),
+        on_time: summary.on_time.into(),
+        late: summary.late.into(),
+        missed: summary.missed.into(),
+        current_streak: summary.current.into(),
+        best_streak: summary.best.into(),
+        freezes_held: summary.freezes_held.into(),
+        freezes_used: i64::try_from(summary.freezes_used.len()).unwrap_or(i64::MAX),
+        quiz_points,
+        points: total,
+        reached_at,
+        updated_at: now.timestamp(),
+    };
+    store::upsert_member_stats(conn, &stats).await?;
+    Ok((stats, summary))
+}

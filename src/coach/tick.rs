@@ -1,0 +1,319 @@
+//! Time-driven work: lesson posts through the outbox, closing windows (streaks, freezes), reminders,
+//! weekly leaderboards and cohort completion. Called by the scheduler or the console's virtual clock.
+
+use std::future::Future;
+
+use chrono::{DateTime, Duration, Utc};
+
+use super::context::CohortCtx;
+use super::error::CoachResult;
+use super::leaderboard::{By, board_message};
+use super::{Block, ChannelRef, Coach, Message, Outgoing, Target, lesson, stats};
+use crate::domain::{CronSpec, Slot, Timezone, reminder_due, upcoming};
+use crate::store::{self, Claim, CohortState, NewLessonPost};
+
+/// The platform side of posting. Adapters implement it; the console prints.
+pub trait Delivery: Sync {
+    /// Posts a lesson and returns the platform's message id. `nonce` lets a platform that can
+    /// (Discord `enforce_nonce`, a Slack marker) recognise a repeat of the same post.
+    fn post(
+        &self,
+        channel: &ChannelRef,
+        message: &Message,
+        nonce: &str,
+    ) -> impl Future<Output = Result<String, DeliveryError>> + Send;
+    /// Sends any other message (notices, leaderboards, direct messages).
+    fn send(&self, outgoing: &Outgoing) -> impl Future<Output = Result<(), DeliveryError>> + Send;
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum DeliveryError {
+    /// Worth retrying later (network, 5xx, rate limit).
+    #[error("temporary delivery failure: {0}")]
+    Temporary(String),
+    /// Retrying will not help (channel gone, permission missing).
+    #[error("permanent delivery failure: {0}")]
+    Permanent(String),
+}
+
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct TickReport {
+    /// (cohort id, day) of every lesson posted.
+    pub posted: Vec<(i64, u32)>,
+    /// Other messages sent: notices, reminders, leaderboards.
+    pub messages: usize,
+    pub completed: Vec<i64>,
+}
+
+/// How far back a tick looks for windows that closed, so a missed tick still settles them.
+const LOOKBACK: Duration = Duration::days(7);
+
+impl Coach {
+    /// Does everything due at `now` for every active cohort.
+    #[tracing::instrument(skip_all)]
+    pub async fn tick<D: Delivery>(&self, delivery: &D, now: DateTime<Utc>) -> CoachResult<TickReport> {
+        let mut report = TickReport::default();
+        for cohort in self.store.list_cohorts(&[CohortState::Active, CohortState::Paused]).await? {
+            let ctx = match CohortCtx::load(self, cohort).await {
+                Ok(ctx) => ctx,
+                Err(e) => {
+                    tracing::warn!(error = %e, "cohort skipped");
+                    continue;
+                }
+            };
+            let mut out = Vec::new();
+            if ctx.cohort.state == CohortState::Active {
+                self.post_due_lesson(&ctx, delivery, now, &mut report).await?;
+            }
+            self.close_windows(&ctx, now, &mut out).await?;
+            self.reminders(&ctx, now, &mut out).await?;
+            self.weekly_board(&ctx, now, &mut out).await?;
+            if self.complete(&ctx, now, &mut out).await? {
+                report.completed.push(ctx.cohort.id);
+            }
+            for message in &out {
+                match delivery.send(message).await {
+                    Ok(()) => report.messages += 1,
+                    Err(e) => tracing::warn!(error = %e, cohort = ctx.cohort.id, "message not delivered"),
+                }
+            }
+        }
+        Ok(report)
+    }
+
+    /// The earliest instant after `now` at which [`Coach::tick`] has something to do.
+    pub async fn next_wakeup(&self, now: DateTime<Utc>) -> CoachResult<Option<DateTime<Utc>>> {
+        let mut best: Option<DateTime<Utc>> = None;
+        let mut consider = |t: DateTime<Utc>| {
+            if t > now && best.is_none_or(|b| t < b) {
+                best = Some(t);
+            }
+        };
+        for cohort in self.store.list_cohorts(&[CohortState::Active, CohortState::Paused]).await? {
+            let Ok(ctx) = CohortCtx::load(self, cohort).await else { continue };
+            if let Some(next) = ctx.calendar.next(now) {
+                consider(next.at);
+            }
+            for slot in ctx.calendar.due_slots(now).iter().rev().take(2) {
+                if let Some(close) = ctx.closes_at(slot) {
+                    consider(close);
+                    consider(close - Duration::hours(ctx.cohort.reminder_hours));
+                }
+            }
+            if let Some(fire) = weekly_fires(&ctx, now, now + Duration::days(8)).first() {
+                consider(*fire);
+            }
+        }
+        Ok(best)
+    }
+
+    async fn post_due_lesson<D: Delivery>(
+        &self,
+        ctx: &CohortCtx,
+        delivery: &D,
+        now: DateTime<Utc>,
+        report: &mut TickReport,
+    ) -> CoachResult<()> {
+        let Some(slot) = ctx.calendar.due(now) else { return Ok(()) };
+        if now - slot.at > Duration::seconds(ctx.cohort.max_lateness_secs) {
+            return Ok(());
+        }
+        let nonce = format!("sb-{}-{}", ctx.cohort.id, slot.day);
+        let new = NewLessonPost {
+            cohort_id: ctx.cohort.id,
+            day: slot.day.into(),
+            local_date: slot.date.format("%Y-%m-%d").to_string(),
+            due_at: slot.at.timestamp(),
+            nonce: nonce.clone(),
+            claimed_by: format!("pid-{}", std::process::id()),
+            claimed_at: now.timestamp(),
+        };
+        let Claim::Claimed(post) = self.store.claim_post(&new).await? else { return Ok(()) };
+        let Some(message) = lesson::post(&ctx.curriculum, ctx.cohort.id, slot.day) else { return Ok(()) };
+        match delivery.post(&channel(ctx), &message, &nonce).await {
+            Ok(message_id) => {
+                self.store.complete_post(post.id, &message_id, now.timestamp()).await?;
+                report.posted.push((ctx.cohort.id, slot.day));
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, cohort = ctx.cohort.id, day = slot.day, "lesson post failed")
+            }
+        }
+        Ok(())
+    }
+
+    /// Settles every window that closed: streaks, freezes (told once) for each member.
+    async fn close_windows(
+        &self,
+        ctx: &CohortCtx,
+        now: DateTime<Utc>,
+        out: &mut Vec<Outgoing>,
+    ) -> CoachResult<()> {
+        let closed: Vec<(Slot, DateTime<Utc>)> = ctx
+            .calendar
+            .due_slots(now)
+            .into_iter()
+            .filter_map(|s| Some((s, ctx.closes_at(&s)?)))
+            .filter(|(_, close)| *close <= now && *close > now - LOOKBACK)
+            .collect();
+        let mut settle = false;
+        for (slot, close) in &closed {
+            let job = format!("close:{}:{}", ctx.cohort.id, slot.day);
+            settle |= self.store.claim_job(&job, close.timestamp(), now.timestamp()).await?;
+        }
+        if settle {
+            self.refresh_all(ctx, now, out).await?;
+        }
+        Ok(())
+    }
+
+    async fn refresh_all(
+        &self,
+        ctx: &CohortCtx,
+        now: DateTime<Utc>,
+        out: &mut Vec<Outgoing>,
+    ) -> CoachResult<()> {
+        for (membership, member) in self.store.list_cohort_member_profiles(ctx.cohort.id).await? {
+            let mut tx = self.store.begin().await?;
+            let (stats, summary) = stats::refresh(&mut tx, ctx, membership.member_id, now).await?;
+            for day in &summary.freezes_used {
+                let key = day.to_string();
+                if store::notice_once(&mut tx, ctx.cohort.id, member.id, "freeze_used", &key, now.timestamp())
+                    .await?
+                {
+                    let text = format!(
+                        "❄️ A streak freeze covered day {day} in {} — your {}-day streak is safe. Freezes left: {}.",
+                        ctx.curriculum.title, stats.current_streak, stats.freezes_held
+                    );
+                    out.push(direct(&member, text));
+                }
+            }
+            tx.commit().await?;
+        }
+        Ok(())
+    }
+
+    /// Nudges members who asked for it, once per lesson, before the latest window closes.
+    async fn reminders(
+        &self,
+        ctx: &CohortCtx,
+        now: DateTime<Utc>,
+        out: &mut Vec<Outgoing>,
+    ) -> CoachResult<()> {
+        let Some(slot) = ctx.calendar.due(now) else { return Ok(()) };
+        let Some(close) = ctx.closes_at(&slot) else { return Ok(()) };
+        let hours = u32::try_from(ctx.cohort.reminder_hours).unwrap_or(0);
+        if !reminder_due(u32::MAX, close, hours, now) {
+            return Ok(());
+        }
+        for (membership, member) in self.store.list_cohort_member_profiles(ctx.cohort.id).await? {
+            if !membership.remind {
+                continue;
+            }
+            let streak =
+                self.store.get_member_stats(ctx.cohort.id, member.id).await?.map_or(0, |s| s.current_streak);
+            let checked =
+                self.store.get_checkpoint(ctx.cohort.id, member.id, slot.day.into()).await?.is_some();
+            let streak = u32::try_from(streak).unwrap_or(0);
+            if checked || !reminder_due(streak, close, hours, now) {
+                continue;
+            }
+            if self
+                .store
+                .notice_once(ctx.cohort.id, member.id, "reminder", &slot.day.to_string(), now.timestamp())
+                .await?
+            {
+                let text = format!(
+                    "⏰ Your {streak}-day streak: day {} is still open until {}. `/checkpoint day:{}` when done.",
+                    slot.day,
+                    ctx.local(close),
+                    slot.day
+                );
+                out.push(direct(&member, text));
+            }
+        }
+        Ok(())
+    }
+
+    async fn weekly_board(
+        &self,
+        ctx: &CohortCtx,
+        now: DateTime<Utc>,
+        out: &mut Vec<Outgoing>,
+    ) -> CoachResult<()> {
+        let Some(first) = ctx.calendar.due_slots(now).first().map(|s| s.at) else { return Ok(()) };
+        let Some(fire) = weekly_fires(ctx, now - LOOKBACK, now).into_iter().rev().find(|f| *f > first) else {
+            return Ok(());
+        };
+        if !self
+            .store
+            .claim_job(&format!("weekly:{}", ctx.cohort.id), fire.timestamp(), now.timestamp())
+            .await?
+        {
+            return Ok(());
+        }
+        let board = board_message(self, ctx, By::Points, true, None, now).await?;
+        out.push(Outgoing::channel(&channel(ctx), board));
+        Ok(())
+    }
+
+    /// After the last lesson's window closes: congratulations, the final board, and the cohort completes.
+    async fn complete(
+        &self,
+        ctx: &CohortCtx,
+        now: DateTime<Utc>,
+        out: &mut Vec<Outgoing>,
+    ) -> CoachResult<bool> {
+        if !ctx.calendar.is_complete(now) {
+            return Ok(false);
+        }
+        let Some(last) = ctx.calendar.due(now) else { return Ok(false) };
+        let Some(close) = ctx.closes_at(&last).filter(|c| *c <= now) else { return Ok(false) };
+        if !self
+            .store
+            .claim_job(&format!("complete:{}", ctx.cohort.id), close.timestamp(), now.timestamp())
+            .await?
+        {
+            return Ok(false);
+        }
+        self.refresh_all(ctx, now, out).await?;
+        let board = board_message(self, ctx, By::Points, false, None, now).await?;
+        let text = format!(
+            "🎓 That's the whole of **{}** — congratulations, everyone! Here is the final leaderboard.",
+            ctx.curriculum.title
+        );
+        let mut message = Message::text(text);
+        message.blocks.extend(board.blocks);
+        out.push(Outgoing::channel(&channel(ctx), message));
+        self.store.complete_cohort(ctx.cohort.id, now.timestamp()).await?;
+        Ok(true)
+    }
+}
+
+fn channel(ctx: &CohortCtx) -> ChannelRef {
+    ChannelRef {
+        platform: ctx.cohort.platform.as_str().to_string(),
+        workspace: ctx.cohort.workspace_id.clone(),
+        channel: ctx.cohort.channel_id.clone(),
+    }
+}
+
+fn direct(member: &store::Member, text: String) -> Outgoing {
+    let to =
+        Target::Direct { platform: member.platform.as_str().to_string(), user_id: member.user_id.clone() };
+    Outgoing { to, message: Message { blocks: vec![Block::Text(text)] } }
+}
+
+/// Fires of the weekly leaderboard schedule in `(from, until]`.
+fn weekly_fires(ctx: &CohortCtx, from: DateTime<Utc>, until: DateTime<Utc>) -> Vec<DateTime<Utc>> {
+    let (Ok(spec), Ok(tz)) =
+        (CronSpec::parse(&ctx.cohort.leaderboard_schedule), Timezone::parse(&ctx.cohort.timezone))
+    else {
+        return Vec::new();
+    };
+    upcoming(&spec, &tz, from, 16)
+        .into_iter()
+        .map(|t| t.with_timezone(&Utc))
+        .filter(|t| *t <= until)
+        .collect()
+}

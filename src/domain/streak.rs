@@ -1,0 +1,153 @@
+//! Streaks over lesson days: on-time windows with grace, earned freezes, and reminder timing.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Duration, Utc};
+
+/// A posted lesson and the end of its on-time window.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Lesson {
+    pub day: u32,
+    pub posted_at: DateTime<Utc>,
+    /// The next lesson's slot instant + grace; `None` = open indefinitely (no next lesson known).
+    pub closes_at: Option<DateTime<Utc>>,
+}
+
+/// A member's checkpoint for a curriculum day.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Check {
+    pub day: u32,
+    pub at: DateTime<Utc>,
+}
+
+/// Per-cohort streak settings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StreakRules {
+    /// Added to the next lesson's post time to close a window.
+    pub grace: Duration,
+    /// Every this-many on-time lessons (7th, 14th, …) earn a freeze; 0 = never.
+    pub freeze_every: u32,
+    /// Freezes a member can hold at once.
+    pub max_freezes: u32,
+}
+
+impl Default for StreakRules {
+    fn default() -> Self {
+        StreakRules { grace: Duration::hours(6), freeze_every: 7, max_freezes: 2 }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct StreakSummary {
+    pub current: u32,
+    pub best: u32,
+    /// Checked before the window closed.
+    pub on_time: u32,
+    /// Checked after the window closed: counts for completion, not for the streak.
+    pub late: u32,
+    /// Window closed with no check at all.
+    pub missed: u32,
+    /// Window still open and not yet checked.
+    pub pending: u32,
+    pub freezes_held: u32,
+    /// Days on which a freeze was spent, in order.
+    pub freezes_used: Vec<u32>,
+}
+
+/// How one lesson turned out for a member at `now`.
+enum Outcome {
+    OnTime,
+    /// The window closed without an on-time check; `checked` = a late check exists.
+    Closed {
+        checked: bool,
+    },
+    Pending,
+}
+
+/// Walks `lessons` in order (the caller passes only posted lessons, so weekends, holidays and
+/// pauses are simply absent and never break a streak) and tallies the member's `checks`.
+/// Checks for days that aren't lessons are ignored; duplicates count once, the earliest.
+pub fn summarize(
+    lessons: &[Lesson],
+    checks: &[Check],
+    rules: &StreakRules,
+    now: DateTime<Utc>,
+) -> StreakSummary {
+    let earliest = earliest_checks(checks);
+    let mut summary = StreakSummary::default();
+    for lesson in lessons {
+        match outcome(lesson, earliest.get(&lesson.day).copied(), now) {
+            Outcome::OnTime => summary.record_on_time(rules),
+            Outcome::Closed { checked } => summary.record_closed(lesson.day, checked),
+            Outcome::Pending => summary.pending += 1,
+        }
+    }
+    summary
+}
+
+/// Whether a check at `checked_at` is on time, i.e. the lesson's window is still open then
+/// (also used with `now` to ask "is the window open?" for reminders).
+pub fn on_time(lesson: &Lesson, checked_at: DateTime<Utc>) -> bool {
+    lesson.closes_at.is_none_or(|closes_at| checked_at < closes_at)
+}
+
+/// Whether to nudge a member now: their streak is worth protecting (3+) and the window closes
+/// within `hours_before` hours.
+pub fn reminder_due(
+    current_streak: u32,
+    closes_at: DateTime<Utc>,
+    hours_before: u32,
+    now: DateTime<Utc>,
+) -> bool {
+    let opens = closes_at - Duration::hours(i64::from(hours_before));
+    current_streak >= 3 && opens <= now && now < closes_at
+}
+
+fn earliest_checks(checks: &[Check]) -> BTreeMap<u32, DateTime<Utc>> {
+    let mut earliest: BTreeMap<u32, DateTime<Utc>> = BTreeMap::new();
+    for check in checks {
+        earliest.entry(check.day).and_modify(|at| *at = (*at).min(check.at)).or_insert(check.at);
+    }
+    earliest
+}
+
+fn outcome(lesson: &Lesson, checked_at: Option<DateTime<Utc>>, now: DateTime<Utc>) -> Outcome {
+    if checked_at.is_some_and(|at| on_time(lesson, at)) {
+        return Outcome::OnTime;
+    }
+    match lesson.closes_at {
+        Some(closes_at) if closes_at <= now => Outcome::Closed { checked: checked_at.is_some() },
+        // Open window: a check after closing can't exist yet, so this is simply not done yet.
+        _ => Outcome::Pending,
+    }
+}
+
+impl StreakSummary {
+    fn record_on_time(&mut self, rules: &StreakRules) {
+        self.current += 1;
+        self.on_time += 1;
+        self.best = self.best.max(self.current);
+        let earns = rules.freeze_every > 0 && self.on_time.is_multiple_of(rules.freeze_every);
+        if earns && self.freezes_held < rules.max_freezes {
+            self.freezes_held += 1;
+        }
+    }
+
+    /// A window closed without an on-time check: a held freeze keeps the streak, else it resets.
+    fn record_closed(&mut self, day: u32, checked: bool) {
+        if self.freezes_held > 0 {
+            self.freezes_held -= 1;
+            self.freezes_used.push(day);
+        } else {
+            self.current = 0;
+        }
+        if checked {
+            self.late += 1;
+        } else {
+            self.missed += 1;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

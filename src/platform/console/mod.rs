@@ -1,0 +1,387 @@
+//! The console platform: a chat in the terminal against the real coach, on a virtual clock.
+//!
+//! Lines starting with `/` are commands typed by the current member; lines starting with `:` move
+//! the clock, switch member or channel, react and press buttons. It reads a pipe as well as a
+//! terminal, so scripts (and tests) drive it.
+
+mod render;
+
+use std::io::{BufRead, Write};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use chrono::{DateTime, Duration, NaiveDateTime, Utc};
+
+pub use render::{lesson as render_lesson, render};
+
+use crate::coach::{
+    Actor, Block, ChannelRef, Coach, Delivery, DeliveryError, Inbound, InboundKind, Message, Outgoing, Target,
+};
+
+/// What the console "platform" was asked to deliver, in order: its own record of posts.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Delivered {
+    pub message_id: Option<String>,
+    pub to: Target,
+    pub message: Message,
+    pub at: DateTime<Utc>,
+}
+
+/// The console's delivery side: records every message; ids are `m1`, `m2`, ….
+#[derive(Default)]
+pub struct ConsoleDelivery {
+    records: Mutex<Vec<Delivered>>,
+    next_id: AtomicU64,
+    now: Mutex<DateTime<Utc>>,
+}
+
+impl ConsoleDelivery {
+    fn push(&self, message_id: Option<String>, to: Target, message: Message) {
+        let at = *self.now.lock().expect("clock lock");
+        self.records.lock().expect("records lock").push(Delivered { message_id, to, message, at });
+    }
+
+    fn drain(&self) -> Vec<Delivered> {
+        std::mem::take(&mut *self.records.lock().expect("records lock"))
+    }
+}
+
+impl Delivery for ConsoleDelivery {
+    async fn post(
+        &self,
+        channel: &ChannelRef,
+        message: &Message,
+        _nonce: &str,
+    ) -> Result<String, DeliveryError> {
+        let id = format!("m{}", self.next_id.fetch_add(1, Ordering::SeqCst) + 1);
+        self.push(Some(id.clone()), Target::Channel(channel.clone()), message.clone());
+        Ok(id)
+    }
+
+    async fn send(&self, outgoing: &Outgoing) -> Result<(), DeliveryError> {
+        self.push(None, outgoing.to.clone(), outgoing.message.clone());
+        Ok(())
+    }
+}
+
+/// A lesson post seen in the console, for `:react` and `:press` by day.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Post {
+    pub message_id: String,
+    pub channel: String,
+    pub day: u32,
+}
+
+pub struct Console<W: Write> {
+    coach: Coach,
+    clock: DateTime<Utc>,
+    channel: String,
+    actor: Actor,
+    admins: Vec<String>,
+    delivery: ConsoleDelivery,
+    posts: Vec<Post>,
+    events: u64,
+    last_event: Option<Inbound>,
+    /// The Done button of the latest lesson shown, for `:press done`.
+    last_buttons: Option<String>,
+    /// Everything delivered so far, for callers that narrate (the demo) or assert (tests).
+    log: Vec<Delivered>,
+    out: W,
+}
+
+const HELP: &str = "\
+Type commands as the current member, e.g. /studybot help, /checkpoint, /leaderboard.
+  :as NAME              act as member NAME
+  :admin NAME           act as NAME, with admin rights in the channel
+  :channel NAME         switch to channel NAME (each channel can run its own cohort)
+  :react ✅ POST        react on a lesson post (POST: m3, day:121 or last)
+  :unreact ✅ POST      remove that reaction
+  :press BUTTON         press a button (its id, or `done` for the last lesson's Done)
+  :advance 1d|3h|30m    move the virtual clock forward, running everything that falls due
+  :advance-to DATETIME  move the clock to 2026-12-01T09:00 (UTC) or an RFC 3339 instant
+  :replay               send the last event again (it is deduplicated: nothing changes)
+  :now                  show the clock
+  :quit                 leave";
+
+impl<W: Write> Console<W> {
+    pub fn new(coach: Coach, start: DateTime<Utc>, out: W) -> Console<W> {
+        let actor = Actor { user_id: "you".into(), name: "you".into(), is_admin: false };
+        Console {
+            coach,
+            clock: start,
+            channel: "study".into(),
+            actor,
+            admins: Vec::new(),
+            delivery: ConsoleDelivery::default(),
+            posts: Vec::new(),
+            events: 0,
+            last_event: None,
+            last_buttons: None,
+            log: Vec::new(),
+            out,
+        }
+    }
+
+    pub fn now(&self) -> DateTime<Utc> {
+        self.clock
+    }
+
+    pub fn posts(&self) -> &[Post] {
+        &self.posts
+    }
+
+    pub fn coach(&self) -> &Coach {
+        &self.coach
+    }
+
+    /// Takes what was delivered since the last call.
+    pub fn take_log(&mut self) -> Vec<Delivered> {
+        std::mem::take(&mut self.log)
+    }
+
+    pub fn set_clock(&mut self, now: DateTime<Utc>) {
+        self.clock = self.clock.max(now);
+    }
+
+    pub fn output_mut(&mut self) -> &mut W {
+        &mut self.out
+    }
+
+    pub fn into_output(self) -> W {
+        self.out
+    }
+
+    /// Reads lines until end of input or `:quit`.
+    pub async fn run<R: BufRead>(&mut self, input: R) -> anyhow::Result<()> {
+        self.tick().await?;
+        for line in input.lines() {
+            if !self.line(&line?).await? {
+                break;
+            }
+        }
+        Ok(())
+    }
+
+    /// Handles one input line; `Ok(false)` asks to stop.
+    pub async fn line(&mut self, line: &str) -> anyhow::Result<bool> {
+        let line = line.trim();
+        if line.is_empty() || line.starts_with('#') {
+            return Ok(true);
+        }
+        if line.starts_with('/') {
+            self.send(InboundKind::Text(line.to_string())).await?;
+            return Ok(true);
+        }
+        let (directive, arg) = line.split_once(char::is_whitespace).unwrap_or((line, ""));
+        let arg = arg.trim();
+        match directive {
+            ":as" | ":admin" => self.become_member(arg, directive == ":admin")?,
+            ":channel" if !arg.is_empty() => {
+                self.channel = arg.trim_start_matches('#').to_string();
+                self.say(&format!("(now in #{})", self.channel))?;
+            }
+            ":react" | ":unreact" => self.react(arg, directive == ":react").await?,
+            ":press" => self.press(arg).await?,
+            ":advance" => match parse_duration(arg) {
+                Some(d) => self.advance_to(self.clock + d).await?,
+                None => self.say("usage: :advance 1d | 3h | 30m | 2d12h")?,
+            },
+            ":advance-to" => match parse_instant(arg) {
+                Some(t) if t >= self.clock => self.advance_to(t).await?,
+                Some(_) => self.say("the clock only moves forward")?,
+                None => self.say("usage: :advance-to 2026-12-01T09:00 (UTC) or 2026-12-01T09:00:00+01:00")?,
+            },
+            ":replay" => match self.last_event.clone() {
+                Some(event) => self.deliver(&event).await?,
+                None => self.say("nothing to replay yet")?,
+            },
+            ":now" => self.say(&format!("🕒 {}", self.clock.format("%a %Y-%m-%d %H:%M UTC")))?,
+            ":help" => self.say(HELP)?,
+            ":quit" | ":q" => return Ok(false),
+            _ => self.say(&format!("unknown directive `{directive}`; :help lists them"))?,
+        }
+        Ok(true)
+    }
+
+    fn become_member(&mut self, name: &str, admin: bool) -> anyhow::Result<()> {
+        if name.is_empty() || name.contains(char::is_whitespace) {
+            return self.say("usage: :as NAME  (one word)");
+        }
+        if admin && !self.admins.iter().any(|a| a == name) {
+            self.admins.push(name.to_string());
+        }
+        let is_admin = self.admins.iter().any(|a| a == name);
+        self.actor = Actor { user_id: name.to_string(), name: name.to_string(), is_admin };
+        self.say(&format!("(you are {name}{})", if is_admin { ", admin" } else { "" }))
+    }
+
+    fn channel_ref(&self) -> ChannelRef {
+        ChannelRef { platform: "console".into(), workspace: String::new(), channel: self.channel.clone() }
+    }
+
+    async fn send(&mut self, kind: InboundKind) -> anyhow::Result<()> {
+        self.events += 1;
+        let event = Inbound {
+            channel: self.channel_ref(),
+            actor: self.actor.clone(),
+            dedupe_key: format!("console:{}:{}", self.clock.timestamp(), self.events),
+            kind,
+        };
+        self.last_event = Some(event.clone());
+        self.deliver(&event).await
+    }
+
+    async fn deliver(&mut self, event: &Inbound) -> anyhow::Result<()> {
+        let replies = self.coach.handle(event, self.clock).await;
+        for reply in replies {
+            self.show(&reply.to, &reply.message, None)?;
+        }
+        Ok(())
+    }
+
+    async fn react(&mut self, arg: &str, added: bool) -> anyhow::Result<()> {
+        let (emoji, post) = arg.split_once(char::is_whitespace).unwrap_or((arg, "last"));
+        let Some(message_id) = self.resolve_post(post.trim()) else {
+            return self.say(&format!("no lesson post `{}` in #{}", post.trim(), self.channel));
+        };
+        let emoji = emoji.to_string();
+        let kind = if added {
+            InboundKind::ReactionAdded { message_id, emoji }
+        } else {
+            InboundKind::ReactionRemoved { message_id, emoji }
+        };
+        self.send(kind).await
+    }
+
+    async fn press(&mut self, arg: &str) -> anyhow::Result<()> {
+        let id =
+            if arg.is_empty() || arg == "done" { self.last_buttons.clone() } else { Some(arg.to_string()) };
+        match id {
+            Some(id) => self.send(InboundKind::Button { id }).await,
+            None => self.say("no button to press yet"),
+        }
+    }
+
+    /// `m3`, `day:121` or `last` → a message id in the current channel.
+    fn resolve_post(&self, post: &str) -> Option<String> {
+        let here = self.posts.iter().filter(|p| p.channel == self.channel);
+        match post {
+            "last" | "" => here.last().map(|p| p.message_id.clone()),
+            p if p.starts_with("day:") => {
+                let day: u32 = p[4..].parse().ok()?;
+                here.filter(|x| x.day == day).last().map(|x| x.message_id.clone())
+            }
+            p => here.filter(|x| x.message_id == p).last().map(|x| x.message_id.clone()),
+        }
+    }
+
+    /// Moves the clock to `target`, stopping at every instant the coach has work for.
+    pub async fn advance_to(&mut self, target: DateTime<Utc>) -> anyhow::Result<()> {
+        while let Some(next) = self.coach.next_wakeup(self.clock).await? {
+            if next > target {
+                break;
+            }
+            self.clock = next;
+            self.tick().await?;
+        }
+        self.clock = target;
+        self.tick().await
+    }
+
+    /// Runs everything due now and shows what was delivered.
+    pub async fn tick(&mut self) -> anyhow::Result<()> {
+        *self.delivery.now.lock().expect("clock lock") = self.clock;
+        self.coach.tick(&self.delivery, self.clock).await?;
+        for d in self.delivery.drain() {
+            if let (Some(id), Target::Channel(ch)) = (&d.message_id, &d.to) {
+                let day = d.message.blocks.iter().find_map(|b| match b {
+                    Block::Lesson(card) => Some(card.day),
+                    _ => None,
+                });
+                if let Some(day) = day {
+                    self.posts.push(Post { message_id: id.clone(), channel: ch.channel.clone(), day });
+                }
+            }
+            self.show(&d.to, &d.message, d.message_id.as_deref())?;
+            self.log.push(d);
+        }
+        Ok(())
+    }
+
+    fn show(&mut self, to: &Target, message: &Message, id: Option<&str>) -> anyhow::Result<()> {
+        if let Some(id) = message.blocks.iter().find_map(|b| match b {
+            Block::Buttons(buttons) => buttons.first().map(|b| b.id.clone()),
+            _ => None,
+        }) {
+            self.last_buttons = Some(id);
+        }
+        let when = self.clock.format("%Y-%m-%d %H:%M");
+        let header = match to {
+            Target::Channel(ch) => format!(
+                "── {when} UTC · #{} · studybot{} ──",
+                ch.channel,
+                id.map(|i| format!(" ({i})")).unwrap_or_default()
+            ),
+            Target::Ephemeral => format!("── {when} UTC · only {} sees this ──", self.actor.name),
+            Target::Direct { user_id, .. } => format!("── {when} UTC · direct message to {user_id} ──"),
+        };
+        writeln!(self.out, "{header}\n{}\n", render(message))?;
+        Ok(())
+    }
+
+    fn say(&mut self, text: &str) -> anyhow::Result<()> {
+        writeln!(self.out, "{text}")?;
+        Ok(())
+    }
+}
+
+/// `1d`, `3h`, `30m`, `2d12h`.
+pub fn parse_duration(text: &str) -> Option<Duration> {
+    let mut total = Duration::zero();
+    let mut number = String::new();
+    for c in text.trim().chars() {
+        if c.is_ascii_digit() {
+            number.push(c);
+            continue;
+        }
+        let n: i64 = std::mem::take(&mut number).parse().ok()?;
+        total += match c {
+            'd' => Duration::try_days(n)?,
+            'h' => Duration::try_hours(n)?,
+            'm' => Duration::try_minutes(n)?,
+            _ => return None,
+        };
+    }
+    (number.is_empty() && total > Duration::zero()).then_some(total)
+}
+
+/// `2026-12-01T09:00` (UTC), `2026-12-01 09:00` or an RFC 3339 instant.
+pub fn parse_instant(text: &str) -> Option<DateTime<Utc>> {
+    let text = text.trim();
+    if let Ok(t) = DateTime::parse_from_rfc3339(text) {
+        return Some(t.with_timezone(&Utc));
+    }
+    ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S"]
+        .iter()
+        .find_map(|f| NaiveDateTime::parse_from_str(text, f).ok())
+        .map(|n| n.and_utc())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_and_instants() {
+        assert_eq!(parse_duration("1d"), Some(Duration::days(1)));
+        assert_eq!(parse_duration("2d12h"), Some(Duration::hours(60)));
+        assert_eq!(parse_duration("30m"), Some(Duration::minutes(30)));
+        for bad in ["", "d", "5", "1x", "-1d", "0h", "99999999999999999999d"] {
+            assert_eq!(parse_duration(bad), None, "{bad}");
+        }
+        let t = parse_instant("2026-12-01T09:00").unwrap();
+        assert_eq!(t.to_rfc3339(), "2026-12-01T09:00:00+00:00");
+        assert_eq!(parse_instant("2026-12-01T10:00:00+01:00"), Some(t));
+        assert_eq!(parse_instant("tomorrow"), None);
+    }
+}

@@ -1,0 +1,3 @@
+//! Platform adapters: each turns its wire events into coach events and renders coach messages.
+
+pub mod console;

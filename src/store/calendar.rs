@@ -1,0 +1,197 @@
+//! Calendar inputs of a cohort: holidays, pauses and day adjustments (the calendar rules are in domain).
+
+use sqlx::AnyConnection;
+use sqlx::Row;
+use sqlx::any::AnyRow;
+
+use super::error::StoreError;
+use super::pool::Store;
+use super::types::{AdjustmentKind, enum_col};
+
+/// A recorded `skip` or `set_day` on a local date; replayed in id order by the calendar.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AdjustmentRow {
+    pub id: i64,
+    pub cohort_id: i64,
+    pub kind: AdjustmentKind,
+    pub local_date: String,
+    /// The curriculum day a `SetDay` shows from `local_date` on; `None` for `Skip`.
+    pub day: Option<i64>,
+    pub created_at: i64,
+}
+
+impl AdjustmentRow {
+    fn from_row(row: &AnyRow) -> Result<AdjustmentRow, StoreError> {
+        Ok(AdjustmentRow {
+            id: row.try_get("id")?,
+            cohort_id: row.try_get("cohort_id")?,
+            kind: enum_col(row, "kind", AdjustmentKind::parse)?,
+            local_date: row.try_get("local_date")?,
+            day: row.try_get("day")?,
+            created_at: row.try_get("created_at")?,
+        })
+    }
+}
+
+/// Returns `false` if the date was already a holiday.
+#[tracing::instrument(skip_all)]
+pub async fn add_holiday(
+    conn: &mut AnyConnection,
+    cohort_id: i64,
+    local_date: &str,
+) -> Result<bool, StoreError> {
+    let done = sqlx::query(
+        "INSERT INTO cohort_holidays (cohort_id, local_date) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+    )
+    .bind(cohort_id)
+    .bind(local_date)
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Returns `false` if the date was not a holiday.
+#[tracing::instrument(skip_all)]
+pub async fn remove_holiday(
+    conn: &mut AnyConnection,
+    cohort_id: i64,
+    local_date: &str,
+) -> Result<bool, StoreError> {
+    let done = sqlx::query("DELETE FROM cohort_holidays WHERE cohort_id = $1 AND local_date = $2")
+        .bind(cohort_id)
+        .bind(local_date)
+        .execute(conn)
+        .await?;
+    Ok(done.rows_affected() > 0)
+}
+
+/// Holiday dates in calendar order (`YYYY-MM-DD` sorts as text).
+#[tracing::instrument(skip_all)]
+pub async fn list_holidays(conn: &mut AnyConnection, cohort_id: i64) -> Result<Vec<String>, StoreError> {
+    let sql = "SELECT local_date FROM cohort_holidays WHERE cohort_id = $1 ORDER BY local_date";
+    Ok(sqlx::query_scalar(sql).bind(cohort_id).fetch_all(conn).await?)
+}
+
+/// Opens a pause at `at`. Returns `false` if one is already open: a partial unique index allows
+/// one open pause per cohort, so two concurrent `/pause` commands cannot both open one.
+#[tracing::instrument(skip_all)]
+pub async fn start_pause(conn: &mut AnyConnection, cohort_id: i64, at: i64) -> Result<bool, StoreError> {
+    let done = sqlx::query(
+        "INSERT INTO cohort_pauses (cohort_id, paused_at) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+    )
+    .bind(cohort_id)
+    .bind(at)
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Closes the open pause at `at`. Returns `false` if none was open. `at` before the pause's start
+/// is refused by a CHECK constraint.
+#[tracing::instrument(skip_all)]
+pub async fn end_pause(conn: &mut AnyConnection, cohort_id: i64, at: i64) -> Result<bool, StoreError> {
+    let done =
+        sqlx::query("UPDATE cohort_pauses SET resumed_at = $2 WHERE cohort_id = $1 AND resumed_at IS NULL")
+            .bind(cohort_id)
+            .bind(at)
+            .execute(conn)
+            .await?;
+    Ok(done.rows_affected() > 0)
+}
+
+/// `(paused_at, resumed_at)` in order; the open pause, if any, is last with `None`.
+#[tracing::instrument(skip_all)]
+pub async fn list_pauses(
+    conn: &mut AnyConnection,
+    cohort_id: i64,
+) -> Result<Vec<(i64, Option<i64>)>, StoreError> {
+    let rows = sqlx::query(
+        "SELECT paused_at, resumed_at FROM cohort_pauses WHERE cohort_id = $1 ORDER BY paused_at, id",
+    )
+    .bind(cohort_id)
+    .fetch_all(conn)
+    .await?;
+    rows.iter().map(|row| Ok((row.try_get("paused_at")?, row.try_get("resumed_at")?))).collect()
+}
+
+/// Records an adjustment. A `SetDay` without `day` is refused by a CHECK constraint.
+#[tracing::instrument(skip_all)]
+pub async fn add_adjustment(
+    conn: &mut AnyConnection,
+    cohort_id: i64,
+    kind: AdjustmentKind,
+    local_date: &str,
+    day: Option<i64>,
+    now: i64,
+) -> Result<AdjustmentRow, StoreError> {
+    let row = sqlx::query(
+        "INSERT INTO cohort_adjustments (cohort_id, kind, local_date, day, created_at) \
+         VALUES ($1, $2, $3, $4, $5) RETURNING id, cohort_id, kind, local_date, day, created_at",
+    )
+    .bind(cohort_id)
+    .bind(kind.as_str())
+    .bind(local_date)
+    .bind(day)
+    .bind(now)
+    .fetch_one(conn)
+    .await?;
+    AdjustmentRow::from_row(&row)
+}
+
+/// Adjustments in the order they were made (by id), which is the order the calendar applies them.
+#[tracing::instrument(skip_all)]
+pub async fn list_adjustments(
+    conn: &mut AnyConnection,
+    cohort_id: i64,
+) -> Result<Vec<AdjustmentRow>, StoreError> {
+    let rows = sqlx::query(
+        "SELECT id, cohort_id, kind, local_date, day, created_at FROM cohort_adjustments \
+         WHERE cohort_id = $1 ORDER BY id",
+    )
+    .bind(cohort_id)
+    .fetch_all(conn)
+    .await?;
+    rows.iter().map(AdjustmentRow::from_row).collect()
+}
+
+impl Store {
+    pub async fn add_holiday(&self, cohort_id: i64, local_date: &str) -> Result<bool, StoreError> {
+        add_holiday(&mut *self.acquire().await?, cohort_id, local_date).await
+    }
+
+    pub async fn remove_holiday(&self, cohort_id: i64, local_date: &str) -> Result<bool, StoreError> {
+        remove_holiday(&mut *self.acquire().await?, cohort_id, local_date).await
+    }
+
+    pub async fn list_holidays(&self, cohort_id: i64) -> Result<Vec<String>, StoreError> {
+        list_holidays(&mut *self.acquire().await?, cohort_id).await
+    }
+
+    pub async fn start_pause(&self, cohort_id: i64, at: i64) -> Result<bool, StoreError> {
+        start_pause(&mut *self.acquire().await?, cohort_id, at).await
+    }
+
+    pub async fn end_pause(&self, cohort_id: i64, at: i64) -> Result<bool, StoreError> {
+        end_pause(&mut *self.acquire().await?, cohort_id, at).await
+    }
+
+    pub async fn list_pauses(&self, cohort_id: i64) -> Result<Vec<(i64, Option<i64>)>, StoreError> {
+        list_pauses(&mut *self.acquire().await?, cohort_id).await
+    }
+
+    pub async fn add_adjustment(
+        &self,
+        cohort_id: i64,
+        kind: AdjustmentKind,
+        local_date: &str,
+        day: Option<i64>,
+        now: i64,
+    ) -> Result<AdjustmentRow, StoreError> {
+        let mut conn = self.acquire().await?;
+        add_adjustment(&mut conn, cohort_id, kind, local_date, day, now).await
+    }
+
+    pub async fn list_adjustments(&self, cohort_id: i64) -> Result<Vec<AdjustmentRow>, StoreError> {
+        list_adjustments(&mut *self.acquire().await?, cohort_id).await
+    }
+}
