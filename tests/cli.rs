@@ -150,3 +150,60 @@ fn migrate_refuses_an_unknown_config_key_naming_it() {
     let err = stderr(&out);
     assert!(err.contains("database.urll") && err.contains("studybot.toml"), "{err}");
 }
+
+/// The story without its last line, which reports the wall-clock time taken.
+fn story(o: &Output) -> String {
+    let text = stdout(o);
+    text.lines().filter(|l| !l.starts_with("Simulated ")).collect::<Vec<_>>().join("\n")
+}
+
+#[test]
+fn demo_runs_a_whole_cycle_and_is_deterministic_per_seed() {
+    let first = studybot(&["demo", "--members", "4", "--seed", "11"]);
+    assert!(first.status.success(), "{}", stderr(&first));
+    let text = story(&first);
+    assert_eq!(text.matches("📅 posted day").count(), 30, "{text}");
+    assert!(text.contains("Final summary (state: completed)"), "{text}");
+    assert!(text.contains("congratulations"), "{text}");
+    assert!(text.contains("🏆 Leaderboard — Points (last 7 days)"), "weekly boards are posted");
+    let again = studybot(&["demo", "--members", "4", "--seed", "11"]);
+    assert_eq!(story(&again), text, "same seed, same run");
+    let other = studybot(&["demo", "--members", "4", "--seed", "12"]);
+    assert_ne!(story(&other), text, "another seed, another run");
+}
+
+#[test]
+fn console_reads_a_script_from_a_pipe() {
+    use std::io::Write;
+    let script = "\
+:admin alice
+/studybot setup curriculum:days_121_150_lakehouse_architecture start:2026-12-07 timezone:Europe/Berlin
+:advance-to 2026-12-07T09:00
+:as bob
+:react ✅ last
+/streak
+/studybot pause
+:quit
+";
+    let mut child = Command::new(env!("CARGO_BIN_EXE_studybot"))
+        .args(["console", "--curriculum", SHIPPED, "--start", "2026-12-06T12:00"])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(script.as_bytes()).unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    for part in [
+        "This channel now runs",
+        "📅 Day 121 — Lakehouse Architecture Introduction",
+        "✅ Day 121 done — on time",
+        "🔥 bob: streak 1 (best 1)",
+        "is for the cohort's admins",
+    ] {
+        assert!(text.contains(part), "missing {part:?} in\n{text}");
+    }
+}

@@ -131,20 +131,20 @@ mod tests {
     fn board_table() {
         let entries =
             vec![entry(1, 50, 0), hidden(2, 45, 0), entry(3, 40, 0), entry(4, 40, 10), entry(5, 30, 0)];
-        // (caller, n, expected top, expected caller rank)
-        let cases: Vec<(Option<i64>, usize, Ids, Option<(i64, u32)>)> = vec![
+        // (caller, n, expected top, expected caller (member_id, rank))
+        let cases: Vec<(Option<i64>, usize, Ids, Option<Ids>)> = vec![
             (None, 10, vec![(1, 1), (3, 2), (4, 2), (5, 4)], None),
-            (Some(5), 2, vec![(1, 1), (3, 2)], Some((5, 4))),
-            (Some(4), 3, vec![(1, 1), (3, 2), (4, 2)], Some((4, 2))),
+            (Some(5), 2, vec![(1, 1), (3, 2)], Some(vec![(5, 4)])),
+            (Some(4), 3, vec![(1, 1), (3, 2), (4, 2)], Some(vec![(4, 2)])),
             // Opted out: not in `top`, but they see the rank they'd have among the visible.
-            (Some(2), 10, vec![(1, 1), (3, 2), (4, 2), (5, 4)], Some((2, 2))),
+            (Some(2), 10, vec![(1, 1), (3, 2), (4, 2), (5, 4)], Some(vec![(2, 2)])),
             (Some(99), 1, vec![(1, 1)], None),
-            (Some(1), 0, vec![], Some((1, 1))),
+            (Some(1), 0, vec![], Some(vec![(1, 1)])),
         ];
         for (caller, n, top, caller_rank) in cases {
             let board = board(&entries, caller, n);
             assert_eq!(ids(&board.top), top, "caller {caller:?} n {n}");
-            assert_eq!(board.caller.map(|r| (r.entry.member_id, r.rank)), caller_rank, "caller {caller:?}");
+            assert_eq!(board.caller.map(|r| ids(&[r])), caller_rank, "caller {caller:?}");
         }
     }
 
