@@ -55,6 +55,10 @@ impl CronSpec {
     pub fn parse(s: &str) -> Result<CronSpec, ScheduleError> {
         let source = s.trim().to_string();
         let fields: Vec<&str> = source.split_whitespace().collect();
+        if let Some(field) = fields.iter().find(|field| has_glued_wildcard(field)) {
+            let reason = format!("`{field}`: `*` and `?` stand alone or take a step, e.g. `*/2`");
+            return Err(ScheduleError::Invalid { expr: source, reason });
+        }
         let expression = match fields.len() {
             _ if source.starts_with('@') => source.clone(),
             5 => five_field_to_cron(&source, &fields)?,
@@ -62,7 +66,7 @@ impl CronSpec {
             found => return Err(ScheduleError::FieldCount { expr: source, found }),
         };
         let schedule = cron::Schedule::from_str(&expression)
-            .map_err(|e| ScheduleError::Invalid { expr: source.clone(), reason: e.to_string() })?;
+            .map_err(|e| ScheduleError::Invalid { expr: source.clone(), reason: cron_reason(&e) })?;
         Ok(CronSpec { source, schedule })
     }
 
@@ -105,6 +109,31 @@ impl CronSpec {
 impl fmt::Display for CronSpec {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.source)
+    }
+}
+
+/// The cron crate reads fields without whitespace between them, so a typo like `**` would
+/// silently become two fields and shift the rest; reject it instead.
+fn has_glued_wildcard(field: &str) -> bool {
+    field.split(',').any(|item| match item.find(['*', '?']) {
+        None => false,
+        Some(0) => {
+            let rest = &item[1..];
+            let step = rest.strip_prefix('/');
+            !rest.is_empty() && step.is_none_or(|step| step.contains(['*', '?']))
+        }
+        Some(_) => true,
+    })
+}
+
+/// The cron crate's message without its echo of the expression and the caret under it (lines
+/// 1–2): they show our rewritten 6-field form, which would confuse someone who typed 5 fields.
+fn cron_reason(error: &cron::error::Error) -> String {
+    let message = error.to_string();
+    let detail: Vec<&str> = message.lines().skip(2).map(str::trim).filter(|line| !line.is_empty()).collect();
+    match detail.is_empty() {
+        true => "a field is malformed".to_string(),
+        false => detail.join(" "),
     }
 }
 
@@ -173,8 +202,8 @@ fn after_gap(tz: Tz, local: NaiveDateTime) -> DateTime<Utc> {
 /// [`HORIZON_DAYS`] of dates ahead (fewer items if the schedule rarely or never fires).
 pub fn upcoming(spec: &CronSpec, tz: &Timezone, after: DateTime<Utc>, count: usize) -> Vec<DateTime<Tz>> {
     let tz = tz.tz();
-    // Start a day early: a fire keyed by yesterday's date can't be later than `after`'s local
-    // date in practice, but starting early costs one query and removes the doubt.
+    // Start a day early: a DST gap can push yesterday's fire past local midnight into today
+    // (Pacific/Apia skipped a whole date in 2011). The filter drops what isn't after `after`.
     let today = after.with_timezone(&tz).date_naive();
     let from = today.pred_opt().unwrap_or(today);
     let until = from.checked_add_days(Days::new(HORIZON_DAYS)).unwrap_or(NaiveDate::MAX);

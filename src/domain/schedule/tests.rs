@@ -41,7 +41,9 @@ fn parse_errors_say_what_is_wrong_and_show_an_example() {
         ("", "has 0 fields"),
         ("0 9 * *", "has 4 fields"),
         ("0 0 9 * * * 2026 x", "has 8 fields"),
-        ("0 25 * * *", "not a valid cron expression"),
+        ("0 25 * * *", "(Hours must be less than 23. ('25' specified.))"),
+        ("0 9 ** * *", "`**`: `*` and `?` stand alone"),
+        ("0 9 * * MON-", "a field is malformed"),
         ("0 9 * * 8", "day-of-week `8` is out of range"),
         ("0 9 * * 5-1", "runs backwards"),
         ("0 9 * * BEAR", "not a valid cron expression"),
@@ -50,6 +52,29 @@ fn parse_errors_say_what_is_wrong_and_show_an_example() {
         let message = CronSpec::parse(expr).expect_err(expr).to_string();
         assert!(message.contains(expected), "{expr}: {message}");
         assert!(message.contains("`0 9 * * MON-FRI` = weekdays at 09:00"), "{expr}: {message}");
+        // The cron crate's echo of our rewritten expression and its caret are dropped.
+        assert!(!message.contains('\n') && !message.contains('^'), "{expr}: {message}");
+    }
+}
+
+#[test]
+fn wildcards_glued_to_other_text_are_caught() {
+    let cases = [
+        ("*", false),
+        ("?", false),
+        ("*/15", false),
+        ("1-5", false),
+        ("*,5", false),
+        ("MON-FRI/2", false),
+        ("**", true),
+        ("*5", true),
+        ("5*", true),
+        ("1-*", true),
+        ("*/*", true),
+        ("?*", true),
+    ];
+    for (field, glued) in cases {
+        assert_eq!(has_glued_wildcard(field), glued, "{field}");
     }
 }
 
