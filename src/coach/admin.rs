@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use super::context::CohortCtx;
 use super::error::CoachResult;
 use super::{Call, Coach, Inbound, Message, Outgoing, UserError, lesson};
-use crate::domain::CronSpec;
+use crate::domain::{CronSpec, local_instant};
 use crate::store::{AdjustmentKind, CohortState};
 
 pub async fn run(
@@ -15,6 +15,10 @@ pub async fn run(
     now: DateTime<Utc>,
 ) -> CoachResult<Vec<Outgoing>> {
     let ctx = CohortCtx::for_channel(coach, &inbound.channel).await?;
+    let changes_calendar = matches!(call.sub.name, "pause" | "resume" | "skip" | "set-day" | "holiday");
+    if changes_calendar && ctx.cohort.state == CohortState::Completed {
+        user_error!("This cohort has completed its curriculum; `/studybot status` shows how it went.");
+    }
     let reply = match call.sub.name {
         "pause" => pause(coach, &ctx, now).await?,
         "resume" => resume(coach, &ctx, now).await?,
@@ -31,7 +35,9 @@ pub async fn run(
 
 /// Reloads the cohort after a change, to report the next post as the calendar now has it.
 async fn next_post(coach: &Coach, ctx: &CohortCtx, now: DateTime<Utc>) -> CoachResult<String> {
-    let fresh = CohortCtx::load(coach, ctx.cohort.clone()).await?;
+    // The row, not `ctx`, knows the state the command just set.
+    let cohort = coach.store.get_cohort(ctx.cohort.id).await?.unwrap_or_else(|| ctx.cohort.clone());
+    let fresh = CohortCtx::load(coach, cohort).await?;
     Ok(match fresh.calendar.next(now) {
         Some(slot) => format!("Next post: day {} on {}.", slot.day, fresh.local(slot.at)),
         None if fresh.cohort.state == CohortState::Paused => {
@@ -74,10 +80,11 @@ async fn set_day(coach: &Coach, ctx: &CohortCtx, call: &Call, now: DateTime<Utc>
         let (a, b) = (ctx.curriculum.first_day().unwrap_or(0), ctx.curriculum.last_day().unwrap_or(0));
         user_error!("Day {day} is not in this curriculum (days {a}-{b}).");
     };
-    if let Some(done) = ctx.calendar.due_slots(now).iter().find(|s| s.day == day) {
+    // Days run in sequence from the new day, so any day up to the latest posted one would repeat it.
+    if let Some(latest) = ctx.calendar.due_slots(now).iter().map(|s| s.day).max().filter(|m| day <= *m) {
         user_error!(
-            "Day {day} was already due on {}; each day is posted once. Members can still `/checkpoint day:{day}`.",
-            done.date
+            "Day {latest} was already posted, and each day is posted once: `set-day` can only move past it. \
+             Members can still `/checkpoint day:{day}`."
         );
     }
     let Some(next) = ctx.calendar.next(now) else { user_error!("There is no upcoming lesson date.") };
@@ -94,7 +101,9 @@ async fn holiday(coach: &Coach, ctx: &CohortCtx, call: &Call, now: DateTime<Utc>
     let text = date.format("%Y-%m-%d").to_string();
     // History stays as it was posted: only dates still ahead can change.
     let last_due = ctx.calendar.due(now).map(|s| s.date);
-    if date < ctx.today(now) || last_due.is_some_and(|d| date <= d) {
+    let time_passed =
+        ctx.calendar.schedule.fire_time_on(date).is_some_and(|t| local_instant(ctx.tz(), date, t) <= now);
+    if date < ctx.today(now) || time_passed || last_due.is_some_and(|d| date <= d) {
         user_error!(
             "{text} is not ahead of the last posted lesson; holidays can only be set for future dates."
         );
