@@ -45,11 +45,12 @@ pub fn run(cmd: CurriculumCommand) -> anyhow::Result<ExitCode> {
         CurriculumCommand::Show { file, day } => {
             let checked = load(&file)?;
             let c = &checked.curriculum;
-            let Some((section, lesson)) = c.day(day) else {
+            let Some(card) = crate::coach::lesson::card(c, day) else {
                 let (first, last) = (c.first_day().unwrap_or(0), c.last_day().unwrap_or(0));
                 bail!("day {day} is not in {} (it has days {first}-{last})", file.display());
             };
-            print_stdout(&curriculum::render_day(section, lesson))
+            // The same rendering as the console platform: the lesson as a member reads it.
+            print_stdout(&format!("{}\n", crate::platform::console::render_lesson(&card)))
         }
     }
 }

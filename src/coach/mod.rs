@@ -13,7 +13,7 @@ pub mod commands;
 mod context;
 pub mod grammar;
 mod leaderboard;
-mod lesson;
+pub mod lesson;
 pub mod message;
 mod progress;
 mod setup;

@@ -3,7 +3,6 @@
 mod diagnostic;
 mod model;
 mod parse;
-mod render;
 mod text;
 mod validate;
 
@@ -12,7 +11,6 @@ use std::path::{Path, PathBuf};
 pub use diagnostic::{Diagnostic, Severity};
 pub use model::{Checklist, Curriculum, Day, Field, Resource, Section, Work, WorkKind};
 pub use parse::{parse, parse_bytes};
-pub use render::render_day;
 
 /// A parsed curriculum and everything worth telling its author about it.
 #[derive(Debug, Clone)]
