@@ -8,4 +8,5 @@ pub mod demo;
 pub mod domain;
 pub mod platform;
 pub mod redact;
+pub mod scheduler;
 pub mod store;

@@ -1,0 +1,1 @@
+//! The scheduler lease: one instance schedules (PostgreSQL advisory lock, SQLite lock file).

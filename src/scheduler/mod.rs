@@ -1,0 +1,5 @@
+//! The scheduler: sleeps until the nearest due work, posts lessons exactly once through a paced
+//! delivery, and holds the lease that lets only one instance schedule.
+
+pub mod lease;
+pub mod pacing;

@@ -1,0 +1,1 @@
+//! Pacing: keeps posts within the platform rate limits and honours 429 retry_after.
