@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use super::context::CohortCtx;
 use super::error::CoachResult;
 use super::{Call, Coach, Inbound, Message, Outgoing, UserError, lesson};
-use crate::domain::{CronSpec, local_instant};
+use crate::domain::{CatchUp, CronSpec, local_instant};
 use crate::store::{AdjustmentKind, CohortState};
 
 pub async fn run(
@@ -56,6 +56,11 @@ async fn pause(coach: &Coach, ctx: &CohortCtx, now: DateTime<Utc>) -> CoachResul
 }
 
 async fn resume(coach: &Coach, ctx: &CohortCtx, now: DateTime<Utc>) -> CoachResult<String> {
+    // A cohort flagged by a failed post resumes once the admin has fixed the bot's access.
+    if ctx.cohort.state == CohortState::Flagged {
+        coach.store.set_cohort_state(ctx.cohort.id, CohortState::Active, None, now.timestamp()).await?;
+        return Ok(format!("▶️ Lesson posts are back on. {}", next_post(coach, ctx, now).await?));
+    }
     if !coach.store.end_pause(ctx.cohort.id, now.timestamp()).await? {
         user_error!("The cohort is not paused.");
     }
@@ -140,11 +145,12 @@ async fn status(coach: &Coach, ctx: &CohortCtx, now: DateTime<Utc>) -> CoachResu
     let rate = if possible == 0 { 0.0 } else { 100.0 * checks.len() as f64 / possible as f64 };
     let c = &ctx.cohort;
     Ok(format!(
-        "📋 `{}` — {}\nState: {} · schedule `{}` ({}) · started {}\nPosted: {} of {} days · members: {}\n\
+        "📋 `{}` — {}\nState: {}{} · schedule `{}` ({}) · started {}\nPosted: {} of {} days · members: {}\n\
          Completion: {rate:.0}% ({} checkpoints of {possible} possible)\n{}",
         c.curriculum_id,
         ctx.curriculum.title,
         c.state.as_str(),
+        c.flag_reason.as_deref().map(|r| format!(" ({r})")).unwrap_or_default(),
         c.schedule,
         c.timezone,
         c.start_date,
@@ -173,10 +179,19 @@ async fn settings(coach: &Coach, ctx: &CohortCtx, call: &Call, now: DateTime<Utc
         Some(text) => CronSpec::parse(text).map_err(|e| UserError(e.to_string()))?.as_str().to_string(),
         None => c.leaderboard_schedule.clone(),
     };
+    let catch_up =
+        call.text("catchup").and_then(CatchUp::parse).map_or(c.catch_up.clone(), |p| p.as_str().into());
+    let lateness = match call.int("lateness") {
+        Some(h) if !(1..=168).contains(&h) => user_error!("`lateness` must be 1-168 hours."),
+        Some(h) => h * 3600,
+        None => c.max_lateness_secs,
+    };
     coach.store.update_cohort_settings(c.id, grace, reminder, &board, now.timestamp()).await?;
+    coach.store.update_cohort_catch_up(c.id, &catch_up, lateness, now.timestamp()).await?;
     Ok(format!(
-        "⚙️ Grace period {} h after the next lesson · reminders {reminder} h before a window closes · weekly leaderboard `{board}` ({}).",
+        "⚙️ Grace period {} h after the next lesson · reminders {reminder} h before a window closes · weekly leaderboard `{board}` ({}) · after downtime: catch-up `{catch_up}`, never more than {} h late.",
         grace / 3600,
-        c.timezone
+        c.timezone,
+        lateness / 3600
     ))
 }

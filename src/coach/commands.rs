@@ -99,7 +99,7 @@ pub static COMMANDS: &[Spec] = &[
             sub("status", "Curriculum, next post, members, completion", &[], true),
             sub(
                 "settings",
-                "Change the cohort's grace period, reminder lead time or weekly leaderboard time",
+                "Change grace period, reminders, weekly leaderboard time, or catch-up after downtime",
                 &[
                     p(
                         "grace",
@@ -113,6 +113,18 @@ pub static COMMANDS: &[Spec] = &[
                         Kind::Text,
                         false,
                         "cron of the weekly leaderboard post, e.g. 0 17 * * FRI",
+                    ),
+                    p(
+                        "catchup",
+                        Kind::Choice(&["latest", "all", "none"]),
+                        false,
+                        "after downtime post only the latest missed lesson, all of them, or none",
+                    ),
+                    p(
+                        "lateness",
+                        Kind::Int,
+                        false,
+                        "hours overdue after which a lesson is never posted late",
                     ),
                 ],
                 true,

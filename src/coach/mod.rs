@@ -11,22 +11,29 @@ mod catalog;
 mod checkpoint;
 pub mod commands;
 mod context;
+mod delivery;
 pub mod grammar;
 mod leaderboard;
 pub mod lesson;
 pub mod message;
+mod posting;
 mod progress;
 mod setup;
 mod stats;
 mod tick;
 
+use std::sync::Arc;
+
 use chrono::{DateTime, Utc};
+use tokio::sync::Notify;
 
 pub use catalog::Catalog;
+pub use context::CohortCtx;
+pub use delivery::{Delivery, DeliveryError};
 pub use error::{CoachError, CoachResult, UserError};
 pub use grammar::Call;
 pub use message::{Block, Button, ChannelRef, LessonCard, Message, Outgoing, Table, Target};
-pub use tick::{Delivery, DeliveryError, TickReport};
+pub use tick::{TickReport, wakeup};
 
 use crate::store::{Platform, Store};
 
@@ -78,11 +85,19 @@ pub fn is_checkpoint_emoji(emoji: &str) -> bool {
 pub struct Coach {
     store: Store,
     catalog: Catalog,
+    changes: Arc<Notify>,
 }
 
 impl Coach {
     pub fn new(store: Store, catalog: Catalog) -> Coach {
-        Coach { store, catalog }
+        Coach { store, catalog, changes: Arc::new(Notify::new()) }
+    }
+
+    /// Notified after every admin command in this process, so a scheduler sleeping until its
+    /// next due post re-reads the cohorts at once (other instances learn through the
+    /// database's schedule epoch).
+    pub fn changes(&self) -> Arc<Notify> {
+        Arc::clone(&self.changes)
     }
 
     pub fn store(&self) -> &Store {
@@ -144,13 +159,22 @@ impl Coach {
         match (call.spec.name, call.sub.name) {
             ("studybot", "help") => Ok(vec![Outgoing::ephemeral(commands::help(inbound.actor.is_admin))]),
             ("studybot", "curricula") => setup::curricula(self),
-            ("studybot", "setup") => setup::setup(self, inbound, call, now).await,
-            ("studybot", _) => admin::run(self, inbound, call, now).await,
+            ("studybot", "setup") => self.changed(setup::setup(self, inbound, call, now).await),
+            ("studybot", _) => self.changed(admin::run(self, inbound, call, now).await),
             ("join", _) => checkpoint::join(self, inbound, now).await,
             ("checkpoint", _) => checkpoint::command(self, inbound, call, now).await,
             ("leaderboard", _) => leaderboard::command(self, inbound, call, now).await,
             _ => progress::run(self, inbound, call, now).await,
         }
+    }
+}
+
+impl Coach {
+    fn changed<T>(&self, result: CoachResult<T>) -> CoachResult<T> {
+        if result.is_ok() {
+            self.changes.notify_one();
+        }
+        result
     }
 }
 

@@ -1,96 +1,99 @@
 //! Time-driven work: lesson posts through the outbox, closing windows (streaks, freezes), reminders,
 //! weekly leaderboards and cohort completion. Called by the scheduler or the console's virtual clock.
 
-use std::future::Future;
-
 use chrono::{DateTime, Duration, Utc};
 
 use super::context::CohortCtx;
 use super::error::CoachResult;
 use super::leaderboard::{By, board_message};
-use super::{Block, ChannelRef, Coach, Message, Outgoing, Target, lesson, stats};
+use super::{Block, ChannelRef, Coach, Delivery, Message, Outgoing, Target, stats};
 use crate::domain::{CronSpec, Slot, Timezone, reminder_due, upcoming};
-use crate::store::{self, Claim, CohortState, NewLessonPost};
-
-/// The platform side of posting. Adapters implement it; the console prints.
-pub trait Delivery: Sync {
-    /// Posts a lesson and returns the platform's message id. `nonce` lets a platform that can
-    /// (Discord `enforce_nonce`, a Slack marker) recognise a repeat of the same post.
-    fn post(
-        &self,
-        channel: &ChannelRef,
-        message: &Message,
-        nonce: &str,
-    ) -> impl Future<Output = Result<String, DeliveryError>> + Send;
-    /// Sends any other message (notices, leaderboards, direct messages).
-    fn send(&self, outgoing: &Outgoing) -> impl Future<Output = Result<(), DeliveryError>> + Send;
-    /// Looks for a post already made with `nonce` (the platform's own record, or a Slack marker in
-    /// recent history) and returns its message id. Used after a crash, before any re-send. A
-    /// platform that cannot look (Discord) answers `None` and relies on the nonce when re-posting.
-    fn find_post(
-        &self,
-        channel: &ChannelRef,
-        nonce: &str,
-    ) -> impl Future<Output = Result<Option<String>, DeliveryError>> + Send {
-        let _ = (channel, nonce);
-        async { Ok(None) }
-    }
-}
-
-#[derive(Debug, thiserror::Error)]
-pub enum DeliveryError {
-    /// Worth retrying later (network, 5xx, rate limit).
-    #[error("temporary delivery failure: {0}")]
-    Temporary(String),
-    /// Retrying will not help (channel gone, permission missing).
-    #[error("permanent delivery failure: {0}")]
-    Permanent(String),
-    /// The platform answered 429: wait `retry_after` before the next request in that scope
-    /// (the whole bot when `global`, else the channel).
-    #[error("rate limited for {retry_after:?}{}", if *.global { " (global)" } else { "" })]
-    RateLimited { retry_after: std::time::Duration, global: bool },
-}
+use crate::store::{self, CohortState};
 
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct TickReport {
     /// (cohort id, day) of every lesson posted.
     pub posted: Vec<(i64, u32)>,
+    /// Posts a crash left unconfirmed that the platform showed were made: completed, not re-sent.
+    pub recovered: usize,
     /// Other messages sent: notices, reminders, leaderboards.
     pub messages: usize,
     pub completed: Vec<i64>,
+    /// Cohorts stopped by a permanent delivery failure.
+    pub flagged: Vec<i64>,
+    /// The earliest retry of a post that failed for a temporary reason.
+    pub retry: Option<DateTime<Utc>>,
+}
+
+impl TickReport {
+    pub fn retry_at(&mut self, at: DateTime<Utc>) {
+        self.retry = Some(self.retry.map_or(at, |r| r.min(at)));
+    }
+
+    /// Adds another cohort's report to this one.
+    pub fn merge(&mut self, other: TickReport) {
+        self.posted.extend(other.posted);
+        self.recovered += other.recovered;
+        self.messages += other.messages;
+        self.completed.extend(other.completed);
+        self.flagged.extend(other.flagged);
+        if let Some(at) = other.retry {
+            self.retry_at(at);
+        }
+    }
 }
 
 /// How far back a tick looks for windows that closed, so a missed tick still settles them.
 const LOOKBACK: Duration = Duration::days(7);
 
 impl Coach {
-    /// Does everything due at `now` for every active cohort.
+    /// Every cohort the clock drives (active or paused), with its calendar. A cohort whose
+    /// curriculum or settings are broken is logged and left out rather than stopping the others.
+    pub async fn scheduled_cohorts(&self) -> CoachResult<Vec<CohortCtx>> {
+        let mut out = Vec::new();
+        for cohort in self.store.list_cohorts(&[CohortState::Active, CohortState::Paused]).await? {
+            let id = cohort.id;
+            match CohortCtx::load(self, cohort).await {
+                Ok(ctx) => out.push(ctx),
+                Err(e) => tracing::warn!(error = %e, cohort = id, "cohort skipped"),
+            }
+        }
+        Ok(out)
+    }
+
+    /// Does everything due at `now` for every active cohort, one cohort after another.
     #[tracing::instrument(skip_all)]
     pub async fn tick<D: Delivery>(&self, delivery: &D, now: DateTime<Utc>) -> CoachResult<TickReport> {
         let mut report = TickReport::default();
-        for cohort in self.store.list_cohorts(&[CohortState::Active, CohortState::Paused]).await? {
-            let ctx = match CohortCtx::load(self, cohort).await {
-                Ok(ctx) => ctx,
-                Err(e) => {
-                    tracing::warn!(error = %e, "cohort skipped");
-                    continue;
-                }
-            };
-            let mut out = Vec::new();
-            if ctx.cohort.state == CohortState::Active {
-                self.post_due_lesson(&ctx, delivery, now, &mut report).await?;
-            }
-            self.close_windows(&ctx, now, &mut out).await?;
-            self.reminders(&ctx, now, &mut out).await?;
-            self.weekly_board(&ctx, now, &mut out).await?;
-            if self.complete(&ctx, now, &mut out).await? {
-                report.completed.push(ctx.cohort.id);
-            }
-            for message in &out {
-                match delivery.send(message).await {
-                    Ok(()) => report.messages += 1,
-                    Err(e) => tracing::warn!(error = %e, cohort = ctx.cohort.id, "message not delivered"),
-                }
+        for ctx in self.scheduled_cohorts().await? {
+            report.merge(self.tick_cohort(&ctx, delivery, now).await?);
+        }
+        Ok(report)
+    }
+
+    /// Everything due at `now` for one cohort: lesson posts, closing windows, reminders, the
+    /// weekly board and completion. Safe to call at any instant and again: claims make it idempotent.
+    pub async fn tick_cohort<D: Delivery>(
+        &self,
+        ctx: &CohortCtx,
+        delivery: &D,
+        now: DateTime<Utc>,
+    ) -> CoachResult<TickReport> {
+        let mut report = TickReport::default();
+        let mut out = Vec::new();
+        if ctx.cohort.state == CohortState::Active {
+            self.post_lessons(ctx, delivery, now, &mut report, &mut out).await?;
+        }
+        self.close_windows(ctx, now, &mut out).await?;
+        self.reminders(ctx, now, &mut out).await?;
+        self.weekly_board(ctx, now, &mut out).await?;
+        if self.complete(ctx, now, &mut out).await? {
+            report.completed.push(ctx.cohort.id);
+        }
+        for message in &out {
+            match delivery.send(message).await {
+                Ok(()) => report.messages += 1,
+                Err(e) => tracing::warn!(error = %e, cohort = ctx.cohort.id, "message not delivered"),
             }
         }
         Ok(report)
@@ -98,65 +101,30 @@ impl Coach {
 
     /// The earliest instant after `now` at which [`Coach::tick`] has something to do.
     pub async fn next_wakeup(&self, now: DateTime<Utc>) -> CoachResult<Option<DateTime<Utc>>> {
-        let mut best: Option<DateTime<Utc>> = None;
-        let mut consider = |t: DateTime<Utc>| {
-            if t > now && best.is_none_or(|b| t < b) {
-                best = Some(t);
-            }
-        };
-        for cohort in self.store.list_cohorts(&[CohortState::Active, CohortState::Paused]).await? {
-            let Ok(ctx) = CohortCtx::load(self, cohort).await else { continue };
-            if let Some(next) = ctx.calendar.next(now) {
-                consider(next.at);
-            }
-            for slot in ctx.calendar.due_slots(now).iter().rev().take(2) {
-                if let Some(close) = ctx.closes_at(slot) {
-                    consider(close);
-                    consider(close - Duration::hours(ctx.cohort.reminder_hours));
-                }
-            }
-            if let Some(fire) = weekly_fires(&ctx, now, now + Duration::days(8)).first() {
-                consider(*fire);
-            }
-        }
-        Ok(best)
+        let contexts = self.scheduled_cohorts().await?;
+        Ok(contexts.iter().filter_map(|ctx| wakeup(ctx, now)).min())
     }
+}
 
-    async fn post_due_lesson<D: Delivery>(
-        &self,
-        ctx: &CohortCtx,
-        delivery: &D,
-        now: DateTime<Utc>,
-        report: &mut TickReport,
-    ) -> CoachResult<()> {
-        let Some(slot) = ctx.calendar.due(now) else { return Ok(()) };
-        if now - slot.at > Duration::seconds(ctx.cohort.max_lateness_secs) {
-            return Ok(());
-        }
-        let nonce = format!("sb-{}-{}", ctx.cohort.id, slot.day);
-        let new = NewLessonPost {
-            cohort_id: ctx.cohort.id,
-            day: slot.day.into(),
-            local_date: slot.date.format("%Y-%m-%d").to_string(),
-            due_at: slot.at.timestamp(),
-            nonce: nonce.clone(),
-            claimed_by: format!("pid-{}", std::process::id()),
-            claimed_at: now.timestamp(),
-        };
-        let Claim::Claimed(post) = self.store.claim_post(&new).await? else { return Ok(()) };
-        let Some(message) = lesson::post(&ctx.curriculum, ctx.cohort.id, slot.day) else { return Ok(()) };
-        match delivery.post(&channel(ctx), &message, &nonce).await {
-            Ok(message_id) => {
-                self.store.complete_post(post.id, &message_id, now.timestamp()).await?;
-                report.posted.push((ctx.cohort.id, slot.day));
-            }
-            Err(e) => {
-                tracing::warn!(error = %e, cohort = ctx.cohort.id, day = slot.day, "lesson post failed")
-            }
-        }
-        Ok(())
+/// The earliest instant after `now` at which the cohort has time-driven work: its next lesson,
+/// a window closing, a reminder, the weekly board. Pure: the scheduler calls it for each cohort
+/// after each tick, so it sleeps until the nearest one instead of polling.
+pub fn wakeup(ctx: &CohortCtx, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+    let mut times = Vec::new();
+    if let Some(next) = ctx.calendar.next(now) {
+        times.push(next.at);
     }
+    for slot in ctx.calendar.due_slots(now).iter().rev().take(2) {
+        if let Some(close) = ctx.closes_at(slot) {
+            times.push(close);
+            times.push(close - Duration::hours(ctx.cohort.reminder_hours));
+        }
+    }
+    times.extend(weekly_fires(ctx, now, now + Duration::days(8)).first());
+    times.into_iter().filter(|t| *t > now).min()
+}
 
+impl Coach {
     /// Settles every window that closed: streaks, freezes (told once) for each member.
     async fn close_windows(
         &self,
@@ -305,7 +273,7 @@ impl Coach {
     }
 }
 
-fn channel(ctx: &CohortCtx) -> ChannelRef {
+pub(super) fn channel(ctx: &CohortCtx) -> ChannelRef {
     ChannelRef {
         platform: ctx.cohort.platform.as_str().to_string(),
         workspace: ctx.cohort.workspace_id.clone(),
@@ -313,7 +281,7 @@ fn channel(ctx: &CohortCtx) -> ChannelRef {
     }
 }
 
-fn direct(member: &store::Member, text: String) -> Outgoing {
+pub(super) fn direct(member: &store::Member, text: String) -> Outgoing {
     let to =
         Target::Direct { platform: member.platform.as_str().to_string(), user_id: member.user_id.clone() };
     Outgoing { to, message: Message { blocks: vec![Block::Text(text)] } }

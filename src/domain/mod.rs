@@ -1,11 +1,13 @@
 //! Domain: pure rules — lesson calendar, streaks, ranking, points. No I/O, no platform, no clock.
 
 pub mod calendar;
+pub mod catchup;
 pub mod ranking;
 pub mod schedule;
 pub mod streak;
 
 pub use calendar::{Adjustment, Calendar, Pause, Slot};
+pub use catchup::{CatchUp, to_post};
 pub use ranking::{Board, Entry, PointsRules, Ranked, board, points, rank};
 pub use schedule::{CronSpec, ScheduleError, Timezone, local_instant, upcoming};
 pub use streak::{Check, Lesson, StreakRules, StreakSummary, on_time, reminder_due, summarize};

@@ -247,6 +247,30 @@ pub async fn update_cohort_settings(
     updated_cohort(row)
 }
 
+/// Sets what the scheduler does after downtime: the catch-up policy (`latest`, `all`, `none`,
+/// validated by the caller) and how overdue a lesson may be and still be posted.
+#[tracing::instrument(skip_all)]
+pub async fn update_cohort_catch_up(
+    conn: &mut AnyConnection,
+    id: i64,
+    catch_up: &str,
+    max_lateness_secs: i64,
+    now: i64,
+) -> Result<Cohort, StoreError> {
+    let sql = concat!(
+        "UPDATE cohorts SET catch_up = $2, max_lateness_secs = $3, updated_at = $4 WHERE id = $1 RETURNING ",
+        cohort_columns!()
+    );
+    let row = sqlx::query(sql)
+        .bind(id)
+        .bind(catch_up)
+        .bind(max_lateness_secs)
+        .bind(now)
+        .fetch_optional(conn)
+        .await?;
+    updated_cohort(row)
+}
+
 /// Moves the cohort's first lesson to `start_date` (local `YYYY-MM-DD`) showing `first_day`.
 #[tracing::instrument(skip_all)]
 pub async fn set_cohort_start(
@@ -353,6 +377,17 @@ impl Store {
     ) -> Result<Cohort, StoreError> {
         let mut conn = self.acquire().await?;
         update_cohort_settings(&mut conn, id, grace_secs, reminder_hours, leaderboard_schedule, now).await
+    }
+
+    pub async fn update_cohort_catch_up(
+        &self,
+        id: i64,
+        catch_up: &str,
+        max_lateness_secs: i64,
+        now: i64,
+    ) -> Result<Cohort, StoreError> {
+        let mut conn = self.acquire().await?;
+        update_cohort_catch_up(&mut conn, id, catch_up, max_lateness_secs, now).await
     }
 
     pub async fn set_cohort_start(

@@ -42,7 +42,7 @@ pub use cohorts::{
     Cohort, DEFAULT_CATCH_UP, DEFAULT_GRACE_SECS, DEFAULT_LEADERBOARD_SCHEDULE, DEFAULT_MAX_LATENESS_SECS,
     DEFAULT_QUIZ_SECONDS, DEFAULT_REMINDER_HOURS, NewCohort, complete_cohort, create_cohort, delete_cohort,
     find_cohort_by_channel, get_cohort, list_active_cohorts, list_cohorts, set_cohort_start,
-    set_cohort_state, update_cohort_schedule, update_cohort_settings,
+    set_cohort_state, update_cohort_catch_up, update_cohort_schedule, update_cohort_settings,
 };
 pub use error::StoreError;
 pub use jobs::claim_job;
@@ -51,8 +51,8 @@ pub use members::{
     list_cohort_members, set_leaderboard_optout, set_remind, upsert_member,
 };
 pub use outbox::{
-    Claim, LessonPost, NewLessonPost, claim_post, complete_post, find_post_by_message, get_post, list_posts,
-    list_unconfirmed_posts,
+    Claim, LessonPost, NewLessonPost, claim_post, close_post, complete_post, defer_post,
+    find_post_by_message, get_post, list_posts, list_unconfirmed_posts, reclaim_post, schedule_epoch,
 };
 pub use pool::Store;
 pub use quiz::{

@@ -11,7 +11,7 @@ use super::types::{PostState, enum_col};
 macro_rules! post_columns {
     () => {
         "id, cohort_id, day, local_date, due_at, state, nonce, claimed_by, claimed_at, attempts, \
-         platform_message_id, sent_at, last_error"
+         platform_message_id, sent_at, last_error, retry_at"
     };
 }
 
@@ -45,6 +45,8 @@ pub struct LessonPost {
     pub platform_message_id: Option<String>,
     pub sent_at: Option<i64>,
     pub last_error: Option<String>,
+    /// Set while a temporary send failure waits for its next attempt.
+    pub retry_at: Option<i64>,
 }
 
 /// Result of a claim. Only `Claimed` entitles the caller to send; the others carry the row that
@@ -75,6 +77,7 @@ impl LessonPost {
             platform_message_id: row.try_get("platform_message_id")?,
             sent_at: row.try_get("sent_at")?,
             last_error: row.try_get("last_error")?,
+            retry_at: row.try_get("retry_at")?,
         })
     }
 }
@@ -163,6 +166,70 @@ pub async fn complete_post(
     }
 }
 
+/// A temporary send failure: the row stays claimed (the day is still ours to post) and waits
+/// until `retry_at` for the next attempt.
+#[tracing::instrument(skip_all, fields(post_id = id))]
+pub async fn defer_post(
+    conn: &mut AnyConnection,
+    id: i64,
+    error: &str,
+    retry_at: i64,
+) -> Result<bool, StoreError> {
+    let done = sqlx::query(
+        "UPDATE lesson_posts SET last_error = $2, retry_at = $3 WHERE id = $1 AND state = 'claimed'",
+    )
+    .bind(id)
+    .bind(error)
+    .bind(retry_at)
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Takes a claimed row for another attempt (after a crash or a deferred failure). `None` if it
+/// is no longer claimed, e.g. because a reconciler completed it meanwhile.
+#[tracing::instrument(skip_all, fields(post_id = id))]
+pub async fn reclaim_post(
+    conn: &mut AnyConnection,
+    id: i64,
+    claimed_by: &str,
+    now: i64,
+) -> Result<Option<LessonPost>, StoreError> {
+    let sql = concat!(
+        "UPDATE lesson_posts SET attempts = attempts + 1, claimed_by = $2, claimed_at = $3, \
+         retry_at = NULL WHERE id = $1 AND state = 'claimed' RETURNING ",
+        post_columns!()
+    );
+    let row = sqlx::query(sql).bind(id).bind(claimed_by).bind(now).fetch_optional(conn).await?;
+    row.as_ref().map(LessonPost::from_row).transpose()
+}
+
+/// Ends a claimed row without a post: `Failed` (the platform refused for good) or `Abandoned`
+/// (too late to post). The row stays, so the day is never posted afterwards.
+#[tracing::instrument(skip_all, fields(post_id = id))]
+pub async fn close_post(
+    conn: &mut AnyConnection,
+    id: i64,
+    state: PostState,
+    error: &str,
+) -> Result<bool, StoreError> {
+    let done = sqlx::query(
+        "UPDATE lesson_posts SET state = $2, last_error = $3, retry_at = NULL \
+         WHERE id = $1 AND state = 'claimed'",
+    )
+    .bind(id)
+    .bind(state.as_str())
+    .bind(error)
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// The schedule epoch, bumped by triggers on every cohort or calendar change.
+pub async fn schedule_epoch(conn: &mut AnyConnection) -> Result<i64, StoreError> {
+    Ok(sqlx::query_scalar("SELECT epoch FROM schedule_epoch WHERE id = 1").fetch_one(conn).await?)
+}
+
 #[tracing::instrument(skip_all)]
 pub async fn get_post(conn: &mut AnyConnection, id: i64) -> Result<Option<LessonPost>, StoreError> {
     let sql = concat!("SELECT ", post_columns!(), " FROM lesson_posts WHERE id = $1");
@@ -223,6 +290,27 @@ impl Store {
     ) -> Result<LessonPost, StoreError> {
         let mut conn = self.acquire().await?;
         complete_post(&mut conn, id, platform_message_id, sent_at).await
+    }
+
+    pub async fn defer_post(&self, id: i64, error: &str, retry_at: i64) -> Result<bool, StoreError> {
+        defer_post(&mut *self.acquire().await?, id, error, retry_at).await
+    }
+
+    pub async fn reclaim_post(
+        &self,
+        id: i64,
+        claimed_by: &str,
+        now: i64,
+    ) -> Result<Option<LessonPost>, StoreError> {
+        reclaim_post(&mut *self.acquire().await?, id, claimed_by, now).await
+    }
+
+    pub async fn close_post(&self, id: i64, state: PostState, error: &str) -> Result<bool, StoreError> {
+        close_post(&mut *self.acquire().await?, id, state, error).await
+    }
+
+    pub async fn schedule_epoch(&self) -> Result<i64, StoreError> {
+        schedule_epoch(&mut *self.acquire().await?).await
     }
 
     pub async fn get_post(&self, id: i64) -> Result<Option<LessonPost>, StoreError> {

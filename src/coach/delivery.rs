@@ -1,0 +1,44 @@
+//! The platform side of delivery: what an adapter implements so the coach can post and send.
+
+use std::future::Future;
+
+use super::{ChannelRef, Message, Outgoing};
+
+/// The platform side of posting. Adapters implement it; the console prints.
+pub trait Delivery: Sync {
+    /// Posts a lesson and returns the platform's message id. `nonce` lets a platform that can
+    /// (Discord `enforce_nonce`, a Slack marker) recognise a repeat of the same post.
+    fn post(
+        &self,
+        channel: &ChannelRef,
+        message: &Message,
+        nonce: &str,
+    ) -> impl Future<Output = Result<String, DeliveryError>> + Send;
+    /// Sends any other message (notices, leaderboards, direct messages).
+    fn send(&self, outgoing: &Outgoing) -> impl Future<Output = Result<(), DeliveryError>> + Send;
+    /// Looks for a post already made with `nonce` (the platform's own record, or a Slack marker in
+    /// recent history) and returns its message id. Used after a crash, before any re-send. A
+    /// platform that cannot look (Discord) answers `None` and relies on the nonce when re-posting.
+    fn find_post(
+        &self,
+        channel: &ChannelRef,
+        nonce: &str,
+    ) -> impl Future<Output = Result<Option<String>, DeliveryError>> + Send {
+        let _ = (channel, nonce);
+        async { Ok(None) }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum DeliveryError {
+    /// Worth retrying later (network, 5xx, rate limit).
+    #[error("temporary delivery failure: {0}")]
+    Temporary(String),
+    /// Retrying will not help (channel gone, permission missing).
+    #[error("permanent delivery failure: {0}")]
+    Permanent(String),
+    /// The platform answered 429: wait `retry_after` before the next request in that scope
+    /// (the whole bot when `global`, else the channel).
+    #[error("rate limited for {retry_after:?}{}", if *.global { " (global)" } else { "" })]
+    RateLimited { retry_after: std::time::Duration, global: bool },
+}
