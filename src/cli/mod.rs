@@ -3,6 +3,7 @@
 mod curriculum;
 mod demo;
 mod migrate;
+mod run;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -27,6 +28,11 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Run the bot: post each cohort's lessons on schedule (stops cleanly on SIGTERM/SIGINT)
+    ///
+    /// With SQLite one instance runs per database file; with PostgreSQL any number may run and
+    /// one of them (holding the scheduler lease) posts, the others stand by to take over.
+    Run(run::RunArgs),
     /// Simulate a whole cohort through the shipped curriculum on a virtual clock (no tokens needed)
     Demo(demo::DemoArgs),
     /// Chat with the coach in the terminal as any member, on a virtual clock
@@ -49,6 +55,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Console(args) => {
             migrate::load_config(cli.config.as_deref()).and_then(|c| demo::console(&args, &c.curriculum.dir))
         }
+        Command::Run(args) => migrate::load_config(cli.config.as_deref()).and_then(|c| run::run(&args, &c)),
         Command::Migrate => migrate::load_config(cli.config.as_deref()).and_then(|c| migrate::run(&c)),
     };
     match result {

@@ -47,6 +47,11 @@ impl CohortCtx {
         Ok(CohortCtx { cohort, curriculum, calendar })
     }
 
+    /// Whether `other` posts on the same calendar: same row, same holidays, pauses and adjustments.
+    pub fn same_schedule(&self, other: &CohortCtx) -> bool {
+        self.cohort == other.cohort && self.calendar == other.calendar
+    }
+
     pub fn tz(&self) -> Tz {
         self.calendar.timezone.tz()
     }

@@ -2,5 +2,6 @@
 
 #![allow(dead_code)] // each test crate uses a different subset
 
+pub mod bot;
 pub mod db;
 pub mod fixtures;

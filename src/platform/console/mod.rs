@@ -4,6 +4,7 @@
 //! the clock, switch member or channel, react and press buttons. It reads a pipe as well as a
 //! terminal, so scripts (and tests) drive it.
 
+mod record;
 mod render;
 
 use std::io::{BufRead, Write};
@@ -12,6 +13,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use chrono::{DateTime, Duration, NaiveDateTime, Utc};
 
+pub use record::{RecordDelivery, RecordedPost, read_record};
 pub use render::{lesson as render_lesson, render};
 
 use crate::coach::{

@@ -1,0 +1,160 @@
+//! `studybot run`: the bot itself — the scheduler under its lease, until SIGTERM or SIGINT.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+use anyhow::Context;
+use chrono::{DateTime, Utc};
+use clap::Args;
+use tokio_util::sync::CancellationToken;
+
+use crate::coach::{Catalog, Coach, Delivery};
+use crate::config::{Config, redact_url};
+use crate::platform::console::RecordDelivery;
+use crate::scheduler::lease::{self, Acquire};
+use crate::scheduler::pacing::{Limits, Paced};
+use crate::scheduler::{Clock, ScaledClock, Scheduler, SchedulerConfig, SystemClock};
+use crate::store::Store;
+
+/// How long the whole shutdown may take after SIGTERM before the process exits anyway.
+const SHUTDOWN_LIMIT: Duration = Duration::from_secs(10);
+
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// Console platform: also append each lesson post to FILE as a JSON line. It is the
+    /// platform's own record, read after a crash to tell a post that was made from one that was not.
+    #[arg(long, value_name = "FILE")]
+    pub record: Option<PathBuf>,
+
+    /// Console platform: do not print posts on stdout.
+    #[arg(long)]
+    pub quiet: bool,
+
+    /// Rehearsal: run on a virtual clock that reads DATETIME (RFC 3339) at the anchor instant.
+    #[arg(long, value_name = "DATETIME", requires = "clock_speed")]
+    pub clock_origin: Option<DateTime<Utc>>,
+
+    /// Rehearsal: how many times faster than real time the virtual clock runs (e.g. 3600).
+    #[arg(long, value_name = "FACTOR", requires = "clock_origin")]
+    pub clock_speed: Option<f64>,
+
+    /// Rehearsal: the real instant (epoch milliseconds) at which the virtual clock reads
+    /// --clock-origin; default: when this process starts. Restarts given the same value share
+    /// one virtual timeline.
+    #[arg(long, value_name = "EPOCH_MS", requires = "clock_origin")]
+    pub clock_anchor_ms: Option<u64>,
+
+    /// Seconds between checks that this instance still holds the scheduler lease, and between a
+    /// standby instance's attempts to take it over.
+    #[arg(long, value_name = "SECS", default_value_t = 5, value_parser = clap::value_parser!(u64).range(1..=30))]
+    pub lease_poll: u64,
+}
+
+pub fn run(args: &RunArgs, config: &Config) -> anyhow::Result<ExitCode> {
+    let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
+    let result = runtime.block_on(serve(args, config));
+    runtime.shutdown_timeout(Duration::from_secs(1));
+    result.map(|()| ExitCode::SUCCESS)
+}
+
+async fn serve(args: &RunArgs, config: &Config) -> anyhow::Result<()> {
+    let url = config.database.connect_url();
+    let store = Store::connect_with(url.expose(), Some(config.database.max_connections)).await?;
+    store.migrate().await.with_context(|| format!("migrating {}", redact_url(&config.database.url)))?;
+    let catalog = Catalog::load_dir(&config.curriculum.dir)?;
+    let coach = Coach::new(store.clone(), catalog);
+    let delivery = Paced::new(RecordDelivery::open(args.record.as_deref(), args.quiet)?, Limits::none());
+    let scheduler = Scheduler::new(coach, delivery, clock(args), SchedulerConfig::default());
+    let stop = CancellationToken::new();
+    watch_signals(stop.clone())?;
+    tracing::info!(database = %redact_url(&config.database.url), platform = "console", "studybot running");
+    let poll = Duration::from_secs(args.lease_poll);
+    let led = lead(&scheduler, url.expose(), poll, &stop).await;
+    let closed = tokio::time::timeout(SHUTDOWN_LIMIT / 2, store.close()).await;
+    if closed.is_err() {
+        tracing::warn!("database connections did not close in time");
+    }
+    led
+}
+
+fn clock(args: &RunArgs) -> Arc<dyn Clock> {
+    let (Some(origin), Some(speed)) = (args.clock_origin, args.clock_speed) else {
+        return Arc::new(SystemClock);
+    };
+    let anchor = args
+        .clock_anchor_ms
+        .map_or_else(SystemTime::now, |ms| SystemTime::UNIX_EPOCH + Duration::from_millis(ms));
+    tracing::info!(%origin, speed, "virtual clock");
+    Arc::new(ScaledClock::new(origin, anchor, speed))
+}
+
+/// Takes the scheduler lease and runs the scheduler while it holds it; stands by (PostgreSQL)
+/// or refuses (SQLite, one instance per file) while another instance has it.
+async fn lead<D: Delivery>(
+    scheduler: &Scheduler<D>,
+    url: &str,
+    poll: Duration,
+    stop: &CancellationToken,
+) -> anyhow::Result<()> {
+    let mut standing_by = false;
+    while !stop.is_cancelled() {
+        match lease::try_acquire(url).await {
+            Ok(Acquire::Held(mut lease)) => {
+                tracing::info!(kind = lease.kind(), "scheduler lease acquired: this instance posts lessons");
+                standing_by = false;
+                let term = stop.child_token();
+                let keep = async {
+                    while !term.is_cancelled() {
+                        tokio::select! {
+                            () = tokio::time::sleep(poll) => {}
+                            () = term.cancelled() => break,
+                        }
+                        if !lease.check().await {
+                            tracing::warn!("scheduler lease lost: standing by");
+                            term.cancel();
+                        }
+                    }
+                };
+                tokio::join!(scheduler.run(term.clone()), keep);
+                lease.release().await;
+            }
+            Ok(Acquire::Busy(who)) if lease::exclusive(url) => anyhow::bail!("{who}"),
+            Ok(Acquire::Busy(who)) => {
+                if !standing_by {
+                    tracing::info!("standing by: {who}");
+                    standing_by = true;
+                }
+                tokio::select! {
+                    () = tokio::time::sleep(poll) => {}
+                    () = stop.cancelled() => {}
+                }
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "cannot take the scheduler lease; retrying");
+                tokio::select! {
+                    () = tokio::time::sleep(poll) => {}
+                    () = stop.cancelled() => {}
+                }
+            }
+        }
+    }
+    tracing::info!("studybot stopped");
+    Ok(())
+}
+
+/// SIGTERM (containers, systemd) and SIGINT (Ctrl-C) both ask for a clean stop.
+fn watch_signals(stop: CancellationToken) -> anyhow::Result<()> {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut term = signal(SignalKind::terminate()).context("listening for SIGTERM")?;
+    let mut int = signal(SignalKind::interrupt()).context("listening for SIGINT")?;
+    tokio::spawn(async move {
+        tokio::select! {
+            _ = term.recv() => tracing::info!("SIGTERM: stopping"),
+            _ = int.recv() => tracing::info!("SIGINT: stopping"),
+        }
+        stop.cancel();
+    });
+    Ok(())
+}

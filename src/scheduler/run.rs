@@ -1,0 +1,163 @@
+//! The scheduler loop: keeps each cohort's next wake-up, sleeps until the nearest one, and ticks
+//! the cohorts that are due, several at a time.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use futures_util::stream::{self, StreamExt};
+use tokio_util::sync::CancellationToken;
+
+use super::clock::Clock;
+use crate::coach::{Coach, CohortCtx, Delivery, TickReport, wakeup};
+
+#[derive(Debug, Clone)]
+pub struct SchedulerConfig {
+    /// Cohorts ticked at the same time; the pacer keeps their posts within platform limits.
+    pub concurrency: usize,
+    /// How often the schedule epoch is read, so a change made by another instance takes effect.
+    pub poll: Duration,
+    /// After a stop request, how long in-flight ticks may run before they are dropped (their
+    /// claimed posts are then reconciled at the next start).
+    pub shutdown_grace: Duration,
+}
+
+impl Default for SchedulerConfig {
+    fn default() -> Self {
+        SchedulerConfig {
+            concurrency: 32,
+            poll: Duration::from_secs(2),
+            shutdown_grace: Duration::from_secs(5),
+        }
+    }
+}
+
+pub struct Scheduler<D> {
+    coach: Coach,
+    delivery: D,
+    clock: Arc<dyn Clock>,
+    config: SchedulerConfig,
+}
+
+/// The scheduler's memory: the cohorts' calendars as of `epoch`, and when each next needs a tick.
+#[derive(Default)]
+struct Cache {
+    epoch: Option<i64>,
+    cohorts: HashMap<i64, CohortCtx>,
+    due: HashMap<i64, DateTime<Utc>>,
+}
+
+impl<D: Delivery> Scheduler<D> {
+    pub fn new(coach: Coach, delivery: D, clock: Arc<dyn Clock>, config: SchedulerConfig) -> Self {
+        Scheduler { coach, delivery, clock, config }
+    }
+
+    pub fn delivery(&self) -> &D {
+        &self.delivery
+    }
+
+    /// Runs until `stop` is cancelled; returns what it did. Database errors are logged and
+    /// retried after `poll`: a scheduler that gives up posts nothing.
+    #[tracing::instrument(skip_all)]
+    pub async fn run(&self, stop: CancellationToken) -> TickReport {
+        let mut cache = Cache::default();
+        let mut total = TickReport::default();
+        let changes = self.coach.changes();
+        while !stop.is_cancelled() {
+            if let Err(e) = self.refresh(&mut cache).await {
+                tracing::error!(error = %e, "scheduler could not read the cohorts; retrying");
+                tokio::select! {
+                    () = tokio::time::sleep(self.config.poll) => continue,
+                    () = stop.cancelled() => break,
+                }
+            }
+            let now = self.clock.now();
+            let ready: Vec<i64> = cache.due.iter().filter(|(_, at)| **at <= now).map(|(id, _)| *id).collect();
+            if !ready.is_empty() {
+                match self.tick_ready(&mut cache, ready, now, &stop).await {
+                    Some(report) => total.merge(report),
+                    None => break,
+                }
+                continue;
+            }
+            let nearest = cache.due.values().min().map(|at| self.clock.real_until(*at));
+            let wait = nearest.unwrap_or(self.config.poll).min(self.config.poll);
+            tokio::select! {
+                () = tokio::time::sleep(wait) => {}
+                () = changes.notified() => {}
+                () = stop.cancelled() => break,
+            }
+        }
+        tracing::info!(posted = total.posted.len(), "scheduler stopped");
+        total
+    }
+
+    /// Reloads the calendars when the schedule epoch moved. A cohort whose row and calendar are
+    /// unchanged keeps its wake-up; a new or changed one is ticked at once.
+    async fn refresh(&self, cache: &mut Cache) -> anyhow::Result<()> {
+        let epoch = self.coach.store().schedule_epoch().await?;
+        if cache.epoch == Some(epoch) {
+            return Ok(());
+        }
+        let now = self.clock.now();
+        let mut cohorts = HashMap::new();
+        let mut due = HashMap::new();
+        for ctx in self.coach.scheduled_cohorts().await? {
+            let id = ctx.cohort.id;
+            let kept = cache.cohorts.get(&id).filter(|old| old.same_schedule(&ctx)).and(cache.due.get(&id));
+            due.insert(id, kept.copied().unwrap_or(now));
+            cohorts.insert(id, ctx);
+        }
+        tracing::debug!(epoch, cohorts = cohorts.len(), "schedule reloaded");
+        *cache = Cache { epoch: Some(epoch), cohorts, due };
+        Ok(())
+    }
+
+    /// Ticks the ready cohorts, `concurrency` at a time. On a stop request no new tick starts and
+    /// the running ones get `shutdown_grace`; `None` means the scheduler should stop.
+    async fn tick_ready(
+        &self,
+        cache: &mut Cache,
+        ready: Vec<i64>,
+        now: DateTime<Utc>,
+        stop: &CancellationToken,
+    ) -> Option<TickReport> {
+        let stopping = AtomicBool::new(false);
+        let cohorts = &cache.cohorts;
+        let work = stream::iter(ready.into_iter().filter_map(|id| cohorts.get(&id)))
+            .take_while(|_| std::future::ready(!stopping.load(Ordering::Relaxed)))
+            .map(|ctx| async move { (ctx.cohort.id, self.coach.tick_cohort(ctx, &self.delivery, now).await) })
+            .buffer_unordered(self.config.concurrency.max(1))
+            .collect::<Vec<_>>();
+        tokio::pin!(work);
+        let results = tokio::select! {
+            results = &mut work => results,
+            () = stop.cancelled() => {
+                stopping.store(true, Ordering::Relaxed);
+                tokio::time::timeout(self.config.shutdown_grace, work).await.ok()?
+            }
+        };
+        let mut report = TickReport::default();
+        for (id, result) in results {
+            let next = match result {
+                Ok(tick) => {
+                    let retry = tick.retry;
+                    report.merge(tick);
+                    let at = cache.cohorts.get(&id).and_then(|ctx| wakeup(ctx, now));
+                    at.into_iter().chain(retry).min()
+                }
+                Err(e) => {
+                    tracing::error!(error = %e, cohort = id, "cohort tick failed; retrying");
+                    Some(now + chrono::Duration::from_std(self.config.poll).unwrap_or_default())
+                }
+            };
+            match next {
+                Some(at) => cache.due.insert(id, at),
+                None => cache.due.remove(&id),
+            };
+        }
+        (!stop.is_cancelled()).then_some(report)
+    }
+}

@@ -1,0 +1,195 @@
+//! The real `studybot run` binary in a test: cohorts set up through the coach, a process on a
+//! virtual clock writing the console platform's record, its log lines captured.
+
+use std::collections::BTreeMap;
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant, SystemTime};
+
+use chrono::{DateTime, Utc};
+use studybot::coach::{Actor, Catalog, ChannelRef, Coach, Inbound, InboundKind, Target};
+use studybot::platform::console::{RecordedPost, read_record};
+use studybot::store::Store;
+
+pub const CURRICULUM: &str = "days_121_150_lakehouse_architecture";
+
+pub fn curriculum_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("curriculum")
+}
+
+/// One cohort to set up: its channel, cron and timezone.
+pub struct CohortSpec {
+    pub channel: &'static str,
+    pub schedule: &'static str,
+    pub timezone: &'static str,
+}
+
+/// Sets up each cohort as an admin would in its channel at `now`, then the settings given
+/// (e.g. `catchup:all lateness:24`). Returns the cohort ids in order.
+pub async fn setup_cohorts(
+    url: &str,
+    now: DateTime<Utc>,
+    start: &str,
+    specs: &[CohortSpec],
+    settings: &str,
+) -> Vec<i64> {
+    let store = Store::open(url).await.expect("open the test database");
+    let coach = Coach::new(store.clone(), Catalog::load_dir(&curriculum_dir()).expect("load curricula"));
+    let mut ids = Vec::new();
+    for spec in specs {
+        let setup = format!(
+            "/studybot setup curriculum:{CURRICULUM} start:{start} schedule:\"{}\" timezone:{}",
+            spec.schedule, spec.timezone
+        );
+        for text in [setup, format!("/studybot settings {settings}")] {
+            let replies = coach.handle(&admin_says(spec.channel, &text), now).await;
+            assert!(
+                replies
+                    .iter()
+                    .all(|r| !matches!(r.to, Target::Ephemeral) || !reply_text(r).contains("Sorry")),
+                "{text}: {replies:?}"
+            );
+        }
+        let cohort = store.find_cohort_by_channel(studybot::store::Platform::Console, spec.channel).await;
+        ids.push(cohort.expect("query").expect("cohort was set up").id);
+    }
+    store.close().await;
+    ids
+}
+
+fn reply_text(reply: &studybot::coach::Outgoing) -> String {
+    format!("{:?}", reply.message)
+}
+
+fn admin_says(channel: &str, text: &str) -> Inbound {
+    Inbound {
+        channel: ChannelRef { platform: "console".into(), workspace: String::new(), channel: channel.into() },
+        actor: Actor { user_id: "organizer".into(), name: "Organizer".into(), is_admin: true },
+        dedupe_key: format!("setup-{channel}-{text}"),
+        kind: InboundKind::Text(text.into()),
+    }
+}
+
+/// The virtual timeline every process of a test shares: it reads `origin` at real `anchor`.
+#[derive(Clone, Copy)]
+pub struct Timeline {
+    pub origin: DateTime<Utc>,
+    pub anchor: SystemTime,
+    pub speed: f64,
+}
+
+impl Timeline {
+    pub fn starting_now(origin: DateTime<Utc>, speed: f64) -> Timeline {
+        Timeline { origin, anchor: SystemTime::now(), speed }
+    }
+
+    pub fn now(&self) -> DateTime<Utc> {
+        let elapsed = SystemTime::now().duration_since(self.anchor).unwrap_or_default();
+        self.origin + chrono::Duration::milliseconds((elapsed.as_secs_f64() * self.speed * 1000.0) as i64)
+    }
+}
+
+/// A running `studybot run`; its stderr lines are collected as they come.
+pub struct Bot {
+    pub child: Child,
+    log: Arc<Mutex<Vec<String>>>,
+}
+
+impl Bot {
+    pub fn start(dir: &Path, url: &str, record: &Path, timeline: &Timeline, lease_poll: u32) -> Bot {
+        let anchor_ms = timeline.anchor.duration_since(SystemTime::UNIX_EPOCH).unwrap().as_millis();
+        let mut child = Command::new(env!("CARGO_BIN_EXE_studybot"))
+            .current_dir(dir)
+            .env("STUDYBOT_DATABASE__URL", url)
+            .env("STUDYBOT_CURRICULUM__DIR", curriculum_dir())
+            .env("RUST_LOG", "info")
+            .args(["run", "--quiet", "--record"])
+            .arg(record)
+            .args(["--clock-origin", &timeline.origin.to_rfc3339()])
+            .args(["--clock-speed", &timeline.speed.to_string()])
+            .args(["--clock-anchor-ms", &anchor_ms.to_string()])
+            .args(["--lease-poll", &lease_poll.to_string()])
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("start studybot run");
+        let log = Arc::new(Mutex::new(Vec::new()));
+        let stderr = child.stderr.take().expect("piped stderr");
+        let sink = Arc::clone(&log);
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                sink.lock().unwrap().push(line);
+            }
+        });
+        Bot { child, log }
+    }
+
+    pub fn logged(&self, needle: &str) -> bool {
+        self.log.lock().unwrap().iter().any(|l| l.contains(needle))
+    }
+
+    /// Waits up to `limit` for a log line containing `needle`; returns how long it took.
+    pub fn wait_for_log(&self, needle: &str, limit: Duration) -> Option<Duration> {
+        let started = Instant::now();
+        while started.elapsed() < limit {
+            if self.logged(needle) {
+                return Some(started.elapsed());
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        None
+    }
+
+    pub fn log(&self) -> String {
+        self.log.lock().unwrap().join("\n")
+    }
+
+    pub fn kill(&mut self) {
+        let _ = self.child.kill(); // SIGKILL
+        let _ = self.child.wait();
+    }
+
+    /// SIGTERM, then the exit status (killed after 15 s if it does not stop).
+    pub fn terminate(&mut self) -> (Option<i32>, Duration) {
+        let started = Instant::now();
+        let pid = self.child.id().to_string();
+        let _ = Command::new("kill").args(["-TERM", &pid]).status();
+        while started.elapsed() < Duration::from_secs(15) {
+            if let Ok(Some(status)) = self.child.try_wait() {
+                return (status.code(), started.elapsed());
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        self.kill();
+        (None, started.elapsed())
+    }
+}
+
+impl Drop for Bot {
+    fn drop(&mut self) {
+        if let Ok(None) = self.child.try_wait() {
+            self.kill();
+        }
+    }
+}
+
+/// How many times each nonce appears in the record.
+pub fn post_counts(record: &Path) -> BTreeMap<String, usize> {
+    let mut counts = BTreeMap::new();
+    for post in read_record(record).unwrap_or_default() {
+        *counts.entry(post.nonce).or_insert(0) += 1;
+    }
+    counts
+}
+
+pub fn posts(record: &Path) -> Vec<RecordedPost> {
+    read_record(record).unwrap_or_default()
+}
+
+/// The nonce of every lesson of the shipped curriculum for these cohorts.
+pub fn expected_nonces(cohorts: &[i64]) -> Vec<String> {
+    cohorts.iter().flat_map(|c| (121..=150).map(move |day| format!("sb-{c}-{day}"))).collect()
+}
