@@ -90,7 +90,7 @@ fn summary(name: &str, checked: &Checked) -> String {
 }
 
 /// A closed pipe (`studybot curriculum export f.md | head`) is the reader's choice, not a failure.
-fn print_stdout(text: &str) -> anyhow::Result<ExitCode> {
+pub(super) fn print_stdout(text: &str) -> anyhow::Result<ExitCode> {
     use std::io::Write;
     match std::io::stdout().lock().write_all(text.as_bytes()) {
         Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(e.into()),

@@ -4,6 +4,7 @@ mod curriculum;
 mod demo;
 mod migrate;
 mod run;
+mod schedule;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -42,6 +43,8 @@ pub enum Command {
     Curriculum(curriculum::CurriculumCommand),
     /// Create or upgrade the database schema (also done at every start)
     Migrate,
+    /// Print a schedule's next lesson instants, to check a cron and timezone before using them
+    Schedule(schedule::ScheduleArgs),
 }
 
 /// Runs a parsed command line; the exit code says whether it succeeded.
@@ -57,6 +60,11 @@ pub fn run(cli: Cli) -> ExitCode {
         }
         Command::Run(args) => migrate::load_config(cli.config.as_deref()).and_then(|c| run::run(&args, &c)),
         Command::Migrate => migrate::load_config(cli.config.as_deref()).and_then(|c| migrate::run(&c)),
+        // No config is loaded: checking a schedule must work before any setup exists.
+        Command::Schedule(args) => {
+            init_logging(false);
+            schedule::run(&args)
+        }
     };
     match result {
         Ok(code) => code,
