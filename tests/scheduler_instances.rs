@@ -1,0 +1,91 @@
+//! Several `studybot run` processes on one database: on PostgreSQL one leads and the others stand
+//! by and take over when it dies; on SQLite a second instance refuses to run.
+
+mod support;
+
+use std::time::{Duration, Instant};
+
+use chrono::{TimeZone, Utc};
+use support::bot::{Bot, CohortSpec, Timeline, expected_nonces, post_counts, setup_cohorts};
+use support::db::TestDb;
+
+/// A virtual day every real second.
+const SPEED: f64 = 86_400.0;
+const LEASE_POLL: u32 = 2;
+
+const COHORTS: &[CohortSpec] = &[
+    CohortSpec { channel: "berlin", schedule: "30 2 * * *", timezone: "Europe/Berlin" },
+    CohortSpec { channel: "nyc", schedule: "0 7 * * *", timezone: "America/New_York" },
+    CohortSpec { channel: "tokyo", schedule: "0 9 * * *", timezone: "Asia/Tokyo" },
+];
+
+#[tokio::test(flavor = "multi_thread")]
+async fn postgres_standby_takes_over_from_a_killed_leader_without_a_double_post() {
+    let Some(db) = TestDb::postgres().await else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let record = dir.path().join("posts.jsonl");
+    let origin = Utc.with_ymd_and_hms(2026, 3, 20, 0, 0, 0).unwrap();
+    // At a virtual day per second, a takeover of a few seconds spans days: with `all` and 72 h
+    // lateness none of them may be lost.
+    let cohorts = setup_cohorts(db.url(), origin, "2026-03-21", COHORTS, "catchup:all lateness:72").await;
+    let expected = expected_nonces(&cohorts);
+    let timeline = Timeline::starting_now(origin, SPEED);
+
+    let mut first = Bot::start(dir.path(), db.url(), &record, &timeline, LEASE_POLL);
+    first.wait_for_log("scheduler lease acquired", Duration::from_secs(30)).expect("first instance leads");
+    let mut second = Bot::start(dir.path(), db.url(), &record, &timeline, LEASE_POLL);
+    second.wait_for_log("standing by", Duration::from_secs(30)).expect("second instance stands by");
+    assert!(!second.logged("scheduler lease acquired"), "two leaders:\n{}", second.log());
+
+    // Let the leader post a few days, then kill it in the middle of its work.
+    while post_counts(&record).len() < 12 {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    first.kill();
+    let killed = Instant::now();
+    let takeover = second.wait_for_log("scheduler lease acquired", Duration::from_secs(30));
+    let takeover = takeover.unwrap_or_else(|| panic!("no takeover within 30 s:\n{}", second.log()));
+    println!("standby took over {:?} after the leader was killed", killed.elapsed());
+
+    // A third instance joining now stands by behind the new leader.
+    let mut third = Bot::start(dir.path(), db.url(), &record, &timeline, LEASE_POLL);
+    third.wait_for_log("standing by", Duration::from_secs(30)).expect("third instance stands by");
+
+    let deadline = Instant::now() + Duration::from_secs(120);
+    while Instant::now() < deadline && !expected.iter().all(|n| post_counts(&record).contains_key(n)) {
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    let (code, _) = second.terminate();
+    assert_eq!(code, Some(0), "{}", second.log());
+    third.terminate();
+
+    let counts = post_counts(&record);
+    let doubled: Vec<_> = counts.iter().filter(|(_, n)| **n > 1).collect();
+    let missing: Vec<_> = expected.iter().filter(|n| !counts.contains_key(*n)).collect();
+    assert!(doubled.is_empty(), "double posts: {doubled:?}");
+    assert!(missing.is_empty(), "missing posts: {missing:?}");
+    assert!(takeover < Duration::from_secs(30));
+    db.cleanup().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn sqlite_refuses_a_second_instance_on_the_same_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("bot.db").display());
+    let record = dir.path().join("posts.jsonl");
+    let origin = Utc.with_ymd_and_hms(2026, 3, 20, 0, 0, 0).unwrap();
+    setup_cohorts(&url, origin, "2026-03-21", &COHORTS[..1], "catchup:latest").await;
+    let timeline = Timeline::starting_now(origin, 600.0);
+
+    let mut first = Bot::start(dir.path(), &url, &record, &timeline, LEASE_POLL);
+    first.wait_for_log("scheduler lease acquired", Duration::from_secs(30)).expect("first instance leads");
+    let mut second = Bot::start(dir.path(), &url, &record, &timeline, LEASE_POLL);
+    let status = second.child.wait().unwrap();
+    assert_eq!(status.code(), Some(1), "{}", second.log());
+    let log = second.log();
+    assert!(log.contains("already running the scheduler") && log.contains("PostgreSQL"), "{log}");
+    assert!(log.contains(&std::process::id().to_string()) || log.contains("pid"), "{log}");
+    let (code, took) = first.terminate();
+    assert_eq!(code, Some(0), "{}", first.log());
+    println!("SIGTERM to exit: {took:?}");
+}
