@@ -5,3 +5,4 @@
 pub mod bot;
 pub mod db;
 pub mod fixtures;
+pub mod limited;
