@@ -4,6 +4,9 @@
 -- When a claimed post whose send failed for a temporary reason may be tried again (epoch seconds).
 ALTER TABLE lesson_posts ADD COLUMN retry_at INTEGER;
 
+-- Platform user id of the organizer who set the cohort up: told when lesson posts fail for good.
+ALTER TABLE cohorts ADD COLUMN created_by TEXT NOT NULL DEFAULT '';
+
 -- One counter that every change to a cohort's calendar inputs bumps. Triggers do it, so no code
 -- path can forget; a scheduler polls this single row to learn, across instances, that the
 -- calendars it caches are stale.

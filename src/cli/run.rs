@@ -100,7 +100,8 @@ async fn lead<D: Delivery>(
 ) -> anyhow::Result<()> {
     let mut standing_by = false;
     while !stop.is_cancelled() {
-        match lease::try_acquire(url).await {
+        let attempt = tokio::time::timeout(poll * 2, lease::try_acquire(url)).await;
+        match attempt.unwrap_or_else(|_| Err(lease::LeaseError::TimedOut)) {
             Ok(Acquire::Held(mut lease)) => {
                 tracing::info!(kind = lease.kind(), "scheduler lease acquired: this instance posts lessons");
                 standing_by = false;

@@ -7,8 +7,8 @@ use chrono::{DateTime, Duration, Utc};
 
 use super::context::{CohortCtx, instant};
 use super::error::CoachResult;
-use super::tick::{TickReport, channel, direct};
-use super::{Coach, Delivery, DeliveryError, Outgoing, lesson};
+use super::tick::{TickReport, channel};
+use super::{Coach, Delivery, DeliveryError, Message, Outgoing, Target, lesson};
 use crate::domain::{CatchUp, Slot, to_post};
 use crate::store::{Claim, CohortState, LessonPost, NewLessonPost, PostState};
 
@@ -160,10 +160,17 @@ impl Coach {
              this cohort are stopped. Fix the bot's access to the channel, then run `/studybot resume` there.",
             ctx.curriculum.title
         );
+        // The organizer who set the cohort up, and any member recorded as an admin.
+        let mut admins = BTreeSet::from([ctx.cohort.created_by.clone()]);
         for (membership, member) in self.store.list_cohort_member_profiles(cohort).await? {
             if membership.is_admin {
-                out.push(direct(&member, text.clone()));
+                admins.insert(member.user_id);
             }
+        }
+        let platform = ctx.cohort.platform.as_str().to_string();
+        for user_id in admins.into_iter().filter(|id| !id.is_empty()) {
+            let to = Target::Direct { platform: platform.clone(), user_id };
+            out.push(Outgoing { to, message: Message::text(text.clone()) });
         }
         Ok(Flow::Stop)
     }

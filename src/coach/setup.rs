@@ -67,6 +67,7 @@ pub async fn setup(
         grace_secs: None,
         reminder_hours: None,
         leaderboard_schedule: None,
+        created_by: inbound.actor.user_id.clone(),
         created_at: now.timestamp(),
     };
     let cohort = coach.store.create_cohort(&new).await?;

@@ -45,6 +45,10 @@ pub enum LeaseError {
     #[error(transparent)]
     Url(#[from] StoreError),
 
+    /// The database did not answer in time (the caller bounds each attempt).
+    #[error("the database did not answer the scheduler lease request in time")]
+    TimedOut,
+
     #[error("cannot open the scheduler lease connection to {url}")]
     Connect {
         url: String,

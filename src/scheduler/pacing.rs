@@ -65,11 +65,14 @@ impl Limits {
         }
     }
 
+    /// The rate the pacer keeps to: the platform's, with its period stretched by 5 %, so timer
+    /// jitter and requests overtaking each other on the way never add up to a 429.
     fn rate(&self, scope: &Scope) -> Option<Rate> {
-        match scope {
+        let rate = match scope {
             Scope::Global => self.global,
             Scope::Channel(_) | Scope::User { .. } => self.per_channel,
-        }
+        }?;
+        Some(Rate { count: rate.count, per: rate.per + rate.per / 20 })
     }
 
     /// How often idle windows are swept: the longest period, so nothing still in force is dropped.
@@ -173,6 +176,12 @@ impl<D> Paced<D> {
         loop {
             let at = self.lock().reserve(&self.limits, local.as_ref(), not_before);
             tokio::time::sleep_until(at).await;
+            // A late wake-up, or a 429 block set while this request slept, can make its slot
+            // wrong: check it against what was actually sent, else take a new slot.
+            if let Err(later) = self.lock().admit(&self.limits, local.as_ref()) {
+                not_before = later;
+                continue;
+            }
             let (retry_after, global) = match attempt().await {
                 Err(DeliveryError::RateLimited { retry_after, global }) => (retry_after, global),
                 other => return other,
@@ -222,6 +231,27 @@ impl State {
         self.stats.requests += 1;
         self.stats.waited += at - now;
         at
+    }
+
+    /// Lets a request go now if what was actually sent in its scopes allows it, and records it.
+    fn admit(&mut self, limits: &Limits, local: Option<&Scope>) -> Result<(), Instant> {
+        let now = Instant::now();
+        let scopes = [Some(&Scope::Global), local];
+        let mut at = now;
+        for scope in scopes.into_iter().flatten() {
+            if let Some(window) = self.windows.get(scope) {
+                at = at.max(window.admits_at(now, limits.rate(scope)));
+            }
+        }
+        if at > now {
+            return Err(at);
+        }
+        for scope in scopes.into_iter().flatten() {
+            if limits.rate(scope).is_some() {
+                self.windows.entry(scope.clone()).or_default().record_sent(now);
+            }
+        }
+        Ok(())
     }
 
     /// Blocks `scope` for `retry_after` from now and returns when the retry may go. A request with

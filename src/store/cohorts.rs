@@ -22,7 +22,7 @@ macro_rules! cohort_columns {
     () => {
         "id, platform, workspace_id, channel_id, curriculum_id, start_date, first_day, schedule, \
          timezone, catch_up, max_lateness_secs, quiz_seconds, grace_secs, reminder_hours, \
-         leaderboard_schedule, state, flag_reason, completed_at, created_at, updated_at"
+         leaderboard_schedule, state, flag_reason, completed_at, created_by, created_at, updated_at"
     };
 }
 
@@ -49,6 +49,8 @@ pub struct NewCohort {
     pub reminder_hours: Option<i64>,
     /// `None` takes the column default ([`DEFAULT_LEADERBOARD_SCHEDULE`]).
     pub leaderboard_schedule: Option<String>,
+    /// Platform user id of the organizer who set the cohort up: told when posts cannot be made.
+    pub created_by: String,
     pub created_at: i64,
 }
 
@@ -74,6 +76,8 @@ pub struct Cohort {
     pub flag_reason: Option<String>,
     /// Set by [`complete_cohort`]; kept while the state stays `Completed`.
     pub completed_at: Option<i64>,
+    /// Platform user id of the organizer who set the cohort up: told when posts cannot be made.
+    pub created_by: String,
     pub created_at: i64,
     pub updated_at: i64,
 }
@@ -99,6 +103,7 @@ impl Cohort {
             state: enum_col(row, "state", CohortState::parse)?,
             flag_reason: row.try_get("flag_reason")?,
             completed_at: row.try_get("completed_at")?,
+            created_by: row.try_get("created_by")?,
             created_at: row.try_get("created_at")?,
             updated_at: row.try_get("updated_at")?,
         })
@@ -111,8 +116,8 @@ pub async fn create_cohort(conn: &mut AnyConnection, new: &NewCohort) -> Result<
     let row = sqlx::query(concat!(
         "INSERT INTO cohorts (platform, workspace_id, channel_id, curriculum_id, start_date, \
          first_day, schedule, timezone, catch_up, max_lateness_secs, quiz_seconds, grace_secs, \
-         reminder_hours, leaderboard_schedule, state, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, 'active', $15, $15) \
+         reminder_hours, leaderboard_schedule, state, created_by, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, 'active', $16, $15, $15) \
          RETURNING ",
         cohort_columns!()
     ))
@@ -131,6 +136,7 @@ pub async fn create_cohort(conn: &mut AnyConnection, new: &NewCohort) -> Result<
     .bind(new.reminder_hours.unwrap_or(DEFAULT_REMINDER_HOURS))
     .bind(new.leaderboard_schedule.as_deref().unwrap_or(DEFAULT_LEADERBOARD_SCHEDULE))
     .bind(new.created_at)
+    .bind(&new.created_by)
     .fetch_one(conn)
     .await?;
     Cohort::from_row(&row)

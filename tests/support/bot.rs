@@ -63,7 +63,7 @@ fn reply_text(reply: &studybot::coach::Outgoing) -> String {
     format!("{:?}", reply.message)
 }
 
-fn admin_says(channel: &str, text: &str) -> Inbound {
+pub fn admin_says(channel: &str, text: &str) -> Inbound {
     Inbound {
         channel: ChannelRef { platform: "console".into(), workspace: String::new(), channel: channel.into() },
         actor: Actor { user_id: "organizer".into(), name: "Organizer".into(), is_admin: true },

@@ -27,6 +27,7 @@ pub fn new_cohort(platform: Platform, channel: &str) -> NewCohort {
         grace_secs: None,
         reminder_hours: None,
         leaderboard_schedule: None,
+        created_by: "organizer".into(),
         created_at: NOW,
     }
 }

@@ -14,6 +14,9 @@ use super::Rate;
 #[derive(Debug, Default)]
 pub(super) struct Window {
     slots: VecDeque<Instant>,
+    /// When requests actually went out, in order: the check made on waking, since a task that
+    /// wakes late would otherwise send closer to its neighbours than its reserved slot says.
+    sent: VecDeque<Instant>,
     blocked_until: Option<Instant>,
 }
 
@@ -42,6 +45,21 @@ impl Window {
         at
     }
 
+    /// When a request may actually go, judged by what was sent and any block: `now` if at once.
+    pub(super) fn admits_at(&self, now: Instant, rate: Option<Rate>) -> Instant {
+        let at = self.blocked_until.map_or(now, |until| now.max(until));
+        let Some(rate) = rate else { return at };
+        let k = rate.count.max(1) as usize;
+        match self.sent.len().checked_sub(k) {
+            Some(i) => at.max(self.sent[i] + rate.per),
+            None => at,
+        }
+    }
+
+    pub(super) fn record_sent(&mut self, now: Instant) {
+        self.sent.push_back(now);
+    }
+
     pub(super) fn insert(&mut self, at: Instant) {
         let index = self.slots.partition_point(|slot| *slot <= at);
         self.slots.insert(index, at);
@@ -58,6 +76,9 @@ impl Window {
         while self.slots.front().is_some_and(|slot| *slot + per <= now) {
             self.slots.pop_front();
         }
+        while self.sent.front().is_some_and(|sent| *sent + per <= now) {
+            self.sent.pop_front();
+        }
         if self.blocked_until.is_some_and(|until| until <= now) {
             self.blocked_until = None;
         }
@@ -66,7 +87,7 @@ impl Window {
     /// True when the window constrains nothing any more and can be dropped.
     pub(super) fn is_idle(&mut self, now: Instant, rate: Option<Rate>) -> bool {
         self.forget_before(now, rate);
-        self.slots.is_empty() && self.blocked_until.is_none()
+        self.slots.is_empty() && self.sent.is_empty() && self.blocked_until.is_none()
     }
 }
 
