@@ -116,7 +116,7 @@ impl<D: Delivery> Scheduler<D> {
     }
 
     /// Ticks the ready cohorts, `concurrency` at a time. On a stop request no new tick starts and
-    /// the running ones get `shutdown_grace`; `None` means the scheduler should stop.
+    /// the running ones get `shutdown_grace`; `None` means they did not finish in it.
     async fn tick_ready(
         &self,
         cache: &mut Cache,
@@ -158,6 +158,6 @@ impl<D: Delivery> Scheduler<D> {
                 None => cache.due.remove(&id),
             };
         }
-        (!stop.is_cancelled()).then_some(report)
+        Some(report)
     }
 }
