@@ -29,7 +29,11 @@ async fn main() {
         urls.push(("postgres", fresh_postgres(&url).await));
     }
     for (backend, url) in &urls {
-        for (label, limits) in [("no limits", Limits::none()), ("Slack limits", Limits::slack()), ("Discord limits", Limits::discord())] {
+        for (label, limits) in [
+            ("no limits", Limits::none()),
+            ("Slack limits", Limits::slack()),
+            ("Discord limits", Limits::discord()),
+        ] {
             let store = Store::open(url).await.unwrap();
             sqlx::query("DELETE FROM cohorts").execute(&mut *store.acquire().await.unwrap()).await.unwrap();
             bench(backend, label, limits, store).await;
@@ -43,7 +47,8 @@ async fn bench(backend: &str, label: &str, limits: Limits, store: Store) {
         store.create_cohort(&cohort(n)).await.unwrap();
     }
     let create_ms = created.elapsed().as_secs_f64() * 1000.0;
-    let catalog = Catalog::load_dir(&std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("curriculum")).unwrap();
+    let catalog =
+        Catalog::load_dir(&std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("curriculum")).unwrap();
     let coach = Coach::new(store.clone(), catalog);
     let loaded = Instant::now();
     let contexts = coach.scheduled_cohorts().await.unwrap();
@@ -52,7 +57,12 @@ async fn bench(backend: &str, label: &str, limits: Limits, store: Store) {
 
     let due = Utc.with_ymd_and_hms(2026, 3, 2, 9, 0, 0).unwrap();
     let clock = Arc::new(ScaledClock::new(due, SystemTime::now(), 1.0));
-    let scheduler = Scheduler::new(coach, Paced::new(LimitedFake::new(limits), limits), clock, SchedulerConfig::default());
+    let scheduler = Scheduler::new(
+        coach,
+        Paced::new(LimitedFake::new(limits), limits),
+        clock,
+        SchedulerConfig::default(),
+    );
     let stop = CancellationToken::new();
     let started = Instant::now();
     let watch = async {
@@ -70,7 +80,9 @@ async fn bench(backend: &str, label: &str, limits: Limits, store: Store) {
         "{backend:8} {label:15} {COHORTS} cohorts due at once: {} posted in {secs:.2} s = {rate:.0} posts/s{} · \
          429s from the referee: {} · setup {create_ms:.0} ms · calendar load {load_ms:.0} ms ({:.2} ms/cohort)",
         report.posted.len(),
-        ceiling.map(|c| format!(" ({:.0}% of the {c:.0}/s global limit)", 100.0 * rate / c)).unwrap_or_default(),
+        ceiling
+            .map(|c| format!(" ({:.0}% of the {c:.0}/s global limit)", 100.0 * rate / c))
+            .unwrap_or_default(),
         fake.violations().len(),
         load_ms / COHORTS as f64,
     );

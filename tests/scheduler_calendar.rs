@@ -22,7 +22,12 @@ async fn admin(coach: &Coach, text: &str, at: DateTime<Utc>) -> String {
 
 /// Ticks the cohort at each of its wake-ups in `(from, until]`, as the scheduler loop does, and
 /// returns each lesson post as (day, local time in Berlin).
-async fn run_loop(coach: &Coach, fake: &LimitedFake, from: DateTime<Utc>, until: DateTime<Utc>) -> Vec<(u32, String)> {
+async fn run_loop(
+    coach: &Coach,
+    fake: &LimitedFake,
+    from: DateTime<Utc>,
+    until: DateTime<Utc>,
+) -> Vec<(u32, String)> {
     let cohort = coach.store().find_cohort_by_channel(Platform::Console, "study").await.unwrap().unwrap().id;
     let mut now = from;
     let mut posted = Vec::new();
@@ -32,7 +37,8 @@ async fn run_loop(coach: &Coach, fake: &LimitedFake, from: DateTime<Utc>, until:
         let Some(next) = wakeup(ctx, now).filter(|t| *t <= until) else { break };
         now = next;
         for (_, day) in coach.tick_cohort(ctx, fake, now).await.unwrap().posted {
-            posted.push((day, Berlin.from_utc_datetime(&now.naive_utc()).format("%m-%d %H:%M %Z").to_string()));
+            posted
+                .push((day, Berlin.from_utc_datetime(&now.naive_utc()).format("%m-%d %H:%M %Z").to_string()));
         }
     }
     posted

@@ -85,7 +85,8 @@ async fn sqlite_refuses_a_second_instance_on_the_same_file() {
     let log = second.log();
     assert!(log.contains("already running the scheduler") && log.contains("PostgreSQL"), "{log}");
     assert!(log.contains(&std::process::id().to_string()) || log.contains("pid"), "{log}");
-    let (code, took) = first.terminate();
+    let (code, took) = first.signal("INT");
     assert_eq!(code, Some(0), "{}", first.log());
-    println!("SIGTERM to exit: {took:?}");
+    assert!(first.logged("SIGINT: stopping") && first.logged("studybot stopped"), "{}", first.log());
+    println!("SIGINT to exit: {took:?}");
 }

@@ -154,9 +154,14 @@ impl Bot {
 
     /// SIGTERM, then the exit status (killed after 15 s if it does not stop).
     pub fn terminate(&mut self) -> (Option<i32>, Duration) {
+        self.signal("TERM")
+    }
+
+    /// Sends `SIG<name>` and waits for the exit status (killed after 15 s if it does not stop).
+    pub fn signal(&mut self, name: &str) -> (Option<i32>, Duration) {
         let started = Instant::now();
         let pid = self.child.id().to_string();
-        let _ = Command::new("kill").args(["-TERM", &pid]).status();
+        let _ = Command::new("kill").args([&format!("-{name}"), &pid]).status();
         while started.elapsed() < Duration::from_secs(15) {
             if let Ok(Some(status)) = self.child.try_wait() {
                 return (status.code(), started.elapsed());
