@@ -2,6 +2,7 @@
 
 pub mod calendar;
 pub mod catchup;
+pub mod quiz;
 pub mod ranking;
 pub mod schedule;
 pub mod streak;
