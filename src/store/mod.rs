@@ -20,6 +20,7 @@ mod members;
 mod outbox;
 mod pool;
 mod quiz;
+mod review;
 mod stats;
 mod types;
 
@@ -56,9 +57,11 @@ pub use outbox::{
 };
 pub use pool::Store;
 pub use quiz::{
-    NewQuizAttempt, QuizAnswer, QuizAttempt, QuizStart, finish_quiz_attempt, record_quiz_answer,
+    NewQuizAttempt, QuizAnswer, QuizAttempt, QuizStart, ask_question, counted_quiz_score, expire_attempts,
+    finish_quiz_attempt, list_attempt_answers, open_attempt, record_quiz_answer, set_pending,
     start_quiz_attempt,
 };
+pub use review::{ReviewRow, get_review, list_due_reviews, put_review};
 pub use stats::{
     MemberStats, StatsOrder, get_member_stats, list_member_stats, top_member_stats, upsert_member_stats,
 };

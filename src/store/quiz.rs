@@ -6,12 +6,12 @@ use sqlx::any::AnyRow;
 
 use super::error::StoreError;
 use super::pool::Store;
-use super::types::{QuizState, enum_col};
+use super::types::{QuizState, enum_col, flag_col};
 
 macro_rules! attempt_columns {
     () => {
         "id, cohort_id, member_id, quiz_key, attempt_no, seed, started_at, finished_at, score, \
-         max_score, state"
+         max_score, state, question_no, asked_at, pending, counted"
     };
 }
 
@@ -38,6 +38,14 @@ pub struct QuizAttempt {
     pub score: Option<i64>,
     pub max_score: Option<i64>,
     pub state: QuizState,
+    /// Index (in the attempt's shuffled order) of the question on screen.
+    pub question_no: i64,
+    /// When that question was shown: its time limit runs from here.
+    pub asked_at: Option<i64>,
+    /// Options toggled on a multiple-select question, not yet submitted.
+    pub pending: String,
+    /// The member's first completed attempt at this quiz: the one that scores.
+    pub counted: bool,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -71,6 +79,10 @@ impl QuizAttempt {
             score: row.try_get("score")?,
             max_score: row.try_get("max_score")?,
             state: enum_col(row, "state", QuizState::parse)?,
+            question_no: row.try_get("question_no")?,
+            asked_at: row.try_get("asked_at")?,
+            pending: row.try_get("pending")?,
+            counted: flag_col(row, "counted")?,
         })
     }
 }
@@ -124,7 +136,9 @@ async fn find_open_attempt(
     row.as_ref().map(QuizAttempt::from_row).transpose()
 }
 
-/// Finishes an open attempt with its score; a finished or abandoned one is left as it was.
+/// Finishes an open attempt with its score; a finished or abandoned one is left as it was. The
+/// member's first finished attempt at the quiz becomes the counted one (a partial UNIQUE index
+/// keeps it to one); later ones are practice.
 #[tracing::instrument(skip_all, fields(attempt_id = id))]
 pub async fn finish_quiz_attempt(
     conn: &mut AnyConnection,
@@ -134,8 +148,11 @@ pub async fn finish_quiz_attempt(
     finished_at: i64,
 ) -> Result<QuizAttempt, StoreError> {
     let sql = concat!(
-        "UPDATE quiz_attempts SET state = 'finished', score = $2, max_score = $3, \
-         finished_at = $4 WHERE id = $1 AND state = 'open' RETURNING ",
+        "UPDATE quiz_attempts SET state = 'finished', score = $2, max_score = $3, finished_at = $4, \
+         counted = CASE WHEN EXISTS (SELECT 1 FROM quiz_attempts o WHERE o.cohort_id = quiz_attempts.cohort_id \
+         AND o.member_id = quiz_attempts.member_id AND o.quiz_key = quiz_attempts.quiz_key \
+         AND o.counted = 1) THEN 0 ELSE 1 END \
+         WHERE id = $1 AND state = 'open' RETURNING ",
         attempt_columns!()
     );
     let row = sqlx::query(sql)
@@ -175,6 +192,104 @@ pub async fn record_quiz_answer(conn: &mut AnyConnection, answer: &QuizAnswer) -
     .execute(conn)
     .await?;
     Ok(())
+}
+
+/// Shows question `question_no` of an open attempt at `asked_at`, clearing toggled options.
+#[tracing::instrument(skip_all, fields(attempt_id = id))]
+pub async fn ask_question(
+    conn: &mut AnyConnection,
+    id: i64,
+    question_no: i64,
+    asked_at: i64,
+) -> Result<bool, StoreError> {
+    let done = sqlx::query(
+        "UPDATE quiz_attempts SET question_no = $2, asked_at = $3, pending = '' \
+         WHERE id = $1 AND state = 'open'",
+    )
+    .bind(id)
+    .bind(question_no)
+    .bind(asked_at)
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Keeps the options toggled on the question on screen (multiple select) until Submit.
+pub async fn set_pending(conn: &mut AnyConnection, id: i64, pending: &str) -> Result<bool, StoreError> {
+    let done = sqlx::query("UPDATE quiz_attempts SET pending = $2 WHERE id = $1 AND state = 'open'")
+        .bind(id)
+        .bind(pending)
+        .execute(conn)
+        .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// The member's open attempt, at any quiz, if one is in progress.
+pub async fn open_attempt(
+    conn: &mut AnyConnection,
+    cohort_id: i64,
+    member_id: i64,
+) -> Result<Option<QuizAttempt>, StoreError> {
+    let sql = concat!(
+        "SELECT ",
+        attempt_columns!(),
+        " FROM quiz_attempts WHERE cohort_id = $1 AND member_id = $2 AND state = 'open' \
+         ORDER BY started_at DESC LIMIT 1"
+    );
+    let row = sqlx::query(sql).bind(cohort_id).bind(member_id).fetch_optional(conn).await?;
+    row.as_ref().map(QuizAttempt::from_row).transpose()
+}
+
+/// The answers given in an attempt, in order.
+pub async fn list_attempt_answers(
+    conn: &mut AnyConnection,
+    attempt_id: i64,
+) -> Result<Vec<QuizAnswer>, StoreError> {
+    let rows = sqlx::query(
+        "SELECT attempt_id, position, question_id, chosen, correct, answered_at FROM quiz_answers \
+         WHERE attempt_id = $1 ORDER BY position",
+    )
+    .bind(attempt_id)
+    .fetch_all(conn)
+    .await?;
+    rows.iter()
+        .map(|row| {
+            Ok(QuizAnswer {
+                attempt_id: row.try_get("attempt_id")?,
+                position: row.try_get("position")?,
+                question_id: row.try_get("question_id")?,
+                chosen: row.try_get("chosen")?,
+                correct: flag_col(row, "correct")?,
+                answered_at: row.try_get("answered_at")?,
+            })
+        })
+        .collect()
+}
+
+/// Open attempts started before `before` are abandoned (never scored); returns how many.
+pub async fn expire_attempts(conn: &mut AnyConnection, before: i64) -> Result<u64, StoreError> {
+    let done =
+        sqlx::query("UPDATE quiz_attempts SET state = 'abandoned' WHERE state = 'open' AND started_at < $1")
+            .bind(before)
+            .execute(conn)
+            .await?;
+    Ok(done.rows_affected())
+}
+
+/// Sum of the scores of the member's counted attempts in the cohort (one per quiz).
+pub async fn counted_quiz_score(
+    conn: &mut AnyConnection,
+    cohort_id: i64,
+    member_id: i64,
+) -> Result<i64, StoreError> {
+    let sum: Option<i64> = sqlx::query_scalar(
+        "SELECT CAST(SUM(score) AS BIGINT) FROM quiz_attempts WHERE cohort_id = $1 AND member_id = $2 AND counted = 1",
+    )
+    .bind(cohort_id)
+    .bind(member_id)
+    .fetch_one(conn)
+    .await?;
+    Ok(sum.unwrap_or(0))
 }
 
 impl Store {

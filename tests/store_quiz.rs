@@ -1,0 +1,104 @@
+//! Store tests for the quiz schema (migration 0004): attempt progress, the counted first attempt,
+//! expiry and spaced-review rows, on both backends.
+
+mod support;
+
+use studybot::store::{self, QuizAnswer, QuizStart, QuizState, StoreError};
+use support::db::Fixture;
+use support::fixtures::*;
+
+backend_tests!(
+    attempt_progress_survives_a_reconnect,
+    only_the_first_finished_attempt_counts,
+    stale_open_attempts_expire,
+    reviews_are_put_listed_when_due_and_graduate,
+);
+
+async fn start(fx: &Fixture, cohort: i64, member: i64, at: i64) -> store::QuizAttempt {
+    let new = store::NewQuizAttempt { started_at: at, ..new_attempt(cohort, member) };
+    match fx.store.start_quiz_attempt(&new).await.unwrap() {
+        QuizStart::Started(a) | QuizStart::AlreadyOpen(a) => a,
+    }
+}
+
+async fn attempt_progress_survives_a_reconnect(fx: Fixture) {
+    let (cohort, member) = cohort_with_member(&fx.store).await;
+    let attempt = start(&fx, cohort, member, NOW).await;
+    let mut conn = fx.store.acquire().await.unwrap();
+    assert!(store::ask_question(&mut conn, attempt.id, 2, NOW + 90).await.unwrap());
+    assert!(store::set_pending(&mut conn, attempt.id, "0,2").await.unwrap());
+    drop(conn);
+
+    // A restarted bot opens a new pool and finds the attempt where it was.
+    let again = studybot::store::Store::open(&fx.url).await.unwrap();
+    let open =
+        store::open_attempt(&mut *again.acquire().await.unwrap(), cohort, member).await.unwrap().unwrap();
+    assert_eq!(
+        (open.id, open.question_no, open.asked_at, open.pending.as_str()),
+        (attempt.id, 2, Some(NOW + 90), "0,2")
+    );
+    again.close().await;
+}
+
+async fn only_the_first_finished_attempt_counts(fx: Fixture) {
+    let (cohort, member) = cohort_with_member(&fx.store).await;
+    let first = start(&fx, cohort, member, NOW).await;
+    let answer = QuizAnswer { attempt_id: first.id, ..answer(first.id, 0) };
+    fx.store.record_quiz_answer(&answer).await.unwrap();
+    let err = fx.store.record_quiz_answer(&answer).await.unwrap_err();
+    assert!(matches!(err, StoreError::Duplicate { .. }), "{err:?}");
+    let answers =
+        store::list_attempt_answers(&mut *fx.store.acquire().await.unwrap(), first.id).await.unwrap();
+    assert_eq!(answers, vec![answer]);
+
+    let done = fx.store.finish_quiz_attempt(first.id, 9, 12, NOW + 600).await.unwrap();
+    assert!(done.counted && done.state == QuizState::Finished);
+    let retake = start(&fx, cohort, member, NOW + 700).await;
+    let practice = fx.store.finish_quiz_attempt(retake.id, 12, 12, NOW + 900).await.unwrap();
+    assert!(!practice.counted, "a retake is practice");
+    let score =
+        store::counted_quiz_score(&mut *fx.store.acquire().await.unwrap(), cohort, member).await.unwrap();
+    assert_eq!(score, 9);
+    // The database itself refuses a second counted attempt.
+    let raw = sqlx::query("UPDATE quiz_attempts SET counted = 1 WHERE id = $1")
+        .bind(retake.id)
+        .execute(&mut *fx.store.acquire().await.unwrap())
+        .await;
+    assert!(raw.is_err(), "two counted attempts for one quiz");
+}
+
+async fn stale_open_attempts_expire(fx: Fixture) {
+    let (cohort, member) = cohort_with_member(&fx.store).await;
+    let attempt = start(&fx, cohort, member, NOW).await;
+    let mut conn = fx.store.acquire().await.unwrap();
+    assert_eq!(store::expire_attempts(&mut conn, NOW).await.unwrap(), 0, "not older than the cutoff");
+    assert_eq!(store::expire_attempts(&mut conn, NOW + 1).await.unwrap(), 1);
+    assert!(store::open_attempt(&mut conn, cohort, member).await.unwrap().is_none());
+    drop(conn);
+    let err = fx.store.finish_quiz_attempt(attempt.id, 1, 1, NOW + 2).await.unwrap_err();
+    assert!(matches!(err, StoreError::WrongState { .. }), "{err:?}");
+}
+
+async fn reviews_are_put_listed_when_due_and_graduate(fx: Fixture) {
+    let (cohort, member) = cohort_with_member(&fx.store).await;
+    let mut conn = fx.store.acquire().await.unwrap();
+    store::put_review(&mut conn, cohort, member, "m17-a", Some((1, 5)), NOW).await.unwrap();
+    store::put_review(&mut conn, cohort, member, "m17-b", Some((2, 7)), NOW).await.unwrap();
+    let due = |n| {
+        let store = fx.store.clone();
+        async move {
+            let mut conn = store.acquire().await.unwrap();
+            let rows = store::list_due_reviews(&mut conn, cohort, member, n).await.unwrap();
+            rows.into_iter().map(|r| r.question_id).collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(due(4).await, Vec::<String>::new());
+    assert_eq!(due(5).await, vec!["m17-a"]);
+    assert_eq!(due(7).await, vec!["m17-a", "m17-b"]);
+    store::put_review(&mut conn, cohort, member, "m17-a", Some((2, 8)), NOW).await.unwrap();
+    assert_eq!(store::get_review(&mut conn, cohort, member, "m17-a").await.unwrap().unwrap().leitner_box, 2);
+    store::put_review(&mut conn, cohort, member, "m17-b", None, NOW).await.unwrap();
+    assert!(store::get_review(&mut conn, cohort, member, "m17-b").await.unwrap().is_none());
+    let bad = store::put_review(&mut conn, cohort, member, "m17-c", Some((4, 1)), NOW).await;
+    assert!(bad.is_err(), "box 4 does not exist");
+}
