@@ -32,7 +32,7 @@ async fn attempt_progress_survives_a_reconnect(fx: Fixture) {
     // A restarted bot opens a new pool and finds the attempt where it was.
     let again = studybot::store::Store::open(&fx.url).await.unwrap();
     let open =
-        store::open_attempt(&mut *again.acquire().await.unwrap(), cohort, member).await.unwrap().unwrap();
+        store::open_attempt(&mut again.acquire().await.unwrap(), cohort, member).await.unwrap().unwrap();
     assert_eq!(
         (open.id, open.question_no, open.asked_at, open.pending.as_str()),
         (attempt.id, 2, Some(NOW + 90), "0,2")
@@ -48,7 +48,7 @@ async fn only_the_first_finished_attempt_counts(fx: Fixture) {
     let err = fx.store.record_quiz_answer(&answer).await.unwrap_err();
     assert!(matches!(err, StoreError::Duplicate { .. }), "{err:?}");
     let answers =
-        store::list_attempt_answers(&mut *fx.store.acquire().await.unwrap(), first.id).await.unwrap();
+        store::list_attempt_answers(&mut fx.store.acquire().await.unwrap(), first.id).await.unwrap();
     assert_eq!(answers, vec![answer]);
 
     let done = fx.store.finish_quiz_attempt(first.id, 9, 12, NOW + 600).await.unwrap();
@@ -57,12 +57,12 @@ async fn only_the_first_finished_attempt_counts(fx: Fixture) {
     let practice = fx.store.finish_quiz_attempt(retake.id, 12, 12, NOW + 900).await.unwrap();
     assert!(!practice.counted, "a retake is practice");
     let score =
-        store::counted_quiz_score(&mut *fx.store.acquire().await.unwrap(), cohort, member).await.unwrap();
+        store::counted_quiz_score(&mut fx.store.acquire().await.unwrap(), cohort, member).await.unwrap();
     assert_eq!(score, 9);
     // The database itself refuses a second counted attempt.
     let raw = sqlx::query("UPDATE quiz_attempts SET counted = 1 WHERE id = $1")
         .bind(retake.id)
-        .execute(&mut *fx.store.acquire().await.unwrap())
+        .execute(&mut fx.store.acquire().await.unwrap())
         .await;
     assert!(raw.is_err(), "two counted attempts for one quiz");
 }
