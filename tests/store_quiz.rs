@@ -62,7 +62,7 @@ async fn only_the_first_finished_attempt_counts(fx: Fixture) {
     // The database itself refuses a second counted attempt.
     let raw = sqlx::query("UPDATE quiz_attempts SET counted = 1 WHERE id = $1")
         .bind(retake.id)
-        .execute(&mut fx.store.acquire().await.unwrap())
+        .execute(&mut *fx.store.acquire().await.unwrap())
         .await;
     assert!(raw.is_err(), "two counted attempts for one quiz");
 }
