@@ -13,7 +13,7 @@ use tokio_util::sync::CancellationToken;
 use crate::coach::{Catalog, Coach, Delivery};
 use crate::config::{Config, redact_url};
 use crate::platform::console::RecordDelivery;
-use crate::scheduler::lease::{self, Acquire};
+use crate::scheduler::lease::{self, Acquire, Lease};
 use crate::scheduler::pacing::{Limits, Paced};
 use crate::scheduler::{Clock, ScaledClock, Scheduler, SchedulerConfig, SystemClock};
 use crate::store::Store;
@@ -102,24 +102,9 @@ async fn lead<D: Delivery>(
     while !stop.is_cancelled() {
         let attempt = tokio::time::timeout(poll * 2, lease::try_acquire(url)).await;
         match attempt.unwrap_or_else(|_| Err(lease::LeaseError::TimedOut)) {
-            Ok(Acquire::Held(mut lease)) => {
-                tracing::info!(kind = lease.kind(), "scheduler lease acquired: this instance posts lessons");
+            Ok(Acquire::Held(lease)) => {
                 standing_by = false;
-                let term = stop.child_token();
-                let keep = async {
-                    while !term.is_cancelled() {
-                        tokio::select! {
-                            () = tokio::time::sleep(poll) => {}
-                            () = term.cancelled() => break,
-                        }
-                        if !lease.check().await {
-                            tracing::warn!("scheduler lease lost: standing by");
-                            term.cancel();
-                        }
-                    }
-                };
-                tokio::join!(scheduler.run(term.clone()), keep);
-                lease.release().await;
+                hold(scheduler, lease, poll, stop).await;
             }
             Ok(Acquire::Busy(who)) if lease::exclusive(url) => anyhow::bail!("{who}"),
             Ok(Acquire::Busy(who)) => {
@@ -143,6 +128,32 @@ async fn lead<D: Delivery>(
     }
     tracing::info!("studybot stopped");
     Ok(())
+}
+
+/// Runs the scheduler while this instance holds the lease, checking it every `poll`; returns
+/// when the lease is lost (then the caller stands by) or a stop is requested.
+async fn hold<D: Delivery>(
+    scheduler: &Scheduler<D>,
+    mut lease: Lease,
+    poll: Duration,
+    stop: &CancellationToken,
+) {
+    tracing::info!(kind = lease.kind(), "scheduler lease acquired: this instance posts lessons");
+    let term = stop.child_token();
+    let keep = async {
+        while !term.is_cancelled() {
+            tokio::select! {
+                () = tokio::time::sleep(poll) => {}
+                () = term.cancelled() => break,
+            }
+            if !lease.check().await {
+                tracing::warn!("scheduler lease lost: standing by");
+                term.cancel();
+            }
+        }
+    };
+    tokio::join!(scheduler.run(term.clone()), keep);
+    lease.release().await;
 }
 
 /// SIGTERM (containers, systemd) and SIGINT (Ctrl-C) both ask for a clean stop.

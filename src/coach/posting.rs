@@ -151,10 +151,24 @@ impl Coach {
             return Ok(Flow::Continue);
         };
         self.store.close_post(post.id, PostState::Failed, reason).await?;
+        self.flag(ctx, day, reason, now, out).await?;
+        report.flagged.push(cohort);
+        Ok(Flow::Stop)
+    }
+
+    /// Stops the cohort's posts and tells the organizer (and admin members) what to fix.
+    async fn flag(
+        &self,
+        ctx: &CohortCtx,
+        day: i64,
+        reason: &str,
+        now: DateTime<Utc>,
+        out: &mut Vec<Outgoing>,
+    ) -> CoachResult<()> {
+        let cohort = ctx.cohort.id;
         let flag = format!("lesson post for day {day} failed: {reason}");
         self.store.set_cohort_state(cohort, CohortState::Flagged, Some(&flag), now.timestamp()).await?;
         tracing::error!(cohort, day, %reason, "cohort flagged: the platform refused a lesson post");
-        report.flagged.push(cohort);
         let text = format!(
             "⚠️ I could not post day {day} of **{}** in the cohort's channel: {reason}. Lesson posts for \
              this cohort are stopped. Fix the bot's access to the channel, then run `/studybot resume` there.",
@@ -172,7 +186,7 @@ impl Coach {
             let to = Target::Direct { platform: platform.clone(), user_id };
             out.push(Outgoing { to, message: Message::text(text.clone()) });
         }
-        Ok(Flow::Stop)
+        Ok(())
     }
 }
 
