@@ -124,7 +124,7 @@ pub enum Stage {
 pub struct QuestionDraft {
     line: usize,
     heading: String,
-    id: Option<(String, usize)>,
+    id: Option<String>,
     kind: Option<QuestionKind>,
     day: Option<u32>,
     pub body: Text,
@@ -197,7 +197,7 @@ impl QuestionDraft {
                         shorten(value)
                     ));
                 }
-                self.id = Some((value.to_string(), self.line));
+                self.id = Some(value.to_string());
                 Ok(())
             }
             Label::Type => kind(value).map(|k| self.kind = Some(k)),
@@ -227,47 +227,55 @@ impl QuestionDraft {
 
     /// Checks the question's own rules; a question without a type or a day stays out of the bank.
     pub fn finish(self, quiz_prefix: &str, position: usize) -> (Option<Question>, Vec<Diagnostic>) {
+        let found = self.findings();
+        let (Some(kind), Some(day)) = (self.kind, self.day) else { return (None, found) };
+        let id = self.id.unwrap_or_else(|| default_id(quiz_prefix, &self.heading, position));
+        let body = self.body.finish();
+        let text = if body.is_empty() { self.heading } else { format!("{}\n\n{body}", self.heading) };
+        let options = self.options.into_iter().map(|(c, _)| c).collect();
+        let explanation = join_quote(&self.explanation);
+        (Some(Question { id, text, kind, day, options, explanation, line: self.line }), found)
+    }
+
+    fn findings(&self) -> Vec<Diagnostic> {
         let mut found = Vec::new();
-        let mut error = |line: usize, why: String| found.push(Diagnostic::error(line, why));
-        let line = self.line;
+        let mut error = |line: Option<usize>, why: String| {
+            found.push(Diagnostic::error(line.unwrap_or(self.line), why));
+        };
         if self.kind.is_none() {
-            error(line, "the question has no `Type:` line; add `Type: single`, `Type: multiple` or `Type: true-false`".into());
+            let why = "the question has no `Type:` line; add `Type: single`, `Type: multiple` or \
+                       `Type: true-false`";
+            error(None, why.into());
         }
         if self.day.is_none() {
             error(
-                line,
+                None,
                 "the question has no `Day:` line; add `Day: 123`, the curriculum day it tests".into(),
             );
         }
         let count = self.options.len();
         if !(2..=MAX_OPTIONS).contains(&count) {
             let s = if count == 1 { "" } else { "s" };
-            let why = format!(
-                "the question has {count} option{s}; give 2 to {MAX_OPTIONS}, each `- [x] right` or `- [ ] wrong`"
+            error(
+                None,
+                format!(
+                    "the question has {count} option{s}; give 2 to {MAX_OPTIONS}, each `- [x] right` \
+                     or `- [ ] wrong`"
+                ),
             );
-            error(line, why);
         }
         if self.explanation.iter().all(|l| l.trim().is_empty()) {
-            error(line, "the question has no explanation; after the options, add `> ` lines that say why the right answer is right".into());
+            let why = "the question has no explanation; after the options, add `> ` lines that say why \
+                       the right answer is right";
+            error(None, why.into());
         }
-        if let Some(kind) = self.kind {
-            for (at, why) in marks(kind, &self.options) {
-                error(at.unwrap_or(line), why);
-            }
-        }
-        for (at, why) in duplicate_options(&self.options) {
+        for (at, why) in self.kind.map(|k| marks(k, &self.options)).unwrap_or_default() {
             error(at, why);
         }
-        let (Some(kind), Some(day)) = (self.kind, self.day) else { return (None, found) };
-        let id = match self.id {
-            Some((id, _)) => id,
-            None => default_id(quiz_prefix, &self.heading, position),
-        };
-        let body = self.body.finish();
-        let text = if body.is_empty() { self.heading } else { format!("{}\n\n{body}", self.heading) };
-        let options = self.options.into_iter().map(|(c, _)| c).collect();
-        let explanation = join_quote(&self.explanation);
-        (Some(Question { id, text, kind, day, options, explanation, line }), found)
+        for (at, why) in duplicate_options(&self.options) {
+            error(Some(at), why);
+        }
+        found
     }
 }
 
