@@ -1,6 +1,7 @@
 //! Quiz banks: the Markdown quiz format (docs/quiz-format.md), parsed and validated against a curriculum.
 
 mod draft;
+mod lines;
 mod model;
 mod parse;
 #[cfg(test)]

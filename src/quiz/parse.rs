@@ -4,7 +4,8 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
-use super::draft::{Label, QuestionDraft, Stage, Text, label, option, quote};
+use super::draft::{QuestionDraft, Stage};
+use super::lines::{Label, Text, label, option, quote};
 use super::model::{Quiz, QuizBank, QuizKey};
 use crate::curriculum::text::{clean_heading, shorten};
 use crate::curriculum::{Diagnostic, utf8_text};
