@@ -7,6 +7,7 @@ pub mod curriculum;
 pub mod demo;
 pub mod domain;
 pub mod platform;
+pub mod quiz;
 pub mod redact;
 pub mod scheduler;
 pub mod store;

@@ -3,6 +3,7 @@
 mod curriculum;
 mod demo;
 mod migrate;
+mod quiz;
 mod run;
 mod schedule;
 
@@ -41,6 +42,9 @@ pub enum Command {
     /// Check, export or preview curriculum files
     #[command(subcommand)]
     Curriculum(curriculum::CurriculumCommand),
+    /// Check quiz banks against their curriculum
+    #[command(subcommand)]
+    Quiz(quiz::QuizCommand),
     /// Create or upgrade the database schema (also done at every start)
     Migrate,
     /// Print a schedule's next lesson instants, to check a cron and timezone before using them
@@ -53,6 +57,10 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Curriculum(cmd) => {
             init_logging(false);
             curriculum::run(cmd)
+        }
+        Command::Quiz(cmd) => {
+            init_logging(false);
+            quiz::run(cmd)
         }
         Command::Demo(args) => demo::demo(&args),
         Command::Console(args) => {

@@ -35,6 +35,22 @@ impl Diagnostic {
     }
 }
 
+/// Decodes a file's bytes; text that is not UTF-8 is an error at the line and column of the first bad byte.
+pub fn utf8_text(bytes: &[u8]) -> Result<&str, Diagnostic> {
+    std::str::from_utf8(bytes).map_err(|e| {
+        let good = &bytes[..e.valid_up_to()];
+        let line = good.iter().filter(|&&b| b == b'\n').count() + 1;
+        let column = good.len() - good.iter().rposition(|&b| b == b'\n').map_or(0, |p| p + 1) + 1;
+        Diagnostic::error(
+            line,
+            format!(
+                "the file is not UTF-8 text (invalid byte at line {line}, column {column}); \
+                 save it as UTF-8 in your editor"
+            ),
+        )
+    })
+}
+
 struct Located<'a> {
     file: &'a str,
     diagnostic: &'a Diagnostic,

@@ -3,12 +3,12 @@
 mod diagnostic;
 mod model;
 mod parse;
-mod text;
+pub(crate) mod text;
 mod validate;
 
 use std::path::{Path, PathBuf};
 
-pub use diagnostic::{Diagnostic, Severity};
+pub use diagnostic::{Diagnostic, Severity, utf8_text};
 pub use model::{Checklist, Curriculum, Day, Field, Resource, Section, Work, WorkKind};
 pub use parse::{parse, parse_bytes};
 

@@ -4,7 +4,7 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
-use super::diagnostic::Diagnostic;
+use super::diagnostic::{Diagnostic, utf8_text};
 use super::model::{Checklist, Curriculum, Day, Field, Section, Work, WorkKind};
 use super::text::{checklist_item, clean_heading, labelled, links, list_item, shorten, unquote};
 
@@ -27,21 +27,7 @@ static DAYS_SUFFIX: LazyLock<Regex> =
 
 /// Parses raw bytes; text that is not UTF-8 is an error at the line of the first bad byte.
 pub fn parse_bytes(bytes: &[u8]) -> Result<(Curriculum, Vec<Diagnostic>), Diagnostic> {
-    match std::str::from_utf8(bytes) {
-        Ok(text) => Ok(parse(text)),
-        Err(e) => {
-            let good = &bytes[..e.valid_up_to()];
-            let line = good.iter().filter(|&&b| b == b'\n').count() + 1;
-            let column = good.len() - good.iter().rposition(|&b| b == b'\n').map_or(0, |p| p + 1) + 1;
-            Err(Diagnostic::error(
-                line,
-                format!(
-                    "the file is not UTF-8 text (invalid byte at column {column}); \
-                     save it as UTF-8 in your editor"
-                ),
-            ))
-        }
-    }
+    utf8_text(bytes).map(parse)
 }
 
 /// Parses curriculum Markdown. Never fails: problems become diagnostics beside a best-effort value.
