@@ -27,10 +27,18 @@ fn help_lists_every_subcommand_and_each_has_its_own_help() {
     let top = studybot(&["--help"]);
     assert!(top.status.success());
     let text = stdout(&top);
-    for sub in ["demo", "console", "curriculum", "migrate"] {
+    for sub in ["demo", "console", "curriculum", "migrate", "run", "schedule", "quiz"] {
         assert!(text.contains(sub), "--help lacks {sub}:\n{text}");
     }
-    for args in [&["curriculum", "--help"][..], &["curriculum", "check", "--help"], &["migrate", "--help"]] {
+    let subcommands = [
+        &["curriculum", "--help"][..],
+        &["curriculum", "check", "--help"],
+        &["migrate", "--help"],
+        &["run", "--help"],
+        &["schedule", "--help"],
+        &["quiz", "check", "--help"],
+    ];
+    for args in subcommands {
         let out = studybot(args);
         assert!(out.status.success(), "{args:?}");
         assert!(stdout(&out).contains("Usage:"), "{args:?}");

@@ -212,3 +212,26 @@ fn a_missing_bank_and_the_help_text() {
         assert!(out.status.success() && stdout(&out).contains("Usage:"), "{args:?}");
     }
 }
+
+#[test]
+fn the_shipped_bank_passes_with_enough_questions_per_quiz() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let bank = root.join("curriculum/quizzes/days_121_150_lakehouse_architecture.md");
+    let out = studybot(&["quiz", "check", bank.to_str().unwrap()]);
+    assert!(out.status.success(), "{}{}", stdout(&out), stderr(&out));
+    assert!(!stderr(&out).contains("warning"), "{}", stderr(&out));
+
+    let curriculum =
+        studybot::curriculum::load(&root.join("curriculum/days_121_150_lakehouse_architecture.md"));
+    let bank = studybot::quiz::load(&bank, &curriculum.unwrap().curriculum).unwrap();
+    let count = |key: &str| bank.quiz(studybot::quiz::QuizKey::parse(key).unwrap()).unwrap().questions.len();
+    for module in 17..=20 {
+        assert!(count(&format!("module:{module}")) >= 12, "module {module}");
+    }
+    let final_quiz = bank.quiz(studybot::quiz::QuizKey::Final).unwrap();
+    assert!(final_quiz.questions.len() >= 25);
+    // The final assessment reaches into every module.
+    for (first, last) in [(121, 127), (128, 134), (135, 141), (142, 148)] {
+        assert!(final_quiz.questions.iter().any(|q| (first..=last).contains(&q.day)), "days {first}-{last}");
+    }
+}
