@@ -1,4 +1,5 @@
-//! The curricula a bot can run: every `*.md` in the curriculum folder, known by its file name.
+//! The curricula a bot can run: every `*.md` in the curriculum folder, known by its file name,
+//! each with its quiz bank from `quizzes/<same name>` when there is one.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -7,10 +8,12 @@ use std::sync::Arc;
 use anyhow::Context;
 
 use crate::curriculum::{self, Curriculum};
+use crate::quiz::{self, QuizBank};
 
 #[derive(Debug, Clone, Default)]
 pub struct Catalog {
     entries: BTreeMap<String, Arc<Curriculum>>,
+    banks: BTreeMap<String, Arc<QuizBank>>,
 }
 
 impl Catalog {
@@ -25,11 +28,35 @@ impl Catalog {
         for path in paths.into_iter().filter(|p| p.extension().is_some_and(|x| x == "md")) {
             let Some(id) = curriculum::id_from_path(&path) else { continue };
             match curriculum::load(&path) {
-                Ok(checked) => catalog.insert(id, checked.curriculum),
+                Ok(checked) => {
+                    catalog.load_bank(&id, &path, &checked.curriculum);
+                    catalog.insert(id, checked.curriculum);
+                }
                 Err(err) => tracing::warn!(error = %err, "curriculum left out"),
             }
         }
         Ok(catalog)
+    }
+
+    /// A bank with errors is left out (logged with its `FILE:LINE` errors): lessons still run.
+    fn load_bank(&mut self, id: &str, curriculum_path: &Path, curriculum: &Curriculum) {
+        let bank_path = quiz::bank_path_for(curriculum_path);
+        if !bank_path.exists() {
+            return;
+        }
+        match quiz::load(&bank_path, curriculum) {
+            Ok(bank) => self.insert_bank(id.to_string(), bank),
+            Err(err) => tracing::warn!(error = %err, "quiz bank left out"),
+        }
+    }
+
+    pub fn insert_bank(&mut self, id: String, bank: QuizBank) {
+        self.banks.insert(id, Arc::new(bank));
+    }
+
+    /// The quiz bank of curriculum `id`, if it has one.
+    pub fn bank(&self, id: &str) -> Option<Arc<QuizBank>> {
+        self.banks.get(id).cloned()
     }
 
     pub fn insert(&mut self, id: String, curriculum: Curriculum) {

@@ -189,6 +189,20 @@ pub static COMMANDS: &[Spec] = &[
         )],
     },
     Spec {
+        name: "quiz",
+        about: "Take a module quiz or the final assessment",
+        subs: &[sub(
+            "",
+            "Take a quiz, privately: module:<N>, final or review (without one: the quizzes and when they open)",
+            &[
+                p("module", Kind::Int, false, "module number, e.g. 17"),
+                p("final", Kind::Flag, false, "the final assessment"),
+                p("review", Kind::Flag, false, "the questions you missed that are due again"),
+            ],
+            false,
+        )],
+    },
+    Spec {
         name: "remind",
         about: "Reminders before your streak window closes",
         subs: &[sub("", "Turn reminders on or off", &[p("state", ON_OFF, true, "on or off")], false)],

@@ -18,6 +18,7 @@ pub mod lesson;
 pub mod message;
 mod posting;
 mod progress;
+mod quiz;
 mod setup;
 mod stats;
 mod tick;
@@ -139,6 +140,12 @@ impl Coach {
                 checkpoint::reaction(self, inbound, message_id, false, now).await
             }
             InboundKind::ReactionAdded { .. } | InboundKind::ReactionRemoved { .. } => Ok(Vec::new()),
+            InboundKind::Button { id } if id.starts_with("quiz:") => {
+                quiz::button(self, inbound, id, now).await
+            }
+            InboundKind::Button { id } if id.starts_with("review:") => {
+                quiz::review_button(self, inbound, id, now).await
+            }
             InboundKind::Button { id } => checkpoint::button(self, inbound, id, now).await,
         }
     }
@@ -164,6 +171,7 @@ impl Coach {
             ("join", _) => checkpoint::join(self, inbound, now).await,
             ("checkpoint", _) => checkpoint::command(self, inbound, call, now).await,
             ("leaderboard", _) => leaderboard::command(self, inbound, call, now).await,
+            ("quiz", _) => quiz::command(self, inbound, call, now).await,
             _ => progress::run(self, inbound, call, now).await,
         }
     }

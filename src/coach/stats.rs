@@ -6,6 +6,7 @@ use sqlx::AnyConnection;
 
 use super::context::CohortCtx;
 use super::error::CoachResult;
+use crate::domain::quiz::quiz_points;
 use crate::domain::{Check, PointsRules, StreakRules, StreakSummary, points, summarize};
 use crate::store::{self, MemberStats};
 
@@ -39,7 +40,9 @@ pub async fn refresh(
 ) -> CoachResult<(MemberStats, StreakSummary)> {
     let summary = summary(conn, ctx, member_id, now).await?;
     let previous = store::get_member_stats(conn, ctx.cohort.id, member_id).await?;
-    let quiz_points = previous.as_ref().map_or(0, |p| p.quiz_points);
+    // The first completed attempt of each quiz counts; retakes are practice.
+    let counted = store::counted_quiz_score(conn, ctx.cohort.id, member_id).await?;
+    let quiz_points = quiz_points(u32::try_from(counted).unwrap_or(0));
     let total = points(&PointsRules::default(), summary.on_time, summary.late, quiz_points, summary.best);
     // Ties are ordered by who got there first, so the instant only moves when points grow.
     let reached_at = match &previous {

@@ -58,7 +58,7 @@ pub use outbox::{
 pub use pool::Store;
 pub use quiz::{
     NewQuizAttempt, QuizAnswer, QuizAttempt, QuizStart, ask_question, counted_quiz_score, expire_attempts,
-    finish_quiz_attempt, list_attempt_answers, open_attempt, record_quiz_answer, set_pending,
+    finish_quiz_attempt, get_attempt, list_attempt_answers, open_attempt, record_quiz_answer, set_pending,
     start_quiz_attempt,
 };
 pub use review::{ReviewRow, get_review, list_due_reviews, put_review};

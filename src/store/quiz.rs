@@ -224,6 +224,12 @@ pub async fn set_pending(conn: &mut AnyConnection, id: i64, pending: &str) -> Re
     Ok(done.rows_affected() == 1)
 }
 
+pub async fn get_attempt(conn: &mut AnyConnection, id: i64) -> Result<Option<QuizAttempt>, StoreError> {
+    let sql = concat!("SELECT ", attempt_columns!(), " FROM quiz_attempts WHERE id = $1");
+    let row = sqlx::query(sql).bind(id).fetch_optional(conn).await?;
+    row.as_ref().map(QuizAttempt::from_row).transpose()
+}
+
 /// The member's open attempt, at any quiz, if one is in progress.
 pub async fn open_attempt(
     conn: &mut AnyConnection,

@@ -86,8 +86,12 @@ pub struct Console<W: Write> {
     last_event: Option<Inbound>,
     /// The Done button of the latest lesson shown, for `:press done`.
     last_buttons: Option<String>,
+    /// The buttons of the latest message that had any (a quiz question), for `:press <label>`.
+    shown_buttons: Vec<crate::coach::Button>,
     /// Everything delivered so far, for callers that narrate (the demo) or assert (tests).
     log: Vec<Delivered>,
+    /// The replies to the latest event, for tests that read a quiz question off the screen.
+    replies: Vec<Outgoing>,
     out: W,
 }
 
@@ -98,7 +102,7 @@ Type commands as the current member, e.g. /studybot help, /checkpoint, /leaderbo
   :channel NAME         switch to channel NAME (each channel can run its own cohort)
   :react ✅ POST        react on a lesson post (POST: m3, day:121 or last)
   :unreact ✅ POST      remove that reaction
-  :press BUTTON         press a button (its id, or `done` for the last lesson's Done)
+  :press BUTTON         press a button: its label (A, B, Submit), its id, or `done` for the last lesson's Done
   :advance 1d|3h|30m    move the virtual clock forward, running everything that falls due
   :advance-to DATETIME  move the clock to 2026-12-01T09:00 (UTC) or an RFC 3339 instant
   :replay               send the last event again (it is deduplicated: nothing changes)
@@ -119,6 +123,8 @@ impl<W: Write> Console<W> {
             events: 0,
             last_event: None,
             last_buttons: None,
+            shown_buttons: Vec::new(),
+            replies: Vec::new(),
             log: Vec::new(),
             out,
         }
@@ -126,6 +132,11 @@ impl<W: Write> Console<W> {
 
     pub fn now(&self) -> DateTime<Utc> {
         self.clock
+    }
+
+    /// What the coach answered to the latest event.
+    pub fn replies(&self) -> &[Outgoing] {
+        &self.replies
     }
 
     pub fn posts(&self) -> &[Post] {
@@ -235,9 +246,10 @@ impl<W: Write> Console<W> {
 
     async fn deliver(&mut self, event: &Inbound) -> anyhow::Result<()> {
         let replies = self.coach.handle(event, self.clock).await;
-        for reply in replies {
+        for reply in &replies {
             self.show(&reply.to, &reply.message, None)?;
         }
+        self.replies = replies;
         Ok(())
     }
 
@@ -256,8 +268,12 @@ impl<W: Write> Console<W> {
     }
 
     async fn press(&mut self, arg: &str) -> anyhow::Result<()> {
-        let id =
-            if arg.is_empty() || arg == "done" { self.last_buttons.clone() } else { Some(arg.to_string()) };
+        let labelled =
+            self.shown_buttons.iter().find(|b| b.label.eq_ignore_ascii_case(arg)).map(|b| b.id.clone());
+        let id = match arg {
+            "" | "done" => self.last_buttons.clone(),
+            _ => labelled.or_else(|| Some(arg.to_string())),
+        };
         match id {
             Some(id) => self.send(InboundKind::Button { id }).await,
             None => self.say("no button to press yet"),
@@ -311,11 +327,16 @@ impl<W: Write> Console<W> {
     }
 
     fn show(&mut self, to: &Target, message: &Message, id: Option<&str>) -> anyhow::Result<()> {
-        if let Some(id) = message.blocks.iter().find_map(|b| match b {
-            Block::Buttons(buttons) => buttons.first().map(|b| b.id.clone()),
+        let buttons = message.blocks.iter().find_map(|b| match b {
+            Block::Buttons(buttons) => Some(buttons.clone()),
             _ => None,
-        }) {
-            self.last_buttons = Some(id);
+        });
+        if let Some(buttons) = buttons {
+            let lesson = message.blocks.iter().any(|b| matches!(b, Block::Lesson(_)));
+            if lesson {
+                self.last_buttons = buttons.first().map(|b| b.id.clone());
+            }
+            self.shown_buttons = buttons;
         }
         let when = self.clock.format("%Y-%m-%d %H:%M");
         let header = match to {

@@ -1,0 +1,220 @@
+//! Answering: a press on an option (or Submit on a multiple-select question), refused politely
+//! when repeated; a late answer counts as wrong. The last answer finishes the attempt with its
+//! score, each missed question's right answer, why, and the lesson it belongs to.
+
+use std::collections::BTreeSet;
+
+use chrono::{DateTime, Duration, Utc};
+use sqlx::AnyConnection;
+
+use super::render::{LETTERS, lesson_note};
+use super::{bank, plan, show};
+use crate::coach::checkpoint::enrol;
+use crate::coach::context::{CohortCtx, instant};
+use crate::coach::error::CoachResult;
+use crate::coach::{Block, Coach, Inbound, Message, Outgoing, stats};
+use crate::domain::quiz::{Answer, Review, in_time, is_correct, quiz_points, review_after};
+use crate::quiz::{Question, QuestionKind, Quiz, QuizKey};
+use crate::store::{self, QuizAnswer, QuizAttempt, StoreError};
+
+/// A press on `quiz:<attempt>:<question no>:<position | submit>`.
+pub async fn button(
+    coach: &Coach,
+    inbound: &Inbound,
+    id: &str,
+    now: DateTime<Utc>,
+) -> CoachResult<Vec<Outgoing>> {
+    let parts: Vec<&str> = id.split(':').collect();
+    let (Some(attempt_id), Some(no), Some(choice)) = (
+        parts.get(1).and_then(|p| p.parse::<i64>().ok()),
+        parts.get(2).and_then(|p| p.parse::<i64>().ok()),
+        parts.get(3),
+    ) else {
+        user_error!("That button is not from a quiz.");
+    };
+    let ctx = CohortCtx::for_channel(coach, &inbound.channel).await?;
+    let bank = bank(coach, &ctx)?;
+    let mut tx = coach.store.begin().await?;
+    let member = enrol(&mut tx, &ctx, inbound, now).await?;
+    let attempt = store::get_attempt(&mut tx, attempt_id).await?;
+    let Some(attempt) = attempt.filter(|a| a.member_id == member.id && a.cohort_id == ctx.cohort.id) else {
+        user_error!("That quiz is not yours. `/quiz` shows the quizzes you can take.");
+    };
+    if attempt.state != store::QuizState::Open {
+        user_error!("That quiz attempt is over. `/quiz` shows your quizzes.");
+    }
+    if attempt.question_no != no {
+        user_error!("You already answered that question.");
+    }
+    let Some(quiz) = QuizKey::parse(&attempt.quiz_key).and_then(|k| bank.quiz(k)) else {
+        user_error!("That quiz is no longer in the curriculum's bank.");
+    };
+    let turn = Turn { ctx: &ctx, quiz, attempt: &attempt, now };
+    let reply = turn.press(&mut tx, choice).await?;
+    tx.commit().await?;
+    Ok(vec![Outgoing::ephemeral_message(reply)])
+}
+
+/// One press on the question on screen.
+struct Turn<'a> {
+    ctx: &'a CohortCtx,
+    quiz: &'a Quiz,
+    attempt: &'a QuizAttempt,
+    now: DateTime<Utc>,
+}
+
+impl Turn<'_> {
+    fn question(&self) -> (&Question, Vec<usize>) {
+        let plan = plan(self.quiz, self.attempt.seed);
+        let no = usize::try_from(self.attempt.question_no).unwrap_or(0);
+        (&self.quiz.questions[plan.questions[no]], plan.options[no].clone())
+    }
+
+    async fn press(&self, conn: &mut AnyConnection, choice: &str) -> CoachResult<Message> {
+        let (question, order) = self.question();
+        let asked = instant(self.attempt.asked_at.unwrap_or(self.attempt.started_at));
+        let late = !in_time(asked, self.now, Duration::seconds(self.ctx.cohort.quiz_seconds));
+        let mut toggled = positions(&self.attempt.pending);
+        let answer = if late {
+            Answer::TimedOut
+        } else if choice == "submit" {
+            Answer::Chosen(toggled.iter().filter_map(|p| order.get(*p).copied()).collect())
+        } else {
+            let Some(pos) = choice.parse::<usize>().ok().filter(|p| *p < order.len()) else {
+                user_error!("That option does not exist.");
+            };
+            if question.kind == QuestionKind::Multiple {
+                // Ticking toggles; only Submit answers.
+                if !toggled.remove(&pos) {
+                    toggled.insert(pos);
+                }
+                let pending = toggled.iter().map(ToString::to_string).collect::<Vec<_>>().join(",");
+                store::set_pending(conn, self.attempt.id, &pending).await?;
+                return Ok(show(self.ctx, self.quiz, self.attempt, &toggled));
+            }
+            Answer::Chosen(BTreeSet::from([order[pos]]))
+        };
+        let correct = self.record(conn, question, &order, &answer).await?;
+        let verdict = match (late, correct) {
+            (true, _) => "⏱️ Time was up for that question — it counts as wrong.".to_string(),
+            (false, true) => "✅ Right.".to_string(),
+            (false, false) => "❌ Not quite — it comes back in your reviews.".to_string(),
+        };
+        let next = self.attempt.question_no + 1;
+        let mut message = if usize::try_from(next).unwrap_or(usize::MAX) < self.quiz.questions.len() {
+            store::ask_question(conn, self.attempt.id, next, self.now.timestamp()).await?;
+            let moved = QuizAttempt {
+                question_no: next,
+                asked_at: Some(self.now.timestamp()),
+                ..self.attempt.clone()
+            };
+            show(self.ctx, self.quiz, &moved, &BTreeSet::new())
+        } else {
+            self.finish(conn).await?
+        };
+        message.blocks.insert(0, Block::Text(verdict));
+        Ok(message)
+    }
+
+    /// Stores the answer (once: a repeat is refused by the key) and moves its review box.
+    async fn record(
+        &self,
+        conn: &mut AnyConnection,
+        question: &Question,
+        order: &[usize],
+        answer: &Answer,
+    ) -> CoachResult<bool> {
+        let right: BTreeSet<usize> =
+            question.options.iter().enumerate().filter(|(_, o)| o.correct).map(|(i, _)| i).collect();
+        let correct = is_correct(&right, answer);
+        let chosen = match answer {
+            Answer::TimedOut => "timeout".to_string(),
+            Answer::Chosen(set) => {
+                let shown =
+                    |orig: &usize| order.iter().position(|o| o == orig).map_or("?", |p| LETTERS[p.min(4)]);
+                set.iter().map(shown).collect::<Vec<_>>().join(",")
+            }
+        };
+        let row = QuizAnswer {
+            attempt_id: self.attempt.id,
+            position: self.attempt.question_no,
+            question_id: question.id.clone(),
+            chosen,
+            correct,
+            answered_at: self.now.timestamp(),
+        };
+        match store::record_quiz_answer(conn, &row).await {
+            Err(StoreError::Duplicate { .. }) => user_error!("You already answered that question."),
+            other => other?,
+        }
+        let lessons = u32::try_from(self.ctx.calendar.due_slots(self.now).len()).unwrap_or(0);
+        update_review(
+            conn,
+            self.ctx.cohort.id,
+            self.attempt.member_id,
+            &question.id,
+            correct,
+            lessons,
+            self.now,
+        )
+        .await?;
+        Ok(correct)
+    }
+
+    async fn finish(&self, conn: &mut AnyConnection) -> CoachResult<Message> {
+        let answers = store::list_attempt_answers(conn, self.attempt.id).await?;
+        let score = answers.iter().filter(|a| a.correct).count();
+        let total = self.quiz.questions.len();
+        let done = store::finish_quiz_attempt(
+            conn,
+            self.attempt.id,
+            i64::try_from(score).unwrap_or(0),
+            i64::try_from(total).unwrap_or(0),
+            self.now.timestamp(),
+        )
+        .await?;
+        stats::refresh(conn, self.ctx, self.attempt.member_id, self.now).await?;
+        let counts = if done.counted {
+            format!("it counts: +{} quiz points", quiz_points(u32::try_from(score).unwrap_or(0)))
+        } else {
+            "practice — your first attempt is the one that counts".to_string()
+        };
+        let mut text = format!("🏁 **{}**: {score}/{total} ({counts}).", self.quiz.key);
+        let missed: Vec<String> = answers
+            .iter()
+            .filter(|a| !a.correct)
+            .filter_map(|a| self.quiz.questions.iter().find(|q| q.id == a.question_id))
+            .map(|q| lesson_note(&self.ctx.curriculum, q))
+            .collect();
+        if !missed.is_empty() {
+            text.push_str("\n\nWhat you missed:\n\n");
+            text.push_str(&missed.join("\n\n"));
+        }
+        Ok(Message { blocks: vec![Block::Text(text)] })
+    }
+}
+
+/// Leitner: a wrong answer goes to box 1, a right one moves up (or out of review).
+pub(super) async fn update_review(
+    conn: &mut AnyConnection,
+    cohort: i64,
+    member: i64,
+    question: &str,
+    correct: bool,
+    lessons: u32,
+    now: DateTime<Utc>,
+) -> CoachResult<()> {
+    let current = store::get_review(conn, cohort, member, question).await?.map(|r| Review {
+        leitner_box: u8::try_from(r.leitner_box).unwrap_or(1),
+        due_lesson: u32::try_from(r.due_lesson).unwrap_or(0),
+    });
+    let next =
+        review_after(current, correct, lessons).map(|r| (i64::from(r.leitner_box), i64::from(r.due_lesson)));
+    store::put_review(conn, cohort, member, question, next, now.timestamp()).await?;
+    Ok(())
+}
+
+/// Shown positions toggled so far, stored as `0,2`.
+fn positions(pending: &str) -> BTreeSet<usize> {
+    pending.split(',').filter_map(|p| p.trim().parse().ok()).collect()
+}

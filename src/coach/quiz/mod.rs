@@ -1,0 +1,130 @@
+//! Quizzes: module quizzes and the final assessment, one question at a time and privately, scored
+//! on the first completed attempt; missed questions come back for spaced review.
+
+mod answer;
+mod render;
+mod review;
+
+use std::collections::BTreeSet;
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+
+pub use answer::button;
+pub use review::button as review_button;
+
+use super::checkpoint::enrol;
+use super::context::CohortCtx;
+use super::error::CoachResult;
+use super::{Call, Coach, Inbound, Outgoing};
+use crate::domain::quiz::shuffle;
+use crate::quiz::{Quiz, QuizBank, QuizKey};
+use crate::store::{self, NewQuizAttempt, QuizAttempt, QuizStart};
+
+/// `/quiz module:N | final`: starts (or resumes) an attempt and shows its current question.
+pub async fn command(
+    coach: &Coach,
+    inbound: &Inbound,
+    call: &Call,
+    now: DateTime<Utc>,
+) -> CoachResult<Vec<Outgoing>> {
+    if call.flag("review") {
+        return review::start(coach, inbound, now).await;
+    }
+    let ctx = CohortCtx::for_channel(coach, &inbound.channel).await?;
+    let bank = bank(coach, &ctx)?;
+    let key = match (call.int("module"), call.flag("final")) {
+        (Some(n), _) => QuizKey::Module(u32::try_from(n).unwrap_or(0)),
+        (None, true) => QuizKey::Final,
+        (None, false) => return Ok(vec![Outgoing::ephemeral(overview(&ctx, &bank, now))]),
+    };
+    let Some(quiz) = bank.quiz(key) else {
+        user_error!("There is no {key} quiz in this curriculum. {}", overview(&ctx, &bank, now));
+    };
+    if !is_open(&ctx, quiz, now) {
+        user_error!("The {key} quiz opens once day {} has been posted.", quiz.opens_after);
+    }
+    let mut tx = coach.store.begin().await?;
+    let member = enrol(&mut tx, &ctx, inbound, now).await?;
+    let new = NewQuizAttempt {
+        cohort_id: ctx.cohort.id,
+        member_id: member.id,
+        quiz_key: key.as_str(),
+        seed: seed(ctx.cohort.id, member.id, &key.as_str(), now.timestamp()),
+        started_at: now.timestamp(),
+    };
+    let attempt = match store::start_quiz_attempt(&mut tx, &new).await? {
+        QuizStart::Started(a) => {
+            store::ask_question(&mut tx, a.id, 0, now.timestamp()).await?;
+            QuizAttempt { asked_at: Some(now.timestamp()), ..a }
+        }
+        // A second `/quiz` while one is open shows where the member left off.
+        QuizStart::AlreadyOpen(a) => a,
+    };
+    tx.commit().await?;
+    Ok(vec![Outgoing::ephemeral_message(show(&ctx, quiz, &attempt, &BTreeSet::new()))])
+}
+
+fn bank(coach: &Coach, ctx: &CohortCtx) -> CoachResult<Arc<QuizBank>> {
+    match coach.catalog.bank(&ctx.cohort.curriculum_id) {
+        Some(bank) => Ok(bank),
+        None => user_error!("This cohort's curriculum has no quizzes."),
+    }
+}
+
+/// A quiz opens when its `Opens after` day has been posted.
+fn is_open(ctx: &CohortCtx, quiz: &Quiz, now: DateTime<Utc>) -> bool {
+    ctx.calendar.due_slots(now).iter().any(|s| s.day == quiz.opens_after)
+}
+
+fn overview(ctx: &CohortCtx, bank: &QuizBank, now: DateTime<Utc>) -> String {
+    let lines: Vec<String> = bank
+        .quizzes
+        .iter()
+        .map(|q| {
+            let state = if is_open(ctx, q, now) {
+                format!("open — `/quiz {}`", command_of(q.key))
+            } else {
+                format!("opens after day {}", q.opens_after)
+            };
+            format!("• {} ({} questions): {state}", q.key, q.questions.len())
+        })
+        .collect();
+    format!("Quizzes:\n{}", lines.join("\n"))
+}
+
+fn command_of(key: QuizKey) -> String {
+    match key {
+        QuizKey::Module(n) => format!("module:{n}"),
+        QuizKey::Final => "final".into(),
+    }
+}
+
+/// The attempt's current question, in its shuffled order.
+fn show(ctx: &CohortCtx, quiz: &Quiz, attempt: &QuizAttempt, toggled: &BTreeSet<usize>) -> super::Message {
+    let plan = plan(quiz, attempt.seed);
+    let no = usize::try_from(attempt.question_no).unwrap_or(0).min(quiz.questions.len().saturating_sub(1));
+    render::question(&render::Shown {
+        title: quiz.key.to_string(),
+        number: no + 1,
+        total: quiz.questions.len(),
+        seconds: Some(ctx.cohort.quiz_seconds),
+        question: &quiz.questions[plan.questions[no]],
+        order: &plan.options[no],
+        toggled,
+        prefix: format!("quiz:{}:{no}", attempt.id),
+    })
+}
+
+fn plan(quiz: &Quiz, seed: i64) -> crate::domain::quiz::Shuffle {
+    let counts: Vec<usize> = quiz.questions.iter().map(|q| q.options.len()).collect();
+    shuffle(seed as u64, &counts)
+}
+
+/// A stable seed per attempt (FNV-1a), stored with it so the order survives a restart.
+fn seed(cohort: i64, member: i64, key: &str, at: i64) -> i64 {
+    let text = format!("{cohort}:{member}:{key}:{at}");
+    let hash =
+        text.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3));
+    (hash >> 1) as i64
+}

@@ -1,0 +1,140 @@
+//! A module quiz and a review session end to end through the console, on SQLite and PostgreSQL:
+//! the quiz opens when its last day is posted, a timed-out answer counts as wrong, a retake is
+//! practice, the counted score lands in member_stats, and missed questions come back for review.
+
+mod support;
+
+use std::sync::Arc;
+
+use chrono::{TimeZone, Utc};
+use studybot::coach::{Block, Catalog, Coach};
+use studybot::platform::console::Console;
+use studybot::quiz::{Question, QuestionKind, Quiz, QuizBank, QuizKey};
+use studybot::store::{Platform, Store};
+use support::bot::{CURRICULUM, curriculum_dir};
+use support::db::Fixture;
+
+backend_tests!(module_quiz_timeout_retake_and_review);
+
+type Screen = Console<Vec<u8>>;
+
+async fn say(console: &mut Screen, lines: &[&str]) {
+    for line in lines {
+        console.line(line).await.unwrap();
+    }
+}
+
+/// The text of the latest reply.
+fn reply(console: &Screen) -> String {
+    let blocks = console.replies().iter().flat_map(|r| &r.message.blocks);
+    blocks
+        .filter_map(|b| if let Block::Text(t) = b { Some(t.as_str()) } else { None })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// The question on screen and, for each of its options, the letter it is shown under.
+fn on_screen<'a>(console: &Screen, quiz: &'a Quiz) -> (&'a Question, Vec<(String, bool)>) {
+    let text = reply(console);
+    let question = quiz.questions.iter().find(|q| text.contains(&q.text)).unwrap_or_else(|| panic!("{text}"));
+    let letters = question
+        .options
+        .iter()
+        .map(|o| {
+            let line = text.lines().find(|l| l.ends_with(&format!(") {}", o.text))).expect("option shown");
+            let letter = line.split("**").nth(1).expect("**X**) form").to_string();
+            (letter, o.correct)
+        })
+        .collect();
+    (question, letters)
+}
+
+/// Answers the question on screen right or wrong, pressing letters as a member would.
+async fn answer(console: &mut Screen, quiz: &Quiz, right: bool) {
+    let (question, letters) = on_screen(console, quiz);
+    let pick: Vec<&String> = letters.iter().filter(|(_, c)| *c == right).map(|(l, _)| l).collect();
+    match question.kind {
+        QuestionKind::Multiple => {
+            let pick = if right { pick } else { pick.into_iter().take(1).collect() };
+            for letter in pick {
+                say(console, &[&format!(":press {letter}")]).await;
+            }
+            say(console, &[":press Submit"]).await;
+        }
+        _ => say(console, &[&format!(":press {}", pick[0])]).await,
+    }
+}
+
+async fn quiz_points(store: &Store, member: &str) -> i64 {
+    let cohort = store.find_cohort_by_channel(Platform::Console, "study").await.unwrap().unwrap().id;
+    let member = store.find_member(Platform::Console, member).await.unwrap().unwrap().id;
+    store.get_member_stats(cohort, member).await.unwrap().map_or(0, |s| s.quiz_points)
+}
+
+async fn module_quiz_timeout_retake_and_review(fx: Fixture) {
+    let catalog = Catalog::load_dir(&curriculum_dir()).unwrap();
+    let bank: Arc<QuizBank> = catalog.bank(CURRICULUM).expect("the shipped bank loads");
+    let quiz = bank.quiz(QuizKey::Module(17)).unwrap();
+    let total = quiz.questions.len();
+    let start = Utc.with_ymd_and_hms(2026, 3, 1, 12, 0, 0).unwrap();
+    let mut console = Console::new(Coach::new(fx.store.clone(), catalog), start, Vec::new());
+    let setup = format!(
+        "/studybot setup curriculum:{CURRICULUM} start:2026-03-02 schedule:\"0 9 * * *\" timezone:UTC"
+    );
+    say(&mut console, &[":admin organizer", &setup, ":as alice", ":advance-to 2026-03-07T12:00"]).await;
+    say(&mut console, &["/quiz module:17"]).await;
+    assert!(reply(&console).contains("opens once day 127 has been posted"), "{}", reply(&console));
+
+    // Day 127 is posted on 03-08: the quiz opens. Alice misses question 2, lets question 5 time
+    // out, and gets the rest right.
+    say(&mut console, &[":advance-to 2026-03-08T10:00", "/quiz module:17"]).await;
+    assert!(reply(&console).contains(&format!("question 1 of {total}")), "{}", reply(&console));
+    let mut first_button = None;
+    for n in 1..=total {
+        if n == 5 {
+            say(&mut console, &[":advance 2m"]).await;
+        }
+        first_button.get_or_insert_with(|| {
+            console.replies().iter().flat_map(|r| &r.message.blocks).find_map(|b| match b {
+                Block::Buttons(buttons) => Some(buttons[0].id.clone()),
+                _ => None,
+            })
+        });
+        if n == 5 {
+            // Any press after the limit answers the question, as wrong, and shows the next one.
+            say(&mut console, &[":press A"]).await;
+            assert!(reply(&console).contains("Time was up"), "{}", reply(&console));
+        } else {
+            answer(&mut console, quiz, n != 2).await;
+        }
+    }
+    let result = reply(&console);
+    let want =
+        format!("🏁 **Module 17**: {}/{total} (it counts: +{} quiz points)", total - 2, (total - 2) * 5);
+    assert!(result.contains(&want), "{result}");
+    assert_eq!(result.matches("📖 Day").count(), 2, "each missed question links its lesson:\n{result}");
+    assert_eq!(quiz_points(&fx.store, "alice").await, i64::try_from((total - 2) * 5).unwrap());
+
+    // Pressing an old button again is refused politely and changes nothing.
+    say(&mut console, &[&format!(":press {}", first_button.flatten().unwrap())]).await;
+    assert!(reply(&console).contains("attempt is over"), "{}", reply(&console));
+
+    // A perfect retake is practice: the points stay.
+    say(&mut console, &["/quiz module:17"]).await;
+    for _ in 1..=total {
+        answer(&mut console, quiz, true).await;
+    }
+    assert!(reply(&console).contains(&format!("{total}/{total} (practice")), "{}", reply(&console));
+    assert_eq!(quiz_points(&fx.store, "alice").await, i64::try_from((total - 2) * 5).unwrap());
+
+    // The two misses sat in box 1 (due at 8 lessons); the retake moved them to box 2, due 3
+    // lesson days later (10 lessons, on 03-11). Nothing is due before.
+    say(&mut console, &[":advance-to 2026-03-10T10:00", "/quiz review"]).await;
+    assert!(reply(&console).contains("Nothing to review"), "{}", reply(&console));
+    say(&mut console, &[":advance-to 2026-03-11T10:00", "/quiz review"]).await;
+    assert!(reply(&console).contains("question 1 of 2"), "{}", reply(&console));
+    answer(&mut console, quiz, true).await;
+    assert!(reply(&console).contains("moves up a box"), "{}", reply(&console));
+    answer(&mut console, quiz, false).await;
+    assert!(reply(&console).contains("back to box 1") && reply(&console).contains("Nothing to review"));
+}
