@@ -7,8 +7,8 @@ mod support;
 use std::sync::Arc;
 
 use chrono::{TimeZone, Utc};
-use studybot::coach::{Block, Catalog, Coach};
-use studybot::platform::console::Console;
+use studybot::coach::{Block, Catalog, Coach, Target};
+use studybot::platform::console::{Console, render};
 use studybot::quiz::{Question, QuestionKind, Quiz, QuizBank, QuizKey};
 use studybot::store::{Platform, Store};
 use support::bot::{CURRICULUM, curriculum_dir};
@@ -87,19 +87,21 @@ async fn module_quiz_timeout_retake_and_review(fx: Fixture) {
 
     // Day 127 is posted on 03-08: the quiz opens. Alice misses question 2, lets question 5 time
     // out, and gets the rest right.
-    say(&mut console, &[":advance-to 2026-03-08T10:00", "/quiz module:17"]).await;
+    say(&mut console, &[":advance-to 2026-03-08T10:00"]).await;
+    let announced = console
+        .take_log()
+        .iter()
+        .filter(|d| render(&d.message).contains("**Module 17** quiz is open"))
+        .count();
+    assert_eq!(announced, 1, "the channel hears once that the quiz opened");
+    say(&mut console, &["/quiz module:17"]).await;
     assert!(reply(&console).contains(&format!("question 1 of {total}")), "{}", reply(&console));
-    let mut first_button = None;
+    let mut earliest = None;
     for n in 1..=total {
         if n == 5 {
             say(&mut console, &[":advance 2m"]).await;
         }
-        first_button.get_or_insert_with(|| {
-            console.replies().iter().flat_map(|r| &r.message.blocks).find_map(|b| match b {
-                Block::Buttons(buttons) => Some(buttons[0].id.clone()),
-                _ => None,
-            })
-        });
+        earliest.get_or_insert_with(|| first_button(&console));
         if n == 5 {
             // Any press after the limit answers the question, as wrong, and shows the next one.
             say(&mut console, &[":press A"]).await;
@@ -116,7 +118,7 @@ async fn module_quiz_timeout_retake_and_review(fx: Fixture) {
     assert_eq!(quiz_points(&fx.store, "alice").await, i64::try_from((total - 2) * 5).unwrap());
 
     // Pressing an old button again is refused politely and changes nothing.
-    say(&mut console, &[&format!(":press {}", first_button.flatten().unwrap())]).await;
+    say(&mut console, &[&format!(":press {}", earliest.flatten().unwrap())]).await;
     assert!(reply(&console).contains("attempt is over"), "{}", reply(&console));
 
     // A perfect retake is practice: the points stay.
@@ -129,12 +131,44 @@ async fn module_quiz_timeout_retake_and_review(fx: Fixture) {
 
     // The two misses sat in box 1 (due at 8 lessons); the retake moved them to box 2, due 3
     // lesson days later (10 lessons, on 03-11). Nothing is due before.
-    say(&mut console, &[":advance-to 2026-03-10T10:00", "/quiz review"]).await;
+    // Alice also asks for a warm-up question with each lesson: the first comes with day 130.
+    say(&mut console, &["/review on", ":advance-to 2026-03-10T10:00", "/quiz review"]).await;
     assert!(reply(&console).contains("Nothing to review"), "{}", reply(&console));
-    say(&mut console, &[":advance-to 2026-03-11T10:00", "/quiz review"]).await;
+    assert_eq!(warmups(&mut console), 0);
+    say(&mut console, &[":advance-to 2026-03-11T10:00"]).await;
+    assert_eq!(warmups(&mut console), 1);
+    say(&mut console, &["/quiz review"]).await;
     assert!(reply(&console).contains("question 1 of 2"), "{}", reply(&console));
     answer(&mut console, quiz, true).await;
     assert!(reply(&console).contains("moves up a box"), "{}", reply(&console));
     answer(&mut console, quiz, false).await;
     assert!(reply(&console).contains("back to box 1") && reply(&console).contains("Nothing to review"));
+
+    // An attempt left open expires after a day: its buttons no longer answer.
+    say(&mut console, &["/quiz module:17"]).await;
+    let open = first_button(&console).expect("a question with buttons");
+    say(&mut console, &[":advance 2d", &format!(":press {open}")]).await;
+    let out = String::from_utf8_lossy(console.output_mut()).to_string();
+    assert!(
+        reply(&console).contains("attempt is over"),
+        "{}\n{}",
+        reply(&console),
+        &out[out.len().saturating_sub(3000)..]
+    );
+}
+
+/// The id of the first button in the latest reply.
+fn first_button(console: &Screen) -> Option<String> {
+    console.replies().iter().flat_map(|r| &r.message.blocks).find_map(|b| match b {
+        Block::Buttons(buttons) => Some(buttons[0].id.clone()),
+        _ => None,
+    })
+}
+
+/// Warm-up review questions sent as direct messages since the last call.
+fn warmups(console: &mut Screen) -> usize {
+    let log = console.take_log();
+    log.iter()
+        .filter(|d| matches!(d.to, Target::Direct { .. }) && render(&d.message).contains("Warm-up"))
+        .count()
 }

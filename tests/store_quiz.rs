@@ -71,8 +71,8 @@ async fn stale_open_attempts_expire(fx: Fixture) {
     let (cohort, member) = cohort_with_member(&fx.store).await;
     let attempt = start(&fx, cohort, member, NOW).await;
     let mut conn = fx.store.acquire().await.unwrap();
-    assert_eq!(store::expire_attempts(&mut conn, NOW).await.unwrap(), 0, "not older than the cutoff");
-    assert_eq!(store::expire_attempts(&mut conn, NOW + 1).await.unwrap(), 1);
+    assert_eq!(store::expire_attempts(&mut conn, cohort, NOW).await.unwrap(), 0, "not older than the cutoff");
+    assert_eq!(store::expire_attempts(&mut conn, cohort, NOW + 1).await.unwrap(), 1);
     assert!(store::open_attempt(&mut conn, cohort, member).await.unwrap().is_none());
     drop(conn);
     let err = fx.store.finish_quiz_attempt(attempt.id, 1, 1, NOW + 2).await.unwrap_err();

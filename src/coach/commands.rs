@@ -203,6 +203,16 @@ pub static COMMANDS: &[Spec] = &[
         )],
     },
     Spec {
+        name: "review",
+        about: "A warm-up review question with each lesson post",
+        subs: &[sub(
+            "",
+            "Turn warm-up review questions on or off",
+            &[p("state", ON_OFF, true, "on or off")],
+            false,
+        )],
+    },
+    Spec {
         name: "remind",
         about: "Reminders before your streak window closes",
         subs: &[sub("", "Turn reminders on or off", &[p("state", ON_OFF, true, "on or off")], false)],

@@ -172,6 +172,7 @@ impl Coach {
             ("checkpoint", _) => checkpoint::command(self, inbound, call, now).await,
             ("leaderboard", _) => leaderboard::command(self, inbound, call, now).await,
             ("quiz", _) => quiz::command(self, inbound, call, now).await,
+            ("review", _) => quiz::warmup_command(self, inbound, call, now).await,
             _ => progress::run(self, inbound, call, now).await,
         }
     }

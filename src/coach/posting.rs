@@ -114,6 +114,7 @@ impl Coach {
             Ok(message_id) => {
                 self.store.complete_post(post.id, &message_id, now.timestamp()).await?;
                 report.posted.push((ctx.cohort.id, day));
+                super::quiz::warmups(self, ctx, now, out).await?;
                 Ok(Flow::Continue)
             }
             Err(e) => self.failed(ctx, post, e, now, report, out).await,

@@ -87,6 +87,7 @@ impl Coach {
         self.close_windows(ctx, now, &mut out).await?;
         self.reminders(ctx, now, &mut out).await?;
         self.weekly_board(ctx, now, &mut out).await?;
+        super::quiz::on_tick(self, ctx, now, &mut out).await?;
         if self.complete(ctx, now, &mut out).await? {
             report.completed.push(ctx.cohort.id);
         }

@@ -27,11 +27,13 @@ pub struct CohortMember {
     pub remind: bool,
     /// Shown anonymously (or not at all) on leaderboards; the coach decides which.
     pub leaderboard_optout: bool,
+    /// Wants a warm-up review question (a DM) with each lesson post.
+    pub review_warmup: bool,
 }
 
 macro_rules! membership_columns {
     () => {
-        "cohort_id, member_id, joined_at, is_admin, remind, leaderboard_optout"
+        "cohort_id, member_id, joined_at, is_admin, remind, leaderboard_optout, review_warmup"
     };
 }
 
@@ -56,6 +58,7 @@ impl CohortMember {
             is_admin: flag_col(row, "is_admin")?,
             remind: flag_col(row, "remind")?,
             leaderboard_optout: flag_col(row, "leaderboard_optout")?,
+            review_warmup: flag_col(row, "review_warmup")?,
         })
     }
 }
@@ -131,7 +134,7 @@ pub async fn list_cohort_member_profiles(
 ) -> Result<Vec<(CohortMember, Member)>, StoreError> {
     let rows = sqlx::query(
         "SELECT cm.cohort_id, cm.member_id, cm.joined_at, cm.is_admin, cm.remind, \
-         cm.leaderboard_optout, m.id, m.platform, m.user_id, m.display_name, m.created_at \
+         cm.leaderboard_optout, cm.review_warmup, m.id, m.platform, m.user_id, m.display_name, m.created_at \
          FROM cohort_members cm JOIN members m ON m.id = cm.member_id \
          WHERE cm.cohort_id = $1 ORDER BY cm.joined_at, cm.member_id",
     )
@@ -187,6 +190,21 @@ pub async fn set_remind(
         membership_columns!()
     );
     set_flag(conn, sql, cohort_id, member_id, remind).await
+}
+
+/// Turns the warm-up review question with each lesson post on or off.
+#[tracing::instrument(skip_all)]
+pub async fn set_review_warmup(
+    conn: &mut AnyConnection,
+    cohort_id: i64,
+    member_id: i64,
+    on: bool,
+) -> Result<CohortMember, StoreError> {
+    let sql = concat!(
+        "UPDATE cohort_members SET review_warmup = $3 WHERE cohort_id = $1 AND member_id = $2 RETURNING ",
+        membership_columns!()
+    );
+    set_flag(conn, sql, cohort_id, member_id, on).await
 }
 
 /// Opts the member out of (or back into) leaderboards; `NotFound` if not in the cohort.

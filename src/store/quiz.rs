@@ -272,13 +272,19 @@ pub async fn list_attempt_answers(
         .collect()
 }
 
-/// Open attempts started before `before` are abandoned (never scored); returns how many.
-pub async fn expire_attempts(conn: &mut AnyConnection, before: i64) -> Result<u64, StoreError> {
-    let done =
-        sqlx::query("UPDATE quiz_attempts SET state = 'abandoned' WHERE state = 'open' AND started_at < $1")
-            .bind(before)
-            .execute(conn)
-            .await?;
+/// The cohort's open attempts started before `before` are abandoned (never scored); returns how many.
+pub async fn expire_attempts(
+    conn: &mut AnyConnection,
+    cohort_id: i64,
+    before: i64,
+) -> Result<u64, StoreError> {
+    let done = sqlx::query(
+        "UPDATE quiz_attempts SET state = 'abandoned' WHERE cohort_id = $1 AND state = 'open' AND started_at < $2",
+    )
+    .bind(cohort_id)
+    .bind(before)
+    .execute(conn)
+    .await?;
     Ok(done.rows_affected())
 }
 

@@ -65,6 +65,84 @@ pub async fn command(
     Ok(vec![Outgoing::ephemeral_message(show(&ctx, quiz, &attempt, &BTreeSet::new()))])
 }
 
+/// `/review on|off`: a warm-up review question with each lesson post, as a direct message.
+pub async fn warmup_command(
+    coach: &Coach,
+    inbound: &Inbound,
+    call: &Call,
+    now: DateTime<Utc>,
+) -> CoachResult<Vec<Outgoing>> {
+    let ctx = CohortCtx::for_channel(coach, &inbound.channel).await?;
+    bank(coach, &ctx)?;
+    let on = call.text("state") == Some("on");
+    let mut tx = coach.store.begin().await?;
+    let member = enrol(&mut tx, &ctx, inbound, now).await?;
+    store::set_review_warmup(&mut tx, ctx.cohort.id, member.id, on).await?;
+    tx.commit().await?;
+    Ok(vec![Outgoing::ephemeral(if on {
+        "🔁 With each lesson post you'll get one warm-up question from your due reviews (if any). `/review off` stops it."
+    } else {
+        "Warm-up review questions are off. `/quiz review` still asks what is due."
+    })])
+}
+
+/// An open attempt older than this is abandoned: it never scores, and `/quiz` starts afresh.
+const ATTEMPT_EXPIRY: chrono::Duration = chrono::Duration::hours(24);
+
+/// Time-driven quiz work of a cohort: announce each quiz in the channel once its last day is
+/// posted, and let abandoned attempts expire.
+pub async fn on_tick(
+    coach: &Coach,
+    ctx: &CohortCtx,
+    now: DateTime<Utc>,
+    out: &mut Vec<Outgoing>,
+) -> CoachResult<()> {
+    store::expire_attempts(
+        &mut *coach.store.acquire().await?,
+        ctx.cohort.id,
+        (now - ATTEMPT_EXPIRY).timestamp(),
+    )
+    .await?;
+    let Some(bank) = coach.catalog.bank(&ctx.cohort.curriculum_id) else { return Ok(()) };
+    for quiz in &bank.quizzes {
+        let Some(slot) = ctx.calendar.slot_of(quiz.opens_after).filter(|s| s.at <= now) else { continue };
+        let job = format!("quiz-open:{}:{}", ctx.cohort.id, quiz.key.as_str());
+        if coach.store.claim_job(&job, slot.at.timestamp(), now.timestamp()).await? {
+            let text = format!(
+                "🧠 The **{}** quiz is open — {} questions, privately, {} s each: `/quiz {}`. Your first attempt counts.",
+                quiz.key,
+                quiz.questions.len(),
+                ctx.cohort.quiz_seconds,
+                command_of(quiz.key)
+            );
+            out.push(Outgoing::channel(&super::tick::channel(ctx), super::Message::text(text)));
+        }
+    }
+    Ok(())
+}
+
+/// With a lesson post: a warm-up review question for each member who asked for one and has one due.
+pub async fn warmups(
+    coach: &Coach,
+    ctx: &CohortCtx,
+    now: DateTime<Utc>,
+    out: &mut Vec<Outgoing>,
+) -> CoachResult<()> {
+    for (membership, member) in coach.store.list_cohort_member_profiles(ctx.cohort.id).await? {
+        if !membership.review_warmup {
+            continue;
+        }
+        if let Some(message) = review::warmup(coach, ctx, member.id, now).await? {
+            let to = super::Target::Direct {
+                platform: member.platform.as_str().to_string(),
+                user_id: member.user_id,
+            };
+            out.push(Outgoing { to, message });
+        }
+    }
+    Ok(())
+}
+
 fn bank(coach: &Coach, ctx: &CohortCtx) -> CoachResult<Arc<QuizBank>> {
     match coach.catalog.bank(&ctx.cohort.curriculum_id) {
         Some(bank) => Ok(bank),

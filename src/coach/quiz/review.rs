@@ -1,6 +1,7 @@
-//! Spaced review: `/quiz review` asks the member's due questions one by one. The state lives in
-//! the review rows and in the buttons themselves (`review:<id>:<toggled mask>:<press>`), so a
-//! review needs no attempt and survives any restart.
+//! Spaced review: `/quiz review` asks the member's due questions one by one, and members who
+//! opted in get one as a warm-up with each lesson post. The state lives in the review rows and in
+//! the buttons themselves (`review:<cohort>:<id>:<toggled mask>:<press>`), so a review needs no
+//! attempt, survives any restart, and works from a direct message.
 
 use std::collections::BTreeSet;
 
@@ -28,7 +29,26 @@ pub async fn start(coach: &Coach, inbound: &Inbound, now: DateTime<Utc>) -> Coac
     Ok(vec![Outgoing::ephemeral_message(message)])
 }
 
-/// A press on `review:<question id>:<mask>:<position | submit>`.
+/// The warm-up under a lesson post: the member's first due review question, if any.
+pub async fn warmup(
+    coach: &Coach,
+    ctx: &CohortCtx,
+    member: i64,
+    now: DateTime<Utc>,
+) -> CoachResult<Option<Message>> {
+    let Some(bank) = coach.catalog.bank(&ctx.cohort.curriculum_id) else { return Ok(None) };
+    let mut conn = coach.store.acquire().await?;
+    let lessons = i64::from(lessons(ctx, now));
+    if store::list_due_reviews(&mut conn, ctx.cohort.id, member, lessons).await?.is_empty() {
+        return Ok(None);
+    }
+    let mut message = next_due(&mut conn, ctx, &bank, member, now).await?;
+    let intro = format!("🔁 Warm-up for today's lesson of **{}**, from your reviews:", ctx.curriculum.title);
+    message.blocks.insert(0, Block::Text(intro));
+    Ok(Some(message))
+}
+
+/// A press on `review:<cohort>:<question id>:<mask>:<position | submit>`.
 pub async fn button(
     coach: &Coach,
     inbound: &Inbound,
@@ -36,12 +56,19 @@ pub async fn button(
     now: DateTime<Utc>,
 ) -> CoachResult<Vec<Outgoing>> {
     let parts: Vec<&str> = id.split(':').collect();
-    let (Some(qid), Some(mask), Some(press)) =
-        (parts.get(1), parts.get(2).and_then(|m| m.parse::<u8>().ok()), parts.get(3))
-    else {
+    let (Some(cohort), Some(qid), Some(mask), Some(press)) = (
+        parts.get(1).and_then(|c| c.parse::<i64>().ok()),
+        parts.get(2),
+        parts.get(3).and_then(|m| m.parse::<u8>().ok()),
+        parts.get(4),
+    ) else {
         user_error!("That button is not from a review.");
     };
-    let ctx = CohortCtx::for_channel(coach, &inbound.channel).await?;
+    // By id, not by channel: a warm-up question arrives as a direct message.
+    let Some(cohort) = coach.store.get_cohort(cohort).await? else {
+        user_error!("That cohort no longer exists.")
+    };
+    let ctx = CohortCtx::load(coach, cohort).await?;
     let bank = bank(coach, &ctx)?;
     let mut tx = coach.store.begin().await?;
     let member = enrol(&mut tx, &ctx, inbound, now).await?;
@@ -63,7 +90,8 @@ pub async fn button(
             if !toggled.remove(&pos) {
                 toggled.insert(pos);
             }
-            return Ok(vec![Outgoing::ephemeral_message(ask(question, &order, &toggled, 1, due.len()))]);
+            let message = ask(ctx.cohort.id, question, &order, &toggled, due.len());
+            return Ok(vec![Outgoing::ephemeral_message(message)]);
         }
         BTreeSet::from([order[pos]])
     };
@@ -97,27 +125,21 @@ async fn next_due(
         ));
     };
     let order = options(ctx.cohort.id, member, question, row.due_lesson);
-    Ok(ask(question, &order, &BTreeSet::new(), 1, due.len()))
+    Ok(ask(ctx.cohort.id, question, &order, &BTreeSet::new(), due.len()))
 }
 
-fn ask(
-    question: &Question,
-    order: &[usize],
-    toggled: &BTreeSet<usize>,
-    number: usize,
-    total: usize,
-) -> Message {
+fn ask(cohort: i64, question: &Question, order: &[usize], toggled: &BTreeSet<usize>, due: usize) -> Message {
     // Each button carries the toggles made so far, so a review stores no state of its own.
     let mask: u8 = toggled.iter().map(|p| 1u8 << p).sum();
     render::question(&Shown {
         title: "Review".into(),
-        number,
-        total,
+        number: 1,
+        total: due,
         seconds: None,
         question,
         order,
         toggled,
-        prefix: format!("review:{}:{mask}", question.id),
+        prefix: format!("review:{cohort}:{}:{mask}", question.id),
     })
 }
 
