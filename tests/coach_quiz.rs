@@ -81,7 +81,9 @@ async fn module_quiz_timeout_retake_and_review(fx: Fixture) {
     let setup = format!(
         "/studybot setup curriculum:{CURRICULUM} start:2026-03-02 schedule:\"0 9 * * *\" timezone:UTC"
     );
-    say(&mut console, &[":admin organizer", &setup, ":as alice", ":advance-to 2026-03-07T12:00"]).await;
+    say(&mut console, &[":admin organizer", &setup, "/studybot settings quiz:5"]).await;
+    assert!(reply(&console).contains("`quiz` must be 10-600 seconds"), "{}", reply(&console));
+    say(&mut console, &["/studybot settings quiz:30", ":as alice", ":advance-to 2026-03-07T12:00"]).await;
     say(&mut console, &["/quiz module:17"]).await;
     assert!(reply(&console).contains("opens once day 127 has been posted"), "{}", reply(&console));
 
@@ -95,11 +97,11 @@ async fn module_quiz_timeout_retake_and_review(fx: Fixture) {
         .count();
     assert_eq!(announced, 1, "the channel hears once that the quiz opened");
     say(&mut console, &["/quiz module:17"]).await;
-    assert!(reply(&console).contains(&format!("question 1 of {total}")), "{}", reply(&console));
+    assert!(reply(&console).contains(&format!("question 1 of {total} · 30 s")), "{}", reply(&console));
     let mut earliest = None;
     for n in 1..=total {
         if n == 5 {
-            say(&mut console, &[":advance 2m"]).await;
+            say(&mut console, &[":advance 31s"]).await;
         }
         earliest.get_or_insert_with(|| first_button(&console));
         if n == 5 {

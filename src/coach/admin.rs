@@ -6,7 +6,7 @@ use super::context::CohortCtx;
 use super::error::CoachResult;
 use super::{Call, Coach, Inbound, Message, Outgoing, UserError, lesson};
 use crate::domain::{CatchUp, CronSpec, local_instant};
-use crate::store::{AdjustmentKind, CohortState};
+use crate::store::{self, AdjustmentKind, CohortState};
 
 pub async fn run(
     coach: &Coach,
@@ -186,10 +186,18 @@ async fn settings(coach: &Coach, ctx: &CohortCtx, call: &Call, now: DateTime<Utc
         Some(h) => h * 3600,
         None => c.max_lateness_secs,
     };
-    coach.store.update_cohort_settings(c.id, grace, reminder, &board, now.timestamp()).await?;
-    coach.store.update_cohort_catch_up(c.id, &catch_up, lateness, now.timestamp()).await?;
+    let quiz = match call.int("quiz") {
+        Some(s) if !(10..=600).contains(&s) => user_error!("`quiz` must be 10-600 seconds."),
+        Some(s) => s,
+        None => c.quiz_seconds,
+    };
+    let mut tx = coach.store.begin().await?;
+    store::update_cohort_settings(&mut tx, c.id, grace, reminder, &board, now.timestamp()).await?;
+    store::update_cohort_catch_up(&mut tx, c.id, &catch_up, lateness, now.timestamp()).await?;
+    store::set_quiz_seconds(&mut tx, c.id, quiz, now.timestamp()).await?;
+    tx.commit().await?;
     Ok(format!(
-        "⚙️ Grace period {} h after the next lesson · reminders {reminder} h before a window closes · weekly leaderboard `{board}` ({}) · after downtime: catch-up `{catch_up}`, never more than {} h late.",
+        "⚙️ Grace period {} h after the next lesson · reminders {reminder} h before a window closes · weekly leaderboard `{board}` ({}) · after downtime: catch-up `{catch_up}`, never more than {} h late · {quiz} s per quiz question.",
         grace / 3600,
         c.timezone,
         lateness / 3600

@@ -126,6 +126,7 @@ pub static COMMANDS: &[Spec] = &[
                         false,
                         "hours overdue after which a lesson is never posted late",
                     ),
+                    p("quiz", Kind::Int, false, "seconds to answer each quiz question (10-600)"),
                 ],
                 true,
             ),

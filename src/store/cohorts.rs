@@ -277,6 +277,22 @@ pub async fn update_cohort_catch_up(
     updated_cohort(row)
 }
 
+/// Sets the time limit of each quiz question, in seconds (validated by the caller).
+#[tracing::instrument(skip_all)]
+pub async fn set_quiz_seconds(
+    conn: &mut AnyConnection,
+    id: i64,
+    seconds: i64,
+    now: i64,
+) -> Result<Cohort, StoreError> {
+    let sql = concat!(
+        "UPDATE cohorts SET quiz_seconds = $2, updated_at = $3 WHERE id = $1 RETURNING ",
+        cohort_columns!()
+    );
+    let row = sqlx::query(sql).bind(id).bind(seconds).bind(now).fetch_optional(conn).await?;
+    updated_cohort(row)
+}
+
 /// Moves the cohort's first lesson to `start_date` (local `YYYY-MM-DD`) showing `first_day`.
 #[tracing::instrument(skip_all)]
 pub async fn set_cohort_start(

@@ -103,7 +103,7 @@ Type commands as the current member, e.g. /studybot help, /checkpoint, /leaderbo
   :react ✅ POST        react on a lesson post (POST: m3, day:121 or last)
   :unreact ✅ POST      remove that reaction
   :press BUTTON         press a button: its label (A, B, Submit), its id, or `done` for the last lesson's Done
-  :advance 1d|3h|30m    move the virtual clock forward, running everything that falls due
+  :advance 1d|3h|30m|45s move the virtual clock forward, running everything that falls due
   :advance-to DATETIME  move the clock to 2026-12-01T09:00 (UTC) or an RFC 3339 instant
   :replay               send the last event again (it is deduplicated: nothing changes)
   :now                  show the clock
@@ -197,7 +197,7 @@ impl<W: Write> Console<W> {
             ":press" => self.press(arg).await?,
             ":advance" => match parse_duration(arg) {
                 Some(d) => self.advance_to(self.clock + d).await?,
-                None => self.say("usage: :advance 1d | 3h | 30m | 2d12h")?,
+                None => self.say("usage: :advance 1d | 3h | 30m | 45s | 2d12h")?,
             },
             ":advance-to" => match parse_instant(arg) {
                 Some(t) if t >= self.clock => self.advance_to(t).await?,
@@ -372,6 +372,7 @@ pub fn parse_duration(text: &str) -> Option<Duration> {
             'd' => Duration::try_days(n)?,
             'h' => Duration::try_hours(n)?,
             'm' => Duration::try_minutes(n)?,
+            's' => Duration::try_seconds(n)?,
             _ => return None,
         };
     }
