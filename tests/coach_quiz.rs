@@ -111,6 +111,15 @@ async fn module_quiz_timeout_retake_and_review(fx: Fixture) {
         } else {
             answer(&mut console, quiz, n != 2).await;
         }
+        if n == 1 {
+            // A second press on the first question (a double click) is refused; nothing moves.
+            let again = earliest.clone().flatten().expect("question 1 had buttons");
+            say(&mut console, &[&format!(":press {again}")]).await;
+            assert!(reply(&console).contains("You already answered that question"), "{}", reply(&console));
+            // `/quiz` again brings back the question on screen, where the attempt stands.
+            say(&mut console, &["/quiz module:17"]).await;
+            assert!(reply(&console).contains(&format!("question 2 of {total}")), "{}", reply(&console));
+        }
     }
     let result = reply(&console);
     let want =
