@@ -49,6 +49,10 @@ pub async fn button(
     let Some(quiz) = QuizKey::parse(&attempt.quiz_key).and_then(|k| bank.quiz(k)) else {
         user_error!("That quiz is no longer in the curriculum's bank.");
     };
+    // The bank may have been edited (and the bot restarted) since the attempt began.
+    if usize::try_from(no).map_or(true, |n| n >= quiz.questions.len()) {
+        user_error!("That quiz changed since you started it; `/quiz` shows where you stand.");
+    }
     let turn = Turn { ctx: &ctx, quiz, attempt: &attempt, now };
     let reply = turn.press(&mut tx, choice).await?;
     tx.commit().await?;
