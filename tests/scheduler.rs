@@ -12,6 +12,7 @@ use studybot::scheduler::pacing::{Limits, Paced, Rate};
 use studybot::scheduler::{Clock, ScaledClock, Scheduler, SchedulerConfig};
 use studybot::store::{Claim, CohortState, NewLessonPost, Platform, PostState, Store};
 use support::bot::{CURRICULUM, admin_says, curriculum_dir};
+use support::db::sqlite_url;
 use support::fixtures::new_cohort;
 use support::limited::LimitedFake;
 use tokio_util::sync::CancellationToken;
@@ -27,7 +28,7 @@ fn console(channel: &str) -> ChannelRef {
 
 /// A SQLite store with one cohort in `#study` (admin: `organizer`), lessons daily at 09:00 Berlin.
 async fn coach_with_cohort(dir: &tempfile::TempDir) -> (Coach, i64) {
-    let url = format!("sqlite://{}", dir.path().join("bot.db").display());
+    let url = sqlite_url(dir.path());
     let store = Store::open(&url).await.unwrap();
     let coach = Coach::new(store.clone(), Catalog::load_dir(&curriculum_dir()).unwrap());
     let setup = format!(
@@ -156,7 +157,7 @@ fn fast_discord() -> Limits {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_thousand_cohorts_due_the_same_minute_all_get_their_post() {
     let dir = tempfile::tempdir().unwrap();
-    let url = format!("sqlite://{}", dir.path().join("bot.db").display());
+    let url = sqlite_url(dir.path());
     let store = Store::open(&url).await.unwrap();
     let mut ids = Vec::new();
     for n in 0..1000 {
@@ -201,7 +202,7 @@ async fn a_thousand_cohorts_due_the_same_minute_all_get_their_post() {
 #[tokio::test(flavor = "multi_thread")]
 async fn an_admin_change_wakes_the_scheduler_at_once() {
     let dir = tempfile::tempdir().unwrap();
-    let url = format!("sqlite://{}", dir.path().join("bot.db").display());
+    let url = sqlite_url(dir.path());
     let store = Store::open(&url).await.unwrap();
     let catalog = Catalog::load_dir(&curriculum_dir()).unwrap();
     let coach = Coach::new(store.clone(), catalog.clone());
@@ -228,7 +229,7 @@ async fn an_admin_change_wakes_the_scheduler_at_once() {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_change_made_by_another_instance_is_seen_through_the_schedule_epoch() {
     let dir = tempfile::tempdir().unwrap();
-    let url = format!("sqlite://{}", dir.path().join("bot.db").display());
+    let url = sqlite_url(dir.path());
     let store = Store::open(&url).await.unwrap();
     let catalog = Catalog::load_dir(&curriculum_dir()).unwrap();
     let origin = first_lesson() - chrono::Duration::hours(12);

@@ -9,10 +9,11 @@ use studybot::coach::{Catalog, Coach, wakeup};
 use studybot::scheduler::pacing::Limits;
 use studybot::store::{Platform, Store};
 use support::bot::{CURRICULUM, admin_says, curriculum_dir};
+use support::db::sqlite_url;
 use support::limited::LimitedFake;
 
 async fn coach(dir: &tempfile::TempDir) -> Coach {
-    let url = format!("sqlite://{}", dir.path().join("bot.db").display());
+    let url = sqlite_url(dir.path());
     Coach::new(Store::open(&url).await.unwrap(), Catalog::load_dir(&curriculum_dir()).unwrap())
 }
 

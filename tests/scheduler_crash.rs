@@ -11,6 +11,7 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use studybot::store::{PostState, Store};
 use support::bot::{Bot, CohortSpec, Timeline, expected_nonces, post_counts, posts, setup_cohorts};
+use support::db::sqlite_url;
 
 /// A virtual day every 1.5 real seconds.
 const SPEED: f64 = 86_400.0 / 1.5;
@@ -28,7 +29,7 @@ const COHORTS: &[CohortSpec] = &[
 #[tokio::test(flavor = "multi_thread")]
 async fn sigkill_at_random_moments_neither_loses_nor_doubles_a_post() {
     let dir = tempfile::tempdir().unwrap();
-    let url = format!("sqlite://{}", dir.path().join("bot.db").display());
+    let url = sqlite_url(dir.path());
     let record = dir.path().join("posts.jsonl");
     let origin = Utc.with_ymd_and_hms(2026, 3, 1, 0, 0, 0).unwrap();
     let cohorts = setup_cohorts(&url, origin, "2026-03-02", COHORTS, "catchup:all lateness:24").await;

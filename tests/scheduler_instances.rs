@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use chrono::{TimeZone, Utc};
 use support::bot::{Bot, CohortSpec, Timeline, expected_nonces, post_counts, setup_cohorts};
-use support::db::TestDb;
+use support::db::{TestDb, sqlite_url};
 
 /// A virtual day every real second.
 const SPEED: f64 = 86_400.0;
@@ -71,7 +71,7 @@ async fn postgres_standby_takes_over_from_a_killed_leader_without_a_double_post(
 #[tokio::test(flavor = "multi_thread")]
 async fn sqlite_refuses_a_second_instance_on_the_same_file() {
     let dir = tempfile::tempdir().unwrap();
-    let url = format!("sqlite://{}", dir.path().join("bot.db").display());
+    let url = sqlite_url(dir.path());
     let record = dir.path().join("posts.jsonl");
     let origin = Utc.with_ymd_and_hms(2026, 3, 20, 0, 0, 0).unwrap();
     setup_cohorts(&url, origin, "2026-03-21", &COHORTS[..1], "catchup:latest").await;

@@ -31,8 +31,7 @@ async fn attempt_progress_survives_a_reconnect(fx: Fixture) {
 
     // A restarted bot opens a new pool and finds the attempt where it was.
     let again = studybot::store::Store::open(&fx.url).await.unwrap();
-    let open =
-        store::open_attempt(&mut again.acquire().await.unwrap(), cohort, member).await.unwrap().unwrap();
+    let open = store::get_attempt(&mut again.acquire().await.unwrap(), attempt.id).await.unwrap().unwrap();
     assert_eq!(
         (open.id, open.question_no, open.asked_at, open.pending.as_str()),
         (attempt.id, 2, Some(NOW + 90), "0,2")
@@ -73,7 +72,8 @@ async fn stale_open_attempts_expire(fx: Fixture) {
     let mut conn = fx.store.acquire().await.unwrap();
     assert_eq!(store::expire_attempts(&mut conn, cohort, NOW).await.unwrap(), 0, "not older than the cutoff");
     assert_eq!(store::expire_attempts(&mut conn, cohort, NOW + 1).await.unwrap(), 1);
-    assert!(store::open_attempt(&mut conn, cohort, member).await.unwrap().is_none());
+    let expired = store::get_attempt(&mut conn, attempt.id).await.unwrap().unwrap();
+    assert_eq!(expired.state, QuizState::Abandoned, "no longer open");
     drop(conn);
     let err = fx.store.finish_quiz_attempt(attempt.id, 1, 1, NOW + 2).await.unwrap_err();
     assert!(matches!(err, StoreError::WrongState { .. }), "{err:?}");

@@ -101,4 +101,12 @@ impl Outgoing {
     pub fn channel(channel: &ChannelRef, message: Message) -> Outgoing {
         Outgoing { to: Target::Channel(channel.clone()), message }
     }
+
+    /// A direct message to a platform user.
+    pub fn direct(platform: &str, user_id: &str, message: Message) -> Outgoing {
+        Outgoing {
+            to: Target::Direct { platform: platform.to_string(), user_id: user_id.to_string() },
+            message,
+        }
+    }
 }

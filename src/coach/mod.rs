@@ -101,6 +101,14 @@ impl Coach {
         Arc::clone(&self.changes)
     }
 
+    /// Passes a command's result through, waking the scheduler when it changed something.
+    fn changed<T>(&self, result: CoachResult<T>) -> CoachResult<T> {
+        if result.is_ok() {
+            self.changes.notify_one();
+        }
+        result
+    }
+
     pub fn store(&self) -> &Store {
         &self.store
     }
@@ -175,15 +183,6 @@ impl Coach {
             ("review", _) => quiz::warmup_command(self, inbound, call, now).await,
             _ => progress::run(self, inbound, call, now).await,
         }
-    }
-}
-
-impl Coach {
-    fn changed<T>(&self, result: CoachResult<T>) -> CoachResult<T> {
-        if result.is_ok() {
-            self.changes.notify_one();
-        }
-        result
     }
 }
 

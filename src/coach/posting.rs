@@ -8,7 +8,7 @@ use chrono::{DateTime, Duration, Utc};
 use super::context::{CohortCtx, instant};
 use super::error::CoachResult;
 use super::tick::{TickReport, channel};
-use super::{Coach, Delivery, DeliveryError, Message, Outgoing, Target, lesson};
+use super::{Coach, Delivery, DeliveryError, Message, Outgoing, lesson};
 use crate::domain::{CatchUp, Slot, to_post};
 use crate::store::{Claim, CohortState, LessonPost, NewLessonPost, PostState};
 
@@ -182,10 +182,8 @@ impl Coach {
                 admins.insert(member.user_id);
             }
         }
-        let platform = ctx.cohort.platform.as_str().to_string();
-        for user_id in admins.into_iter().filter(|id| !id.is_empty()) {
-            let to = Target::Direct { platform: platform.clone(), user_id };
-            out.push(Outgoing { to, message: Message::text(text.clone()) });
+        for user_id in admins.iter().filter(|id| !id.is_empty()) {
+            out.push(Outgoing::direct(ctx.cohort.platform.as_str(), user_id, Message::text(text.clone())));
         }
         Ok(())
     }

@@ -6,7 +6,7 @@ use chrono::{DateTime, Duration, Utc};
 use super::context::CohortCtx;
 use super::error::CoachResult;
 use super::leaderboard::{By, board_message};
-use super::{Block, ChannelRef, Coach, Delivery, Message, Outgoing, Target, stats};
+use super::{ChannelRef, Coach, Delivery, Message, Outgoing, stats};
 use crate::domain::{CronSpec, Slot, Timezone, reminder_due, upcoming};
 use crate::store::{self, CohortState};
 
@@ -44,7 +44,7 @@ impl TickReport {
 }
 
 /// How far back a tick looks for windows that closed, so a missed tick still settles them.
-const LOOKBACK: Duration = Duration::days(7);
+pub(super) const LOOKBACK: Duration = Duration::days(7);
 
 impl Coach {
     /// Every cohort the clock drives (active or paused), with its calendar. A cohort whose
@@ -282,10 +282,8 @@ pub(super) fn channel(ctx: &CohortCtx) -> ChannelRef {
     }
 }
 
-pub(super) fn direct(member: &store::Member, text: String) -> Outgoing {
-    let to =
-        Target::Direct { platform: member.platform.as_str().to_string(), user_id: member.user_id.clone() };
-    Outgoing { to, message: Message { blocks: vec![Block::Text(text)] } }
+fn direct(member: &store::Member, text: String) -> Outgoing {
+    Outgoing::direct(member.platform.as_str(), &member.user_id, Message::text(text))
 }
 
 /// Fires of the weekly leaderboard schedule in `(from, until]`.

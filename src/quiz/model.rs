@@ -49,6 +49,13 @@ pub struct Question {
     pub line: usize,
 }
 
+impl Question {
+    /// Indexes (in file order) of the right options.
+    pub fn correct_options(&self) -> std::collections::BTreeSet<usize> {
+        self.options.iter().enumerate().filter(|(_, o)| o.correct).map(|(i, _)| i).collect()
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum QuestionKind {

@@ -2,9 +2,11 @@
 //! delivery, and holds the lease that lets only one instance schedule.
 
 pub mod clock;
-pub mod lease;
 pub mod pacing;
 mod run;
 
+/// The lease lives in the store (it is SQL and a lock file beside the database); the scheduler is
+/// what holds it.
+pub use crate::store::lease;
 pub use clock::{Clock, ScaledClock, SystemClock};
 pub use run::{Scheduler, SchedulerConfig};

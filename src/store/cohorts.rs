@@ -332,6 +332,11 @@ pub async fn complete_cohort(conn: &mut AnyConnection, id: i64, at: i64) -> Resu
     }
 }
 
+/// The schedule epoch, bumped by triggers on every cohort or calendar change.
+pub async fn schedule_epoch(conn: &mut AnyConnection) -> Result<i64, StoreError> {
+    Ok(sqlx::query_scalar("SELECT epoch FROM schedule_epoch WHERE id = 1").fetch_one(conn).await?)
+}
+
 fn updated_cohort(row: Option<AnyRow>) -> Result<Cohort, StoreError> {
     let row = row.ok_or(StoreError::NotFound { what: "cohort" })?;
     Cohort::from_row(&row)
@@ -345,6 +350,10 @@ pub async fn delete_cohort(conn: &mut AnyConnection, id: i64) -> Result<bool, St
 }
 
 impl Store {
+    pub async fn schedule_epoch(&self) -> Result<i64, StoreError> {
+        schedule_epoch(&mut *self.acquire().await?).await
+    }
+
     pub async fn create_cohort(&self, new: &NewCohort) -> Result<Cohort, StoreError> {
         create_cohort(&mut *self.acquire().await?, new).await
     }

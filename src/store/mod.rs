@@ -16,6 +16,7 @@ mod checkpoints;
 mod cohorts;
 mod error;
 mod jobs;
+pub mod lease;
 mod members;
 mod outbox;
 mod pool;
@@ -42,7 +43,7 @@ pub use checkpoints::{
 pub use cohorts::{
     Cohort, DEFAULT_CATCH_UP, DEFAULT_GRACE_SECS, DEFAULT_LEADERBOARD_SCHEDULE, DEFAULT_MAX_LATENESS_SECS,
     DEFAULT_QUIZ_SECONDS, DEFAULT_REMINDER_HOURS, NewCohort, complete_cohort, create_cohort, delete_cohort,
-    find_cohort_by_channel, get_cohort, list_active_cohorts, list_cohorts, set_cohort_start,
+    find_cohort_by_channel, get_cohort, list_active_cohorts, list_cohorts, schedule_epoch, set_cohort_start,
     set_cohort_state, set_quiz_seconds, update_cohort_catch_up, update_cohort_schedule,
     update_cohort_settings,
 };
@@ -54,12 +55,12 @@ pub use members::{
 };
 pub use outbox::{
     Claim, LessonPost, NewLessonPost, claim_post, close_post, complete_post, defer_post,
-    find_post_by_message, get_post, list_posts, list_unconfirmed_posts, reclaim_post, schedule_epoch,
+    find_post_by_message, get_post, list_posts, list_unconfirmed_posts, reclaim_post,
 };
 pub use pool::Store;
 pub use quiz::{
     NewQuizAttempt, QuizAnswer, QuizAttempt, QuizStart, ask_question, counted_quiz_score, expire_attempts,
-    finish_quiz_attempt, get_attempt, list_attempt_answers, open_attempt, record_quiz_answer, set_pending,
+    finish_quiz_attempt, get_attempt, list_attempt_answers, record_quiz_answer, set_pending,
     start_quiz_attempt,
 };
 pub use review::{ReviewRow, get_review, list_due_reviews, put_review};

@@ -225,11 +225,6 @@ pub async fn close_post(
     Ok(done.rows_affected() == 1)
 }
 
-/// The schedule epoch, bumped by triggers on every cohort or calendar change.
-pub async fn schedule_epoch(conn: &mut AnyConnection) -> Result<i64, StoreError> {
-    Ok(sqlx::query_scalar("SELECT epoch FROM schedule_epoch WHERE id = 1").fetch_one(conn).await?)
-}
-
 #[tracing::instrument(skip_all)]
 pub async fn get_post(conn: &mut AnyConnection, id: i64) -> Result<Option<LessonPost>, StoreError> {
     let sql = concat!("SELECT ", post_columns!(), " FROM lesson_posts WHERE id = $1");
@@ -307,10 +302,6 @@ impl Store {
 
     pub async fn close_post(&self, id: i64, state: PostState, error: &str) -> Result<bool, StoreError> {
         close_post(&mut *self.acquire().await?, id, state, error).await
-    }
-
-    pub async fn schedule_epoch(&self) -> Result<i64, StoreError> {
-        schedule_epoch(&mut *self.acquire().await?).await
     }
 
     pub async fn get_post(&self, id: i64) -> Result<Option<LessonPost>, StoreError> {

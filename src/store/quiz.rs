@@ -230,22 +230,6 @@ pub async fn get_attempt(conn: &mut AnyConnection, id: i64) -> Result<Option<Qui
     row.as_ref().map(QuizAttempt::from_row).transpose()
 }
 
-/// The member's open attempt, at any quiz, if one is in progress.
-pub async fn open_attempt(
-    conn: &mut AnyConnection,
-    cohort_id: i64,
-    member_id: i64,
-) -> Result<Option<QuizAttempt>, StoreError> {
-    let sql = concat!(
-        "SELECT ",
-        attempt_columns!(),
-        " FROM quiz_attempts WHERE cohort_id = $1 AND member_id = $2 AND state = 'open' \
-         ORDER BY started_at DESC LIMIT 1"
-    );
-    let row = sqlx::query(sql).bind(cohort_id).bind(member_id).fetch_optional(conn).await?;
-    row.as_ref().map(QuizAttempt::from_row).transpose()
-}
-
 /// The answers given in an attempt, in order.
 pub async fn list_attempt_answers(
     conn: &mut AnyConnection,

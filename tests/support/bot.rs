@@ -11,6 +11,7 @@ use std::time::{Duration, Instant, SystemTime};
 use chrono::{DateTime, Utc};
 use studybot::coach::{Actor, Catalog, ChannelRef, Coach, Inbound, InboundKind, Target};
 use studybot::platform::console::{RecordedPost, read_record};
+use studybot::scheduler::{Clock, ScaledClock};
 use studybot::store::Store;
 
 pub const CURRICULUM: &str = "days_121_150_lakehouse_architecture";
@@ -85,9 +86,9 @@ impl Timeline {
         Timeline { origin, anchor: SystemTime::now(), speed }
     }
 
+    /// What the bot's own clock reads (the same `ScaledClock` it builds from the flags).
     pub fn now(&self) -> DateTime<Utc> {
-        let elapsed = SystemTime::now().duration_since(self.anchor).unwrap_or_default();
-        self.origin + chrono::Duration::milliseconds((elapsed.as_secs_f64() * self.speed * 1000.0) as i64)
+        ScaledClock::new(self.origin, self.anchor, self.speed).now()
     }
 }
 

@@ -125,6 +125,12 @@ impl PgDrop {
     }
 }
 
+/// A SQLite URL for `bot.db` in `dir` (created on first open), for tests that keep other files
+/// (a record, a lock) beside the database.
+pub fn sqlite_url(dir: &std::path::Path) -> String {
+    format!("sqlite://{}", dir.join("bot.db").display())
+}
+
 /// What a test body gets: a migrated store on a fresh database, and its URL for reconnecting.
 pub struct Fixture {
     pub store: Store,

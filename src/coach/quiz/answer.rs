@@ -8,13 +8,13 @@ use chrono::{DateTime, Duration, Utc};
 use sqlx::AnyConnection;
 
 use super::render::{LETTERS, lesson_note};
-use super::{bank, plan, show};
+use super::{Press, bank, plan, read_press, show};
 use crate::coach::checkpoint::enrol;
 use crate::coach::context::{CohortCtx, instant};
 use crate::coach::error::CoachResult;
 use crate::coach::{Block, Coach, Inbound, Message, Outgoing, stats};
 use crate::domain::quiz::{Answer, Review, in_time, is_correct, quiz_points, review_after};
-use crate::quiz::{Question, QuestionKind, Quiz, QuizKey};
+use crate::quiz::{Question, Quiz, QuizKey};
 use crate::store::{self, QuizAnswer, QuizAttempt, StoreError};
 
 /// A press on `quiz:<attempt>:<question no>:<position | submit>`.
@@ -78,25 +78,17 @@ impl Turn<'_> {
         let (question, order) = self.question();
         let asked = instant(self.attempt.asked_at.unwrap_or(self.attempt.started_at));
         let late = !in_time(asked, self.now, Duration::seconds(self.ctx.cohort.quiz_seconds));
-        let mut toggled = positions(&self.attempt.pending);
         let answer = if late {
             Answer::TimedOut
-        } else if choice == "submit" {
-            Answer::Chosen(toggled.iter().filter_map(|p| order.get(*p).copied()).collect())
         } else {
-            let Some(pos) = choice.parse::<usize>().ok().filter(|p| *p < order.len()) else {
-                user_error!("That option does not exist.");
-            };
-            if question.kind == QuestionKind::Multiple {
-                // Ticking toggles; only Submit answers.
-                if !toggled.remove(&pos) {
-                    toggled.insert(pos);
+            match read_press(question, &order, positions(&self.attempt.pending), choice)? {
+                Press::Answered(chosen) => Answer::Chosen(chosen),
+                Press::Toggled(toggled) => {
+                    let pending = toggled.iter().map(ToString::to_string).collect::<Vec<_>>().join(",");
+                    store::set_pending(conn, self.attempt.id, &pending).await?;
+                    return Ok(show(self.ctx, self.quiz, self.attempt, &toggled));
                 }
-                let pending = toggled.iter().map(ToString::to_string).collect::<Vec<_>>().join(",");
-                store::set_pending(conn, self.attempt.id, &pending).await?;
-                return Ok(show(self.ctx, self.quiz, self.attempt, &toggled));
             }
-            Answer::Chosen(BTreeSet::from([order[pos]]))
         };
         let correct = self.record(conn, question, &order, &answer).await?;
         let verdict = match (late, correct) {
@@ -128,9 +120,7 @@ impl Turn<'_> {
         order: &[usize],
         answer: &Answer,
     ) -> CoachResult<bool> {
-        let right: BTreeSet<usize> =
-            question.options.iter().enumerate().filter(|(_, o)| o.correct).map(|(i, _)| i).collect();
-        let correct = is_correct(&right, answer);
+        let correct = is_correct(&question.correct_options(), answer);
         let chosen = match answer {
             Answer::TimedOut => "timeout".to_string(),
             Answer::Chosen(set) => {

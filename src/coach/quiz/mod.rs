@@ -18,7 +18,8 @@ use super::context::CohortCtx;
 use super::error::CoachResult;
 use super::{Call, Coach, Inbound, Outgoing};
 use crate::domain::quiz::shuffle;
-use crate::quiz::{Quiz, QuizBank, QuizKey};
+use crate::hash::fnv1a_64;
+use crate::quiz::{Question, QuestionKind, Quiz, QuizBank, QuizKey};
 use crate::store::{self, NewQuizAttempt, QuizAttempt, QuizStart};
 
 /// `/quiz module:N | final`: starts (or resumes) an attempt and shows its current question.
@@ -105,7 +106,9 @@ pub async fn on_tick(
     .await?;
     let Some(bank) = coach.catalog.bank(&ctx.cohort.curriculum_id) else { return Ok(()) };
     for quiz in &bank.quizzes {
-        let Some(slot) = ctx.calendar.slot_of(quiz.opens_after).filter(|s| s.at <= now) else { continue };
+        // Within the tick's lookback only: no claim per tick for quizzes announced long ago.
+        let recent = |s: &crate::domain::Slot| s.at <= now && s.at > now - super::tick::LOOKBACK;
+        let Some(slot) = ctx.calendar.slot_of(quiz.opens_after).filter(recent) else { continue };
         let job = format!("quiz-open:{}:{}", ctx.cohort.id, quiz.key.as_str());
         if coach.store.claim_job(&job, slot.at.timestamp(), now.timestamp()).await? {
             let text = format!(
@@ -133,11 +136,7 @@ pub async fn warmups(
             continue;
         }
         if let Some(message) = review::warmup(coach, ctx, member.id, now).await? {
-            let to = super::Target::Direct {
-                platform: member.platform.as_str().to_string(),
-                user_id: member.user_id,
-            };
-            out.push(Outgoing { to, message });
+            out.push(Outgoing::direct(member.platform.as_str(), &member.user_id, message));
         }
     }
     Ok(())
@@ -199,10 +198,38 @@ fn plan(quiz: &Quiz, seed: i64) -> crate::domain::quiz::Shuffle {
     shuffle(seed as u64, &counts)
 }
 
+/// What a press on a question's button does.
+enum Press {
+    /// An option of a multiple-select question ticked or unticked: shown positions now ticked.
+    Toggled(BTreeSet<usize>),
+    /// The question answered, with the chosen options in file order.
+    Answered(BTreeSet<usize>),
+}
+
+/// Reads a press (`<shown position>` or `submit`) on a question shown in `order`, with the
+/// shown positions `toggled` so far. Only Submit answers a multiple-select question.
+fn read_press(
+    question: &Question,
+    order: &[usize],
+    mut toggled: BTreeSet<usize>,
+    press: &str,
+) -> CoachResult<Press> {
+    if press == "submit" {
+        return Ok(Press::Answered(toggled.iter().filter_map(|p| order.get(*p).copied()).collect()));
+    }
+    let Some(pos) = press.parse::<usize>().ok().filter(|p| *p < order.len()) else {
+        user_error!("That option does not exist.");
+    };
+    if question.kind != QuestionKind::Multiple {
+        return Ok(Press::Answered(BTreeSet::from([order[pos]])));
+    }
+    if !toggled.remove(&pos) {
+        toggled.insert(pos);
+    }
+    Ok(Press::Toggled(toggled))
+}
+
 /// A stable seed per attempt (FNV-1a), stored with it so the order survives a restart.
 fn seed(cohort: i64, member: i64, key: &str, at: i64) -> i64 {
-    let text = format!("{cohort}:{member}:{key}:{at}");
-    let hash =
-        text.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3));
-    (hash >> 1) as i64
+    (fnv1a_64(format!("{cohort}:{member}:{key}:{at}").as_bytes()) >> 1) as i64
 }

@@ -9,13 +9,13 @@ use chrono::{DateTime, Utc};
 
 use super::answer::update_review;
 use super::render::{self, Shown};
-use super::{bank, seed};
+use super::{Press, bank, read_press, seed};
 use crate::coach::checkpoint::enrol;
 use crate::coach::context::CohortCtx;
 use crate::coach::error::CoachResult;
 use crate::coach::{Block, Coach, Inbound, Message, Outgoing};
 use crate::domain::quiz::{Answer, is_correct, shuffle};
-use crate::quiz::{Question, QuestionKind, QuizBank};
+use crate::quiz::{Question, QuizBank};
 use crate::store;
 
 /// `/quiz review`: the first due question, or a word that nothing is due.
@@ -79,25 +79,15 @@ pub async fn button(
     };
     let Some(question) = find(&bank, qid) else { user_error!("That question is no longer in the bank.") };
     let order = options(ctx.cohort.id, member.id, question, row.due_lesson);
-    let mut toggled: BTreeSet<usize> = (0..order.len()).filter(|p| mask & (1 << p) != 0).collect();
-    let chosen = if *press == "submit" {
-        toggled.iter().map(|p| order[*p]).collect()
-    } else {
-        let Some(pos) = press.parse::<usize>().ok().filter(|p| *p < order.len()) else {
-            user_error!("That option does not exist.");
-        };
-        if question.kind == QuestionKind::Multiple {
-            if !toggled.remove(&pos) {
-                toggled.insert(pos);
-            }
+    let toggled: BTreeSet<usize> = (0..order.len()).filter(|p| mask & (1 << p) != 0).collect();
+    let chosen = match read_press(question, &order, toggled, press)? {
+        Press::Answered(chosen) => chosen,
+        Press::Toggled(toggled) => {
             let message = ask(ctx.cohort.id, question, &order, &toggled, due.len());
             return Ok(vec![Outgoing::ephemeral_message(message)]);
         }
-        BTreeSet::from([order[pos]])
     };
-    let right: BTreeSet<usize> =
-        question.options.iter().enumerate().filter(|(_, o)| o.correct).map(|(i, _)| i).collect();
-    let correct = is_correct(&right, &Answer::Chosen(chosen));
+    let correct = is_correct(&question.correct_options(), &Answer::Chosen(chosen));
     update_review(&mut tx, ctx.cohort.id, member.id, qid, correct, lessons, now).await?;
     let verdict = if correct {
         "✅ Right — it moves up a box and comes back later.".to_string()

@@ -14,7 +14,7 @@ mod sqlite;
 
 use std::path::PathBuf;
 
-use crate::store::{Backend, StoreError};
+use super::{Backend, StoreError};
 
 pub use postgres::LEASE_KEY;
 

@@ -7,6 +7,7 @@ use sqlx::postgres::{PgConnectOptions, PgConnection};
 use sqlx::{ConnectOptions, Connection};
 
 use super::{Acquire, Inner, Lease, LeaseError};
+use crate::hash::fnv1a_64;
 use crate::redact::redact_url;
 
 /// The advisory lock key: FNV-1a 64 of the bytes `studybot scheduler`, i.e. `0x1fec326fa6276c12` =
@@ -126,17 +127,6 @@ async fn describe_holder(conn: &mut PgConnection) -> String {
 fn key_halves() -> (i64, i64) {
     let key = LEASE_KEY as u64;
     ((key >> 32) as i64, (key & 0xffff_ffff) as i64)
-}
-
-const fn fnv1a_64(bytes: &[u8]) -> u64 {
-    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
-    let mut i = 0;
-    while i < bytes.len() {
-        hash ^= bytes[i] as u64;
-        hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
-        i += 1;
-    }
-    hash
 }
 
 #[cfg(test)]
