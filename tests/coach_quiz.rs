@@ -82,7 +82,7 @@ async fn module_quiz_timeout_retake_and_review(fx: Fixture) {
         "/studybot setup curriculum:{CURRICULUM} start:2026-03-02 schedule:\"0 9 * * *\" timezone:UTC"
     );
     say(&mut console, &[":admin organizer", &setup, "/studybot settings quiz:5"]).await;
-    assert!(reply(&console).contains("`quiz` must be 10-600 seconds"), "{}", reply(&console));
+    assert!(reply(&console).contains("`quiz` must be a whole number from 10 to 600"), "{}", reply(&console));
     say(&mut console, &["/studybot settings quiz:30", ":as alice", ":advance-to 2026-03-07T12:00"]).await;
     say(&mut console, &["/quiz module:17"]).await;
     assert!(reply(&console).contains("opens once day 127 has been posted"), "{}", reply(&console));

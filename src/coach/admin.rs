@@ -164,33 +164,17 @@ async fn status(coach: &Coach, ctx: &CohortCtx, now: DateTime<Utc>) -> CoachResu
 
 async fn settings(coach: &Coach, ctx: &CohortCtx, call: &Call, now: DateTime<Utc>) -> CoachResult<String> {
     let c = &ctx.cohort;
-    let hours = |name: &str, current: i64| -> CoachResult<i64> {
-        match call.int(name) {
-            Some(h) if !(0..=72).contains(&h) => {
-                Err(UserError(format!("`{name}` must be 0-72 hours.")).into())
-            }
-            Some(h) => Ok(h),
-            None => Ok(current),
-        }
-    };
-    let grace = hours("grace", c.grace_secs / 3600)? * 3600;
-    let reminder = hours("reminder", c.reminder_hours)?;
+    // The grammar has checked every bound (Kind::Bounded).
+    let grace = call.int("grace").map_or(c.grace_secs, |h| h * 3600);
+    let reminder = call.int("reminder").unwrap_or(c.reminder_hours);
     let board = match call.text("leaderboard") {
         Some(text) => CronSpec::parse(text).map_err(|e| UserError(e.to_string()))?.as_str().to_string(),
         None => c.leaderboard_schedule.clone(),
     };
     let catch_up =
         call.text("catchup").and_then(CatchUp::parse).map_or(c.catch_up.clone(), |p| p.as_str().into());
-    let lateness = match call.int("lateness") {
-        Some(h) if !(1..=168).contains(&h) => user_error!("`lateness` must be 1-168 hours."),
-        Some(h) => h * 3600,
-        None => c.max_lateness_secs,
-    };
-    let quiz = match call.int("quiz") {
-        Some(s) if !(10..=600).contains(&s) => user_error!("`quiz` must be 10-600 seconds."),
-        Some(s) => s,
-        None => c.quiz_seconds,
-    };
+    let lateness = call.int("lateness").map_or(c.max_lateness_secs, |h| h * 3600);
+    let quiz = call.int("quiz").unwrap_or(c.quiz_seconds);
     let mut tx = coach.store.begin().await?;
     store::update_cohort_settings(&mut tx, c.id, grace, reminder, &board, now.timestamp()).await?;
     store::update_cohort_catch_up(&mut tx, c.id, &catch_up, lateness, now.timestamp()).await?;

@@ -5,7 +5,10 @@
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
+    /// A whole number whose range depends on the curriculum (a day, a module).
     Int,
+    /// A whole number within fixed bounds, inclusive (hours, seconds).
+    Bounded(i64, i64),
     /// `YYYY-MM-DD`.
     Date,
     /// One word (an id, a timezone, a member).
@@ -103,11 +106,16 @@ pub static COMMANDS: &[Spec] = &[
                 &[
                     p(
                         "grace",
-                        Kind::Int,
+                        Kind::Bounded(0, 72),
                         false,
                         "hours after the next lesson a check still counts as on time",
                     ),
-                    p("reminder", Kind::Int, false, "hours before the window closes that reminders go out"),
+                    p(
+                        "reminder",
+                        Kind::Bounded(0, 72),
+                        false,
+                        "hours before the window closes that reminders go out",
+                    ),
                     p(
                         "leaderboard",
                         Kind::Text,
@@ -122,11 +130,11 @@ pub static COMMANDS: &[Spec] = &[
                     ),
                     p(
                         "lateness",
-                        Kind::Int,
+                        Kind::Bounded(1, 168),
                         false,
                         "hours overdue after which a lesson is never posted late",
                     ),
-                    p("quiz", Kind::Int, false, "seconds to answer each quiz question (10-600)"),
+                    p("quiz", Kind::Bounded(10, 600), false, "seconds to answer each quiz question (10-600)"),
                 ],
                 true,
             ),

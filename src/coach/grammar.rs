@@ -155,6 +155,10 @@ fn convert(param: &Param, text: &str) -> Result<Value, String> {
             .parse()
             .map(Value::Int)
             .map_err(|_| format!("`{name}` must be a whole number, not `{text}`.")),
+        Kind::Bounded(min, max) => match text.parse::<i64>() {
+            Ok(n) if (min..=max).contains(&n) => Ok(Value::Int(n)),
+            _ => Err(format!("`{name}` must be a whole number from {min} to {max}, not `{text}`.")),
+        },
         Kind::Date => NaiveDate::parse_from_str(text, "%Y-%m-%d")
             .map(Value::Date)
             .map_err(|_| format!("`{name}` must be a date like 2026-12-01, not `{text}`.")),
