@@ -25,7 +25,7 @@ pub const DEFAULT_PATH: &str = "studybot.toml";
 
 /// Keys that may be set only from the environment or the secrets file, never the config file.
 /// A new section lists its tokens here (e.g. `discord.token`) and types them as [`Secret`].
-pub const SECRET_KEYS: &[&str] = &["database.password"];
+pub const SECRET_KEYS: &[&str] = &["database.password", "discord.token"];
 
 /// The whole configuration. A new section is a new field here (with `Default`); the environment
 /// picks it up by itself, because the known `STUDYBOT_<SECTION>__*` prefixes come from these fields.
@@ -35,6 +35,8 @@ pub struct Config {
     pub database: DatabaseConfig,
     pub curriculum: CurriculumConfig,
     pub log: LogConfig,
+    /// Present (a `[discord]` table, or any `STUDYBOT_DISCORD__*` variable) → `run` serves Discord.
+    pub discord: Option<DiscordConfig>,
     /// A TOML file holding only secret keys (Docker/Kubernetes secrets). Relative to the working directory.
     pub secrets_file: Option<PathBuf>,
 }
@@ -100,6 +102,28 @@ impl Default for CurriculumConfig {
     }
 }
 
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct DiscordConfig {
+    /// The bot token: `STUDYBOT_DISCORD__TOKEN`, or `DISCORD_TOKEN` when that is unset.
+    pub token: Option<Secret>,
+    /// Guild ids whose slash commands are registered per guild (instant updates); empty means
+    /// global registration, which Discord can take up to an hour to show.
+    pub guilds: Vec<u64>,
+    /// A base URL that replaces `https://discord.com` for every REST call (a shared rate-limit
+    /// proxy such as twilight-http-proxy, or a fake in tests).
+    pub rest_proxy: Option<String>,
+    /// After a restart or a full re-identify, the ✅ reactions on the lesson posts of this many
+    /// days are read back through REST, so reactions changed while the bot was away count.
+    pub reconcile_days: u32,
+}
+
+impl Default for DiscordConfig {
+    fn default() -> Self {
+        Self { token: None, guilds: Vec::new(), rest_proxy: None, reconcile_days: 3 }
+    }
+}
+
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct LogConfig {
@@ -142,6 +166,8 @@ fn load_layers(
     if let Some(file) = &file {
         reject_secrets(file)?;
     }
+    let env: Vec<(String, String)> = env.into_iter().collect();
+    let discord_token = env.iter().find(|(k, _)| k == "DISCORD_TOKEN").map(|(_, v)| Secret::new(v.clone()));
     let env = EnvVars::scoped(env, field_names::<Config>());
 
     // The secrets file's path is itself configuration, so read the other layers first to find it.
@@ -152,6 +178,9 @@ fn load_layers(
         only_secrets(&secrets)?;
         figment = layered(file.as_ref(), Some(&secrets), &env);
         config = figment.extract_lossy()?;
+    }
+    if let Some(discord) = config.discord.as_mut().filter(|d| d.token.is_none()) {
+        discord.token = discord_token;
     }
     validate(&config, &figment)?;
     Ok(config)
@@ -220,6 +249,26 @@ fn validate(config: &Config, figment: &Figment) -> Result<(), ConfigError> {
     }
     if db.max_connections == 0 {
         return Err(invalid("database.max_connections", "must be at least 1".into()));
+    }
+    if let Some(discord) = &config.discord {
+        validate_discord(discord).map_err(|(key, reason)| invalid(key, reason))?;
+    }
+    Ok(())
+}
+
+fn validate_discord(discord: &DiscordConfig) -> Result<(), (&'static str, String)> {
+    if discord.token.as_ref().is_none_or(|t| t.expose().trim().is_empty()) {
+        let reason = "no bot token: set STUDYBOT_DISCORD__TOKEN (or DISCORD_TOKEN) in the environment".into();
+        return Err(("discord.token", reason));
+    }
+    if let Some(proxy) = &discord.rest_proxy {
+        match Url::parse(proxy) {
+            Ok(url) if matches!(url.scheme(), "http" | "https") && url.host().is_some() => {}
+            _ => return Err(("discord.rest_proxy", format!("`{proxy}` is not an http(s) URL"))),
+        }
+    }
+    if discord.reconcile_days > 30 {
+        return Err(("discord.reconcile_days", "must be 0-30".into()));
     }
     Ok(())
 }

@@ -23,7 +23,7 @@ fn implicit_missing_file_means_defaults_and_env() {
 
 #[test]
 fn top_level_keys_come_from_the_struct() {
-    assert_eq!(field_names::<Config>(), ["database", "curriculum", "log", "secrets_file"]);
+    assert_eq!(field_names::<Config>(), ["database", "curriculum", "log", "discord", "secrets_file"]);
 }
 
 #[test]
@@ -97,4 +97,41 @@ fn empty_file() -> (tempfile::TempDir, PathBuf) {
     let path = dir.path().join("studybot.toml");
     fs::write(&path, "").unwrap();
     (dir, path)
+}
+
+#[test]
+fn discord_section_takes_its_token_from_the_environment() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("studybot.toml");
+    fs::write(&path, "[discord]\nguilds = [123]\nrest_proxy = \"http://127.0.0.1:9\"\n").unwrap();
+    let config = load_layers(&path, true, env(&[("STUDYBOT_DISCORD__TOKEN", "abc")])).unwrap();
+    let discord = config.discord.unwrap();
+    assert_eq!(
+        (discord.token.unwrap().expose(), discord.guilds, discord.reconcile_days),
+        ("abc", vec![123], 3)
+    );
+    // DISCORD_TOKEN is the fallback, and the scoped variable wins over it.
+    let config = load_layers(&path, true, env(&[("DISCORD_TOKEN", "plain")])).unwrap();
+    assert_eq!(config.discord.unwrap().token.unwrap().expose(), "plain");
+    let both = env(&[("DISCORD_TOKEN", "plain"), ("STUDYBOT_DISCORD__TOKEN", "scoped")]);
+    assert_eq!(load_layers(&path, true, both).unwrap().discord.unwrap().token.unwrap().expose(), "scoped");
+}
+
+#[test]
+fn discord_without_a_token_or_with_a_bad_proxy_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("studybot.toml");
+    fs::write(&path, "[discord]\n").unwrap();
+    let e = load_layers(&path, true, env(&[])).unwrap_err().to_string();
+    assert!(e.contains("STUDYBOT_DISCORD__TOKEN"), "{e}");
+    fs::write(&path, "[discord]\nrest_proxy = \"discord.example\"\n").unwrap();
+    let e = load_layers(&path, true, env(&[("DISCORD_TOKEN", "t")])).unwrap_err().to_string();
+    assert!(e.contains("rest_proxy") && e.contains("not an http(s) URL"), "{e}");
+    fs::write(&path, "[discord]\ntoken = \"in-the-file\"\n").unwrap();
+    let e = load_layers(&path, true, env(&[])).unwrap_err().to_string();
+    assert!(e.contains("STUDYBOT_DISCORD__TOKEN") && !e.contains("in-the-file"), "{e}");
+    // No section and no variable: the console platform, and DISCORD_TOKEN alone does not switch.
+    let none = dir.path().join("none.toml");
+    fs::write(&none, "").unwrap();
+    assert!(load_layers(&none, true, env(&[("DISCORD_TOKEN", "t")])).unwrap().discord.is_none());
 }
