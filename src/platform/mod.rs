@@ -1,3 +1,4 @@
 //! Platform adapters: each turns its wire events into coach events and renders coach messages.
 
 pub mod console;
+pub mod discord;

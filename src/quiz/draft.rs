@@ -98,6 +98,13 @@ impl QuestionDraft {
                         shorten(value)
                     ));
                 }
+                if value.chars().count() > Question::ID_MAX {
+                    return Err(format!(
+                        "`Id: {}` is longer than {} characters; shorten it",
+                        shorten(value),
+                        Question::ID_MAX
+                    ));
+                }
                 self.id = Some(value.to_string());
                 Ok(())
             }

@@ -50,6 +50,10 @@ pub struct Question {
 }
 
 impl Question {
+    /// A review button's id carries the question id, and Discord keeps 100 characters of it;
+    /// a default id (`m4294967295-` and a 48-character slug) is never longer.
+    pub const ID_MAX: usize = 60;
+
     /// Indexes (in file order) of the right options.
     pub fn correct_options(&self) -> std::collections::BTreeSet<usize> {
         self.options.iter().enumerate().filter(|(_, o)| o.correct).map(|(i, _)| i).collect()

@@ -143,6 +143,13 @@ const BROKEN: &[(&str, &str, &str, usize, &str)] = &[
     ("Day twice", "Day: 1\n", "Day: 1\nDay: 2\n", 11, "`Day:` is given twice"),
     ("Covers under a question", "Day: 1\n", "Day: 1\nCovers: days 1-3\n", 11, "belongs under the quiz"),
     ("invalid Id", "Id: m1-one", "Id: m1 one", 8, "`Id: m1 one` is not a valid id"),
+    (
+        "long Id",
+        "Id: m1-one",
+        "Id: m1-xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx",
+        8,
+        "is longer than 60 characters",
+    ),
     ("one option", "- [ ] Two\n\n> Because.", "\n> Because.", 7, "has 1 option; give 2 to 5"),
     ("six options", "- [ ] Three", "- [ ] Three\n- [ ] 6\n- [ ] 8\n- [ ] 10", 17, "has 6 options"),
     (
