@@ -1,4 +1,4 @@
-//! `studybot run`: the bot itself — the scheduler under its lease, until SIGTERM or SIGINT.
+//! `studybot run`: the bot itself — Discord (with `[discord]` configured) or the console, and the scheduler under its lease, until SIGTERM or SIGINT.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -11,8 +11,9 @@ use clap::Args;
 use tokio_util::sync::CancellationToken;
 
 use crate::coach::{Catalog, Coach, Delivery};
-use crate::config::{Config, redact_url};
+use crate::config::{Config, DiscordConfig, redact_url};
 use crate::platform::console::RecordDelivery;
+use crate::platform::discord::Discord;
 use crate::scheduler::lease::{self, Acquire, Lease};
 use crate::scheduler::pacing::{Limits, Paced};
 use crate::scheduler::{Clock, ScaledClock, Scheduler, SchedulerConfig, SystemClock};
@@ -65,18 +66,64 @@ async fn serve(args: &RunArgs, config: &Config) -> anyhow::Result<()> {
     store.migrate().await.with_context(|| format!("migrating {}", redact_url(&config.database.url)))?;
     let catalog = Catalog::load_dir(&config.curriculum.dir)?;
     let coach = Coach::new(store.clone(), catalog);
-    let delivery = Paced::new(RecordDelivery::open(args.record.as_deref(), args.quiet)?, Limits::none());
-    let scheduler = Scheduler::new(coach, delivery, clock(args), SchedulerConfig::default());
     let stop = CancellationToken::new();
     watch_signals(stop.clone())?;
-    tracing::info!(database = %redact_url(&config.database.url), platform = "console", "studybot running");
-    let poll = Duration::from_secs(args.lease_poll);
-    let led = lead(&scheduler, url.expose(), poll, &stop).await;
+    let lease = LeaseArgs { url: url.expose(), poll: Duration::from_secs(args.lease_poll), stop: &stop };
+    let served = match &config.discord {
+        Some(discord) => serve_discord(discord, coach, clock(args), &lease, args).await,
+        None => {
+            let delivery =
+                Paced::new(RecordDelivery::open(args.record.as_deref(), args.quiet)?, Limits::none());
+            let scheduler = Scheduler::new(coach, delivery, clock(args), SchedulerConfig::default());
+            tracing::info!(database = %redact_url(&config.database.url), platform = "console", "studybot running");
+            lead(&scheduler, &lease).await
+        }
+    };
     let closed = tokio::time::timeout(SHUTDOWN_LIMIT / 2, store.close()).await;
     if closed.is_err() {
         tracing::warn!("database connections did not close in time");
     }
-    led
+    served
+}
+
+/// Where the lease lives and when to stop: what [`lead`] needs besides the scheduler.
+#[derive(Clone, Copy)]
+struct LeaseArgs<'a> {
+    url: &'a str,
+    poll: Duration,
+    stop: &'a CancellationToken,
+}
+
+/// Discord: events are served by every instance; lesson posts only by the lease holder. A
+/// gateway that gives up (a token refused at IDENTIFY) stops the process with the reason.
+async fn serve_discord(
+    config: &DiscordConfig,
+    coach: Coach,
+    clock: Arc<dyn Clock>,
+    lease: &LeaseArgs<'_>,
+    args: &RunArgs,
+) -> anyhow::Result<()> {
+    if args.record.is_some() || args.quiet {
+        tracing::warn!("--record and --quiet apply to the console platform only; ignored on Discord");
+    }
+    let mut discord = Discord::start(config, coach.clone(), Arc::clone(&clock)).await?;
+    tracing::info!(platform = "discord", "studybot running");
+    let scheduler = Scheduler::new(coach, discord.delivery(), clock, SchedulerConfig::default());
+    let watch_gateway = async {
+        tokio::select! {
+            why = discord.failed() => {
+                lease.stop.cancel();
+                Some(why)
+            }
+            () = lease.stop.cancelled() => None,
+        }
+    };
+    let (led, failure) = tokio::join!(lead(&scheduler, lease), watch_gateway);
+    discord.shutdown().await;
+    match failure {
+        Some(why) => Err(anyhow::anyhow!(why)),
+        None => led,
+    }
 }
 
 fn clock(args: &RunArgs) -> Arc<dyn Clock> {
@@ -92,12 +139,8 @@ fn clock(args: &RunArgs) -> Arc<dyn Clock> {
 
 /// Takes the scheduler lease and runs the scheduler while it holds it; stands by (PostgreSQL)
 /// or refuses (SQLite, one instance per file) while another instance has it.
-async fn lead<D: Delivery>(
-    scheduler: &Scheduler<D>,
-    url: &str,
-    poll: Duration,
-    stop: &CancellationToken,
-) -> anyhow::Result<()> {
+async fn lead<D: Delivery>(scheduler: &Scheduler<D>, lease: &LeaseArgs<'_>) -> anyhow::Result<()> {
+    let LeaseArgs { url, poll, stop } = *lease;
     let mut standing_by = false;
     while !stop.is_cancelled() {
         let attempt = tokio::time::timeout(poll * 2, lease::try_acquire(url)).await;

@@ -42,3 +42,23 @@ pub enum DeliveryError {
     #[error("rate limited for {retry_after:?}{}", if *.global { " (global)" } else { "" })]
     RateLimited { retry_after: std::time::Duration, global: bool },
 }
+
+/// One delivery shared by the scheduler and an adapter's event handlers (one pacer for both).
+impl<D: Delivery + Send> Delivery for std::sync::Arc<D> {
+    async fn post(
+        &self,
+        channel: &ChannelRef,
+        message: &Message,
+        nonce: &str,
+    ) -> Result<String, DeliveryError> {
+        self.as_ref().post(channel, message, nonce).await
+    }
+
+    async fn send(&self, outgoing: &Outgoing) -> Result<(), DeliveryError> {
+        self.as_ref().send(outgoing).await
+    }
+
+    async fn find_post(&self, channel: &ChannelRef, nonce: &str) -> Result<Option<String>, DeliveryError> {
+        self.as_ref().find_post(channel, nonce).await
+    }
+}

@@ -8,6 +8,18 @@ pub fn done_button_id(cohort_id: i64, day: u32) -> String {
     format!("done:{cohort_id}:{day}")
 }
 
+/// The nonce a lesson post is sent with (Discord `nonce`, Slack marker): `sb-12-121`. It fits
+/// Discord's 25-character limit while the cohort id stays below 10^12.
+pub fn post_nonce(cohort_id: i64, day: u32) -> String {
+    format!("sb-{cohort_id}-{day}")
+}
+
+/// `sb-12-121` → (12, 121).
+pub fn parse_post_nonce(nonce: &str) -> Option<(i64, u32)> {
+    let (cohort, day) = nonce.strip_prefix("sb-")?.split_once('-')?;
+    Some((cohort.parse().ok()?, day.parse().ok()?))
+}
+
 /// `done:12:121` → (12, 121).
 pub fn parse_done_button(id: &str) -> Option<(i64, u32)> {
     let mut parts = id.strip_prefix("done:")?.split(':');

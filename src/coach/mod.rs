@@ -19,6 +19,7 @@ pub mod message;
 mod posting;
 mod progress;
 mod quiz;
+mod reconcile;
 mod setup;
 mod stats;
 mod tick;
@@ -34,6 +35,7 @@ pub use delivery::{Delivery, DeliveryError};
 pub use error::{CoachError, CoachResult, UserError};
 pub use grammar::Call;
 pub use message::{Block, Button, ChannelRef, LessonCard, Message, Outgoing, Table, Target};
+pub use reconcile::{RecentPost, Reconciled};
 pub use tick::{TickReport, wakeup};
 
 use crate::store::{Platform, Store};

@@ -195,7 +195,7 @@ fn new_post(ctx: &CohortCtx, slot: &Slot, now: DateTime<Utc>) -> NewLessonPost {
         day: slot.day.into(),
         local_date: slot.date.format("%Y-%m-%d").to_string(),
         due_at: slot.at.timestamp(),
-        nonce: format!("sb-{}-{}", ctx.cohort.id, slot.day),
+        nonce: super::lesson::post_nonce(ctx.cohort.id, slot.day),
         claimed_by: instance(),
         claimed_at: now.timestamp(),
     }

@@ -100,18 +100,25 @@ pub struct Bot {
 
 impl Bot {
     pub fn start(dir: &Path, url: &str, record: &Path, timeline: &Timeline, lease_poll: u32) -> Bot {
+        let mut args: Vec<String> = vec!["--quiet".into(), "--record".into(), record.display().to_string()];
+        args.extend(["--lease-poll".into(), lease_poll.to_string()]);
+        Bot::spawn(dir, &[("STUDYBOT_DATABASE__URL", url)], timeline, &args)
+    }
+
+    /// `studybot run` in `dir` with the shipped curricula, on `timeline`, with extra environment
+    /// variables and arguments.
+    pub fn spawn(dir: &Path, env: &[(&str, &str)], timeline: &Timeline, args: &[String]) -> Bot {
         let anchor_ms = timeline.anchor.duration_since(SystemTime::UNIX_EPOCH).unwrap().as_millis();
         let mut child = Command::new(env!("CARGO_BIN_EXE_studybot"))
             .current_dir(dir)
-            .env("STUDYBOT_DATABASE__URL", url)
             .env("STUDYBOT_CURRICULUM__DIR", curriculum_dir())
             .env("RUST_LOG", "info")
-            .args(["run", "--quiet", "--record"])
-            .arg(record)
+            .envs(env.iter().copied())
+            .arg("run")
             .args(["--clock-origin", &timeline.origin.to_rfc3339()])
             .args(["--clock-speed", &timeline.speed.to_string()])
             .args(["--clock-anchor-ms", &anchor_ms.to_string()])
-            .args(["--lease-poll", &lease_poll.to_string()])
+            .args(args)
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
@@ -126,6 +133,11 @@ impl Bot {
             }
         });
         Bot { child, log }
+    }
+
+    /// Whether the process has exited, and with which code.
+    pub fn exited(&mut self) -> Option<Option<i32>> {
+        self.child.try_wait().ok().flatten().map(|s| s.code())
     }
 
     pub fn logged(&self, needle: &str) -> bool {

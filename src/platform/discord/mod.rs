@@ -1,4 +1,151 @@
-//! Discord adapter: slash command definitions, option binding, and coach messages as Discord messages.
+//! The Discord adapter: serenity's gateway for events, Discord REST (optionally through a proxy) for everything the bot says.
+//!
+//! Thin by design: events become [`crate::coach::Inbound`]s, the coach decides, and its
+//! messages are rendered as embeds and buttons. Lesson posts go through the scheduler's pacer.
 
 pub mod commands;
+mod delivery;
+mod events;
+mod interactions;
+mod reconcile;
+mod register;
 pub mod render;
+mod rest;
+
+use std::sync::atomic::{AtomicBool, AtomicU64};
+use std::sync::{Arc, OnceLock};
+use std::time::Duration;
+
+use anyhow::Context as _;
+use serde::Deserialize;
+use serenity::all::{ClientBuilder, GatewayIntents, HttpBuilder, Permissions, ShardManager};
+use serenity::http::{LightMethod, Route};
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+pub use delivery::DiscordDelivery;
+use events::{Handler, Shared};
+use rest::{Rest, RestError};
+
+use crate::coach::Coach;
+use crate::config::DiscordConfig;
+use crate::scheduler::Clock;
+use crate::scheduler::pacing::{Limits, Paced, Rate};
+
+/// Nothing privileged: slash commands carry their options, so message content is never read.
+pub fn intents() -> GatewayIntents {
+    GatewayIntents::GUILDS
+        | GatewayIntents::GUILD_MESSAGE_REACTIONS
+        | GatewayIntents::DIRECT_MESSAGE_REACTIONS
+}
+
+/// What the invite URL asks for (docs/discord.md lists each with its reason).
+pub fn invite_permissions() -> Permissions {
+    Permissions::VIEW_CHANNEL
+        | Permissions::SEND_MESSAGES
+        | Permissions::EMBED_LINKS
+        | Permissions::ADD_REACTIONS
+        | Permissions::READ_MESSAGE_HISTORY
+        | Permissions::USE_APPLICATION_COMMANDS
+}
+
+/// Discord's limits as the pacer sees them: a lesson post is two requests (the message and the
+/// bot's ✅), so the bot-wide 50 requests/s allows 25 posts/s.
+pub fn limits() -> Limits {
+    Limits { global: Some(Rate::new(25, Duration::from_secs(1))), ..Limits::discord() }
+}
+
+/// A running connection to Discord.
+pub struct Discord {
+    shared: Arc<Shared>,
+    shards: Arc<ShardManager>,
+    gateway: JoinHandle<Result<(), String>>,
+}
+
+#[derive(Deserialize)]
+struct Me {
+    id: String,
+    username: String,
+}
+
+impl Discord {
+    /// Checks the token, then connects the gateway in the background. A token Discord refuses
+    /// stops here with a message that says so; nothing reaches the gateway with it.
+    pub async fn start(
+        config: &DiscordConfig,
+        coach: Coach,
+        clock: Arc<dyn Clock>,
+    ) -> anyhow::Result<Discord> {
+        let token = config.token.as_ref().context("no Discord token")?.expose().trim().to_string();
+        let rest = Arc::new(Rest::new(&token, config.rest_proxy.as_deref())?);
+        let me = check_token(&rest).await?;
+        tracing::info!(bot = %me.username, "Discord token accepted");
+        let bot_id = Arc::new(OnceLock::from(me.id));
+        let delivery =
+            Arc::new(Paced::new(DiscordDelivery::new(Arc::clone(&rest), Arc::clone(&bot_id)), limits()));
+        let shared = Arc::new(Shared {
+            coach,
+            clock,
+            rest,
+            delivery,
+            bot_id,
+            guilds: config.guilds.clone(),
+            reconcile_days: config.reconcile_days,
+            registered: AtomicBool::new(false),
+            ready: watch::Sender::new(0),
+            reactions: AtomicU64::new(0),
+        });
+        // serenity's limiter would send through discord.com whatever the proxy (PLATFORMS.md),
+        // and pacing is ours anyway.
+        let mut http = HttpBuilder::new(&token).ratelimiter_disabled(true);
+        if let Some(proxy) = &config.rest_proxy {
+            http = http.proxy(proxy.trim_end_matches('/'));
+        }
+        let mut client = ClientBuilder::new_with_http(http.build(), intents())
+            .event_handler(Handler(Arc::clone(&shared)))
+            .await
+            .context("building the Discord client")?;
+        let shards = Arc::clone(&client.shard_manager);
+        let gateway = tokio::spawn(async move { client.start().await.map_err(|e| e.to_string()) });
+        Ok(Discord { shared, shards, gateway })
+    }
+
+    /// The delivery the scheduler posts through; interactions share its pacer.
+    pub fn delivery(&self) -> Arc<Paced<DiscordDelivery>> {
+        Arc::clone(&self.shared.delivery)
+    }
+
+    /// Resolves when the gateway gave up (bad token at IDENTIFY, disallowed intents, …), with why.
+    pub async fn failed(&mut self) -> String {
+        match (&mut self.gateway).await {
+            Ok(Ok(())) => "the Discord gateway connection ended".into(),
+            Ok(Err(e)) => format!("the Discord gateway refused the bot: {e}"),
+            Err(e) => format!("the Discord gateway task failed: {e}"),
+        }
+    }
+
+    /// Waits until the gateway session is READY (tests and startup logs), up to `limit`.
+    pub async fn wait_ready(&self, limit: Duration) -> bool {
+        let mut ready = self.shared.ready.subscribe();
+        tokio::time::timeout(limit, ready.wait_for(|n| *n > 0)).await.is_ok_and(|r| r.is_ok())
+    }
+
+    /// Closes the gateway session.
+    pub async fn shutdown(self) {
+        self.shards.shutdown_all().await;
+        if tokio::time::timeout(Duration::from_secs(2), self.gateway).await.is_err() {
+            tracing::warn!("the Discord gateway did not close in time");
+        }
+    }
+}
+
+async fn check_token(rest: &Rest) -> anyhow::Result<Me> {
+    match rest.call::<Me>(Route::UserMe, LightMethod::Get, None::<&()>, Vec::new()).await {
+        Ok(me) => Ok(me),
+        Err(RestError::Status { status: 401, .. }) => anyhow::bail!(
+            "Discord rejected the bot token (401 Unauthorized). Set STUDYBOT_DISCORD__TOKEN (or DISCORD_TOKEN) to the token \
+             from the Developer Portal → your application → Bot → Reset Token; see docs/discord.md"
+        ),
+        Err(e) => Err(anyhow::anyhow!("checking the bot token with Discord: {e}")),
+    }
+}

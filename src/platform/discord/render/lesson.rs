@@ -15,7 +15,7 @@ pub const FOOTER_MAX: usize = 2048;
 pub const EMBED_TOTAL_MAX: usize = 6000;
 
 /// Delta Lake's teal, so lesson posts stand out from the bot's other replies.
-const COLOUR: u32 = 0x00AD_D4;
+const COLOUR: u32 = 0x00_AD_D4;
 const CONTINUED: &str = " (continued)";
 /// Discord refuses an empty field name or value.
 const BLANK: &str = "—";

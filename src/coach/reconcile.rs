@@ -1,0 +1,120 @@
+//! Reactions changed while an adapter was away: read back from the platform and applied to the reaction checkpoints.
+//!
+//! A platform that delivers reactions only to a connected bot (Discord's gateway) loses the ones
+//! made during a restart or a full re-identify. The adapter lists the recent lesson posts, asks the
+//! platform who has the ✅ on each now, and hands that list here; the difference is applied through
+//! the same checkpoint code as a live reaction, so streaks and points follow.
+
+use std::collections::{HashMap, HashSet};
+
+use chrono::{DateTime, Utc};
+
+use super::error::CoachResult;
+use super::{Actor, ChannelRef, Coach, Inbound, InboundKind, checkpoint, platform_of};
+use crate::store::{CheckpointSource, CohortState, PostState};
+
+/// A lesson post whose reactions an adapter can read back.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecentPost {
+    pub channel: ChannelRef,
+    pub cohort_id: i64,
+    pub day: u32,
+    pub message_id: String,
+}
+
+/// What one reconciliation changed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Reconciled {
+    pub added: usize,
+    pub removed: usize,
+}
+
+impl Coach {
+    /// Lesson posts on `platform` sent at or after `since`, for cohorts still running.
+    pub async fn recent_posts(&self, platform: &str, since: DateTime<Utc>) -> CoachResult<Vec<RecentPost>> {
+        let mut out = Vec::new();
+        let states = [CohortState::Active, CohortState::Paused, CohortState::Flagged];
+        for cohort in self.store.list_cohorts(&states).await? {
+            if cohort.platform.as_str() != platform {
+                continue;
+            }
+            let channel = ChannelRef {
+                platform: platform.to_string(),
+                workspace: cohort.workspace_id.clone(),
+                channel: cohort.channel_id.clone(),
+            };
+            for post in self.store.list_posts(cohort.id).await? {
+                let recent = post.sent_at.is_some_and(|at| at >= since.timestamp());
+                let (PostState::Sent, true, Some(message_id)) =
+                    (post.state, recent, post.platform_message_id)
+                else {
+                    continue;
+                };
+                let day = u32::try_from(post.day).unwrap_or_default();
+                out.push(RecentPost { channel: channel.clone(), cohort_id: cohort.id, day, message_id });
+            }
+        }
+        Ok(out)
+    }
+
+    /// Brings the reaction checkpoints of `post` in line with `reacted`, the members who have the
+    /// ✅ on it now: a reaction added while away is recorded, one removed while away is undone.
+    /// Checkpoints made by button or command are never touched.
+    pub async fn reconcile_reactions(
+        &self,
+        post: &RecentPost,
+        reacted: &[Actor],
+        now: DateTime<Utc>,
+    ) -> CoachResult<Reconciled> {
+        let platform = platform_of(&post.channel)?;
+        let profiles = self.store.list_cohort_member_profiles(post.cohort_id).await?;
+        let users: HashMap<i64, (String, String)> =
+            profiles.into_iter().map(|(_, m)| (m.id, (m.user_id, m.display_name))).collect();
+        let mut checked: HashMap<String, CheckpointSource> = HashMap::new();
+        for c in self.store.list_cohort_checkpoints(post.cohort_id).await? {
+            if let (true, Some((user, _))) = (c.day == i64::from(post.day), users.get(&c.member_id)) {
+                checked.insert(user.clone(), c.source);
+            }
+        }
+        let present: HashSet<&str> = reacted.iter().map(|a| a.user_id.as_str()).collect();
+        let mut report = Reconciled::default();
+        for actor in reacted.iter().filter(|a| !checked.contains_key(&a.user_id)) {
+            report.added += usize::from(self.apply(post, actor, true, now).await);
+        }
+        let gone = checked
+            .iter()
+            .filter(|(u, s)| **s == CheckpointSource::Reaction && !present.contains(u.as_str()));
+        for (user, _) in gone {
+            let name = users.values().find(|(id, _)| id == user).map_or(user.clone(), |(_, n)| n.clone());
+            let actor = Actor { user_id: user.clone(), name, is_admin: false };
+            report.removed += usize::from(self.apply(post, &actor, false, now).await);
+        }
+        tracing::debug!(?platform, day = post.day, ?report, "reactions reconciled");
+        Ok(report)
+    }
+
+    /// One reaction change, through the live path; a failure is logged and the rest go on.
+    async fn apply(&self, post: &RecentPost, actor: &Actor, added: bool, now: DateTime<Utc>) -> bool {
+        let emoji = "✅".to_string();
+        let message_id = post.message_id.clone();
+        let kind = if added {
+            InboundKind::ReactionAdded { message_id, emoji }
+        } else {
+            InboundKind::ReactionRemoved { message_id, emoji }
+        };
+        let verb = if added { "add" } else { "remove" };
+        let inbound = Inbound {
+            channel: post.channel.clone(),
+            actor: actor.clone(),
+            dedupe_key: format!("reconcile:{}:{}:{verb}:{}", post.message_id, actor.user_id, now.timestamp()),
+            kind,
+        };
+        match checkpoint::reaction(self, &inbound, &post.message_id, added, now).await {
+            Ok(_) => true,
+            Err(e) => {
+                tracing::warn!(error = %e, day = post.day, user = %actor.user_id, "reaction not reconciled");
+                false
+            }
+        }
+    }
+}

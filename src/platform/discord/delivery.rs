@@ -1,0 +1,169 @@
+//! Lesson posts, channel notices and direct messages through Discord REST: the platform side of `Delivery`.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, OnceLock};
+
+use serde::Deserialize;
+use serenity::builder::CreateMessage;
+use serenity::http::{LightMethod, Route};
+use serenity::model::id::{ChannelId, MessageId};
+
+use super::render::{self, DiscordMessage};
+use super::rest::{Rest, RestError};
+use crate::coach::lesson::{parse_done_button, parse_post_nonce};
+use crate::coach::{ChannelRef, Delivery, DeliveryError, Message, Outgoing, Target};
+
+/// ✅, percent-encoded as the reactions routes want it.
+pub const CHECK_EMOJI: &str = "%E2%9C%85";
+/// How far back `find_post` looks in a channel's history.
+const HISTORY: u32 = 50;
+
+pub struct DiscordDelivery {
+    rest: Arc<Rest>,
+    /// The bot's own user id, known from READY: its messages are the lesson posts.
+    bot_id: Arc<OnceLock<String>>,
+    /// DM channel per user id, so a second DM skips the lookup.
+    dms: Mutex<HashMap<String, ChannelId>>,
+}
+
+#[derive(Deserialize)]
+struct Posted {
+    id: String,
+    #[serde(default)]
+    author: Option<Author>,
+    #[serde(default)]
+    components: Vec<Row>,
+}
+
+#[derive(Deserialize)]
+struct Author {
+    id: String,
+}
+
+#[derive(Deserialize)]
+struct Row {
+    #[serde(default)]
+    components: Vec<Component>,
+}
+
+#[derive(Deserialize)]
+struct Component {
+    custom_id: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct DmChannel {
+    id: String,
+}
+
+impl DiscordDelivery {
+    pub fn new(rest: Arc<Rest>, bot_id: Arc<OnceLock<String>>) -> DiscordDelivery {
+        DiscordDelivery { rest, bot_id, dms: Mutex::new(HashMap::new()) }
+    }
+
+    async fn create(&self, channel: ChannelId, message: CreateMessage) -> Result<String, RestError> {
+        let route = Route::ChannelMessages { channel_id: channel };
+        let posted: Posted = self.rest.call(route, LightMethod::Post, Some(&message), Vec::new()).await?;
+        Ok(posted.id)
+    }
+
+    /// Sends every part of a rendered message; the id of the first is returned.
+    async fn create_all(&self, channel: ChannelId, parts: Vec<DiscordMessage>) -> Result<(), DeliveryError> {
+        for part in parts {
+            self.create(channel, part.into_create(None)).await?;
+        }
+        Ok(())
+    }
+
+    /// Adds the bot's own ✅ under a lesson post, so members only need to click it.
+    async fn react(&self, channel: ChannelId, message: MessageId) -> Result<(), RestError> {
+        let route = Route::ChannelMessageReactionMe {
+            channel_id: channel,
+            message_id: message,
+            reaction: CHECK_EMOJI,
+        };
+        self.rest.call_empty(route, LightMethod::Put, None::<&()>).await
+    }
+
+    async fn dm_channel(&self, user_id: &str) -> Result<ChannelId, DeliveryError> {
+        if let Some(id) = self.dms.lock().expect("dm cache").get(user_id) {
+            return Ok(*id);
+        }
+        let body = serde_json::json!({ "recipient_id": user_id });
+        let dm: DmChannel =
+            self.rest.call(Route::UserMeDmChannels, LightMethod::Post, Some(&body), Vec::new()).await?;
+        let id = snowflake(&dm.id).map(ChannelId::new).ok_or_else(|| bad_id("DM channel", &dm.id))?;
+        self.dms.lock().expect("dm cache").insert(user_id.to_string(), id);
+        Ok(id)
+    }
+}
+
+impl Delivery for DiscordDelivery {
+    async fn post(
+        &self,
+        channel: &ChannelRef,
+        message: &Message,
+        nonce: &str,
+    ) -> Result<String, DeliveryError> {
+        let channel_id = channel_id(channel)?;
+        let mut parts = render::render(message).into_iter();
+        let first = parts.next().ok_or_else(|| DeliveryError::Permanent("nothing to post".into()))?;
+        let id = self.create(channel_id, first.into_create(Some(nonce))).await?;
+        // The post exists from here on: what follows must not make the scheduler send it again.
+        if let Some(message_id) = snowflake(&id).map(MessageId::new)
+            && let Err(e) = self.react(channel_id, message_id).await
+        {
+            tracing::warn!(error = %e, channel = %channel.channel, "could not add ✅ under the lesson post");
+        }
+        for part in parts {
+            if let Err(e) = self.create(channel_id, part.into_create(None)).await {
+                tracing::warn!(error = %e, channel = %channel.channel, "lesson continuation not posted");
+            }
+        }
+        Ok(id)
+    }
+
+    async fn send(&self, outgoing: &Outgoing) -> Result<(), DeliveryError> {
+        let parts = render::render(&outgoing.message);
+        match &outgoing.to {
+            Target::Channel(channel) => self.create_all(channel_id(channel)?, parts).await,
+            Target::Direct { user_id, .. } => self.create_all(self.dm_channel(user_id).await?, parts).await,
+            // Only an interaction can show an ephemeral message; the adapter answers those itself.
+            Target::Ephemeral => {
+                tracing::warn!("an ephemeral message outside an interaction was dropped");
+                Ok(())
+            }
+        }
+    }
+
+    /// A post whose confirmation was lost: Discord keeps no searchable nonce, so the bot's recent
+    /// messages are searched for the Done button that names this cohort and day.
+    async fn find_post(&self, channel: &ChannelRef, nonce: &str) -> Result<Option<String>, DeliveryError> {
+        let Some(wanted) = parse_post_nonce(nonce) else { return Ok(None) };
+        let Some(bot) = self.bot_id.get() else { return Ok(None) };
+        let route = Route::ChannelMessages { channel_id: channel_id(channel)? };
+        let params = vec![("limit", HISTORY.to_string())];
+        let history: Vec<Posted> = self.rest.call(route, LightMethod::Get, None::<&()>, params).await?;
+        let found = history.into_iter().find(|m| {
+            m.author.as_ref().is_some_and(|a| &a.id == bot)
+                && m.components
+                    .iter()
+                    .flat_map(|r| &r.components)
+                    .any(|c| c.custom_id.as_deref().and_then(parse_done_button) == Some(wanted))
+        });
+        Ok(found.map(|m| m.id))
+    }
+}
+
+/// A Discord id: a non-zero integer (serenity's id types panic on zero).
+pub fn snowflake(text: &str) -> Option<u64> {
+    text.parse::<u64>().ok().filter(|n| *n != 0)
+}
+
+fn channel_id(channel: &ChannelRef) -> Result<ChannelId, DeliveryError> {
+    snowflake(&channel.channel).map(ChannelId::new).ok_or_else(|| bad_id("channel", &channel.channel))
+}
+
+fn bad_id(what: &str, id: &str) -> DeliveryError {
+    DeliveryError::Permanent(format!("`{id}` is not a Discord {what} id"))
+}

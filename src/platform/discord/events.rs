@@ -1,0 +1,150 @@
+//! Gateway events → coach: READY (commands, reconciliation), ✅ reactions on lesson posts, slash commands and button presses.
+
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, OnceLock};
+
+use serenity::all::{
+    Context, EventHandler, GuildId, Interaction, Member, Reaction, ReactionType, Ready, ResumedEvent, User,
+};
+use serenity::async_trait;
+use tokio::sync::watch;
+
+use super::delivery::DiscordDelivery;
+use super::interactions::{self, Answer};
+use super::rest::Rest;
+use super::{commands, reconcile, register};
+use crate::coach::{Actor, ChannelRef, Coach, Inbound, InboundKind, Target};
+use crate::scheduler::Clock;
+use crate::scheduler::pacing::Paced;
+
+/// What every event handler needs; one per process.
+pub struct Shared {
+    pub coach: Coach,
+    pub clock: Arc<dyn Clock>,
+    pub rest: Arc<Rest>,
+    pub delivery: Arc<Paced<DiscordDelivery>>,
+    pub bot_id: Arc<OnceLock<String>>,
+    pub guilds: Vec<u64>,
+    pub reconcile_days: u32,
+    /// Slash commands are registered on the first READY only; a re-identify changes nothing.
+    pub registered: AtomicBool,
+    /// Counts READY events (full identifies), for the startup wait and for tests reading logs.
+    pub ready: watch::Sender<u64>,
+    /// Makes each reaction event's dedupe key unique: reactions are deduplicated by state (a
+    /// second ✅ on a checked day changes nothing), so a re-add after a removal still counts.
+    pub reactions: AtomicU64,
+}
+
+pub struct Handler(pub Arc<Shared>);
+
+#[async_trait]
+impl EventHandler for Handler {
+    async fn ready(&self, _ctx: Context, ready: Ready) {
+        let shared = Arc::clone(&self.0);
+        let _ = shared.bot_id.set(ready.user.id.to_string());
+        tracing::info!(bot = %ready.user.name, guilds = ready.guilds.len(), "Discord gateway ready");
+        if !shared.registered.swap(true, Ordering::SeqCst) {
+            register::commands(&shared, ready.application.id).await;
+        }
+        // A READY means a new session: reactions made while no session was open never arrive.
+        reconcile::recent(&shared).await;
+        shared.ready.send_modify(|n| *n += 1);
+    }
+
+    async fn resume(&self, _ctx: Context, _event: ResumedEvent) {
+        tracing::info!("Discord gateway session resumed");
+    }
+
+    async fn reaction_add(&self, _ctx: Context, reaction: Reaction) {
+        self.reaction(reaction, true).await;
+    }
+
+    async fn reaction_remove(&self, _ctx: Context, reaction: Reaction) {
+        self.reaction(reaction, false).await;
+    }
+
+    async fn interaction_create(&self, _ctx: Context, interaction: Interaction) {
+        let shared = &self.0;
+        let (inbound, answer) = match &interaction {
+            Interaction::Command(cmd) => {
+                let kind = match commands::call_from(&cmd.data) {
+                    Ok(call) => InboundKind::Call(call),
+                    Err(e) => {
+                        interactions::refuse(shared, &Answer::command(cmd), &e.0).await;
+                        return;
+                    }
+                };
+                let actor = actor(&cmd.user, cmd.member.as_deref());
+                (
+                    inbound(cmd.guild_id, cmd.channel_id.get(), actor, &cmd.id.to_string(), kind),
+                    Answer::command(cmd),
+                )
+            }
+            Interaction::Component(press) => {
+                let actor = actor(&press.user, press.member.as_ref());
+                let kind = InboundKind::Button { id: press.data.custom_id.clone() };
+                let key = press.id.to_string();
+                (inbound(press.guild_id, press.channel_id.get(), actor, &key, kind), Answer::press(press))
+            }
+            _ => return,
+        };
+        interactions::answer(shared, &inbound, answer).await;
+    }
+}
+
+impl Handler {
+    async fn reaction(&self, reaction: Reaction, added: bool) {
+        let shared = &self.0;
+        let Some(user) = reaction.user_id else { return };
+        // The bot's own ✅ under each post is there for members to click, not a checkpoint.
+        if shared.bot_id.get().is_some_and(|bot| *bot == user.to_string()) {
+            return;
+        }
+        let ReactionType::Unicode(emoji) = &reaction.emoji else { return };
+        let name = reaction.member.as_ref().map_or_else(|| user.to_string(), member_name);
+        let actor = Actor { user_id: user.to_string(), name, is_admin: false };
+        let message_id = reaction.message_id.to_string();
+        let n = shared.reactions.fetch_add(1, Ordering::Relaxed);
+        let verb = if added { "add" } else { "remove" };
+        let key = format!(
+            "discord:reaction:{message_id}:{user}:{verb}:{}:{n}",
+            shared.clock.now().timestamp_millis()
+        );
+        let emoji = emoji.clone();
+        let kind = if added {
+            InboundKind::ReactionAdded { message_id, emoji }
+        } else {
+            InboundKind::ReactionRemoved { message_id, emoji }
+        };
+        let event = inbound(reaction.guild_id, reaction.channel_id.get(), actor, &key, kind);
+        let replies = shared.coach.handle(&event, shared.clock.now()).await;
+        // A reaction has nobody to answer privately; anything public or direct still goes out.
+        for reply in replies.iter().filter(|r| r.to != Target::Ephemeral) {
+            interactions::deliver(shared, reply).await;
+        }
+    }
+}
+
+fn inbound(guild: Option<GuildId>, channel: u64, actor: Actor, key: &str, kind: InboundKind) -> Inbound {
+    let channel = ChannelRef {
+        platform: "discord".into(),
+        workspace: guild.map_or_else(|| "dm".to_string(), |g| g.to_string()),
+        channel: channel.to_string(),
+    };
+    let dedupe_key = if key.starts_with("discord:") { key.to_string() } else { format!("discord:{key}") };
+    Inbound { channel, actor, dedupe_key, kind }
+}
+
+/// Who acted; an admin is whoever may manage the server, read from the interaction itself since
+/// a server can hand `/studybot` to other roles whatever its default permission says.
+fn actor(user: &User, member: Option<&Member>) -> Actor {
+    let name =
+        member.map_or_else(|| user.global_name.clone().unwrap_or_else(|| user.name.clone()), member_name);
+    let is_admin = commands::is_admin(member.and_then(|m| m.permissions));
+    Actor { user_id: user.id.to_string(), name, is_admin }
+}
+
+fn member_name(member: &Member) -> String {
+    let user = &member.user;
+    member.nick.clone().or_else(|| user.global_name.clone()).unwrap_or_else(|| user.name.clone())
+}

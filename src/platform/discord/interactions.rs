@@ -1,0 +1,130 @@
+//! Answering an interaction: the first response within Discord's 3 seconds (or a defer), then edits and follow-ups.
+
+use std::time::Duration;
+
+use serenity::all::{CommandInteraction, ComponentInteraction, MessageFlags};
+use serenity::builder::{CreateInteractionResponse, CreateInteractionResponseMessage};
+use serenity::http::{LightMethod, Route};
+use serenity::model::id::{ApplicationId, InteractionId};
+
+use super::events::Shared;
+use super::render::{self, DiscordMessage};
+use crate::coach::{Delivery, Inbound, Outgoing, Target};
+
+/// Work that has not answered by then is deferred: Discord drops an interaction whose first
+/// response comes after 3 s, and the request itself needs some of that time.
+const DEFER_AFTER: Duration = Duration::from_millis(1800);
+
+/// How to answer one interaction.
+pub struct Answer {
+    id: InteractionId,
+    app: ApplicationId,
+    token: String,
+    /// A press on an ephemeral message (a quiz question) replaces that message with the answer;
+    /// anything else gets a new private reply.
+    update: bool,
+}
+
+impl Answer {
+    pub fn command(cmd: &CommandInteraction) -> Answer {
+        Answer { id: cmd.id, app: cmd.application_id, token: cmd.token.clone(), update: false }
+    }
+
+    pub fn press(press: &ComponentInteraction) -> Answer {
+        let ephemeral = press.message.flags.is_some_and(|f| f.contains(MessageFlags::EPHEMERAL));
+        Answer { id: press.id, app: press.application_id, token: press.token.clone(), update: ephemeral }
+    }
+}
+
+/// Runs the coach on `inbound` and answers: at once when it is quick, else a defer first.
+pub async fn answer(shared: &Shared, inbound: &Inbound, answer: Answer) {
+    let work = shared.coach.handle(inbound, shared.clock.now());
+    tokio::pin!(work);
+    let quick = tokio::select! {
+        out = &mut work => Some(out),
+        () = tokio::time::sleep(DEFER_AFTER) => None,
+    };
+    let (replies, deferred) = match quick {
+        Some(out) => (out, false),
+        None => {
+            let defer = if answer.update {
+                CreateInteractionResponse::Acknowledge
+            } else {
+                CreateInteractionResponse::Defer(CreateInteractionResponseMessage::new().ephemeral(true))
+            };
+            callback(shared, &answer, &defer).await;
+            (work.await, true)
+        }
+    };
+    let mut private = Vec::new();
+    for reply in replies {
+        match reply.to {
+            Target::Ephemeral => private.extend(render::render(&reply.message)),
+            _ => deliver(shared, &reply).await,
+        }
+    }
+    respond(shared, &answer, private, deferred).await;
+}
+
+/// Input Discord let through but the command table refuses: a private reply saying why.
+pub async fn refuse(shared: &Shared, answer: &Answer, reason: &str) {
+    let message = render::render(&crate::coach::Message::text(reason));
+    respond(shared, answer, message, false).await;
+}
+
+/// A public or direct message from an event, through the same pacer as lesson posts.
+pub async fn deliver(shared: &Shared, reply: &Outgoing) {
+    if let Err(e) = shared.delivery.send(reply).await {
+        tracing::warn!(error = %e, "reply not delivered");
+    }
+}
+
+async fn respond(shared: &Shared, answer: &Answer, parts: Vec<DiscordMessage>, deferred: bool) {
+    let mut parts = parts.into_iter();
+    match (parts.next(), deferred) {
+        (Some(first), false) => {
+            let data = first.into_response(true);
+            let response = if answer.update {
+                CreateInteractionResponse::UpdateMessage(data)
+            } else {
+                CreateInteractionResponse::Message(data)
+            };
+            callback(shared, answer, &response).await;
+        }
+        (Some(first), true) => {
+            let route = Route::WebhookOriginalInteractionResponse {
+                application_id: answer.app,
+                token: &answer.token,
+            };
+            let edit = first.into_edit();
+            log(shared.rest.call_empty(route, LightMethod::Patch, Some(&edit)).await, "edit");
+        }
+        // Nothing to say (a replayed event): a press is acknowledged silently.
+        (None, false) if answer.update => {
+            callback(shared, answer, &CreateInteractionResponse::Acknowledge).await
+        }
+        (None, false) => {
+            let data = render::render(&crate::coach::Message::text("Nothing changed."))
+                .remove(0)
+                .into_response(true);
+            callback(shared, answer, &CreateInteractionResponse::Message(data)).await;
+        }
+        (None, true) => {}
+    }
+    for part in parts {
+        let route = Route::WebhookFollowupMessages { application_id: answer.app, token: &answer.token };
+        let followup = part.into_followup(true);
+        log(shared.rest.call_empty(route, LightMethod::Post, Some(&followup)).await, "follow-up");
+    }
+}
+
+async fn callback(shared: &Shared, answer: &Answer, response: &CreateInteractionResponse) {
+    let route = Route::InteractionResponse { interaction_id: answer.id, token: &answer.token };
+    log(shared.rest.call_empty(route, LightMethod::Post, Some(response)).await, "response");
+}
+
+fn log(result: Result<(), super::rest::RestError>, what: &str) {
+    if let Err(e) = result {
+        tracing::warn!(error = %e, "interaction {what} failed");
+    }
+}
