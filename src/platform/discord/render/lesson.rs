@@ -14,7 +14,7 @@ pub const FOOTER_MAX: usize = 2048;
 /// The sum of every title, description, field and footer of the embeds of one message.
 pub const EMBED_TOTAL_MAX: usize = 6000;
 
-/// Delta Lake's teal, so lesson posts stand out from the bot's other replies.
+/// A teal that sets lesson posts apart from the bot's plain-text replies.
 const COLOUR: u32 = 0x00_AD_D4;
 const CONTINUED: &str = " (continued)";
 /// Discord refuses an empty field name or value.
@@ -60,12 +60,13 @@ pub fn parts(card: &LessonCard) -> Vec<Part> {
     let mut builder = Builder::new(&footer);
     builder.start(&title, description.as_deref(), false);
     for field in &fields {
-        for (i, value) in split::split(&field.value, FIELD_VALUE_MAX).into_iter().enumerate() {
-            let name = if i == 0 { &field.name } else { &field.more };
-            builder.field(&continued_title, name, &value);
+        let mut values = split::split(&field.value, FIELD_VALUE_MAX);
+        if values.is_empty() {
+            values.push(BLANK.to_string());
         }
-        if field.value.trim().is_empty() {
-            builder.field(&continued_title, &field.name, BLANK);
+        for (i, value) in values.iter().enumerate() {
+            let name = if i == 0 { &field.name } else { &field.more };
+            builder.field(&continued_title, name, value);
         }
     }
     builder.finish()

@@ -210,6 +210,37 @@ fn a_huge_lesson_continues_in_more_messages_within_every_limit_and_loses_nothing
 }
 
 #[test]
+fn sparse_cards_leave_out_what_they_lack_and_never_send_a_blank_field() {
+    let bare = LessonCard {
+        objective: None,
+        work: None,
+        resources: vec![],
+        python_skill: None,
+        fields: vec![
+            Field { label: " ".into(), text: "\n".into() },
+            Field { label: "AI Focus".into(), text: "RAG".into() },
+        ],
+        checkpoint: None,
+        linkedin_post: None,
+        blog_post: Some("Why".into()),
+        ..huge_card()
+    };
+    let out = checked(&Message::default().with(Block::Lesson(Box::new(bare))));
+    let embed = &out[0]["embeds"][0];
+    assert!(embed.get("description").is_none());
+    let fields = json!([
+        {"name": "—", "value": "—", "inline": false},
+        {"name": "AI Focus", "value": "RAG", "inline": false},
+        {"name": "✍️ Blog post", "value": "“Why”", "inline": false},
+    ]);
+    assert_eq!(embed["fields"], fields);
+    let long_title = LessonCard { title: "t".repeat(300), ..huge_card() };
+    let out = checked(&Message::default().with(Block::Lesson(Box::new(long_title))));
+    assert!(out[0]["embeds"][0]["title"].as_str().unwrap().ends_with("t…"));
+    assert!(out[1]["embeds"][0]["title"].as_str().unwrap().ends_with("t… (continued)"));
+}
+
+#[test]
 fn buttons_fill_rows_of_five_and_get_their_style() {
     let quiz: Vec<Button> = ["A", "B", "C", "D", "E", "Submit"]
         .iter()
@@ -281,6 +312,7 @@ fn no_conversion_lets_a_message_ping() {
         serde_json::to_value(m.into_edit()).unwrap(),
     ];
     for v in all {
+        check_limits(&v);
         assert_eq!(v["allowed_mentions"], none, "{v}");
     }
 }
@@ -294,6 +326,7 @@ fn nonces_fit_and_stay_stable() {
     ];
     for (key, want) in cases {
         let v = serde_json::to_value(render(&Message::text("x")).remove(0).into_create(Some(key))).unwrap();
+        check_limits(&v);
         assert_eq!((v["nonce"].as_str(), &v["enforce_nonce"]), (Some(want.as_str()), &json!(true)));
     }
 }
