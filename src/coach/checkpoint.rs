@@ -59,7 +59,7 @@ pub async fn reaction(
         return Ok(Vec::new());
     };
     // A ✅ on any other message is just a reaction.
-    let Some(post) = coach.store.find_post_by_message(cohort.id, message_id).await? else {
+    let Some(post) = find_post(coach, cohort.id, message_id).await? else {
         return Ok(Vec::new());
     };
     let ctx = CohortCtx::load(coach, cohort).await?;
@@ -70,6 +70,30 @@ pub async fn reaction(
         undo(coach, &ctx, inbound, day, Some(CheckpointSource::Reaction), now).await
     }
 }
+
+/// The lesson post behind a message id. A member can react in the moment between the platform
+/// accepting a post and the outbox row recording its id; while a claimed row is still waiting for
+/// that, the lookup is retried for up to two seconds rather than the ✅ being taken for a reaction
+/// on some other message.
+async fn find_post(
+    coach: &Coach,
+    cohort_id: i64,
+    message_id: &str,
+) -> CoachResult<Option<store::LessonPost>> {
+    for _ in 0..CONFIRM_RETRIES {
+        if let Some(post) = coach.store.find_post_by_message(cohort_id, message_id).await? {
+            return Ok(Some(post));
+        }
+        if coach.store.list_unconfirmed_posts(cohort_id).await?.is_empty() {
+            return Ok(None);
+        }
+        tokio::time::sleep(CONFIRM_WAIT).await;
+    }
+    Ok(coach.store.find_post_by_message(cohort_id, message_id).await?)
+}
+
+const CONFIRM_RETRIES: u32 = 10;
+const CONFIRM_WAIT: std::time::Duration = std::time::Duration::from_millis(200);
 
 pub async fn button(
     coach: &Coach,

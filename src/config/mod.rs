@@ -108,7 +108,9 @@ pub struct DiscordConfig {
     /// The bot token: `STUDYBOT_DISCORD__TOKEN`, or `DISCORD_TOKEN` when that is unset.
     pub token: Option<Secret>,
     /// Guild ids whose slash commands are registered per guild (instant updates); empty means
-    /// global registration, which Discord can take up to an hour to show.
+    /// global registration, which Discord can take up to an hour to show. In the environment:
+    /// `STUDYBOT_DISCORD__GUILDS=123,456` (brackets optional).
+    #[serde(deserialize_with = "id_list")]
     pub guilds: Vec<u64>,
     /// A base URL that replaces `https://discord.com` for every REST call (a shared rate-limit
     /// proxy such as twilight-http-proxy, or a fake in tests).
@@ -122,6 +124,40 @@ impl Default for DiscordConfig {
     fn default() -> Self {
         Self { token: None, guilds: Vec::new(), rest_proxy: None, reconcile_days: 3 }
     }
+}
+
+/// A list of ids from TOML (`[123, "456"]`) or from one environment string (`123,456`).
+fn id_list<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Vec<u64>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Id {
+        Number(u64),
+        Text(String),
+    }
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Ids {
+        List(Vec<Id>),
+        Text(String),
+    }
+    let parse = |text: &str| {
+        let id = text.trim().trim_matches('"');
+        id.parse::<u64>().map_err(|_| serde::de::Error::custom(format!("`{id}` is not a numeric id")))
+    };
+    let items = match Ids::deserialize(deserializer)? {
+        Ids::List(ids) => ids,
+        Ids::Text(text) => {
+            let inner = text.trim().trim_start_matches('[').trim_end_matches(']');
+            inner.split(',').filter(|t| !t.trim().is_empty()).map(|t| Id::Text(t.to_string())).collect()
+        }
+    };
+    items
+        .into_iter()
+        .map(|id| match id {
+            Id::Number(n) => Ok(n),
+            Id::Text(t) => parse(&t),
+        })
+        .collect()
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]

@@ -135,3 +135,17 @@ fn discord_without_a_token_or_with_a_bad_proxy_is_refused() {
     fs::write(&none, "").unwrap();
     assert!(load_layers(&none, true, env(&[("DISCORD_TOKEN", "t")])).unwrap().discord.is_none());
 }
+
+#[test]
+fn discord_guilds_come_from_the_environment_as_a_list() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join(DEFAULT_PATH);
+    for list in ["[123,456]", "123, 456", "[\"123\", 456]"] {
+        let vars = env(&[("STUDYBOT_DISCORD__TOKEN", "t"), ("STUDYBOT_DISCORD__GUILDS", list)]);
+        let config = load_layers(&path, false, vars).unwrap();
+        assert_eq!(config.discord.unwrap().guilds, vec![123, 456], "{list}");
+    }
+    let vars = env(&[("STUDYBOT_DISCORD__TOKEN", "t"), ("STUDYBOT_DISCORD__GUILDS", "12,abc")]);
+    let e = load_layers(&path, false, vars).unwrap_err().to_string();
+    assert!(e.contains("STUDYBOT_DISCORD__GUILDS") && e.contains("`abc` is not a numeric id"), "{e}");
+}
