@@ -65,7 +65,7 @@ struct Bot {
 
 impl Bot {
     async fn start(fake: &FakeDiscord, token: &str) -> Bot {
-        let _ = tracing_subscriber::fmt().with_env_filter(tracing_subscriber::EnvFilter::from_default_env()).with_test_writer().try_init();
+        let _ = tracing_subscriber::fmt().with_env_filter(tracing_subscriber::EnvFilter::from_default_env()).with_writer(std::io::stderr).try_init();
         let http = HttpBuilder::new(token).proxy(fake.url()).ratelimiter_disabled(true).build();
         let intents = GatewayIntents::GUILDS
             | GatewayIntents::GUILD_MESSAGE_REACTIONS

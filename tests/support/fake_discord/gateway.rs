@@ -109,6 +109,11 @@ impl FakeDiscord {
         self.shared.lock().gateway.frames.clone()
     }
 
+    /// Every dispatch frame (`{op: 0, s, t, d}`) the fake sequenced, in order, across sessions.
+    pub fn dispatched(&self) -> Vec<Value> {
+        self.shared.lock().gateway.dispatched.clone()
+    }
+
     /// Events not sent because the IDENTIFY intents do not cover them.
     pub fn withheld(&self) -> Vec<(String, Value)> {
         self.shared.lock().gateway.withheld.clone()

@@ -101,6 +101,7 @@ pub(super) fn guild_create(data: &Data) -> Value {
         .collect();
     let everyone = json!({
         "id": GUILD_ID.to_string(), "name": "@everyone", "color": 0, "hoist": false, "icon": null,
+        "colors": {"primary_color": 0, "secondary_color": null, "tertiary_color": null},
         "unicode_emoji": null, "position": 0, "permissions": MEMBER_PERMISSIONS.to_string(),
         "managed": false, "mentionable": false, "flags": 0,
     });

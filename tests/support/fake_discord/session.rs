@@ -40,6 +40,8 @@ pub(super) struct Gateway {
     pub last_heartbeat_seq: Option<u64>,
     /// Every frame a client sent, in order.
     pub frames: Vec<Value>,
+    /// Every dispatch frame sequenced in any session, in order (RESUMED included).
+    pub dispatched: Vec<Value>,
     /// Events not sent because the IDENTIFY intents exclude them.
     pub withheld: Vec<(String, Value)>,
     intents: u64,
@@ -62,6 +64,7 @@ impl Gateway {
             last_resume: None,
             last_heartbeat_seq: None,
             frames: Vec::new(),
+            dispatched: Vec::new(),
             withheld: Vec::new(),
             intents: 0,
             session: None,
@@ -131,9 +134,10 @@ impl Gateway {
             return;
         };
         session.seq += 1;
-        let frame = json!({"op": 0, "s": session.seq, "t": t, "d": d}).to_string();
-        session.log.push((session.seq, frame.clone()));
-        self.send(frame);
+        let frame = json!({"op": 0, "s": session.seq, "t": t, "d": d});
+        session.log.push((session.seq, frame.to_string()));
+        self.send(frame.to_string());
+        self.dispatched.push(frame);
     }
 }
 
@@ -227,5 +231,6 @@ impl Data {
             gw.send(frame);
         }
         gw.send(resumed.to_string());
+        gw.dispatched.push(resumed);
     }
 }
