@@ -10,8 +10,8 @@ use serde_json::json;
 use serenity::all::{
     ChannelId, ClientBuilder, CommandDataOptionValue, Context, CreateActionRow, CreateButton,
     CreateInteractionResponse, CreateInteractionResponseFollowup, CreateInteractionResponseMessage,
-    CreateMessage, EditInteractionResponse, EventHandler, GatewayIntents, Guild, HttpBuilder, Interaction,
-    Message, Nonce, Permissions, Reaction, ReactionType, Ready, ResumedEvent, ShardManager,
+    CreateMessage, EditInteractionResponse, Event, EventHandler, GatewayIntents, Guild, HttpBuilder,
+    Interaction, Message, Permissions, Reaction, ReactionType, Ready, ResumedEvent, ShardManager, UserId,
 };
 use serenity::http::{Http, HttpError};
 use support::fake_discord::{BOT_TOKEN, FakeDiscord, FakeUser};
@@ -65,7 +65,10 @@ struct Bot {
 
 impl Bot {
     async fn start(fake: &FakeDiscord, token: &str) -> Bot {
-        let _ = tracing_subscriber::fmt().with_env_filter(tracing_subscriber::EnvFilter::from_default_env()).with_writer(std::io::stderr).try_init();
+        let _ = tracing_subscriber::fmt()
+            .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
+            .with_test_writer()
+            .try_init();
         let http = HttpBuilder::new(token).proxy(fake.url()).ratelimiter_disabled(true).build();
         let intents = GatewayIntents::GUILDS
             | GatewayIntents::GUILD_MESSAGE_REACTIONS
@@ -124,7 +127,8 @@ fn interaction(s: Seen) -> Option<Interaction> {
 /// The bot posts a lesson with a Done button, as the coach would.
 async fn post_lesson(http: &Http, channel: u64) -> Message {
     let button = CreateButton::new("done:1").label("Done");
-    let lesson = CreateMessage::new().content("Day 1").components(vec![CreateActionRow::Buttons(vec![button])]);
+    let lesson =
+        CreateMessage::new().content("Day 1").components(vec![CreateActionRow::Buttons(vec![button])]);
     ChannelId::new(channel).send_message(http, lesson).await.expect("lesson posted")
 }
 
@@ -149,7 +153,11 @@ async fn connect_identifies_with_the_intents_and_heartbeats_are_acked() {
     assert!(fake.wait_ready(WAIT).await);
     // Serenity restarts the shard when a heartbeat goes unacknowledged for an interval, so three
     // heartbeats on one IDENTIFY prove the acks arrive.
-    assert!(fake.wait_for(WAIT, |f| f.heartbeat_count() >= 3).await, "heartbeats: {}", fake.heartbeat_count());
+    assert!(
+        fake.wait_for(WAIT, |f| f.heartbeat_count() >= 3).await,
+        "heartbeats: {}",
+        fake.heartbeat_count()
+    );
     assert_eq!(fake.last_heartbeat_seq(), Some(2), "READY is s=1, GUILD_CREATE s=2");
     assert_eq!((fake.identify_count(), fake.resume_count()), (1, 0));
     bot.stop().await;
@@ -169,18 +177,29 @@ async fn slash_command_reaches_the_handler_and_its_responses_reach_the_fake() {
     };
     assert_eq!(command.id.to_string(), id);
     assert_eq!((command.data.name.as_str(), command.user.id.get()), ("studybot", 1001));
-    let CommandDataOptionValue::SubCommand(sub) = &command.data.options[0].value else { panic!("subcommand") };
-    assert_eq!((command.data.options[0].name.as_str(), &sub[0].value), ("settings", &CommandDataOptionValue::Integer(30)));
+    let CommandDataOptionValue::SubCommand(sub) = &command.data.options[0].value else {
+        panic!("subcommand")
+    };
+    assert_eq!(
+        (command.data.options[0].name.as_str(), &sub[0].value),
+        ("settings", &CommandDataOptionValue::Integer(30))
+    );
     let permissions = command.member.as_ref().and_then(|m| m.permissions).expect("member permissions");
     assert!(permissions.contains(Permissions::MANAGE_GUILD));
     let reply = CreateInteractionResponseMessage::new().content("Saved.").ephemeral(true);
     command.create_response(&bot.http, CreateInteractionResponse::Message(reply)).await.expect("callback");
-    command.create_followup(&bot.http, CreateInteractionResponseFollowup::new().content("More.")).await.expect("follow-up");
+    command
+        .create_followup(&bot.http, CreateInteractionResponseFollowup::new().content("More."))
+        .await
+        .expect("follow-up");
     command.edit_response(&bot.http, EditInteractionResponse::new().content("Saved!")).await.expect("edit");
     let responses = fake.responses(&id);
     let kinds: Vec<_> = responses.iter().map(|r| r["kind"].as_str().unwrap_or("")).collect();
     assert_eq!(kinds, ["callback", "followup", "edit"]);
-    assert_eq!((responses[0]["body"]["type"].as_u64(), responses[0]["body"]["data"]["flags"].as_u64()), (Some(4), Some(64)));
+    assert_eq!(
+        (responses[0]["body"]["type"].as_u64(), responses[0]["body"]["data"]["flags"].as_u64()),
+        (Some(4), Some(64))
+    );
     let again = CreateInteractionResponse::Message(CreateInteractionResponseMessage::new().content("twice"));
     let err = http_error(command.create_response(&bot.http, again).await.expect_err("second callback"));
     assert_eq!((err.status_code.as_u16(), err.error.code), (400, 40060));
@@ -188,9 +207,18 @@ async fn slash_command_reaches_the_handler_and_its_responses_reach_the_fake() {
     let member = FakeUser::new(1002, "bo", false);
     let lesson = post_lesson(&bot.http, study).await;
     let id = fake.press(&member, study, lesson.id.get(), "done:1", false).await;
-    let Interaction::Component(press) = bot.next("button press", interaction).await else { panic!("component") };
+    let Interaction::Component(press) = bot.next("button press", interaction).await else {
+        panic!("component")
+    };
     assert_eq!((press.data.custom_id.as_str(), press.message.id), ("done:1", lesson.id));
-    assert!(!press.member.as_ref().and_then(|m| m.permissions).expect("perms").contains(Permissions::MANAGE_GUILD));
+    assert!(
+        !press
+            .member
+            .as_ref()
+            .and_then(|m| m.permissions)
+            .expect("perms")
+            .contains(Permissions::MANAGE_GUILD)
+    );
     let update = CreateInteractionResponseMessage::new().content("Day 1 — done by 1");
     press.create_response(&bot.http, CreateInteractionResponse::UpdateMessage(update)).await.expect("update");
     assert_eq!(fake.responses(&id)[0]["body"]["type"], json!(7));
@@ -208,10 +236,14 @@ async fn reactions_reach_the_handler_in_sequence_and_the_bots_own_is_stored_and_
     let ada = FakeUser::new(1001, "ada", false);
     fake.react(&ada, study, lesson.get(), "✅").await;
     let added = bot.next("reaction add", reaction_added).await;
-    assert_eq!((added.user_id.map(|u| u.get()), added.guild_id.map(|g| g.get())), (Some(1001), Some(fake.guild_id())));
+    assert_eq!(
+        (added.user_id.map(|u| u.get()), added.guild_id.map(|g| g.get())),
+        (Some(1001), Some(fake.guild_id()))
+    );
     assert!(added.emoji.unicode_eq("✅") && added.member.is_some() && added.message_id == lesson);
     fake.unreact(&ada, study, lesson.get(), "✅").await;
-    let removed = bot.next("reaction remove", |s| if let Seen::ReactionRemove(r) = s { Some(r) } else { None }).await;
+    let removed =
+        bot.next("reaction remove", |s| if let Seen::ReactionRemove(r) = s { Some(r) } else { None }).await;
     assert_eq!(removed.user_id.map(|u| u.get()), Some(1001));
     assert!(fake.reactions(study, lesson.get(), "✅").is_empty());
 
@@ -221,13 +253,22 @@ async fn reactions_reach_the_handler_in_sequence_and_the_bots_own_is_stored_and_
     let own = bot.next("the bot's own reaction", reaction_added).await;
     assert_eq!(own.user_id.map(|u| u.get()), Some(fake.bot_id()));
     fake.react(&ada, study, lesson.get(), "✅").await;
-    let users = bot.http.get_reaction_users(ChannelId::new(study), lesson, &check, 100, None).await.expect("users");
+    let users =
+        bot.http.get_reaction_users(ChannelId::new(study), lesson, &check, 100, None).await.expect("users");
     assert_eq!(users.iter().map(|u| u.id.get()).collect::<Vec<_>>(), [1001, fake.bot_id()]);
-    let after = bot.http.get_reaction_users(ChannelId::new(study), lesson, &check, 100, Some(1001)).await.expect("page");
+    let after = bot
+        .http
+        .get_reaction_users(ChannelId::new(study), lesson, &check, 100, Some(1001))
+        .await
+        .expect("page");
     assert_eq!(after.len(), 1);
     // READY 1, GUILD_CREATE 2, add 3, remove 4, the bot's add 5, add 6: the heartbeat carries the
     // last sequence the client saw.
-    assert!(fake.wait_for(WAIT, |f| f.last_heartbeat_seq() == Some(6)).await, "seq {:?}", fake.last_heartbeat_seq());
+    assert!(
+        fake.wait_for(WAIT, |f| f.last_heartbeat_seq() == Some(6)).await,
+        "seq {:?}",
+        fake.last_heartbeat_seq()
+    );
     bot.stop().await;
 }
 
@@ -249,10 +290,20 @@ async fn a_dropped_connection_resumes_and_replays_what_was_dispatched_meanwhile_
     let resume = fake.last_resume().expect("RESUME");
     assert_eq!((resume["session_id"].as_str(), resume["seq"].as_u64()), (Some(session.as_str()), Some(2)));
     let seen = bot.drain(Duration::from_secs(2)).await;
-    let adds = seen.iter().filter(|s| matches!(s, Seen::ReactionAdd(r) if r.message_id.get() == lesson)).count();
-    let slashes = seen.iter().filter(|s| matches!(s, Seen::Interaction(i) if i.id().to_string() == id)).count();
+    let adds =
+        seen.iter().filter(|s| matches!(s, Seen::ReactionAdd(r) if r.message_id.get() == lesson)).count();
+    let slashes =
+        seen.iter().filter(|s| matches!(s, Seen::Interaction(i) if i.id().to_string() == id)).count();
     assert_eq!((adds, slashes), (1, 1), "{seen:?}");
     assert!(seen.iter().any(|s| matches!(s, Seen::Resumed)));
+    // Both were sequenced before RESUMED, on no connection: they arrived by replay.
+    let order: Vec<String> =
+        fake.dispatched().iter().map(|f| f["t"].as_str().unwrap_or("").to_owned()).collect();
+    let at = |t: &str| order.iter().position(|o| o == t).unwrap_or_else(|| panic!("no {t} in {order:?}"));
+    assert!(
+        at("MESSAGE_REACTION_ADD") < at("RESUMED") && at("INTERACTION_CREATE") < at("RESUMED"),
+        "{order:?}"
+    );
     assert_eq!((fake.identify_count(), fake.resume_count()), (1, 1));
     bot.stop().await;
 }
@@ -279,41 +330,6 @@ async fn reconnect_resumes_and_an_invalid_session_identifies_again() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn nonce_dedupes_and_limits_failures_and_429s_reach_serenity_as_http_errors() {
-    let fake = FakeDiscord::start().await;
-    let study = ChannelId::new(fake.channel("study"));
-    let http = HttpBuilder::new(BOT_TOKEN).proxy(fake.url()).ratelimiter_disabled(true).build();
-    let post = || CreateMessage::new().content("Day 1").nonce(Nonce::String("c1-d1".into())).enforce_nonce(true);
-    let first = study.send_message(&http, post()).await.expect("first post");
-    let second = study.send_message(&http, post()).await.expect("same nonce");
-    assert_eq!((first.id, fake.messages(study.get()).len()), (second.id, 1));
-
-    let too_big = json!({"content": "x".repeat(2001), "embeds": [{"title": "t".repeat(257)}]});
-    let err = http_error(http.send_message(study, vec![], &too_big).await.expect_err("over the limits"));
-    let paths: Vec<_> = err.error.errors.iter().map(|e| e.path.as_str()).collect();
-    assert_eq!((err.status_code.as_u16(), err.error.code, paths), (400, 50035, vec!["content", "embeds.0.title"]));
-
-    let closed = ChannelId::new(fake.channel("closed"));
-    fake.fail_channel(closed.get(), 403);
-    let err = http_error(closed.say(&http, "hello").await.expect_err("no access"));
-    assert_eq!((err.status_code.as_u16(), err.error.code), (403, 50001));
-
-    fake.force_429(1, 0.8, false);
-    let err = http_error(study.say(&http, "Day 2").await.expect_err("429"));
-    assert_eq!(err.status_code.as_u16(), 429);
-    // Discord's 429 body has no `code`, which serenity's error type requires: retry_after is lost.
-    assert_eq!(err.error.code, -1);
-    let early = study.say(&http, "Day 2").await.expect_err("still blocked");
-    assert_eq!(http_error(early).status_code.as_u16(), 429);
-    assert_eq!((fake.rate_limited(), fake.over_limit_after_429()), (2, 1));
-    tokio::time::sleep(Duration::from_millis(900)).await;
-    study.say(&http, "Day 2").await.expect("after retry_after");
-    assert_eq!(fake.over_limit_after_429(), 1);
-    let last = fake.requests().into_iter().rev().find(|r| r.status == 429).expect("a recorded 429");
-    assert_eq!(last.path, format!("/api/v10/channels/{study}/messages"));
-}
-
-#[tokio::test(flavor = "multi_thread")]
 async fn a_bad_token_gets_401_from_rest_and_4004_from_the_gateway() {
     let fake = FakeDiscord::start().await;
     let bot = Bot::start(&fake, "wrong-token").await;
@@ -321,9 +337,47 @@ async fn a_bad_token_gets_401_from_rest_and_4004_from_the_gateway() {
     assert_eq!(err.status_code.as_u16(), 401);
     let ended = tokio::time::timeout(WAIT, bot.run).await.expect("client.start returns").expect("joined");
     assert!(
-        matches!(ended, Err(serenity::Error::Gateway(serenity::gateway::GatewayError::InvalidAuthentication))),
+        matches!(
+            ended,
+            Err(serenity::Error::Gateway(serenity::gateway::GatewayError::InvalidAuthentication))
+        ),
         "{ended:?}"
     );
     assert_eq!(fake.identify_count(), 1);
     assert!(!fake.requests().iter().any(|r| r.authorized));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn every_dispatched_payload_is_an_event_serenity_knows() {
+    let fake = FakeDiscord::start().await;
+    let study = fake.channel("study");
+    let mut bot = Bot::start(&fake, BOT_TOKEN).await;
+    bot.ready().await;
+    let (ada, bo) = (FakeUser::new(1001, "ada", true), FakeUser::new(1002, "bo", false));
+    let lesson = post_lesson(&bot.http, study).await.id.get();
+    fake.react(&bo, study, lesson, "✅").await;
+    fake.react(&bo, study, lesson, "studyparrot:1200000000000000001").await;
+    fake.unreact(&bo, study, lesson, "✅").await;
+    fake.slash(&ada, study, "studybot", Some("pause"), json!([])).await;
+    fake.press(&bo, study, lesson, "done:1", false).await;
+    fake.press(&bo, study, lesson, "done:1", true).await;
+    let dm = UserId::new(1002).create_dm_channel(&bot.http).await.expect("DM channel");
+    let note = dm.id.say(&bot.http, "Your streak: 3").await.expect("DM").id.get();
+    fake.react(&bo, dm.id.get(), note, "👍").await;
+    fake.slash(&bo, dm.id.get(), "streak", None, json!([])).await;
+    // The eight events above reach the handler; with READY and GUILD_CREATE, ten frames went out.
+    let seen = bot.drain(Duration::from_secs(2)).await;
+    let handled = seen
+        .iter()
+        .filter(|s| matches!(s, Seen::Interaction(_) | Seen::ReactionAdd(_) | Seen::ReactionRemove(_)));
+    assert_eq!(handled.count(), 8, "{seen:?}");
+    let frames = fake.dispatched();
+    assert_eq!(frames.len(), 10, "{frames:?}");
+    for frame in frames {
+        let event: Event = serde_json::from_value(json!({"t": frame["t"], "d": frame["d"]}))
+            .unwrap_or_else(|e| panic!("{e}: {frame}"));
+        assert!(!matches!(event, Event::Unknown(_)), "serenity did not recognise {frame}");
+    }
+    assert!(fake.withheld().is_empty());
+    bot.stop().await;
 }

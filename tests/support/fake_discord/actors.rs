@@ -4,23 +4,11 @@ use std::time::Instant;
 
 use serde_json::{Value, json};
 
-use super::FakeDiscord;
 use super::payloads::{self, Invocation, MANAGE_GUILD, MEMBER_PERMISSIONS};
 use super::state::{Data, Interaction};
-
-/// A member of the preset guild. `admin` adds MANAGE_GUILD to the member's permissions.
-#[derive(Debug, Clone)]
-pub struct FakeUser {
-    pub id: u64,
-    pub name: String,
-    pub admin: bool,
-}
+use super::{FakeDiscord, FakeUser};
 
 impl FakeUser {
-    pub fn new(id: u64, name: &str, admin: bool) -> FakeUser {
-        FakeUser { id, name: name.to_string(), admin }
-    }
-
     fn permissions(&self) -> u64 {
         if self.admin { MEMBER_PERMISSIONS | MANAGE_GUILD } else { MEMBER_PERMISSIONS }
     }
@@ -33,7 +21,14 @@ impl FakeUser {
 impl FakeDiscord {
     /// INTERACTION_CREATE type 2 from `user` in `channel`; `options` is Discord's options array
     /// of the command, or of the subcommand `sub`. Returns the interaction id.
-    pub async fn slash(&self, user: &FakeUser, channel: u64, name: &str, sub: Option<&str>, options: Value) -> String {
+    pub async fn slash(
+        &self,
+        user: &FakeUser,
+        channel: u64,
+        name: &str,
+        sub: Option<&str>,
+        options: Value,
+    ) -> String {
         let mut data = self.shared.lock();
         let options = if options.is_null() { json!([]) } else { options };
         let options = match sub {
@@ -54,7 +49,14 @@ impl FakeDiscord {
 
     /// INTERACTION_CREATE type 3 (a button, component_type 2) on a message the bot sent; the
     /// interaction carries that message, with the EPHEMERAL flag when `ephemeral`.
-    pub async fn press(&self, user: &FakeUser, channel: u64, message_id: u64, custom_id: &str, ephemeral: bool) -> String {
+    pub async fn press(
+        &self,
+        user: &FakeUser,
+        channel: u64,
+        message_id: u64,
+        custom_id: &str,
+        ephemeral: bool,
+    ) -> String {
         let mut data = self.shared.lock();
         let payload = json!({"custom_id": custom_id, "component_type": 2});
         data.interact(user, channel, 3, Some((message_id, ephemeral)), payload)
@@ -84,9 +86,17 @@ impl FakeDiscord {
 
 impl Data {
     /// Records and dispatches one interaction; `pressed` is the message and whether it is ephemeral.
-    fn interact(&mut self, user: &FakeUser, channel: u64, kind: u8, pressed: Option<(u64, bool)>, payload: Value) -> String {
+    fn interact(
+        &mut self,
+        user: &FakeUser,
+        channel: u64,
+        kind: u8,
+        pressed: Option<(u64, bool)>,
+        payload: Value,
+    ) -> String {
         self.users.insert(user.id, user.name.clone());
-        let channel_json = payloads::channel(self, channel).unwrap_or_else(|| panic!("unknown channel {channel}"));
+        let channel_json =
+            payloads::channel(self, channel).unwrap_or_else(|| panic!("unknown channel {channel}"));
         let id = self.snowflake().to_string();
         let token = format!("fake-interaction-token-{id}");
         let inv = Invocation {

@@ -39,7 +39,10 @@ fn strip_scope(mut command: Value) -> Value {
 }
 
 fn invalid(errors: Value) -> Reply {
-    Reply { status: 400, body: Some(json!({"code": 50035, "message": "Invalid Form Body", "errors": errors})) }
+    Reply {
+        status: 400,
+        body: Some(json!({"code": 50035, "message": "Invalid Form Body", "errors": errors})),
+    }
 }
 
 /// The command as Discord returns it (plus `scope`, which the REST answer leaves out).

@@ -61,10 +61,7 @@ async fn run(shared: Arc<Shared>, mut socket: WebSocket) {
 
 /// Reads until the peer is gone (or the grace ends), so a pending close answer gets flushed.
 async fn drain(socket: &mut WebSocket) {
-    let _ = tokio::time::timeout(CLOSE_GRACE, async {
-        while let Some(Ok(_)) = socket.recv().await {}
-    })
-    .await;
+    let _ = tokio::time::timeout(CLOSE_GRACE, async { while let Some(Ok(_)) = socket.recv().await {} }).await;
 }
 
 impl FakeDiscord {

@@ -16,12 +16,14 @@ pub(super) fn route(data: &mut Data, req: &Req, segs: &[&str]) -> Reply {
     let app_ok = |app: &str| app == APP_ID.to_string();
     match (req.method.as_str(), segs) {
         ("POST", ["interactions", id, token, "callback"]) => callback(data, req, id, token),
-        (method, ["webhooks", app, token, rest @ ..]) if app_ok(app) => webhook(data, req, method, token, rest),
+        (method, ["webhooks", app, token, rest @ ..]) if app_ok(app) => {
+            webhook(data, req, method, token, rest)
+        }
         (_, ["webhooks", ..]) => unknown_webhook(),
         (_, ["applications", app, ..]) if !app_ok(app) => Reply::error(403, "Missing Access", 50001),
         (_, ["applications", _, "guilds", g, "commands"]) if *g != GUILD_ID.to_string() => {
             Reply::error(403, "Missing Access", 50001)
-        },
+        }
         ("PUT", ["applications", _, "guilds", _, "commands"]) => super::commands::put(data, req, "guild"),
         ("PUT", ["applications", _, "commands"]) => super::commands::put(data, req, "global"),
         ("GET", ["applications", _, "guilds", _, "commands"]) => super::commands::list(data, "guild"),
@@ -51,7 +53,10 @@ fn callback(data: &mut Data, req: &Req, id: &str, token: &str) -> Reply {
     let payload = req.body.get("data").cloned().unwrap_or_else(|| json!({}));
     if !matches!((kind, component.is_some()), (4 | 5 | 9, _) | (6 | 7, true)) {
         let errors = json!({"type": {"_errors": [{"code": "BASE_TYPE_CHOICES", "message": "Value must be one of {4, 5, 6, 7, 9}."}]}});
-        return Reply { status: 400, body: Some(json!({"code": 50035, "message": "Invalid Form Body", "errors": errors})) };
+        return Reply {
+            status: 400,
+            body: Some(json!({"code": 50035, "message": "Invalid Form Body", "errors": errors})),
+        };
     }
     if matches!(kind, 4 | 7)
         && let Err(body) = validate::message(&payload, Some("data"), kind == 4)
@@ -62,14 +67,19 @@ fn callback(data: &mut Data, req: &Req, id: &str, token: &str) -> Reply {
         4 => Some(data.interaction_message(id, channel, &payload, if command { 20 } else { 0 })),
         5 => {
             let flags = LOADING | (payload["flags"].as_u64().unwrap_or(0) & EPHEMERAL);
-            Some(data.interaction_message(id, channel, &json!({"flags": flags}), if command { 20 } else { 0 }))
-        },
+            Some(data.interaction_message(
+                id,
+                channel,
+                &json!({"flags": flags}),
+                if command { 20 } else { 0 },
+            ))
+        }
         7 => {
             if let Some(pressed) = component.and_then(|m| data.messages.get_mut(&m)) {
                 payloads::edit_message(&mut pressed.json, &payload);
             }
             component
-        },
+        }
         6 => component,
         _ => None,
     };
@@ -90,12 +100,15 @@ fn webhook(data: &mut Data, req: &Req, method: &str, token: &str, rest: &[&str])
     if !inter.acked {
         return unknown_webhook();
     }
-    let target = match rest {
-        [] => None,
-        ["messages", "@original"] => Some(inter.original),
-        ["messages", m] => Some(m.parse::<u64>().ok().filter(|m| data.messages.get(m).is_some_and(|s| s.origin == Origin::Interaction(id.clone())))),
-        _ => return Reply::not_found(),
-    };
+    let target =
+        match rest {
+            [] => None,
+            ["messages", "@original"] => Some(inter.original),
+            ["messages", m] => Some(m.parse::<u64>().ok().filter(|m| {
+                data.messages.get(m).is_some_and(|s| s.origin == Origin::Interaction(id.clone()))
+            })),
+            _ => return Reply::not_found(),
+        };
     match (method, target) {
         ("POST", None) => followup(data, req, &id),
         (_, Some(None)) => unknown_message(),
@@ -104,7 +117,7 @@ fn webhook(data: &mut Data, req: &Req, method: &str, token: &str, rest: &[&str])
         ("DELETE", Some(Some(m))) => {
             data.messages.remove(&m);
             Reply::no_content()
-        },
+        }
         _ => Reply::not_found(),
     }
 }
@@ -118,7 +131,9 @@ fn followup(data: &mut Data, req: &Req, id: &str) -> Reply {
     let inter = data.interactions.get_mut(id).expect("exists");
     let after_ms = req.now.duration_since(inter.at).as_millis() as u64;
     let message_id = message.to_string();
-    inter.responses.push(json!({"kind": "followup", "body": req.body, "message_id": message_id, "after_ms": after_ms}));
+    inter
+        .responses
+        .push(json!({"kind": "followup", "body": req.body, "message_id": message_id, "after_ms": after_ms}));
     Reply::json(data.messages[&message].json.clone())
 }
 
@@ -134,7 +149,9 @@ fn edit(data: &mut Data, req: &Req, id: &str, message: u64) -> Reply {
     let inter = data.interactions.get_mut(id).expect("exists");
     let after_ms = req.now.duration_since(inter.at).as_millis() as u64;
     let message_id = message.to_string();
-    inter.responses.push(json!({"kind": "edit", "body": req.body, "message_id": message_id, "after_ms": after_ms}));
+    inter
+        .responses
+        .push(json!({"kind": "edit", "body": req.body, "message_id": message_id, "after_ms": after_ms}));
     Reply::json(reply)
 }
 

@@ -15,7 +15,9 @@ const NONCE_WINDOW: Duration = Duration::from_secs(5 * 60);
 pub(super) fn route(data: &mut Data, req: &Req, segs: &[&str]) -> Reply {
     let channel = segs.get(1).and_then(|c| c.parse::<u64>().ok()).filter(|c| data.channels.contains_key(c));
     let Some(channel) = channel else { return unknown_channel() };
-    let message = |m: &str| m.parse::<u64>().ok().filter(|id| data.messages.get(id).is_some_and(|s| s.channel == channel));
+    let message = |m: &str| {
+        m.parse::<u64>().ok().filter(|id| data.messages.get(id).is_some_and(|s| s.channel == channel))
+    };
     match (req.method.as_str(), &segs[2..]) {
         ("POST", ["messages"]) => create(data, req, channel),
         ("GET", ["messages"]) => list(data, req, channel),
@@ -34,15 +36,15 @@ fn on_message(data: &mut Data, req: &Req, method: &str, (channel, id): (u64, u64
         ("DELETE", []) => {
             data.messages.remove(&id);
             Reply::no_content()
-        },
+        }
         ("PUT", ["reactions", emoji, "@me"]) => {
             data.set_reaction(BOT_ID, (channel, id), emoji, true);
             Reply::no_content()
-        },
+        }
         ("DELETE", ["reactions", emoji, "@me"]) => {
             data.set_reaction(BOT_ID, (channel, id), emoji, false);
             Reply::no_content()
-        },
+        }
         ("GET", ["reactions", emoji]) => reaction_users(data, req, (channel, id), emoji),
         _ => Reply::not_found(),
     }
@@ -98,10 +100,14 @@ fn attachments(data: &mut Data, req: &Req, channel: u64) -> Vec<Value> {
 
 /// GET /channels/{c}/messages: newest first, `limit` 1–100 (default 50), `before`/`after`.
 fn list(data: &Data, req: &Req, channel: u64) -> Reply {
-    let limit = req.param("limit").map_or(Some(50), |l| l.parse::<usize>().ok()).filter(|l| (1..=100).contains(l));
+    let limit =
+        req.param("limit").map_or(Some(50), |l| l.parse::<usize>().ok()).filter(|l| (1..=100).contains(l));
     let Some(limit) = limit else {
         let errors = json!({"limit": {"_errors": [{"code": "NUMBER_TYPE_MAX", "message": "int value should be less than or equal to 100."}]}});
-        return Reply { status: 400, body: Some(json!({"code": 50035, "message": "Invalid Form Body", "errors": errors})) };
+        return Reply {
+            status: 400,
+            body: Some(json!({"code": 50035, "message": "Invalid Form Body", "errors": errors})),
+        };
     };
     let id_param = |name| req.param(name).and_then(|v| v.parse::<u64>().ok());
     let (before, after) = (id_param("before"), id_param("after"));
@@ -180,7 +186,13 @@ impl Data {
     }
 
     /// Changes the stored reactions only; returns whether anything changed.
-    pub fn store_reaction(&mut self, user: u64, (channel, message): (u64, u64), emoji: &str, present: bool) -> bool {
+    pub fn store_reaction(
+        &mut self,
+        user: u64,
+        (channel, message): (u64, u64),
+        emoji: &str,
+        present: bool,
+    ) -> bool {
         let users = self.reactions.entry((channel, message, emoji.to_string())).or_default();
         if present { users.insert(user) } else { users.remove(&user) }
     }

@@ -42,7 +42,6 @@ use axum::routing::get;
 use serde_json::{Value, json};
 use tokio::task::JoinHandle;
 
-pub use actors::FakeUser;
 pub use state::Recorded;
 use state::{APP_ID, BOT_ID, GUILD_ID, Origin, Shared};
 
@@ -51,6 +50,20 @@ pub const BOT_TOKEN: &str = "fake-bot-token";
 
 /// Discord's usual HELLO interval.
 const DEFAULT_HEARTBEAT: Duration = Duration::from_millis(41_250);
+
+/// A member of the preset guild. `admin` adds MANAGE_GUILD to the member's permissions.
+#[derive(Debug, Clone)]
+pub struct FakeUser {
+    pub id: u64,
+    pub name: String,
+    pub admin: bool,
+}
+
+impl FakeUser {
+    pub fn new(id: u64, name: &str, admin: bool) -> FakeUser {
+        FakeUser { id, name: name.to_string(), admin }
+    }
+}
 
 pub struct FakeDiscord {
     shared: Arc<Shared>,
@@ -135,7 +148,8 @@ impl FakeDiscord {
 
     /// Messages POSTed to the DM channel with `user_id`.
     pub fn dm_messages(&self, user_id: u64) -> Vec<Value> {
-        let channel = self.shared.lock().channels.iter().find(|(_, c)| c.dm_user == Some(user_id)).map(|(id, _)| *id);
+        let channel =
+            self.shared.lock().channels.iter().find(|(_, c)| c.dm_user == Some(user_id)).map(|(id, _)| *id);
         channel.map(|c| self.messages(c)).unwrap_or_default()
     }
 

@@ -19,7 +19,10 @@ pub(super) fn parse(content_type: Option<&str>, body: &[u8]) -> (Value, Vec<Uplo
     match boundary {
         Some(boundary) => multipart(body, &boundary),
         None if body.is_empty() => (Value::Null, Vec::new()),
-        None => (serde_json::from_slice(body).unwrap_or_else(|_| json!(String::from_utf8_lossy(body))), Vec::new()),
+        None => (
+            serde_json::from_slice(body).unwrap_or_else(|_| json!(String::from_utf8_lossy(body))),
+            Vec::new(),
+        ),
     }
 }
 
@@ -40,8 +43,10 @@ fn multipart(body: &[u8], boundary: &str) -> (Value, Vec<Upload>) {
                 size: content.len(),
                 content_type: header(&head, "content-type").unwrap_or("application/octet-stream".into()),
             }),
-            None if field == "payload_json" => payload = serde_json::from_slice(content).unwrap_or(Value::Null),
-            None => {},
+            None if field == "payload_json" => {
+                payload = serde_json::from_slice(content).unwrap_or(Value::Null)
+            }
+            None => {}
         }
     }
     (payload, uploads)
@@ -65,7 +70,9 @@ fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
 /// A parameter of the Content-Disposition header, e.g. `name="files[0]"`.
 fn disposition(head: &str, key: &str) -> Option<String> {
     let line = head.lines().find(|l| l.to_ascii_lowercase().starts_with("content-disposition"))?;
-    line.split(';').map(str::trim).find_map(|p| p.strip_prefix(&format!("{key}=")).map(|v| v.trim_matches('"').to_string()))
+    line.split(';')
+        .map(str::trim)
+        .find_map(|p| p.strip_prefix(&format!("{key}=")).map(|v| v.trim_matches('"').to_string()))
 }
 
 fn header(head: &str, name: &str) -> Option<String> {

@@ -86,7 +86,7 @@ pub(super) fn channel(data: &Data, id: u64) -> Option<Value> {
         None => {
             let position = data.channels.keys().position(|k| *k == id).unwrap_or(0);
             guild_channel(id, &c.name, position)
-        },
+        }
     })
 }
 
@@ -130,7 +130,13 @@ pub(super) fn guild_create(data: &Data) -> Value {
 }
 
 /// A message as Discord returns it, built from what the bot sent (`body`).
-pub(super) fn message(id: u64, channel: u64, guild: Option<u64>, body: &Value, attachments: Vec<Value>) -> Value {
+pub(super) fn message(
+    id: u64,
+    channel: u64,
+    guild: Option<u64>,
+    body: &Value,
+    attachments: Vec<Value>,
+) -> Value {
     let mut m = json!({
         "id": id.to_string(), "channel_id": channel.to_string(), "author": bot_user(),
         "content": body.get("content").and_then(Value::as_str).unwrap_or(""),
@@ -222,12 +228,12 @@ pub(super) fn interaction(inv: Invocation<'_>, data: Value) -> Value {
             i["member"] = member(inv.user, Some(inv.permissions));
             i["authorizing_integration_owners"] = json!({"0": g.to_string()});
             i["context"] = json!(0);
-        },
+        }
         None => {
             i["user"] = inv.user;
             i["authorizing_integration_owners"] = json!({"0": "0"});
             i["context"] = json!(1);
-        },
+        }
     }
     i
 }

@@ -115,7 +115,9 @@ fn serve(data: &mut Data, req: &Req) -> (Reply, Vec<(String, String)>) {
         Err(rejection) => return (Reply { status: 429, body: Some(rejection.body) }, rejection.headers),
     };
     let failed = match req.segs.as_slice() {
-        [first, channel, ..] if first == "channels" => channel.parse().ok().and_then(|c| data.failures.get(&c)),
+        [first, channel, ..] if first == "channels" => {
+            channel.parse().ok().and_then(|c| data.failures.get(&c))
+        }
         _ => None,
     };
     let reply = match failed {
@@ -135,15 +137,15 @@ fn route(data: &mut Data, req: &Req) -> Reply {
         ("GET", ["users", "@me"]) => Reply::json(payloads::bot_user()),
         ("GET", ["oauth2", "applications", "@me"] | ["applications", "@me"]) => {
             Reply::json(payloads::application())
-        },
+        }
         ("POST", ["users", "@me", "channels"]) => open_dm(data, req),
         ("GET", ["channels", c]) => {
             c.parse().ok().and_then(|c| payloads::channel(data, c)).map_or_else(unknown_channel, Reply::json)
-        },
+        }
         (_, ["channels", ..]) => messages::route(data, req, &segs),
         (_, ["interactions", ..] | ["webhooks", ..] | ["applications", ..]) => {
             interactions::route(data, req, &segs)
-        },
+        }
         _ => Reply::not_found(),
     }
 }
@@ -168,7 +170,10 @@ fn open_dm(data: &mut Data, req: &Req) -> Reply {
     };
     let Some(user) = recipient.filter(|u| *u != BOT_ID) else {
         let errors = json!({"recipient_id": {"_errors": [{"code": "NUMBER_TYPE_COERCE", "message": "Value is not snowflake."}]}});
-        return Reply { status: 400, body: Some(json!({"code": 50035, "message": "Invalid Form Body", "errors": errors})) };
+        return Reply {
+            status: 400,
+            body: Some(json!({"code": 50035, "message": "Invalid Form Body", "errors": errors})),
+        };
     };
     let id = data.dm_channel(user);
     Reply::json(payloads::channel(data, id).expect("just created"))
@@ -199,7 +204,10 @@ fn api_segments(path: &str) -> Option<Vec<String>> {
 
 /// serenity builds `?&limit=100&after=…`; empty pairs are skipped.
 fn parse_query(query: &str) -> Vec<(String, String)> {
-    url::form_urlencoded::parse(query.as_bytes()).filter(|(k, _)| !k.is_empty()).map(|(k, v)| (k.into(), v.into())).collect()
+    url::form_urlencoded::parse(query.as_bytes())
+        .filter(|(k, _)| !k.is_empty())
+        .map(|(k, v)| (k.into(), v.into()))
+        .collect()
 }
 
 fn percent_decode(segment: &str) -> String {
@@ -207,16 +215,17 @@ fn percent_decode(segment: &str) -> String {
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
     while i < bytes.len() {
-        let hex = bytes.get(i + 1..i + 3).and_then(|h| u8::from_str_radix(std::str::from_utf8(h).ok()?, 16).ok());
+        let hex =
+            bytes.get(i + 1..i + 3).and_then(|h| u8::from_str_radix(std::str::from_utf8(h).ok()?, 16).ok());
         match (bytes[i], hex) {
             (b'%', Some(byte)) => {
                 out.push(byte);
                 i += 3;
-            },
+            }
             (b, _) => {
                 out.push(b);
                 i += 1;
-            },
+            }
         }
     }
     String::from_utf8_lossy(&out).into_owned()

@@ -151,9 +151,19 @@ fn intent_allows(intents: u64, t: &str, d: &Value) -> bool {
     let in_guild = d.get("guild_id").is_some_and(|g| !g.is_null());
     let needed = match t {
         t if t.starts_with("MESSAGE_REACTION_") => {
-            if in_guild { GUILD_MESSAGE_REACTIONS } else { DIRECT_MESSAGE_REACTIONS }
-        },
-        t if t.starts_with("MESSAGE_") => if in_guild { GUILD_MESSAGES } else { DIRECT_MESSAGES },
+            if in_guild {
+                GUILD_MESSAGE_REACTIONS
+            } else {
+                DIRECT_MESSAGE_REACTIONS
+            }
+        }
+        t if t.starts_with("MESSAGE_") => {
+            if in_guild {
+                GUILD_MESSAGES
+            } else {
+                DIRECT_MESSAGES
+            }
+        }
         t if t.starts_with("GUILD_") || t.starts_with("CHANNEL_") => GUILDS,
         _ => 0,
     };
@@ -175,10 +185,10 @@ impl Data {
                 self.gateway.heartbeat_count += 1;
                 self.gateway.last_heartbeat_seq = d.as_u64();
                 self.gateway.reply(conn, Out::Text(json!({"op": 11, "d": null}).to_string()));
-            },
+            }
             Some(2) => self.identify(conn, d, ws_url),
             Some(6) => self.resume(conn, d),
-            _ => {},
+            _ => {}
         }
     }
 
@@ -224,7 +234,8 @@ impl Data {
         c.live = true;
         let from = d["seq"].as_u64().unwrap_or(0);
         let session = gw.session.as_mut().expect("checked above");
-        let replay: Vec<String> = session.log.iter().filter(|(s, _)| *s > from).map(|(_, f)| f.clone()).collect();
+        let replay: Vec<String> =
+            session.log.iter().filter(|(s, _)| *s > from).map(|(_, f)| f.clone()).collect();
         session.seq += 1;
         let resumed = json!({"op": 0, "s": session.seq, "t": "RESUMED", "d": {"_trace": ["fake-discord"]}});
         for frame in replay {

@@ -13,7 +13,8 @@ impl Errors {
     fn add(&mut self, path: &[&str], code: &str, message: String) {
         let mut node = self.0.get_or_insert_with(|| json!({}));
         for key in path {
-            node = node.as_object_mut().expect("error tree nodes are objects").entry(*key).or_insert(json!({}));
+            node =
+                node.as_object_mut().expect("error tree nodes are objects").entry(*key).or_insert(json!({}));
         }
         let list = node.as_object_mut().expect("object").entry("_errors").or_insert(json!([]));
         list.as_array_mut().expect("array").push(json!({"code": code, "message": message}));
@@ -53,7 +54,11 @@ pub(super) fn message(body: &Value, under: Option<&str>, creating: bool) -> Resu
         total += embed_chars(&mut errors, &join(path, &["embeds", &i]), embed);
     }
     if total > 6000 {
-        errors.add(&join(path, &["embeds"]), "MAX_EMBED_SIZE_EXCEEDED", "Embed size exceeds maximum size of 6000".into());
+        errors.add(
+            &join(path, &["embeds"]),
+            "MAX_EMBED_SIZE_EXCEEDED",
+            "Embed size exceeds maximum size of 6000".into(),
+        );
     }
     components(&mut errors, &join(path, &["components"]), body.get("components"));
     if let Some(tree) = errors.0 {
@@ -108,7 +113,11 @@ fn components(errors: &mut Errors, path: &[&str], rows: Option<&Value>) {
         let i = i.to_string();
         let row_path = [path, &[i.as_str()]].concat();
         if row["type"].as_u64() != Some(1) {
-            errors.add(&row_path, "UNION_TYPE_CHOICES", "Value of field \"type\" must be one of (1,).".into());
+            errors.add(
+                &row_path,
+                "UNION_TYPE_CHOICES",
+                "Value of field \"type\" must be one of (1,).".into(),
+            );
             continue;
         }
         let children_path = [row_path.as_slice(), &["components"]].concat();
@@ -130,13 +139,15 @@ fn component(errors: &mut Errors, path: &[&str], c: &Value, seen: &mut HashSet<S
         }
     } else {
         match c.get("custom_id").and_then(Value::as_str) {
-            None | Some("") => errors.add(&join(path, &["custom_id"]), "BASE_TYPE_REQUIRED", "This field is required".into()),
+            None | Some("") => {
+                errors.add(&join(path, &["custom_id"]), "BASE_TYPE_REQUIRED", "This field is required".into())
+            }
             Some(id) if !seen.insert(id.to_string()) => errors.add(
                 &join(path, &["custom_id"]),
                 "COMPONENT_CUSTOM_ID_DUPLICATED",
                 "Component custom id cannot be duplicated".into(),
             ),
-            Some(_) => {},
+            Some(_) => {}
         }
         errors.max_len(&join(path, &["custom_id"]), c.get("custom_id"), 100);
     }
