@@ -381,3 +381,45 @@ async fn every_dispatched_payload_is_an_event_serenity_knows() {
     assert!(fake.withheld().is_empty());
     bot.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_resume_of_an_expired_session_is_refused_and_the_client_identifies_again() {
+    let fake = FakeDiscord::start().await;
+    let mut bot = Bot::start(&fake, BOT_TOKEN).await;
+    bot.ready().await;
+    fake.expire_session().await;
+    fake.drop_connection().await;
+    let ready = tokio::time::timeout(Duration::from_secs(30), bot.ready()).await.expect("READY again");
+    assert_eq!(ready.session_id, fake.session_id().expect("a new session"));
+    assert_eq!((fake.identify_count(), fake.resume_count()), (2, 1));
+    bot.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_deferred_reply_is_completed_by_editing_the_original() {
+    let fake = FakeDiscord::start().await;
+    let study = fake.channel("study");
+    let mut bot = Bot::start(&fake, BOT_TOKEN).await;
+    bot.ready().await;
+    let id = fake.slash(&FakeUser::new(1001, "ada", false), study, "progress", None, json!([])).await;
+    let Interaction::Command(command) = bot.next("INTERACTION_CREATE", interaction).await else {
+        panic!("expected a command interaction");
+    };
+    let defer = CreateInteractionResponse::Defer(CreateInteractionResponseMessage::new().ephemeral(true));
+    command.create_response(&bot.http, defer).await.expect("deferred");
+    let thinking = command.get_response(&bot.http).await.expect("@original");
+    assert_eq!(thinking.flags.map(|f| f.bits()), Some(64 | 128), "ephemeral and loading");
+    let done = command
+        .edit_response(&bot.http, EditInteractionResponse::new().content("Day 3 of 30"))
+        .await
+        .expect("edit");
+    assert_eq!(
+        (done.id, done.content.as_str(), done.flags.map(|f| f.bits())),
+        (thinking.id, "Day 3 of 30", Some(64))
+    );
+    let kinds: Vec<_> =
+        fake.responses(&id).iter().map(|r| r["kind"].as_str().unwrap_or("").to_owned()).collect();
+    assert_eq!(kinds, ["callback", "edit"]);
+    assert!(fake.messages(study).is_empty(), "interaction replies are not channel posts");
+    bot.stop().await;
+}

@@ -62,8 +62,10 @@ async fn a_repeated_nonce_returns_the_first_message_and_broken_limits_are_invali
         (400, 50035, vec!["content", "embeds.0.title"])
     );
     let fields: Vec<Value> = (0..26).map(|i| json!({"name": format!("f{i}"), "value": "v"})).collect();
-    let rows: Vec<Value> = (0..6).map(|i| json!({"type": 1, "components": [{"type": 2, "style": 1, "label": "L", "custom_id": format!("b{i}")}]})).collect();
-    let crowded = json!({"embeds": [{"description": "d".repeat(4097), "fields": fields}], "components": rows, "nonce": "n".repeat(26)});
+    let button = |i: usize| json!({"type": 2, "style": 1, "label": "L", "custom_id": format!("b{i}")});
+    let rows: Vec<Value> = (0..6).map(|i| json!({"type": 1, "components": [button(i)]})).collect();
+    let embed = json!({"description": "d".repeat(4097), "fields": fields});
+    let crowded = json!({"embeds": [embed], "components": rows, "nonce": "n".repeat(26)});
     let err = http_error(http.send_message(study, vec![], &crowded).await.expect_err("crowded"));
     let mut paths: Vec<_> = err.error.errors.iter().map(|e| e.path.as_str()).collect();
     paths.sort_unstable();

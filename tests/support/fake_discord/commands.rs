@@ -9,7 +9,7 @@ use super::state::{APP_ID, Data, GUILD_ID};
 pub(super) fn put(data: &mut Data, req: &Req, scope: &str) -> Reply {
     let Some(list) = req.body.as_array() else {
         let errors = json!({"_errors": [{"code": "BASE_TYPE_ARRAY", "message": "Must be an array."}]});
-        return invalid(errors);
+        return Reply::invalid_form(errors);
     };
     let mut errors = json!({});
     for (i, command) in list.iter().enumerate() {
@@ -18,7 +18,7 @@ pub(super) fn put(data: &mut Data, req: &Req, scope: &str) -> Reply {
         }
     }
     if errors.as_object().is_some_and(|e| !e.is_empty()) {
-        return invalid(errors);
+        return Reply::invalid_form(errors);
     }
     let built: Vec<Value> = list.iter().map(|c| build(data, c, scope)).collect();
     data.commands.retain(|c| c["scope"] != scope);

@@ -133,6 +133,12 @@ impl FakeDiscord {
         self.shared.lock().gateway.detach_current(vec![Out::Text(frame)]);
     }
 
+    /// Forgets the session without telling the client, as Discord does after a long outage: its
+    /// next RESUME gets op 9 `false` and it must IDENTIFY again.
+    pub async fn expire_session(&self) {
+        self.shared.lock().gateway.invalidate_session();
+    }
+
     /// op 9: `false` forgets the session (the client must IDENTIFY again; what is dispatched
     /// meanwhile waits for the next READY, what was unsent is lost), `true` keeps it resumable.
     pub async fn send_invalid_session(&self, resumable: bool) {

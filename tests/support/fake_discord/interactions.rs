@@ -48,41 +48,18 @@ fn callback(data: &mut Data, req: &Req, id: &str, token: &str) -> Reply {
     if inter.acked {
         return Reply::error(400, "Interaction has already been acknowledged.", 40060);
     }
-    let (channel, component, command) = (inter.channel, inter.component_message, inter.kind == 2);
     let kind = req.body["type"].as_u64().unwrap_or(0);
     let payload = req.body.get("data").cloned().unwrap_or_else(|| json!({}));
-    if !matches!((kind, component.is_some()), (4 | 5 | 9, _) | (6 | 7, true)) {
-        let errors = json!({"type": {"_errors": [{"code": "BASE_TYPE_CHOICES", "message": "Value must be one of {4, 5, 6, 7, 9}."}]}});
-        return Reply {
-            status: 400,
-            body: Some(json!({"code": 50035, "message": "Invalid Form Body", "errors": errors})),
-        };
+    // UPDATE_MESSAGE and DEFERRED_UPDATE_MESSAGE only exist for component interactions.
+    if !matches!((kind, inter.component_message.is_some()), (4 | 5 | 9, _) | (6 | 7, true)) {
+        return Reply::invalid_field("type", "BASE_TYPE_CHOICES", "Value must be one of {4, 5, 6, 7, 9}.");
     }
     if matches!(kind, 4 | 7)
         && let Err(body) = validate::message(&payload, Some("data"), kind == 4)
     {
         return Reply { status: 400, body: Some(body) };
     }
-    let original = match kind {
-        4 => Some(data.interaction_message(id, channel, &payload, if command { 20 } else { 0 })),
-        5 => {
-            let flags = LOADING | (payload["flags"].as_u64().unwrap_or(0) & EPHEMERAL);
-            Some(data.interaction_message(
-                id,
-                channel,
-                &json!({"flags": flags}),
-                if command { 20 } else { 0 },
-            ))
-        }
-        7 => {
-            if let Some(pressed) = component.and_then(|m| data.messages.get_mut(&m)) {
-                payloads::edit_message(&mut pressed.json, &payload);
-            }
-            component
-        }
-        6 => component,
-        _ => None,
-    };
+    let original = data.original_message(id, kind, &payload);
     let inter = data.interactions.get_mut(id).expect("found above");
     inter.acked = true;
     inter.original = original;
@@ -156,6 +133,29 @@ fn edit(data: &mut Data, req: &Req, id: &str, message: u64) -> Reply {
 }
 
 impl Data {
+    /// The message a callback of `kind` makes the interaction's @original: a new reply (4), an
+    /// "is thinking…" placeholder (5), or the pressed message, updated (7) or not (6).
+    fn original_message(&mut self, id: &str, kind: u64, payload: &Value) -> Option<u64> {
+        let inter = &self.interactions[id];
+        let (channel, component) = (inter.channel, inter.component_message);
+        let message_type = if inter.kind == 2 { 20 } else { 0 };
+        match kind {
+            4 => Some(self.interaction_message(id, channel, payload, message_type)),
+            5 => {
+                let flags = LOADING | (payload["flags"].as_u64().unwrap_or(0) & EPHEMERAL);
+                Some(self.interaction_message(id, channel, &json!({"flags": flags}), message_type))
+            }
+            7 => {
+                if let Some(pressed) = component.and_then(|m| self.messages.get_mut(&m)) {
+                    payloads::edit_message(&mut pressed.json, payload);
+                }
+                component
+            }
+            6 => component,
+            _ => None,
+        }
+    }
+
     /// Stores a message the bot sent through an interaction (webhook-authored, as Discord shows it).
     fn interaction_message(&mut self, interaction: &str, channel: u64, body: &Value, kind: u8) -> u64 {
         let id = self.snowflake();

@@ -103,11 +103,8 @@ fn list(data: &Data, req: &Req, channel: u64) -> Reply {
     let limit =
         req.param("limit").map_or(Some(50), |l| l.parse::<usize>().ok()).filter(|l| (1..=100).contains(l));
     let Some(limit) = limit else {
-        let errors = json!({"limit": {"_errors": [{"code": "NUMBER_TYPE_MAX", "message": "int value should be less than or equal to 100."}]}});
-        return Reply {
-            status: 400,
-            body: Some(json!({"code": 50035, "message": "Invalid Form Body", "errors": errors})),
-        };
+        let message = "int value should be less than or equal to 100.";
+        return Reply::invalid_field("limit", "NUMBER_TYPE_MAX", message);
     };
     let id_param = |name| req.param(name).and_then(|v| v.parse::<u64>().ok());
     let (before, after) = (id_param("before"), id_param("after"));

@@ -1,4 +1,4 @@
-//! A fake Discord on 127.0.0.1: REST (/api/v10) and the gateway websocket on one port, speaking the wire protocol serenity 0.12.5 expects.
+//! A fake Discord on 127.0.0.1: REST (/api/v10) and the gateway on one port, as serenity 0.12.5 speaks them.
 //!
 //! Wire facts this fake follows (read from serenity 0.12.5 and Discord's docs):
 //! - `GET /api/v10/gateway` answers `{"url": "ws://127.0.0.1:PORT"}` like Discord (no path);

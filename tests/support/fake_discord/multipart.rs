@@ -4,7 +4,6 @@ use serde_json::{Value, json};
 
 /// A file part of a multipart body.
 pub(super) struct Upload {
-    pub field: String,
     pub filename: String,
     pub size: usize,
     pub content_type: String,
@@ -38,7 +37,6 @@ fn multipart(body: &[u8], boundary: &str) -> (Value, Vec<Upload>) {
         let field = disposition(&head, "name").unwrap_or_default();
         match disposition(&head, "filename") {
             Some(filename) => uploads.push(Upload {
-                field,
                 filename,
                 size: content.len(),
                 content_type: header(&head, "content-type").unwrap_or("application/octet-stream".into()),

@@ -54,6 +54,19 @@ impl Reply {
     pub fn not_found() -> Reply {
         Reply::error(404, "404: Not Found", 0)
     }
+
+    /// 400 "Invalid Form Body" with one error at `field`.
+    pub fn invalid_field(field: &str, code: &str, message: &str) -> Reply {
+        Reply::invalid_form(json!({field: {"_errors": [{"code": code, "message": message}]}}))
+    }
+
+    /// 400 "Invalid Form Body" with Discord's nested error tree.
+    pub fn invalid_form(errors: Value) -> Reply {
+        Reply {
+            status: 400,
+            body: Some(json!({"code": 50035, "message": "Invalid Form Body", "errors": errors})),
+        }
+    }
 }
 
 pub(super) async fn handle(
@@ -156,10 +169,9 @@ pub(super) fn unknown_channel() -> Reply {
 
 fn gateway_bot(data: &Data, req: &Req) -> Reply {
     let remaining = 1000usize.saturating_sub(data.gateway.identify_count);
-    Reply::json(json!({
-        "url": req.ws_url, "shards": 1,
-        "session_start_limit": {"total": 1000, "remaining": remaining, "reset_after": 86_400_000, "max_concurrency": 1},
-    }))
+    let limit =
+        json!({"total": 1000, "remaining": remaining, "reset_after": 86_400_000, "max_concurrency": 1});
+    Reply::json(json!({"url": req.ws_url, "shards": 1, "session_start_limit": limit}))
 }
 
 /// POST /users/@me/channels {recipient_id}: the one DM channel with that user.
@@ -169,11 +181,7 @@ fn open_dm(data: &mut Data, req: &Req) -> Reply {
         v => v.as_u64(),
     };
     let Some(user) = recipient.filter(|u| *u != BOT_ID) else {
-        let errors = json!({"recipient_id": {"_errors": [{"code": "NUMBER_TYPE_COERCE", "message": "Value is not snowflake."}]}});
-        return Reply {
-            status: 400,
-            body: Some(json!({"code": 50035, "message": "Invalid Form Body", "errors": errors})),
-        };
+        return Reply::invalid_field("recipient_id", "NUMBER_TYPE_COERCE", "Value is not snowflake.");
     };
     let id = data.dm_channel(user);
     Reply::json(payloads::channel(data, id).expect("just created"))
