@@ -354,6 +354,7 @@ async fn every_dispatched_payload_is_an_event_serenity_knows() {
     let mut bot = Bot::start(&fake, BOT_TOKEN).await;
     bot.ready().await;
     let (ada, bo) = (FakeUser::new(1001, "ada", true), FakeUser::new(1002, "bo", false));
+    fake.channel("week-2");
     let lesson = post_lesson(&bot.http, study).await.id.get();
     fake.react(&bo, study, lesson, "✅").await;
     fake.react(&bo, study, lesson, "studyparrot:1200000000000000001").await;
@@ -365,14 +366,15 @@ async fn every_dispatched_payload_is_an_event_serenity_knows() {
     let note = dm.id.say(&bot.http, "Your streak: 3").await.expect("DM").id.get();
     fake.react(&bo, dm.id.get(), note, "👍").await;
     fake.slash(&bo, dm.id.get(), "streak", None, json!([])).await;
-    // The eight events above reach the handler; with READY and GUILD_CREATE, ten frames went out.
+    // Eight events above reach the handler; with READY, GUILD_CREATE and CHANNEL_CREATE, eleven
+    // frames went out.
     let seen = bot.drain(Duration::from_secs(2)).await;
     let handled = seen
         .iter()
         .filter(|s| matches!(s, Seen::Interaction(_) | Seen::ReactionAdd(_) | Seen::ReactionRemove(_)));
     assert_eq!(handled.count(), 8, "{seen:?}");
     let frames = fake.dispatched();
-    assert_eq!(frames.len(), 10, "{frames:?}");
+    assert_eq!(frames.len(), 11, "{frames:?}");
     for frame in frames {
         let event: Event = serde_json::from_value(json!({"t": frame["t"], "d": frame["d"]}))
             .unwrap_or_else(|e| panic!("{e}: {frame}"));

@@ -71,8 +71,10 @@ pub struct FakeDiscord {
 }
 
 impl Drop for FakeDiscord {
+    /// Stops listening and cuts the gateway connection, so a bot still running sees Discord go away.
     fn drop(&mut self) {
         self.server.abort();
+        self.shared.lock().gateway.detach_current(vec![session::Out::Drop]);
     }
 }
 
@@ -115,9 +117,17 @@ impl FakeDiscord {
         GUILD_ID
     }
 
-    /// The id of the guild text channel `name`, created on first use.
+    /// The id of the guild text channel `name`, created on first use: announced with
+    /// CHANNEL_CREATE once a session exists, listed in GUILD_CREATE before that.
     pub fn channel(&self, name: &str) -> u64 {
-        self.shared.lock().channel_named(name)
+        let mut data = self.shared.lock();
+        let known = data.channels.len();
+        let id = data.channel_named(name);
+        if data.channels.len() > known && data.gateway.session_id().is_some() {
+            let channel = payloads::channel(&data, id).expect("just created");
+            data.gateway.dispatch("CHANNEL_CREATE", channel);
+        }
+        id
     }
 
     /// Polls `done` every 10 ms until it holds or `timeout` passes; returns whether it held.
@@ -146,11 +156,15 @@ impl FakeDiscord {
         posted.map(|m| m.json.clone()).collect()
     }
 
+    /// The DM channel the bot opened with `user_id` (POST /users/@me/channels), if any.
+    pub fn dm_channel(&self, user_id: u64) -> Option<u64> {
+        let data = self.shared.lock();
+        data.channels.iter().find(|(_, c)| c.dm_user == Some(user_id)).map(|(id, _)| *id)
+    }
+
     /// Messages POSTed to the DM channel with `user_id`.
     pub fn dm_messages(&self, user_id: u64) -> Vec<Value> {
-        let channel =
-            self.shared.lock().channels.iter().find(|(_, c)| c.dm_user == Some(user_id)).map(|(id, _)| *id);
-        channel.map(|c| self.messages(c)).unwrap_or_default()
+        self.dm_channel(user_id).map(|c| self.messages(c)).unwrap_or_default()
     }
 
     /// User ids that reacted with `emoji` (a unicode emoji or `name:id`), ascending.
