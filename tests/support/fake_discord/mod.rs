@@ -13,13 +13,19 @@
 //!   GUILD_/DIRECT_MESSAGE_REACTIONS); withheld ones are listed by `withheld()`.
 //!
 //! Differences from the brief: the application id differs from the bot id (Discord makes them
-//! equal for new apps; keeping them apart catches a mix-up); `FakeDiscord::start_with_heartbeat`
-//! sets a short heartbeat interval; `messages(channel)` lists what was POSTed to the channel,
-//! interaction replies are in `responses(id)` (GET history shows both, minus ephemeral ones);
-//! `react`/`unreact` dispatch only when they change something (Discord sends no event for a
-//! reaction that is already there); `fail_channel` fails every request under /channels/{c}, and
-//! a status of 0 clears it. Not modelled: MESSAGE_CREATE/UPDATE/DELETE dispatches, the 3 s
+//! equal for new apps; keeping them apart catches a mix-up); `messages(channel)` lists what was
+//! POSTed to the channel, interaction replies are in `responses(id)` (GET history shows both,
+//! minus ephemeral ones); `react`/`unreact` dispatch only when they change something (Discord
+//! sends no event for a reaction that is already there); `fail_channel` fails every request
+//! under /channels/{c}, and a status of 0 clears it; GET /gateway needs no token (as on Discord;
+//! serenity would otherwise fall back to the real gateway url). Not modelled: MESSAGE_CREATE/
+//! UPDATE/DELETE dispatches (the bot's intents exclude them), zlib-compressed frames, the 3 s
 //! interaction deadline (each response records `after_ms` instead), `with_response` callbacks.
+//!
+//! Added to the brief's API: `start_with_heartbeat` (a short HELLO interval), `wait_for`,
+//! `expire_session` (the next RESUME is refused), `last_heartbeat_seq`, `last_resume`,
+//! `session_id`, `gateway_frames`, `dispatched`, `withheld`, `message(id)`, `dm_channel`,
+//! `request_log`.
 
 mod actors;
 mod commands;
