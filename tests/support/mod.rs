@@ -4,5 +4,6 @@
 
 pub mod bot;
 pub mod db;
+pub mod fake_discord;
 pub mod fixtures;
 pub mod limited;

@@ -1,0 +1,141 @@
+//! Guild members acting: slash commands, button presses and reactions, dispatched as Discord would.
+
+use std::time::Instant;
+
+use serde_json::{Value, json};
+
+use super::payloads::{self, Invocation, MANAGE_GUILD, MEMBER_PERMISSIONS};
+use super::state::{Data, Interaction};
+use super::{FakeDiscord, FakeUser};
+
+impl FakeUser {
+    fn permissions(&self) -> u64 {
+        if self.admin { MEMBER_PERMISSIONS | MANAGE_GUILD } else { MEMBER_PERMISSIONS }
+    }
+
+    fn json(&self) -> Value {
+        payloads::user(self.id, &self.name, false)
+    }
+}
+
+impl FakeDiscord {
+    /// INTERACTION_CREATE type 2 from `user` in `channel`; `options` is Discord's options array
+    /// of the command, or of the subcommand `sub`. Returns the interaction id.
+    pub async fn slash(
+        &self,
+        user: &FakeUser,
+        channel: u64,
+        name: &str,
+        sub: Option<&str>,
+        options: Value,
+    ) -> String {
+        let mut data = self.shared.lock();
+        let options = if options.is_null() { json!([]) } else { options };
+        let options = match sub {
+            Some(sub) => json!([{"name": sub, "type": 1, "options": options}]),
+            None => options,
+        };
+        let command = data.commands.iter().find(|c| c["name"] == name).cloned();
+        let command_id = command.as_ref().and_then(|c| c["id"].as_str().map(str::to_owned));
+        let mut payload = json!({
+            "id": command_id.unwrap_or_else(|| data.snowflake().to_string()),
+            "name": name, "type": 1, "options": options,
+        });
+        if let Some(guild) = command.as_ref().and_then(|c| c.get("guild_id")) {
+            payload["guild_id"] = guild.clone();
+        }
+        data.interact(user, channel, 2, None, payload)
+    }
+
+    /// INTERACTION_CREATE type 3 (a button, component_type 2) on a message the bot sent; the
+    /// interaction carries that message, with the EPHEMERAL flag when `ephemeral`.
+    pub async fn press(
+        &self,
+        user: &FakeUser,
+        channel: u64,
+        message_id: u64,
+        custom_id: &str,
+        ephemeral: bool,
+    ) -> String {
+        let mut data = self.shared.lock();
+        let payload = json!({"custom_id": custom_id, "component_type": 2});
+        data.interact(user, channel, 3, Some((message_id, ephemeral)), payload)
+    }
+
+    /// Adds `user`'s reaction (GET reactions lists it) and dispatches MESSAGE_REACTION_ADD.
+    pub async fn react(&self, user: &FakeUser, channel: u64, message_id: u64, emoji: &str) {
+        let mut data = self.shared.lock();
+        data.users.insert(user.id, user.name.clone());
+        data.set_reaction(user.id, (channel, message_id), emoji, true);
+    }
+
+    /// Removes `user`'s reaction and dispatches MESSAGE_REACTION_REMOVE.
+    pub async fn unreact(&self, user: &FakeUser, channel: u64, message_id: u64, emoji: &str) {
+        let mut data = self.shared.lock();
+        data.users.insert(user.id, user.name.clone());
+        data.set_reaction(user.id, (channel, message_id), emoji, false);
+    }
+
+    /// Changes the stored reactions without any dispatch, as if it happened while the bot was down.
+    pub fn react_offline(&self, user: &FakeUser, channel: u64, message_id: u64, emoji: &str, present: bool) {
+        let mut data = self.shared.lock();
+        data.users.insert(user.id, user.name.clone());
+        data.store_reaction(user.id, (channel, message_id), emoji, present);
+    }
+}
+
+impl Data {
+    /// Records and dispatches one interaction; `pressed` is the message and whether it is ephemeral.
+    fn interact(
+        &mut self,
+        user: &FakeUser,
+        channel: u64,
+        kind: u8,
+        pressed: Option<(u64, bool)>,
+        payload: Value,
+    ) -> String {
+        self.users.insert(user.id, user.name.clone());
+        let channel_json =
+            payloads::channel(self, channel).unwrap_or_else(|| panic!("unknown channel {channel}"));
+        let id = self.snowflake().to_string();
+        let token = format!("fake-interaction-token-{id}");
+        let inv = Invocation {
+            id: &id,
+            token: &token,
+            kind,
+            user: user.json(),
+            permissions: user.permissions(),
+            channel: with_permissions(channel_json, user.permissions()),
+            guild: self.guild_of(channel),
+        };
+        let mut event = payloads::interaction(inv, payload);
+        if let Some((message, ephemeral)) = pressed {
+            let stored = self.messages.get(&message).filter(|m| m.channel == channel);
+            let stored = stored.unwrap_or_else(|| panic!("press: no message {message} in channel {channel}"));
+            let mut json = stored.json.clone();
+            if ephemeral {
+                json["flags"] = json!(json["flags"].as_u64().unwrap_or(0) | 64);
+            }
+            event["message"] = json;
+        }
+        let record = Interaction {
+            token,
+            channel,
+            component_message: pressed.map(|(m, _)| m),
+            kind,
+            at: Instant::now(),
+            acked: false,
+            original: None,
+            responses: Vec::new(),
+        };
+        self.interactions.insert(id.clone(), record);
+        self.gateway.dispatch("INTERACTION_CREATE", event);
+        id
+    }
+}
+
+/// Interactions carry the channel with the invoking member's permissions in it.
+fn with_permissions(mut channel: Value, permissions: u64) -> Value {
+    channel["permissions"] = json!(permissions.to_string());
+    channel
+}
