@@ -4,6 +4,7 @@
 
 pub mod bot;
 pub mod db;
+pub mod discord_bot;
 pub mod fake_discord;
 pub mod fixtures;
 pub mod limited;

@@ -64,7 +64,11 @@ fn callback(data: &mut Data, req: &Req, id: &str, token: &str) -> Reply {
     inter.acked = true;
     inter.original = original;
     let after_ms = req.now.duration_since(inter.at).as_millis() as u64;
-    inter.responses.push(json!({"kind": "callback", "body": req.body, "after_ms": after_ms}));
+    // The message the response created or updated, as Discord's `with_response` would tell.
+    let message_id = original.map(|m| m.to_string());
+    inter
+        .responses
+        .push(json!({"kind": "callback", "body": req.body, "message_id": message_id, "after_ms": after_ms}));
     Reply::no_content()
 }
 

@@ -1,0 +1,348 @@
+//! The real bot on Discord, end to end: `studybot run` through serenity against a fake Discord on loopback.
+//!
+//! Each test starts its own fake and its own bot process on a virtual clock (30× real time, so
+//! a lesson due in two virtual minutes is posted four seconds later) and reads results back from
+//! the fake's records and the bot's SQLite file.
+
+mod support;
+
+use std::time::Duration;
+
+use serde_json::{Value, json};
+use support::discord_bot::{DiscordBot, STEP, answer_buttons, buttons, id_of, message_text, opt, reply_text};
+use support::fake_discord::{FakeDiscord, FakeUser};
+
+const CURRICULUM: &str = support::bot::CURRICULUM;
+
+fn organizer() -> FakeUser {
+    FakeUser::new(9001, "Olivia", true)
+}
+
+fn member(id: u64, name: &str) -> FakeUser {
+    FakeUser::new(id, name, false)
+}
+
+fn setup_options(start: &str) -> Value {
+    json!([
+        opt("curriculum", CURRICULUM),
+        opt("start", start),
+        opt("schedule", "0 9 * * *"),
+        opt("timezone", "UTC"),
+    ])
+}
+
+/// A bot on a fresh fake with a cohort set up by the organizer, starting `start`.
+async fn running(origin: &str, start: &str) -> DiscordBot {
+    let mut h = DiscordBot::new(origin, 30.0).await;
+    h.start().await;
+    let reply = h.ask(&organizer(), "studybot", Some("setup"), setup_options(start)).await;
+    assert!(reply.contains(CURRICULUM) || reply.contains("Lakehouse"), "{reply}");
+    h
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_admin_sets_up_the_cohort_by_slash_command_and_a_member_is_refused() {
+    let mut h = DiscordBot::new("2026-12-01T08:00:00Z", 30.0).await;
+    h.start().await;
+
+    let identify = h.fake.last_identify().expect("IDENTIFY");
+    let intents = (1 << 0) | (1 << 10) | (1 << 13);
+    assert_eq!(
+        identify["intents"],
+        json!(intents),
+        "GUILDS | GUILD_MESSAGE_REACTIONS | DIRECT_MESSAGE_REACTIONS only"
+    );
+
+    let commands = h.fake.commands();
+    let mut names: Vec<&str> = commands.iter().filter_map(|c| c["name"].as_str()).collect();
+    names.sort_unstable();
+    let expected = [
+        "assess",
+        "checkpoint",
+        "join",
+        "leaderboard",
+        "posted",
+        "progress",
+        "quiz",
+        "remind",
+        "review",
+        "streak",
+        "studybot",
+    ];
+    assert_eq!(names, expected);
+    assert!(commands.iter().all(|c| c["scope"] == "guild"), "registered per configured guild");
+    let studybot = commands.iter().find(|c| c["name"] == "studybot").unwrap();
+    assert_eq!(studybot["default_member_permissions"], "32", "MANAGE_GUILD");
+    let setup = studybot["options"].as_array().unwrap().iter().find(|o| o["name"] == "setup").unwrap();
+    let day = setup["options"].as_array().unwrap().iter().find(|o| o["name"] == "day").unwrap();
+    assert_eq!(
+        (day["type"].clone(), day["min_value"].clone(), day["max_value"].clone()),
+        (json!(4), json!(121), json!(150))
+    );
+
+    // A member whose server overrode the default permission still cannot set up.
+    let refused = h.ask(&member(11, "Mallory"), "studybot", Some("setup"), setup_options("2026-12-02")).await;
+    assert!(refused.contains("is for the cohort's admins"), "{refused}");
+    let store = h.store().await;
+    assert!(store.list_active_cohorts().await.unwrap().is_empty(), "nothing set up by a non-admin");
+    store.close().await;
+
+    let id = h.slash(&organizer(), "studybot", Some("setup"), setup_options("2026-12-02")).await;
+    let first = &h.fake.responses(&id)[0];
+    assert_eq!(first["body"]["data"]["flags"], json!(64), "the organizer's answer is ephemeral: {first}");
+    assert!(h.cohort_id().await > 0);
+    let status = h.ask(&organizer(), "studybot", Some("status"), json!([])).await;
+    assert!(status.contains("121"), "{status}");
+    assert_eq!(h.stop(), Some(0), "{}", h.log());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_lesson_is_posted_at_its_time_and_checked_by_reaction_button_and_command() {
+    let h = running("2026-12-01T08:58:00Z", "2026-12-01").await;
+    let cohort = h.cohort_id().await;
+    assert!(h.lesson_posts().is_empty(), "nothing before 09:00");
+    let post = h.wait_lesson(1).await;
+    let message = id_of(&post);
+
+    let embed = &post["embeds"][0];
+    assert!(embed["title"].as_str().unwrap().starts_with("Day 121 — "), "{embed}");
+    assert!(embed["footer"]["text"].as_str().unwrap().contains("day 1 of 30"), "{embed}");
+    assert_eq!(buttons(&post), vec![format!("done:{cohort}:121")]);
+    let sent =
+        h.fake.requests().into_iter().find(|r| r.method == "POST" && r.path.ends_with("/messages")).unwrap();
+    assert_eq!(sent.body["allowed_mentions"]["parse"], json!([]), "nothing in a post can ping");
+    assert_eq!(
+        (sent.body["nonce"].clone(), sent.body["enforce_nonce"].clone()),
+        (json!(format!("sb-{cohort}-121")), json!(true))
+    );
+    let bot_reacted = |f: &FakeDiscord| f.reactions(h.channel, message, "✅").contains(&f.bot_id());
+    assert!(h.fake.wait_for(STEP, bot_reacted).await, "the bot adds ✅ itself");
+
+    let (alice, bob, carol) = (member(21, "Alice"), member(22, "Bob"), member(23, "Carol"));
+    h.fake.react(&alice, h.channel, message, "✅").await;
+    h.fake.react(&alice, h.channel, message, "🎉").await; // another emoji is just a reaction
+    let press = h.fake.press(&bob, h.channel, message, &format!("done:{cohort}:121"), false).await;
+    h.answered(&press).await;
+    let by_command = h.ask(&carol, "checkpoint", None, json!([])).await;
+    assert!(by_command.contains("Day 121 done"), "{by_command}");
+    let pressed = &h.fake.responses(&press)[0];
+    assert_eq!(
+        (pressed["body"]["type"].clone(), pressed["body"]["data"]["flags"].clone()),
+        (json!(4), json!(64))
+    );
+    h.wait_checkpoints("one checkpoint from each source", |c| {
+        let mut c = c.to_vec();
+        c.sort();
+        c == [
+            ("21".into(), 121, "reaction".into()),
+            ("22".into(), 121, "button".into()),
+            ("23".into(), 121, "command".into()),
+        ]
+    })
+    .await;
+
+    // Removing ✅ undoes the reaction's checkpoint; adding it again counts again.
+    h.fake.unreact(&alice, h.channel, message, "✅").await;
+    h.wait_checkpoints("alice's undone", |c| c.len() == 2 && !c.iter().any(|x| x.0 == "21")).await;
+    h.fake.react(&alice, h.channel, message, "✅").await;
+    h.wait_checkpoints("alice's back", |c| c.len() == 3).await;
+
+    // The bot's own ✅ is no checkpoint, and nobody's by its user id.
+    assert!(!h.checkpoints().await.iter().any(|c| c.0 == h.fake.bot_id().to_string()));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_duplicated_dispatch_is_counted_once() {
+    let h = running("2026-12-01T08:59:00Z", "2026-12-01").await;
+    let message = id_of(&h.wait_lesson(1).await);
+    let dave = member(24, "Dave");
+    let reaction = json!({
+        "user_id": dave.id.to_string(), "channel_id": h.channel.to_string(), "message_id": message.to_string(),
+        "guild_id": h.fake.guild_id().to_string(), "emoji": {"id": null, "name": "✅"}, "burst": false, "type": 0,
+        "member": {"user": {"id": dave.id.to_string(), "username": "dave", "discriminator": "0", "avatar": null},
+                   "roles": [], "joined_at": "2026-01-01T00:00:00.000000+00:00", "deaf": false, "mute": false, "flags": 0},
+    });
+    h.fake.dispatch("MESSAGE_REACTION_ADD", reaction.clone()).await;
+    h.fake.dispatch("MESSAGE_REACTION_ADD", reaction).await;
+    h.wait_checkpoints("dave's reaction", |c| c.len() == 1).await;
+
+    // The same INTERACTION_CREATE twice: one checkpoint, and its dedupe key is the interaction id.
+    let erin = member(25, "Erin");
+    let id = h.slash(&erin, "checkpoint", None, json!([])).await;
+    let frame = h
+        .fake
+        .dispatched()
+        .into_iter()
+        .rev()
+        .find(|f| f["t"] == "INTERACTION_CREATE" && f["d"]["id"] == id.as_str());
+    h.fake.dispatch("INTERACTION_CREATE", frame.expect("the dispatched interaction")["d"].clone()).await;
+    h.wait_log("interaction response failed").await; // Discord refuses a second answer to one interaction
+    let checkpoints = h.checkpoints().await;
+    assert_eq!(checkpoints.len(), 2, "{checkpoints:?}");
+    let progress = h.ask(&dave, "progress", None, json!([])).await;
+    assert!(progress.contains("1/"), "dave has one day done: {progress}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_quiz_is_taken_with_buttons_and_the_leaderboard_is_a_table() {
+    let mut h = DiscordBot::new("2026-12-08T10:00:00Z", 30.0).await;
+    h.setup_at("2026-11-30T12:00:00Z", "2026-12-01").await;
+    h.start().await;
+    let frank = member(31, "Frank");
+    let first = h.slash(&frank, "quiz", None, json!([opt("module", 17)])).await;
+    let mut latest = h.fake.responses(&first).last().cloned().unwrap();
+    let mut presses = 0;
+    let mut result = String::new();
+    // Answer every question with its first option (and Submit for multiple select).
+    while !result.contains("🏁") {
+        let shown = answer_buttons(&latest);
+        assert!(!shown.is_empty() && presses < 60, "a question with buttons: {latest}");
+        let rows = latest["body"]["data"]["components"].as_array().map_or(0, Vec::len);
+        assert!(shown.len() <= 5 || rows >= 2, "more than five buttons go on a second row: {latest}");
+        let mut ids = vec![shown[0].1.clone()];
+        if let Some((_, submit)) = shown.iter().find(|(label, _)| label == "Submit") {
+            ids.push(submit.clone());
+        }
+        for custom_id in ids {
+            let on =
+                latest["message_id"].as_str().and_then(|m| m.parse().ok()).expect("the question's message");
+            let press = h.fake.press(&frank, h.channel, on, &custom_id, true).await;
+            h.answered(&press).await;
+            let answers = h.fake.responses(&press);
+            assert_eq!(
+                answers[0]["body"]["type"],
+                json!(7),
+                "a press on the question replaces it: {answers:?}"
+            );
+            // The question (or the toggled options) is the updated message; a long result continues in follow-ups.
+            latest = answers[0].clone();
+            result = answers.iter().map(reply_text).collect::<Vec<_>>().join("\n");
+            presses += 1;
+        }
+    }
+    assert!(result.contains("m17") || result.contains("17"), "{result}");
+    assert!(presses >= 15, "module 17 has 15 questions; {presses} presses");
+
+    let board = h.ask(&frank, "leaderboard", None, json!([opt("by", "quiz")])).await;
+    let block: Vec<&str> =
+        board.split("```").nth(1).expect("a code block").trim_matches('\n').lines().collect();
+    assert_eq!(block[0].split_whitespace().collect::<Vec<_>>(), ["#", "Member", "Quiz"], "{board}");
+    let points: u32 = block[1].split_whitespace().last().and_then(|p| p.parse().ok()).expect("points");
+    let right =
+        result.split("**: ").nth(1).and_then(|r| r.split('/').next()).and_then(|n| n.parse::<u32>().ok());
+    assert!(
+        block[1].starts_with("1  Frank") && Some(points) == right.map(|r| r * 5),
+        "5 points per right answer: {board}\n{result}"
+    );
+    let widths: Vec<usize> = block.iter().map(|l| l.chars().count()).collect();
+    assert!(widths.iter().all(|w| *w == widths[0]), "columns aligned: {board}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_dropped_connection_resumes_and_events_sent_meanwhile_count_once() {
+    let h = running("2026-12-01T08:59:00Z", "2026-12-01").await;
+    let message = id_of(&h.wait_lesson(1).await);
+    let (gina, hal) = (member(41, "Gina"), member(42, "Hal"));
+    h.fake.react(&gina, h.channel, message, "✅").await;
+    h.wait_checkpoints("gina", |c| c.len() == 1).await;
+
+    h.fake.drop_connection().await;
+    h.fake.react(&hal, h.channel, message, "✅").await; // buffered by the fake, replayed on RESUME
+    assert!(h.fake.wait_for(STEP, |f| f.resume_count() == 1).await, "no RESUME: {}", h.log());
+    let resume = h.fake.last_resume().unwrap();
+    assert_eq!(resume["session_id"].as_str(), h.fake.session_id().as_deref());
+    h.wait_checkpoints("hal's reaction replayed after RESUME", |c| c.len() == 2).await;
+    h.wait_log("Discord gateway session resumed").await;
+    assert_eq!(h.fake.identify_count(), 1, "a resume, not a new session");
+
+    // Discord asks the bot to reconnect (op 7): the same session goes on.
+    h.fake.send_reconnect().await;
+    assert!(h.fake.wait_for(STEP, |f| f.resume_count() == 2).await, "no RESUME after op 7: {}", h.log());
+    h.fake.unreact(&gina, h.channel, message, "✅").await;
+    h.wait_checkpoints("gina's removal after the reconnect", |c| c.len() == 1).await;
+    assert_eq!(h.fake.identify_count(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn reactions_changed_while_the_bot_was_away_are_reconciled() {
+    let mut h = running("2026-12-01T08:59:00Z", "2026-12-01").await;
+    let message = id_of(&h.wait_lesson(1).await);
+    let (ivy, jack, kim) = (member(51, "Ivy"), member(52, "Jack"), member(53, "Kim"));
+    h.fake.react(&ivy, h.channel, message, "✅").await;
+    h.wait_checkpoints("ivy", |c| c.len() == 1).await;
+    let by_command = h.ask(&kim, "checkpoint", None, json!([])).await;
+    assert!(by_command.contains("done"), "{by_command}");
+
+    // Down: jack reacts, ivy and kim take their ✅ away (kim's checkpoint came by command).
+    assert_eq!(h.stop(), Some(0));
+    h.fake.react_offline(&jack, h.channel, message, "✅", true);
+    h.fake.react_offline(&ivy, h.channel, message, "✅", false);
+    h.fake.react_offline(&kim, h.channel, message, "✅", false);
+    h.start().await;
+    h.wait_checkpoints("after restart: jack in, ivy out, kim kept", |c| {
+        let users: Vec<&str> = c.iter().map(|x| x.0.as_str()).collect();
+        users.contains(&"52") && !users.contains(&"51") && users.contains(&"53")
+    })
+    .await;
+    assert_eq!(h.fake.identify_count(), 2);
+
+    // A fresh session without a restart (INVALID_SESSION, not resumable) reconciles too.
+    h.fake.react_offline(&ivy, h.channel, message, "✅", true);
+    h.fake.send_invalid_session(false).await;
+    h.wait_checkpoints("after re-identify: ivy back", |c| c.iter().any(|x| x.0 == "51")).await;
+    assert_eq!(h.fake.identify_count(), 3);
+    assert_eq!(h.lesson_posts().len(), 1, "no lesson posted twice across the restart");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_bad_token_stops_startup_with_a_message_that_says_so() {
+    let mut h = DiscordBot::new("2026-12-01T08:00:00Z", 30.0).await.with_token("not-the-token");
+    h.spawn();
+    let deadline = std::time::Instant::now() + STEP;
+    let code = loop {
+        if let Some(code) = h.bot.as_mut().unwrap().exited() {
+            break code;
+        }
+        assert!(std::time::Instant::now() < deadline, "still running: {}", h.log());
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    let log = h.log();
+    assert_eq!(code, Some(1), "{log}");
+    assert!(log.contains("Discord rejected the bot token (401 Unauthorized)"), "{log}");
+    assert!(!log.contains("not-the-token"), "the token never reaches the log: {log}");
+    assert_eq!(h.fake.identify_count(), 0, "nothing reached the gateway with a refused token");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_post_refused_with_403_flags_the_cohort_and_tells_the_organizer() {
+    let h = running("2026-12-01T08:59:00Z", "2026-12-01").await;
+    h.fake.fail_channel(h.channel, 403);
+    let told = |f: &FakeDiscord| !f.dm_messages(organizer().id).is_empty();
+    assert!(
+        h.fake.wait_for(STEP, told).await,
+        "the organizer gets a DM: {}\n{}",
+        h.fake.request_log(),
+        h.log()
+    );
+    let dm = message_text(&h.fake.dm_messages(organizer().id)[0]);
+    assert!(dm.contains("Missing Access"), "{dm}");
+    h.fake.fail_channel(h.channel, 0);
+    let status = h.ask(&organizer(), "studybot", Some("status"), json!([])).await;
+    assert!(status.to_lowercase().contains("flagged"), "{status}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_429_is_waited_out_and_the_lesson_posted_once() {
+    let h = running("2026-12-01T08:59:00Z", "2026-12-01").await;
+    h.fake.force_429(2, 0.6, false);
+    h.wait_lesson(1).await;
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    assert_eq!(h.lesson_posts().len(), 1, "{}", h.fake.request_log());
+    assert!(h.fake.rate_limited() >= 1, "the fake answered 429: {}", h.fake.request_log());
+    assert_eq!(
+        h.fake.over_limit_after_429(),
+        0,
+        "nothing sent while the 429 was in force: {}",
+        h.fake.request_log()
+    );
+}

@@ -1,0 +1,263 @@
+//! The real `studybot run` on Discord in a test: a fake Discord on loopback, the binary pointed at it through `discord.rest_proxy`, a SQLite file to read back.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use serde_json::{Value, json};
+use studybot::store::{Checkpoint, Platform, Store};
+
+use studybot::coach::{Actor, Catalog, ChannelRef, Coach, Inbound, InboundKind};
+
+use super::bot::{Bot, CURRICULUM, Timeline, curriculum_dir};
+use super::db::sqlite_url;
+use super::fake_discord::{BOT_TOKEN, FakeDiscord, FakeUser};
+
+/// How long any one step may take before the test fails instead of hanging.
+pub const STEP: Duration = Duration::from_secs(20);
+
+pub struct DiscordBot {
+    pub fake: FakeDiscord,
+    pub bot: Option<Bot>,
+    pub channel: u64,
+    pub timeline: Timeline,
+    pub url: String,
+    pub dir: tempfile::TempDir,
+    token: String,
+}
+
+impl DiscordBot {
+    /// A fake Discord and a config for it; the bot is not started yet.
+    pub async fn new(origin: &str, speed: f64) -> DiscordBot {
+        let fake = FakeDiscord::start().await;
+        let dir = tempfile::tempdir().unwrap();
+        let url = sqlite_url(dir.path());
+        let config = format!(
+            "[database]\nurl = \"{url}\"\n\n[discord]\nguilds = [{}]\nrest_proxy = \"{}\"\nreconcile_days = 3\n",
+            fake.guild_id(),
+            fake.url()
+        );
+        std::fs::write(dir.path().join("studybot.toml"), config).unwrap();
+        let origin: DateTime<Utc> = origin.parse().unwrap();
+        let channel = fake.channel("study");
+        DiscordBot {
+            fake,
+            bot: None,
+            channel,
+            timeline: Timeline::starting_now(origin, speed),
+            url,
+            dir,
+            token: BOT_TOKEN.into(),
+        }
+    }
+
+    pub fn with_token(mut self, token: &str) -> DiscordBot {
+        self.token = token.into();
+        self
+    }
+
+    /// Starts `studybot run` and waits until its gateway session is READY.
+    pub async fn start(&mut self) {
+        self.spawn();
+        let fake = &self.fake;
+        let ready = fake.wait_for(STEP, |f| f.identify_count() + f.resume_count() > 0).await;
+        assert!(ready && fake.wait_ready(STEP).await, "no READY; bot log:\n{}", self.log());
+        self.wait_log("reactions reconciled").await;
+    }
+
+    pub fn spawn(&mut self) {
+        let env = [("STUDYBOT_DISCORD__TOKEN", self.token.as_str())];
+        self.bot =
+            Some(Bot::spawn(self.dir.path(), &env, &self.timeline, &["--lease-poll".into(), "1".into()]));
+    }
+
+    /// SIGTERM and the exit code.
+    pub fn stop(&mut self) -> Option<i32> {
+        self.bot.take().and_then(|mut b| b.terminate().0)
+    }
+
+    pub fn log(&self) -> String {
+        self.bot.as_ref().map(Bot::log).unwrap_or_default()
+    }
+
+    /// Waits for the `n`th log line containing `needle`.
+    pub async fn wait_log_count(&self, needle: &str, n: usize) {
+        let seen = || self.log().lines().filter(|l| l.contains(needle)).count() >= n;
+        let deadline = tokio::time::Instant::now() + STEP;
+        while !seen() {
+            assert!(tokio::time::Instant::now() < deadline, "no `{needle}` ×{n} in the log:\n{}", self.log());
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
+    pub async fn wait_log(&self, needle: &str) {
+        self.wait_log_count(needle, 1).await;
+    }
+
+    /// A slash command; returns the interaction id once the bot has answered it.
+    pub async fn slash(&self, user: &FakeUser, name: &str, sub: Option<&str>, options: Value) -> String {
+        let id = self.fake.slash(user, self.channel, name, sub, options).await;
+        self.answered(&id).await;
+        id
+    }
+
+    /// The text of the bot's answer to a slash command (first response, with edits applied).
+    pub async fn ask(&self, user: &FakeUser, name: &str, sub: Option<&str>, options: Value) -> String {
+        let id = self.slash(user, name, sub, options).await;
+        self.fake.responses(&id).iter().map(reply_text).collect::<Vec<_>>().join("\n")
+    }
+
+    /// Waits until the bot has answered interaction `id` with something other than a defer.
+    pub async fn answered(&self, id: &str) {
+        let done = |f: &FakeDiscord| f.responses(id).iter().any(|r| !reply_text(r).is_empty());
+        assert!(
+            self.fake.wait_for(STEP, done).await,
+            "no answer to {id}: {:?}\n{}",
+            self.fake.responses(id),
+            self.log()
+        );
+    }
+
+    /// Lesson posts in the channel (messages with a Done button), oldest first.
+    pub fn lesson_posts(&self) -> Vec<Value> {
+        self.fake
+            .messages(self.channel)
+            .into_iter()
+            .filter(|m| buttons(m).iter().any(|b| b.starts_with("done:")))
+            .collect()
+    }
+
+    pub async fn wait_lesson(&self, n: usize) -> Value {
+        let done = |_: &FakeDiscord| self.lesson_posts().len() >= n;
+        assert!(
+            self.fake.wait_for(STEP, done).await,
+            "no lesson post #{n}: {}\n{}",
+            self.fake.request_log(),
+            self.log()
+        );
+        self.lesson_posts()[n - 1].clone()
+    }
+
+    pub async fn store(&self) -> Store {
+        Store::open(&self.url).await.unwrap()
+    }
+
+    pub async fn cohort_id(&self) -> i64 {
+        let store = self.store().await;
+        let cohort =
+            store.find_cohort_by_channel(Platform::Discord, &self.channel.to_string()).await.unwrap();
+        store.close().await;
+        cohort.expect("a cohort in the channel").id
+    }
+
+    /// Checkpoints of the channel's cohort.
+    pub async fn checkpoints(&self) -> Vec<(String, i64, String)> {
+        let cohort = self.cohort_id().await;
+        let store = self.store().await;
+        let members = store.list_cohort_member_profiles(cohort).await.unwrap();
+        let list: Vec<Checkpoint> = store.list_cohort_checkpoints(cohort).await.unwrap();
+        store.close().await;
+        let name =
+            |id| members.iter().find(|(_, m)| m.id == id).map(|(_, m)| m.user_id.clone()).unwrap_or_default();
+        list.into_iter().map(|c| (name(c.member_id), c.day, c.source.as_str().to_string())).collect()
+    }
+
+    /// Waits until the checkpoints satisfy `done`.
+    pub async fn wait_checkpoints(&self, what: &str, done: impl Fn(&[(String, i64, String)]) -> bool) {
+        let deadline = tokio::time::Instant::now() + STEP;
+        loop {
+            let now = self.checkpoints().await;
+            if done(&now) {
+                return;
+            }
+            assert!(tokio::time::Instant::now() < deadline, "{what}: {now:?}\n{}", self.log());
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    /// Sets the cohort up through the coach itself at virtual instant `at`, before the bot runs
+    /// (a setup in the past, so a test can start with lessons already due).
+    pub async fn setup_at(&self, at: &str, start: &str) {
+        let store = self.store().await;
+        let coach = Coach::new(store.clone(), Catalog::load_dir(&curriculum_dir()).unwrap());
+        let text = format!(
+            "/studybot setup curriculum:{CURRICULUM} start:{start} schedule:\"0 9 * * *\" timezone:UTC"
+        );
+        let inbound = Inbound {
+            channel: ChannelRef {
+                platform: "discord".into(),
+                workspace: self.fake.guild_id().to_string(),
+                channel: self.channel.to_string(),
+            },
+            actor: Actor { user_id: "9001".into(), name: "Olivia".into(), is_admin: true },
+            dedupe_key: "test-setup".into(),
+            kind: InboundKind::Text(text),
+        };
+        let replies = coach.handle(&inbound, at.parse().unwrap()).await;
+        assert!(format!("{replies:?}").contains("day 121"), "{replies:?}");
+        store.close().await;
+    }
+
+    pub fn dir(&self) -> PathBuf {
+        self.dir.path().to_path_buf()
+    }
+}
+
+/// The text a member sees in one recorded answer: content, embed text and button labels.
+pub fn reply_text(response: &Value) -> String {
+    let body = &response["body"];
+    let data = if body["data"].is_object() { &body["data"] } else { body };
+    message_text(data)
+}
+
+pub fn message_text(m: &Value) -> String {
+    let mut out = vec![m["content"].as_str().unwrap_or_default().to_string()];
+    for embed in m["embeds"].as_array().into_iter().flatten() {
+        out.push(embed["title"].as_str().unwrap_or_default().to_string());
+        out.push(embed["description"].as_str().unwrap_or_default().to_string());
+        for field in embed["fields"].as_array().into_iter().flatten() {
+            out.push(format!(
+                "{}: {}",
+                field["name"].as_str().unwrap_or_default(),
+                field["value"].as_str().unwrap_or_default()
+            ));
+        }
+    }
+    out.retain(|s| !s.is_empty());
+    out.join("\n")
+}
+
+/// The custom ids of a message's buttons.
+pub fn buttons(m: &Value) -> Vec<String> {
+    let rows = m["components"].as_array().cloned().unwrap_or_default();
+    rows.iter()
+        .flat_map(|r| r["components"].as_array().cloned().unwrap_or_default())
+        .filter_map(|c| c["custom_id"].as_str().map(str::to_string))
+        .collect()
+}
+
+/// (label, custom id) of each button of the latest answer to an interaction.
+pub fn answer_buttons(response: &Value) -> Vec<(String, String)> {
+    let body = &response["body"];
+    let data = if body["data"].is_object() { &body["data"] } else { body };
+    let rows = data["components"].as_array().cloned().unwrap_or_default();
+    rows.iter()
+        .flat_map(|r| r["components"].as_array().cloned().unwrap_or_default())
+        .filter_map(|c| Some((c["label"].as_str()?.to_string(), c["custom_id"].as_str()?.to_string())))
+        .collect()
+}
+
+/// A string option.
+pub fn opt(name: &str, value: impl Into<Value>) -> Value {
+    let value = value.into();
+    let kind = match value {
+        Value::Number(_) => 4,
+        Value::Bool(_) => 5,
+        _ => 3,
+    };
+    json!({ "name": name, "type": kind, "value": value })
+}
+
+pub fn id_of(m: &Value) -> u64 {
+    m["id"].as_str().and_then(|s| s.parse().ok()).expect("a message id")
+}
