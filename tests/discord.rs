@@ -295,6 +295,16 @@ async fn reactions_changed_while_the_bot_was_away_are_reconciled() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn without_configured_guilds_the_commands_are_registered_globally() {
+    let mut h = DiscordBot::new("2026-12-01T08:00:00Z", 30.0).await.without_guilds();
+    h.start().await;
+    let commands = h.fake.commands();
+    assert_eq!(commands.len(), 11, "{commands:?}");
+    assert!(commands.iter().all(|c| c["scope"] == "global"), "{commands:?}");
+    h.wait_log("slash commands registered globally").await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn a_bad_token_stops_startup_with_a_message_that_says_so() {
     let mut h = DiscordBot::new("2026-12-01T08:00:00Z", 30.0).await.with_token("not-the-token");
     h.spawn();
@@ -343,6 +353,88 @@ async fn a_429_is_waited_out_and_the_lesson_posted_once() {
         h.fake.over_limit_after_429(),
         0,
         "nothing sent while the 429 was in force: {}",
+        h.fake.request_log()
+    );
+}
+
+/// Holds SQLite's write lock, as a long transaction of another writer would.
+async fn lock_database(url: &str) -> sqlx::SqliteConnection {
+    use sqlx::Connection;
+    let mut conn = sqlx::SqliteConnection::connect(url).await.unwrap();
+    sqlx::query("BEGIN IMMEDIATE").execute(&mut conn).await.unwrap();
+    conn
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn slow_work_is_deferred_first_and_answered_by_editing_the_original() {
+    let h = running("2026-12-01T08:59:00Z", "2026-12-01").await;
+    h.wait_lesson(1).await;
+    let mut lock = lock_database(&h.url).await;
+    let id = h.fake.slash(&member(61, "Lena"), h.channel, "checkpoint", None, json!([])).await;
+    let deferred = |f: &FakeDiscord| f.responses(&id).first().is_some_and(|r| r["body"]["type"] == json!(5));
+    assert!(
+        h.fake.wait_for(STEP, deferred).await,
+        "a defer while the database is busy: {:?}",
+        h.fake.responses(&id)
+    );
+    assert_eq!(h.fake.responses(&id)[0]["body"]["data"]["flags"], json!(64), "deferred as ephemeral");
+    assert_eq!(h.fake.responses(&id).len(), 1, "nothing but the defer while the work is blocked");
+    sqlx::query("ROLLBACK").execute(&mut lock).await.unwrap();
+    let edited = |f: &FakeDiscord| f.responses(&id).iter().any(|r| r["kind"] == "edit");
+    assert!(h.fake.wait_for(STEP, edited).await, "{:?}\n{}", h.fake.responses(&id), h.log());
+    let edit = h.fake.responses(&id).into_iter().find(|r| r["kind"] == "edit").unwrap();
+    assert!(reply_text(&edit).contains("Day 121 done"), "{edit}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_post_whose_confirmation_was_lost_is_found_not_posted_again() {
+    let mut h = running("2026-12-01T08:59:00Z", "2026-12-01").await;
+    let post = id_of(&h.wait_lesson(1).await);
+    let sent = |url: String| async move {
+        let store = studybot::store::Store::open(&url).await.unwrap();
+        let cohort = store.list_active_cohorts().await.unwrap()[0].id;
+        let posts = store.list_posts(cohort).await.unwrap();
+        store.close().await;
+        posts.into_iter().find(|p| p.day == 121).and_then(|p| p.platform_message_id)
+    };
+    let deadline = std::time::Instant::now() + STEP;
+    while sent(h.url.clone()).await.is_none() {
+        assert!(std::time::Instant::now() < deadline, "the post was never confirmed: {}", h.log());
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(h.stop(), Some(0));
+    // As if the process died between Discord accepting the post and the outbox recording it.
+    let mut conn = lock_database(&h.url).await;
+    let forget = "UPDATE lesson_posts SET state = 'claimed', platform_message_id = NULL, sent_at = NULL WHERE day = 121";
+    sqlx::query(forget).execute(&mut conn).await.unwrap();
+    sqlx::query("COMMIT").execute(&mut conn).await.unwrap();
+    drop(conn);
+
+    h.start().await;
+    let deadline = std::time::Instant::now() + STEP;
+    while sent(h.url.clone()).await.is_none() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "not reconciled: {}\n{}",
+            h.fake.request_log(),
+            h.log()
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(sent(h.url.clone()).await, Some(post.to_string()), "the existing post was found");
+    assert_eq!(h.lesson_posts().len(), 1, "and not posted again: {}", h.fake.request_log());
+    let looked = h
+        .fake
+        .requests()
+        .iter()
+        .any(|r| r.method == "GET" && r.path.ends_with(&format!("/channels/{}/messages", h.channel)));
+    assert!(looked, "found through the channel's history: {}", h.fake.request_log());
+    let posts =
+        h.fake.requests().iter().filter(|r| r.method == "POST" && r.path.ends_with("/messages")).count();
+    assert_eq!(
+        posts,
+        1,
+        "no second POST, not even one the nonce would have caught: {}",
         h.fake.request_log()
     );
 }

@@ -51,6 +51,15 @@ impl DiscordBot {
         }
     }
 
+    /// No `guilds` in the config: commands are registered globally.
+    pub fn without_guilds(self) -> DiscordBot {
+        let path = self.dir.path().join("studybot.toml");
+        let config = std::fs::read_to_string(&path).unwrap();
+        let kept: Vec<&str> = config.lines().filter(|l| !l.starts_with("guilds")).collect();
+        std::fs::write(&path, kept.join("\n")).unwrap();
+        self
+    }
+
     pub fn with_token(mut self, token: &str) -> DiscordBot {
         self.token = token.into();
         self
