@@ -11,7 +11,7 @@ use studybot::coach::{Actor, Catalog, ChannelRef, Coach, Inbound, InboundKind};
 
 use super::bot::{Bot, CURRICULUM, Timeline, curriculum_dir};
 use super::db::sqlite_url;
-use super::fake_discord::{BOT_TOKEN, FakeDiscord, FakeUser};
+pub use super::fake_discord::{BOT_TOKEN, FakeDiscord, FakeUser};
 
 /// How long any one step may take before the test fails instead of hanging.
 pub const STEP: Duration = Duration::from_secs(20);
@@ -269,4 +269,30 @@ pub fn opt(name: &str, value: impl Into<Value>) -> Value {
 
 pub fn id_of(m: &Value) -> u64 {
     m["id"].as_str().and_then(|s| s.parse().ok()).expect("a message id")
+}
+
+pub fn organizer() -> FakeUser {
+    FakeUser::new(9001, "Olivia", true)
+}
+
+pub fn member(id: u64, name: &str) -> FakeUser {
+    FakeUser::new(id, name, false)
+}
+
+pub fn setup_options(start: &str) -> Value {
+    json!([
+        opt("curriculum", CURRICULUM),
+        opt("start", start),
+        opt("schedule", "0 9 * * *"),
+        opt("timezone", "UTC"),
+    ])
+}
+
+/// A bot on a fresh fake with a cohort set up by the organizer, starting `start`.
+pub async fn running(origin: &str, start: &str) -> DiscordBot {
+    let mut h = DiscordBot::new(origin, 30.0).await;
+    h.start().await;
+    let reply = h.ask(&organizer(), "studybot", Some("setup"), setup_options(start)).await;
+    assert!(reply.contains(CURRICULUM) || reply.contains("Lakehouse"), "{reply}");
+    h
 }

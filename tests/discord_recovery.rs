@@ -1,0 +1,211 @@
+//! The real bot on Discord when things go wrong: dropped connections, downtime, a bad token, refused posts, rate limits, slow work, lost confirmations.
+
+mod support;
+
+use std::time::Duration;
+
+use serde_json::json;
+use support::discord_bot::{
+    DiscordBot, FakeDiscord, STEP, id_of, member, message_text, organizer, reply_text, running,
+};
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_dropped_connection_resumes_and_events_sent_meanwhile_count_once() {
+    let h = running("2026-12-01T08:59:00Z", "2026-12-01").await;
+    let message = id_of(&h.wait_lesson(1).await);
+    let (gina, hal) = (member(41, "Gina"), member(42, "Hal"));
+    h.fake.react(&gina, h.channel, message, "✅").await;
+    h.wait_checkpoints("gina", |c| c.len() == 1).await;
+
+    h.fake.drop_connection().await;
+    h.fake.react(&hal, h.channel, message, "✅").await; // buffered by the fake, replayed on RESUME
+    assert!(h.fake.wait_for(STEP, |f| f.resume_count() == 1).await, "no RESUME: {}", h.log());
+    let resume = h.fake.last_resume().unwrap();
+    assert_eq!(resume["session_id"].as_str(), h.fake.session_id().as_deref());
+    h.wait_checkpoints("hal's reaction replayed after RESUME", |c| c.len() == 2).await;
+    h.wait_log("Discord gateway session resumed").await;
+    assert_eq!(h.fake.identify_count(), 1, "a resume, not a new session");
+
+    // Discord asks the bot to reconnect (op 7): the same session goes on.
+    h.fake.send_reconnect().await;
+    assert!(h.fake.wait_for(STEP, |f| f.resume_count() == 2).await, "no RESUME after op 7: {}", h.log());
+    h.fake.unreact(&gina, h.channel, message, "✅").await;
+    h.wait_checkpoints("gina's removal after the reconnect", |c| c.len() == 1).await;
+    assert_eq!(h.fake.identify_count(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn reactions_changed_while_the_bot_was_away_are_reconciled() {
+    let mut h = running("2026-12-01T08:59:00Z", "2026-12-01").await;
+    let message = id_of(&h.wait_lesson(1).await);
+    let (ivy, jack, kim) = (member(51, "Ivy"), member(52, "Jack"), member(53, "Kim"));
+    h.fake.react(&ivy, h.channel, message, "✅").await;
+    h.wait_checkpoints("ivy", |c| c.len() == 1).await;
+    let by_command = h.ask(&kim, "checkpoint", None, json!([])).await;
+    assert!(by_command.contains("done"), "{by_command}");
+
+    // Down: jack reacts, ivy and kim take their ✅ away (kim's checkpoint came by command).
+    assert_eq!(h.stop(), Some(0));
+    h.fake.react_offline(&jack, h.channel, message, "✅", true);
+    h.fake.react_offline(&ivy, h.channel, message, "✅", false);
+    h.fake.react_offline(&kim, h.channel, message, "✅", false);
+    h.start().await;
+    h.wait_checkpoints("after restart: jack in, ivy out, kim kept", |c| {
+        let users: Vec<&str> = c.iter().map(|x| x.0.as_str()).collect();
+        users.contains(&"52") && !users.contains(&"51") && users.contains(&"53")
+    })
+    .await;
+    assert_eq!(h.fake.identify_count(), 2);
+
+    // A fresh session without a restart (INVALID_SESSION, not resumable) reconciles too.
+    h.fake.react_offline(&ivy, h.channel, message, "✅", true);
+    h.fake.send_invalid_session(false).await;
+    h.wait_checkpoints("after re-identify: ivy back", |c| c.iter().any(|x| x.0 == "51")).await;
+    assert_eq!(h.fake.identify_count(), 3);
+    assert_eq!(h.lesson_posts().len(), 1, "no lesson posted twice across the restart");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn without_configured_guilds_the_commands_are_registered_globally() {
+    let mut h = DiscordBot::new("2026-12-01T08:00:00Z", 30.0).await.without_guilds();
+    h.start().await;
+    let commands = h.fake.commands();
+    assert_eq!(commands.len(), 11, "{commands:?}");
+    assert!(commands.iter().all(|c| c["scope"] == "global"), "{commands:?}");
+    h.wait_log("slash commands registered globally").await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_bad_token_stops_startup_with_a_message_that_says_so() {
+    let mut h = DiscordBot::new("2026-12-01T08:00:00Z", 30.0).await.with_token("not-the-token");
+    h.spawn();
+    let deadline = std::time::Instant::now() + STEP;
+    let code = loop {
+        if let Some(code) = h.bot.as_mut().unwrap().exited() {
+            break code;
+        }
+        assert!(std::time::Instant::now() < deadline, "still running: {}", h.log());
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    let log = h.log();
+    assert_eq!(code, Some(1), "{log}");
+    assert!(log.contains("Discord rejected the bot token (401 Unauthorized)"), "{log}");
+    assert!(!log.contains("not-the-token"), "the token never reaches the log: {log}");
+    assert_eq!(h.fake.identify_count(), 0, "nothing reached the gateway with a refused token");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_post_refused_with_403_flags_the_cohort_and_tells_the_organizer() {
+    let h = running("2026-12-01T08:59:00Z", "2026-12-01").await;
+    h.fake.fail_channel(h.channel, 403);
+    let told = |f: &FakeDiscord| !f.dm_messages(organizer().id).is_empty();
+    assert!(
+        h.fake.wait_for(STEP, told).await,
+        "the organizer gets a DM: {}\n{}",
+        h.fake.request_log(),
+        h.log()
+    );
+    let dm = message_text(&h.fake.dm_messages(organizer().id)[0]);
+    assert!(dm.contains("Missing Access"), "{dm}");
+    h.fake.fail_channel(h.channel, 0);
+    let status = h.ask(&organizer(), "studybot", Some("status"), json!([])).await;
+    assert!(status.to_lowercase().contains("flagged"), "{status}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_429_is_waited_out_and_the_lesson_posted_once() {
+    let h = running("2026-12-01T08:59:00Z", "2026-12-01").await;
+    h.fake.force_429(2, 0.6, false);
+    h.wait_lesson(1).await;
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    assert_eq!(h.lesson_posts().len(), 1, "{}", h.fake.request_log());
+    assert!(h.fake.rate_limited() >= 1, "the fake answered 429: {}", h.fake.request_log());
+    assert_eq!(
+        h.fake.over_limit_after_429(),
+        0,
+        "nothing sent while the 429 was in force: {}",
+        h.fake.request_log()
+    );
+}
+
+/// Holds SQLite's write lock, as a long transaction of another writer would.
+async fn lock_database(url: &str) -> sqlx::SqliteConnection {
+    use sqlx::Connection;
+    let mut conn = sqlx::SqliteConnection::connect(url).await.unwrap();
+    sqlx::query("BEGIN IMMEDIATE").execute(&mut conn).await.unwrap();
+    conn
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn slow_work_is_deferred_first_and_answered_by_editing_the_original() {
+    let h = running("2026-12-01T08:59:00Z", "2026-12-01").await;
+    h.wait_lesson(1).await;
+    let mut lock = lock_database(&h.url).await;
+    let id = h.fake.slash(&member(61, "Lena"), h.channel, "checkpoint", None, json!([])).await;
+    let deferred = |f: &FakeDiscord| f.responses(&id).first().is_some_and(|r| r["body"]["type"] == json!(5));
+    assert!(
+        h.fake.wait_for(STEP, deferred).await,
+        "a defer while the database is busy: {:?}",
+        h.fake.responses(&id)
+    );
+    assert_eq!(h.fake.responses(&id)[0]["body"]["data"]["flags"], json!(64), "deferred as ephemeral");
+    assert_eq!(h.fake.responses(&id).len(), 1, "nothing but the defer while the work is blocked");
+    sqlx::query("ROLLBACK").execute(&mut lock).await.unwrap();
+    let edited = |f: &FakeDiscord| f.responses(&id).iter().any(|r| r["kind"] == "edit");
+    assert!(h.fake.wait_for(STEP, edited).await, "{:?}\n{}", h.fake.responses(&id), h.log());
+    let edit = h.fake.responses(&id).into_iter().find(|r| r["kind"] == "edit").unwrap();
+    assert!(reply_text(&edit).contains("Day 121 done"), "{edit}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_post_whose_confirmation_was_lost_is_found_not_posted_again() {
+    let mut h = running("2026-12-01T08:59:00Z", "2026-12-01").await;
+    let post = id_of(&h.wait_lesson(1).await);
+    let sent = |url: String| async move {
+        let store = studybot::store::Store::open(&url).await.unwrap();
+        let cohort = store.list_active_cohorts().await.unwrap()[0].id;
+        let posts = store.list_posts(cohort).await.unwrap();
+        store.close().await;
+        posts.into_iter().find(|p| p.day == 121).and_then(|p| p.platform_message_id)
+    };
+    let deadline = std::time::Instant::now() + STEP;
+    while sent(h.url.clone()).await.is_none() {
+        assert!(std::time::Instant::now() < deadline, "the post was never confirmed: {}", h.log());
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(h.stop(), Some(0));
+    // As if the process died between Discord accepting the post and the outbox recording it.
+    let mut conn = lock_database(&h.url).await;
+    let forget = "UPDATE lesson_posts SET state = 'claimed', platform_message_id = NULL, sent_at = NULL WHERE day = 121";
+    sqlx::query(forget).execute(&mut conn).await.unwrap();
+    sqlx::query("COMMIT").execute(&mut conn).await.unwrap();
+    drop(conn);
+
+    h.start().await;
+    let deadline = std::time::Instant::now() + STEP;
+    while sent(h.url.clone()).await.is_none() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "not reconciled: {}\n{}",
+            h.fake.request_log(),
+            h.log()
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(sent(h.url.clone()).await, Some(post.to_string()), "the existing post was found");
+    assert_eq!(h.lesson_posts().len(), 1, "and not posted again: {}", h.fake.request_log());
+    let looked = h
+        .fake
+        .requests()
+        .iter()
+        .any(|r| r.method == "GET" && r.path.ends_with(&format!("/channels/{}/messages", h.channel)));
+    assert!(looked, "found through the channel's history: {}", h.fake.request_log());
+    let posts =
+        h.fake.requests().iter().filter(|r| r.method == "POST" && r.path.ends_with("/messages")).count();
+    assert_eq!(
+        posts,
+        1,
+        "no second POST, not even one the nonce would have caught: {}",
+        h.fake.request_log()
+    );
+}
