@@ -1,4 +1,4 @@
-//! `studybot run`: the bot itself — Discord (with `[discord]` configured) or the console, and the scheduler under its lease, until SIGTERM or SIGINT.
+//! `studybot run`: the bot itself — Discord or Slack (with `[discord]` or `[slack]` configured) or the console, and the scheduler under its lease, until SIGTERM or SIGINT.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -11,9 +11,10 @@ use clap::Args;
 use tokio_util::sync::CancellationToken;
 
 use crate::coach::{Catalog, Coach, Delivery};
-use crate::config::{Config, DiscordConfig, redact_url};
+use crate::config::{Config, DiscordConfig, SlackConfig, redact_url};
 use crate::platform::console::RecordDelivery;
 use crate::platform::discord::Discord;
+use crate::platform::slack::Slack;
 use crate::scheduler::lease::{self, Acquire, Lease};
 use crate::scheduler::pacing::{Limits, Paced};
 use crate::scheduler::{Clock, ScaledClock, Scheduler, SchedulerConfig, SystemClock};
@@ -69,9 +70,10 @@ async fn serve(args: &RunArgs, config: &Config) -> anyhow::Result<()> {
     let stop = CancellationToken::new();
     watch_signals(stop.clone())?;
     let lease = LeaseArgs { url: url.expose(), poll: Duration::from_secs(args.lease_poll), stop: &stop };
-    let served = match &config.discord {
-        Some(discord) => serve_discord(discord, coach, clock(args), &lease, args).await,
-        None => {
+    let served = match (&config.discord, &config.slack) {
+        (Some(discord), _) => serve_discord(discord, coach, clock(args), &lease, args).await,
+        (None, Some(slack)) => serve_slack(slack, coach, clock(args), &lease).await,
+        (None, None) => {
             let delivery =
                 Paced::new(RecordDelivery::open(args.record.as_deref(), args.quiet)?, Limits::none());
             let scheduler = Scheduler::new(coach, delivery, clock(args), SchedulerConfig::default());
@@ -92,6 +94,22 @@ struct LeaseArgs<'a> {
     url: &'a str,
     poll: Duration,
     stop: &'a CancellationToken,
+}
+
+/// Slack: events are served by every instance (Socket Mode or HTTP); lesson posts only by the
+/// lease holder.
+async fn serve_slack(
+    config: &SlackConfig,
+    coach: Coach,
+    clock: Arc<dyn Clock>,
+    lease: &LeaseArgs<'_>,
+) -> anyhow::Result<()> {
+    let slack = Slack::start(config, coach.clone(), Arc::clone(&clock)).await?;
+    tracing::info!(platform = "slack", "studybot running");
+    let scheduler = Scheduler::new(coach, slack.delivery(), clock, SchedulerConfig::default());
+    let led = lead(&scheduler, lease).await;
+    slack.shutdown().await;
+    led
 }
 
 /// Discord: events are served by every instance; lesson posts only by the lease holder. A

@@ -25,7 +25,8 @@ pub const DEFAULT_PATH: &str = "studybot.toml";
 
 /// Keys that may be set only from the environment or the secrets file, never the config file.
 /// A new section lists its tokens here (e.g. `discord.token`) and types them as [`Secret`].
-pub const SECRET_KEYS: &[&str] = &["database.password", "discord.token"];
+pub const SECRET_KEYS: &[&str] =
+    &["database.password", "discord.token", "slack.bot_token", "slack.app_token", "slack.signing_secret"];
 
 /// The whole configuration. A new section is a new field here (with `Default`); the environment
 /// picks it up by itself, because the known `STUDYBOT_<SECTION>__*` prefixes come from these fields.
@@ -37,6 +38,8 @@ pub struct Config {
     pub log: LogConfig,
     /// Present (a `[discord]` table, or any `STUDYBOT_DISCORD__*` variable) → `run` serves Discord.
     pub discord: Option<DiscordConfig>,
+    /// Present (a `[slack]` table, or any `STUDYBOT_SLACK__*` variable) → `run` serves Slack.
+    pub slack: Option<SlackConfig>,
     /// A TOML file holding only secret keys (Docker/Kubernetes secrets). Relative to the working directory.
     pub secrets_file: Option<PathBuf>,
 }
@@ -124,6 +127,71 @@ impl Default for DiscordConfig {
     fn default() -> Self {
         Self { token: None, guilds: Vec::new(), rest_proxy: None, reconcile_days: 3 }
     }
+}
+
+/// How Slack reaches the bot.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SlackMode {
+    /// A websocket the bot opens (app-level token): no public URL needed.
+    #[default]
+    Socket,
+    /// The Events API: Slack POSTs to the bot's HTTP server, signed with the signing secret.
+    Http,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SlackConfig {
+    pub mode: SlackMode,
+    /// `xoxb-…`: `STUDYBOT_SLACK__BOT_TOKEN`.
+    pub bot_token: Option<Secret>,
+    /// `xapp-…` with `connections:write`, Socket Mode only: `STUDYBOT_SLACK__APP_TOKEN`.
+    pub app_token: Option<Secret>,
+    /// HTTP mode only: `STUDYBOT_SLACK__SIGNING_SECRET`.
+    pub signing_secret: Option<Secret>,
+    /// The Web API base; another one for a proxy or a fake in tests.
+    pub api_url: String,
+    /// HTTP mode: the address the bot's HTTP server listens on.
+    pub listen: String,
+    /// Member ids allowed the admin commands besides workspace admins and owners.
+    #[serde(deserialize_with = "text_list")]
+    pub admins: Vec<String>,
+}
+
+impl Default for SlackConfig {
+    fn default() -> Self {
+        Self {
+            mode: SlackMode::Socket,
+            bot_token: None,
+            app_token: None,
+            signing_secret: None,
+            api_url: "https://slack.com/api".into(),
+            listen: "0.0.0.0:3000".into(),
+            admins: Vec::new(),
+        }
+    }
+}
+
+/// A list of words from TOML (`["U1", "U2"]`) or from one environment string (`U1,U2`).
+fn text_list<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Vec<String>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Words {
+        List(Vec<String>),
+        Text(String),
+    }
+    Ok(match Words::deserialize(deserializer)? {
+        Words::List(words) => words,
+        Words::Text(text) => text
+            .trim()
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .split(',')
+            .map(|w| w.trim().trim_matches('"').to_string())
+            .filter(|w| !w.is_empty())
+            .collect(),
+    })
 }
 
 /// A list of ids from TOML (`[123, "456"]`) or from one environment string (`123,456`).
@@ -289,6 +357,14 @@ fn validate(config: &Config, figment: &Figment) -> Result<(), ConfigError> {
     if let Some(discord) = &config.discord {
         validate_discord(discord).map_err(|(key, reason)| invalid(key, reason))?;
     }
+    if let Some(slack) = &config.slack {
+        validate_slack(slack).map_err(|(key, reason)| invalid(key, reason))?;
+    }
+    if config.discord.is_some() && config.slack.is_some() {
+        let reason =
+            "one process serves one platform; run a second instance (its own config) for Slack".into();
+        return Err(invalid("slack", reason));
+    }
     Ok(())
 }
 
@@ -307,4 +383,29 @@ fn validate_discord(discord: &DiscordConfig) -> Result<(), (&'static str, String
         return Err(("discord.reconcile_days", "must be 0-30".into()));
     }
     Ok(())
+}
+
+fn validate_slack(slack: &SlackConfig) -> Result<(), (&'static str, String)> {
+    let missing = |s: &Option<Secret>| s.as_ref().is_none_or(|t| t.expose().trim().is_empty());
+    if missing(&slack.bot_token) {
+        return Err(("slack.bot_token", "no bot token: set STUDYBOT_SLACK__BOT_TOKEN (xoxb-…)".into()));
+    }
+    match slack.mode {
+        SlackMode::Socket if missing(&slack.app_token) => {
+            let reason = "Socket Mode needs an app-level token: set STUDYBOT_SLACK__APP_TOKEN (xapp-…), or mode = \"http\"";
+            return Err(("slack.app_token", reason.into()));
+        }
+        SlackMode::Http if missing(&slack.signing_secret) => {
+            let reason = "HTTP mode needs the app's signing secret: set STUDYBOT_SLACK__SIGNING_SECRET";
+            return Err(("slack.signing_secret", reason.into()));
+        }
+        SlackMode::Http if slack.listen.parse::<std::net::SocketAddr>().is_err() => {
+            return Err(("slack.listen", format!("`{}` is not an address like 0.0.0.0:3000", slack.listen)));
+        }
+        _ => {}
+    }
+    match Url::parse(&slack.api_url) {
+        Ok(url) if matches!(url.scheme(), "http" | "https") && url.host().is_some() => Ok(()),
+        _ => Err(("slack.api_url", format!("`{}` is not an http(s) URL", slack.api_url))),
+    }
 }

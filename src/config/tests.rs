@@ -23,7 +23,10 @@ fn implicit_missing_file_means_defaults_and_env() {
 
 #[test]
 fn top_level_keys_come_from_the_struct() {
-    assert_eq!(field_names::<Config>(), ["database", "curriculum", "log", "discord", "secrets_file"]);
+    assert_eq!(
+        field_names::<Config>(),
+        ["database", "curriculum", "log", "discord", "slack", "secrets_file"]
+    );
 }
 
 #[test]
@@ -148,4 +151,34 @@ fn discord_guilds_come_from_the_environment_as_a_list() {
     let vars = env(&[("STUDYBOT_DISCORD__TOKEN", "t"), ("STUDYBOT_DISCORD__GUILDS", "12,abc")]);
     let e = load_layers(&path, false, vars).unwrap_err().to_string();
     assert!(e.contains("STUDYBOT_DISCORD__GUILDS") && e.contains("`abc` is not a numeric id"), "{e}");
+}
+
+#[test]
+fn slack_modes_need_their_secrets() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("studybot.toml");
+    fs::write(&path, "[slack]\nadmins = [\"U1\"]\n").unwrap();
+    let socket = env(&[("STUDYBOT_SLACK__BOT_TOKEN", "xoxb-1"), ("STUDYBOT_SLACK__APP_TOKEN", "xapp-1")]);
+    let slack = load_layers(&path, true, socket).unwrap().slack.unwrap();
+    assert_eq!(
+        (slack.mode, slack.admins, slack.api_url.as_str()),
+        (SlackMode::Socket, vec!["U1".to_string()], "https://slack.com/api")
+    );
+    let e =
+        load_layers(&path, true, env(&[("STUDYBOT_SLACK__BOT_TOKEN", "xoxb-1")])).unwrap_err().to_string();
+    assert!(e.contains("STUDYBOT_SLACK__APP_TOKEN"), "{e}");
+    fs::write(&path, "[slack]\nmode = \"http\"\n").unwrap();
+    let e =
+        load_layers(&path, true, env(&[("STUDYBOT_SLACK__BOT_TOKEN", "xoxb-1")])).unwrap_err().to_string();
+    assert!(e.contains("STUDYBOT_SLACK__SIGNING_SECRET"), "{e}");
+    let http = env(&[
+        ("STUDYBOT_SLACK__BOT_TOKEN", "xoxb-1"),
+        ("STUDYBOT_SLACK__SIGNING_SECRET", "s"),
+        ("STUDYBOT_SLACK__ADMINS", "U1, U2"),
+    ]);
+    let slack = load_layers(&path, true, http).unwrap().slack.unwrap();
+    assert_eq!((slack.mode, slack.admins.len(), slack.listen.as_str()), (SlackMode::Http, 2, "0.0.0.0:3000"));
+    fs::write(&path, "[slack]\nbot_token = \"xoxb-in-file\"\n").unwrap();
+    let e = load_layers(&path, true, env(&[])).unwrap_err().to_string();
+    assert!(e.contains("STUDYBOT_SLACK__BOT_TOKEN") && !e.contains("xoxb-in-file"), "{e}");
 }

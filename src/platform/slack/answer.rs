@@ -1,0 +1,84 @@
+//! Answering Slack within its 3 seconds: a command's first reply rides on the acknowledgement, the rest (and anything slow) goes to its `response_url`.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use slack_morphism::prelude::*;
+use tokio::sync::oneshot;
+
+use super::render::{self, SlackMessage};
+use super::runtime::Shared;
+use crate::coach::{Delivery, Inbound, Message, Outgoing, Target};
+
+/// Work that has not answered by then is acknowledged with a holding reply: Slack wants the
+/// acknowledgement within 3 s, and the way back takes some of that time.
+const ANSWER_WITHIN: Duration = Duration::from_millis(1800);
+
+/// Runs a command and returns what rides on its acknowledgement (ephemeral). Slow work is
+/// answered later through the `response_url`.
+pub async fn command(
+    shared: &Arc<Shared>,
+    inbound: Inbound,
+    url: SlackResponseUrl,
+) -> SlackCommandEventResponse {
+    let (tx, rx) = oneshot::channel();
+    let task = Arc::clone(shared);
+    let late_url = url.clone();
+    tokio::spawn(async move {
+        let replies = task.coach.handle(&inbound, task.clock.now()).await;
+        // The receiver is gone when the acknowledgement went out without these replies.
+        if let Err(replies) = tx.send(replies) {
+            deliver(&task, replies, &late_url, false).await;
+        }
+    });
+    let mut private = match tokio::time::timeout(ANSWER_WITHIN, rx).await {
+        Ok(Ok(replies)) => route(shared, replies).await,
+        _ => render::render(&Message::text("⏳ Working on it…")),
+    };
+    let first = if private.is_empty() { plain("Nothing changed.") } else { private.remove(0) };
+    respond(shared, &url, private, false).await;
+    SlackCommandEventResponse::new(first.content()).with_response_type(SlackMessageResponseType::Ephemeral)
+}
+
+/// A button press, already acknowledged: the answer goes to the `response_url`, replacing the
+/// pressed message when that was an ephemeral one (a quiz question).
+pub async fn press(shared: &Shared, inbound: Inbound, url: &SlackResponseUrl, replace: bool) {
+    let replies = shared.coach.handle(&inbound, shared.clock.now()).await;
+    deliver(shared, replies, url, replace).await;
+}
+
+/// Public and direct messages go out through the pacer; the private ones through `url`.
+pub async fn deliver(shared: &Shared, replies: Vec<Outgoing>, url: &SlackResponseUrl, replace: bool) {
+    let private = route(shared, replies).await;
+    respond(shared, url, private, replace).await;
+}
+
+/// Sends the public and direct replies; returns the private ones, rendered.
+async fn route(shared: &Shared, replies: Vec<Outgoing>) -> Vec<SlackMessage> {
+    let mut private = Vec::new();
+    for reply in replies {
+        match reply.to {
+            Target::Ephemeral => private.extend(render::render(&reply.message)),
+            _ => {
+                if let Err(e) = shared.delivery.send(&reply).await {
+                    tracing::warn!(error = %e, "reply not delivered");
+                }
+            }
+        }
+    }
+    private
+}
+
+async fn respond(shared: &Shared, url: &SlackResponseUrl, parts: Vec<SlackMessage>, replace_first: bool) {
+    for (i, part) in parts.into_iter().enumerate() {
+        let request = SlackApiPostWebhookMessageRequest::new(part.content())
+            .with_replace_original(replace_first && i == 0);
+        if let Err(e) = shared.api.client.respond_to_event(url, &request).await {
+            tracing::warn!(error = %e, "response to Slack not delivered");
+        }
+    }
+}
+
+fn plain(text: &str) -> SlackMessage {
+    render::render(&Message::text(text)).remove(0)
+}

@@ -1,0 +1,200 @@
+//! Lesson posts, channel notices and direct messages through Slack's Web API: the platform side of `Delivery`.
+//!
+//! Each lesson post carries the outbox nonce as message metadata (`studybot_lesson`), the marker
+//! `find_post` looks for in the channel's recent history after a crash.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use slack_morphism::errors::SlackClientError;
+use slack_morphism::prelude::*;
+
+use super::render;
+use crate::coach::{ChannelRef, Delivery, DeliveryError, Message, Outgoing, Target};
+
+/// The metadata event type that marks a lesson post.
+pub const LESSON_EVENT: &str = "studybot_lesson";
+/// The reaction the bot adds under each post, as Slack names ✅.
+pub const CHECK_REACTION: &str = "white_check_mark";
+/// How far back `find_post` looks.
+const HISTORY: u16 = 100;
+
+/// The Web API client and the bot token; cheap to clone.
+#[derive(Clone)]
+pub struct SlackApi {
+    pub client: Arc<SlackHyperClient>,
+    pub token: SlackApiToken,
+}
+
+impl SlackApi {
+    /// A client for `api_url` (Slack's, a proxy's, or a fake's): http and https both work.
+    pub fn new(api_url: &str, bot_token: &str) -> anyhow::Result<SlackApi> {
+        let https = hyper_rustls::HttpsConnectorBuilder::new()
+            .with_native_roots()?
+            .https_or_http()
+            .enable_http1()
+            .build();
+        let connector = SlackClientHyperConnector::with_connector(https)
+            .with_slack_api_url(api_url.trim_end_matches('/'));
+        let token = SlackApiToken::new(SlackApiTokenValue::new(bot_token.trim().to_string()));
+        Ok(SlackApi { client: Arc::new(SlackClient::new(connector)), token })
+    }
+}
+
+pub struct SlackDelivery {
+    api: SlackApi,
+    /// DM channel per user id.
+    dms: Mutex<HashMap<String, SlackChannelId>>,
+}
+
+impl SlackDelivery {
+    pub fn new(api: SlackApi) -> SlackDelivery {
+        SlackDelivery { api, dms: Mutex::new(HashMap::new()) }
+    }
+
+    async fn post_one(
+        &self,
+        channel: &SlackChannelId,
+        content: SlackMessageContent,
+    ) -> Result<SlackTs, DeliveryError> {
+        let session = self.api.client.open_session(&self.api.token);
+        let request = SlackApiChatPostMessageRequest::new(channel.clone(), content);
+        Ok(session.chat_post_message(&request).await.map_err(delivery_error)?.ts)
+    }
+
+    async fn post_all(&self, channel: &SlackChannelId, message: &Message) -> Result<(), DeliveryError> {
+        for part in render::render(message) {
+            self.post_one(channel, part.content()).await?;
+        }
+        Ok(())
+    }
+
+    async fn dm_channel(&self, user_id: &str) -> Result<SlackChannelId, DeliveryError> {
+        if let Some(id) = self.dms.lock().expect("dm cache").get(user_id) {
+            return Ok(id.clone());
+        }
+        let session = self.api.client.open_session(&self.api.token);
+        let request =
+            SlackApiConversationsOpenRequest::new().with_users(vec![SlackUserId::new(user_id.into())]);
+        let opened = session.conversations_open(&request).await.map_err(delivery_error)?;
+        let id = opened.channel.id;
+        self.dms.lock().expect("dm cache").insert(user_id.to_string(), id.clone());
+        Ok(id)
+    }
+}
+
+impl Delivery for SlackDelivery {
+    async fn post(
+        &self,
+        channel: &ChannelRef,
+        message: &Message,
+        nonce: &str,
+    ) -> Result<String, DeliveryError> {
+        let channel_id = SlackChannelId::new(channel.channel.clone());
+        let mut parts = render::render(message).into_iter();
+        let first = parts.next().ok_or_else(|| DeliveryError::Permanent("nothing to post".into()))?;
+        let marker = SlackMessageMetadata {
+            event_type: LESSON_EVENT.into(),
+            event_payload: Some(HashMap::from([("nonce".to_string(), nonce.to_string())])),
+        };
+        let ts = self.post_one(&channel_id, first.content().with_metadata(marker)).await?;
+        // The post exists from here on: what follows must not make the scheduler send it again.
+        let session = self.api.client.open_session(&self.api.token);
+        let react = SlackApiReactionsAddRequest::new(channel_id.clone(), CHECK_REACTION.into(), ts.clone());
+        if let Err(e) = session.reactions_add(&react).await {
+            tracing::warn!(error = %e, channel = %channel.channel, "could not add ✅ under the lesson post");
+        }
+        for part in parts {
+            if let Err(e) = self.post_one(&channel_id, part.content()).await {
+                tracing::warn!(error = %e, channel = %channel.channel, "lesson continuation not posted");
+            }
+        }
+        Ok(ts.to_string())
+    }
+
+    async fn send(&self, outgoing: &Outgoing) -> Result<(), DeliveryError> {
+        match &outgoing.to {
+            Target::Channel(channel) => {
+                self.post_all(&SlackChannelId::new(channel.channel.clone()), &outgoing.message).await
+            }
+            Target::Direct { user_id, .. } => {
+                self.post_all(&self.dm_channel(user_id).await?, &outgoing.message).await
+            }
+            // Only an event can show an ephemeral message; the adapter answers those itself.
+            Target::Ephemeral => {
+                tracing::warn!("an ephemeral message outside an event was dropped");
+                Ok(())
+            }
+        }
+    }
+
+    /// The lesson post carrying `nonce` in its metadata among the channel's recent messages.
+    async fn find_post(&self, channel: &ChannelRef, nonce: &str) -> Result<Option<String>, DeliveryError> {
+        let session = self.api.client.open_session(&self.api.token);
+        let request = SlackApiConversationsHistoryRequest::new()
+            .with_channel(SlackChannelId::new(channel.channel.clone()))
+            .with_limit(HISTORY)
+            .with_include_all_metadata(true);
+        let history = session.conversations_history(&request).await.map_err(delivery_error)?;
+        let found = history.messages.into_iter().find(|m| {
+            m.content.metadata.as_ref().is_some_and(|md| {
+                md.event_type == LESSON_EVENT
+                    && md.event_payload.as_ref().and_then(|p| p.get("nonce")).is_some_and(|n| n == nonce)
+            })
+        });
+        Ok(found.map(|m| m.origin.ts.to_string()))
+    }
+}
+
+/// Slack's errors as the scheduler understands them: a 429 with its wait, errors that retrying
+/// cannot fix (a channel the bot is not in, a revoked token) as permanent, the rest temporary.
+pub fn delivery_error(e: SlackClientError) -> DeliveryError {
+    match e {
+        SlackClientError::RateLimitError(limit) => DeliveryError::RateLimited {
+            retry_after: limit.retry_after.unwrap_or(std::time::Duration::from_secs(1)),
+            global: false,
+        },
+        SlackClientError::ApiError(api) if is_permanent(&api.code) => {
+            DeliveryError::Permanent(format!("Slack refused the post: {}", api.code))
+        }
+        other => DeliveryError::Temporary(other.to_string()),
+    }
+}
+
+fn is_permanent(code: &str) -> bool {
+    matches!(
+        code,
+        "channel_not_found"
+            | "not_in_channel"
+            | "is_archived"
+            | "invalid_auth"
+            | "account_inactive"
+            | "token_revoked"
+            | "missing_scope"
+            | "restricted_action"
+            | "msg_too_long"
+            | "invalid_blocks"
+            | "no_text"
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn slack_errors_become_delivery_errors() {
+        let api = |code: &str| SlackClientError::ApiError(SlackClientApiError::new(code.into()));
+        assert!(
+            matches!(delivery_error(api("not_in_channel")), DeliveryError::Permanent(m) if m.contains("not_in_channel"))
+        );
+        assert!(matches!(delivery_error(api("internal_error")), DeliveryError::Temporary(_)));
+        let limited = SlackClientError::RateLimitError(
+            SlackRateLimitError::new().with_retry_after(std::time::Duration::from_secs(3)),
+        );
+        assert!(matches!(
+            delivery_error(limited),
+            DeliveryError::RateLimited { retry_after, global: false } if retry_after.as_secs() == 3
+        ));
+    }
+}

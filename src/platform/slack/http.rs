@@ -1,0 +1,130 @@
+//! The Events API over HTTP: each request's Slack signature is checked before anything is parsed or stored, then events, the command and interactions are served.
+
+use std::sync::Arc;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use axum::Router;
+use axum::body::{Body, Bytes, to_bytes};
+use axum::extract::{Request, State};
+use axum::http::StatusCode;
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::post;
+use slack_morphism::prelude::*;
+use tokio_util::sync::CancellationToken;
+
+use super::runtime::{self, Shared};
+use super::signature;
+use crate::config::Secret;
+
+/// Slack's payloads are small; anything larger is refused before it is read whole.
+const BODY_LIMIT: usize = 1 << 20;
+
+#[derive(Clone)]
+struct Http {
+    shared: Arc<Shared>,
+    secret: Arc<Secret>,
+}
+
+/// The routes Slack is configured to call: `/slack/events` (Event Subscriptions),
+/// `/slack/commands` (the slash command), `/slack/interactions` (Interactivity).
+pub fn router(shared: Arc<Shared>, secret: Secret) -> Router {
+    let state = Http { shared, secret: Arc::new(secret) };
+    Router::new()
+        .route("/slack/events", post(events))
+        .route("/slack/commands", post(commands))
+        .route("/slack/interactions", post(interactions))
+        .layer(middleware::from_fn_with_state(state.clone(), verify))
+        .with_state(state)
+}
+
+/// Serves `router` on `listen` until `stop`.
+pub async fn serve(
+    router: Router,
+    listen: &str,
+    stop: CancellationToken,
+) -> anyhow::Result<tokio::task::JoinHandle<()>> {
+    let listener = tokio::net::TcpListener::bind(listen)
+        .await
+        .map_err(|e| anyhow::anyhow!("listening on {listen}: {e}"))?;
+    tracing::info!(address = %listener.local_addr()?, "Slack Events API endpoint listening");
+    Ok(tokio::spawn(async move {
+        let served =
+            axum::serve(listener, router).with_graceful_shutdown(async move { stop.cancelled().await }).await;
+        if let Err(e) = served {
+            tracing::error!(error = %e, "the Slack HTTP endpoint stopped");
+        }
+    }))
+}
+
+/// Refuses unsigned, tampered and stale requests with 401, logging why but never the body.
+async fn verify(State(http): State<Http>, request: Request, next: Next) -> Response {
+    let (parts, body) = request.into_parts();
+    let Ok(bytes) = to_bytes(body, BODY_LIMIT).await else {
+        return StatusCode::PAYLOAD_TOO_LARGE.into_response();
+    };
+    let header = |name: &str| parts.headers.get(name).and_then(|v| v.to_str().ok());
+    let now = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64);
+    let checked = signature::verify(
+        http.secret.expose(),
+        header("x-slack-request-timestamp"),
+        header("x-slack-signature"),
+        &bytes,
+        now,
+    );
+    if let Err(e) = checked {
+        tracing::warn!(path = %parts.uri.path(), reason = %e, "Slack request refused");
+        return (StatusCode::UNAUTHORIZED, "invalid signature").into_response();
+    }
+    if let Some(retry) = header("x-slack-retry-num") {
+        tracing::debug!(retry, reason = header("x-slack-retry-reason"), "Slack redelivery");
+    }
+    next.run(Request::from_parts(parts, Body::from(bytes))).await
+}
+
+async fn events(State(http): State<Http>, body: Bytes) -> Response {
+    match serde_json::from_slice::<SlackPushEvent>(&body) {
+        Ok(SlackPushEvent::UrlVerification(v)) => {
+            axum::Json(serde_json::json!({ "challenge": v.challenge })).into_response()
+        }
+        Ok(SlackPushEvent::EventCallback(event)) => {
+            runtime::push(&http.shared, event).await;
+            StatusCode::OK.into_response()
+        }
+        Ok(SlackPushEvent::AppRateLimited(_)) => StatusCode::OK.into_response(),
+        Err(e) => bad_request("event", &e),
+    }
+}
+
+async fn commands(State(http): State<Http>, body: Bytes) -> Response {
+    match serde_urlencoded::from_bytes::<SlackCommandEvent>(&body) {
+        Ok(event) => axum::Json(runtime::command(&http.shared, event).await).into_response(),
+        Err(e) => bad_request("command", &e),
+    }
+}
+
+#[derive(serde::Deserialize)]
+struct InteractionForm {
+    payload: String,
+}
+
+async fn interactions(State(http): State<Http>, body: Bytes) -> Response {
+    let parsed =
+        serde_urlencoded::from_bytes::<InteractionForm>(&body).map_err(|e| e.to_string()).and_then(|form| {
+            serde_json::from_str::<SlackInteractionEvent>(&form.payload).map_err(|e| e.to_string())
+        });
+    match parsed {
+        Ok(event) => {
+            // Acknowledged at once; the answer follows through the response_url.
+            let shared = Arc::clone(&http.shared);
+            tokio::spawn(async move { runtime::interaction(&shared, event).await });
+            StatusCode::OK.into_response()
+        }
+        Err(e) => bad_request("interaction", &e),
+    }
+}
+
+fn bad_request(what: &str, error: &dyn std::fmt::Display) -> Response {
+    tracing::warn!(error = %error, "a signed Slack {what} that does not parse");
+    StatusCode::BAD_REQUEST.into_response()
+}

@@ -1,0 +1,78 @@
+//! The Slack adapter: Socket Mode or the Events API for events, the Web API for everything the bot says.
+//!
+//! Thin by design: events become [`crate::coach::Inbound`]s (the one `/studybot` command goes
+//! through the console's grammar), the coach decides, and its messages are rendered in Block Kit.
+
+mod answer;
+mod delivery;
+mod events;
+mod http;
+pub mod render;
+mod runtime;
+pub mod signature;
+pub mod text;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context as _;
+use slack_morphism::prelude::*;
+use tokio_util::sync::CancellationToken;
+
+pub use delivery::{SlackApi, SlackDelivery};
+pub use http::router;
+pub use runtime::Shared;
+
+use crate::coach::Coach;
+use crate::config::{SlackConfig, SlackMode};
+use crate::scheduler::Clock;
+use crate::scheduler::pacing::Paced;
+
+/// A running connection to Slack, in either mode.
+pub struct Slack {
+    shared: Arc<Shared>,
+    socket: Option<SlackClientSocketModeListener<SlackClientHyperHttpsConnector>>,
+    http: Option<(CancellationToken, tokio::task::JoinHandle<()>)>,
+}
+
+impl Slack {
+    /// Checks the bot token, then opens Socket Mode or the HTTP endpoint.
+    pub async fn start(config: &SlackConfig, coach: Coach, clock: Arc<dyn Clock>) -> anyhow::Result<Slack> {
+        let token = config.bot_token.as_ref().context("no Slack bot token")?;
+        let api = SlackApi::new(&config.api_url, token.expose())?;
+        let shared = Arc::new(Shared::connect(api, coach, clock, config.admins.clone()).await?);
+        match config.mode {
+            SlackMode::Socket => {
+                let app_token = config.app_token.as_ref().context("no Slack app-level token")?;
+                let listener = runtime::socket_mode(Arc::clone(&shared), app_token.expose()).await?;
+                tracing::info!("Slack Socket Mode connected");
+                Ok(Slack { shared, socket: Some(listener), http: None })
+            }
+            SlackMode::Http => {
+                let secret = config.signing_secret.clone().context("no Slack signing secret")?;
+                let stop = CancellationToken::new();
+                let served =
+                    http::serve(router(Arc::clone(&shared), secret), &config.listen, stop.clone()).await?;
+                Ok(Slack { shared, socket: None, http: Some((stop, served)) })
+            }
+        }
+    }
+
+    /// The delivery the scheduler posts through; events share its pacer.
+    pub fn delivery(&self) -> Arc<Paced<SlackDelivery>> {
+        Arc::clone(&self.shared.delivery)
+    }
+
+    /// Closes the websocket or stops the HTTP endpoint.
+    pub async fn shutdown(self) {
+        if let Some(listener) = &self.socket {
+            listener.shutdown().await;
+        }
+        if let Some((stop, served)) = self.http {
+            stop.cancel();
+            if tokio::time::timeout(Duration::from_secs(2), served).await.is_err() {
+                tracing::warn!("the Slack HTTP endpoint did not stop in time");
+            }
+        }
+    }
+}

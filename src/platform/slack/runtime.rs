@@ -1,0 +1,165 @@
+//! Running on Slack: the token check, the shared state, and Socket Mode's listener and callbacks.
+
+use std::sync::Arc;
+
+use anyhow::Context as _;
+use slack_morphism::errors::SlackClientError;
+use slack_morphism::prelude::*;
+
+use super::answer;
+use super::delivery::{SlackApi, SlackDelivery};
+use super::events::{self, Admins};
+use crate::coach::{Coach, Target};
+use crate::scheduler::Clock;
+use crate::scheduler::pacing::{Limits, Paced};
+
+/// What every event handler needs; one per process.
+pub struct Shared {
+    pub coach: Coach,
+    pub clock: Arc<dyn Clock>,
+    pub api: SlackApi,
+    pub delivery: Arc<Paced<SlackDelivery>>,
+    pub admins: Admins,
+    /// The bot's own user id: its ✅ under each post is no checkpoint.
+    pub bot_user: String,
+}
+
+impl Shared {
+    /// Checks the bot token (auth.test) and builds the shared state. A token Slack refuses stops
+    /// startup with a message that says so.
+    pub async fn connect(
+        api: SlackApi,
+        coach: Coach,
+        clock: Arc<dyn Clock>,
+        admins: Vec<String>,
+    ) -> anyhow::Result<Shared> {
+        let session = api.client.open_session(&api.token);
+        let me = match session.auth_test().await {
+            Ok(me) => me,
+            Err(SlackClientError::ApiError(e))
+                if matches!(
+                    e.code.as_str(),
+                    "invalid_auth" | "not_authed" | "token_revoked" | "account_inactive"
+                ) =>
+            {
+                anyhow::bail!(
+                    "Slack rejected the bot token ({}). Set STUDYBOT_SLACK__BOT_TOKEN to the xoxb-… token from your app's \
+                     OAuth & Permissions page; see docs/slack.md",
+                    e.code
+                )
+            }
+            Err(e) => return Err(anyhow::anyhow!("checking the bot token with Slack: {e}")),
+        };
+        tracing::info!(team = ?me.team, "Slack token accepted");
+        let delivery = Arc::new(Paced::new(SlackDelivery::new(api.clone()), Limits::slack()));
+        let bot_user = me.user_id.to_string();
+        Ok(Shared { coach, clock, api, delivery, admins: Admins::new(admins), bot_user })
+    }
+}
+
+/// Socket Mode: a websocket the bot opens with the app-level token; no public URL needed.
+pub async fn socket_mode(
+    shared: Arc<Shared>,
+    app_token: &str,
+) -> anyhow::Result<SlackClientSocketModeListener<SlackClientHyperHttpsConnector>> {
+    let callbacks = SlackSocketModeListenerCallbacks::new()
+        .with_command_events(on_command)
+        .with_interaction_events(on_interaction)
+        .with_push_events(on_push);
+    let environment = Arc::new(
+        SlackClientEventsListenerEnvironment::new(Arc::clone(&shared.api.client)).with_user_state(shared),
+    );
+    // One connection: two would deliver every event twice (dedupe would catch it, at a cost).
+    let config = SlackClientSocketModeConfig::new().with_max_connections_count(1);
+    let listener = SlackClientSocketModeListener::new(&config, environment, callbacks);
+    let token = SlackApiToken::new(SlackApiTokenValue::new(app_token.trim().to_string()));
+    listener
+        .listen_for(&token)
+        .await
+        .context("opening the Socket Mode connection (apps.connections.open)")?;
+    listener.start().await;
+    Ok(listener)
+}
+
+async fn state(states: &SlackClientEventsUserState) -> Arc<Shared> {
+    states
+        .read()
+        .await
+        .get_user_state::<Arc<Shared>>()
+        .cloned()
+        .expect("the listener carries the shared state")
+}
+
+async fn on_command(
+    event: SlackCommandEvent,
+    _client: Arc<SlackHyperClient>,
+    states: SlackClientEventsUserState,
+) -> UserCallbackResult<SlackCommandEventResponse> {
+    let shared = state(&states).await;
+    Ok(command(&shared, event).await)
+}
+
+/// The `/studybot` command, in either mode.
+pub async fn command(shared: &Arc<Shared>, event: SlackCommandEvent) -> SlackCommandEventResponse {
+    let actor = shared.admins.actor(&shared.api, &event.user_id.to_string()).await;
+    let inbound = events::command(&event, actor);
+    answer::command(shared, inbound, event.response_url.clone()).await
+}
+
+async fn on_interaction(
+    event: SlackInteractionEvent,
+    _client: Arc<SlackHyperClient>,
+    states: SlackClientEventsUserState,
+) -> UserCallbackResult<()> {
+    let shared = state(&states).await;
+    // Acknowledged at once; the answer follows through the response_url.
+    tokio::spawn(async move { interaction(&shared, event).await });
+    Ok(())
+}
+
+/// A button press, in either mode.
+pub async fn interaction(shared: &Shared, event: SlackInteractionEvent) {
+    let SlackInteractionEvent::BlockActions(actions) = event else { return };
+    let Some(user) = &actions.user else { return };
+    let actor = shared.admins.actor(&shared.api, &user.id.to_string()).await;
+    let (Some(inbound), Some(url)) = (events::press(&actions, actor), actions.response_url.as_ref()) else {
+        return;
+    };
+    let replace = match &actions.container {
+        SlackInteractionActionContainer::Message(m) => m.is_ephemeral.unwrap_or(false),
+        _ => false,
+    };
+    answer::press(shared, inbound, url, replace).await;
+}
+
+async fn on_push(
+    event: SlackPushEventCallback,
+    _client: Arc<SlackHyperClient>,
+    states: SlackClientEventsUserState,
+) -> UserCallbackResult<()> {
+    let shared = state(&states).await;
+    push(&shared, event).await;
+    Ok(())
+}
+
+/// A reaction event, in either mode; processed before the acknowledgement so that a crash
+/// before it is stored makes Slack deliver it again.
+pub async fn push(shared: &Shared, event: SlackPushEventCallback) {
+    let user = match &event.event {
+        SlackEventCallbackBody::ReactionAdded(e) => e.user.to_string(),
+        SlackEventCallbackBody::ReactionRemoved(e) => e.user.to_string(),
+        _ => return,
+    };
+    // The bot's own ✅ under each post is there for members to click.
+    if user == shared.bot_user {
+        return;
+    }
+    let actor = shared.admins.actor(&shared.api, &user).await;
+    let Some(inbound) = events::reaction(&event, actor) else { return };
+    let replies = shared.coach.handle(&inbound, shared.clock.now()).await;
+    for reply in replies.iter().filter(|r| r.to != Target::Ephemeral) {
+        if let Err(e) = crate::coach::Delivery::send(&shared.delivery, reply).await {
+            tracing::warn!(error = %e, "reply not delivered");
+        }
+    }
+}
