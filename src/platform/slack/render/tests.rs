@@ -1,0 +1,482 @@
+//! Rendering checked against the JSON Slack would receive, for real and hostile input.
+
+use std::collections::HashSet;
+use std::path::Path;
+
+use proptest::prelude::*;
+use serde_json::{Value, json};
+
+use super::*;
+use crate::coach::lesson as coach_lesson;
+use crate::coach::{LessonCard, Table};
+use crate::curriculum::{self, Field, Resource, Work, WorkKind};
+
+fn units(v: &Value) -> usize {
+    v.as_str().map_or(0, |s| s.encode_utf16().count())
+}
+
+fn within(v: &Value, what: &str, min: usize, max: usize) -> usize {
+    let n = units(v);
+    assert!(v.is_string() && (min..=max).contains(&n), "{what}: {n} characters, want {min}..={max}: {v}");
+    assert!(!v.as_str().unwrap_or("").trim().is_empty(), "{what} is blank: {v}");
+    n
+}
+
+/// Text Slack shows as written: no broadcast word after `@`, no `<` but the renderer's own
+/// `<http…|…>` links, and `&` only in the three entities.
+fn cannot_ping(text: &str) {
+    let lower = text.to_lowercase();
+    for word in ["@here", "@channel", "@everyone"] {
+        assert!(!lower.contains(word), "`{word}` in {text:?}");
+    }
+    for (i, _) in text.match_indices('<') {
+        let rest = &text[i + 1..];
+        let end = rest.find('>').unwrap_or_else(|| panic!("unclosed `<` in {text:?}"));
+        let inside = &rest[..end];
+        let url = inside.split('|').next().unwrap_or("");
+        let web = url.starts_with("http://") || url.starts_with("https://");
+        let clean = !url.contains(char::is_whitespace) && !inside.contains(['<', '\n']);
+        assert!(web && clean, "`<{inside}>` is not a link in {text:?}");
+    }
+    for (i, _) in text.match_indices('&') {
+        let rest = &text[i..];
+        assert!(["&amp;", "&lt;", "&gt;"].iter().any(|e| rest.starts_with(e)), "bare `&` in {text:?}");
+    }
+}
+
+fn text_object(t: &Value, kind: &str, what: &str, max: usize) {
+    assert_eq!(t["type"], kind, "{what}: {t}");
+    within(&t["text"], what, 1, max);
+    cannot_ping(t["text"].as_str().unwrap_or(""));
+}
+
+/// Every limit Block Kit puts on one message, checked on the JSON `chat.postMessage` would get.
+fn check_limits(v: &Value) {
+    within(&v["text"], "text", 1, TEXT_MAX);
+    cannot_ping(v["text"].as_str().unwrap_or(""));
+    let blocks = match v.get("blocks") {
+        Some(b) => b.as_array().expect("blocks is an array").as_slice(),
+        None => &[],
+    };
+    assert!(v.get("blocks").is_none() || !blocks.is_empty(), "an empty blocks array: {v}");
+    assert!(blocks.len() <= BLOCKS_MAX, "{} blocks", blocks.len());
+    let mut ids = HashSet::new();
+    for block in blocks {
+        match block["type"].as_str() {
+            Some("header") => text_object(&block["text"], "plain_text", "header", HEADER_MAX),
+            Some("section") => text_object(&block["text"], "mrkdwn", "section", SECTION_MAX),
+            Some("context") => {
+                let elements = block["elements"].as_array().expect("context elements");
+                assert!((1..=CONTEXT_ELEMENTS_MAX).contains(&elements.len()), "{} elements", elements.len());
+                for e in elements {
+                    text_object(e, "mrkdwn", "context", CONTEXT_TEXT_MAX);
+                }
+            }
+            Some("actions") => {
+                let elements = block["elements"].as_array().expect("actions elements");
+                assert!((1..=ACTIONS_MAX).contains(&elements.len()), "{} buttons", elements.len());
+                for b in elements {
+                    assert_eq!(b["type"], "button");
+                    text_object(&b["text"], "plain_text", "button", BUTTON_TEXT_MAX);
+                    within(&b["action_id"], "action_id", 1, ACTION_ID_MAX);
+                    within(&b["value"], "value", 1, BUTTON_VALUE_MAX);
+                    assert!(b.get("style").is_none() || b["style"] == "primary", "style {}", b["style"]);
+                    assert!(ids.insert(b["action_id"].clone()), "duplicate action_id {}", b["action_id"]);
+                }
+            }
+            other => panic!("unexpected block type {other:?}: {block}"),
+        }
+    }
+}
+
+/// Every rendering as the JSON Slack receives, each checked against the limits.
+fn checked(message: &Message) -> Vec<Value> {
+    let out = render(message);
+    assert!(!out.is_empty());
+    out.into_iter()
+        .map(|m| {
+            let v = serde_json::to_value(m.content()).unwrap();
+            check_limits(&v);
+            v
+        })
+        .collect()
+}
+
+fn blocks_of<'a>(m: &'a Value, kind: &str) -> Vec<&'a Value> {
+    m["blocks"].as_array().into_iter().flatten().filter(|b| b["type"] == kind).collect()
+}
+
+/// All text of a rendering, for checking that nothing was lost.
+fn all_text(messages: &[Value]) -> String {
+    let mut out = String::new();
+    for m in messages {
+        for b in m["blocks"].as_array().into_iter().flatten() {
+            let texts = std::iter::once(&b["text"]).chain(b["elements"].as_array().into_iter().flatten());
+            for t in texts {
+                out.push_str(t["text"].as_str().or(t.as_str()).unwrap_or(""));
+                out.push('\n');
+            }
+        }
+    }
+    out
+}
+
+fn section(text: &str) -> Value {
+    json!({"type": "section", "text": {"type": "mrkdwn", "text": text}})
+}
+
+#[test]
+fn day_123_of_the_real_curriculum_as_blocks_with_its_done_button() {
+    let path = Path::new("curriculum/days_121_150_lakehouse_architecture.md");
+    let curriculum = curriculum::load(path).unwrap().curriculum;
+    let out = checked(&coach_lesson::post(&curriculum, 7, 123).unwrap());
+    assert_eq!(out.len(), 1);
+    assert_eq!(out[0]["text"], "Day 123 — ACID Transactions");
+    let want = json!([
+        {"type": "header", "text": {"type": "plain_text", "text": "Day 123 — ACID Transactions"}},
+        section("*🎯 Objective*\nImplement ACID transactions in big data"),
+        section("*🛠️ Task (30 min)*\nPractice atomic writes, isolation, consistency"),
+        section(
+            "*📚 Resources*\n\
+             • <https://docs.delta.io/latest/concurrency-control.html|ACID Transactions in Delta Lake>\n\
+             • <https://docs.delta.io/latest/delta-log.html|Transaction Log>"
+        ),
+        section("*🐍 Python skill*\nTransaction management, concurrency patterns"),
+        section("*✅ Checkpoint*\nACID-compliant data pipeline"),
+        section("*📝 LinkedIn post*\n“ACID transactions at big data scale: How Delta Lake delivers consistency”"),
+        {"type": "context", "elements": [{"type": "mrkdwn", "text":
+            "Module 17: Delta Lake Fundamentals (Days 121-127) · lesson 3 of 7 · day 3 of 30 in the cycle"}]},
+        section("Done? React ✅, press Done, or type `/studybot checkpoint day:123`."),
+        {"type": "actions", "elements": [{"type": "button", "text": {"type": "plain_text", "text": "Done ✅"},
+            "action_id": "done:7:123", "value": "done:7:123", "style": "primary"}]},
+    ]);
+    assert_eq!(out[0]["blocks"], want);
+}
+
+/// A lesson post as the coach builds it (coach::lesson::post), for a card made up here.
+fn post(card: LessonCard) -> Message {
+    let day = card.day;
+    Message::default()
+        .with(Block::Lesson(Box::new(card)))
+        .with(Block::Text(format!("Done? React ✅, press Done, or type `/checkpoint day:{day}`.")))
+        .with(Block::Buttons(vec![Button {
+            id: coach_lesson::done_button_id(1, day),
+            label: "Done ✅".into(),
+        }]))
+}
+
+fn words(prefix: &str, count: usize) -> String {
+    (0..count).map(|i| format!("{prefix}{i:05}")).collect::<Vec<_>>().join(" ")
+}
+
+fn huge_card() -> LessonCard {
+    let task = words("task", 2100);
+    assert!(task.len() >= 20_000);
+    LessonCard {
+        day: 123,
+        title: "ACID Transactions".into(),
+        section: "Module 17: Delta Lake Fundamentals (Days 121-127)".into(),
+        position: (3, 7),
+        progress: (3, 30),
+        objective: Some(words("obj", 800)),
+        work: Some(Work { kind: WorkKind::Task, minutes: 30, text: task }),
+        resources: (0..40)
+            .map(|i| Resource {
+                title: format!("res{i:05} guide"),
+                url: format!("https://example.com/r{i:05}?a=1&b=2"),
+            })
+            .collect(),
+        python_skill: Some(words("py", 300)),
+        fields: (0..30)
+            .map(|i| Field { label: format!("label{i:05}"), text: words(&format!("f{i:02}x"), 60) })
+            .collect(),
+        checkpoint: Some(words("check", 200)),
+        linkedin_post: Some(words("linked", 100)),
+        blog_post: Some(words("blog", 100)),
+    }
+}
+
+#[test]
+fn a_huge_lesson_continues_in_more_messages_within_every_limit_and_loses_nothing() {
+    let card = huge_card();
+    let big_fields = LessonCard {
+        fields: (0..30)
+            .map(|i| Field { label: format!("label{i:05}"), text: words(&format!("g{i:02}x"), 500) })
+            .collect(),
+        ..huge_card()
+    };
+    for (card, messages) in [(card, 1), (big_fields, 2)] {
+        let out = checked(&post(card.clone()));
+        assert_eq!(out.len(), messages);
+        let done = blocks_of(&out[0], "actions");
+        assert_eq!(done.len(), 1);
+        assert_eq!(done[0]["elements"][0]["action_id"], "done:1:123");
+        assert_eq!(out[0]["blocks"][0]["text"]["text"], "Day 123 — ACID Transactions");
+        for m in &out[1..] {
+            assert!(blocks_of(m, "actions").is_empty(), "buttons after the first: {m}");
+            assert_eq!(m["text"], "Day 123 — ACID Transactions (continued)");
+        }
+        let text = all_text(&out);
+        let mut input: Vec<String> =
+            [&card.objective, &card.python_skill, &card.checkpoint, &card.linkedin_post, &card.blog_post]
+                .into_iter()
+                .flatten()
+                .cloned()
+                .collect();
+        input.push(card.work.as_ref().unwrap().text.clone());
+        input.extend(card.fields.iter().flat_map(|f| [f.label.clone(), f.text.clone()]));
+        input.extend(card.resources.iter().flat_map(|r| [r.title.clone(), escape(&r.url)]));
+        for word in input.iter().flat_map(|t| t.split_whitespace()) {
+            assert!(text.contains(word), "lost `{word}`");
+        }
+        assert!(text.contains("*🛠️ Task (cont.)*\n") && text.contains("*label00029*"));
+        assert!(text.contains("lesson 3 of 7 · day 3 of 30 in the cycle"));
+    }
+}
+
+#[test]
+fn a_continued_lesson_message_starts_with_its_header_marked_continued() {
+    let card = LessonCard {
+        fields: (0..70).map(|i| Field { label: format!("L{i}"), text: format!("t{i}") }).collect(),
+        ..huge_card()
+    };
+    let out = checked(&post(card));
+    assert_eq!(out.len(), 2);
+    assert_eq!(out[0]["blocks"].as_array().unwrap().len(), BLOCKS_MAX);
+    assert_eq!(out[0]["blocks"][49]["type"], "actions");
+    let header = json!({"type": "header", "text": {"type": "plain_text",
+        "text": "Day 123 — ACID Transactions (continued)"}});
+    assert_eq!(out[1]["blocks"][0], header);
+    let last = out[1]["blocks"].as_array().unwrap().last().unwrap().clone();
+    assert_eq!(last, section("Done? React ✅, press Done, or type `/studybot checkpoint day:123`."));
+}
+
+#[test]
+fn a_quiz_with_five_options_and_submit_fits_one_actions_block() {
+    let quiz: Vec<Button> = ["A", "B", "C", "D", "E", "Submit"]
+        .iter()
+        .enumerate()
+        .map(|(i, l)| Button {
+            id: format!("quiz:9:0:{}", if *l == "Submit" { "submit".into() } else { i.to_string() }),
+            label: (*l).into(),
+        })
+        .collect();
+    let out = checked(&Message::text("**Question 1 of 5**\nWhich is ACID?").with(Block::Buttons(quiz)));
+    assert_eq!(out.len(), 1);
+    assert_eq!(out[0]["text"], "*Question 1 of 5*");
+    assert_eq!(out[0]["blocks"][0], section("*Question 1 of 5*\nWhich is ACID?"));
+    let actions = blocks_of(&out[0], "actions");
+    assert_eq!(actions.len(), 1);
+    let shape: Vec<(&str, &str, Option<&str>)> = actions[0]["elements"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| (b["text"]["text"].as_str().unwrap(), b["action_id"].as_str().unwrap(), b["style"].as_str()))
+        .collect();
+    let want = [
+        ("A", "quiz:9:0:0", None),
+        ("B", "quiz:9:0:1", None),
+        ("C", "quiz:9:0:2", None),
+        ("D", "quiz:9:0:3", None),
+        ("E", "quiz:9:0:4", None),
+        ("Submit", "quiz:9:0:submit", Some("primary")),
+    ];
+    assert_eq!(shape, want);
+}
+
+#[test]
+fn buttons_fill_blocks_of_25_skip_bad_ids_and_stay_on_the_first_message() {
+    let mut many: Vec<Button> =
+        (0..60).map(|i| Button { id: format!("review:1:q:{i}"), label: format!("{i}") }).collect();
+    many.push(Button { id: "review:1:q:0".into(), label: "again".into() });
+    many.push(Button { id: String::new(), label: "no id".into() });
+    many.push(Button { id: "x".repeat(ACTION_ID_MAX + 1), label: "too long".into() });
+    many.push(Button { id: "x".repeat(ACTION_ID_MAX), label: " \n ".into() });
+    many.push(Button { id: "done:1:2".into(), label: String::new() });
+    let long_text = (0..60).map(|i| format!("{i} {}", "w".repeat(2990))).collect::<Vec<_>>().join("\n");
+    let out = checked(&Message::text(long_text).with(Block::Buttons(many)));
+    assert!(out.len() >= 2);
+    let sizes: Vec<usize> =
+        blocks_of(&out[0], "actions").iter().map(|a| a["elements"].as_array().unwrap().len()).collect();
+    assert_eq!(sizes, [25, 25, 12]);
+    let last = blocks_of(&out[0], "actions")[2]["elements"].as_array().unwrap().clone();
+    assert_eq!(last[10]["text"]["text"], "•");
+    assert_eq!((&last[11]["text"]["text"], &last[11]["style"]), (&json!("Done"), &json!("primary")));
+    assert!(out[1..].iter().all(|m| blocks_of(m, "actions").is_empty()));
+}
+
+#[test]
+fn long_text_splits_at_lines_and_texts_join_with_newlines() {
+    let lines: Vec<String> = (0..400).map(|i| format!("line{i:05}")).collect();
+    let long = lines.join("\n");
+    assert_eq!(long.len(), 3999);
+    let cases: Vec<(Message, Vec<Value>)> = vec![
+        (
+            Message::text(long.clone()),
+            vec![section(&lines[..299].join("\n")), section(&lines[299..].join("\n"))],
+        ),
+        (Message::text("one").with(Block::Text("two".into())), vec![section("one\ntwo")]),
+        (Message::text("a & b").with(Block::Text("<@U1>".into())), vec![section("a &amp; b\n&lt;@U1&gt;")]),
+    ];
+    for (message, want) in cases {
+        let out = checked(&message);
+        assert_eq!(out.len(), 1);
+        assert_eq!(out[0]["blocks"], Value::Array(want));
+    }
+    for empty in [Message::default(), Message::text("  \n")] {
+        let out = checked(&empty);
+        assert_eq!(out, vec![json!({"text": "…"})]);
+    }
+}
+
+#[test]
+fn tables_are_code_blocks_between_text() {
+    let table = Table {
+        title: "Leaderboard".into(),
+        columns: vec!["#".into(), "Member".into()],
+        rows: vec![vec!["1".into(), "ann `x`".into()]],
+        footer: Some("You: #1".into()),
+    };
+    let message = Message::text("Top:").with(Block::Table(table)).with(Block::Text("Bye".into()));
+    let out = checked(&message);
+    let want = json!([
+        section("Top:"),
+        section("*Leaderboard*\n```\n#  Member\n1  ann ˋxˋ\n```\nYou: #1"),
+        section("Bye"),
+    ]);
+    assert_eq!(out[0]["blocks"], want);
+    let tall = Table {
+        title: "All".into(),
+        columns: vec!["#".into(), "Member".into()],
+        rows: (0..600).map(|i| vec![i.to_string(), format!("member{i:04}")]).collect(),
+        footer: None,
+    };
+    let out = checked(&Message::default().with(Block::Table(tall)));
+    let text = all_text(&out);
+    assert!((0..600).all(|i| text.contains(&format!("member{i:04}"))));
+    for s in blocks_of(&out[0], "section") {
+        assert_eq!(s["text"]["text"].as_str().unwrap().matches("```").count(), 2, "{s}");
+    }
+}
+
+#[test]
+fn hostile_text_cannot_ping_anywhere() {
+    let hostile = "<!channel> @here <@U123> <!subteam^S1> &lt; *bold* ` <https://evil.example|x>";
+    let card = LessonCard {
+        title: hostile.into(),
+        section: hostile.into(),
+        objective: Some(hostile.into()),
+        resources: vec![
+            Resource { title: hostile.into(), url: "https://ok.example/a b|c>d".into() },
+            Resource { title: "mention".into(), url: "!channel".into() },
+            Resource { title: "user".into(), url: "@U123".into() },
+            Resource { title: String::new(), url: "https://x.example/<!here>".into() },
+        ],
+        fields: vec![Field { label: hostile.into(), text: hostile.into() }],
+        ..huge_card()
+    };
+    let table = Table {
+        title: hostile.into(),
+        columns: vec![hostile.into()],
+        rows: vec![vec![hostile.into()]],
+        footer: Some(hostile.into()),
+    };
+    let message = Message::text(hostile)
+        .with(Block::Lesson(Box::new(card)))
+        .with(Block::Table(table))
+        .with(Block::Buttons(vec![Button { id: "b:1".into(), label: hostile.into() }]));
+    let out = checked(&message);
+    assert_eq!(
+        out[0]["text"],
+        "&lt;!channel&gt; @\u{200d}here &lt;@U123&gt; &lt;!subteam^S1&gt; &amp;lt; *bold* ` &lt;https://evil.example|x&gt;"
+    );
+    let text = all_text(&out);
+    assert!(text.contains("• <https://ok.example/a%20b%7Cc&gt;d|&lt;!channel&gt; @\u{200d}here"), "{text}");
+    assert!(text.contains("• mention — !channel\n• user — @U123\n• <https://x.example/&lt;!here&gt;>"));
+}
+
+#[test]
+fn every_button_id_the_coach_builds_fits_action_id() {
+    let question_id = "q".repeat(crate::quiz::Question::ID_MAX);
+    let ids = [
+        coach_lesson::done_button_id(i64::MIN, u32::MAX),
+        format!("quiz:{}:{}:submit", i64::MIN, usize::MAX),
+        format!("review:{}:{question_id}:{}:submit", i64::MIN, u8::MAX),
+    ];
+    for id in ids {
+        assert!(id.chars().count() <= ACTION_ID_MAX, "{id}");
+    }
+}
+
+fn text() -> impl Strategy<Value = String> {
+    prop_oneof![
+        "[a-z ]{0,30}",
+        "[\\PC\n`@<>&]{0,400}",
+        prop::collection::vec("[\\PC`]{0,120}", 0..60).prop_map(|l| l.join("\n")),
+        (0usize..5000).prop_map(|n| "é&".repeat(n)),
+        (0usize..3000).prop_map(|n| "😀<".repeat(n)),
+        Just("@here <!channel> **b** ```".to_string()),
+    ]
+}
+
+fn card() -> impl Strategy<Value = LessonCard> {
+    let fields = prop::collection::vec((text(), text()), 0..35);
+    let resources = prop::collection::vec((text(), "(https?://)?[a-z:/.|<>& ]{0,600}"), 0..45);
+    (text(), text(), prop::option::of(text()), prop::option::of(text()), fields, resources, (0usize..9000))
+        .prop_map(|(title, section, objective, skill, fields, resources, work)| LessonCard {
+            day: 7,
+            title: title.repeat(3),
+            section: section.repeat(6),
+            position: (1, 2),
+            progress: (1, 30),
+            objective: objective.map(|o| o.repeat(12)),
+            work: Some(Work { kind: WorkKind::Project, minutes: 30, text: "word ".repeat(work) }),
+            resources: resources.into_iter().map(|(title, url)| Resource { title, url }).collect(),
+            python_skill: skill,
+            fields: fields
+                .into_iter()
+                .map(|(label, text)| Field { label: label.repeat(4), text: text.repeat(4) })
+                .collect(),
+            checkpoint: None,
+            linkedin_post: Some("share".into()),
+            blog_post: None,
+        })
+}
+
+fn table_block() -> impl Strategy<Value = Block> {
+    (text(), prop::collection::vec("[\\PC`]{0,70}", 0..12), 0usize..400, prop::option::of(text())).prop_map(
+        |(title, columns, rows, footer)| {
+            let width = columns.len().max(1);
+            let rows = (0..rows).map(|r| (0..width).map(|c| format!("{r}&{c}")).collect()).collect();
+            Block::Table(Table { title, columns, rows, footer })
+        },
+    )
+}
+
+fn block() -> impl Strategy<Value = Block> {
+    let buttons = prop::collection::vec(("[a-z0-9:]{0,260}", "[\\PC]{0,100}"), 0..40)
+        .prop_map(|b| Block::Buttons(b.into_iter().map(|(id, label)| Button { id, label }).collect()));
+    prop_oneof![
+        text().prop_map(Block::Text),
+        card().prop_map(|c| Block::Lesson(Box::new(c))),
+        table_block(),
+        buttons,
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    #[test]
+    fn any_message_renders_within_slacks_limits(blocks in prop::collection::vec(block(), 0..6)) {
+        let message = Message { blocks };
+        let out = checked(&message);
+        let has_buttons = out[0]["blocks"].as_array().is_some_and(|b| b.iter().any(|b| b["type"] == "actions"));
+        for m in &out[1..] {
+            prop_assert!(blocks_of(m, "actions").is_empty(), "buttons after the first message");
+        }
+        let pressable = message.blocks.iter().any(|b| matches!(b, Block::Buttons(row)
+            if row.iter().any(|b| !b.id.is_empty() && b.id.len() <= ACTION_ID_MAX)));
+        prop_assert_eq!(has_buttons, pressable);
+    }
+}
