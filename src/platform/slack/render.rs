@@ -133,13 +133,17 @@ fn paginate(items: Vec<Item>) -> Vec<Vec<SlackBlock>> {
     if items.len() <= BLOCKS_MAX {
         return vec![items.into_iter().map(Item::into_block).collect()];
     }
-    let room = BLOCKS_MAX - items.iter().filter(|i| matches!(i, Item::Actions(_))).count();
+    // The first message's content gets what its buttons leave.
+    let mut room = BLOCKS_MAX - items.iter().filter(|i| matches!(i, Item::Actions(_))).count();
     let (mut first, mut late_actions, mut rest) = (Vec::new(), Vec::new(), Vec::new());
     for item in items {
         match item {
             Item::Actions(block) if rest.is_empty() => first.push(block),
             Item::Actions(block) => late_actions.push(block),
-            Item::Content { block, .. } if rest.is_empty() && first.len() < room => first.push(block),
+            Item::Content { block, .. } if rest.is_empty() && room > 0 => {
+                first.push(block);
+                room -= 1;
+            }
             item => rest.push(item),
         }
     }

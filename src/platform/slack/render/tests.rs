@@ -309,6 +309,16 @@ fn buttons_fill_blocks_of_25_skip_bad_ids_and_stay_on_the_first_message() {
 }
 
 #[test]
+fn buttons_before_a_long_text_still_leave_the_first_message_full() {
+    let long_text = (0..60).map(|i| format!("{i} {}", "w".repeat(2990))).collect::<Vec<_>>().join("\n");
+    let pick = Button { id: "pick:1".into(), label: "Pick".into() };
+    let out = checked(&Message::default().with(Block::Buttons(vec![pick])).with(Block::Text(long_text)));
+    let sizes: Vec<usize> = out.iter().map(|m| m["blocks"].as_array().unwrap().len()).collect();
+    assert_eq!(sizes, [50, 11]);
+    assert_eq!(out[0]["blocks"][0]["type"], "actions");
+}
+
+#[test]
 fn long_text_splits_at_lines_and_texts_join_with_newlines() {
     let lines: Vec<String> = (0..400).map(|i| format!("line{i:05}")).collect();
     let long = lines.join("\n");
