@@ -13,6 +13,7 @@ mod table;
 mod tests;
 
 use std::collections::HashSet;
+use std::rc::Rc;
 
 use slack_morphism::blocks::{
     SlackActionBlockElement, SlackActionsBlock, SlackBlock, SlackBlockButtonElement, SlackBlockButtonStyle,
@@ -62,7 +63,7 @@ enum Item {
     /// `continues` is the header a message starting with this block repeats (a continued lesson).
     Content {
         block: SlackBlock,
-        continues: Option<SlackBlock>,
+        continues: Option<Rc<SlackBlock>>,
     },
     Actions(SlackBlock),
 }
@@ -95,9 +96,10 @@ fn items(blocks: &[Block]) -> Vec<Item> {
             Block::Text(t) => text.push(t),
             Block::Lesson(card) => {
                 let lesson = lesson::render(card);
+                let header = Rc::new(lesson.continued_header);
                 for (i, block) in lesson.blocks.into_iter().enumerate() {
                     // The card's own header needs no repeat.
-                    let continues = (i > 0).then(|| lesson.continued_header.clone());
+                    let continues = (i > 0).then(|| Rc::clone(&header));
                     items.push(Item::Content { block, continues });
                 }
             }
@@ -131,13 +133,17 @@ fn paginate(items: Vec<Item>) -> Vec<Vec<SlackBlock>> {
     if items.len() <= BLOCKS_MAX {
         return vec![items.into_iter().map(Item::into_block).collect()];
     }
-    let room = BLOCKS_MAX - items.iter().filter(|i| matches!(i, Item::Actions(_))).count();
+    // The first message's content gets what its buttons leave.
+    let mut room = BLOCKS_MAX - items.iter().filter(|i| matches!(i, Item::Actions(_))).count();
     let (mut first, mut late_actions, mut rest) = (Vec::new(), Vec::new(), Vec::new());
     for item in items {
         match item {
             Item::Actions(block) if rest.is_empty() => first.push(block),
             Item::Actions(block) => late_actions.push(block),
-            Item::Content { block, .. } if rest.is_empty() && first.len() < room => first.push(block),
+            Item::Content { block, .. } if rest.is_empty() && room > 0 => {
+                first.push(block);
+                room -= 1;
+            }
             item => rest.push(item),
         }
     }
@@ -150,7 +156,7 @@ fn paginate(items: Vec<Item>) -> Vec<Vec<SlackBlock>> {
             pages.push(std::mem::take(&mut page));
         }
         if page.is_empty() {
-            page.extend(continues);
+            page.extend(continues.map(|header| (*header).clone()));
         }
         page.push(block);
     }

@@ -82,7 +82,8 @@ mod tests {
         let short = &SIGNATURE[..SIGNATURE.len() - 2];
         let long = format!("{SIGNATURE}00");
         let upper = SIGNATURE.to_uppercase();
-        let cases: Vec<(Option<&str>, Option<&str>, &str, i64, Result<(), SignatureError>)> = vec![
+        type Case<'a> = (Option<&'a str>, Option<&'a str>, &'a str, i64, Result<(), SignatureError>);
+        let cases: Vec<Case> = vec![
             (Some(TS), Some(SIGNATURE), BODY, NOW, Ok(())),
             (Some(TS), Some(SIGNATURE), BODY, NOW + 299, Ok(())),
             (Some(TS), Some(SIGNATURE), BODY, NOW - 299, Ok(())),
