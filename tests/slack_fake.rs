@@ -1,0 +1,261 @@
+//! The real slack-morphism 2.31.1 client against the fake Slack: Web API methods and errors,
+//! rate limits, Socket Mode (events, commands, interactions, reconnect) and signed HTTP delivery.
+
+mod support;
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use serde_json::json;
+use slack_morphism::prelude::*;
+use support::fake_slack::{BOT_TOKEN, FakeSlack, SlackUser};
+use support::slack_client::{HttpBot, Seen, SocketBot, answer_to, bot_token, client};
+use tokio::sync::mpsc::UnboundedReceiver;
+
+const WAIT: Duration = Duration::from_secs(10);
+
+/// The next thing a listener saw, or a panic after WAIT.
+async fn next(seen: &mut UnboundedReceiver<Seen>) -> Seen {
+    tokio::time::timeout(WAIT, seen.recv()).await.expect("nothing arrived in time").expect("listener gone")
+}
+
+fn ana() -> SlackUser {
+    SlackUser::new("U0ANA00001", "ana", false)
+}
+
+fn lesson_content() -> SlackMessageContent {
+    let done = SlackBlockButtonElement::new("done".into(), pt!("Done")).with_value("day-1".into());
+    let blocks = slack_blocks![
+        some_into(SlackSectionBlock::new().with_text(md!("*Day 1*: lakehouse basics"))),
+        some_into(SlackActionsBlock::new(slack_blocks![some_into(done)]))
+    ];
+    let payload = HashMap::from([("cohort".to_string(), "7".to_string()), ("day".to_string(), "1".to_string())]);
+    SlackMessageContent::new()
+        .with_text("Day 1: lakehouse basics".into())
+        .with_blocks(blocks)
+        .with_metadata(SlackMessageMetadata::new("studybot_lesson".into()).with_event_payload(payload))
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn web_api_round_trip_through_the_real_client() {
+    let fake = FakeSlack::start().await;
+    let general = fake.channel("general");
+    let client = client(&fake, None);
+    let token = bot_token();
+    let session = client.open_session(&token);
+
+    let me = session.auth_test().await.expect("auth.test");
+    assert_eq!((me.user_id.0.as_str(), me.team_id.0.as_str()), (fake.bot_user_id().as_str(), fake.team_id().as_str()));
+
+    let request = SlackApiChatPostMessageRequest::new(general.clone().into(), lesson_content());
+    let posted = session.chat_post_message(&request).await.expect("chat.postMessage");
+    let stored = fake.messages(&general);
+    assert_eq!(stored.len(), 1);
+    assert_eq!(stored[0]["ts"], posted.ts.0);
+    assert_eq!(stored[0]["blocks"][1]["elements"][0]["action_id"], "done");
+    assert!(stored[0]["blocks"][0]["block_id"].is_string(), "Slack fills in block ids");
+    assert_eq!(fake.calls("chat.postMessage")[0].params["metadata"]["event_type"], "studybot_lesson");
+
+    let channel: SlackChannelId = general.clone().into();
+    let add = SlackApiReactionsAddRequest::new(channel.clone(), "white_check_mark".into(), posted.ts.clone());
+    session.reactions_add(&add).await.expect("reactions.add");
+    let again = session.reactions_add(&add).await.expect_err("a second identical reaction");
+    assert!(matches!(again, SlackClientError::ApiError(ref e) if e.code == "already_reacted"), "{again:?}");
+    let get = SlackApiReactionsGetRequest::new().with_channel(channel.clone()).with_timestamp(posted.ts.clone());
+    let SlackApiReactionsGetResponse::Message(got) = session.reactions_get(&get).await.expect("reactions.get") else {
+        panic!("reactions.get answered a file");
+    };
+    let reactions = got.message.content.reactions.expect("reactions");
+    assert_eq!((reactions[0].name.0.as_str(), reactions[0].count), ("white_check_mark", 1));
+    assert_eq!(fake.reactions(&general, &posted.ts.0, "white_check_mark"), vec![fake.bot_user_id()]);
+
+    let history = SlackApiConversationsHistoryRequest::new().with_channel(channel.clone()).with_limit(10);
+    let plain = session.conversations_history(&history).await.expect("history");
+    assert!(plain.messages[0].content.metadata.is_none(), "metadata only when asked for");
+    let full = session.conversations_history(&history.clone().with_include_all_metadata(true)).await.expect("history");
+    let metadata = full.messages[0].content.metadata.clone().expect("metadata");
+    assert_eq!(metadata.event_payload.expect("payload")["day"], "1");
+    assert_eq!(full.messages[0].content.text.as_deref(), Some("Day 1: lakehouse basics"));
+
+    let boss = SlackUser::new("U0BOSS0001", "boss", true);
+    fake.add_user(&boss);
+    fake.add_user(&ana());
+    let info = session.users_info(&SlackApiUsersInfoRequest::new(boss.id.clone().into())).await.expect("users.info");
+    assert_eq!(info.user.flags.is_admin, Some(true));
+    let info = session.users_info(&SlackApiUsersInfoRequest::new(ana().id.into())).await.expect("users.info");
+    assert_eq!((info.user.flags.is_admin, info.user.name.as_deref()), (Some(false), Some("ana")));
+
+    let open = SlackApiConversationsOpenRequest::new().with_users(vec![ana().id.into()]);
+    let dm = session.conversations_open(&open).await.expect("conversations.open");
+    assert_eq!(Some(dm.channel.id.0.clone()), fake.dm_channel(&ana().id));
+    assert!(dm.channel.id.0.starts_with('D'));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn tokens_errors_and_rate_limits() {
+    let fake = FakeSlack::start().await;
+    let general = fake.channel("general");
+    let client = client(&fake, None);
+    let wrong = SlackApiToken::new("xoxb-wrong".into());
+    let err = client.open_session(&wrong).auth_test().await.expect_err("a wrong token");
+    assert!(matches!(err, SlackClientError::ApiError(ref e) if e.code == "invalid_auth"), "{err:?}");
+
+    let token = bot_token();
+    let session = client.open_session(&token);
+    let post = |text: &str| {
+        SlackApiChatPostMessageRequest::new(general.clone().into(), SlackMessageContent::new().with_text(text.into()))
+    };
+    fake.force_429(1, 2);
+    let err = session.chat_post_message(&post("first")).await.expect_err("a forced 429");
+    let SlackClientError::RateLimitError(limited) = err else { panic!("not a rate limit error: {err:?}") };
+    assert_eq!(limited.retry_after, Some(Duration::from_secs(2)));
+    assert_eq!(fake.rate_limited(), 1);
+
+    // A second post to the same channel within a second breaks Slack's per-channel pace.
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    session.chat_post_message(&post("one")).await.expect("first post");
+    let err = session.chat_post_message(&post("two")).await.expect_err("too fast");
+    assert!(matches!(err, SlackClientError::RateLimitError(_)), "{err:?}");
+
+    // With rate control and retries, the client waits out Retry-After and never comes back early.
+    let config = SlackApiRateControlConfig::new().with_max_retries(3);
+    let paced = support::slack_client::client(&fake, Some(config));
+    let paced_session = paced.open_session(&token);
+    fake.force_429(1, 1);
+    paced_session.chat_post_message(&post("three")).await.expect("retried after Retry-After");
+    assert_eq!(fake.over_limit_after_429(), 0, "{}", fake.request_log());
+
+    fake.fail_channel(&general, "not_in_channel");
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    let err = session.chat_post_message(&post("four")).await.expect_err("injected failure");
+    assert!(matches!(err, SlackClientError::ApiError(ref e) if e.code == "not_in_channel"), "{err:?}");
+    let url = format!("{}files.frobnicate", fake.api_url());
+    let unknown = reqwest::Client::new().post(url).bearer_auth(BOT_TOKEN).send().await.expect("post");
+    let unknown: serde_json::Value = unknown.json().await.expect("json");
+    assert_eq!(unknown["error"], "unknown_method");
+    assert_eq!(fake.calls("files.frobnicate").len(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn socket_mode_delivers_events_commands_and_interactions() {
+    let fake = FakeSlack::start().await;
+    let general = fake.channel("general");
+    let mut bot = SocketBot::start(&fake).await;
+    assert!(fake.wait_connected(WAIT).await, "{}", fake.request_log());
+    let token = bot_token();
+    let session = bot.client.open_session(&token);
+    let request = SlackApiChatPostMessageRequest::new(general.clone().into(), lesson_content());
+    let ts = session.chat_post_message(&request).await.expect("post").ts.0;
+
+    let event_id = fake.react(&ana(), &general, &ts, "white_check_mark").await;
+    let Seen::Push(callback) = next(&mut bot.seen).await else { panic!("expected a push event") };
+    assert_eq!(callback.event_id.0, event_id);
+    let SlackEventCallbackBody::ReactionAdded(added) = callback.event else { panic!("{:?}", callback.event) };
+    assert_eq!((added.user.0.as_str(), added.reaction.0.as_str()), (ana().id.as_str(), "white_check_mark"));
+    let SlackReactionsItem::Message(item) = added.item else { panic!("not a message item") };
+    assert_eq!((item.origin.channel.map(|c| c.0), item.origin.ts.0), (Some(general.clone()), ts.clone()));
+    assert!(fake.wait_for(WAIT, |f| f.acks(&event_id).len() == 1).await);
+
+    let command_id = fake.command(&ana(), &general, "streak").await;
+    let Seen::Command(command) = next(&mut bot.seen).await else { panic!("expected a command") };
+    assert_eq!((command.command.0.as_str(), command.text.as_deref()), ("/studybot", Some("streak")));
+    assert!(fake.wait_for(WAIT, |f| !f.acks(&command_id).is_empty()).await);
+    assert_eq!(fake.acks(&command_id)[0]["payload"]["text"], answer_to("streak"));
+    assert_eq!(fake.ephemerals(&ana().id)[0]["via"], "ack");
+
+    // The bot answers later through response_url (slack-morphism posts it without a token).
+    let reply = SlackApiPostWebhookMessageRequest::new(SlackMessageContent::new().with_text("later".into()));
+    bot.client.respond_to_event(&command.response_url, &reply).await.expect("response_url");
+    assert_eq!(fake.responses(&command_id), vec![json!({"text": "later"})]);
+
+    let press_id = fake.press(&ana(), &general, &ts, "done", "day-1", false).await;
+    let Seen::Interaction(interaction) = next(&mut bot.seen).await else { panic!("expected an interaction") };
+    let SlackInteractionEvent::BlockActions(actions) = *interaction else { panic!("not block_actions") };
+    let action = &actions.actions.expect("actions")[0];
+    assert_eq!((action.action_id.0.as_str(), action.value.as_deref()), ("done", Some("day-1")));
+    assert_eq!(actions.message.expect("the pressed message").origin.ts.0, ts);
+    assert!(fake.wait_for(WAIT, |f| f.acks(&press_id).len() == 1).await);
+    assert!(fake.acks(&press_id)[0].get("payload").is_none(), "block_actions get a bare ack");
+
+    // The bot's own reaction comes back as an event, as on Slack.
+    let channel: SlackChannelId = general.clone().into();
+    let add = SlackApiReactionsAddRequest::new(channel, "eyes".into(), ts.clone().into());
+    session.reactions_add(&add).await.expect("reactions.add");
+    let Seen::Push(own) = next(&mut bot.seen).await else { panic!("expected the bot's own reaction") };
+    assert!(matches!(own.event, SlackEventCallbackBody::ReactionAdded(ref r) if r.user.0 == fake.bot_user_id()));
+
+    // A redelivered event keeps its event_id: the bot's dedupe key.
+    fake.redeliver(&event_id).await;
+    let Seen::Push(again) = next(&mut bot.seen).await else { panic!("expected the redelivery") };
+    assert_eq!(again.event_id.0, event_id);
+    assert!(fake.wait_for(WAIT, |f| f.acks(&event_id).len() == 2).await);
+    bot.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn socket_mode_reconnects_after_disconnect() {
+    let fake = FakeSlack::start().await;
+    let general = fake.channel("general");
+    let mut bot = SocketBot::start(&fake).await;
+    assert!(fake.wait_connected(WAIT).await);
+    assert_eq!(fake.connections(), 1);
+
+    fake.send_disconnect().await;
+    assert!(fake.wait_for(WAIT, |f| f.connections() == 2).await, "{}", fake.request_log());
+    assert_eq!(fake.calls("apps.connections.open").len(), 2);
+    let event_id = fake.react(&ana(), &general, "1700000000.000100", "white_check_mark").await;
+    let Seen::Push(callback) = next(&mut bot.seen).await else { panic!("expected a push event") };
+    assert_eq!(callback.event_id.0, event_id);
+
+    fake.drop_connection().await;
+    assert!(fake.wait_for(WAIT, |f| f.connections() == 3).await);
+    let command_id = fake.command(&ana(), &general, "progress").await;
+    assert!(matches!(next(&mut bot.seen).await, Seen::Command(_)));
+    assert!(fake.wait_for(WAIT, |f| !f.acks(&command_id).is_empty()).await);
+    bot.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn http_mode_posts_signed_requests_the_events_layer_accepts() {
+    let fake = FakeSlack::start().await;
+    let general = fake.channel("general");
+    let mut bot = HttpBot::start(&fake).await;
+    fake.use_http(&bot.url);
+    let (status, body) = fake.url_verification("challenge-42").await;
+    assert_eq!((status, body.as_str()), (200, "challenge-42"));
+
+    let event_id = fake.react(&ana(), &general, "1700000000.000100", "white_check_mark").await;
+    let Seen::Push(callback) = next(&mut bot.seen).await else { panic!("expected a push event") };
+    assert_eq!(callback.event_id.0, event_id);
+    assert!(fake.wait_for(WAIT, |f| f.acks(&event_id).len() == 1).await);
+    assert_eq!(fake.acks(&event_id)[0]["status"], 200);
+
+    let command_id = fake.command(&ana(), &general, "streak").await;
+    assert!(matches!(next(&mut bot.seen).await, Seen::Command(_)));
+    assert!(fake.wait_for(WAIT, |f| !f.acks(&command_id).is_empty()).await);
+    assert_eq!(fake.acks(&command_id)[0]["body"]["text"], answer_to("streak"));
+    assert_eq!(fake.ephemerals(&ana().id)[0]["text"], answer_to("streak"));
+
+    let press_id = fake.press(&ana(), &general, "1700000000.000100", "done", "day-1", true).await;
+    assert!(matches!(next(&mut bot.seen).await, Seen::Interaction(_)));
+    assert!(fake.wait_for(WAIT, |f| !f.acks(&press_id).is_empty()).await);
+    assert_eq!(fake.acks(&press_id)[0]["status"], 200);
+
+    fake.redeliver(&event_id).await;
+    assert!(matches!(next(&mut bot.seen).await, Seen::Push(_)));
+    assert!(fake.wait_for(WAIT, |f| f.acks(&event_id).len() == 2).await);
+    assert_eq!(fake.acks(&event_id)[1]["retry_num"], 1);
+
+    let body = json!({"type": "event_callback"}).to_string();
+    let now = chrono::Utc::now().timestamp();
+    let signed = |ts: i64, sig: String| {
+        vec![("X-Slack-Request-Timestamp".to_string(), ts.to_string()), ("X-Slack-Signature".to_string(), sig)]
+    };
+    let unsigned = fake.post_raw("/events", &body, Vec::new()).await;
+    let tampered = fake.post_raw("/events", &body, signed(now, fake.sign(now, "{}"))).await;
+    let stale = fake.post_raw("/events", &body, signed(now - 600, fake.sign(now - 600, &body))).await;
+    for (what, (status, _)) in [("unsigned", unsigned), ("tampered", tampered), ("stale", stale)] {
+        assert_eq!(status, 400, "{what} request accepted");
+    }
+    assert!(bot.seen.try_recv().is_err(), "a refused request reached a handler");
+}
