@@ -7,6 +7,7 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 use serde_json::json;
+use slack_morphism::errors::SlackClientError;
 use slack_morphism::prelude::*;
 use support::fake_slack::{BOT_TOKEN, FakeSlack, SlackUser};
 use support::slack_client::{HttpBot, Seen, SocketBot, answer_to, bot_token, client};
@@ -24,12 +25,14 @@ fn ana() -> SlackUser {
 }
 
 fn lesson_content() -> SlackMessageContent {
-    let done = SlackBlockButtonElement::new("done".into(), pt!("Done")).with_value("day-1".into());
+    let done =
+        SlackBlockButtonElement::new(pt!("Done")).with_action_id("done".into()).with_value("day-1".into());
     let blocks = slack_blocks![
         some_into(SlackSectionBlock::new().with_text(md!("*Day 1*: lakehouse basics"))),
         some_into(SlackActionsBlock::new(slack_blocks![some_into(done)]))
     ];
-    let payload = HashMap::from([("cohort".to_string(), "7".to_string()), ("day".to_string(), "1".to_string())]);
+    let payload =
+        HashMap::from([("cohort".to_string(), "7".to_string()), ("day".to_string(), "1".to_string())]);
     SlackMessageContent::new()
         .with_text("Day 1: lakehouse basics".into())
         .with_blocks(blocks)
@@ -45,7 +48,10 @@ async fn web_api_round_trip_through_the_real_client() {
     let session = client.open_session(&token);
 
     let me = session.auth_test().await.expect("auth.test");
-    assert_eq!((me.user_id.0.as_str(), me.team_id.0.as_str()), (fake.bot_user_id().as_str(), fake.team_id().as_str()));
+    assert_eq!(
+        (me.user_id.0.as_str(), me.team_id.0.as_str()),
+        (fake.bot_user_id().as_str(), fake.team_id().as_str())
+    );
 
     let request = SlackApiChatPostMessageRequest::new(general.clone().into(), lesson_content());
     let posted = session.chat_post_message(&request).await.expect("chat.postMessage");
@@ -61,8 +67,11 @@ async fn web_api_round_trip_through_the_real_client() {
     session.reactions_add(&add).await.expect("reactions.add");
     let again = session.reactions_add(&add).await.expect_err("a second identical reaction");
     assert!(matches!(again, SlackClientError::ApiError(ref e) if e.code == "already_reacted"), "{again:?}");
-    let get = SlackApiReactionsGetRequest::new().with_channel(channel.clone()).with_timestamp(posted.ts.clone());
-    let SlackApiReactionsGetResponse::Message(got) = session.reactions_get(&get).await.expect("reactions.get") else {
+    let get =
+        SlackApiReactionsGetRequest::new().with_channel(channel.clone()).with_timestamp(posted.ts.clone());
+    let SlackApiReactionsGetResponse::Message(got) =
+        session.reactions_get(&get).await.expect("reactions.get")
+    else {
         panic!("reactions.get answered a file");
     };
     let reactions = got.message.content.reactions.expect("reactions");
@@ -72,7 +81,10 @@ async fn web_api_round_trip_through_the_real_client() {
     let history = SlackApiConversationsHistoryRequest::new().with_channel(channel.clone()).with_limit(10);
     let plain = session.conversations_history(&history).await.expect("history");
     assert!(plain.messages[0].content.metadata.is_none(), "metadata only when asked for");
-    let full = session.conversations_history(&history.clone().with_include_all_metadata(true)).await.expect("history");
+    let full = session
+        .conversations_history(&history.clone().with_include_all_metadata(true))
+        .await
+        .expect("history");
     let metadata = full.messages[0].content.metadata.clone().expect("metadata");
     assert_eq!(metadata.event_payload.expect("payload")["day"], "1");
     assert_eq!(full.messages[0].content.text.as_deref(), Some("Day 1: lakehouse basics"));
@@ -80,7 +92,8 @@ async fn web_api_round_trip_through_the_real_client() {
     let boss = SlackUser::new("U0BOSS0001", "boss", true);
     fake.add_user(&boss);
     fake.add_user(&ana());
-    let info = session.users_info(&SlackApiUsersInfoRequest::new(boss.id.clone().into())).await.expect("users.info");
+    let info =
+        session.users_info(&SlackApiUsersInfoRequest::new(boss.id.clone().into())).await.expect("users.info");
     assert_eq!(info.user.flags.is_admin, Some(true));
     let info = session.users_info(&SlackApiUsersInfoRequest::new(ana().id.into())).await.expect("users.info");
     assert_eq!((info.user.flags.is_admin, info.user.name.as_deref()), (Some(false), Some("ana")));
@@ -103,7 +116,10 @@ async fn tokens_errors_and_rate_limits() {
     let token = bot_token();
     let session = client.open_session(&token);
     let post = |text: &str| {
-        SlackApiChatPostMessageRequest::new(general.clone().into(), SlackMessageContent::new().with_text(text.into()))
+        SlackApiChatPostMessageRequest::new(
+            general.clone().into(),
+            SlackMessageContent::new().with_text(text.into()),
+        )
     };
     fake.force_429(1, 2);
     let err = session.chat_post_message(&post("first")).await.expect_err("a forced 429");
@@ -121,6 +137,7 @@ async fn tokens_errors_and_rate_limits() {
     let config = SlackApiRateControlConfig::new().with_max_retries(3);
     let paced = support::slack_client::client(&fake, Some(config));
     let paced_session = paced.open_session(&token);
+    tokio::time::sleep(Duration::from_millis(1100)).await;
     fake.force_429(1, 1);
     paced_session.chat_post_message(&post("three")).await.expect("retried after Retry-After");
     assert_eq!(fake.over_limit_after_429(), 0, "{}", fake.request_log());
@@ -182,7 +199,9 @@ async fn socket_mode_delivers_events_commands_and_interactions() {
     let add = SlackApiReactionsAddRequest::new(channel, "eyes".into(), ts.clone().into());
     session.reactions_add(&add).await.expect("reactions.add");
     let Seen::Push(own) = next(&mut bot.seen).await else { panic!("expected the bot's own reaction") };
-    assert!(matches!(own.event, SlackEventCallbackBody::ReactionAdded(ref r) if r.user.0 == fake.bot_user_id()));
+    assert!(
+        matches!(own.event, SlackEventCallbackBody::ReactionAdded(ref r) if r.user.0 == fake.bot_user_id())
+    );
 
     // A redelivered event keeps its event_id: the bot's dedupe key.
     fake.redeliver(&event_id).await;
@@ -249,7 +268,10 @@ async fn http_mode_posts_signed_requests_the_events_layer_accepts() {
     let body = json!({"type": "event_callback"}).to_string();
     let now = chrono::Utc::now().timestamp();
     let signed = |ts: i64, sig: String| {
-        vec![("X-Slack-Request-Timestamp".to_string(), ts.to_string()), ("X-Slack-Signature".to_string(), sig)]
+        vec![
+            ("X-Slack-Request-Timestamp".to_string(), ts.to_string()),
+            ("X-Slack-Signature".to_string(), sig),
+        ]
     };
     let unsigned = fake.post_raw("/events", &body, Vec::new()).await;
     let tampered = fake.post_raw("/events", &body, signed(now, fake.sign(now, "{}"))).await;

@@ -158,11 +158,13 @@ impl Drop for HttpBot {
 impl HttpBot {
     pub async fn start(fake: &FakeSlack) -> HttpBot {
         let (tx, seen) = unbounded_channel();
-        let environment = Arc::new(SlackClientEventsListenerEnvironment::new(client(fake, None)).with_user_state(tx));
+        let environment =
+            Arc::new(SlackClientEventsListenerEnvironment::new(client(fake, None)).with_user_state(tx));
         let listener = SlackEventsAxumListener::new(environment);
         let secret = SlackSigningSecret::new(SIGNING_SECRET.into());
         let push = listener.events_layer(&secret).with_event_extractor(SlackEventsExtractors::push_event());
-        let command = listener.events_layer(&secret).with_event_extractor(SlackEventsExtractors::command_event());
+        let command =
+            listener.events_layer(&secret).with_event_extractor(SlackEventsExtractors::command_event());
         let interaction =
             listener.events_layer(&secret).with_event_extractor(SlackEventsExtractors::interaction_event());
         let app = Router::new()

@@ -55,7 +55,9 @@ fn check_blocks(data: &mut Data, blocks: Value) -> Result<Value, Reply> {
         return Err(Reply::error("invalid_blocks_format"));
     };
     if blocks.len() > MAX_BLOCKS {
-        return Err(invalid_blocks(format!("no more than {MAX_BLOCKS} items allowed [json-pointer:/blocks]")));
+        return Err(invalid_blocks(format!(
+            "no more than {MAX_BLOCKS} items allowed [json-pointer:/blocks]"
+        )));
     }
     let mut action_ids = Vec::new();
     for (i, block) in blocks.iter_mut().enumerate() {
@@ -73,7 +75,8 @@ fn check_blocks(data: &mut Data, blocks: Value) -> Result<Value, Reply> {
             block["block_id"] = json!(format!("fk{:04}", data.next_number()));
         }
         let is_actions = block["type"] == "actions";
-        if let Some(elements) = block.get_mut("elements").and_then(Value::as_array_mut).filter(|_| is_actions) {
+        if let Some(elements) = block.get_mut("elements").and_then(Value::as_array_mut).filter(|_| is_actions)
+        {
             check_elements(data, i, elements, &mut action_ids)?;
         }
     }
@@ -88,13 +91,17 @@ fn check_elements(
 ) -> Result<(), Reply> {
     if elements.len() > MAX_ACTION_ELEMENTS {
         let limit = MAX_ACTION_ELEMENTS;
-        return Err(invalid_blocks(format!("no more than {limit} items allowed [json-pointer:/blocks/{i}/elements]")));
+        return Err(invalid_blocks(format!(
+            "no more than {limit} items allowed [json-pointer:/blocks/{i}/elements]"
+        )));
     }
     for (j, element) in elements.iter_mut().enumerate() {
         let pointer = format!("/blocks/{i}/elements/{j}");
         if element["text"]["text"].as_str().is_some_and(|t| t.chars().count() > MAX_BUTTON_TEXT) {
             let limit = MAX_BUTTON_TEXT + 1;
-            return Err(invalid_blocks(format!("must be less than {limit} characters [json-pointer:{pointer}/text/text]")));
+            return Err(invalid_blocks(format!(
+                "must be less than {limit} characters [json-pointer:{pointer}/text/text]"
+            )));
         }
         if element.get("action_id").is_none() {
             element["action_id"] = json!(format!("fka{:04}", data.next_number()));
@@ -122,14 +129,27 @@ pub(super) fn shown(data: &Data, stored: &Stored, with_metadata: bool) -> Value 
 }
 
 /// Stores a channel message and returns its ts.
-pub(super) fn store(data: &mut Data, channel: &str, origin: Origin, content: Content, thread: Option<String>) -> String {
+pub(super) fn store(
+    data: &mut Data,
+    channel: &str,
+    origin: Origin,
+    content: Content,
+    thread: Option<String>,
+) -> String {
     let ts = data.next_ts();
     let mut json = payloads::bot_message(&ts, content.text, content.blocks);
     if let Some(thread_ts) = thread {
         json["thread_ts"] = json!(thread_ts);
     }
     let metadata = content.metadata;
-    data.messages.push(Stored { channel: channel.to_string(), ts: ts.clone(), origin, json, metadata, deleted: false });
+    data.messages.push(Stored {
+        channel: channel.to_string(),
+        ts: ts.clone(),
+        origin,
+        json,
+        metadata,
+        deleted: false,
+    });
     ts
 }
 

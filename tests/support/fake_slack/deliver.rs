@@ -28,7 +28,15 @@ pub(super) struct Subject {
 }
 
 /// Registers a delivery under `id` (the event id for events, else the envelope id) and sends it.
-pub(super) fn start(data: &mut Data, shared: &Arc<Shared>, kind: Kind, id: String, envelope_id: String, payload: Value, subject: Subject) {
+pub(super) fn start(
+    data: &mut Data,
+    shared: &Arc<Shared>,
+    kind: Kind,
+    id: String,
+    envelope_id: String,
+    payload: Value,
+    subject: Subject,
+) {
     data.envelopes.insert(envelope_id.clone(), id.clone());
     let delivery = Delivery {
         kind,
@@ -47,7 +55,13 @@ pub(super) fn start(data: &mut Data, shared: &Arc<Shared>, kind: Kind, id: Strin
 }
 
 /// Wraps an event in its callback and delivers it; returns the event id.
-pub(super) fn send_event(data: &mut Data, shared: &Arc<Shared>, event: Value, user: &str, channel: &str) -> String {
+pub(super) fn send_event(
+    data: &mut Data,
+    shared: &Arc<Shared>,
+    event: Value,
+    user: &str,
+    channel: &str,
+) -> String {
     let event_id = data.event_id();
     let envelope_id = data.envelope_id();
     let payload = payloads::event_callback(event, &event_id);

@@ -7,10 +7,7 @@ use super::deliver::{self, Subject};
 use super::payloads;
 use super::responses;
 use super::state::Kind;
-use super::{FakeSlack, SlackUser};
-
-/// The slash command `command()` types.
-pub const COMMAND: &str = "/studybot";
+use super::{COMMAND, FakeSlack, SlackUser};
 
 impl FakeSlack {
     /// `/studybot <text>` typed by `user` in `channel` (an id); returns the delivery id (the

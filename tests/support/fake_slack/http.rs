@@ -43,7 +43,14 @@ fn body_of(kind: Kind, payload: &Value) -> (String, &'static str) {
 
 /// POSTs one delivery in the background (Slack does not wait on the user), then records
 /// `{status, body, after_ms, retry_num}` as its ack; a timeout records status 0.
-pub(super) fn post_delivery(shared: &Arc<Shared>, target: &HttpTarget, id: &str, kind: Kind, payload: &Value, retry: u32) {
+pub(super) fn post_delivery(
+    shared: &Arc<Shared>,
+    target: &HttpTarget,
+    id: &str,
+    kind: Kind,
+    payload: &Value,
+    retry: u32,
+) {
     let url = match kind {
         Kind::Event => target.events.clone(),
         Kind::Command => target.commands.clone(),
@@ -78,7 +85,12 @@ fn signed_headers(body: &str, content_type: &str) -> Vec<(String, String)> {
 }
 
 /// One POST with Slack's deadline: (status, body), or (0, "timeout: …") when it never answered.
-async fn post(client: &reqwest::Client, url: &str, body: String, headers: Vec<(String, String)>) -> (u16, String) {
+async fn post(
+    client: &reqwest::Client,
+    url: &str,
+    body: String,
+    headers: Vec<(String, String)>,
+) -> (u16, String) {
     let mut request = client.post(url).timeout(DEADLINE).body(body);
     for (name, value) in headers {
         request = request.header(name, value);
@@ -125,7 +137,12 @@ impl FakeSlack {
 
     /// POSTs `body` to `path` (under the `use_http` url, or a full url) with exactly `headers`
     /// (a Content-Type is guessed when missing): for unsigned, tampered and stale requests.
-    pub async fn post_raw(&self, path: &str, body: &str, mut headers: Vec<(String, String)>) -> (u16, String) {
+    pub async fn post_raw(
+        &self,
+        path: &str,
+        body: &str,
+        mut headers: Vec<(String, String)>,
+    ) -> (u16, String) {
         let base = self.shared.lock().bot_url.clone();
         if !headers.iter().any(|(n, _)| n.eq_ignore_ascii_case("content-type")) {
             let json = body.trim_start().starts_with('{');

@@ -136,7 +136,10 @@ fn history(data: &Data, call: &Call) -> Reply {
 fn open_dm(data: &mut Data, call: &Call) -> Reply {
     let users: Vec<String> = match call.json("users").or_else(|| call.params.get("users").cloned()) {
         Some(Value::Array(users)) => users.iter().filter_map(|u| u.as_str().map(str::to_owned)).collect(),
-        _ => call.str("users").map(|u| u.split(',').map(|s| s.trim().to_string()).collect()).unwrap_or_default(),
+        _ => call
+            .str("users")
+            .map(|u| u.split(',').map(|s| s.trim().to_string()).collect())
+            .unwrap_or_default(),
     };
     let user = match users.as_slice() {
         [user] => user.clone(),

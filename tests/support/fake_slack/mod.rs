@@ -46,13 +46,14 @@ use axum::routing::{any, get, post};
 use serde_json::{Value, json};
 use tokio::task::JoinHandle;
 
-pub use drive::COMMAND;
 pub use state::Recorded;
 use state::{BOT_USER_ID, Origin, Shared, TEAM_ID};
 
 pub const BOT_TOKEN: &str = "xoxb-fake";
 pub const APP_TOKEN: &str = "xapp-fake";
 pub const SIGNING_SECRET: &str = "fake-signing-secret";
+/// The slash command `command()` types.
+pub const COMMAND: &str = "/studybot";
 
 /// A workspace member. `admin` makes users.info say `is_admin: true`.
 #[derive(Debug, Clone)]

@@ -21,15 +21,22 @@ pub(super) fn url(shared: &Shared, id: &str) -> String {
 
 /// POST /response/{id}: JSON like chat.postMessage's, plus response_type / replace_original /
 /// delete_original. Answers `{"ok":true}`; unknown or used-up urls get 404.
-pub(super) async fn handle(State(shared): State<Arc<Shared>>, Path(id): Path<String>, raw: Bytes) -> Response {
-    let body: Value = serde_json::from_slice(&raw).unwrap_or_else(|_| json!({"unparsed": String::from_utf8_lossy(&raw)}));
+pub(super) async fn handle(
+    State(shared): State<Arc<Shared>>,
+    Path(id): Path<String>,
+    raw: Bytes,
+) -> Response {
+    let body: Value =
+        serde_json::from_slice(&raw).unwrap_or_else(|_| json!({"unparsed": String::from_utf8_lossy(&raw)}));
     let mut data = shared.lock();
     let Some(delivery) = data.deliveries.get_mut(&id) else {
-        return (StatusCode::NOT_FOUND, axum::Json(json!({"ok": false, "error": "expired_url"}))).into_response();
+        return (StatusCode::NOT_FOUND, axum::Json(json!({"ok": false, "error": "expired_url"})))
+            .into_response();
     };
     if delivery.responses.len() >= MAX_USES {
         delivery.responses.push(json!({"refused": body}));
-        return (StatusCode::NOT_FOUND, axum::Json(json!({"ok": false, "error": "used_url"}))).into_response();
+        return (StatusCode::NOT_FOUND, axum::Json(json!({"ok": false, "error": "used_url"})))
+            .into_response();
     }
     delivery.responses.push(body.clone());
     apply(&mut data, &id, &body, "response_url");

@@ -30,7 +30,8 @@ impl Call {
     }
 
     pub fn flag(&self, name: &str) -> bool {
-        matches!(&self.params[name], Value::Bool(true)) || self.str(name).is_some_and(|v| v == "true" || v == "1")
+        matches!(&self.params[name], Value::Bool(true))
+            || self.str(name).is_some_and(|v| v == "true" || v == "1")
     }
 
     /// A JSON-valued parameter: JSON bodies carry it as is, forms as a JSON string.
@@ -82,9 +83,10 @@ pub(super) async fn handle(
     let content_type = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
     let params = parse_params(uri.query(), content_type, &raw);
     let bearer = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok());
-    let token = bearer.and_then(|b| b.strip_prefix("Bearer ")).map(str::to_owned).or_else(|| {
-        params.get("token").and_then(Value::as_str).map(str::to_owned)
-    });
+    let token = bearer
+        .and_then(|b| b.strip_prefix("Bearer "))
+        .map(str::to_owned)
+        .or_else(|| params.get("token").and_then(Value::as_str).map(str::to_owned));
     let call = Call { method: api_method.clone(), params: params.clone() };
     let mut data = shared.lock();
     let reply = serve(&mut data, &shared, &call, token.as_deref());
