@@ -73,9 +73,14 @@ pub(super) fn send_event(
 /// Sends a delivery (again): over HTTP when `use_http` was called, else as a Socket Mode envelope.
 pub(super) fn send(data: &mut Data, shared: &Arc<Shared>, id: &str) {
     let http_target = data.http.clone();
-    let Some(delivery) = data.deliveries.get_mut(id) else {
+    let Some(first) = data.deliveries.get(id).map(|d| (d.attempts == 0).then(|| d.envelope_id.clone()))
+    else {
         return;
     };
+    // A redelivery is a new envelope: only the event_id (or a command's trigger_id) repeats.
+    let envelope_id = first.unwrap_or_else(|| data.envelope_id());
+    data.envelopes.insert(envelope_id.clone(), id.to_string());
+    let delivery = data.deliveries.get_mut(id).expect("checked above");
     delivery.attempts += 1;
     delivery.last_sent = Instant::now();
     let retry = delivery.attempts - 1;
@@ -83,7 +88,7 @@ pub(super) fn send(data: &mut Data, shared: &Arc<Shared>, id: &str) {
         Some(target) => http::post_delivery(shared, &target, id, delivery.kind, &delivery.payload, retry),
         None => {
             let mut envelope = json!({
-                "envelope_id": delivery.envelope_id,
+                "envelope_id": envelope_id,
                 "type": delivery.kind.envelope_type(),
                 // Only slash commands take their answer in the ack; block_actions do not.
                 "accepts_response_payload": delivery.kind == Kind::Command,

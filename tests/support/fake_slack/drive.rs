@@ -82,8 +82,10 @@ impl FakeSlack {
         set_reaction(&mut data, user, channel, ts, reaction, present);
     }
 
-    /// Sends delivery `id` again: Socket Mode with `retry_attempt` + 1 (events), HTTP with
-    /// X-Slack-Retry-Num / X-Slack-Retry-Reason (events) — commands and presses go out unchanged.
+    /// Sends delivery `id` again. Socket Mode: a new envelope id, same payload, events with
+    /// `retry_attempt` + 1 and `retry_reason: "timeout"`; HTTP: events with X-Slack-Retry-Num /
+    /// X-Slack-Retry-Reason. Commands and presses go out unchanged (Slack never retries them;
+    /// this models a duplicate).
     pub async fn redeliver(&self, id: &str) {
         let mut data = self.shared.lock();
         deliver::send(&mut data, &self.shared, id);
