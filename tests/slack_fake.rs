@@ -208,6 +208,9 @@ async fn socket_mode_delivers_events_commands_and_interactions() {
     let Seen::Push(again) = next(&mut bot.seen).await else { panic!("expected the redelivery") };
     assert_eq!(again.event_id.0, event_id);
     assert!(fake.wait_for(WAIT, |f| f.acks(&event_id).len() == 2).await);
+    let acks = fake.acks(&event_id);
+    assert_ne!(acks[0]["envelope_id"], acks[1]["envelope_id"], "a redelivery is a new envelope");
+    assert_eq!(acks[1]["attempt"], 2);
     bot.stop().await;
 }
 
@@ -215,7 +218,11 @@ async fn socket_mode_delivers_events_commands_and_interactions() {
 async fn socket_mode_reconnects_after_disconnect() {
     let fake = FakeSlack::start().await;
     let general = fake.channel("general");
-    let mut bot = SocketBot::start(&fake).await;
+    let config = SlackClientSocketModeConfig::new()
+        .with_max_connections_count(1)
+        .with_ping_interval_in_seconds(1)
+        .with_ping_failure_threshold_times(2);
+    let mut bot = SocketBot::start_with(&fake, config).await;
     assert!(fake.wait_connected(WAIT).await);
     assert_eq!(fake.connections(), 1);
 
@@ -225,6 +232,10 @@ async fn socket_mode_reconnects_after_disconnect() {
     let event_id = fake.react(&ana(), &general, "1700000000.000100", "white_check_mark").await;
     let Seen::Push(callback) = next(&mut bot.seen).await else { panic!("expected a push event") };
     assert_eq!(callback.event_id.0, event_id);
+
+    // The client pings every second here and gives up after two unanswered: the fake pongs.
+    tokio::time::sleep(Duration::from_secs(4)).await;
+    assert_eq!(fake.connections(), 2, "pings went unanswered");
 
     fake.drop_connection().await;
     assert!(fake.wait_for(WAIT, |f| f.connections() == 3).await);

@@ -90,6 +90,10 @@ pub struct SocketBot {
 
 impl SocketBot {
     pub async fn start(fake: &FakeSlack) -> SocketBot {
+        SocketBot::start_with(fake, SlackClientSocketModeConfig::new().with_max_connections_count(1)).await
+    }
+
+    pub async fn start_with(fake: &FakeSlack, config: SlackClientSocketModeConfig) -> SocketBot {
         let client = client(fake, None);
         let (tx, seen) = unbounded_channel();
         let environment =
@@ -98,7 +102,6 @@ impl SocketBot {
             .with_push_events(on_push)
             .with_command_events(on_command)
             .with_interaction_events(on_interaction);
-        let config = SlackClientSocketModeConfig::new().with_max_connections_count(1);
         let listener = SlackClientSocketModeListener::new(&config, environment, callbacks);
         listener.listen_for(&SlackApiToken::new(APP_TOKEN.into())).await.expect("listen_for");
         listener.start().await;

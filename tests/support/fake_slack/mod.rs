@@ -1,4 +1,4 @@
-//! A fake Slack on 127.0.0.1: the Web API (/api/<method>) and Socket Mode (/socket) on one port, as slack-morphism 2.31.1 speaks them.
+//! A fake Slack on 127.0.0.1: the Web API and Socket Mode on one port, as slack-morphism 2.31.1 speaks them.
 //!
 //! Wire facts this fake follows (read from slack-morphism 2.31.1 and Slack's docs):
 //! - slack-morphism sends every POST method as JSON (`application/json; charset=utf-8`, bearer
