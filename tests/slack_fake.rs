@@ -48,6 +48,8 @@ async fn web_api_round_trip_through_the_real_client() {
     let session = client.open_session(&token);
 
     let me = session.auth_test().await.expect("auth.test");
+    // slack-morphism joins "{api_url}/{method}": the trailing '/' of api_url() doubles.
+    assert_eq!(fake.requests()[0].path, "/api//auth.test");
     assert_eq!(
         (me.user_id.0.as_str(), me.team_id.0.as_str()),
         (fake.bot_user_id().as_str(), fake.team_id().as_str())
