@@ -6,5 +6,7 @@ pub mod bot;
 pub mod db;
 pub mod discord_bot;
 pub mod fake_discord;
+pub mod fake_slack;
 pub mod fixtures;
 pub mod limited;
+pub mod slack_client;

@@ -1,0 +1,88 @@
+//! response_url: the per-command / per-press webhook, and how an answer lands (ephemeral, in
+//! channel, replacing or deleting the pressed message).
+
+use std::sync::Arc;
+
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde_json::{Value, json};
+
+use super::chat::{self, Content};
+use super::state::{BOT_USER_ID, Data, Origin, Shared};
+
+/// Slack accepts up to five posts to one response_url (within 30 minutes).
+const MAX_USES: usize = 5;
+
+pub(super) fn url(shared: &Shared, id: &str) -> String {
+    format!("{}/response/{id}", shared.base_url())
+}
+
+/// POST /response/{id}: JSON like chat.postMessage's, plus response_type / replace_original /
+/// delete_original. Answers `{"ok":true}`; unknown or used-up urls get 404.
+pub(super) async fn handle(
+    State(shared): State<Arc<Shared>>,
+    Path(id): Path<String>,
+    raw: Bytes,
+) -> Response {
+    let body: Value =
+        serde_json::from_slice(&raw).unwrap_or_else(|_| json!({"unparsed": String::from_utf8_lossy(&raw)}));
+    let mut data = shared.lock();
+    let Some(delivery) = data.deliveries.get_mut(&id) else {
+        return (StatusCode::NOT_FOUND, axum::Json(json!({"ok": false, "error": "expired_url"})))
+            .into_response();
+    };
+    if delivery.responses.len() >= MAX_USES {
+        delivery.responses.push(json!({"refused": body}));
+        return (StatusCode::NOT_FOUND, axum::Json(json!({"ok": false, "error": "used_url"})))
+            .into_response();
+    }
+    delivery.responses.push(body.clone());
+    apply(&mut data, &id, &body, "response_url");
+    axum::Json(json!({"ok": true})).into_response()
+}
+
+/// Lands an answer to delivery `id`: replaces or deletes the pressed message when asked,
+/// otherwise posts in the channel (`in_channel`) or shows it to the user alone (the default).
+pub(super) fn apply(data: &mut Data, id: &str, body: &Value, via: &str) {
+    let Some(delivery) = data.deliveries.get(id) else {
+        return;
+    };
+    let (user, channel, source) = (delivery.user.clone(), delivery.channel.clone(), delivery.source.clone());
+    let flag = |name: &str| body[name] == true || body[name] == "true";
+    let shared_source = source.as_ref().filter(|(_, _, ephemeral)| !ephemeral);
+    if let Some((c, ts, _)) = shared_source.filter(|_| flag("delete_original") || flag("replace_original")) {
+        if let Some(stored) = data.message_mut(c, ts).filter(|m| m.json["user"] == BOT_USER_ID) {
+            if flag("delete_original") {
+                stored.deleted = true;
+            } else {
+                replace(stored, body);
+            }
+        }
+        return;
+    }
+    if body["response_type"] == "in_channel" {
+        let content = Content {
+            text: body["text"].as_str().map(str::to_owned),
+            blocks: body.get("blocks").cloned(),
+            metadata: None,
+        };
+        chat::store(data, &channel, Origin::Response(id.to_string()), content, None);
+        return;
+    }
+    let mut shown = body.clone();
+    shown["via"] = json!(via);
+    shown["channel"] = json!(channel);
+    shown["user"] = json!(user);
+    shown["id"] = json!(id);
+    data.ephemerals.push(shown);
+}
+
+fn replace(stored: &mut super::state::Stored, body: &Value) {
+    stored.json["text"] = body.get("text").cloned().unwrap_or(json!(""));
+    match body.get("blocks") {
+        Some(blocks) => stored.json["blocks"] = blocks.clone(),
+        None => _ = stored.json.as_object_mut().map(|m| m.remove("blocks")),
+    }
+}
