@@ -61,13 +61,13 @@ async fn main() {
     let reactions = requests.iter().filter(|r| r.method == "PUT" && r.path.contains("/reactions/")).count();
     println!(
         "discord  {cohorts} cohorts due at once (ready: {}, all posted: {all}): gateway READY after {ready_ms:.0} ms; \
-         {} lessons posted in {secs:.2} s = {:.1} posts/s ({:.0}% of the 25 posts/s the pacer allows, {:.0}% of \
+         {} lessons posted in {secs:.2} s = {:.1} posts/s ({:.0}% of the 22 posts/s the pacer allows, {:.0}% of \
          Discord's 50 requests/s) · {posts} message POSTs, {reactions} ✅ PUTs, {rest} REST requests in all · \
          429s from the fake: {} · requests inside a 429 window: {}",
         ready,
         posted(&fake),
         cohorts as f64 / secs,
-        100.0 * cohorts as f64 / secs / 25.0,
+        100.0 * cohorts as f64 / secs / 22.0,
         100.0 * rest as f64 / secs / 50.0,
         fake.rate_limited(),
         fake.over_limit_after_429(),

@@ -191,3 +191,44 @@ fn systemd_unit_passes_systemd_analyze_verify() {
     let about_unit: Vec<&str> = diagnostics.lines().filter(|l| l.contains("studybot.service")).collect();
     assert!(output.status.success() && about_unit.is_empty(), "systemd-analyze verify:\n{diagnostics}");
 }
+
+#[test]
+fn slack_manifest_asks_for_what_the_bot_uses() {
+    let manifest: Value =
+        serde_yaml_ng::from_str(&read("deploy/slack/manifest.yaml")).expect("manifest.yaml is YAML");
+    let scopes: Vec<&str> = manifest["oauth_config"]["scopes"]["bot"]
+        .as_sequence()
+        .expect("bot scopes")
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    for scope in [
+        "chat:write",
+        "commands",
+        "reactions:read",
+        "reactions:write",
+        "users:read",
+        "channels:history",
+        "groups:history",
+    ] {
+        assert!(scopes.contains(&scope), "missing bot scope {scope}: {scopes:?}");
+    }
+    let events: Vec<&str> = manifest["settings"]["event_subscriptions"]["bot_events"]
+        .as_sequence()
+        .expect("bot events")
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    assert_eq!(events, ["reaction_added", "reaction_removed"]);
+    assert_eq!(manifest["settings"]["interactivity"]["is_enabled"], Value::Bool(true));
+    assert_eq!(manifest["settings"]["socket_mode_enabled"], Value::Bool(true));
+    assert_eq!(manifest["features"]["slash_commands"][0]["command"].as_str(), Some("/studybot"));
+}
+
+#[test]
+fn discord_docs_give_the_invite_permissions_the_code_defines() {
+    let docs = read("docs/discord.md");
+    let bits = studybot::platform::discord::invite_permissions().bits().to_string();
+    assert!(docs.contains(&format!("permissions={bits}")), "docs/discord.md's invite URL must carry {bits}");
+    assert!(docs.contains("scope=bot+applications.commands"));
+}

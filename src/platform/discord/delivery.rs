@@ -109,12 +109,20 @@ impl Delivery for DiscordDelivery {
         let mut parts = render::render(message).into_iter();
         let first = parts.next().ok_or_else(|| DeliveryError::Permanent("nothing to post".into()))?;
         let id = self.create(channel_id, first.into_create(Some(nonce))).await?;
-        // The post exists from here on: what follows must not make the scheduler send it again.
-        if let Some(message_id) = snowflake(&id).map(MessageId::new)
-            && let Err(e) = self.react(channel_id, message_id).await
-        {
-            tracing::warn!(error = %e, channel = %channel.channel, "could not add ✅ under the lesson post");
+        if let Some(message_id) = snowflake(&id).map(MessageId::new) {
+            match self.react(channel_id, message_id).await {
+                // Honoured like any 429: the pacer waits, then posts again, and the nonce makes
+                // Discord answer with this same message rather than a second one.
+                Err(RestError::RateLimited { retry_after, global }) => {
+                    return Err(DeliveryError::RateLimited { retry_after, global });
+                }
+                Err(e) => {
+                    tracing::warn!(error = %e, channel = %channel.channel, "could not add ✅ under the lesson post")
+                }
+                Ok(()) => {}
+            }
         }
+        // The post and its ✅ exist from here on: nothing below may make the scheduler send it again.
         for part in parts {
             if let Err(e) = self.create(channel_id, part.into_create(None)).await {
                 tracing::warn!(error = %e, channel = %channel.channel, "lesson continuation not posted");

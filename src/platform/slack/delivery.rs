@@ -7,6 +7,8 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use slack_morphism::errors::SlackClientError;
+#[cfg(test)]
+use slack_morphism::errors::{SlackClientApiError, SlackRateLimitError};
 use slack_morphism::prelude::*;
 
 use super::render;

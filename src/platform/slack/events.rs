@@ -90,7 +90,7 @@ pub fn reaction(event: &SlackPushEventCallback, actor: Actor) -> Option<Inbound>
         InboundKind::ReactionRemoved { message_id, emoji }
     };
     Some(Inbound {
-        channel: channel(&event.team_id.to_string(), &channel_id.to_string()),
+        channel: channel(event.team_id.as_ref(), channel_id.as_ref()),
         actor,
         dedupe_key: format!("slack:{}", event.event_id),
         kind,
@@ -102,7 +102,7 @@ pub fn reaction(event: &SlackPushEventCallback, actor: Actor) -> Option<Inbound>
 pub fn command(event: &SlackCommandEvent, actor: Actor) -> Inbound {
     let line = text::command_line(event.text.as_deref().unwrap_or_default());
     Inbound {
-        channel: channel(&event.team_id.to_string(), &event.channel_id.to_string()),
+        channel: channel(event.team_id.as_ref(), event.channel_id.as_ref()),
         actor,
         dedupe_key: format!("slack:command:{}", event.trigger_id),
         kind: InboundKind::Text(line),
@@ -118,7 +118,7 @@ pub fn press(event: &SlackInteractionBlockActionsEvent, actor: Actor) -> Option<
     }
     .or_else(|| event.channel.as_ref().map(|c| c.id.clone()))?;
     Some(Inbound {
-        channel: channel(&event.team.id.to_string(), &channel_id.to_string()),
+        channel: channel(event.team.id.as_ref(), channel_id.as_ref()),
         actor,
         dedupe_key: format!("slack:action:{}", event.trigger_id),
         kind: InboundKind::Button { id: action.action_id.to_string() },

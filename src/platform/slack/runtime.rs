@@ -101,7 +101,7 @@ async fn on_command(
 
 /// The `/studybot` command, in either mode.
 pub async fn command(shared: &Arc<Shared>, event: SlackCommandEvent) -> SlackCommandEventResponse {
-    let actor = shared.admins.actor(&shared.api, &event.user_id.to_string()).await;
+    let actor = shared.admins.actor(&shared.api, event.user_id.as_ref()).await;
     let inbound = events::command(&event, actor);
     answer::command(shared, inbound, event.response_url.clone()).await
 }
@@ -121,7 +121,7 @@ async fn on_interaction(
 pub async fn interaction(shared: &Shared, event: SlackInteractionEvent) {
     let SlackInteractionEvent::BlockActions(actions) = event else { return };
     let Some(user) = &actions.user else { return };
-    let actor = shared.admins.actor(&shared.api, &user.id.to_string()).await;
+    let actor = shared.admins.actor(&shared.api, user.id.as_ref()).await;
     let (Some(inbound), Some(url)) = (events::press(&actions, actor), actions.response_url.as_ref()) else {
         return;
     };
