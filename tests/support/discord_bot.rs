@@ -136,6 +136,8 @@ impl DiscordBot {
             .collect()
     }
 
+    /// Waits for the `n`th lesson post, and for the bot to have recorded its message id: a member
+    /// reacts to a post they can see, which is some time after the bot confirmed it.
     pub async fn wait_lesson(&self, n: usize) -> Value {
         let done = |_: &FakeDiscord| self.lesson_posts().len() >= n;
         assert!(
@@ -144,7 +146,25 @@ impl DiscordBot {
             self.fake.request_log(),
             self.log()
         );
-        self.lesson_posts()[n - 1].clone()
+        let post = self.lesson_posts()[n - 1].clone();
+        let id = post["id"].as_str().unwrap_or_default().to_string();
+        let deadline = tokio::time::Instant::now() + STEP;
+        while !self.post_confirmed(&id).await {
+            assert!(tokio::time::Instant::now() < deadline, "post {id} never confirmed:\n{}", self.log());
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        post
+    }
+
+    async fn post_confirmed(&self, message_id: &str) -> bool {
+        let store = self.store().await;
+        let mut confirmed = false;
+        for cohort in store.list_active_cohorts().await.unwrap() {
+            let posts = store.list_posts(cohort.id).await.unwrap();
+            confirmed |= posts.iter().any(|p| p.platform_message_id.as_deref() == Some(message_id));
+        }
+        store.close().await;
+        confirmed
     }
 
     pub async fn store(&self) -> Store {
