@@ -4,3 +4,4 @@ pub mod console;
 pub mod discord;
 pub mod slack;
 pub mod split;
+pub mod table;

@@ -2,28 +2,21 @@
 
 use super::split::{len, trim};
 use crate::coach::Table;
+use crate::platform::table::align;
 
-/// Leaderboard names are short; a longer cell would push every row past the screen.
-const CELL_MAX: usize = 48;
-/// No rendered line grows past this, however many columns, so the header always fits.
-const LINE_MAX: usize = 200;
 const TITLE_MAX: usize = 256;
 const FOOTER_MAX: usize = 512;
 
 /// **title**, the table in a code block, then the footer; rows that would pass `limit`
 /// characters are dropped from the bottom and counted in a `… N more` line.
 pub fn render(table: &Table, limit: usize) -> String {
-    let columns: Vec<String> = table.columns.iter().map(|c| cell(c)).collect();
-    let rows: Vec<Vec<String>> = table.rows.iter().map(|r| r.iter().map(|c| cell(c)).collect()).collect();
-    let widths = widths(&columns, &rows);
-    let numeric: Vec<bool> = (0..widths.len()).map(|i| is_numeric(&rows, i)).collect();
-    let line = |cells: &[String]| line(cells, &widths, &numeric);
+    let (header, rows) = align(table);
     let head = match table.title.trim() {
         "" => String::new(),
         title => format!("**{}**\n", trim(title, TITLE_MAX)),
     };
     let foot = table.footer.as_deref().map(|f| format!("\n{}", trim(f, FOOTER_MAX))).unwrap_or_default();
-    let mut body = vec![line(&columns)];
+    let mut body = vec![header];
     if rows.is_empty() {
         body.push("(nobody yet)".into());
     }
@@ -31,50 +24,15 @@ pub fn render(table: &Table, limit: usize) -> String {
         let more = if more > 0 { format!("\n… {more} more") } else { String::new() };
         format!("{head}```\n{}{more}\n```{foot}", body.join("\n"))
     };
-    for (i, row) in rows.iter().enumerate() {
-        let next = line(row);
+    for (i, next) in rows.iter().enumerate() {
         // The `… N more` line is at most 24 characters; keep room for it.
-        let size = len(&shown(&body, 0)) + 1 + len(&next) + 24;
+        let size = len(&shown(&body, 0)) + 1 + len(next) + 24;
         if size > limit {
             return shown(&body, rows.len() - i);
         }
-        body.push(next);
+        body.push(next.clone());
     }
     shown(&body, 0)
-}
-
-/// Backticks would end the code block early, so they become a look-alike.
-fn cell(text: &str) -> String {
-    let one_line = text.replace(['\n', '\r', '\t'], " ").replace('`', "ˋ");
-    trim(&one_line, CELL_MAX)
-}
-
-fn widths(columns: &[String], rows: &[Vec<String>]) -> Vec<usize> {
-    let count = rows.iter().map(Vec::len).chain([columns.len()]).max().unwrap_or(0);
-    (0..count)
-        .map(|i| {
-            let cells = rows.iter().filter_map(|r| r.get(i)).chain(columns.get(i));
-            cells.map(|c| len(c)).max().unwrap_or(0)
-        })
-        .collect()
-}
-
-/// A column of numbers (ranks, points) reads best right-aligned.
-fn is_numeric(rows: &[Vec<String>], column: usize) -> bool {
-    let mut cells = rows.iter().filter_map(|r| r.get(column)).peekable();
-    cells.peek().is_some() && cells.all(|c| c.trim_start_matches('#').parse::<f64>().is_ok())
-}
-
-fn line(cells: &[String], widths: &[usize], numeric: &[bool]) -> String {
-    let padded: Vec<String> = cells
-        .iter()
-        .enumerate()
-        .map(|(i, c)| {
-            let width = widths.get(i).copied().unwrap_or(0);
-            if numeric.get(i) == Some(&true) { format!("{c:>width$}") } else { format!("{c:<width$}") }
-        })
-        .collect();
-    trim(padded.join("  ").trim_end(), LINE_MAX)
 }
 
 #[cfg(test)]
