@@ -1,20 +1,16 @@
 //! The real `studybot run` on Discord in a test: a fake Discord on loopback, the binary pointed at it through `discord.rest_proxy`, a SQLite file to read back.
 
 use std::path::PathBuf;
-use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
-use studybot::store::{Checkpoint, Platform, Store};
+use studybot::store::{Platform, Store};
 
-use studybot::coach::{Actor, Catalog, ChannelRef, Coach, Inbound, InboundKind};
-
-use super::bot::{Bot, CURRICULUM, Timeline, curriculum_dir};
+use super::bot::{Bot, CURRICULUM, Timeline};
 use super::db::sqlite_url;
 pub use super::fake_discord::{BOT_TOKEN, FakeDiscord, FakeUser};
-
-/// How long any one step may take before the test fails instead of hanging.
-pub const STEP: Duration = Duration::from_secs(20);
+pub use super::readback::STEP;
+use super::readback::{Readback, wait_log_count};
 
 pub struct DiscordBot {
     pub fake: FakeDiscord,
@@ -91,12 +87,7 @@ impl DiscordBot {
 
     /// Waits for the `n`th log line containing `needle`.
     pub async fn wait_log_count(&self, needle: &str, n: usize) {
-        let seen = || self.log().lines().filter(|l| l.contains(needle)).count() >= n;
-        let deadline = tokio::time::Instant::now() + STEP;
-        while !seen() {
-            assert!(tokio::time::Instant::now() < deadline, "no `{needle}` ×{n} in the log:\n{}", self.log());
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
+        wait_log_count(|| self.log(), needle, n).await;
     }
 
     pub async fn wait_log(&self, needle: &str) {
@@ -147,84 +138,35 @@ impl DiscordBot {
             self.log()
         );
         let post = self.lesson_posts()[n - 1].clone();
-        let id = post["id"].as_str().unwrap_or_default().to_string();
-        let deadline = tokio::time::Instant::now() + STEP;
-        while !self.post_confirmed(&id).await {
-            assert!(tokio::time::Instant::now() < deadline, "post {id} never confirmed:\n{}", self.log());
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
+        self.readback().wait_confirmed(post["id"].as_str().unwrap_or_default(), || self.log()).await;
         post
     }
 
-    async fn post_confirmed(&self, message_id: &str) -> bool {
-        let store = self.store().await;
-        let mut confirmed = false;
-        for cohort in store.list_active_cohorts().await.unwrap() {
-            let posts = store.list_posts(cohort.id).await.unwrap();
-            confirmed |= posts.iter().any(|p| p.platform_message_id.as_deref() == Some(message_id));
-        }
-        store.close().await;
-        confirmed
+    pub fn readback(&self) -> Readback {
+        Readback { url: self.url.clone(), platform: Platform::Discord, channel: self.channel.to_string() }
     }
 
     pub async fn store(&self) -> Store {
-        Store::open(&self.url).await.unwrap()
+        self.readback().store().await
     }
 
     pub async fn cohort_id(&self) -> i64 {
-        let store = self.store().await;
-        let cohort =
-            store.find_cohort_by_channel(Platform::Discord, &self.channel.to_string()).await.unwrap();
-        store.close().await;
-        cohort.expect("a cohort in the channel").id
+        self.readback().cohort_id().await
     }
 
     /// Checkpoints of the channel's cohort.
     pub async fn checkpoints(&self) -> Vec<(String, i64, String)> {
-        let cohort = self.cohort_id().await;
-        let store = self.store().await;
-        let members = store.list_cohort_member_profiles(cohort).await.unwrap();
-        let list: Vec<Checkpoint> = store.list_cohort_checkpoints(cohort).await.unwrap();
-        store.close().await;
-        let name =
-            |id| members.iter().find(|(_, m)| m.id == id).map(|(_, m)| m.user_id.clone()).unwrap_or_default();
-        list.into_iter().map(|c| (name(c.member_id), c.day, c.source.as_str().to_string())).collect()
+        self.readback().checkpoints().await
     }
 
     /// Waits until the checkpoints satisfy `done`.
     pub async fn wait_checkpoints(&self, what: &str, done: impl Fn(&[(String, i64, String)]) -> bool) {
-        let deadline = tokio::time::Instant::now() + STEP;
-        loop {
-            let now = self.checkpoints().await;
-            if done(&now) {
-                return;
-            }
-            assert!(tokio::time::Instant::now() < deadline, "{what}: {now:?}\n{}", self.log());
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
+        self.readback().wait_checkpoints(what, || self.log(), done).await;
     }
 
-    /// Sets the cohort up through the coach itself at virtual instant `at`, before the bot runs
-    /// (a setup in the past, so a test can start with lessons already due).
+    /// Sets the cohort up through the coach itself at virtual instant `at`, before the bot runs.
     pub async fn setup_at(&self, at: &str, start: &str) {
-        let store = self.store().await;
-        let coach = Coach::new(store.clone(), Catalog::load_dir(&curriculum_dir()).unwrap());
-        let text = format!(
-            "/studybot setup curriculum:{CURRICULUM} start:{start} schedule:\"0 9 * * *\" timezone:UTC"
-        );
-        let inbound = Inbound {
-            channel: ChannelRef {
-                platform: "discord".into(),
-                workspace: self.fake.guild_id().to_string(),
-                channel: self.channel.to_string(),
-            },
-            actor: Actor { user_id: "9001".into(), name: "Olivia".into(), is_admin: true },
-            dedupe_key: "test-setup".into(),
-            kind: InboundKind::Text(text),
-        };
-        let replies = coach.handle(&inbound, at.parse().unwrap()).await;
-        assert!(format!("{replies:?}").contains("day 121"), "{replies:?}");
-        store.close().await;
+        self.readback().setup_at(&self.fake.guild_id().to_string(), "9001", at, start).await;
     }
 
     pub fn dir(&self) -> PathBuf {

@@ -9,4 +9,6 @@ pub mod fake_discord;
 pub mod fake_slack;
 pub mod fixtures;
 pub mod limited;
+pub mod readback;
+pub mod slack_bot;
 pub mod slack_client;

@@ -1,0 +1,238 @@
+//! The real bot on Slack when things go wrong: Socket Mode reconnects, forged or stale requests in
+//! HTTP mode, a bad token, refused posts, rate limits, slow work, lost confirmations.
+
+mod support;
+
+use std::time::Duration;
+
+use support::slack_bot::{FakeSlack, Mode, STEP, SlackBot, member, message_text, organizer, running};
+
+#[tokio::test(flavor = "multi_thread")]
+async fn socket_mode_reconnects_after_a_disconnect_and_events_sent_meanwhile_count_once() {
+    let h = running("2026-12-01T08:59:00Z", "2026-12-01", Mode::Socket).await;
+    let ts = h.wait_lesson(1).await["ts"].as_str().unwrap().to_string();
+    let (gina, hal, ida) = (member("U0GINA", "Gina"), member("U0HAL", "Hal"), member("U0IDA", "Ida"));
+    h.fake.react(&gina, &h.channel, &ts, "white_check_mark").await;
+    h.wait_checkpoints("gina", |c| c.len() == 1).await;
+    let opened = h.fake.connections();
+
+    // Slack asks the app to reconnect; an event sent meanwhile waits for the new connection.
+    h.fake.send_disconnect().await;
+    let hal_event = h.fake.react(&hal, &h.channel, &ts, "white_check_mark").await;
+    let reconnected = |f: &FakeSlack| f.connections() > opened;
+    assert!(h.fake.wait_for(STEP, reconnected).await, "no new connection: {}", h.log());
+    h.wait_checkpoints("hal's reaction delivered after the reconnect", |c| c.len() == 2).await;
+    assert!(h.fake.wait_for(STEP, |f| !f.acks(&hal_event).is_empty()).await);
+    assert!(h.fake.calls("apps.connections.open").len() >= 2, "a fresh url for the new connection");
+
+    // The network drops the connection without a word: the client reconnects too.
+    let opened = h.fake.connections();
+    h.fake.drop_connection().await;
+    let reconnected = |f: &FakeSlack| f.connections() > opened;
+    assert!(h.fake.wait_for(STEP, reconnected).await, "no reconnect after a drop: {}", h.log());
+    h.fake.unreact(&gina, &h.channel, &ts, "white_check_mark").await;
+    let by_command = h.ask(&ida, "checkpoint").await;
+    assert!(by_command.contains("Day 121 done"), "{by_command}");
+    h.wait_checkpoints("after the drop: gina out, ida in", |c| {
+        let users: Vec<&str> = c.iter().map(|x| x.0.as_str()).collect();
+        users == ["U0HAL", "U0IDA"] || users == ["U0IDA", "U0HAL"]
+    })
+    .await;
+}
+
+/// POSTs `body` to the bot's events url with these signature headers.
+async fn post_event(h: &SlackBot, body: &str, timestamp: Option<i64>, signature: Option<String>) -> u16 {
+    let mut headers = vec![("Content-Type".to_string(), "application/json".to_string())];
+    if let Some(ts) = timestamp {
+        headers.push(("X-Slack-Request-Timestamp".into(), ts.to_string()));
+    }
+    if let Some(sig) = signature {
+        headers.push(("X-Slack-Signature".into(), sig));
+    }
+    h.fake.post_raw("/events", body, headers).await.0
+}
+
+fn unix_now() -> i64 {
+    chrono::Utc::now().timestamp()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn http_mode_refuses_unsigned_tampered_and_stale_requests_before_reading_them() {
+    let h = running("2026-12-01T08:59:00Z", "2026-12-01", Mode::Http).await;
+    let ts = h.wait_lesson(1).await["ts"].as_str().unwrap().to_string();
+    let (challenge_status, challenge) =
+        h.fake.url_verification("3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P").await;
+    assert_eq!(challenge_status, 200);
+    assert!(challenge.contains("3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P"), "{challenge}");
+
+    // A forged reaction_added from a member who never reacted: a real event's shape.
+    let team = h.fake.team_id();
+    let forged = serde_json::json!({
+        "token": "x", "team_id": team, "api_app_id": "A0FAKE0001", "type": "event_callback",
+        "event_id": "Ev0FORGED", "event_time": unix_now(), "authorizations": [], "is_ext_shared_channel": false,
+        "event_context": "x",
+        "event": {
+            "type": "reaction_added", "user": "U0MALLORY", "reaction": "white_check_mark",
+            "item_user": h.fake.bot_user_id(), "event_ts": "1.1",
+            "item": {"type": "message", "channel": h.channel, "ts": ts},
+        },
+    })
+    .to_string();
+    let now = unix_now();
+    let cases = [
+        ("unsigned", None, None),
+        ("no timestamp", None, Some(h.fake.sign(now, &forged))),
+        ("signed with another secret", Some(now), Some(format!("v0={}", "ab".repeat(32)))),
+        ("tampered: the signature of another body", Some(now), Some(h.fake.sign(now, "{}"))),
+        ("stale: signed 6 minutes ago", Some(now - 360), Some(h.fake.sign(now - 360, &forged))),
+        ("from the future", Some(now + 360), Some(h.fake.sign(now + 360, &forged))),
+        ("not a signature", Some(now), Some("v1=zz".to_string())),
+    ];
+    let refused = cases.len();
+    for (what, timestamp, signature) in cases {
+        assert_eq!(post_event(&h, &forged, timestamp, signature).await, 401, "{what}");
+    }
+    h.wait_log_count("Slack request refused", refused).await;
+    let log = h.log();
+    assert!(!log.contains("U0MALLORY") && !log.contains("Ev0FORGED"), "no body in the log: {log}");
+    assert!(h.checkpoints().await.is_empty(), "nothing stored from a refused request");
+    // Commands and interactions are behind the same check.
+    let form = format!("command=%2Fstudybot&text=checkpoint&user_id=U0MALLORY&team_id={team}");
+    assert_eq!(h.fake.post_raw("/commands", &form, vec![]).await.0, 401);
+    assert_eq!(h.fake.post_raw("/interactions", "payload=%7B%7D", vec![]).await.0, 401);
+
+    // The same event signed now is accepted: the check is what refused it.
+    assert_eq!(post_event(&h, &forged, Some(now), Some(h.fake.sign(now, &forged))).await, 200);
+    h.wait_checkpoints("the signed event counts", |c| c.len() == 1 && c[0].0 == "U0MALLORY").await;
+    assert!(h.checkpoints().await.len() == 1);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_bad_token_stops_startup_with_a_message_that_says_so() {
+    for mode in [Mode::Socket, Mode::Http] {
+        let mut h =
+            SlackBot::new("2026-12-01T08:00:00Z", 30.0, mode).await.with_bot_token("xoxb-not-the-token");
+        h.spawn();
+        let deadline = std::time::Instant::now() + STEP;
+        let code = loop {
+            if let Some(code) = h.bot.as_mut().unwrap().exited() {
+                break code;
+            }
+            assert!(std::time::Instant::now() < deadline, "still running: {}", h.log());
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        };
+        let log = h.log();
+        assert_eq!(code, Some(1), "{mode:?}: {log}");
+        assert!(log.contains("Slack rejected the bot token (invalid_auth)"), "{mode:?}: {log}");
+        assert!(!log.contains("xoxb-not-the-token"), "the token never reaches the log: {log}");
+        assert!(h.fake.calls("apps.connections.open").is_empty(), "no socket with a refused token");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_post_refused_by_slack_flags_the_cohort_and_tells_the_organizer() {
+    let h = running("2026-12-01T08:59:00Z", "2026-12-01", Mode::Socket).await;
+    h.fake.fail_channel(&h.channel, "not_in_channel");
+    let olivia = organizer();
+    let told = |f: &FakeSlack| f.dm_channel(&olivia.id).is_some_and(|dm| !f.messages(&dm).is_empty());
+    assert!(
+        h.fake.wait_for(STEP, told).await,
+        "the organizer gets a DM: {}\n{}",
+        h.fake.request_log(),
+        h.log()
+    );
+    let dm = h.fake.dm_channel(&olivia.id).unwrap();
+    let text = message_text(&h.fake.messages(&dm)[0]);
+    assert!(text.contains("not_in_channel"), "{text}");
+    h.fake.fail_channel(&h.channel, "");
+    let status = h.ask(&olivia, "status").await;
+    assert!(status.to_lowercase().contains("flagged"), "{status}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_429_is_waited_out_and_the_lesson_posted_once() {
+    let h = running("2026-12-01T08:59:00Z", "2026-12-01", Mode::Socket).await;
+    h.fake.force_429(2, 1);
+    h.wait_lesson(1).await;
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    assert_eq!(h.lesson_posts().len(), 1, "{}", h.fake.request_log());
+    assert!(h.fake.rate_limited() >= 1, "the fake answered 429: {}", h.fake.request_log());
+    assert_eq!(
+        h.fake.over_limit_after_429(),
+        0,
+        "nothing sent inside a 429 window: {}",
+        h.fake.request_log()
+    );
+}
+
+/// Holds SQLite's write lock, as a long transaction of another writer would.
+async fn lock_database(url: &str) -> sqlx::SqliteConnection {
+    use sqlx::Connection;
+    let mut conn = sqlx::SqliteConnection::connect(url).await.unwrap();
+    sqlx::query("BEGIN IMMEDIATE").execute(&mut conn).await.unwrap();
+    conn
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn slow_work_is_acknowledged_in_time_and_answered_through_the_response_url() {
+    for mode in [Mode::Socket, Mode::Http] {
+        let h = running("2026-12-01T08:59:00Z", "2026-12-01", mode).await;
+        h.wait_lesson(1).await;
+        let lena = member("U0LENA", "Lena");
+        let mut lock = lock_database(&h.url).await;
+        let id = h.fake.command(&lena, &h.channel, "checkpoint").await;
+        let acked = |f: &FakeSlack| !f.acks(&id).is_empty();
+        assert!(h.fake.wait_for(STEP, acked).await, "{mode:?}: acknowledged while the database is busy");
+        let holding = h.answers(&lena, &id);
+        assert_eq!(holding.len(), 1, "{mode:?}: {holding:?}");
+        assert!(message_text(&holding[0]).contains("Working on it"), "{mode:?}: {holding:?}");
+        if mode == Mode::Http {
+            assert_eq!(h.fake.acks(&id)[0]["status"], 200, "within Slack's 3 s: {:?}", h.fake.acks(&id));
+        }
+        sqlx::query("ROLLBACK").execute(&mut lock).await.unwrap();
+        let answered = |f: &FakeSlack| !f.responses(&id).is_empty();
+        assert!(h.fake.wait_for(STEP, answered).await, "{mode:?}: {}", h.log());
+        let late = message_text(&h.fake.responses(&id)[0]);
+        assert!(late.contains("Day 121 done"), "{mode:?}: {late}");
+        assert_eq!(h.answers(&lena, &id)[1]["via"], "response_url");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_post_whose_confirmation_was_lost_is_found_not_posted_again() {
+    let mut h = running("2026-12-01T08:59:00Z", "2026-12-01", Mode::Socket).await;
+    let ts = h.wait_lesson(1).await["ts"].as_str().unwrap().to_string();
+    let sent = |url: String| async move {
+        let store = studybot::store::Store::open(&url).await.unwrap();
+        let cohort = store.list_active_cohorts().await.unwrap()[0].id;
+        let posts = store.list_posts(cohort).await.unwrap();
+        store.close().await;
+        posts.into_iter().find(|p| p.day == 121).and_then(|p| p.platform_message_id)
+    };
+    assert_eq!(h.stop(), Some(0));
+    // As if the process died between Slack accepting the post and the outbox recording it.
+    let mut conn = lock_database(&h.url).await;
+    let forget = "UPDATE lesson_posts SET state = 'claimed', platform_message_id = NULL, sent_at = NULL WHERE day = 121";
+    sqlx::query(forget).execute(&mut conn).await.unwrap();
+    sqlx::query("COMMIT").execute(&mut conn).await.unwrap();
+    drop(conn);
+
+    h.start().await;
+    let deadline = std::time::Instant::now() + STEP;
+    while sent(h.url.clone()).await.is_none() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "not reconciled: {}\n{}",
+            h.fake.request_log(),
+            h.log()
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(sent(h.url.clone()).await, Some(ts.clone()), "the existing post was found");
+    assert_eq!(h.lesson_posts().len(), 1, "and not posted again: {}", h.fake.request_log());
+    assert!(!h.fake.calls("conversations.history").is_empty(), "found through the channel's history");
+    assert_eq!(h.fake.calls("chat.postMessage").len(), 1, "{}", h.fake.request_log());
+    // Members check in on the post that was found.
+    h.fake.react(&member("U0JO", "Jo"), &h.channel, &ts, "white_check_mark").await;
+    h.wait_checkpoints("a reaction on the found post", |c| c.len() == 1).await;
+}
