@@ -217,3 +217,17 @@ fn acked_in_time(fake: &FakeSlack, id: &str) {
         assert_eq!(acks[0]["status"], 200, "{acks:?}");
     }
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_member_listed_in_the_config_may_run_the_admin_commands() {
+    let mut h = SlackBot::new("2026-12-01T08:00:00Z", 30.0, Mode::Socket)
+        .await
+        .with_slack_config("admins = [\"U0NIA\"]");
+    h.start().await;
+    let (nia, oscar) = (member("U0NIA", "Nia"), member("U0OSCAR", "Oscar"));
+    let refused = h.ask(&oscar, &setup_text("2026-12-02")).await;
+    assert!(refused.contains("is for the cohort's admins"), "{refused}");
+    let done = h.ask(&nia, &setup_text("2026-12-02")).await;
+    assert!(!done.contains("is for the cohort's admins"), "{done}");
+    assert!(h.cohort_id().await > 0, "set up by a listed member who is no workspace admin");
+}

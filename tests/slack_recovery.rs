@@ -5,6 +5,7 @@ mod support;
 
 use std::time::Duration;
 
+use support::readback::Readback;
 use support::slack_bot::{FakeSlack, Mode, STEP, SlackBot, member, message_text, organizer, running};
 
 #[tokio::test(flavor = "multi_thread")]
@@ -100,6 +101,10 @@ async fn http_mode_refuses_unsigned_tampered_and_stale_requests_before_reading_t
     let form = format!("command=%2Fstudybot&text=checkpoint&user_id=U0MALLORY&team_id={team}");
     assert_eq!(h.fake.post_raw("/commands", &form, vec![]).await.0, 401);
     assert_eq!(h.fake.post_raw("/interactions", "payload=%7B%7D", vec![]).await.0, 401);
+
+    // Load balancers probe without a signature.
+    let health = reqwest::get(format!("http://127.0.0.1:{}/healthz", h.port)).await.unwrap();
+    assert_eq!((health.status().as_u16(), health.text().await.unwrap()), (200, "ok".to_string()));
 
     // The same event signed now is accepted: the check is what refused it.
     assert_eq!(post_event(&h, &forged, Some(now), Some(h.fake.sign(now, &forged))).await, 200);
@@ -235,4 +240,33 @@ async fn a_post_whose_confirmation_was_lost_is_found_not_posted_again() {
     // Members check in on the post that was found.
     h.fake.react(&member("U0JO", "Jo"), &h.channel, &ts, "white_check_mark").await;
     h.wait_checkpoints("a reaction on the found post", |c| c.len() == 1).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn every_post_gets_its_check_mark_when_reactions_add_is_rate_limited() {
+    let mut h = SlackBot::new("2026-12-01T08:59:30Z", 30.0, Mode::Socket).await;
+    // Four cohorts due at the same minute in four channels; reactions.add allows 2 per 3 s.
+    let channels: Vec<String> = (1..=4).map(|i| h.fake.channel(&format!("study-{i}"))).collect();
+    for channel in &channels {
+        let readback = Readback { channel: channel.clone(), ..h.readback() };
+        readback.setup_at(&h.fake.team_id(), &organizer().id, "2026-11-30T12:00:00Z", "2026-12-01").await;
+    }
+    h.fake.set_method_limit("reactions.add", Some((2, Duration::from_secs(3))));
+    h.start().await;
+    let checked = |f: &FakeSlack| {
+        channels.iter().all(|c| {
+            let posts = f.messages(c);
+            posts.len() == 1
+                && f.reactions(c, posts[0]["ts"].as_str().unwrap(), "white_check_mark") == [f.bot_user_id()]
+        })
+    };
+    assert!(
+        h.fake.wait_for(STEP, checked).await,
+        "a ✅ under every post: {}\n{}",
+        h.fake.request_log(),
+        h.log()
+    );
+    assert!(h.fake.rate_limited() >= 1, "the limit was reached: {}", h.fake.request_log());
+    assert_eq!(h.fake.over_limit_after_429(), 0, "each 429 waited out: {}", h.fake.request_log());
+    assert_eq!(h.fake.calls("chat.postMessage").len(), 4, "one post per cohort: {}", h.fake.request_log());
 }

@@ -11,6 +11,7 @@ use slack_morphism::errors::SlackClientError;
 use slack_morphism::errors::{SlackClientApiError, SlackRateLimitError};
 use slack_morphism::prelude::*;
 
+use super::checkmarks::CheckMarks;
 use super::render;
 use crate::coach::{ChannelRef, Delivery, DeliveryError, Message, Outgoing, Target};
 
@@ -47,11 +48,14 @@ pub struct SlackDelivery {
     api: SlackApi,
     /// DM channel per user id.
     dms: Mutex<HashMap<String, SlackChannelId>>,
+    checkmarks: CheckMarks,
 }
 
 impl SlackDelivery {
+    /// Needs a tokio runtime: the ✅ worker starts with it.
     pub fn new(api: SlackApi) -> SlackDelivery {
-        SlackDelivery { api, dms: Mutex::new(HashMap::new()) }
+        let checkmarks = CheckMarks::start(api.clone());
+        SlackDelivery { api, dms: Mutex::new(HashMap::new()), checkmarks }
     }
 
     async fn post_one(
@@ -101,11 +105,7 @@ impl Delivery for SlackDelivery {
         };
         let ts = self.post_one(&channel_id, first.content().with_metadata(marker)).await?;
         // The post exists from here on: what follows must not make the scheduler send it again.
-        let session = self.api.client.open_session(&self.api.token);
-        let react = SlackApiReactionsAddRequest::new(channel_id.clone(), CHECK_REACTION.into(), ts.clone());
-        if let Err(e) = session.reactions_add(&react).await {
-            tracing::warn!(error = %e, channel = %channel.channel, "could not add ✅ under the lesson post");
-        }
+        self.checkmarks.add(channel_id.clone(), ts.clone());
         for part in parts {
             if let Err(e) = self.post_one(&channel_id, part.content()).await {
                 tracing::warn!(error = %e, channel = %channel.channel, "lesson continuation not posted");

@@ -9,7 +9,7 @@ use axum::extract::{Request, State};
 use axum::http::StatusCode;
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::post;
+use axum::routing::{get, post};
 use slack_morphism::prelude::*;
 use tokio_util::sync::CancellationToken;
 
@@ -27,7 +27,8 @@ struct Http {
 }
 
 /// The routes Slack is configured to call: `/slack/events` (Event Subscriptions),
-/// `/slack/commands` (the slash command), `/slack/interactions` (Interactivity).
+/// `/slack/commands` (the slash command), `/slack/interactions` (Interactivity); all signed.
+/// `GET /healthz` (unsigned, outside the check) is for load balancers.
 pub fn router(shared: Arc<Shared>, secret: Secret) -> Router {
     let state = Http { shared, secret: Arc::new(secret) };
     Router::new()
@@ -35,6 +36,7 @@ pub fn router(shared: Arc<Shared>, secret: Secret) -> Router {
         .route("/slack/commands", post(commands))
         .route("/slack/interactions", post(interactions))
         .layer(middleware::from_fn_with_state(state.clone(), verify))
+        .route("/healthz", get(|| async { "ok" }))
         .with_state(state)
 }
 

@@ -4,6 +4,7 @@
 //! through the console's grammar), the coach decides, and its messages are rendered in Block Kit.
 
 mod answer;
+mod checkmarks;
 mod delivery;
 mod events;
 mod http;

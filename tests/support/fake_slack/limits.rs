@@ -1,5 +1,6 @@
-//! Web API rate limits as Slack applies them: chat.postMessage per channel, optional
-//! conversations.history pacing, forced 429s, and the Retry-After blocks a client must wait out.
+//! Web API rate limits as Slack applies them: chat.postMessage per channel, optional per-method
+//! tiers (reactions.add, conversations.history), forced 429s, and the Retry-After blocks a client
+//! must wait out.
 
 use std::collections::{HashMap, VecDeque};
 use std::time::{Duration, Instant};
@@ -13,10 +14,11 @@ struct Forced {
 
 pub(super) struct Limits {
     pub per_channel: (u32, Duration),
-    /// Off by default; Slack gives non-Marketplace apps 1 request per minute since 2025.
-    pub history: Option<(u32, Duration)>,
+    /// Method → (limit, window, calls in the window); none by default. Slack's tiers count per
+    /// workspace: Tier 3 (reactions.add) about 50 a minute, and conversations.history 1 a minute
+    /// for non-Marketplace apps since 2025.
+    tiers: HashMap<String, (u32, Duration, VecDeque<Instant>)>,
     posts: HashMap<String, VecDeque<Instant>>,
-    history_log: VecDeque<Instant>,
     /// Scope (`method` or `method:channel`) → blocked until, set by each 429.
     blocks: HashMap<String, Instant>,
     forced: Option<Forced>,
@@ -29,9 +31,8 @@ impl Default for Limits {
     fn default() -> Limits {
         Limits {
             per_channel: (1, Duration::from_secs(1)),
-            history: None,
+            tiers: HashMap::new(),
             posts: HashMap::new(),
-            history_log: VecDeque::new(),
             blocks: HashMap::new(),
             forced: None,
             rate_limited: 0,
@@ -68,11 +69,11 @@ impl Limits {
             }
             log.push_back(now);
         }
-        if let Some((limit, per)) = self.history.filter(|_| method == "conversations.history") {
-            if let Some(wait) = full(&mut self.history_log, limit, per, now) {
+        if let Some((limit, per, log)) = self.tiers.get_mut(method) {
+            if let Some(wait) = full(log, *limit, *per, now) {
                 return Err(self.reject(method.to_string(), now, secs(wait)));
             }
-            self.history_log.push_back(now);
+            log.push_back(now);
         }
         Ok(())
     }
@@ -107,9 +108,14 @@ impl FakeSlack {
         self.shared.lock().limits.per_channel = per_channel;
     }
 
-    /// Paces conversations.history workspace-wide (`None`, the default, leaves it unlimited).
-    pub fn set_history_limit(&self, limit: Option<(u32, Duration)>) {
-        self.shared.lock().limits.history = limit;
+    /// Limits `method` workspace-wide to `limit` calls per window (`None`, the default, leaves
+    /// it unlimited), e.g. `("reactions.add", Some((50, 60 s)))` for Tier 3.
+    pub fn set_method_limit(&self, method: &str, limit: Option<(u32, Duration)>) {
+        let tiers = &mut self.shared.lock().limits.tiers;
+        match limit {
+            Some((n, per)) => _ = tiers.insert(method.to_string(), (n, per, VecDeque::new())),
+            None => _ = tiers.remove(method),
+        }
     }
 
     /// The next `n` Web API calls get 429 with this Retry-After; each blocks its method for as long.
