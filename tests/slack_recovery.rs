@@ -270,3 +270,37 @@ async fn every_post_gets_its_check_mark_when_reactions_add_is_rate_limited() {
     assert_eq!(h.fake.over_limit_after_429(), 0, "each 429 waited out: {}", h.fake.request_log());
     assert_eq!(h.fake.calls("chat.postMessage").len(), 4, "one post per cohort: {}", h.fake.request_log());
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn reactions_changed_while_the_bot_was_away_are_reconciled_at_startup() {
+    let mut h = running("2026-12-01T08:59:00Z", "2026-12-01", Mode::Socket).await;
+    let ts = h.wait_lesson(1).await["ts"].as_str().unwrap().to_string();
+    let (ivy, jack, kim) = (member("U0IVY", "Ivy"), member("U0JACK", "Jack"), member("U0KIM", "Kim"));
+    h.fake.react(&ivy, &h.channel, &ts, "white_check_mark").await;
+    h.wait_checkpoints("ivy", |c| c.len() == 1).await;
+    let by_command = h.ask(&kim, "checkpoint").await;
+    assert!(by_command.contains("Day 121 done"), "{by_command}");
+    h.wait_log("reactions reconciled").await; // the first start's pass, with nothing to change
+
+    // Down for longer than Slack retries: jack reacts, ivy and kim take their ✅ away (kim's
+    // checkpoint came by command), and someone adds a 🎉, which is no checkpoint.
+    assert_eq!(h.stop(), Some(0));
+    h.fake.react_offline(&jack, &h.channel, &ts, "white_check_mark", true);
+    h.fake.react_offline(&ivy, &h.channel, &ts, "white_check_mark", false);
+    h.fake.react_offline(&kim, &h.channel, &ts, "white_check_mark", false);
+    h.fake.react_offline(&ivy, &h.channel, &ts, "tada", true);
+    h.start().await;
+    h.wait_log("reactions reconciled").await;
+    let mut now = h.checkpoints().await;
+    now.sort();
+    assert_eq!(
+        now,
+        [("U0JACK".into(), 121, "reaction".into()), ("U0KIM".into(), 121, "command".into())],
+        "jack in, ivy out, kim kept:\n{}",
+        h.log()
+    );
+    assert!(h.fake.calls("reactions.get").iter().any(|c| c.params["full"] == "true"), "every user asked for");
+    assert_eq!(h.fake.calls("chat.postMessage").len(), 1, "the post is not posted again");
+    // The bot's own ✅ is still no checkpoint.
+    assert!(!now.iter().any(|c| c.0 == h.fake.bot_user_id()));
+}

@@ -35,7 +35,7 @@ pub use delivery::{Delivery, DeliveryError};
 pub use error::{CoachError, CoachResult, UserError};
 pub use grammar::Call;
 pub use message::{Block, Button, ChannelRef, LessonCard, Message, Outgoing, Table, Target};
-pub use reconcile::{RecentPost, Reconciled};
+pub use reconcile::{ReadReactions, RecentPost, Reconciled};
 pub use tick::{TickReport, wakeup};
 
 use crate::store::{Platform, Store};

@@ -6,6 +6,7 @@
 //! the same checkpoint code as a live reaction, so streaks and points follow.
 
 use std::collections::{HashMap, HashSet};
+use std::fmt::Display;
 
 use chrono::{DateTime, Utc};
 
@@ -20,6 +21,12 @@ pub struct RecentPost {
     pub cohort_id: i64,
     pub day: u32,
     pub message_id: String,
+}
+
+/// How an adapter reads back who has the ✅ on a post now (bots left out).
+pub trait ReadReactions: Sync {
+    type Error: Display;
+    fn reacted(&self, post: &RecentPost) -> impl Future<Output = Result<Vec<Actor>, Self::Error>> + Send;
 }
 
 /// What one reconciliation changed.
@@ -55,6 +62,47 @@ impl Coach {
             }
         }
         Ok(out)
+    }
+
+    /// Reconciles every lesson post on `platform` sent within the last `days`: `reader` reads
+    /// who has the ✅ on a post now (one platform request at a time, so a restart of a bot with
+    /// many cohorts stays far below the rate limits); a post it cannot read is skipped and logged.
+    pub async fn reconcile_recent(
+        &self,
+        platform: &str,
+        days: u32,
+        now: impl Fn() -> DateTime<Utc>,
+        reader: &impl ReadReactions,
+    ) -> Reconciled {
+        let mut total = Reconciled::default();
+        if days == 0 {
+            return total;
+        }
+        let since = now() - chrono::Duration::days(i64::from(days));
+        let posts = match self.recent_posts(platform, since).await {
+            Ok(posts) => posts,
+            Err(e) => {
+                tracing::error!(error = %e, platform, "cannot list recent lesson posts to reconcile");
+                return total;
+            }
+        };
+        for post in &posts {
+            let users = match reader.reacted(post).await {
+                Ok(users) => users,
+                Err(e) => {
+                    let channel = &post.channel.channel;
+                    tracing::warn!(error = %e, day = post.day, %channel, "cannot read reactions");
+                    continue;
+                }
+            };
+            match self.reconcile_reactions(post, &users, now()).await {
+                Ok(r) => (total.added, total.removed) = (total.added + r.added, total.removed + r.removed),
+                Err(e) => tracing::warn!(error = %e, day = post.day, "reactions not reconciled"),
+            }
+        }
+        let (posts, added, removed) = (posts.len(), total.added, total.removed);
+        tracing::info!(platform, posts, added, removed, "reactions reconciled");
+        total
     }
 
     /// Brings the reaction checkpoints of `post` in line with `reacted`, the members who have the

@@ -157,6 +157,9 @@ pub struct SlackConfig {
     /// Member ids allowed the admin commands besides workspace admins and owners.
     #[serde(deserialize_with = "text_list")]
     pub admins: Vec<String>,
+    /// At startup, the ✅ reactions on the lesson posts of this many days are read back
+    /// (reactions.get), so reactions changed while the bot was away count.
+    pub reconcile_days: u32,
 }
 
 impl Default for SlackConfig {
@@ -169,6 +172,7 @@ impl Default for SlackConfig {
             api_url: "https://slack.com/api".into(),
             listen: "0.0.0.0:3000".into(),
             admins: Vec::new(),
+            reconcile_days: 3,
         }
     }
 }
@@ -403,6 +407,9 @@ fn validate_slack(slack: &SlackConfig) -> Result<(), (&'static str, String)> {
             return Err(("slack.listen", format!("`{}` is not an address like 0.0.0.0:3000", slack.listen)));
         }
         _ => {}
+    }
+    if slack.reconcile_days > 30 {
+        return Err(("slack.reconcile_days", "must be 0-30".into()));
     }
     match Url::parse(&slack.api_url) {
         Ok(url) if matches!(url.scheme(), "http" | "https") && url.host().is_some() => Ok(()),

@@ -158,8 +158,9 @@ fn slack_modes_need_their_secrets() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("studybot.toml");
     fs::write(&path, "[slack]\nadmins = [\"U1\"]\n").unwrap();
-    let socket = env(&[("STUDYBOT_SLACK__BOT_TOKEN", "xoxb-1"), ("STUDYBOT_SLACK__APP_TOKEN", "xapp-1")]);
-    let slack = load_layers(&path, true, socket).unwrap().slack.unwrap();
+    let socket_env =
+        || env(&[("STUDYBOT_SLACK__BOT_TOKEN", "xoxb-1"), ("STUDYBOT_SLACK__APP_TOKEN", "xapp-1")]);
+    let slack = load_layers(&path, true, socket_env()).unwrap().slack.unwrap();
     assert_eq!(
         (slack.mode, slack.admins, slack.api_url.as_str()),
         (SlackMode::Socket, vec!["U1".to_string()], "https://slack.com/api")
@@ -177,7 +178,13 @@ fn slack_modes_need_their_secrets() {
         ("STUDYBOT_SLACK__ADMINS", "U1, U2"),
     ]);
     let slack = load_layers(&path, true, http).unwrap().slack.unwrap();
-    assert_eq!((slack.mode, slack.admins.len(), slack.listen.as_str()), (SlackMode::Http, 2, "0.0.0.0:3000"));
+    assert_eq!(
+        (slack.mode, slack.admins.len(), slack.listen.as_str(), slack.reconcile_days),
+        (SlackMode::Http, 2, "0.0.0.0:3000", 3)
+    );
+    fs::write(&path, "[slack]\nreconcile_days = 31\n").unwrap();
+    let e = load_layers(&path, true, socket_env()).unwrap_err().to_string();
+    assert!(e.contains("slack.reconcile_days") && e.contains("0-30"), "{e}");
     fs::write(&path, "[slack]\nbot_token = \"xoxb-in-file\"\n").unwrap();
     let e = load_layers(&path, true, env(&[])).unwrap_err().to_string();
     assert!(e.contains("STUDYBOT_SLACK__BOT_TOKEN") && !e.contains("xoxb-in-file"), "{e}");

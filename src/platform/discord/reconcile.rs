@@ -1,6 +1,5 @@
 //! After a new gateway session: the ✅ reactions on recent lesson posts, read back through REST and handed to the coach.
 
-use chrono::Duration;
 use serde::Deserialize;
 use serenity::http::{LightMethod, Route};
 use serenity::model::id::{ChannelId, MessageId};
@@ -8,7 +7,7 @@ use serenity::model::id::{ChannelId, MessageId};
 use super::delivery::{CHECK_EMOJI, snowflake};
 use super::events::Shared;
 use super::rest::RestError;
-use crate::coach::{Actor, RecentPost, Reconciled};
+use crate::coach::{Actor, ReadReactions, RecentPost};
 
 /// Discord's page size for the users who reacted.
 const PAGE: usize = 100;
@@ -25,31 +24,18 @@ struct ReactedUser {
     bot: bool,
 }
 
-/// Reconciles every lesson post of the last `reconcile_days`. One request at a time, so a
-/// restart of a bot with many cohorts stays far below the global rate limit.
+/// Reconciles every lesson post of the last `reconcile_days`.
 pub async fn recent(shared: &Shared) {
-    if shared.reconcile_days == 0 {
-        return;
+    let clock = &shared.clock;
+    shared.coach.reconcile_recent("discord", shared.reconcile_days, || clock.now(), shared).await;
+}
+
+impl ReadReactions for Shared {
+    type Error = RestError;
+
+    async fn reacted(&self, post: &RecentPost) -> Result<Vec<Actor>, RestError> {
+        reacted(self, post).await
     }
-    let now = shared.clock.now();
-    let since = now - Duration::days(i64::from(shared.reconcile_days));
-    let posts = match shared.coach.recent_posts("discord", since).await {
-        Ok(posts) => posts,
-        Err(e) => return tracing::error!(error = %e, "cannot list recent lesson posts to reconcile"),
-    };
-    let mut total = Reconciled::default();
-    for post in &posts {
-        match reacted(shared, post).await {
-            Ok(users) => match shared.coach.reconcile_reactions(post, &users, shared.clock.now()).await {
-                Ok(r) => (total.added, total.removed) = (total.added + r.added, total.removed + r.removed),
-                Err(e) => tracing::warn!(error = %e, day = post.day, "reactions not reconciled"),
-            },
-            Err(e) => {
-                tracing::warn!(error = %e, day = post.day, channel = %post.channel.channel, "cannot read reactions")
-            }
-        }
-    }
-    tracing::info!(posts = posts.len(), added = total.added, removed = total.removed, "reactions reconciled");
 }
 
 /// Everyone but bots who has the ✅ on `post` now, page by page.

@@ -8,6 +8,7 @@ mod checkmarks;
 mod delivery;
 mod events;
 mod http;
+mod reconcile;
 pub mod render;
 mod runtime;
 pub mod signature;
@@ -34,29 +35,34 @@ pub struct Slack {
     shared: Arc<Shared>,
     socket: Option<SlackClientSocketModeListener<SlackClientHyperHttpsConnector>>,
     http: Option<(CancellationToken, tokio::task::JoinHandle<()>)>,
+    reconciling: tokio::task::JoinHandle<()>,
 }
 
 impl Slack {
-    /// Checks the bot token, then opens Socket Mode or the HTTP endpoint.
+    /// Checks the bot token, opens Socket Mode or the HTTP endpoint, then reads back the ✅ on
+    /// recent posts in the background.
     pub async fn start(config: &SlackConfig, coach: Coach, clock: Arc<dyn Clock>) -> anyhow::Result<Slack> {
         let token = config.bot_token.as_ref().context("no Slack bot token")?;
         let api = SlackApi::new(&config.api_url, token.expose())?;
         let shared = Arc::new(Shared::connect(api, coach, clock, config.admins.clone()).await?);
-        match config.mode {
+        let (socket, http) = match config.mode {
             SlackMode::Socket => {
                 let app_token = config.app_token.as_ref().context("no Slack app-level token")?;
                 let listener = runtime::socket_mode(Arc::clone(&shared), app_token.expose()).await?;
                 tracing::info!("Slack Socket Mode connected");
-                Ok(Slack { shared, socket: Some(listener), http: None })
+                (Some(listener), None)
             }
             SlackMode::Http => {
                 let secret = config.signing_secret.clone().context("no Slack signing secret")?;
                 let stop = CancellationToken::new();
                 let served =
                     http::serve(router(Arc::clone(&shared), secret), &config.listen, stop.clone()).await?;
-                Ok(Slack { shared, socket: None, http: Some((stop, served)) })
+                (None, Some((stop, served)))
             }
-        }
+        };
+        let (days, events) = (config.reconcile_days, Arc::clone(&shared));
+        let reconciling = tokio::spawn(async move { reconcile::recent(&events, days).await });
+        Ok(Slack { shared, socket, http, reconciling })
     }
 
     /// The delivery the scheduler posts through; events share its pacer.
@@ -66,6 +72,7 @@ impl Slack {
 
     /// Closes the websocket or stops the HTTP endpoint.
     pub async fn shutdown(self) {
+        self.reconciling.abort();
         if let Some(listener) = &self.socket {
             listener.shutdown().await;
         }
