@@ -66,6 +66,8 @@ async fn an_admin_sets_up_the_cohort_and_a_member_is_refused(mode: Mode) {
     // Bad input gets the grammar's help, not silence.
     let unknown = h.ask(&olivia, "frobnicate").await;
     assert!(unknown.contains("setup") && unknown.contains("status"), "the list of subcommands: {unknown}");
+    let malformed = h.ask(&olivia, "remind hour:25").await;
+    assert!(malformed.contains("Usage: `/studybot remind"), "usage in Slack's terms: {malformed}");
     let empty = h.ask(&mallory, "").await;
     assert!(empty.contains("checkpoint"), "`/studybot` alone is help: {empty}");
     assert_eq!(h.stop(), Some(0), "{}", h.log());

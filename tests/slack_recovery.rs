@@ -182,12 +182,21 @@ async fn lock_database(url: &str) -> sqlx::SqliteConnection {
 async fn slow_work_is_acknowledged_in_time_and_answered_through_the_response_url() {
     for mode in [Mode::Socket, Mode::Http] {
         let h = running("2026-12-01T08:59:00Z", "2026-12-01", mode).await;
-        h.wait_lesson(1).await;
-        let lena = member("U0LENA", "Lena");
+        let ts = h.wait_lesson(1).await["ts"].as_str().unwrap().to_string();
+        let (lena, max) = (member("U0LENA", "Lena"), member("U0MAX", "Max"));
         let mut lock = lock_database(&h.url).await;
         let id = h.fake.command(&lena, &h.channel, "checkpoint").await;
-        let acked = |f: &FakeSlack| !f.acks(&id).is_empty();
+        let event = h.fake.react(&max, &h.channel, &ts, "white_check_mark").await;
+        let acked = |f: &FakeSlack| !f.acks(&id).is_empty() && !f.acks(&event).is_empty();
         assert!(h.fake.wait_for(STEP, acked).await, "{mode:?}: acknowledged while the database is busy");
+        if mode == Mode::Http {
+            assert_eq!(
+                h.fake.acks(&event)[0]["status"],
+                200,
+                "within Slack's 3 s: {:?}",
+                h.fake.acks(&event)
+            );
+        }
         let holding = h.answers(&lena, &id);
         assert_eq!(holding.len(), 1, "{mode:?}: {holding:?}");
         assert!(message_text(&holding[0]).contains("Working on it"), "{mode:?}: {holding:?}");
@@ -200,6 +209,7 @@ async fn slow_work_is_acknowledged_in_time_and_answered_through_the_response_url
         let late = message_text(&h.fake.responses(&id)[0]);
         assert!(late.contains("Day 121 done"), "{mode:?}: {late}");
         assert_eq!(h.answers(&lena, &id)[1]["via"], "response_url");
+        h.wait_checkpoints("lena's command and max's ✅, once the database is free", |c| c.len() == 2).await;
     }
 }
 

@@ -12,7 +12,7 @@ use crate::coach::{Delivery, Inbound, Message, Outgoing, Target};
 
 /// Work that has not answered by then is acknowledged with a holding reply: Slack wants the
 /// acknowledgement within 3 s, and the way back takes some of that time.
-const ANSWER_WITHIN: Duration = Duration::from_millis(1800);
+pub const ANSWER_WITHIN: Duration = Duration::from_millis(1800);
 
 /// Runs a command and returns what rides on its acknowledgement (ephemeral). Slow work is
 /// answered later through the `response_url`.

@@ -142,9 +142,19 @@ async fn on_push(
     Ok(())
 }
 
-/// A reaction event, in either mode; processed before the acknowledgement so that a crash
-/// before it is stored makes Slack deliver it again.
-pub async fn push(shared: &Shared, event: SlackPushEventCallback) {
+/// A reaction event, in either mode. It is usually stored before the acknowledgement, so a crash
+/// before that makes Slack deliver it again; work that takes longer (a busy database) goes on
+/// after an acknowledgement within Slack's 3 s, since a late one only brings a retry, and the
+/// reconciliation at startup covers a crash in between.
+pub async fn push(shared: &Arc<Shared>, event: SlackPushEventCallback) {
+    let shared = Arc::clone(shared);
+    let work = tokio::spawn(async move { reaction(&shared, event).await });
+    if tokio::time::timeout(answer::ANSWER_WITHIN, work).await.is_err() {
+        tracing::debug!("a slow reaction event is acknowledged before it is stored");
+    }
+}
+
+async fn reaction(shared: &Shared, event: SlackPushEventCallback) {
     let user = match &event.event {
         SlackEventCallbackBody::ReactionAdded(e) => e.user.to_string(),
         SlackEventCallbackBody::ReactionRemoved(e) => e.user.to_string(),
