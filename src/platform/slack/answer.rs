@@ -32,7 +32,7 @@ pub async fn command(
         }
     });
     let mut private = match tokio::time::timeout(ANSWER_WITHIN, rx).await {
-        Ok(Ok(replies)) => route(shared, replies).await,
+        Ok(Ok(replies)) => route(shared, replies),
         _ => render::render(&Message::text("⏳ Working on it…")),
     };
     let first = if private.is_empty() { plain("Nothing changed.") } else { private.remove(0) };
@@ -42,31 +42,33 @@ pub async fn command(
 
 /// A button press, already acknowledged: the answer goes to the `response_url`, replacing the
 /// pressed message when that was an ephemeral one (a quiz question).
-pub async fn press(shared: &Shared, inbound: Inbound, url: &SlackResponseUrl, replace: bool) {
+pub async fn press(shared: &Arc<Shared>, inbound: Inbound, url: &SlackResponseUrl, replace: bool) {
     let replies = shared.coach.handle(&inbound, shared.clock.now()).await;
     deliver(shared, replies, url, replace).await;
 }
 
 /// Public and direct messages go out through the pacer; the private ones through `url`.
-pub async fn deliver(shared: &Shared, replies: Vec<Outgoing>, url: &SlackResponseUrl, replace: bool) {
-    let private = route(shared, replies).await;
+pub async fn deliver(shared: &Arc<Shared>, replies: Vec<Outgoing>, url: &SlackResponseUrl, replace: bool) {
+    let private = route(shared, replies);
     respond(shared, url, private, replace).await;
 }
 
-/// Sends the public and direct replies; returns the private ones, rendered.
-async fn route(shared: &Shared, replies: Vec<Outgoing>) -> Vec<SlackMessage> {
-    let mut private = Vec::new();
-    for reply in replies {
-        match reply.to {
-            Target::Ephemeral => private.extend(render::render(&reply.message)),
-            _ => {
+/// Hands the public and direct replies to a task (the pacer may hold them for a while, and an
+/// acknowledgement must not wait on that); returns the private ones, rendered.
+fn route(shared: &Arc<Shared>, replies: Vec<Outgoing>) -> Vec<SlackMessage> {
+    let (private, public): (Vec<Outgoing>, Vec<Outgoing>) =
+        replies.into_iter().partition(|r| r.to == Target::Ephemeral);
+    if !public.is_empty() {
+        let shared = Arc::clone(shared);
+        tokio::spawn(async move {
+            for reply in public {
                 if let Err(e) = shared.delivery.send(&reply).await {
                     tracing::warn!(error = %e, "reply not delivered");
                 }
             }
-        }
+        });
     }
-    private
+    private.iter().flat_map(|r| render::render(&r.message)).collect()
 }
 
 async fn respond(shared: &Shared, url: &SlackResponseUrl, parts: Vec<SlackMessage>, replace_first: bool) {

@@ -27,24 +27,27 @@ impl Admins {
     }
 
     /// The member as an [`Actor`]: display name and admin flag, from users.info (cached). A
-    /// failed lookup means "not an admin", never an error for the member.
+    /// failed lookup means "not an admin" (with the name last seen), never an error for the
+    /// member; it is not cached, so the next event asks again.
     pub async fn actor(&self, api: &SlackApi, user_id: &str) -> Actor {
         let cached = self.seen.lock().expect("admin cache").get(user_id).cloned();
-        let (admin, name) = match cached.filter(|(_, _, at)| at.elapsed() < ADMIN_TTL) {
-            Some((admin, name, _)) => (admin, name),
-            None => {
-                let looked = lookup(api, user_id).await;
-                let entry = (looked.0, looked.1.clone(), Instant::now());
-                self.seen.lock().expect("admin cache").insert(user_id.to_string(), entry);
-                looked
-            }
+        let (admin, name) = match cached {
+            Some((admin, name, at)) if at.elapsed() < ADMIN_TTL => (admin, name),
+            stale => match lookup(api, user_id).await {
+                Some((admin, name)) => {
+                    let entry = (admin, name.clone(), Instant::now());
+                    self.seen.lock().expect("admin cache").insert(user_id.to_string(), entry);
+                    (admin, name)
+                }
+                None => (false, stale.map_or_else(|| user_id.to_string(), |(_, name, _)| name)),
+            },
         };
         let is_admin = admin || self.listed.iter().any(|u| u == user_id);
         Actor { user_id: user_id.to_string(), name, is_admin }
     }
 }
 
-async fn lookup(api: &SlackApi, user_id: &str) -> (bool, String) {
+async fn lookup(api: &SlackApi, user_id: &str) -> Option<(bool, String)> {
     let session = api.client.open_session(&api.token);
     let request = SlackApiUsersInfoRequest::new(SlackUserId::new(user_id.to_string()));
     match session.users_info(&request).await {
@@ -58,11 +61,11 @@ async fn lookup(api: &SlackApi, user_id: &str) -> (bool, String) {
                 .or_else(|| profile.and_then(|p| p.real_name.clone()))
                 .or(user.name.clone())
                 .unwrap_or_else(|| user_id.to_string());
-            (admin, name)
+            Some((admin, name))
         }
         Err(e) => {
             tracing::warn!(error = %e, user = user_id, "users.info failed; treating the member as no admin");
-            (false, user_id.to_string())
+            None
         }
     }
 }

@@ -118,7 +118,7 @@ async fn on_interaction(
 }
 
 /// A button press, in either mode.
-pub async fn interaction(shared: &Shared, event: SlackInteractionEvent) {
+pub async fn interaction(shared: &Arc<Shared>, event: SlackInteractionEvent) {
     let SlackInteractionEvent::BlockActions(actions) = event else { return };
     let Some(user) = &actions.user else { return };
     let actor = shared.admins.actor(&shared.api, user.id.as_ref()).await;
