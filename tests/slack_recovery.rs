@@ -112,26 +112,36 @@ async fn http_mode_refuses_unsigned_tampered_and_stale_requests_before_reading_t
     assert!(h.checkpoints().await.len() == 1);
 }
 
+/// Runs the bot until it exits on its own; returns the exit code and the log.
+async fn exit_of(mut h: SlackBot) -> (Option<i32>, String, SlackBot) {
+    h.spawn();
+    let deadline = std::time::Instant::now() + STEP;
+    let code = loop {
+        if let Some(code) = h.bot.as_mut().unwrap().exited() {
+            break code;
+        }
+        assert!(std::time::Instant::now() < deadline, "still running: {}", h.log());
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    (code, h.log(), h)
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn a_bad_token_stops_startup_with_a_message_that_says_so() {
     for mode in [Mode::Socket, Mode::Http] {
-        let mut h =
-            SlackBot::new("2026-12-01T08:00:00Z", 30.0, mode).await.with_bot_token("xoxb-not-the-token");
-        h.spawn();
-        let deadline = std::time::Instant::now() + STEP;
-        let code = loop {
-            if let Some(code) = h.bot.as_mut().unwrap().exited() {
-                break code;
-            }
-            assert!(std::time::Instant::now() < deadline, "still running: {}", h.log());
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        };
-        let log = h.log();
+        let h = SlackBot::new("2026-12-01T08:00:00Z", 30.0, mode).await.with_bot_token("xoxb-not-the-token");
+        let (code, log, h) = exit_of(h).await;
         assert_eq!(code, Some(1), "{mode:?}: {log}");
         assert!(log.contains("Slack rejected the bot token (invalid_auth)"), "{mode:?}: {log}");
         assert!(!log.contains("xoxb-not-the-token"), "the token never reaches the log: {log}");
         assert!(h.fake.calls("apps.connections.open").is_empty(), "no socket with a refused token");
     }
+    let h =
+        SlackBot::new("2026-12-01T08:00:00Z", 30.0, Mode::Socket).await.with_app_token("xapp-not-the-token");
+    let (code, log, _) = exit_of(h).await;
+    assert_eq!(code, Some(1), "{log}");
+    assert!(log.contains("Slack rejected the app-level token (invalid_auth)"), "{log}");
+    assert!(!log.contains("xapp-not-the-token"), "the token never reaches the log: {log}");
 }
 
 #[tokio::test(flavor = "multi_thread")]

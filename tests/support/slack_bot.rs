@@ -41,6 +41,7 @@ pub struct SlackBot {
     /// The bot's HTTP endpoint port (HTTP mode).
     pub port: u16,
     bot_token: String,
+    app_token: String,
 }
 
 impl SlackBot {
@@ -68,11 +69,17 @@ impl SlackBot {
             dir,
             port,
             bot_token: BOT_TOKEN.into(),
+            app_token: APP_TOKEN.into(),
         }
     }
 
     pub fn with_bot_token(mut self, token: &str) -> SlackBot {
         self.bot_token = token.into();
+        self
+    }
+
+    pub fn with_app_token(mut self, token: &str) -> SlackBot {
+        self.app_token = token.into();
         self
     }
 
@@ -110,7 +117,7 @@ impl SlackBot {
     pub fn spawn(&mut self) {
         let mut env = vec![("STUDYBOT_SLACK__BOT_TOKEN", self.bot_token.as_str())];
         env.push(match self.mode {
-            Mode::Socket => ("STUDYBOT_SLACK__APP_TOKEN", APP_TOKEN),
+            Mode::Socket => ("STUDYBOT_SLACK__APP_TOKEN", self.app_token.as_str()),
             Mode::Http => ("STUDYBOT_SLACK__SIGNING_SECRET", SIGNING_SECRET),
         });
         self.bot =

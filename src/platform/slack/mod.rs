@@ -49,7 +49,7 @@ impl Slack {
             SlackMode::Socket => {
                 let app_token = config.app_token.as_ref().context("no Slack app-level token")?;
                 let listener = runtime::socket_mode(Arc::clone(&shared), app_token.expose()).await?;
-                tracing::info!("Slack Socket Mode connected");
+                tracing::info!("Slack Socket Mode started");
                 (Some(listener), None)
             }
             SlackMode::Http => {

@@ -36,19 +36,13 @@ impl Shared {
         let session = api.client.open_session(&api.token);
         let me = match session.auth_test().await {
             Ok(me) => me,
-            Err(SlackClientError::ApiError(e))
-                if matches!(
-                    e.code.as_str(),
-                    "invalid_auth" | "not_authed" | "token_revoked" | "account_inactive"
-                ) =>
-            {
-                anyhow::bail!(
-                    "Slack rejected the bot token ({}). Set STUDYBOT_SLACK__BOT_TOKEN to the xoxb-… token from your app's \
-                     OAuth & Permissions page; see docs/slack.md",
-                    e.code
-                )
-            }
-            Err(e) => return Err(anyhow::anyhow!("checking the bot token with Slack: {e}")),
+            Err(e) => match refused(&e) {
+                Some(code) => anyhow::bail!(
+                    "Slack rejected the bot token ({code}). Set STUDYBOT_SLACK__BOT_TOKEN to the xoxb-… token from your \
+                     app's OAuth & Permissions page; see docs/slack.md"
+                ),
+                None => return Err(anyhow::anyhow!("checking the bot token with Slack: {e}")),
+            },
         };
         tracing::info!(team = ?me.team, "Slack token accepted");
         let delivery = Arc::new(Paced::new(SlackDelivery::new(api.clone()), Limits::slack()));
@@ -57,11 +51,36 @@ impl Shared {
     }
 }
 
+/// The error code when Slack refused a token itself (not a network or server failure).
+fn refused(e: &SlackClientError) -> Option<&str> {
+    let SlackClientError::ApiError(e) = e else { return None };
+    let codes = ["invalid_auth", "not_authed", "token_revoked", "account_inactive", "not_allowed_token_type"];
+    codes.contains(&e.code.as_str()).then_some(e.code.as_str())
+}
+
+/// Checks the app-level token with apps.connections.open: slack-morphism's listener only logs a
+/// refusal and retries forever, which would leave a bot that looks up but hears nothing.
+async fn check_app_token(api: &SlackApi, token: &SlackApiToken) -> anyhow::Result<()> {
+    let session = api.client.open_session(token);
+    match session.apps_connections_open(&SlackApiAppsConnectionOpenRequest::new()).await {
+        Ok(_) => Ok(()),
+        Err(e) => match refused(&e) {
+            Some(code) => anyhow::bail!(
+                "Slack rejected the app-level token ({code}). Set STUDYBOT_SLACK__APP_TOKEN to an xapp-… token with \
+                 connections:write from your app's Basic Information page, and turn Socket Mode on; see docs/slack.md"
+            ),
+            None => Err(anyhow::anyhow!("opening Socket Mode (apps.connections.open): {e}")),
+        },
+    }
+}
+
 /// Socket Mode: a websocket the bot opens with the app-level token; no public URL needed.
 pub async fn socket_mode(
     shared: Arc<Shared>,
     app_token: &str,
 ) -> anyhow::Result<SlackClientSocketModeListener<SlackClientHyperHttpsConnector>> {
+    let token = SlackApiToken::new(SlackApiTokenValue::new(app_token.trim().to_string()));
+    check_app_token(&shared.api, &token).await?;
     let callbacks = SlackSocketModeListenerCallbacks::new()
         .with_command_events(on_command)
         .with_interaction_events(on_interaction)
@@ -72,7 +91,6 @@ pub async fn socket_mode(
     // One connection: two would deliver every event twice (dedupe would catch it, at a cost).
     let config = SlackClientSocketModeConfig::new().with_max_connections_count(1);
     let listener = SlackClientSocketModeListener::new(&config, environment, callbacks);
-    let token = SlackApiToken::new(SlackApiTokenValue::new(app_token.trim().to_string()));
     listener
         .listen_for(&token)
         .await
