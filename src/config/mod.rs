@@ -365,9 +365,11 @@ fn validate(config: &Config, figment: &Figment) -> Result<(), ConfigError> {
         validate_slack(slack).map_err(|(key, reason)| invalid(key, reason))?;
     }
     if config.discord.is_some() && config.slack.is_some() {
+        // Both sections may come from the file, the environment or one of each: name neither source.
+        let location = "`[discord]` and `[slack]`".to_string();
         let reason =
             "one process serves one platform; run a second instance (its own config) for Slack".into();
-        return Err(invalid("slack", reason));
+        return Err(ConfigError::Invalid { location, reason });
     }
     Ok(())
 }

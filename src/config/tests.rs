@@ -185,6 +185,14 @@ fn slack_modes_need_their_secrets() {
     fs::write(&path, "[slack]\nreconcile_days = 31\n").unwrap();
     let e = load_layers(&path, true, socket_env()).unwrap_err().to_string();
     assert!(e.contains("slack.reconcile_days") && e.contains("0-30"), "{e}");
+    fs::write(&path, "[discord]\n[slack]\n").unwrap();
+    let both = env(&[
+        ("STUDYBOT_DISCORD__TOKEN", "d"),
+        ("STUDYBOT_SLACK__BOT_TOKEN", "x"),
+        ("STUDYBOT_SLACK__APP_TOKEN", "a"),
+    ]);
+    let e = load_layers(&path, true, both).unwrap_err().to_string();
+    assert!(e.contains("`[discord]` and `[slack]`") && !e.contains("environment"), "{e}");
     fs::write(&path, "[slack]\nbot_token = \"xoxb-in-file\"\n").unwrap();
     let e = load_layers(&path, true, env(&[])).unwrap_err().to_string();
     assert!(e.contains("STUDYBOT_SLACK__BOT_TOKEN") && !e.contains("xoxb-in-file"), "{e}");
