@@ -8,6 +8,7 @@ use serde_json::json;
 use support::discord_bot::{
     DiscordBot, FakeDiscord, STEP, id_of, member, message_text, organizer, reply_text, running,
 };
+use support::readback::{forget_post_confirmation, lock_database};
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_dropped_connection_resumes_and_events_sent_meanwhile_count_once() {
@@ -128,14 +129,6 @@ async fn a_429_is_waited_out_and_the_lesson_posted_once() {
     );
 }
 
-/// Holds SQLite's write lock, as a long transaction of another writer would.
-async fn lock_database(url: &str) -> sqlx::SqliteConnection {
-    use sqlx::Connection;
-    let mut conn = sqlx::SqliteConnection::connect(url).await.unwrap();
-    sqlx::query("BEGIN IMMEDIATE").execute(&mut conn).await.unwrap();
-    conn
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn slow_work_is_deferred_first_and_answered_by_editing_the_original() {
     let h = running("2026-12-01T08:59:00Z", "2026-12-01").await;
@@ -161,33 +154,12 @@ async fn slow_work_is_deferred_first_and_answered_by_editing_the_original() {
 async fn a_post_whose_confirmation_was_lost_is_found_not_posted_again() {
     let mut h = running("2026-12-01T08:59:00Z", "2026-12-01").await;
     let post = id_of(&h.wait_lesson(1).await);
-    let sent = |url: String| async move {
-        let store = studybot::store::Store::open(&url).await.unwrap();
-        let cohort = store.list_active_cohorts().await.unwrap()[0].id;
-        let posts = store.list_posts(cohort).await.unwrap();
-        store.close().await;
-        posts.into_iter().find(|p| p.day == 121).and_then(|p| p.platform_message_id)
-    };
     assert_eq!(h.stop(), Some(0));
-    // As if the process died between Discord accepting the post and the outbox recording it.
-    let mut conn = lock_database(&h.url).await;
-    let forget = "UPDATE lesson_posts SET state = 'claimed', platform_message_id = NULL, sent_at = NULL WHERE day = 121";
-    sqlx::query(forget).execute(&mut conn).await.unwrap();
-    sqlx::query("COMMIT").execute(&mut conn).await.unwrap();
-    drop(conn);
+    forget_post_confirmation(&h.url, 121).await;
 
     h.start().await;
-    let deadline = std::time::Instant::now() + STEP;
-    while sent(h.url.clone()).await.is_none() {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "not reconciled: {}\n{}",
-            h.fake.request_log(),
-            h.log()
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    assert_eq!(sent(h.url.clone()).await, Some(post.to_string()), "the existing post was found");
+    let found = h.readback().wait_post_id(121, || format!("{}\n{}", h.fake.request_log(), h.log())).await;
+    assert_eq!(found, post.to_string(), "the existing post was found");
     assert_eq!(h.lesson_posts().len(), 1, "and not posted again: {}", h.fake.request_log());
     let looked = h
         .fake

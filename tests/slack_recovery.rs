@@ -5,7 +5,7 @@ mod support;
 
 use std::time::Duration;
 
-use support::readback::Readback;
+use support::readback::{Readback, forget_post_confirmation, lock_database};
 use support::slack_bot::{FakeSlack, Mode, STEP, SlackBot, member, message_text, organizer, running};
 
 #[tokio::test(flavor = "multi_thread")]
@@ -180,14 +180,6 @@ async fn a_429_is_waited_out_and_the_lesson_posted_once() {
     );
 }
 
-/// Holds SQLite's write lock, as a long transaction of another writer would.
-async fn lock_database(url: &str) -> sqlx::SqliteConnection {
-    use sqlx::Connection;
-    let mut conn = sqlx::SqliteConnection::connect(url).await.unwrap();
-    sqlx::query("BEGIN IMMEDIATE").execute(&mut conn).await.unwrap();
-    conn
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn slow_work_is_acknowledged_in_time_and_answered_through_the_response_url() {
     for mode in [Mode::Socket, Mode::Http] {
@@ -227,33 +219,12 @@ async fn slow_work_is_acknowledged_in_time_and_answered_through_the_response_url
 async fn a_post_whose_confirmation_was_lost_is_found_not_posted_again() {
     let mut h = running("2026-12-01T08:59:00Z", "2026-12-01", Mode::Socket).await;
     let ts = h.wait_lesson(1).await["ts"].as_str().unwrap().to_string();
-    let sent = |url: String| async move {
-        let store = studybot::store::Store::open(&url).await.unwrap();
-        let cohort = store.list_active_cohorts().await.unwrap()[0].id;
-        let posts = store.list_posts(cohort).await.unwrap();
-        store.close().await;
-        posts.into_iter().find(|p| p.day == 121).and_then(|p| p.platform_message_id)
-    };
     assert_eq!(h.stop(), Some(0));
-    // As if the process died between Slack accepting the post and the outbox recording it.
-    let mut conn = lock_database(&h.url).await;
-    let forget = "UPDATE lesson_posts SET state = 'claimed', platform_message_id = NULL, sent_at = NULL WHERE day = 121";
-    sqlx::query(forget).execute(&mut conn).await.unwrap();
-    sqlx::query("COMMIT").execute(&mut conn).await.unwrap();
-    drop(conn);
+    forget_post_confirmation(&h.url, 121).await;
 
     h.start().await;
-    let deadline = std::time::Instant::now() + STEP;
-    while sent(h.url.clone()).await.is_none() {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "not reconciled: {}\n{}",
-            h.fake.request_log(),
-            h.log()
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    assert_eq!(sent(h.url.clone()).await, Some(ts.clone()), "the existing post was found");
+    let found = h.readback().wait_post_id(121, || format!("{}\n{}", h.fake.request_log(), h.log())).await;
+    assert_eq!(found, ts.clone(), "the existing post was found");
     assert_eq!(h.lesson_posts().len(), 1, "and not posted again: {}", h.fake.request_log());
     assert!(!h.fake.calls("conversations.history").is_empty(), "found through the channel's history");
     assert_eq!(h.fake.calls("chat.postMessage").len(), 1, "{}", h.fake.request_log());

@@ -93,6 +93,22 @@ impl Readback {
         }
     }
 
+    /// The message id recorded for the first cohort's post of `day`, once there is one.
+    pub async fn wait_post_id(&self, day: i64, log: impl Fn() -> String) -> String {
+        let deadline = tokio::time::Instant::now() + STEP;
+        loop {
+            let store = self.store().await;
+            let cohort = store.list_active_cohorts().await.unwrap()[0].id;
+            let posts = store.list_posts(cohort).await.unwrap();
+            store.close().await;
+            if let Some(id) = posts.into_iter().find(|p| p.day == day).and_then(|p| p.platform_message_id) {
+                return id;
+            }
+            assert!(tokio::time::Instant::now() < deadline, "no message id for day {day}:\n{}", log());
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
     async fn confirmed(&self, message_id: &str) -> bool {
         let store = self.store().await;
         let mut confirmed = false;
@@ -113,4 +129,23 @@ pub async fn wait_log_count(log: impl Fn() -> String, needle: &str, n: usize) {
         assert!(tokio::time::Instant::now() < deadline, "no `{needle}` ×{n} in the log:\n{}", log());
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
+}
+
+/// Holds SQLite's write lock, as a long transaction of another writer would.
+pub async fn lock_database(url: &str) -> sqlx::SqliteConnection {
+    use sqlx::Connection;
+    let mut conn = sqlx::SqliteConnection::connect(url).await.unwrap();
+    sqlx::query("BEGIN IMMEDIATE").execute(&mut conn).await.unwrap();
+    conn
+}
+
+/// Sets the post of `day` back to claimed, as if the process died between the platform accepting
+/// it and the outbox recording it.
+pub async fn forget_post_confirmation(url: &str, day: i64) {
+    let mut conn = lock_database(url).await;
+    let forget = format!(
+        "UPDATE lesson_posts SET state = 'claimed', platform_message_id = NULL, sent_at = NULL WHERE day = {day}"
+    );
+    sqlx::query(sqlx::AssertSqlSafe(forget)).execute(&mut conn).await.unwrap();
+    sqlx::query("COMMIT").execute(&mut conn).await.unwrap();
 }
