@@ -295,3 +295,21 @@ async fn reactions_changed_while_the_bot_was_away_are_reconciled_at_startup() {
     // The bot's own ✅ is still no checkpoint.
     assert!(!now.iter().any(|c| c.0 == h.fake.bot_user_id()));
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_slow_users_info_does_not_hold_up_the_acknowledgement() {
+    let h = running("2026-12-01T08:59:00Z", "2026-12-01", Mode::Socket).await;
+    h.wait_lesson(1).await;
+    // A member the bot has not looked up yet, while users.info takes longer than Slack's 3 s.
+    h.fake.delay_method("users.info", Duration::from_secs(4));
+    let nora = member("U0NORA", "Nora");
+    let id = h.fake.command(&nora, &h.channel, "checkpoint").await;
+    let acked = |f: &FakeSlack| !f.acks(&id).is_empty();
+    assert!(h.fake.wait_for(STEP, acked).await, "acknowledged");
+    let looked_up = |f: &FakeSlack| f.calls("users.info").iter().any(|c| c.params["user"] == "U0NORA");
+    assert!(!looked_up(&h.fake), "the acknowledgement went out before users.info answered");
+    assert!(message_text(&h.answers(&nora, &id)[0]).contains("Working on it"), "{:?}", h.answers(&nora, &id));
+    h.answered(&nora, &id).await;
+    assert!(h.answer_text(&nora, &id).contains("Day 121 done"), "{}", h.answer_text(&nora, &id));
+    assert!(looked_up(&h.fake));
+}

@@ -6,6 +6,7 @@ use std::time::Duration;
 use slack_morphism::prelude::*;
 use tokio::sync::oneshot;
 
+use super::events;
 use super::render::{self, SlackMessage};
 use super::runtime::Shared;
 use crate::coach::{Delivery, Inbound, Message, Outgoing, Target};
@@ -14,17 +15,16 @@ use crate::coach::{Delivery, Inbound, Message, Outgoing, Target};
 /// acknowledgement within 3 s, and the way back takes some of that time.
 pub const ANSWER_WITHIN: Duration = Duration::from_millis(1800);
 
-/// Runs a command and returns what rides on its acknowledgement (ephemeral). Slow work is
-/// answered later through the `response_url`.
-pub async fn command(
-    shared: &Arc<Shared>,
-    inbound: Inbound,
-    url: SlackResponseUrl,
-) -> SlackCommandEventResponse {
+/// Runs a command and returns what rides on its acknowledgement (ephemeral). Slow work (the
+/// member's users.info lookup included) is answered later through the `response_url`.
+pub async fn command(shared: &Arc<Shared>, event: SlackCommandEvent) -> SlackCommandEventResponse {
     let (tx, rx) = oneshot::channel();
     let task = Arc::clone(shared);
+    let url = event.response_url.clone();
     let late_url = url.clone();
     tokio::spawn(async move {
+        let actor = task.admins.actor(&task.api, event.user_id.as_ref()).await;
+        let inbound = events::command(&event, actor);
         let replies = task.coach.handle(&inbound, task.clock.now()).await;
         // The receiver is gone when the acknowledgement went out without these replies.
         if let Err(replies) = tx.send(replies) {

@@ -13,6 +13,7 @@ use axum::routing::{get, post};
 use slack_morphism::prelude::*;
 use tokio_util::sync::CancellationToken;
 
+use super::answer;
 use super::runtime::{self, Shared};
 use super::signature;
 use crate::config::Secret;
@@ -100,7 +101,7 @@ async fn events(State(http): State<Http>, body: Bytes) -> Response {
 
 async fn commands(State(http): State<Http>, body: Bytes) -> Response {
     match serde_urlencoded::from_bytes::<SlackCommandEvent>(&body) {
-        Ok(event) => axum::Json(runtime::command(&http.shared, event).await).into_response(),
+        Ok(event) => axum::Json(answer::command(&http.shared, event).await).into_response(),
         Err(e) => bad_request("command", &e),
     }
 }

@@ -114,14 +114,7 @@ async fn on_command(
     states: SlackClientEventsUserState,
 ) -> UserCallbackResult<SlackCommandEventResponse> {
     let shared = state(&states).await;
-    Ok(command(&shared, event).await)
-}
-
-/// The `/studybot` command, in either mode.
-pub async fn command(shared: &Arc<Shared>, event: SlackCommandEvent) -> SlackCommandEventResponse {
-    let actor = shared.admins.actor(&shared.api, event.user_id.as_ref()).await;
-    let inbound = events::command(&event, actor);
-    answer::command(shared, inbound, event.response_url.clone()).await
+    Ok(answer::command(&shared, event).await)
 }
 
 async fn on_interaction(

@@ -194,6 +194,15 @@ impl FakeSlack {
         };
     }
 
+    /// Web API `method` answers only after `delay` (zero: at once again), as a slow Slack would.
+    pub fn delay_method(&self, method: &str, delay: Duration) {
+        let mut data = self.shared.lock();
+        match delay.is_zero() {
+            true => data.delays.remove(method),
+            false => data.delays.insert(method.to_string(), delay),
+        };
+    }
+
     /// A summary for assertion messages: one line per Web API request.
     pub fn request_log(&self) -> Value {
         let lines: Vec<String> = self

@@ -108,6 +108,8 @@ pub(super) struct Data {
     /// envelope id → delivery id (they differ for events, whose id is the event id).
     pub envelopes: HashMap<String, String>,
     pub failures: HashMap<String, String>,
+    /// Web API method → how long the fake takes to answer it (a slow Slack).
+    pub delays: HashMap<String, std::time::Duration>,
     pub limits: Limits,
     pub socket: Socket,
     pub http: Option<HttpTarget>,
@@ -143,6 +145,7 @@ impl Shared {
             deliveries: HashMap::new(),
             envelopes: HashMap::new(),
             failures: HashMap::new(),
+            delays: HashMap::new(),
             limits: Limits::default(),
             socket: Socket::default(),
             http: None,

@@ -88,6 +88,10 @@ pub(super) async fn handle(
         .map(str::to_owned)
         .or_else(|| params.get("token").and_then(Value::as_str).map(str::to_owned));
     let call = Call { method: api_method.clone(), params: params.clone() };
+    let delay = shared.lock().delays.get(&api_method).copied();
+    if let Some(delay) = delay {
+        tokio::time::sleep(delay).await;
+    }
     let mut data = shared.lock();
     let reply = serve(&mut data, &shared, &call, token.as_deref());
     data.requests.push(Recorded {
