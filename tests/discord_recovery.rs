@@ -80,14 +80,7 @@ async fn without_configured_guilds_the_commands_are_registered_globally() {
 async fn a_bad_token_stops_startup_with_a_message_that_says_so() {
     let mut h = DiscordBot::new("2026-12-01T08:00:00Z", 30.0).await.with_token("not-the-token");
     h.spawn();
-    let deadline = std::time::Instant::now() + STEP;
-    let code = loop {
-        if let Some(code) = h.bot.as_mut().unwrap().exited() {
-            break code;
-        }
-        assert!(std::time::Instant::now() < deadline, "still running: {}", h.log());
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    };
+    let code = h.bot.as_mut().unwrap().wait_exit(STEP).await;
     let log = h.log();
     assert_eq!(code, Some(1), "{log}");
     assert!(log.contains("Discord rejected the bot token (401 Unauthorized)"), "{log}");

@@ -115,14 +115,7 @@ async fn http_mode_refuses_unsigned_tampered_and_stale_requests_before_reading_t
 /// Runs the bot until it exits on its own; returns the exit code and the log.
 async fn exit_of(mut h: SlackBot) -> (Option<i32>, String, SlackBot) {
     h.spawn();
-    let deadline = std::time::Instant::now() + STEP;
-    let code = loop {
-        if let Some(code) = h.bot.as_mut().unwrap().exited() {
-            break code;
-        }
-        assert!(std::time::Instant::now() < deadline, "still running: {}", h.log());
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    };
+    let code = h.bot.as_mut().unwrap().wait_exit(STEP).await;
     (code, h.log(), h)
 }
 

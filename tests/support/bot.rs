@@ -140,6 +140,19 @@ impl Bot {
         self.child.try_wait().ok().flatten().map(|s| s.code())
     }
 
+    /// Waits up to `limit` for the process to exit on its own and returns its code; fails with
+    /// the log when it is still running then.
+    pub async fn wait_exit(&mut self, limit: Duration) -> Option<i32> {
+        let deadline = Instant::now() + limit;
+        loop {
+            if let Some(code) = self.exited() {
+                return code;
+            }
+            assert!(Instant::now() < deadline, "still running: {}", self.log());
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
     pub fn logged(&self, needle: &str) -> bool {
         self.log.lock().unwrap().iter().any(|l| l.contains(needle))
     }
