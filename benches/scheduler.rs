@@ -12,7 +12,7 @@ use std::time::{Duration, Instant, SystemTime};
 
 use chrono::{TimeZone, Utc};
 use limited::LimitedFake;
-use studybot::coach::{Catalog, Coach};
+use studybot::coach::{Catalog, Coach, Fence};
 use studybot::scheduler::pacing::{Limits, Paced};
 use studybot::scheduler::{ScaledClock, Scheduler, SchedulerConfig};
 use studybot::store::{NewCohort, Platform, Store};
@@ -71,7 +71,7 @@ async fn bench(backend: &str, label: &str, limits: Limits, store: Store) {
         }
         stop.cancel();
     };
-    let (report, ()) = tokio::join!(scheduler.run(stop.clone()), watch);
+    let (report, ()) = tokio::join!(scheduler.run(Fence::unfenced(), stop.clone()), watch);
     let secs = started.elapsed().as_secs_f64();
     let fake = scheduler.delivery().inner();
     let rate = COHORTS as f64 / secs;

@@ -7,7 +7,7 @@ mod support;
 use std::sync::Arc;
 use std::time::Duration;
 
-use studybot::coach::{ChannelRef, Delivery, DeliveryError, Message, Outgoing, Target};
+use studybot::coach::{ChannelRef, Delivery, DeliveryError, Fence, Message, Outgoing, Target};
 use studybot::scheduler::pacing::{Limits, Paced, Rate};
 use support::limited::LimitedFake;
 use tokio::task::JoinSet;
@@ -29,7 +29,9 @@ async fn post_all(
     let mut tasks = JoinSet::new();
     for (channel, nonce) in posts {
         let pacer = Arc::clone(pacer);
-        tasks.spawn(async move { pacer.post(&channel, &Message::text("lesson"), &nonce).await });
+        tasks.spawn(async move {
+            pacer.post(&channel, &Message::text("lesson"), &nonce, Fence::unfenced()).await
+        });
     }
     tasks.join_all().await
 }
@@ -113,7 +115,10 @@ async fn injected_429_is_retried_after_retry_after_without_duplicate() {
     let c = channel("discord", 1);
     let start = Instant::now();
 
-    let id = pacer.post(&c, &Message::text("lesson"), "sb-1-121").await.expect("delivered after retry");
+    let id = pacer
+        .post(&c, &Message::text("lesson"), "sb-1-121", Fence::unfenced())
+        .await
+        .expect("delivered after retry");
     let posts = pacer.inner().posts();
     assert_eq!(posts.len(), 1, "one post, no duplicate");
     assert_eq!((posts[0].id.as_str(), id.as_str()), ("f1", "f1"));
@@ -131,10 +136,12 @@ async fn global_429_holds_back_other_channels() {
     let start = Instant::now();
     let first = {
         let pacer = Arc::clone(&pacer);
-        tokio::spawn(async move { pacer.post(&channel("discord", 1), &Message::text("a"), "a").await })
+        tokio::spawn(async move {
+            pacer.post(&channel("discord", 1), &Message::text("a"), "a", Fence::unfenced()).await
+        })
     };
     tokio::time::sleep(Duration::from_millis(100)).await;
-    let other = pacer.post(&channel("discord", 2), &Message::text("b"), "b").await;
+    let other = pacer.post(&channel("discord", 2), &Message::text("b"), "b", Fence::unfenced()).await;
 
     assert!(other.is_ok() && first.await.unwrap().is_ok());
     let posts = pacer.inner().posts();
@@ -149,7 +156,7 @@ async fn persistent_429_gives_up_as_temporary() {
     for request in 1..=20 {
         pacer.inner().inject_429(request, Duration::from_millis(500), false);
     }
-    let result = pacer.post(&channel("discord", 1), &Message::text("lesson"), "n").await;
+    let result = pacer.post(&channel("discord", 1), &Message::text("lesson"), "n", Fence::unfenced()).await;
 
     assert!(matches!(result, Err(DeliveryError::Temporary(_))), "{result:?}");
     assert_eq!(pacer.inner().requests(), 6, "one try and five retries");
@@ -163,7 +170,7 @@ async fn permanent_error_passes_through_without_retry() {
     let pacer = paced(Limits::discord(), Limits::discord());
     let gone = channel("discord", 9);
     pacer.inner().fail_permanently(&gone);
-    let result = pacer.post(&gone, &Message::text("lesson"), "n").await;
+    let result = pacer.post(&gone, &Message::text("lesson"), "n", Fence::unfenced()).await;
 
     assert!(matches!(result, Err(DeliveryError::Permanent(_))), "{result:?}");
     assert_eq!(pacer.inner().requests(), 1);
@@ -192,7 +199,7 @@ async fn direct_messages_are_paced_per_user() {
     };
     let start = Instant::now();
     for _ in 0..6 {
-        pacer.send(&dm).await.expect("sent");
+        pacer.send(&dm, Fence::unfenced()).await.expect("sent");
     }
     assert!(start.elapsed() >= Duration::from_secs(5), "sixth DM waits for the user's window");
     assert_eq!(pacer.inner().sent().len(), 6);
@@ -203,7 +210,7 @@ async fn direct_messages_are_paced_per_user() {
 async fn find_post_is_paced_and_answers_from_the_record() {
     let pacer = paced(Limits::slack(), Limits::slack());
     let c = channel("slack", 1);
-    pacer.post(&c, &Message::text("lesson"), "sb-1-121").await.unwrap();
+    pacer.post(&c, &Message::text("lesson"), "sb-1-121", Fence::unfenced()).await.unwrap();
     let found = pacer.find_post(&c, "sb-1-121").await.unwrap();
     let missing = pacer.find_post(&c, "sb-1-122").await.unwrap();
 

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use chrono::{DateTime, TimeZone, Utc};
-use studybot::coach::{Catalog, ChannelRef, Coach, Delivery, Message, Target};
+use studybot::coach::{Catalog, ChannelRef, Coach, Delivery, Fence, Message, Target};
 use studybot::scheduler::pacing::{Limits, Paced, Rate};
 use studybot::scheduler::{Clock, ScaledClock, Scheduler, SchedulerConfig};
 use studybot::store::{Claim, CohortState, NewLessonPost, Platform, PostState, Store};
@@ -49,6 +49,7 @@ async fn claim_day_121(store: &Store, cohort: i64) -> i64 {
         nonce: format!("sb-{cohort}-121"),
         claimed_by: "pid-crashed".into(),
         claimed_at: first_lesson().timestamp(),
+        generation: 0,
     };
     let Claim::Claimed(post) = store.claim_post(&new).await.unwrap() else { panic!("claim") };
     post.id
@@ -61,8 +62,10 @@ async fn a_post_made_before_the_crash_is_completed_not_sent_again() {
     let post = claim_day_121(coach.store(), cohort).await;
     let fake = LimitedFake::new(Limits::none());
     // The platform got the message; the process died before recording its id.
-    let id =
-        fake.post(&console("study"), &Message::text("day 121"), &format!("sb-{cohort}-121")).await.unwrap();
+    let id = fake
+        .post(&console("study"), &Message::text("day 121"), &format!("sb-{cohort}-121"), Fence::unfenced())
+        .await
+        .unwrap();
 
     let report = coach.tick(&fake, first_lesson() + chrono::Duration::minutes(5)).await.unwrap();
     assert_eq!((report.recovered, report.posted.len(), fake.posts().len()), (1, 0, 1));
@@ -177,7 +180,7 @@ async fn a_thousand_cohorts_due_the_same_minute_all_get_their_post() {
     let scheduler =
         Scheduler::new(coach, Paced::new(fake, fast_discord()), clock, SchedulerConfig::default());
     let stop = CancellationToken::new();
-    let run = scheduler.run(stop.clone());
+    let run = scheduler.run(Fence::unfenced(), stop.clone());
     let watch = async {
         while scheduler.delivery().inner().posts().len() < 1000 {
             tokio::time::sleep(Duration::from_millis(50)).await;
@@ -222,7 +225,7 @@ async fn an_admin_change_wakes_the_scheduler_at_once() {
         wait_for(|| scheduler.delivery().posts().len() == 1, Duration::from_secs(5)).await;
         stop.cancel();
     };
-    let (report, ()) = tokio::join!(scheduler.run(stop.clone()), check);
+    let (report, ()) = tokio::join!(scheduler.run(Fence::unfenced(), stop.clone()), check);
     assert_eq!(report.posted.len(), 1, "the setup woke the scheduler long before its hour-long poll");
 }
 
@@ -252,7 +255,7 @@ async fn a_change_made_by_another_instance_is_seen_through_the_schedule_epoch() 
         wait_for(|| scheduler.delivery().posts().len() == 1, Duration::from_secs(5)).await;
         stop.cancel();
     };
-    let (report, ()) = tokio::join!(scheduler.run(stop.clone()), check);
+    let (report, ()) = tokio::join!(scheduler.run(Fence::unfenced(), stop.clone()), check);
     assert_eq!(report.posted.len(), 1, "the epoch poll picked up the other instance's cohort");
 }
 

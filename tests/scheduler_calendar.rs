@@ -5,7 +5,7 @@ mod support;
 
 use chrono::{DateTime, TimeZone, Utc};
 use chrono_tz::Europe::Berlin;
-use studybot::coach::{Catalog, Coach, wakeup};
+use studybot::coach::{Catalog, Coach, Fence, wakeup};
 use studybot::scheduler::pacing::Limits;
 use studybot::store::{Platform, Store};
 use support::bot::{CURRICULUM, admin_says, curriculum_dir};
@@ -37,7 +37,7 @@ async fn run_loop(
         let Some(ctx) = contexts.iter().find(|c| c.cohort.id == cohort) else { break };
         let Some(next) = wakeup(ctx, now).filter(|t| *t <= until) else { break };
         now = next;
-        for (_, day) in coach.tick_cohort(ctx, fake, now).await.unwrap().posted {
+        for (_, day) in coach.tick_cohort(ctx, fake, Fence::unfenced(), now).await.unwrap().posted {
             posted
                 .push((day, Berlin.from_utc_datetime(&now.naive_utc()).format("%m-%d %H:%M %Z").to_string()));
         }

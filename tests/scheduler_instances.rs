@@ -9,9 +9,17 @@ use chrono::{TimeZone, Utc};
 use support::bot::{Bot, CohortSpec, Timeline, expected_nonces, post_counts, setup_cohorts};
 use support::db::{TestDb, sqlite_url};
 
-/// A virtual day every real second.
-const SPEED: f64 = 86_400.0;
-const LEASE_POLL: u32 = 2;
+/// A virtual day every 1.5 real seconds.
+const SPEED: f64 = 86_400.0 / 1.5;
+const LEASE_POLL: u32 = 1;
+
+/// A short lease, so a dead leader is replaced within seconds: 4 s TTL renewed every second,
+/// sends bounded by 2 s.
+const SHORT_LEASE: &[(&str, &str)] = &[
+    ("STUDYBOT_SCHEDULER__LEASE_TTL_SECS", "4"),
+    ("STUDYBOT_SCHEDULER__LEASE_RENEW_SECS", "1"),
+    ("STUDYBOT_SCHEDULER__SEND_TIMEOUT_SECS", "2"),
+];
 
 const COHORTS: &[CohortSpec] = &[
     CohortSpec { channel: "berlin", schedule: "30 2 * * *", timezone: "Europe/Berlin" },
@@ -25,15 +33,16 @@ async fn postgres_standby_takes_over_from_a_killed_leader_without_a_double_post(
     let dir = tempfile::tempdir().unwrap();
     let record = dir.path().join("posts.jsonl");
     let origin = Utc.with_ymd_and_hms(2026, 3, 20, 0, 0, 0).unwrap();
-    // At a virtual day per second, a takeover of a few seconds spans days: with `all` and 72 h
-    // lateness none of them may be lost.
-    let cohorts = setup_cohorts(db.url(), origin, "2026-03-21", COHORTS, "catchup:all lateness:72").await;
+    // A takeover (the 4 s lease runs out, then the 2 s send bound passes before the dead leader's
+    // claims are touched) spans days: with `all` and 168 h lateness none of them may be lost.
+    let cohorts = setup_cohorts(db.url(), origin, "2026-03-21", COHORTS, "catchup:all lateness:168").await;
     let expected = expected_nonces(&cohorts);
     let timeline = Timeline::starting_now(origin, SPEED);
 
-    let mut first = Bot::start(dir.path(), db.url(), &record, &timeline, LEASE_POLL);
+    let start = || Bot::start_with(dir.path(), db.url(), &record, &timeline, LEASE_POLL, SHORT_LEASE);
+    let mut first = start();
     first.wait_for_log("scheduler lease acquired", Duration::from_secs(30)).expect("first instance leads");
-    let mut second = Bot::start(dir.path(), db.url(), &record, &timeline, LEASE_POLL);
+    let mut second = start();
     second.wait_for_log("standing by", Duration::from_secs(30)).expect("second instance stands by");
     assert!(!second.logged("scheduler lease acquired"), "two leaders:\n{}", second.log());
 
@@ -48,7 +57,7 @@ async fn postgres_standby_takes_over_from_a_killed_leader_without_a_double_post(
     println!("standby took over {:?} after the leader was killed", killed.elapsed());
 
     // A third instance joining now stands by behind the new leader.
-    let mut third = Bot::start(dir.path(), db.url(), &record, &timeline, LEASE_POLL);
+    let mut third = start();
     third.wait_for_log("standing by", Duration::from_secs(30)).expect("third instance stands by");
 
     let deadline = Instant::now() + Duration::from_secs(120);

@@ -101,7 +101,7 @@ async fn claim_is_decided_by_the_database(fx: Fixture) {
     let same_date = store.claim_post(&new_post(cohort, 122, "2026-11-02", "n3")).await.unwrap();
     assert_eq!(same_date, Claim::AlreadyClaimed(first.clone()));
 
-    let sent = store.complete_post(first.id, "msg-1", NOW + 1).await.unwrap();
+    let sent = store.complete_post(first.id, 0, "msg-1", NOW + 1).await.unwrap();
     let after = store.claim_post(&new_post(cohort, 121, "2026-11-03", "n4")).await.unwrap();
     assert_eq!(after, Claim::AlreadySent(sent));
 }
@@ -199,18 +199,18 @@ async fn complete_post_and_unconfirmed_list(fx: Fixture) {
         };
         posts.push(p);
     }
-    let sent = store.complete_post(posts[1].id, "msg-122", NOW + 60).await.unwrap();
+    let sent = store.complete_post(posts[1].id, 0, "msg-122", NOW + 60).await.unwrap();
     assert_eq!(sent.state, PostState::Sent);
     assert_eq!(sent.platform_message_id.as_deref(), Some("msg-122"));
     assert_eq!(sent.sent_at, Some(NOW + 60));
     // A second completion (reconciler and sender both confirming) is harmless.
-    assert_eq!(store.complete_post(posts[1].id, "msg-122", NOW + 90).await.unwrap(), sent);
+    assert_eq!(store.complete_post(posts[1].id, 0, "msg-122", NOW + 90).await.unwrap(), sent);
 
     let open: Vec<i64> = store.list_unconfirmed_posts(cohort).await.unwrap().iter().map(|p| p.day).collect();
     assert_eq!(open, vec![121, 123]);
     assert_eq!(store.find_post_by_message(cohort, "msg-122").await.unwrap(), Some(sent));
     assert_eq!(store.find_post_by_message(cohort + 1, "msg-122").await.unwrap(), None);
-    let missing = store.complete_post(9_999, "m", NOW).await.unwrap_err();
+    let missing = store.complete_post(9_999, 0, "m", NOW).await.unwrap_err();
     assert!(matches!(missing, StoreError::NotFound { .. }), "{missing:?}");
 }
 
@@ -326,7 +326,7 @@ async fn i64_values_round_trip(fx: Fixture) {
     post.claimed_at = i64::MAX;
     let Claim::Claimed(post) = store.claim_post(&post).await.unwrap() else { panic!("claim") };
     assert_eq!((post.due_at, post.claimed_at), (BEYOND_I32, i64::MAX));
-    let sent = store.complete_post(post.id, "1311000000000000000", i64::MIN).await.unwrap();
+    let sent = store.complete_post(post.id, 0, "1311000000000000000", i64::MIN).await.unwrap();
     assert_eq!(sent.sent_at, Some(i64::MIN));
 
     for seed in [i64::MIN, -1, i64::MAX] {

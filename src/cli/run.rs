@@ -15,7 +15,7 @@ use crate::config::{Config, DiscordConfig, SlackConfig, redact_url};
 use crate::platform::console::RecordDelivery;
 use crate::platform::discord::Discord;
 use crate::platform::slack::Slack;
-use crate::scheduler::lease::{self, Acquire, Lease};
+use crate::scheduler::leader::{self, LeaseTiming};
 use crate::scheduler::pacing::{Limits, Paced};
 use crate::scheduler::{Clock, ScaledClock, Scheduler, SchedulerConfig, SystemClock};
 use crate::store::Store;
@@ -48,10 +48,11 @@ pub struct RunArgs {
     #[arg(long, value_name = "EPOCH_MS", requires = "clock_origin")]
     pub clock_anchor_ms: Option<u64>,
 
-    /// Seconds between checks that this instance still holds the scheduler lease, and between a
-    /// standby instance's attempts to take it over.
-    #[arg(long, value_name = "SECS", default_value_t = 5, value_parser = clap::value_parser!(u64).range(1..=30))]
-    pub lease_poll: u64,
+    /// Seconds between renewals of the scheduler lease, and between a standby instance's
+    /// attempts to take it over; overrides `scheduler.lease_renew_secs` (default 5). At most half
+    /// of `scheduler.lease_ttl_secs`.
+    #[arg(long, value_name = "SECS", value_parser = clap::value_parser!(u64).range(1..=300))]
+    pub lease_poll: Option<u64>,
 }
 
 pub fn run(args: &RunArgs, config: &Config) -> anyhow::Result<ExitCode> {
@@ -69,14 +70,20 @@ async fn serve(args: &RunArgs, config: &Config) -> anyhow::Result<()> {
     let coach = Coach::new(store.clone(), catalog);
     let stop = CancellationToken::new();
     watch_signals(stop.clone())?;
-    let lease = LeaseArgs { url: url.expose(), poll: Duration::from_secs(args.lease_poll), stop: &stop };
+    let lease = LeaseArgs {
+        url: url.expose(),
+        store: &store,
+        timing: lease_timing(args, config)?,
+        scheduler: SchedulerConfig::from(&config.scheduler),
+        stop: &stop,
+    };
     let served = match (&config.discord, &config.slack) {
         (Some(discord), _) => serve_discord(discord, coach, clock(args), &lease, args).await,
         (None, Some(slack)) => serve_slack(slack, coach, clock(args), &lease).await,
         (None, None) => {
             let delivery =
                 Paced::new(RecordDelivery::open(args.record.as_deref(), args.quiet)?, Limits::none());
-            let scheduler = Scheduler::new(coach, delivery, clock(args), SchedulerConfig::default());
+            let scheduler = Scheduler::new(coach, delivery, clock(args), lease.scheduler.clone());
             tracing::info!(database = %redact_url(&config.database.url), platform = "console", "studybot running");
             lead(&scheduler, &lease).await
         }
@@ -88,12 +95,24 @@ async fn serve(args: &RunArgs, config: &Config) -> anyhow::Result<()> {
     served
 }
 
-/// Where the lease lives and when to stop: what [`lead`] needs besides the scheduler.
-#[derive(Clone, Copy)]
+/// Where the lease lives, its timing, the scheduler's settings and when to stop: what [`lead`]
+/// needs besides the scheduler.
 struct LeaseArgs<'a> {
     url: &'a str,
-    poll: Duration,
+    store: &'a Store,
+    timing: LeaseTiming,
+    scheduler: SchedulerConfig,
     stop: &'a CancellationToken,
+}
+
+/// `[scheduler]`, with `--lease-poll` replacing the renewal interval when given.
+fn lease_timing(args: &RunArgs, config: &Config) -> anyhow::Result<LeaseTiming> {
+    let mut timing = LeaseTiming::from_config(&config.scheduler);
+    if let Some(poll) = args.lease_poll {
+        config.scheduler.check_renewal(poll).map_err(|why| anyhow::anyhow!("--lease-poll {poll}: {why}"))?;
+        timing.renew = Duration::from_secs(poll);
+    }
+    Ok(timing)
 }
 
 /// Slack: events are served by every instance (Socket Mode or HTTP); lesson posts only by the
@@ -106,7 +125,7 @@ async fn serve_slack(
 ) -> anyhow::Result<()> {
     let slack = Slack::start(config, coach.clone(), Arc::clone(&clock)).await?;
     tracing::info!(platform = "slack", "studybot running");
-    let scheduler = Scheduler::new(coach, slack.delivery(), clock, SchedulerConfig::default());
+    let scheduler = Scheduler::new(coach, slack.delivery(), clock, lease.scheduler.clone());
     let led = lead(&scheduler, lease).await;
     slack.shutdown().await;
     led
@@ -126,7 +145,7 @@ async fn serve_discord(
     }
     let mut discord = Discord::start(config, coach.clone(), Arc::clone(&clock)).await?;
     tracing::info!(platform = "discord", "studybot running");
-    let scheduler = Scheduler::new(coach, discord.delivery(), clock, SchedulerConfig::default());
+    let scheduler = Scheduler::new(coach, discord.delivery(), clock, lease.scheduler.clone());
     let watch_gateway = async {
         tokio::select! {
             why = discord.failed() => {
@@ -155,66 +174,13 @@ fn clock(args: &RunArgs) -> Arc<dyn Clock> {
     Arc::new(ScaledClock::new(origin, anchor, speed))
 }
 
-/// Takes the scheduler lease and runs the scheduler while it holds it; stands by (PostgreSQL)
+/// Runs the scheduler whenever this instance holds the scheduler lease; stands by (PostgreSQL)
 /// or refuses (SQLite, one instance per file) while another instance has it.
 async fn lead<D: Delivery>(scheduler: &Scheduler<D>, lease: &LeaseArgs<'_>) -> anyhow::Result<()> {
-    let LeaseArgs { url, poll, stop } = *lease;
-    let mut standing_by = false;
-    while !stop.is_cancelled() {
-        let attempt = tokio::time::timeout(poll * 2, lease::try_acquire(url)).await;
-        match attempt.unwrap_or_else(|_| Err(lease::LeaseError::TimedOut)) {
-            Ok(Acquire::Held(lease)) => {
-                standing_by = false;
-                hold(scheduler, lease, poll, stop).await;
-            }
-            Ok(Acquire::Busy(who)) if lease::exclusive(url) => anyhow::bail!("{who}"),
-            Ok(Acquire::Busy(who)) => {
-                if !standing_by {
-                    tracing::info!("standing by: {who}");
-                    standing_by = true;
-                }
-                tokio::select! {
-                    () = tokio::time::sleep(poll) => {}
-                    () = stop.cancelled() => {}
-                }
-            }
-            Err(e) => {
-                tracing::error!(error = %e, "cannot take the scheduler lease; retrying");
-                tokio::select! {
-                    () = tokio::time::sleep(poll) => {}
-                    () = stop.cancelled() => {}
-                }
-            }
-        }
-    }
-    tracing::info!("studybot stopped");
-    Ok(())
-}
-
-/// Runs the scheduler while this instance holds the lease, checking it every `poll`; returns
-/// when the lease is lost (then the caller stands by) or a stop is requested.
-async fn hold<D: Delivery>(
-    scheduler: &Scheduler<D>,
-    mut lease: Lease,
-    poll: Duration,
-    stop: &CancellationToken,
-) {
-    tracing::info!(kind = lease.kind(), "scheduler lease acquired: this instance posts lessons");
-    let term = stop.child_token();
-    let keep = async {
-        while !term.is_cancelled() {
-            tokio::select! {
-                () = tokio::time::sleep(poll) => {}
-                () = term.cancelled() => break,
-            }
-            if !lease.check().await {
-                tracing::warn!("scheduler lease lost: standing by");
-                term.cancel();
-            }
-        }
-    };
-    tokio::join!(scheduler.run(term.clone()), keep);
-    lease.release().await;
+    leader::lead(lease.url, lease.store, lease.timing, lease.stop, |fence, term| async move {
+        scheduler.run(&fence, term).await;
+    })
+    .await
 }
 
 /// SIGTERM (containers, systemd) and SIGINT (Ctrl-C) both ask for a clean stop.

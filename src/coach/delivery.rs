@@ -2,9 +2,14 @@
 
 use std::future::Future;
 
-use super::{ChannelRef, Message, Outgoing};
+use super::{ChannelRef, Fence, Message, Outgoing};
 
 /// The platform side of posting. Adapters implement it; the console prints.
+///
+/// `post` and `send` take the sender's [`Fence`]: the implementation that makes the platform
+/// request runs it through [`Fence::send`], so the lease deadline is checked immediately before
+/// the request (after any wait for rate limits) and the request is bounded in time. Wrappers
+/// (the pacer, `Arc`) pass the fence on.
 pub trait Delivery: Sync {
     /// Posts a lesson and returns the platform's message id. `nonce` lets a platform that can
     /// (Discord `enforce_nonce`, a Slack marker) recognise a repeat of the same post.
@@ -13,12 +18,18 @@ pub trait Delivery: Sync {
         channel: &ChannelRef,
         message: &Message,
         nonce: &str,
+        fence: &Fence,
     ) -> impl Future<Output = Result<String, DeliveryError>> + Send;
-    /// Sends any other message (notices, leaderboards, direct messages).
-    fn send(&self, outgoing: &Outgoing) -> impl Future<Output = Result<(), DeliveryError>> + Send;
+    /// Sends any other message (notices, leaderboards, direct messages). Replies to members pass
+    /// [`Fence::unfenced`]: no lease governs them.
+    fn send(
+        &self,
+        outgoing: &Outgoing,
+        fence: &Fence,
+    ) -> impl Future<Output = Result<(), DeliveryError>> + Send;
     /// Looks for a post already made with `nonce` (the platform's own record, or a Slack marker in
-    /// recent history) and returns its message id. Used after a crash, before any re-send. A
-    /// platform that cannot look (Discord) answers `None` and relies on the nonce when re-posting.
+    /// recent history) and returns its message id. Used after a crash, before any re-send. The
+    /// default answers `None`, for a platform that cannot look and relies on the nonce instead.
     fn find_post(
         &self,
         channel: &ChannelRef,
@@ -41,6 +52,9 @@ pub enum DeliveryError {
     /// (the whole bot when `global`, else the channel).
     #[error("rate limited for {retry_after:?}{}", if *.global { " (global)" } else { "" })]
     RateLimited { retry_after: std::time::Duration, global: bool },
+    /// Not sent, and must not be: the sender's lease has ended (see [`Fence::check`]).
+    #[error("not sent: {0}")]
+    Fenced(String),
 }
 
 /// One delivery shared by the scheduler and an adapter's event handlers (one pacer for both).
@@ -50,12 +64,13 @@ impl<D: Delivery + Send> Delivery for std::sync::Arc<D> {
         channel: &ChannelRef,
         message: &Message,
         nonce: &str,
+        fence: &Fence,
     ) -> Result<String, DeliveryError> {
-        self.as_ref().post(channel, message, nonce).await
+        self.as_ref().post(channel, message, nonce, fence).await
     }
 
-    async fn send(&self, outgoing: &Outgoing) -> Result<(), DeliveryError> {
-        self.as_ref().send(outgoing).await
+    async fn send(&self, outgoing: &Outgoing, fence: &Fence) -> Result<(), DeliveryError> {
+        self.as_ref().send(outgoing, fence).await
     }
 
     async fn find_post(&self, channel: &ChannelRef, nonce: &str) -> Result<Option<String>, DeliveryError> {

@@ -8,9 +8,9 @@ use chrono::{DateTime, Duration, Utc};
 use super::context::{CohortCtx, instant};
 use super::error::CoachResult;
 use super::tick::{TickReport, channel};
-use super::{Coach, Delivery, DeliveryError, Message, Outgoing, lesson};
+use super::{Coach, Delivery, DeliveryError, Fence, Message, Outgoing, lesson};
 use crate::domain::{CatchUp, Slot, to_post};
-use crate::store::{Claim, CohortState, LessonPost, NewLessonPost, PostState};
+use crate::store::{Claim, CohortState, LessonPost, NewLessonPost, PostState, StoreError};
 
 /// First retry after a temporary failure; doubles per attempt up to [`MAX_BACKOFF`].
 const FIRST_BACKOFF: Duration = Duration::seconds(30);
@@ -23,38 +23,59 @@ enum Flow {
     Stop,
 }
 
-impl Coach {
-    /// Posts what is due for an active cohort. Rows a crash left claimed are reconciled first
-    /// (found on the platform → completed; not found → re-sent with the same nonce), so no day
-    /// is lost or doubled; then the catch-up policy picks the days to claim and send.
-    pub(super) async fn post_lessons<D: Delivery>(
-        &self,
-        ctx: &CohortCtx,
-        delivery: &D,
-        now: DateTime<Utc>,
-        report: &mut TickReport,
-        out: &mut Vec<Outgoing>,
-    ) -> CoachResult<()> {
+/// One cohort's lesson posts in one tick: who sends, under which fence, and what it reports.
+pub(super) struct Posting<'a, D> {
+    pub coach: &'a Coach,
+    pub ctx: &'a CohortCtx,
+    pub delivery: &'a D,
+    pub fence: &'a Fence,
+    pub now: DateTime<Utc>,
+    pub report: &'a mut TickReport,
+    pub out: &'a mut Vec<Outgoing>,
+}
+
+impl<D: Delivery> Posting<'_, D> {
+    /// Posts what is due for an active cohort. Rows left claimed (by a crash, a deferred failure
+    /// or an older leader) are reconciled first (found on the platform → completed; not found →
+    /// re-sent with the same nonce), so no day is lost or doubled; then the catch-up policy picks
+    /// the days to claim and send.
+    pub async fn run(mut self) -> CoachResult<()> {
         let mut handled = BTreeSet::new();
-        for post in self.store.list_unconfirmed_posts(ctx.cohort.id).await? {
+        for post in self.coach.store.list_unconfirmed_posts(self.ctx.cohort.id).await? {
             handled.insert(post.day);
-            if let Some(at) = post.retry_at.filter(|at| *at > now.timestamp()) {
-                report.retry_at(instant(at));
+            if post.generation > self.fence.generation() {
+                self.fence.end("a newer leader holds this cohort's claims: stepping down");
+                return Ok(());
+            }
+            if post.generation < self.fence.generation() && !self.fence.may_adopt() {
+                // An older leader's send may still be in flight; its claims wait until it has ended.
+                self.report.wake_real(self.fence.adopt_after());
                 continue;
             }
-            if self.reconcile(ctx, post, delivery, now, report, out).await? == Flow::Stop {
+            if let Some(at) = post.retry_at.filter(|at| *at > self.now.timestamp()) {
+                self.report.retry_at(instant(at));
+                continue;
+            }
+            if self.reconcile(post).await? == Flow::Stop {
                 return Ok(());
             }
         }
+        let ctx = self.ctx;
         let policy = CatchUp::parse(&ctx.cohort.catch_up).unwrap_or_default();
-        for slot in to_post(policy, &ctx.calendar.due_slots(now), now, max_lateness(ctx)) {
+        for slot in to_post(policy, &ctx.calendar.due_slots(self.now), self.now, max_lateness(ctx)) {
             if handled.contains(&i64::from(slot.day)) {
                 continue;
             }
-            let Claim::Claimed(post) = self.store.claim_post(&new_post(ctx, &slot, now)).await? else {
-                continue;
+            let claim = self.coach.store.claim_post(&new_post(ctx, &slot, self.fence, self.now)).await?;
+            let post = match claim {
+                Claim::Claimed(post) => post,
+                Claim::Stale => {
+                    self.fence.end("the scheduler lease is no longer current: stepping down");
+                    return Ok(());
+                }
+                Claim::AlreadyClaimed(_) | Claim::AlreadySent(_) | Claim::Closed(_) => continue,
             };
-            if self.send_post(ctx, post, delivery, now, report, out).await? == Flow::Stop {
+            if self.send_post(post).await? == Flow::Stop {
                 return Ok(());
             }
         }
@@ -62,113 +83,110 @@ impl Coach {
     }
 
     /// A claimed row without a confirmed send: the process that claimed it may have posted and
-    /// died before recording the message id. Ask the platform before sending again.
-    async fn reconcile<D: Delivery>(
-        &self,
-        ctx: &CohortCtx,
-        post: LessonPost,
-        delivery: &D,
-        now: DateTime<Utc>,
-        report: &mut TickReport,
-        out: &mut Vec<Outgoing>,
-    ) -> CoachResult<Flow> {
-        match delivery.find_post(&channel(ctx), &post.nonce).await {
+    /// died (or froze) before recording the message id. The row is made this generation's first —
+    /// refused by the database unless this lease is current — then the platform is asked before
+    /// anything is sent again.
+    async fn reconcile(&mut self, post: LessonPost) -> CoachResult<Flow> {
+        let (store, fence, now) = (&self.coach.store, self.fence, self.now);
+        let Some(post) =
+            store.reclaim_post(post.id, fence.generation(), &instance(), now.timestamp()).await?
+        else {
+            return Ok(Flow::Continue);
+        };
+        let (cohort, day) = (self.ctx.cohort.id, post.day);
+        match self.delivery.find_post(&channel(self.ctx), &post.nonce).await {
             Ok(Some(message_id)) => {
-                self.store.complete_post(post.id, &message_id, now.timestamp()).await?;
-                tracing::info!(cohort = ctx.cohort.id, day = post.day, %message_id, "unconfirmed post found");
-                report.recovered += 1;
+                if !self.completed(&post, &message_id).await? {
+                    return Ok(Flow::Stop);
+                }
+                tracing::info!(cohort, day, %message_id, "unconfirmed post found");
+                self.report.recovered += 1;
                 Ok(Flow::Continue)
             }
-            Ok(None) if now - instant(post.due_at) > max_lateness(ctx) => {
+            Ok(None) if now - instant(post.due_at) > max_lateness(self.ctx) => {
                 let why = "unconfirmed after a restart and now too late to post";
-                self.store.close_post(post.id, PostState::Abandoned, why).await?;
-                tracing::warn!(cohort = ctx.cohort.id, day = post.day, "lesson post abandoned: {why}");
+                store.close_post(post.id, fence.generation(), PostState::Abandoned, why).await?;
+                tracing::warn!(cohort, day, "lesson post abandoned: {why}");
                 Ok(Flow::Continue)
             }
-            Ok(None) => {
-                let Some(post) = self.store.reclaim_post(post.id, &instance(), now.timestamp()).await? else {
-                    return Ok(Flow::Continue);
-                };
-                self.send_post(ctx, post, delivery, now, report, out).await
-            }
-            Err(e) => self.failed(ctx, post, e, now, report, out).await,
+            Ok(None) => self.send_post(post).await,
+            Err(e) => self.failed(post, e).await,
         }
     }
 
-    async fn send_post<D: Delivery>(
-        &self,
-        ctx: &CohortCtx,
-        post: LessonPost,
-        delivery: &D,
-        now: DateTime<Utc>,
-        report: &mut TickReport,
-        out: &mut Vec<Outgoing>,
-    ) -> CoachResult<Flow> {
+    async fn send_post(&mut self, post: LessonPost) -> CoachResult<Flow> {
+        let (ctx, fence) = (self.ctx, self.fence);
         let day = u32::try_from(post.day).unwrap_or(0);
         let Some(message) = lesson::post(&ctx.curriculum, ctx.cohort.id, day) else {
             let why = format!("day {day} is not in curriculum `{}`", ctx.cohort.curriculum_id);
-            self.store.close_post(post.id, PostState::Failed, &why).await?;
+            self.coach.store.close_post(post.id, fence.generation(), PostState::Failed, &why).await?;
             return Ok(Flow::Continue);
         };
-        match delivery.post(&channel(ctx), &message, &post.nonce).await {
+        match self.delivery.post(&channel(ctx), &message, &post.nonce, fence).await {
             Ok(message_id) => {
-                self.store.complete_post(post.id, &message_id, now.timestamp()).await?;
-                report.posted.push((ctx.cohort.id, day));
-                super::quiz::warmups(self, ctx, now, out).await?;
+                if !self.completed(&post, &message_id).await? {
+                    return Ok(Flow::Stop);
+                }
+                self.report.posted.push((ctx.cohort.id, day));
+                super::quiz::warmups(self.coach, ctx, self.now, self.out).await?;
                 Ok(Flow::Continue)
             }
-            Err(e) => self.failed(ctx, post, e, now, report, out).await,
+            // The lease ended: the row stays claimed for the next leader to reconcile.
+            Err(DeliveryError::Fenced(_)) => Ok(Flow::Stop),
+            Err(e) => self.failed(post, e).await,
+        }
+    }
+
+    /// Records the send. `false` when a newer leader has adopted the row meanwhile: this lease
+    /// has ended, and that leader will find the post on the platform and complete it.
+    async fn completed(&mut self, post: &LessonPost, message_id: &str) -> CoachResult<bool> {
+        let generation = self.fence.generation();
+        match self.coach.store.complete_post(post.id, generation, message_id, self.now.timestamp()).await {
+            Ok(_) => Ok(true),
+            Err(StoreError::Stale { current, .. }) => {
+                let why =
+                    format!("lease generation {current} took over this instance's claims: stepping down");
+                self.fence.end(&why);
+                Ok(false)
+            }
+            Err(e) => Err(e.into()),
         }
     }
 
     /// A temporary failure waits for a retry with backoff (never past `max_lateness`); a
     /// permanent one ends the row, flags the cohort and tells its admins, instead of retrying forever.
-    async fn failed(
-        &self,
-        ctx: &CohortCtx,
-        post: LessonPost,
-        error: DeliveryError,
-        now: DateTime<Utc>,
-        report: &mut TickReport,
-        out: &mut Vec<Outgoing>,
-    ) -> CoachResult<Flow> {
-        let (cohort, day) = (ctx.cohort.id, post.day);
-        let DeliveryError::Permanent(reason) = &error else {
-            let wait = match &error {
-                DeliveryError::RateLimited { retry_after, .. } => {
-                    backoff(post.attempts).max(Duration::from_std(*retry_after).unwrap_or(MAX_BACKOFF))
+    async fn failed(&mut self, post: LessonPost, error: DeliveryError) -> CoachResult<Flow> {
+        let (cohort, day, generation) = (self.ctx.cohort.id, post.day, self.fence.generation());
+        let store = &self.coach.store;
+        let reason = match &error {
+            DeliveryError::Permanent(reason) => reason.clone(),
+            DeliveryError::Fenced(_) => return Ok(Flow::Stop),
+            DeliveryError::RateLimited { .. } | DeliveryError::Temporary(_) => {
+                let retry = self.now + retry_wait(&post, &error);
+                if retry - instant(post.due_at) > max_lateness(self.ctx) {
+                    store.close_post(post.id, generation, PostState::Abandoned, &error.to_string()).await?;
+                    tracing::warn!(cohort, day, %error, "lesson post abandoned: too late to retry");
+                } else {
+                    store.defer_post(post.id, generation, &error.to_string(), retry.timestamp()).await?;
+                    tracing::warn!(cohort, day, %error, attempts = post.attempts, %retry, "lesson post will be retried");
+                    self.report.retry_at(retry);
                 }
-                _ => backoff(post.attempts),
-            };
-            let retry = now + wait;
-            if retry - instant(post.due_at) > max_lateness(ctx) {
-                self.store.close_post(post.id, PostState::Abandoned, &error.to_string()).await?;
-                tracing::warn!(cohort, day, %error, "lesson post abandoned: too late to retry");
-            } else {
-                self.store.defer_post(post.id, &error.to_string(), retry.timestamp()).await?;
-                tracing::warn!(cohort, day, %error, attempts = post.attempts, %retry, "lesson post will be retried");
-                report.retry_at(retry);
+                return Ok(Flow::Continue);
             }
-            return Ok(Flow::Continue);
         };
-        self.store.close_post(post.id, PostState::Failed, reason).await?;
-        self.flag(ctx, day, reason, now, out).await?;
-        report.flagged.push(cohort);
+        store.close_post(post.id, generation, PostState::Failed, &reason).await?;
+        self.flag(day, &reason).await?;
+        self.report.flagged.push(cohort);
         Ok(Flow::Stop)
     }
 
     /// Stops the cohort's posts and tells the organizer (and admin members) what to fix.
-    async fn flag(
-        &self,
-        ctx: &CohortCtx,
-        day: i64,
-        reason: &str,
-        now: DateTime<Utc>,
-        out: &mut Vec<Outgoing>,
-    ) -> CoachResult<()> {
+    async fn flag(&mut self, day: i64, reason: &str) -> CoachResult<()> {
+        let ctx = self.ctx;
         let cohort = ctx.cohort.id;
         let flag = format!("lesson post for day {day} failed: {reason}");
-        self.store.set_cohort_state(cohort, CohortState::Flagged, Some(&flag), now.timestamp()).await?;
+        let store = &self.coach.store;
+        store.set_cohort_state(cohort, CohortState::Flagged, Some(&flag), self.now.timestamp()).await?;
         tracing::error!(cohort, day, %reason, "cohort flagged: the platform refused a lesson post");
         let text = format!(
             "⚠️ I could not post day {day} of **{}** in the cohort's channel: {reason}. Lesson posts for \
@@ -177,19 +195,30 @@ impl Coach {
         );
         // The organizer who set the cohort up, and any member recorded as an admin.
         let mut admins = BTreeSet::from([ctx.cohort.created_by.clone()]);
-        for (membership, member) in self.store.list_cohort_member_profiles(cohort).await? {
+        for (membership, member) in store.list_cohort_member_profiles(cohort).await? {
             if membership.is_admin {
                 admins.insert(member.user_id);
             }
         }
         for user_id in admins.iter().filter(|id| !id.is_empty()) {
-            out.push(Outgoing::direct(ctx.cohort.platform.as_str(), user_id, Message::text(text.clone())));
+            let dm = Outgoing::direct(ctx.cohort.platform.as_str(), user_id, Message::text(text.clone()));
+            self.out.push(dm);
         }
         Ok(())
     }
 }
 
-fn new_post(ctx: &CohortCtx, slot: &Slot, now: DateTime<Utc>) -> NewLessonPost {
+/// How long a temporary failure waits: the backoff, and never less than a 429's `retry_after`.
+fn retry_wait(post: &LessonPost, error: &DeliveryError) -> Duration {
+    match error {
+        DeliveryError::RateLimited { retry_after, .. } => {
+            backoff(post.attempts).max(Duration::from_std(*retry_after).unwrap_or(MAX_BACKOFF))
+        }
+        _ => backoff(post.attempts),
+    }
+}
+
+fn new_post(ctx: &CohortCtx, slot: &Slot, fence: &Fence, now: DateTime<Utc>) -> NewLessonPost {
     NewLessonPost {
         cohort_id: ctx.cohort.id,
         day: slot.day.into(),
@@ -198,6 +227,7 @@ fn new_post(ctx: &CohortCtx, slot: &Slot, now: DateTime<Utc>) -> NewLessonPost {
         nonce: super::lesson::post_nonce(ctx.cohort.id, slot.day),
         claimed_by: instance(),
         claimed_at: now.timestamp(),
+        generation: fence.generation(),
     }
 }
 

@@ -6,7 +6,8 @@ use chrono::{DateTime, Duration, Utc};
 use super::context::CohortCtx;
 use super::error::CoachResult;
 use super::leaderboard::{By, board_message};
-use super::{ChannelRef, Coach, Delivery, Message, Outgoing, stats};
+use super::posting::Posting;
+use super::{ChannelRef, Coach, Delivery, DeliveryError, Fence, Message, Outgoing, stats};
 use crate::domain::{CronSpec, Slot, Timezone, reminder_due, upcoming};
 use crate::store::{self, CohortState};
 
@@ -23,11 +24,18 @@ pub struct TickReport {
     pub flagged: Vec<i64>,
     /// The earliest retry of a post that failed for a temporary reason.
     pub retry: Option<DateTime<Utc>>,
+    /// The earliest real instant at which the cohort needs another tick whatever the cohort's
+    /// clock says: claims of an older lease generation become ours to reconcile then.
+    pub wake_real: Option<std::time::Instant>,
 }
 
 impl TickReport {
     pub fn retry_at(&mut self, at: DateTime<Utc>) {
         self.retry = Some(self.retry.map_or(at, |r| r.min(at)));
+    }
+
+    pub fn wake_real(&mut self, at: std::time::Instant) {
+        self.wake_real = Some(self.wake_real.map_or(at, |w| w.min(at)));
     }
 
     /// Adds another cohort's report to this one.
@@ -39,6 +47,9 @@ impl TickReport {
         self.flagged.extend(other.flagged);
         if let Some(at) = other.retry {
             self.retry_at(at);
+        }
+        if let Some(at) = other.wake_real {
+            self.wake_real(at);
         }
     }
 }
@@ -61,28 +72,37 @@ impl Coach {
         Ok(out)
     }
 
-    /// Does everything due at `now` for every active cohort, one cohort after another.
+    /// Does everything due at `now` for every active cohort, one cohort after another, for an
+    /// in-process tool that owns its database (the console, the demo): no lease, no fence.
     #[tracing::instrument(skip_all)]
     pub async fn tick<D: Delivery>(&self, delivery: &D, now: DateTime<Utc>) -> CoachResult<TickReport> {
         let mut report = TickReport::default();
         for ctx in self.scheduled_cohorts().await? {
-            report.merge(self.tick_cohort(&ctx, delivery, now).await?);
+            report.merge(self.tick_cohort(&ctx, delivery, Fence::unfenced(), now).await?);
         }
         Ok(report)
     }
 
     /// Everything due at `now` for one cohort: lesson posts, closing windows, reminders, the
-    /// weekly board and completion. Safe to call at any instant and again: claims make it idempotent.
+    /// weekly board and completion. Safe to call at any instant and again: claims make it
+    /// idempotent. Every send goes through `fence`; once it has ended, nothing more is sent.
+    #[tracing::instrument(skip_all, fields(cohort = ctx.cohort.id))]
     pub async fn tick_cohort<D: Delivery>(
         &self,
         ctx: &CohortCtx,
         delivery: &D,
+        fence: &Fence,
         now: DateTime<Utc>,
     ) -> CoachResult<TickReport> {
         let mut report = TickReport::default();
         let mut out = Vec::new();
         if ctx.cohort.state == CohortState::Active {
-            self.post_lessons(ctx, delivery, now, &mut report, &mut out).await?;
+            let posting =
+                Posting { coach: self, ctx, delivery, fence, now, report: &mut report, out: &mut out };
+            posting.run().await?;
+        }
+        if fence.is_ended() {
+            return Ok(report);
         }
         self.close_windows(ctx, now, &mut out).await?;
         self.reminders(ctx, now, &mut out).await?;
@@ -92,8 +112,9 @@ impl Coach {
             report.completed.push(ctx.cohort.id);
         }
         for message in &out {
-            match delivery.send(message).await {
+            match delivery.send(message, fence).await {
                 Ok(()) => report.messages += 1,
+                Err(DeliveryError::Fenced(_)) => break,
                 Err(e) => tracing::warn!(error = %e, cohort = ctx.cohort.id, "message not delivered"),
             }
         }
@@ -253,6 +274,11 @@ impl Coach {
         }
         let Some(last) = ctx.calendar.due(now) else { return Ok(false) };
         let Some(close) = ctx.closes_at(&last).filter(|c| *c <= now) else { return Ok(false) };
+        // A post still claimed (waiting for a retry, or for an older leader's send to end) is
+        // settled first: a completed cohort is never ticked again.
+        if !self.store.list_unconfirmed_posts(ctx.cohort.id).await?.is_empty() {
+            return Ok(false);
+        }
         if !self
             .store
             .claim_job(&format!("complete:{}", ctx.cohort.id), close.timestamp(), now.timestamp())

@@ -1,6 +1,7 @@
 //! Configuration: defaults, the TOML file and STUDYBOT_* environment variables, with secrets kept out of logs.
 
 mod error;
+mod scheduler;
 mod secret;
 mod sources;
 #[cfg(test)]
@@ -16,6 +17,7 @@ use url::Url;
 use crate::redact::has_password;
 pub use crate::redact::redact_url;
 pub use error::ConfigError;
+pub use scheduler::SchedulerConfig;
 pub use secret::Secret;
 pub use sources::env_var_name;
 use sources::{EnvVars, FileRole, TomlFile, field_names};
@@ -36,6 +38,7 @@ pub struct Config {
     pub database: DatabaseConfig,
     pub curriculum: CurriculumConfig,
     pub log: LogConfig,
+    pub scheduler: SchedulerConfig,
     /// Present (a `[discord]` table, or any `STUDYBOT_DISCORD__*` variable) → `run` serves Discord.
     pub discord: Option<DiscordConfig>,
     /// Present (a `[slack]` table, or any `STUDYBOT_SLACK__*` variable) → `run` serves Slack.
@@ -358,6 +361,7 @@ fn validate(config: &Config, figment: &Figment) -> Result<(), ConfigError> {
     if db.max_connections == 0 {
         return Err(invalid("database.max_connections", "must be at least 1".into()));
     }
+    config.scheduler.validate().map_err(|(key, reason)| invalid(key, reason))?;
     if let Some(discord) = &config.discord {
         validate_discord(discord).map_err(|(key, reason)| invalid(key, reason))?;
     }

@@ -9,6 +9,9 @@ pub trait Clock: Send + Sync {
     fn now(&self) -> DateTime<Utc>;
     /// Real time to wait until `at` on this clock (zero if it has passed).
     fn real_until(&self, at: DateTime<Utc>) -> Duration;
+    /// What this clock will read after `real` time has passed: waits that are about real time
+    /// (a backoff, a lease) become instants on the clock the scheduler sleeps by.
+    fn after_real(&self, real: Duration) -> DateTime<Utc>;
 }
 
 pub struct SystemClock;
@@ -20,6 +23,11 @@ impl Clock for SystemClock {
 
     fn real_until(&self, at: DateTime<Utc>) -> Duration {
         (at - Utc::now()).to_std().unwrap_or_default()
+    }
+
+    fn after_real(&self, real: Duration) -> DateTime<Utc> {
+        let real = chrono::Duration::from_std(real).unwrap_or(chrono::Duration::MAX);
+        Utc::now().checked_add_signed(real).unwrap_or(DateTime::<Utc>::MAX_UTC)
     }
 }
 
@@ -57,6 +65,10 @@ impl Clock for ScaledClock {
         let ahead = (at - self.now()).to_std().unwrap_or_default();
         // Round up so a wake-up never lands just before the instant it waited for.
         Duration::from_secs_f64(ahead.as_secs_f64() / self.speed) + Duration::from_millis(1)
+    }
+
+    fn after_real(&self, real: Duration) -> DateTime<Utc> {
+        self.at(SystemTime::now() + real)
     }
 }
 

@@ -2,6 +2,7 @@
 //! delivery, and holds the lease that lets only one instance schedule.
 
 pub mod clock;
+pub mod leader;
 pub mod pacing;
 mod run;
 

@@ -10,7 +10,7 @@ use std::time::Duration;
 use tokio::time::Instant;
 
 use self::window::Window;
-use crate::coach::{ChannelRef, Delivery, DeliveryError, Message, Outgoing, Target};
+use crate::coach::{ChannelRef, Delivery, DeliveryError, Fence, Message, Outgoing, Target};
 
 /// At most `count` requests in any interval of length `per`. A `count` of 0 is read as 1, so a
 /// misconfigured limit slows delivery down instead of stopping it for good.
@@ -292,12 +292,13 @@ impl<D: Delivery> Delivery for Paced<D> {
         channel: &ChannelRef,
         message: &Message,
         nonce: &str,
+        fence: &Fence,
     ) -> Result<String, DeliveryError> {
-        self.paced(Some(channel_scope(channel)), || self.inner.post(channel, message, nonce)).await
+        self.paced(Some(channel_scope(channel)), || self.inner.post(channel, message, nonce, fence)).await
     }
 
-    async fn send(&self, outgoing: &Outgoing) -> Result<(), DeliveryError> {
-        self.paced(target_scope(&outgoing.to), || self.inner.send(outgoing)).await
+    async fn send(&self, outgoing: &Outgoing, fence: &Fence) -> Result<(), DeliveryError> {
+        self.paced(target_scope(&outgoing.to), || self.inner.send(outgoing, fence)).await
     }
 
     async fn find_post(&self, channel: &ChannelRef, nonce: &str) -> Result<Option<String>, DeliveryError> {

@@ -11,7 +11,12 @@ use futures_util::stream::{self, StreamExt};
 use tokio_util::sync::CancellationToken;
 
 use super::clock::Clock;
-use crate::coach::{Coach, CohortCtx, Delivery, TickReport, wakeup};
+use crate::coach::{Coach, CohortCtx, Delivery, Fence, TickReport, wakeup};
+use crate::faults::{Backoff, Episode};
+
+/// The first real-time wait after a failure; it doubles per failure up to [`RETRY_CAP`].
+const RETRY_FIRST: Duration = Duration::from_secs(1);
+const RETRY_CAP: Duration = Duration::from_secs(30);
 
 #[derive(Debug, Clone)]
 pub struct SchedulerConfig {
@@ -26,10 +31,16 @@ pub struct SchedulerConfig {
 
 impl Default for SchedulerConfig {
     fn default() -> Self {
+        SchedulerConfig::from(&crate::config::SchedulerConfig::default())
+    }
+}
+
+impl From<&crate::config::SchedulerConfig> for SchedulerConfig {
+    fn from(config: &crate::config::SchedulerConfig) -> Self {
         SchedulerConfig {
-            concurrency: 32,
-            poll: Duration::from_secs(2),
-            shutdown_grace: Duration::from_secs(5),
+            concurrency: config.concurrency,
+            poll: Duration::from_millis(config.epoch_poll_ms),
+            shutdown_grace: Duration::from_secs(config.shutdown_grace_secs),
         }
     }
 }
@@ -39,6 +50,9 @@ pub struct Scheduler<D> {
     delivery: D,
     clock: Arc<dyn Clock>,
     config: SchedulerConfig,
+    /// Reading the cohorts, and ticking them: each logs once per episode of failures.
+    reading: Episode,
+    ticking: Episode,
 }
 
 /// The scheduler's memory: the cohorts' calendars as of `epoch`, and when each next needs a tick.
@@ -47,36 +61,44 @@ struct Cache {
     epoch: Option<i64>,
     cohorts: HashMap<i64, CohortCtx>,
     due: HashMap<i64, DateTime<Utc>>,
+    /// Consecutive failed ticks per cohort, for its real-time backoff.
+    failures: HashMap<i64, u32>,
 }
 
 impl<D: Delivery> Scheduler<D> {
     pub fn new(coach: Coach, delivery: D, clock: Arc<dyn Clock>, config: SchedulerConfig) -> Self {
-        Scheduler { coach, delivery, clock, config }
+        let (reading, ticking) = (Episode::new("reading the cohorts"), Episode::new("cohort tick"));
+        Scheduler { coach, delivery, clock, config, reading, ticking }
     }
 
     pub fn delivery(&self) -> &D {
         &self.delivery
     }
 
-    /// Runs until `stop` is cancelled; returns what it did. Database errors are logged and
-    /// retried after `poll`: a scheduler that gives up posts nothing.
-    #[tracing::instrument(skip_all)]
-    pub async fn run(&self, stop: CancellationToken) -> TickReport {
+    /// Runs until `stop` is cancelled or `fence` ends; returns what it did. Every send goes
+    /// through `fence`. Database errors are logged once per episode and retried with backoff on
+    /// real time, whatever the virtual clock: a scheduler that gives up posts nothing.
+    #[tracing::instrument(skip_all, fields(generation = fence.generation()))]
+    pub async fn run(&self, fence: &Fence, stop: CancellationToken) -> TickReport {
         let mut cache = Cache::default();
         let mut total = TickReport::default();
+        let mut backoff = Backoff::new(RETRY_FIRST, RETRY_CAP);
         let changes = self.coach.changes();
-        while !stop.is_cancelled() {
+        while !stop.is_cancelled() && !fence.is_ended() {
             if let Err(e) = self.refresh(&mut cache).await {
-                tracing::error!(error = %e, "scheduler could not read the cohorts; retrying");
+                let wait = backoff.next_wait();
+                self.reading.failed(&e, &format!("retrying in {wait:?}"));
                 tokio::select! {
-                    () = tokio::time::sleep(self.config.poll) => continue,
+                    () = tokio::time::sleep(wait) => continue,
                     () = stop.cancelled() => break,
                 }
             }
+            self.reading.recovered();
+            backoff.reset();
             let now = self.clock.now();
             let ready: Vec<i64> = cache.due.iter().filter(|(_, at)| **at <= now).map(|(id, _)| *id).collect();
             if !ready.is_empty() {
-                match self.tick_ready(&mut cache, ready, now, &stop).await {
+                match self.tick_ready(&mut cache, ready, fence, now, &stop).await {
                     Some(report) => total.merge(report),
                     None => break,
                 }
@@ -88,6 +110,7 @@ impl<D: Delivery> Scheduler<D> {
                 () = tokio::time::sleep(wait) => {}
                 () = changes.notified() => {}
                 () = stop.cancelled() => break,
+                () = fence.ended() => break,
             }
         }
         tracing::info!(posted = total.posted.len(), "scheduler stopped");
@@ -111,7 +134,8 @@ impl<D: Delivery> Scheduler<D> {
             cohorts.insert(id, ctx);
         }
         tracing::debug!(epoch, cohorts = cohorts.len(), "schedule reloaded");
-        *cache = Cache { epoch: Some(epoch), cohorts, due };
+        let failures = std::mem::take(&mut cache.failures);
+        *cache = Cache { epoch: Some(epoch), cohorts, due, failures };
         Ok(())
     }
 
@@ -121,6 +145,7 @@ impl<D: Delivery> Scheduler<D> {
         &self,
         cache: &mut Cache,
         ready: Vec<i64>,
+        fence: &Fence,
         now: DateTime<Utc>,
         stop: &CancellationToken,
     ) -> Option<TickReport> {
@@ -128,7 +153,9 @@ impl<D: Delivery> Scheduler<D> {
         let cohorts = &cache.cohorts;
         let work = stream::iter(ready.into_iter().filter_map(|id| cohorts.get(&id)))
             .take_while(|_| std::future::ready(!stopping.load(Ordering::Relaxed)))
-            .map(|ctx| async move { (ctx.cohort.id, self.coach.tick_cohort(ctx, &self.delivery, now).await) })
+            .map(|ctx| async move {
+                (ctx.cohort.id, self.coach.tick_cohort(ctx, &self.delivery, fence, now).await)
+            })
             .buffer_unordered(self.config.concurrency.max(1))
             .collect::<Vec<_>>();
         tokio::pin!(work);
@@ -143,20 +170,31 @@ impl<D: Delivery> Scheduler<D> {
         for (id, result) in results {
             let next = match result {
                 Ok(tick) => {
+                    cache.failures.remove(&id);
                     let retry = tick.retry;
+                    let real = tick.wake_real.map(|at| {
+                        self.clock.after_real(at.saturating_duration_since(std::time::Instant::now()))
+                    });
                     report.merge(tick);
                     let at = cache.cohorts.get(&id).and_then(|ctx| wakeup(ctx, now));
-                    at.into_iter().chain(retry).min()
+                    at.into_iter().chain(retry).chain(real).min()
                 }
                 Err(e) => {
-                    tracing::error!(error = %e, cohort = id, "cohort tick failed; retrying");
-                    Some(now + chrono::Duration::from_std(self.config.poll).unwrap_or_default())
+                    let failures = cache.failures.entry(id).or_default();
+                    *failures += 1;
+                    let wait = (RETRY_FIRST * 2_u32.pow((*failures - 1).min(5))).min(RETRY_CAP);
+                    self.ticking
+                        .failed(&anyhow::Error::from(e), &format!("retrying cohort {id} in {wait:?}"));
+                    Some(self.clock.after_real(wait))
                 }
             };
             match next {
                 Some(at) => cache.due.insert(id, at),
                 None => cache.due.remove(&id),
             };
+        }
+        if cache.failures.is_empty() {
+            self.ticking.recovered();
         }
         Some(report)
     }

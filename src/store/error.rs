@@ -38,6 +38,11 @@ pub enum StoreError {
     #[error("{what} is {state}, cannot {action}")]
     WrongState { what: &'static str, state: String, action: &'static str },
 
+    /// The row belongs to another lease generation than the caller's: a newer leader has taken
+    /// it over, so the caller's lease has ended and it must not touch the row.
+    #[error("{what} belongs to lease generation {current}, not {generation}")]
+    Stale { what: &'static str, generation: i64, current: i64 },
+
     /// A column held a value the code does not know, e.g. after a manual edit or a newer release.
     #[error("unexpected value {value:?} in column {column}")]
     Corrupt { column: &'static str, value: String },

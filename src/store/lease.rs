@@ -1,63 +1,47 @@
-//! The scheduler lease: one instance schedules (PostgreSQL advisory lock, SQLite lock file).
+//! Leases in the database: rows that expire unless renewed, fenced by a generation number; the
+//! dedicated connection that takes and renews them; and SQLite's one-instance lock file.
 //!
-//! - PostgreSQL: `pg_try_advisory_lock(LEASE_KEY)` on one dedicated connection outside the pool. The
-//!   lock belongs to that session, so it goes when the process dies (TCP closes) or the server ends
-//!   the session. Several instances may share the database; the ones without the lease stand by.
-//! - SQLite: an flock (`File::try_lock`) on `<dbfile>.scheduler.lock`, which the kernel releases when
-//!   the process dies. SQLite is for one instance, so a busy lease means "refuse to run".
+//! - The row decides who holds a lease (the scheduler's today, a Discord shard's later) and until
+//!   when, on the database's clock. Taking it over once it has expired increments its generation;
+//!   outbox statements carry that generation and are refused once it is stale
+//!   ([`lease_current_sql`] and the `generation` guards in `outbox`).
+//! - PostgreSQL: any number of instances share the database; the ones without the lease stand by.
+//!   A leader that freezes (SIGSTOP, a stalled VM) keeps nothing: its row expires and a standby
+//!   takes over, whatever happens to its sessions.
+//! - SQLite: one instance per file, enforced by an flock on `<dbfile>.scheduler.lock`. Holding the
+//!   flock proves no other instance is alive (the kernel releases it when a process dies), so the
+//!   row is taken at once, without waiting for a crashed holder's lease to expire.
 //!
-//! The lease only decides who schedules. "Posted once" is still enforced by the outbox's UNIQUE
-//! constraint, because two leaders can overlap briefly (a partitioned leader has not yet noticed).
+//! Timing (when to renew, the monotonic deadline, when to step down) is the scheduler's
+//! `leader` module; this one only runs the statements.
 
-mod postgres;
+mod rows;
 mod sqlite;
 
 use std::path::PathBuf;
+use std::time::Duration;
 
-use super::{Backend, StoreError};
+use sqlx::{AnyConnection, Connection};
 
-pub use postgres::LEASE_KEY;
+pub(crate) use rows::lease_current_sql;
+pub use rows::{LeaseRow, SCHEDULER, Taken, acquire_lease, get_lease, release_lease, renew_lease};
 
-/// Proof that this instance may run the scheduler. Dropping it releases the lease too (the
-/// connection or the file closes); [`Lease::release`] does it promptly and politely.
-pub struct Lease {
-    inner: Inner,
-}
+use super::pool::with_application_name;
+use super::{Backend, Store, StoreError};
+use crate::redact::redact_url;
 
-enum Inner {
-    Postgres(postgres::PgLease),
-    File(sqlite::FileLease),
-    /// `sqlite::memory:` is private to this process, so no other instance can schedule it.
-    Memory,
-}
-
-/// The outcome of [`try_acquire`].
-#[derive(Debug)]
-pub enum Acquire {
-    Held(Lease),
-    /// Someone else holds the lease; the text says who (as far as we can tell) and what to do.
-    Busy(String),
-}
-
-/// Why the lease could not even be tried. No variant's text contains a database password.
+/// Why a lease statement could not run. No variant's text contains a database password.
 #[derive(Debug, thiserror::Error)]
 pub enum LeaseError {
     #[error(transparent)]
-    Url(#[from] StoreError),
+    Store(#[from] StoreError),
 
-    /// The database did not answer in time (the caller bounds each attempt).
-    #[error("the database did not answer the scheduler lease request in time")]
-    TimedOut,
+    /// The database did not answer within the round-trip bound.
+    #[error("the database did not answer the lease request within {0:?}")]
+    TimedOut(Duration),
 
-    #[error("cannot open the scheduler lease connection to {url}")]
+    #[error("cannot open the lease connection to {url}")]
     Connect {
-        url: String,
-        #[source]
-        source: sqlx::Error,
-    },
-
-    #[error("cannot take the scheduler lease on {url}")]
-    Lock {
         url: String,
         #[source]
         source: sqlx::Error,
@@ -78,75 +62,168 @@ pub enum LeaseError {
     },
 }
 
-/// Tries once to become the scheduling instance for the database at `url`; never waits for the
-/// current holder. Callers that stand by (PostgreSQL) call it again on their own schedule.
-#[tracing::instrument(skip_all)]
-pub async fn try_acquire(url: &str) -> Result<Acquire, LeaseError> {
-    match Backend::from_url(url)? {
-        Backend::Postgres => postgres::try_acquire(url).await,
-        Backend::Sqlite => sqlite::try_acquire(url),
-    }
+/// The outcome of [`LeaseConn::open`].
+pub enum Opened {
+    Ready(LeaseConn),
+    /// SQLite: another process runs on this database file; the text says which and what to do.
+    Refused(String),
 }
 
-/// Whether a busy lease means "refuse to run" (SQLite: one instance per database file) rather
-/// than "stand by and retry" (PostgreSQL). Unknown URLs count as exclusive: refusing is the safe
-/// answer, and [`try_acquire`] rejects them anyway.
-pub fn exclusive(url: &str) -> bool {
-    !matches!(Backend::from_url(url), Ok(Backend::Postgres))
+/// The connection one process uses for its leases, apart from the pool so that a pool busy with
+/// members' check-ins never delays a renewal. It reconnects by itself after a lost session.
+pub struct LeaseConn {
+    link: Link,
+    /// SQLite: held for as long as this value lives.
+    lock: Option<sqlite::FileLock>,
+    round_trip: Duration,
 }
 
-impl Lease {
-    fn new(inner: Inner) -> Lease {
-        Lease { inner }
+enum Link {
+    /// Its own session, opened again after any failure (the URL may hold a password).
+    Own { url: String, conn: Option<AnyConnection> },
+    /// `sqlite::memory:` exists only inside the pool's one connection.
+    Pool(Store),
+}
+
+impl LeaseConn {
+    /// Opens the lease connection for the database of `store` at `url`. SQLite takes its lock
+    /// file first and answers [`Opened::Refused`] while another process holds it. Every statement
+    /// is bounded by `round_trip`, after which the session is dropped and opened again.
+    pub async fn open(url: &str, store: &Store, round_trip: Duration) -> Result<Opened, LeaseError> {
+        let (link, lock) = match Backend::from_url(url)? {
+            Backend::Postgres => (Link::Own { url: application_url(url), conn: None }, None),
+            Backend::Sqlite => match sqlite::try_lock(url)? {
+                sqlite::Locked::Busy(why) => return Ok(Opened::Refused(why)),
+                sqlite::Locked::Private => (Link::Pool(store.clone()), None),
+                sqlite::Locked::Held(lock) => (Link::Own { url: url.to_owned(), conn: None }, Some(lock)),
+            },
+        };
+        Ok(Opened::Ready(LeaseConn { link, lock, round_trip }))
     }
 
-    /// Whether this instance still holds the lease. `false` is final: the leader must stop
-    /// scheduling, drop the lease and go back to [`try_acquire`]. Bounded in time, so a leader
-    /// whose connection silently died steps down instead of hanging.
-    pub async fn check(&mut self) -> bool {
-        match &mut self.inner {
-            Inner::Postgres(pg) => pg.check().await,
-            Inner::File(file) => file.check(),
-            Inner::Memory => true,
-        }
+    /// Whether a busy lease is final (SQLite: one instance per file) or worth waiting for.
+    pub fn exclusive(&self) -> bool {
+        self.lock.is_some() || matches!(self.link, Link::Pool(_))
     }
 
-    /// Gives the lease up now, so a standby instance can take over without waiting for timeouts.
-    pub async fn release(self) {
-        match self.inner {
-            Inner::Postgres(pg) => pg.release().await,
-            Inner::File(file) => file.release(),
-            Inner::Memory => {}
-        }
+    /// SQLite: whether the lock file still names the file we locked (it can be deleted or
+    /// replaced under us, and a newcomer would then lock another). Always true elsewhere.
+    pub fn lock_intact(&self) -> bool {
+        self.lock.as_ref().is_none_or(sqlite::FileLock::check)
     }
 
-    /// What kind of lock this is, for log lines.
+    /// What kind of lease this is, for log lines.
     pub fn kind(&self) -> &'static str {
-        match self.inner {
-            Inner::Postgres(_) => "postgres advisory lock",
-            Inner::File(_) => "sqlite lock file",
-            Inner::Memory => "in-memory database (no lock needed)",
+        match (&self.link, &self.lock) {
+            (Link::Pool(_), _) => "lease row (private in-memory database)",
+            (_, Some(_)) => "lease row + sqlite lock file",
+            (_, None) => "postgres lease row",
+        }
+    }
+
+    /// Takes `name` if it is free or expired. Exclusive (SQLite) holders take it whatever its
+    /// expiry: the lock file has already shown that no other instance is alive.
+    pub async fn acquire(&mut self, name: &str, holder: &str, ttl: Duration) -> Result<Taken, LeaseError> {
+        let (force, ttl_ms) = (self.exclusive(), millis(ttl));
+        let (name, holder) = (name.to_owned(), holder.to_owned());
+        self.run(move |conn| {
+            Box::pin(async move { acquire_lease(conn, &name, &holder, ttl_ms, force).await })
+        })
+        .await
+    }
+
+    pub async fn renew(
+        &mut self,
+        name: &str,
+        holder: &str,
+        generation: i64,
+        ttl: Duration,
+    ) -> Result<Option<LeaseRow>, LeaseError> {
+        let (name, holder, ttl_ms) = (name.to_owned(), holder.to_owned(), millis(ttl));
+        self.run(move |conn| {
+            Box::pin(async move { renew_lease(conn, &name, &holder, generation, ttl_ms).await })
+        })
+        .await
+    }
+
+    pub async fn release(&mut self, name: &str, holder: &str, generation: i64) -> Result<bool, LeaseError> {
+        let (name, holder) = (name.to_owned(), holder.to_owned());
+        self.run(move |conn| Box::pin(async move { release_lease(conn, &name, &holder, generation).await }))
+            .await
+    }
+
+    /// Runs one statement within the round-trip bound; a failure or timeout drops the session so
+    /// the next call starts on a fresh one (the old one may be dead or mid-statement).
+    async fn run<T>(
+        &mut self,
+        statement: impl for<'c> FnOnce(
+            &'c mut AnyConnection,
+        ) -> futures_util::future::BoxFuture<'c, Result<T, StoreError>>,
+    ) -> Result<T, LeaseError> {
+        let limit = self.round_trip;
+        let work = async {
+            match &mut self.link {
+                Link::Pool(store) => Ok(statement(&mut *store.acquire().await?).await?),
+                Link::Own { url, conn } => {
+                    if conn.is_none() {
+                        *conn = Some(connect(url).await?);
+                    }
+                    let live = conn.as_mut().expect("connected above");
+                    let result = statement(live).await;
+                    if result.is_err() {
+                        *conn = None;
+                    }
+                    Ok(result?)
+                }
+            }
+        };
+        match tokio::time::timeout(limit, work).await {
+            Ok(result) => result,
+            Err(_) => {
+                if let Link::Own { conn, .. } = &mut self.link {
+                    *conn = None;
+                }
+                Err(LeaseError::TimedOut(limit))
+            }
+        }
+    }
+
+    /// Closes the session and, on SQLite, clears and unlocks the lock file.
+    pub async fn close(mut self) {
+        if let Link::Own { conn, .. } = &mut self.link
+            && let Some(conn) = conn.take()
+        {
+            let _ = tokio::time::timeout(self.round_trip, conn.close()).await;
+        }
+        if let Some(lock) = self.lock.take() {
+            lock.release();
         }
     }
 }
 
-// Written by hand: the PostgreSQL connection must never print its options.
-impl std::fmt::Debug for Lease {
+// Written by hand: the URL may hold a password.
+impl std::fmt::Debug for LeaseConn {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Lease").field("kind", &self.kind()).finish_non_exhaustive()
+        f.debug_struct("LeaseConn").field("kind", &self.kind()).finish_non_exhaustive()
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn only_postgres_stands_by() {
-        assert!(exclusive("sqlite://studybot.db"));
-        assert!(exclusive("sqlite::memory:"));
-        assert!(exclusive("mysql://h/db"));
-        assert!(!exclusive("postgres://u@h/db"));
-        assert!(!exclusive("postgresql://u@h/db"));
+async fn connect(url: &str) -> Result<AnyConnection, LeaseError> {
+    let mut conn = AnyConnection::connect(url)
+        .await
+        .map_err(|source| LeaseError::Connect { url: redact_url(url), source })?;
+    if !conn.backend_name().eq_ignore_ascii_case("postgresql") {
+        sqlx::raw_sql("PRAGMA busy_timeout = 5000").execute(&mut conn).await.map_err(StoreError::from)?;
     }
+    Ok(conn)
+}
+
+/// Names the lease session in `pg_stat_activity`, with this process's id, so an operator (or a
+/// test) can tell it from pooled sessions.
+fn application_url(url: &str) -> String {
+    with_application_name(url, &format!("studybot lease pid {}", std::process::id()))
+}
+
+fn millis(d: Duration) -> i64 {
+    i64::try_from(d.as_millis()).unwrap_or(i64::MAX / 4)
 }

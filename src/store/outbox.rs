@@ -1,19 +1,24 @@
 //! The lesson-post outbox: claim a (cohort, day) before sending, complete it with the message id.
+//! Every write is guarded by the claimant's lease generation (see `store::lease`).
 
-use sqlx::AnyConnection;
-use sqlx::Row;
 use sqlx::any::AnyRow;
+use sqlx::{AnyConnection, AssertSqlSafe, Connection, Row};
 
 use super::error::StoreError;
+use super::lease::lease_current_sql;
 use super::pool::Store;
 use super::types::{PostState, enum_col};
+
+pub use transitions::{close_post, complete_post, defer_post, reclaim_post};
 
 macro_rules! post_columns {
     () => {
         "id, cohort_id, day, local_date, due_at, state, nonce, claimed_by, claimed_at, attempts, \
-         platform_message_id, sent_at, last_error, retry_at"
+         platform_message_id, sent_at, last_error, retry_at, generation"
     };
 }
+
+mod transitions;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct NewLessonPost {
@@ -28,6 +33,8 @@ pub struct NewLessonPost {
     /// Instance that claimed the row, for diagnosing multi-instance deployments.
     pub claimed_by: String,
     pub claimed_at: i64,
+    /// The claimant's lease generation; the claim is refused unless it is current (0: no lease).
+    pub generation: i64,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -47,6 +54,8 @@ pub struct LessonPost {
     pub last_error: Option<String>,
     /// Set while a temporary send failure waits for its next attempt.
     pub retry_at: Option<i64>,
+    /// The lease generation that claimed (or last adopted) the row.
+    pub generation: i64,
 }
 
 /// Result of a claim. Only `Claimed` entitles the caller to send; the others carry the row that
@@ -59,6 +68,8 @@ pub enum Claim {
     AlreadySent(LessonPost),
     /// Failed or abandoned: the row stays so the day is never posted twice.
     Closed(LessonPost),
+    /// Nothing was claimed because the claimant's lease generation is no longer current.
+    Stale,
 }
 
 impl LessonPost {
@@ -78,45 +89,61 @@ impl LessonPost {
             sent_at: row.try_get("sent_at")?,
             last_error: row.try_get("last_error")?,
             retry_at: row.try_get("retry_at")?,
+            generation: row.try_get("generation")?,
         })
     }
 }
 
 /// Claims the post for (cohort, day). The UNIQUE constraints decide the winner inside one
-/// statement, so concurrent schedulers (or instances) cannot both get `Claimed`.
+/// statement, so concurrent schedulers (or instances) cannot both get `Claimed`; the statement
+/// also refuses a claimant whose lease generation is no longer current. The claim is read back in
+/// the same transaction and counts only once that transaction has committed: a claim the database
+/// did not keep (a full disk fails the commit) never leads to a send.
 #[tracing::instrument(skip_all, fields(cohort_id = new.cohort_id, day = new.day))]
 pub async fn claim_post(conn: &mut AnyConnection, new: &NewLessonPost) -> Result<Claim, StoreError> {
-    let inserted = sqlx::query(concat!(
+    let mut tx = conn.begin().await?;
+    let sql = format!(
         "INSERT INTO lesson_posts (cohort_id, day, local_date, due_at, state, nonce, claimed_by, \
-         claimed_at, attempts) VALUES ($1, $2, $3, $4, 'claimed', $5, $6, $7, 1) \
-         ON CONFLICT DO NOTHING RETURNING ",
-        post_columns!()
-    ))
-    .bind(new.cohort_id)
-    .bind(new.day)
-    .bind(&new.local_date)
-    .bind(new.due_at)
-    .bind(&new.nonce)
-    .bind(&new.claimed_by)
-    .bind(new.claimed_at)
-    .fetch_optional(&mut *conn)
-    .await?;
-    if let Some(row) = inserted {
-        return Ok(Claim::Claimed(LessonPost::from_row(&row)?));
-    }
-    let existing = find_conflicting_post(conn, new).await?;
-    Ok(match existing.state {
-        PostState::Claimed => Claim::AlreadyClaimed(existing),
-        PostState::Sent => Claim::AlreadySent(existing),
-        PostState::Failed | PostState::Abandoned => Claim::Closed(existing),
-    })
+         claimed_at, attempts, generation) SELECT $1, $2, $3, $4, 'claimed', $5, $6, $7, 1, $8 \
+         WHERE {} ON CONFLICT DO NOTHING RETURNING id",
+        lease_current_sql(&tx, "$8")
+    );
+    let inserted: Vec<i64> = sqlx::query_scalar(AssertSqlSafe(sql))
+        .bind(new.cohort_id)
+        .bind(new.day)
+        .bind(&new.local_date)
+        .bind(new.due_at)
+        .bind(&new.nonce)
+        .bind(&new.claimed_by)
+        .bind(new.claimed_at)
+        .bind(new.generation)
+        .fetch_all(&mut *tx)
+        .await?;
+    let claim = match inserted.first() {
+        Some(id) => match get_post(&mut tx, *id).await? {
+            Some(post) if post.state == PostState::Claimed && post.generation == new.generation => {
+                Claim::Claimed(post)
+            }
+            other => return Err(StoreError::Corrupt { column: "lesson_posts", value: format!("{other:?}") }),
+        },
+        None => match find_conflicting_post(&mut tx, new).await? {
+            Some(existing) => match existing.state {
+                PostState::Claimed => Claim::AlreadyClaimed(existing),
+                PostState::Sent => Claim::AlreadySent(existing),
+                PostState::Failed | PostState::Abandoned => Claim::Closed(existing),
+            },
+            None => Claim::Stale,
+        },
+    };
+    tx.commit().await?;
+    Ok(claim)
 }
 
 /// The row that made a claim's INSERT do nothing: same day first, then same local date or nonce.
 async fn find_conflicting_post(
     conn: &mut AnyConnection,
     new: &NewLessonPost,
-) -> Result<LessonPost, StoreError> {
+) -> Result<Option<LessonPost>, StoreError> {
     let sql = concat!(
         "SELECT ",
         post_columns!(),
@@ -131,98 +158,7 @@ async fn find_conflicting_post(
         .bind(&new.nonce)
         .fetch_optional(conn)
         .await?;
-    // Only possible if the conflicting row was deleted in between (cohort deleted).
-    let row = row.ok_or(StoreError::NotFound { what: "lesson post" })?;
-    LessonPost::from_row(&row)
-}
-
-/// Marks the post sent. Idempotent: completing an already-sent post returns it unchanged, so a
-/// reconciler and the original sender may both call this.
-#[tracing::instrument(skip_all, fields(post_id = id))]
-pub async fn complete_post(
-    conn: &mut AnyConnection,
-    id: i64,
-    platform_message_id: &str,
-    sent_at: i64,
-) -> Result<LessonPost, StoreError> {
-    let sql = concat!(
-        "UPDATE lesson_posts SET state = 'sent', platform_message_id = $2, sent_at = $3, \
-         last_error = NULL WHERE id = $1 AND state IN ('claimed', 'failed') RETURNING ",
-        post_columns!()
-    );
-    let updated =
-        sqlx::query(sql).bind(id).bind(platform_message_id).bind(sent_at).fetch_optional(&mut *conn).await?;
-    if let Some(row) = updated {
-        return LessonPost::from_row(&row);
-    }
-    let post = get_post(conn, id).await?.ok_or(StoreError::NotFound { what: "lesson post" })?;
-    match post.state {
-        PostState::Sent => Ok(post),
-        state => Err(StoreError::WrongState {
-            what: "lesson post",
-            state: state.to_string(),
-            action: "complete it",
-        }),
-    }
-}
-
-/// A temporary send failure: the row stays claimed (the day is still ours to post) and waits
-/// until `retry_at` for the next attempt.
-#[tracing::instrument(skip_all, fields(post_id = id))]
-pub async fn defer_post(
-    conn: &mut AnyConnection,
-    id: i64,
-    error: &str,
-    retry_at: i64,
-) -> Result<bool, StoreError> {
-    let done = sqlx::query(
-        "UPDATE lesson_posts SET last_error = $2, retry_at = $3 WHERE id = $1 AND state = 'claimed'",
-    )
-    .bind(id)
-    .bind(error)
-    .bind(retry_at)
-    .execute(conn)
-    .await?;
-    Ok(done.rows_affected() == 1)
-}
-
-/// Takes a claimed row for another attempt (after a crash or a deferred failure). `None` if it
-/// is no longer claimed, e.g. because a reconciler completed it meanwhile.
-#[tracing::instrument(skip_all, fields(post_id = id))]
-pub async fn reclaim_post(
-    conn: &mut AnyConnection,
-    id: i64,
-    claimed_by: &str,
-    now: i64,
-) -> Result<Option<LessonPost>, StoreError> {
-    let sql = concat!(
-        "UPDATE lesson_posts SET attempts = attempts + 1, claimed_by = $2, claimed_at = $3, \
-         retry_at = NULL WHERE id = $1 AND state = 'claimed' RETURNING ",
-        post_columns!()
-    );
-    let row = sqlx::query(sql).bind(id).bind(claimed_by).bind(now).fetch_optional(conn).await?;
     row.as_ref().map(LessonPost::from_row).transpose()
-}
-
-/// Ends a claimed row without a post: `Failed` (the platform refused for good) or `Abandoned`
-/// (too late to post). The row stays, so the day is never posted afterwards.
-#[tracing::instrument(skip_all, fields(post_id = id))]
-pub async fn close_post(
-    conn: &mut AnyConnection,
-    id: i64,
-    state: PostState,
-    error: &str,
-) -> Result<bool, StoreError> {
-    let done = sqlx::query(
-        "UPDATE lesson_posts SET state = $2, last_error = $3, retry_at = NULL \
-         WHERE id = $1 AND state = 'claimed'",
-    )
-    .bind(id)
-    .bind(state.as_str())
-    .bind(error)
-    .execute(conn)
-    .await?;
-    Ok(done.rows_affected() == 1)
 }
 
 #[tracing::instrument(skip_all)]
@@ -275,33 +211,6 @@ pub async fn list_posts(conn: &mut AnyConnection, cohort_id: i64) -> Result<Vec<
 impl Store {
     pub async fn claim_post(&self, new: &NewLessonPost) -> Result<Claim, StoreError> {
         claim_post(&mut *self.acquire().await?, new).await
-    }
-
-    pub async fn complete_post(
-        &self,
-        id: i64,
-        platform_message_id: &str,
-        sent_at: i64,
-    ) -> Result<LessonPost, StoreError> {
-        let mut conn = self.acquire().await?;
-        complete_post(&mut conn, id, platform_message_id, sent_at).await
-    }
-
-    pub async fn defer_post(&self, id: i64, error: &str, retry_at: i64) -> Result<bool, StoreError> {
-        defer_post(&mut *self.acquire().await?, id, error, retry_at).await
-    }
-
-    pub async fn reclaim_post(
-        &self,
-        id: i64,
-        claimed_by: &str,
-        now: i64,
-    ) -> Result<Option<LessonPost>, StoreError> {
-        reclaim_post(&mut *self.acquire().await?, id, claimed_by, now).await
-    }
-
-    pub async fn close_post(&self, id: i64, state: PostState, error: &str) -> Result<bool, StoreError> {
-        close_post(&mut *self.acquire().await?, id, state, error).await
     }
 
     pub async fn get_post(&self, id: i64) -> Result<Option<LessonPost>, StoreError> {

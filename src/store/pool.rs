@@ -20,6 +20,11 @@ static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("./migrations/postgres");
 const SQLITE_PRAGMAS: &str =
     "PRAGMA busy_timeout = 5000; PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;";
 
+/// Per-session PostgreSQL setting: a transaction left idle this long is ended by the server. The
+/// bot's transactions never wait on anything but the database, so only a frozen or partitioned
+/// process trips it — and then the rows it had locked are freed for the instance that took over.
+const POSTGRES_SESSION: &str = "SET idle_in_transaction_session_timeout = 15000";
+
 const SQLITE_MAX_CONNECTIONS: u32 = 8;
 const POSTGRES_MAX_CONNECTIONS: u32 = 10;
 const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(10);
@@ -110,8 +115,28 @@ fn pool_options(max_connections: u32) -> AnyPoolOptions {
 /// One plain connection first: a pool hides "connection refused" or a failed login behind
 /// "pool timed out" after the acquire timeout, and the operator needs the real reason at once.
 async fn connect_postgres(url: &str, max_connections: u32) -> Result<AnyPool, sqlx::Error> {
-    AnyConnection::connect(url).await?.close().await?;
-    pool_options(max_connections).connect(url).await
+    let url = with_application_name(url, &format!("studybot pid {}", std::process::id()));
+    AnyConnection::connect(&url).await?.close().await?;
+    pool_options(max_connections)
+        .after_connect(|conn, _meta| {
+            Box::pin(async move {
+                sqlx::raw_sql(POSTGRES_SESSION).execute(&mut *conn).await?;
+                Ok(())
+            })
+        })
+        .connect(&url)
+        .await
+}
+
+/// Names a PostgreSQL session in `pg_stat_activity` (unless the URL already does), so an operator
+/// can tell which process, and which of its connections, a session belongs to.
+pub(crate) fn with_application_name(url: &str, name: &str) -> String {
+    let Ok(mut parsed) = url::Url::parse(url) else { return url.to_owned() };
+    if parsed.query_pairs().any(|(k, _)| k == "application_name") {
+        return url.to_owned();
+    }
+    parsed.query_pairs_mut().append_pair("application_name", name);
+    parsed.to_string()
 }
 
 async fn connect_sqlite(url: &str, max_connections: u32) -> Result<AnyPool, sqlx::Error> {
@@ -159,6 +184,16 @@ fn with_create_mode(url: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn application_name_is_added_only_when_absent() {
+        assert_eq!(
+            with_application_name("postgres://u@h/db", "studybot pid 7"),
+            "postgres://u@h/db?application_name=studybot+pid+7"
+        );
+        let named = "postgres://u@h/db?sslmode=disable&application_name=mine";
+        assert_eq!(with_application_name(named, "studybot"), named);
+    }
 
     #[test]
     fn create_mode_is_added_only_when_absent() {

@@ -46,10 +46,10 @@ pub async fn setup_cohorts(
         );
         for text in [setup, format!("/studybot settings {settings}")] {
             let replies = coach.handle(&admin_says(spec.channel, &text), now).await;
+            // Neither an internal error nor a refusal (a user error quotes the usage line).
             assert!(
-                replies
-                    .iter()
-                    .all(|r| !matches!(r.to, Target::Ephemeral) || !reply_text(r).contains("Sorry")),
+                replies.iter().all(|r| !matches!(r.to, Target::Ephemeral)
+                    || !["Sorry", "Usage:", "must be"].iter().any(|bad| reply_text(r).contains(bad))),
                 "{text}: {replies:?}"
             );
         }
@@ -100,9 +100,23 @@ pub struct Bot {
 
 impl Bot {
     pub fn start(dir: &Path, url: &str, record: &Path, timeline: &Timeline, lease_poll: u32) -> Bot {
+        Bot::start_with(dir, url, record, timeline, lease_poll, &[])
+    }
+
+    /// [`Bot::start`] with more environment, e.g. a short `STUDYBOT_SCHEDULER__LEASE_TTL_SECS`.
+    pub fn start_with(
+        dir: &Path,
+        url: &str,
+        record: &Path,
+        timeline: &Timeline,
+        lease_poll: u32,
+        env: &[(&str, &str)],
+    ) -> Bot {
         let mut args: Vec<String> = vec!["--quiet".into(), "--record".into(), record.display().to_string()];
         args.extend(["--lease-poll".into(), lease_poll.to_string()]);
-        Bot::spawn(dir, &[("STUDYBOT_DATABASE__URL", url)], timeline, &args)
+        let mut all = vec![("STUDYBOT_DATABASE__URL", url)];
+        all.extend_from_slice(env);
+        Bot::spawn(dir, &all, timeline, &args)
     }
 
     /// `studybot run` in `dir` with the shipped curricula, on `timeline`, with extra environment
@@ -171,6 +185,26 @@ impl Bot {
 
     pub fn log(&self) -> String {
         self.log.lock().unwrap().join("\n")
+    }
+
+    /// SIGSTOP: the process stops between two instructions, holding whatever it held.
+    pub fn freeze(&self) {
+        self.send_signal("STOP");
+    }
+
+    /// SIGCONT: the frozen process carries on where it stopped.
+    pub fn thaw(&self) {
+        self.send_signal("CONT");
+    }
+
+    fn send_signal(&self, name: &str) {
+        let status = Command::new("kill").args([&format!("-{name}"), &self.child.id().to_string()]).status();
+        assert!(status.is_ok_and(|s| s.success()), "kill -{name} {}", self.child.id());
+    }
+
+    /// How many log lines contain `needle`.
+    pub fn count_logged(&self, needle: &str) -> usize {
+        self.log.lock().unwrap().iter().filter(|l| l.contains(needle)).count()
     }
 
     pub fn kill(&mut self) {

@@ -41,6 +41,7 @@ pub fn new_post(cohort_id: i64, day: i64, local_date: &str, nonce: &str) -> NewL
         nonce: nonce.into(),
         claimed_by: "instance-a".into(),
         claimed_at: NOW,
+        generation: 0,
     }
 }
 

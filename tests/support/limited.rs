@@ -7,7 +7,7 @@ use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::{Mutex, MutexGuard};
 use std::time::Duration;
 
-use studybot::coach::{ChannelRef, Delivery, DeliveryError, Message, Outgoing, Target};
+use studybot::coach::{ChannelRef, Delivery, DeliveryError, Fence, Message, Outgoing, Target};
 use studybot::scheduler::pacing::{Limits, Rate};
 use tokio::time::Instant;
 
@@ -148,7 +148,9 @@ impl Delivery for LimitedFake {
         channel: &ChannelRef,
         _message: &Message,
         nonce: &str,
+        fence: &Fence,
     ) -> Result<String, DeliveryError> {
+        fence.check()?;
         self.admit(Some(channel_scope(channel)))?;
         let mut state = self.lock();
         if state.permanent.contains(channel) {
@@ -160,7 +162,8 @@ impl Delivery for LimitedFake {
         Ok(id)
     }
 
-    async fn send(&self, outgoing: &Outgoing) -> Result<(), DeliveryError> {
+    async fn send(&self, outgoing: &Outgoing, fence: &Fence) -> Result<(), DeliveryError> {
+        fence.check()?;
         let scope = match &outgoing.to {
             Target::Channel(channel) => Some(channel_scope(channel)),
             Target::Direct { platform, user_id } => Some(format!("user:{platform}:{user_id}")),

@@ -17,7 +17,8 @@ pub use record::{RecordDelivery, RecordedPost, read_record};
 pub use render::{lesson as render_lesson, render};
 
 use crate::coach::{
-    Actor, Block, ChannelRef, Coach, Delivery, DeliveryError, Inbound, InboundKind, Message, Outgoing, Target,
+    Actor, Block, ChannelRef, Coach, Delivery, DeliveryError, Fence, Inbound, InboundKind, Message, Outgoing,
+    Target,
 };
 
 /// What the console "platform" was asked to deliver, in order: its own record of posts.
@@ -54,13 +55,16 @@ impl Delivery for ConsoleDelivery {
         channel: &ChannelRef,
         message: &Message,
         _nonce: &str,
+        fence: &Fence,
     ) -> Result<String, DeliveryError> {
+        fence.check()?;
         let id = format!("m{}", self.next_id.fetch_add(1, Ordering::SeqCst) + 1);
         self.push(Some(id.clone()), Target::Channel(channel.clone()), message.clone());
         Ok(id)
     }
 
-    async fn send(&self, outgoing: &Outgoing) -> Result<(), DeliveryError> {
+    async fn send(&self, outgoing: &Outgoing, fence: &Fence) -> Result<(), DeliveryError> {
+        fence.check()?;
         self.push(None, outgoing.to.clone(), outgoing.message.clone());
         Ok(())
     }

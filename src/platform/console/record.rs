@@ -12,7 +12,7 @@ use anyhow::Context;
 use serde::{Deserialize, Serialize};
 
 use super::render;
-use crate::coach::{ChannelRef, Delivery, DeliveryError, Message, Outgoing};
+use crate::coach::{ChannelRef, Delivery, DeliveryError, Fence, Message, Outgoing};
 
 /// One line of the record file.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -115,7 +115,9 @@ impl Delivery for RecordDelivery {
         channel: &ChannelRef,
         message: &Message,
         nonce: &str,
+        fence: &Fence,
     ) -> Result<String, DeliveryError> {
+        fence.check()?;
         let n = self.next_id.fetch_add(1, Ordering::Relaxed);
         let message_id = format!("p{}-{n}", std::process::id());
         let at_ms = chrono::Utc::now().timestamp_millis();
@@ -135,7 +137,8 @@ impl Delivery for RecordDelivery {
         Ok(message_id)
     }
 
-    async fn send(&self, outgoing: &Outgoing) -> Result<(), DeliveryError> {
+    async fn send(&self, outgoing: &Outgoing, fence: &Fence) -> Result<(), DeliveryError> {
+        fence.check()?;
         if !self.quiet {
             println!("── {:?}\n{}", outgoing.to, render(&outgoing.message));
         }
@@ -174,7 +177,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("posts.jsonl");
         let first = RecordDelivery::open(Some(&path), true).unwrap();
-        let id = first.post(&channel(), &Message::text("day 1"), "sb-1-1").await.unwrap();
+        let id = first.post(&channel(), &Message::text("day 1"), "sb-1-1", Fence::unfenced()).await.unwrap();
         drop(first);
         // A crash in the middle of the next write leaves half a line behind.
         OpenOptions::new()
@@ -187,7 +190,7 @@ mod tests {
         let again = RecordDelivery::open(Some(&path), true).unwrap();
         assert_eq!(again.find_post(&channel(), "sb-1-1").await.unwrap(), Some(id));
         assert_eq!(again.find_post(&channel(), "sb-1-2").await.unwrap(), None);
-        again.post(&channel(), &Message::text("day 2"), "sb-1-2").await.unwrap();
+        again.post(&channel(), &Message::text("day 2"), "sb-1-2", Fence::unfenced()).await.unwrap();
         drop(again);
         let nonces: Vec<String> = read_record(&path).unwrap().into_iter().map(|p| p.nonce).collect();
         assert_eq!(nonces, ["sb-1-1", "sb-1-2"]);

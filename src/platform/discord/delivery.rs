@@ -11,7 +11,7 @@ use serenity::model::id::{ChannelId, MessageId};
 use super::render::{self, DiscordMessage};
 use super::rest::{Rest, RestError};
 use crate::coach::lesson::{parse_done_button, parse_post_nonce};
-use crate::coach::{ChannelRef, Delivery, DeliveryError, Message, Outgoing, Target};
+use crate::coach::{ChannelRef, Delivery, DeliveryError, Fence, Message, Outgoing, Target};
 
 /// ✅, percent-encoded as the reactions routes want it.
 pub const CHECK_EMOJI: &str = "%E2%9C%85";
@@ -104,11 +104,13 @@ impl Delivery for DiscordDelivery {
         channel: &ChannelRef,
         message: &Message,
         nonce: &str,
+        fence: &Fence,
     ) -> Result<String, DeliveryError> {
         let channel_id = channel_id(channel)?;
         let mut parts = render::render(message).into_iter();
         let first = parts.next().ok_or_else(|| DeliveryError::Permanent("nothing to post".into()))?;
-        let id = self.create(channel_id, first.into_create(Some(nonce))).await?;
+        let create = async { Ok(self.create(channel_id, first.into_create(Some(nonce))).await?) };
+        let id = fence.send(create).await?;
         if let Some(message_id) = snowflake(&id).map(MessageId::new) {
             match self.react(channel_id, message_id).await {
                 // Honoured like any 429: the pacer waits, then posts again, and the nonce makes
@@ -131,11 +133,14 @@ impl Delivery for DiscordDelivery {
         Ok(id)
     }
 
-    async fn send(&self, outgoing: &Outgoing) -> Result<(), DeliveryError> {
+    async fn send(&self, outgoing: &Outgoing, fence: &Fence) -> Result<(), DeliveryError> {
         let parts = render::render(&outgoing.message);
         match &outgoing.to {
-            Target::Channel(channel) => self.create_all(channel_id(channel)?, parts).await,
-            Target::Direct { user_id, .. } => self.create_all(self.dm_channel(user_id).await?, parts).await,
+            Target::Channel(channel) => fence.send(self.create_all(channel_id(channel)?, parts)).await,
+            Target::Direct { user_id, .. } => {
+                let dm = self.dm_channel(user_id).await?;
+                fence.send(self.create_all(dm, parts)).await
+            }
             // Only an interaction can show an ephemeral message; the adapter answers those itself.
             Target::Ephemeral => {
                 tracing::warn!("an ephemeral message outside an interaction was dropped");

@@ -9,7 +9,7 @@ use serenity::model::id::{ApplicationId, InteractionId};
 
 use super::events::Shared;
 use super::render::{self, DiscordMessage};
-use crate::coach::{Delivery, Inbound, Outgoing, Target};
+use crate::coach::{Delivery, Fence, Inbound, Outgoing, Target};
 
 /// Work that has not answered by then is deferred: Discord drops an interaction whose first
 /// response comes after 3 s, and the request itself needs some of that time.
@@ -74,7 +74,7 @@ pub async fn refuse(shared: &Shared, answer: &Answer, reason: &str) {
 
 /// A public or direct message from an event, through the same pacer as lesson posts.
 pub async fn deliver(shared: &Shared, reply: &Outgoing) {
-    if let Err(e) = shared.delivery.send(reply).await {
+    if let Err(e) = shared.delivery.send(reply, Fence::unfenced()).await {
         tracing::warn!(error = %e, "reply not delivered");
     }
 }

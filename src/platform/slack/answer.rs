@@ -9,7 +9,7 @@ use tokio::sync::oneshot;
 use super::events;
 use super::render::{self, SlackMessage};
 use super::runtime::Shared;
-use crate::coach::{Delivery, Inbound, Message, Outgoing, Target};
+use crate::coach::{Delivery, Fence, Inbound, Message, Outgoing, Target};
 
 /// Work that has not answered by then is acknowledged with a holding reply: Slack wants the
 /// acknowledgement within 3 s, and the way back takes some of that time.
@@ -62,7 +62,7 @@ fn route(shared: &Arc<Shared>, replies: Vec<Outgoing>) -> Vec<SlackMessage> {
         let shared = Arc::clone(shared);
         tokio::spawn(async move {
             for reply in public {
-                if let Err(e) = shared.delivery.send(&reply).await {
+                if let Err(e) = shared.delivery.send(&reply, Fence::unfenced()).await {
                     tracing::warn!(error = %e, "reply not delivered");
                 }
             }

@@ -13,7 +13,7 @@ use slack_morphism::prelude::*;
 
 use super::checkmarks::CheckMarks;
 use super::render;
-use crate::coach::{ChannelRef, Delivery, DeliveryError, Message, Outgoing, Target};
+use crate::coach::{ChannelRef, Delivery, DeliveryError, Fence, Message, Outgoing, Target};
 
 /// The metadata event type that marks a lesson post.
 pub const LESSON_EVENT: &str = "studybot_lesson";
@@ -95,6 +95,7 @@ impl Delivery for SlackDelivery {
         channel: &ChannelRef,
         message: &Message,
         nonce: &str,
+        fence: &Fence,
     ) -> Result<String, DeliveryError> {
         let channel_id = SlackChannelId::new(channel.channel.clone());
         let mut parts = render::render(message).into_iter();
@@ -103,7 +104,7 @@ impl Delivery for SlackDelivery {
             event_type: LESSON_EVENT.into(),
             event_payload: Some(HashMap::from([("nonce".to_string(), nonce.to_string())])),
         };
-        let ts = self.post_one(&channel_id, first.content().with_metadata(marker)).await?;
+        let ts = fence.send(self.post_one(&channel_id, first.content().with_metadata(marker))).await?;
         // The post exists from here on: what follows must not make the scheduler send it again.
         self.checkmarks.add(channel_id.clone(), ts.clone());
         for part in parts {
@@ -114,13 +115,15 @@ impl Delivery for SlackDelivery {
         Ok(ts.to_string())
     }
 
-    async fn send(&self, outgoing: &Outgoing) -> Result<(), DeliveryError> {
+    async fn send(&self, outgoing: &Outgoing, fence: &Fence) -> Result<(), DeliveryError> {
         match &outgoing.to {
             Target::Channel(channel) => {
-                self.post_all(&SlackChannelId::new(channel.channel.clone()), &outgoing.message).await
+                let channel = SlackChannelId::new(channel.channel.clone());
+                fence.send(self.post_all(&channel, &outgoing.message)).await
             }
             Target::Direct { user_id, .. } => {
-                self.post_all(&self.dm_channel(user_id).await?, &outgoing.message).await
+                let dm = self.dm_channel(user_id).await?;
+                fence.send(self.post_all(&dm, &outgoing.message)).await
             }
             // Only an event can show an ephemeral message; the adapter answers those itself.
             Target::Ephemeral => {

@@ -179,7 +179,9 @@ async fn reaction(shared: &Shared, event: SlackPushEventCallback) {
     let Some(inbound) = events::reaction(&event, actor) else { return };
     let replies = shared.coach.handle(&inbound, shared.clock.now()).await;
     for reply in replies.iter().filter(|r| r.to != Target::Ephemeral) {
-        if let Err(e) = crate::coach::Delivery::send(&shared.delivery, reply).await {
+        if let Err(e) =
+            crate::coach::Delivery::send(&shared.delivery, reply, crate::coach::Fence::unfenced()).await
+        {
             tracing::warn!(error = %e, "reply not delivered");
         }
     }

@@ -1,4 +1,4 @@
-//! The SQLite lease: an flock on a `<dbfile>.scheduler.lock` file beside the database.
+//! SQLite's one-instance rule: an flock on a `<dbfile>.scheduler.lock` file beside the database.
 
 use std::ffi::OsString;
 use std::fs::{File, OpenOptions, TryLockError};
@@ -8,20 +8,30 @@ use std::str::FromStr;
 
 use sqlx::sqlite::SqliteConnectOptions;
 
-use super::{Acquire, Inner, Lease, LeaseError};
+use super::LeaseError;
 use crate::redact::redact_url;
 
 /// Longest holder description we echo from someone else's lock file.
 const MAX_HOLDER_CHARS: usize = 120;
 
-pub(super) struct FileLease {
+/// The lock, held while this value lives; the kernel releases it when the process dies.
+pub(super) struct FileLock {
     file: File,
     path: PathBuf,
 }
 
-pub(super) fn try_acquire(url: &str) -> Result<Acquire, LeaseError> {
+/// The outcome of [`try_lock`].
+pub(super) enum Locked {
+    Held(FileLock),
+    /// Another process holds it; the text says which and what to do.
+    Busy(String),
+    /// A database private to this process (`sqlite::memory:`): no other process can reach it.
+    Private,
+}
+
+pub(super) fn try_lock(url: &str) -> Result<Locked, LeaseError> {
     let Some(db) = database_path(url)? else {
-        return Ok(Acquire::Held(Lease::new(Inner::Memory)));
+        return Ok(Locked::Private);
     };
     let path = lock_path(&db);
     let lock_error = |source| LeaseError::LockFile { path: path.clone(), source };
@@ -39,9 +49,9 @@ pub(super) fn try_acquire(url: &str) -> Result<Acquire, LeaseError> {
                 // The lock is what counts; the pid is only for the refusal message.
                 tracing::warn!(error = %e, path = %path.display(), "cannot record pid in scheduler lock file");
             }
-            Ok(Acquire::Held(Lease::new(Inner::File(FileLease { file, path }))))
+            Ok(Locked::Held(FileLock { file, path }))
         }
-        Err(TryLockError::WouldBlock) => Ok(Acquire::Busy(format!(
+        Err(TryLockError::WouldBlock) => Ok(Locked::Busy(format!(
             "another studybot instance ({}) is already running the scheduler on {}; with SQLite only \
              one instance may run — stop it, or use PostgreSQL to run several",
             read_holder(&mut file),
@@ -51,9 +61,9 @@ pub(super) fn try_acquire(url: &str) -> Result<Acquire, LeaseError> {
     }
 }
 
-impl FileLease {
+impl FileLock {
     /// The flock cannot be lost, but the file can be deleted or replaced, after which a newcomer
-    /// would lock a different file: we hold the lease only while the path still names our file.
+    /// would lock a different file: we hold the lock only while the path still names our file.
     pub(super) fn check(&self) -> bool {
         match (self.file.metadata(), std::fs::metadata(&self.path)) {
             (Ok(ours), Ok(current)) => same_file(&ours, &current),

@@ -1,0 +1,276 @@
+//! Faults over time: what class a database or file error belongs to, one log line per episode of
+//! failures (repeats counted, not printed), and exponential backoff on real time.
+
+use std::sync::{Mutex, PoisonError};
+use std::time::{Duration, Instant};
+
+/// What kind of trouble an error is, as far as an operator is concerned.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorClass {
+    /// The disk (or the database's quota) is full: free space and the bot carries on.
+    DiskFull,
+    /// The database or its directory cannot be written: fix permissions or the mount.
+    ReadOnly,
+    /// Another writer holds the lock, or every pooled connection is in use.
+    Busy,
+    /// The database server went away or ended the session; the pool reconnects.
+    ConnectionLost,
+    /// A constraint refused the write.
+    Constraint,
+    Other,
+}
+
+impl ErrorClass {
+    /// The class of the first error in `error`'s chain that says something about the database or
+    /// the file system.
+    pub fn of(error: &(dyn std::error::Error + 'static)) -> ErrorClass {
+        let mut next = Some(error);
+        while let Some(e) = next {
+            if let Some(class) = e.downcast_ref::<sqlx::Error>().and_then(of_sqlx) {
+                return class;
+            }
+            if let Some(class) = e.downcast_ref::<std::io::Error>().and_then(of_io) {
+                return class;
+            }
+            next = e.source();
+        }
+        ErrorClass::Other
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorClass::DiskFull => "disk full",
+            ErrorClass::ReadOnly => "read-only",
+            ErrorClass::Busy => "locked or busy",
+            ErrorClass::ConnectionLost => "connection lost",
+            ErrorClass::Constraint => "constraint",
+            ErrorClass::Other => "other",
+        }
+    }
+
+    /// What an operator can do about it.
+    pub fn advice(self) -> &'static str {
+        match self {
+            ErrorClass::DiskFull => "free disk space; the bot retries and carries on by itself",
+            ErrorClass::ReadOnly => {
+                "make the database file and its directory writable; the bot retries and carries on by itself"
+            }
+            ErrorClass::Busy => "another process holds the database lock or the pool is exhausted; retrying",
+            ErrorClass::ConnectionLost => "the database is unreachable or ended the session; reconnecting",
+            ErrorClass::Constraint | ErrorClass::Other => "retrying",
+        }
+    }
+}
+
+impl std::fmt::Display for ErrorClass {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+fn of_sqlx(error: &sqlx::Error) -> Option<ErrorClass> {
+    match error {
+        sqlx::Error::Database(db) => {
+            let code = db.code().map(|c| c.into_owned()).unwrap_or_default();
+            Some(of_code(&code).unwrap_or_else(|| {
+                if db.is_unique_violation() || db.is_foreign_key_violation() || db.is_check_violation() {
+                    ErrorClass::Constraint
+                } else {
+                    ErrorClass::Other
+                }
+            }))
+        }
+        sqlx::Error::Io(io) => Some(of_io(io).unwrap_or(ErrorClass::ConnectionLost)),
+        sqlx::Error::PoolTimedOut => Some(ErrorClass::Busy),
+        sqlx::Error::Tls(_)
+        | sqlx::Error::Protocol(_)
+        | sqlx::Error::PoolClosed
+        | sqlx::Error::WorkerCrashed => Some(ErrorClass::ConnectionLost),
+        _ => None,
+    }
+}
+
+/// SQLite's extended result codes (at most four digits; the primary code is the low byte) and
+/// PostgreSQL's SQLSTATEs (always five characters).
+fn of_code(code: &str) -> Option<ErrorClass> {
+    if code.len() < 5
+        && let Ok(extended) = code.parse::<i32>()
+    {
+        return match extended & 0xff {
+            13 => Some(ErrorClass::DiskFull),   // SQLITE_FULL
+            8 => Some(ErrorClass::ReadOnly),    // SQLITE_READONLY
+            5 | 6 => Some(ErrorClass::Busy),    // SQLITE_BUSY, SQLITE_LOCKED
+            14 => Some(ErrorClass::ReadOnly),   // SQLITE_CANTOPEN
+            19 => Some(ErrorClass::Constraint), // SQLITE_CONSTRAINT
+            _ => None,
+        };
+    }
+    match code {
+        "53100" => Some(ErrorClass::DiskFull),
+        "25006" => Some(ErrorClass::ReadOnly),
+        "53300" | "55P03" | "40001" | "40P01" | "57014" => Some(ErrorClass::Busy),
+        c if c.starts_with("08") || c.starts_with("57P") => Some(ErrorClass::ConnectionLost),
+        c if c.starts_with("23") => Some(ErrorClass::Constraint),
+        _ => None,
+    }
+}
+
+fn of_io(error: &std::io::Error) -> Option<ErrorClass> {
+    use std::io::ErrorKind;
+    match error.kind() {
+        ErrorKind::StorageFull | ErrorKind::QuotaExceeded => Some(ErrorClass::DiskFull),
+        ErrorKind::ReadOnlyFilesystem | ErrorKind::PermissionDenied => Some(ErrorClass::ReadOnly),
+        ErrorKind::ConnectionReset
+        | ErrorKind::ConnectionAborted
+        | ErrorKind::ConnectionRefused
+        | ErrorKind::BrokenPipe
+        | ErrorKind::UnexpectedEof
+        | ErrorKind::NotConnected
+        | ErrorKind::TimedOut => Some(ErrorClass::ConnectionLost),
+        _ => None,
+    }
+}
+
+/// How often a failure that goes on is summarised in the log.
+const SUMMARY_EVERY: Duration = Duration::from_secs(60);
+
+/// One stretch of failures of one activity. The first failure (and the first of another class)
+/// is logged with its cause chain and what the bot does about it; repeats are counted and
+/// summarised once a minute; the recovery is logged with the count. Shared by all the tasks of
+/// the activity, so a thousand cohorts failing on one full disk still give one line.
+pub struct Episode {
+    what: &'static str,
+    state: Mutex<EpisodeState>,
+}
+
+#[derive(Default)]
+struct EpisodeState {
+    failures: u64,
+    class: Option<ErrorClass>,
+    started: Option<Instant>,
+    summarised: Option<Instant>,
+}
+
+impl Episode {
+    pub const fn new(what: &'static str) -> Episode {
+        Episode {
+            what,
+            state: Mutex::new(EpisodeState { failures: 0, class: None, started: None, summarised: None }),
+        }
+    }
+
+    /// Counts a failure; logs it only when it starts an episode (or changes its class) and in the
+    /// periodic summary. `doing` says what the bot does about it ("retrying in 4 s").
+    pub fn failed(&self, error: &anyhow::Error, doing: &str) {
+        let class = ErrorClass::of(error.as_ref());
+        let now = Instant::now();
+        let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
+        state.failures += 1;
+        if state.class != Some(class) {
+            let (what, advice) = (self.what, class.advice());
+            tracing::error!(what, class = class.as_str(), error = ?error, "{what} failed ({class}): {doing}; {advice}");
+            *state =
+                EpisodeState { failures: 1, class: Some(class), started: Some(now), summarised: Some(now) };
+        } else if state.summarised.is_none_or(|at| now - at >= SUMMARY_EVERY) {
+            let since = state.started.map(|s| now - s).unwrap_or_default();
+            tracing::warn!(
+                what = self.what,
+                class = class.as_str(),
+                failures = state.failures,
+                "{} still failing ({class}) after {} failures in {since:.0?}: {doing}",
+                self.what,
+                state.failures
+            );
+            state.summarised = Some(now);
+        }
+    }
+
+    /// Ends the episode, if there was one, with a line that says how long it lasted.
+    pub fn recovered(&self) {
+        let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
+        if state.failures > 0 {
+            let took = state.started.map(|s| s.elapsed()).unwrap_or_default();
+            tracing::info!(
+                what = self.what,
+                failures = state.failures,
+                "{} recovered after {} failures in {took:.0?}",
+                self.what,
+                state.failures
+            );
+        }
+        *state = EpisodeState::default();
+    }
+
+    /// Failures in the current episode.
+    pub fn failures(&self) -> u64 {
+        self.state.lock().unwrap_or_else(PoisonError::into_inner).failures
+    }
+}
+
+/// Exponential backoff on real time: `first`, twice that, … up to `cap`.
+#[derive(Debug, Clone)]
+pub struct Backoff {
+    first: Duration,
+    cap: Duration,
+    next: Duration,
+}
+
+impl Backoff {
+    pub fn new(first: Duration, cap: Duration) -> Backoff {
+        Backoff { first, cap, next: first.min(cap) }
+    }
+
+    /// The wait before the next attempt; each call doubles the one after.
+    pub fn next_wait(&mut self) -> Duration {
+        let wait = self.next;
+        self.next = (self.next * 2).min(self.cap);
+        wait
+    }
+
+    pub fn reset(&mut self) {
+        self.next = self.first.min(self.cap);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_to_the_cap_and_resets() {
+        let mut b = Backoff::new(Duration::from_secs(1), Duration::from_secs(30));
+        let waits: Vec<u64> = (0..7).map(|_| b.next_wait().as_secs()).collect();
+        assert_eq!(waits, [1, 2, 4, 8, 16, 30, 30]);
+        b.reset();
+        assert_eq!(b.next_wait(), Duration::from_secs(1));
+    }
+
+    #[test]
+    fn sqlite_and_postgres_codes_have_classes() {
+        let cases = [
+            ("13", ErrorClass::DiskFull),
+            ("8", ErrorClass::ReadOnly),
+            ("1032", ErrorClass::ReadOnly),
+            ("5", ErrorClass::Busy),
+            ("517", ErrorClass::Busy),
+            ("2067", ErrorClass::Constraint),
+            ("53100", ErrorClass::DiskFull),
+            ("25006", ErrorClass::ReadOnly),
+            ("57P01", ErrorClass::ConnectionLost),
+            ("08006", ErrorClass::ConnectionLost),
+            ("23505", ErrorClass::Constraint),
+        ];
+        for (code, class) in cases {
+            assert_eq!(of_code(code), Some(class), "{code}");
+        }
+    }
+
+    #[test]
+    fn io_errors_in_a_chain_are_found() {
+        let io = std::io::Error::from(std::io::ErrorKind::StorageFull);
+        let chain = anyhow::Error::new(io).context("writing the record");
+        assert_eq!(ErrorClass::of(chain.as_ref()), ErrorClass::DiskFull);
+        let other = anyhow::anyhow!("nothing known");
+        assert_eq!(ErrorClass::of(other.as_ref()), ErrorClass::Other);
+    }
+}
