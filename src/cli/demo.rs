@@ -9,7 +9,8 @@ use chrono::{DateTime, Utc};
 use clap::Args;
 
 use crate::coach::{Catalog, Coach};
-use crate::platform::console::{Console, parse_instant};
+use crate::curriculum::text::quoted;
+use crate::platform::console::{Console, clock_range, parse_instant};
 use crate::store::Store;
 
 pub const SHIPPED: &str = "curriculum/days_121_150_lakehouse_architecture.md";
@@ -47,7 +48,12 @@ pub struct ConsoleArgs {
 }
 
 fn parse_start(text: &str) -> Result<DateTime<Utc>, String> {
-    parse_instant(text).ok_or_else(|| format!("`{text}` is not a date-time like 2026-12-07T08:00"))
+    let (first, last) = clock_range();
+    match parse_instant(text) {
+        Some(at) if (first..=last).contains(&at) => Ok(at),
+        Some(_) => Err(format!("`{text}` is outside {} to {}", first.date_naive(), last.date_naive())),
+        None => Err(format!("`{}` is not a date-time like 2026-12-07T08:00", quoted(text))),
+    }
 }
 
 pub fn demo(args: &DemoArgs) -> anyhow::Result<ExitCode> {

@@ -4,6 +4,7 @@
 //! the clock, switch member or channel, react and press buttons. It reads a pipe as well as a
 //! terminal, so scripts (and tests) drive it.
 
+mod input;
 mod record;
 mod render;
 
@@ -11,13 +12,15 @@ use std::io::{BufRead, Write};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use chrono::{DateTime, Duration, NaiveDateTime, Utc};
+use chrono::{DateTime, Utc};
 
+pub use input::{ClockError, Line, MAX_ADVANCE_DAYS, MAX_LINE, clock_range, parse_duration, parse_instant};
 pub use record::{RecordDelivery, RecordedPost, read_record};
 pub use render::{lesson as render_lesson, render};
 
 use crate::coach::{
-    Actor, Block, ChannelRef, Coach, Delivery, DeliveryError, Inbound, InboundKind, Message, Outgoing, Target,
+    Actor, Block, ChannelRef, Coach, Delivery, DeliveryError, Inbound, InboundKind, Message, Outgoing,
+    Target, grammar,
 };
 
 /// What the console "platform" was asked to deliver, in order: its own record of posts.
@@ -164,11 +167,23 @@ impl<W: Write> Console<W> {
         self.out
     }
 
-    /// Reads lines until end of input or `:quit`.
-    pub async fn run<R: BufRead>(&mut self, input: R) -> anyhow::Result<()> {
+    /// Reads lines until end of input or `:quit`. A line that is not UTF-8 or is longer than
+    /// [`MAX_LINE`] is reported and skipped: one bad line of a script does not end the session.
+    pub async fn run<R: BufRead>(&mut self, mut input: R) -> anyhow::Result<()> {
         self.tick().await?;
-        for line in input.lines() {
-            if !self.line(&line?).await? {
+        let mut number = 0;
+        while let Some(line) = input::read_line(&mut input)? {
+            number += 1;
+            let go_on = match line {
+                Line::Text(text) => self.line(&text).await?,
+                Line::NotUtf8 => {
+                    self.say(&format!("line {number} is not valid UTF-8; skipped")).map(|()| true)?
+                }
+                Line::TooLong => self
+                    .say(&format!("line {number} is longer than {MAX_LINE} bytes; skipped"))
+                    .map(|()| true)?,
+            };
+            if !go_on {
                 break;
             }
         }
@@ -189,21 +204,20 @@ impl<W: Write> Console<W> {
         let arg = arg.trim();
         match directive {
             ":as" | ":admin" => self.become_member(arg, directive == ":admin")?,
-            ":channel" if !arg.is_empty() => {
-                self.channel = arg.trim_start_matches('#').to_string();
-                self.say(&format!("(now in #{})", self.channel))?;
-            }
+            ":channel" if !arg.is_empty() => self.switch_channel(arg)?,
             ":react" | ":unreact" => self.react(arg, directive == ":react").await?,
             ":press" => self.press(arg).await?,
-            ":advance" => match parse_duration(arg) {
-                Some(d) => self.advance_to(self.clock + d).await?,
-                None => self.say("usage: :advance 1d | 3h | 30m | 45s | 2d12h")?,
+            ":advance" => match input::advance(self.clock, arg) {
+                Ok(t) => self.advance_to(t).await?,
+                Err(why) => self.say(&why.to_string())?,
             },
-            ":advance-to" => match parse_instant(arg) {
-                Some(t) if t >= self.clock => self.advance_to(t).await?,
-                Some(_) => self.say("the clock only moves forward")?,
-                None => self.say("usage: :advance-to 2026-12-01T09:00 (UTC) or 2026-12-01T09:00:00+01:00")?,
-            },
+            ":advance-to" => {
+                match parse_instant(arg).ok_or(ClockError::Instant).and_then(|t| input::target(self.clock, t))
+                {
+                    Ok(t) => self.advance_to(t).await?,
+                    Err(why) => self.say(&why.to_string())?,
+                }
+            }
             ":replay" => match self.last_event.clone() {
                 Some(event) => self.deliver(&event).await?,
                 None => self.say("nothing to replay yet")?,
@@ -220,12 +234,24 @@ impl<W: Write> Console<W> {
         if name.is_empty() || name.contains(char::is_whitespace) {
             return self.say("usage: :as NAME  (one word)");
         }
+        // Names become member ids in the store, as a platform's user id would.
+        if let Some(c) = grammar::control_character(name) {
+            return self.say(&format!("usage: :as NAME  (NAME contains the control character {c:?})"));
+        }
         if admin && !self.admins.iter().any(|a| a == name) {
             self.admins.push(name.to_string());
         }
         let is_admin = self.admins.iter().any(|a| a == name);
         self.actor = Actor { user_id: name.to_string(), name: name.to_string(), is_admin };
         self.say(&format!("(you are {name}{})", if is_admin { ", admin" } else { "" }))
+    }
+
+    fn switch_channel(&mut self, name: &str) -> anyhow::Result<()> {
+        if let Some(c) = grammar::control_character(name) {
+            return self.say(&format!("usage: :channel NAME  (NAME contains the control character {c:?})"));
+        }
+        self.channel = name.trim_start_matches('#').to_string();
+        self.say(&format!("(now in #{})", self.channel))
     }
 
     fn channel_ref(&self) -> ChannelRef {
@@ -355,57 +381,5 @@ impl<W: Write> Console<W> {
     fn say(&mut self, text: &str) -> anyhow::Result<()> {
         writeln!(self.out, "{text}")?;
         Ok(())
-    }
-}
-
-/// `1d`, `3h`, `30m`, `2d12h`.
-pub fn parse_duration(text: &str) -> Option<Duration> {
-    let mut total = Duration::zero();
-    let mut number = String::new();
-    for c in text.trim().chars() {
-        if c.is_ascii_digit() {
-            number.push(c);
-            continue;
-        }
-        let n: i64 = std::mem::take(&mut number).parse().ok()?;
-        total += match c {
-            'd' => Duration::try_days(n)?,
-            'h' => Duration::try_hours(n)?,
-            'm' => Duration::try_minutes(n)?,
-            's' => Duration::try_seconds(n)?,
-            _ => return None,
-        };
-    }
-    (number.is_empty() && total > Duration::zero()).then_some(total)
-}
-
-/// `2026-12-01T09:00` (UTC), `2026-12-01 09:00` or an RFC 3339 instant.
-pub fn parse_instant(text: &str) -> Option<DateTime<Utc>> {
-    let text = text.trim();
-    if let Ok(t) = DateTime::parse_from_rfc3339(text) {
-        return Some(t.with_timezone(&Utc));
-    }
-    ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S"]
-        .iter()
-        .find_map(|f| NaiveDateTime::parse_from_str(text, f).ok())
-        .map(|n| n.and_utc())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn durations_and_instants() {
-        assert_eq!(parse_duration("1d"), Some(Duration::days(1)));
-        assert_eq!(parse_duration("2d12h"), Some(Duration::hours(60)));
-        assert_eq!(parse_duration("30m"), Some(Duration::minutes(30)));
-        for bad in ["", "d", "5", "1x", "-1d", "0h", "99999999999999999999d"] {
-            assert_eq!(parse_duration(bad), None, "{bad}");
-        }
-        let t = parse_instant("2026-12-01T09:00").unwrap();
-        assert_eq!(t.to_rfc3339(), "2026-12-01T09:00:00+00:00");
-        assert_eq!(parse_instant("2026-12-01T10:00:00+01:00"), Some(t));
-        assert_eq!(parse_instant("tomorrow"), None);
     }
 }
