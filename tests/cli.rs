@@ -215,3 +215,20 @@ fn console_reads_a_script_from_a_pipe() {
         assert!(text.contains(part), "missing {part:?} in\n{text}");
     }
 }
+
+#[test]
+fn run_refuses_clock_flags_it_cannot_honour_naming_them() {
+    let origin = "--clock-origin=2026-12-01T00:00:00Z";
+    for speed in ["inf", "1e300", "0", "NaN", "-1"] {
+        let out = studybot(&["run", origin, &format!("--clock-speed={speed}")]);
+        assert_eq!(out.status.code(), Some(2), "--clock-speed {speed}: {}", stderr(&out));
+        let err = stderr(&out);
+        assert!(err.contains("--clock-speed") && err.contains("finite number greater than 0"), "{err}");
+    }
+    let out = studybot(&["run", origin, "--clock-speed=60", "--clock-anchor-ms=18446744073709551615"]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(stderr(&out).contains("--clock-anchor-ms"), "{}", stderr(&out));
+    let out = studybot(&["demo", "--members=0"]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(stderr(&out).contains("--members"), "{}", stderr(&out));
+}

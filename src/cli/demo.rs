@@ -18,8 +18,8 @@ pub const SHIPPED: &str = "curriculum/days_121_150_lakehouse_architecture.md";
 #[derive(Debug, Args)]
 pub struct DemoArgs {
     /// Number of simulated members (1-12)
-    #[arg(long, default_value_t = 6)]
-    pub members: usize,
+    #[arg(long, default_value_t = 6, value_parser = clap::value_parser!(u8).range(1..=12))]
+    pub members: u8,
     /// Seed of the simulation; the same seed gives the same run
     #[arg(long, default_value_t = 7)]
     pub seed: u64,
@@ -60,7 +60,7 @@ pub fn demo(args: &DemoArgs) -> anyhow::Result<ExitCode> {
     super::init_logging(false);
     let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
     let options = crate::demo::Options {
-        members: args.members,
+        members: usize::from(args.members),
         seed: args.seed,
         db_url: args.db.clone(),
         curriculum: &args.curriculum,

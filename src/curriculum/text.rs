@@ -153,10 +153,14 @@ pub fn shorten(text: &str) -> String {
 /// Typed input as an answer may quote it: control characters written out (`\0`, `\u{1b}`) so
 /// none reaches a terminal or chat raw, and at most 80 characters, as [`shorten`] cuts them.
 pub fn quoted(text: &str) -> String {
-    const MAX: usize = 80;
+    quoted_to(text, 80)
+}
+
+/// [`quoted`] with another length: for a message that itself quotes input (a cron parser's reason).
+pub fn quoted_to(text: &str, max: usize) -> String {
     let mut out = String::new();
     for (n, c) in text.chars().enumerate() {
-        if n == MAX {
+        if n == max {
             out.push('…');
             break;
         }
