@@ -6,6 +6,7 @@ pub mod config;
 pub mod curriculum;
 pub mod demo;
 pub mod domain;
+pub mod files;
 pub mod hash;
 pub mod platform;
 pub mod quiz;

@@ -232,3 +232,52 @@ fn run_refuses_clock_flags_it_cannot_honour_naming_them() {
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
     assert!(stderr(&out).contains("--members"), "{}", stderr(&out));
 }
+
+#[test]
+fn check_refuses_a_device_a_directory_or_an_oversized_file_with_the_reason() {
+    let dir = tempfile::tempdir().unwrap();
+    let big = dir.path().join("big.md");
+    std::fs::File::create(&big).unwrap().set_len(5 * 1024 * 1024).unwrap();
+    let big = big.to_str().unwrap();
+    let folder = dir.path().to_str().unwrap();
+    let out = studybot(&["curriculum", "check", "/dev/zero", folder, big, SHIPPED]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert!(
+        err.contains("/dev/zero: error: cannot read the file: not a regular file (a character device)"),
+        "{err}"
+    );
+    assert!(
+        err.contains(&format!("{folder}: error: cannot read the file: not a regular file (a directory)")),
+        "{err}"
+    );
+    assert!(
+        err.contains(&format!("{big}: error: cannot read the file: larger than the limit of 4 MiB")),
+        "{err}"
+    );
+    assert!(stdout(&out).contains(&format!("{SHIPPED}: ok")), "the other files are still checked");
+
+    for args in
+        [&["curriculum", "export", "/dev/zero"][..], &["curriculum", "show", "/dev/zero", "--day", "1"]]
+    {
+        let out = studybot(args);
+        assert_eq!(out.status.code(), Some(1), "{args:?}");
+        assert!(stderr(&out).contains("not a regular file (a character device)"), "{}", stderr(&out));
+    }
+    let quiz = studybot(&["quiz", "check", "/dev/zero", "--curriculum", SHIPPED]);
+    assert_eq!(quiz.status.code(), Some(1));
+    assert!(
+        stderr(&quiz).contains("/dev/zero: error: cannot read the file: not a regular file"),
+        "{}",
+        stderr(&quiz)
+    );
+    let quiz = studybot(&[
+        "quiz",
+        "check",
+        "tests/fixtures/quizzes/beachhead_cycle.md",
+        "--curriculum",
+        "/dev/zero",
+    ]);
+    assert_eq!(quiz.status.code(), Some(1));
+    assert!(stderr(&quiz).contains("not a regular file (a character device)"), "{}", stderr(&quiz));
+}
