@@ -4,7 +4,7 @@ use sqlx::AnyConnection;
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
-use super::error::StoreError;
+use super::error::{StoreError, no_nul, scrub_nul};
 use super::pool::Store;
 use super::types::{PostState, enum_col};
 
@@ -145,6 +145,7 @@ pub async fn complete_post(
     platform_message_id: &str,
     sent_at: i64,
 ) -> Result<LessonPost, StoreError> {
+    no_nul("message id", platform_message_id)?;
     let sql = concat!(
         "UPDATE lesson_posts SET state = 'sent', platform_message_id = $2, sent_at = $3, \
          last_error = NULL WHERE id = $1 AND state IN ('claimed', 'failed') RETURNING ",
@@ -179,7 +180,7 @@ pub async fn defer_post(
         "UPDATE lesson_posts SET last_error = $2, retry_at = $3 WHERE id = $1 AND state = 'claimed'",
     )
     .bind(id)
-    .bind(error)
+    .bind(scrub_nul(error))
     .bind(retry_at)
     .execute(conn)
     .await?;
@@ -219,7 +220,7 @@ pub async fn close_post(
     )
     .bind(id)
     .bind(state.as_str())
-    .bind(error)
+    .bind(scrub_nul(error))
     .execute(conn)
     .await?;
     Ok(done.rows_affected() == 1)
@@ -240,6 +241,7 @@ pub async fn find_post_by_message(
     cohort_id: i64,
     platform_message_id: &str,
 ) -> Result<Option<LessonPost>, StoreError> {
+    no_nul("message id", platform_message_id)?;
     let sql = concat!(
         "SELECT ",
         post_columns!(),
