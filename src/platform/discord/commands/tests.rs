@@ -169,6 +169,18 @@ fn a_wrong_shape_is_a_user_error() {
             "in that form",
         ),
         (json!({"name": "review", "options": []}), "`state` is required"),
+        (
+            json!({"name": "checkpoint", "options": [{"name": "day", "type": 4, "value": -1}]}),
+            "`day` must be a whole number between 1 and 100000 — got `-1`",
+        ),
+        (
+            json!({"name": "quiz", "options": [{"name": "module", "type": 4, "value": 0}]}),
+            "`module` must be a whole number between 1 and 10000 — got `0`",
+        ),
+        (
+            json!({"name": "progress", "options": [{"name": "member", "type": 3, "value": "a\0b"}]}),
+            "`member` contains a control character (\\0)",
+        ),
     ];
     for (json, want) in cases {
         let err = call_from(&data(json.clone())).unwrap_err().0;
