@@ -106,7 +106,7 @@ Type commands as the current member, e.g. /studybot help, /checkpoint, /leaderbo
   :react ✅ POST        react on a lesson post (POST: m3, day:121 or last)
   :unreact ✅ POST      remove that reaction
   :press BUTTON         press a button: its label (A, B, Submit), its id, or `done` for the last lesson's Done
-  :advance 1d|3h|30m|45s move the virtual clock forward, running everything that falls due
+  :advance 1d|3h|30m|45s move the virtual clock forward (at most 3660 days), running everything that falls due
   :advance-to DATETIME  move the clock to 2026-12-01T09:00 (UTC) or an RFC 3339 instant
   :replay               send the last event again (it is deduplicated: nothing changes)
   :now                  show the clock

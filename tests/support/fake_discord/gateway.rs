@@ -9,8 +9,9 @@ use axum::response::Response;
 use serde_json::{Value, json};
 use tokio::sync::mpsc;
 
+use super::Ending;
 use super::FakeDiscord;
-use super::session::{Ending, Out};
+use super::session::Out;
 use super::state::Shared;
 
 /// How long a closing socket waits for the client's close frame before it is dropped.
