@@ -53,6 +53,8 @@ async fn typed_control_characters_are_refused_alike(fx: Fixture) {
         ("/check\0point", "Unknown command `/check\\0point`"),
         (":as a\0b", "NAME contains the control character '\\0'"),
         (":channel st\0udy", "NAME contains the control character '\\0'"),
+        (":react ✅ m\0", "no lesson post `m\\0` in #study"),
+        (":\0", "unknown directive `:\\0`"),
     ];
     for (line, want) in cases {
         let out = run(&mut c, &[line]).await;

@@ -100,11 +100,9 @@ pub fn parse(text: &str) -> Result<Call, UserError> {
 
 /// Binds options given by name (Discord's slash-command options) against the same table.
 pub fn bind(name: &str, sub: &str, options: &[(String, String)]) -> Result<Call, UserError> {
-    let name = quoted(name);
-    let spec = commands::find(&name).ok_or_else(|| UserError(format!("Unknown command `/{name}`.")))?;
-    let sub = spec
-        .sub(sub)
-        .ok_or_else(|| UserError(format!("Unknown subcommand `{}` of /{name}.", quoted(sub))))?;
+    let unknown = |what: String| UserError(format!("Unknown {what}."));
+    let spec = commands::find(name).ok_or_else(|| unknown(format!("command `/{}`", quoted(name))))?;
+    let sub = spec.sub(sub).ok_or_else(|| unknown(format!("subcommand `{}` of /{name}", quoted(sub))))?;
     let tokens: Vec<Token> = options
         .iter()
         .filter(|(_, v)| v != "false")

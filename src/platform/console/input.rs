@@ -136,6 +136,11 @@ pub fn target(now: DateTime<Utc>, to: DateTime<Utc>) -> Result<DateTime<Utc>, Cl
     Ok(to)
 }
 
+/// The typed instant of `:advance-to`, within the bounds of [`target`].
+pub fn advance_to(now: DateTime<Utc>, text: &str) -> Result<DateTime<Utc>, ClockError> {
+    target(now, parse_instant(text).ok_or(ClockError::Instant)?)
+}
+
 /// `now` moved on by a typed duration, within the same bounds as [`target`].
 pub fn advance(now: DateTime<Utc>, text: &str) -> Result<DateTime<Utc>, ClockError> {
     let by = parse_duration(text)?;

@@ -22,6 +22,7 @@ use crate::coach::{
     Actor, Block, ChannelRef, Coach, Delivery, DeliveryError, Inbound, InboundKind, Message, Outgoing,
     Target, grammar,
 };
+use crate::curriculum::text::quoted;
 
 /// What the console "platform" was asked to deliver, in order: its own record of posts.
 #[derive(Debug, Clone, PartialEq)]
@@ -176,18 +177,19 @@ impl<W: Write> Console<W> {
             number += 1;
             let go_on = match line {
                 Line::Text(text) => self.line(&text).await?,
-                Line::NotUtf8 => {
-                    self.say(&format!("line {number} is not valid UTF-8; skipped")).map(|()| true)?
-                }
-                Line::TooLong => self
-                    .say(&format!("line {number} is longer than {MAX_LINE} bytes; skipped"))
-                    .map(|()| true)?,
+                Line::NotUtf8 => self.skipped(number, "is not valid UTF-8")?,
+                Line::TooLong => self.skipped(number, &format!("is longer than {MAX_LINE} bytes"))?,
             };
             if !go_on {
                 break;
             }
         }
         Ok(())
+    }
+
+    fn skipped(&mut self, number: usize, why: &str) -> anyhow::Result<bool> {
+        self.say(&format!("line {number} {why}; skipped"))?;
+        Ok(true)
     }
 
     /// Handles one input line; `Ok(false)` asks to stop.
@@ -207,17 +209,8 @@ impl<W: Write> Console<W> {
             ":channel" if !arg.is_empty() => self.switch_channel(arg)?,
             ":react" | ":unreact" => self.react(arg, directive == ":react").await?,
             ":press" => self.press(arg).await?,
-            ":advance" => match input::advance(self.clock, arg) {
-                Ok(t) => self.advance_to(t).await?,
-                Err(why) => self.say(&why.to_string())?,
-            },
-            ":advance-to" => {
-                match parse_instant(arg).ok_or(ClockError::Instant).and_then(|t| input::target(self.clock, t))
-                {
-                    Ok(t) => self.advance_to(t).await?,
-                    Err(why) => self.say(&why.to_string())?,
-                }
-            }
+            ":advance" => self.move_clock(input::advance(self.clock, arg)).await?,
+            ":advance-to" => self.move_clock(input::advance_to(self.clock, arg)).await?,
             ":replay" => match self.last_event.clone() {
                 Some(event) => self.deliver(&event).await?,
                 None => self.say("nothing to replay yet")?,
@@ -225,7 +218,7 @@ impl<W: Write> Console<W> {
             ":now" => self.say(&format!("🕒 {}", self.clock.format("%a %Y-%m-%d %H:%M UTC")))?,
             ":help" => self.say(HELP)?,
             ":quit" | ":q" => return Ok(false),
-            _ => self.say(&format!("unknown directive `{directive}`; :help lists them"))?,
+            _ => self.say(&format!("unknown directive `{}`; :help lists them", quoted(directive)))?,
         }
         Ok(true)
     }
@@ -282,7 +275,7 @@ impl<W: Write> Console<W> {
     async fn react(&mut self, arg: &str, added: bool) -> anyhow::Result<()> {
         let (emoji, post) = arg.split_once(char::is_whitespace).unwrap_or((arg, "last"));
         let Some(message_id) = self.resolve_post(post.trim()) else {
-            return self.say(&format!("no lesson post `{}` in #{}", post.trim(), self.channel));
+            return self.say(&format!("no lesson post `{}` in #{}", quoted(post.trim()), self.channel));
         };
         let emoji = emoji.to_string();
         let kind = if added {
@@ -316,6 +309,14 @@ impl<W: Write> Console<W> {
                 here.filter(|x| x.day == day).last().map(|x| x.message_id.clone())
             }
             p => here.filter(|x| x.message_id == p).last().map(|x| x.message_id.clone()),
+        }
+    }
+
+    /// Moves the clock where a directive asked, or says why it cannot.
+    async fn move_clock(&mut self, to: Result<DateTime<Utc>, ClockError>) -> anyhow::Result<()> {
+        match to {
+            Ok(target) => self.advance_to(target).await,
+            Err(why) => self.say(&why.to_string()),
         }
     }
 
