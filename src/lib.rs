@@ -7,6 +7,7 @@ pub mod curriculum;
 pub mod demo;
 pub mod domain;
 pub mod faults;
+pub mod files;
 pub mod hash;
 pub mod platform;
 pub mod quiz;

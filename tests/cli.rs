@@ -215,3 +215,69 @@ fn console_reads_a_script_from_a_pipe() {
         assert!(text.contains(part), "missing {part:?} in\n{text}");
     }
 }
+
+#[test]
+fn run_refuses_clock_flags_it_cannot_honour_naming_them() {
+    let origin = "--clock-origin=2026-12-01T00:00:00Z";
+    for speed in ["inf", "1e300", "0", "NaN", "-1"] {
+        let out = studybot(&["run", origin, &format!("--clock-speed={speed}")]);
+        assert_eq!(out.status.code(), Some(2), "--clock-speed {speed}: {}", stderr(&out));
+        let err = stderr(&out);
+        assert!(err.contains("--clock-speed") && err.contains("finite number greater than 0"), "{err}");
+    }
+    let out = studybot(&["run", origin, "--clock-speed=60", "--clock-anchor-ms=18446744073709551615"]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(stderr(&out).contains("--clock-anchor-ms"), "{}", stderr(&out));
+    let out = studybot(&["demo", "--members=0"]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(stderr(&out).contains("--members"), "{}", stderr(&out));
+}
+
+#[test]
+fn check_refuses_a_device_a_directory_or_an_oversized_file_with_the_reason() {
+    let dir = tempfile::tempdir().unwrap();
+    let big = dir.path().join("big.md");
+    std::fs::File::create(&big).unwrap().set_len(5 * 1024 * 1024).unwrap();
+    let big = big.to_str().unwrap();
+    let folder = dir.path().to_str().unwrap();
+    let out = studybot(&["curriculum", "check", "/dev/zero", folder, big, SHIPPED]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert!(
+        err.contains("/dev/zero: error: cannot read the file: not a regular file (a character device)"),
+        "{err}"
+    );
+    assert!(
+        err.contains(&format!("{folder}: error: cannot read the file: not a regular file (a directory)")),
+        "{err}"
+    );
+    assert!(
+        err.contains(&format!("{big}: error: cannot read the file: larger than the limit of 4 MiB")),
+        "{err}"
+    );
+    assert!(stdout(&out).contains(&format!("{SHIPPED}: ok")), "the other files are still checked");
+
+    for args in
+        [&["curriculum", "export", "/dev/zero"][..], &["curriculum", "show", "/dev/zero", "--day", "1"]]
+    {
+        let out = studybot(args);
+        assert_eq!(out.status.code(), Some(1), "{args:?}");
+        assert!(stderr(&out).contains("not a regular file (a character device)"), "{}", stderr(&out));
+    }
+    let quiz = studybot(&["quiz", "check", "/dev/zero", "--curriculum", SHIPPED]);
+    assert_eq!(quiz.status.code(), Some(1));
+    assert!(
+        stderr(&quiz).contains("/dev/zero: error: cannot read the file: not a regular file"),
+        "{}",
+        stderr(&quiz)
+    );
+    let quiz = studybot(&[
+        "quiz",
+        "check",
+        "tests/fixtures/quizzes/beachhead_cycle.md",
+        "--curriculum",
+        "/dev/zero",
+    ]);
+    assert_eq!(quiz.status.code(), Some(1));
+    assert!(stderr(&quiz).contains("not a regular file (a character device)"), "{}", stderr(&quiz));
+}

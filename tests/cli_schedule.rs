@@ -176,6 +176,26 @@ fn a_bad_from_exits_1_with_an_example() {
 }
 
 #[test]
+fn a_100_kb_cron_or_timezone_is_quoted_cut_short() {
+    let long = "x".repeat(100 * 1024);
+    let cases = [
+        (long.clone(), "UTC".to_string()),
+        (format!("0 9 * * {long}"), "UTC".into()),
+        (format!("0 9{} * * *", " ".repeat(100 * 1024)), "UTC".into()),
+        (format!("0 {} * * *", "1".repeat(100 * 1024)), "UTC".into()),
+        ("0 9 * * *".into(), long.clone()),
+        ("0 9 * * *".into(), "UTC".into()),
+    ];
+    for (cron, tz) in cases {
+        let out = studybot(&["schedule", "--cron", &cron, "--tz", &tz, "--from", &long]);
+        assert_eq!(out.status.code(), Some(1));
+        let err = stderr(&out);
+        assert!(err.len() < 600, "{} bytes: {err}", err.len());
+        assert!(err.contains("…`"), "the quote says it was cut: {err}");
+    }
+}
+
+#[test]
 fn a_schedule_that_never_fires_is_an_error() {
     let out = studybot(&["schedule", "--cron", "0 9 30 2 *", "--tz", "UTC"]);
     assert_eq!(out.status.code(), Some(1));

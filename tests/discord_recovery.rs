@@ -8,6 +8,7 @@ use serde_json::json;
 use support::discord_bot::{
     DiscordBot, FakeDiscord, STEP, id_of, member, message_text, organizer, reply_text, running,
 };
+use support::fake_discord::Ending;
 use support::readback::{forget_post_confirmation, lock_database};
 
 #[tokio::test(flavor = "multi_thread")]
@@ -86,6 +87,40 @@ async fn a_bad_token_stops_startup_with_a_message_that_says_so() {
     assert!(log.contains("Discord rejected the bot token (401 Unauthorized)"), "{log}");
     assert!(!log.contains("not-the-token"), "the token never reaches the log: {log}");
     assert_eq!(h.fake.identify_count(), 0, "nothing reached the gateway with a refused token");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_token_refused_at_identify_exits_1_with_the_documented_message() {
+    let mut h = DiscordBot::new("2026-12-01T08:00:00Z", 30.0).await;
+    // REST accepts the token at startup; the gateway then closes IDENTIFY with 4004, as for a
+    // token revoked in between (docs/discord.md).
+    h.fake.refuse_identify();
+    h.spawn();
+    let code = h.bot.as_mut().unwrap().wait_exit(STEP).await;
+    let log = h.log();
+    assert_eq!(code, Some(1), "{log}");
+    assert!(log.contains("error: the Discord gateway refused the bot"), "{log}");
+    assert!(!log.contains("panicked"), "{log}");
+    assert_eq!(h.fake.identify_count(), 1, "no retry with a refused token");
+    assert_eq!(h.fake.connection_endings(), [(1, Ending::ServerClosed(4004))]);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn sigterm_closes_the_gateway_with_1000_also_after_an_invalid_session() {
+    let mut h = running("2026-12-01T08:00:00Z", "2026-12-02").await;
+    assert_eq!(h.stop(), Some(0), "{}", h.log());
+    assert_eq!(h.fake.connection_endings(), [(1, Ending::ClientClosed(1000))], "{}", h.log());
+
+    // Discord invalidates the session (op 9, not resumable): the bot identifies anew on a new
+    // connection, and SIGTERM must close that one as cleanly.
+    h.start().await;
+    h.fake.send_invalid_session(false).await;
+    assert!(h.fake.wait_for(STEP, |f| f.identify_count() == 3).await, "no re-IDENTIFY: {}", h.log());
+    assert!(h.fake.wait_ready(STEP).await, "no READY after re-IDENTIFY: {}", h.log());
+    h.wait_log_count("reactions reconciled", 2).await;
+    assert_eq!(h.stop(), Some(0), "{}", h.log());
+    let endings = h.fake.connection_endings();
+    assert_eq!(endings.last(), Some(&(3, Ending::ClientClosed(1000))), "{endings:?}");
 }
 
 #[tokio::test(flavor = "multi_thread")]

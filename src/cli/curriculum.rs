@@ -59,7 +59,7 @@ fn check(files: &[PathBuf]) -> ExitCode {
     let mut all_valid = true;
     for file in files {
         let name = file.display().to_string();
-        let checked = match std::fs::read(file) {
+        let checked = match crate::files::read_bounded(file) {
             Ok(bytes) => curriculum::check(&bytes),
             Err(e) => {
                 eprintln!("{name}: error: cannot read the file: {e}");

@@ -9,7 +9,8 @@ use chrono::{DateTime, Utc};
 use clap::Args;
 
 use crate::coach::{Catalog, Coach};
-use crate::platform::console::{Console, parse_instant};
+use crate::curriculum::text::quoted;
+use crate::platform::console::{Console, clock_range, parse_instant};
 use crate::store::Store;
 
 pub const SHIPPED: &str = "curriculum/days_121_150_lakehouse_architecture.md";
@@ -17,8 +18,8 @@ pub const SHIPPED: &str = "curriculum/days_121_150_lakehouse_architecture.md";
 #[derive(Debug, Args)]
 pub struct DemoArgs {
     /// Number of simulated members (1-12)
-    #[arg(long, default_value_t = 6)]
-    pub members: usize,
+    #[arg(long, default_value_t = 6, value_parser = clap::value_parser!(u8).range(1..=12))]
+    pub members: u8,
     /// Seed of the simulation; the same seed gives the same run
     #[arg(long, default_value_t = 7)]
     pub seed: u64,
@@ -47,14 +48,19 @@ pub struct ConsoleArgs {
 }
 
 fn parse_start(text: &str) -> Result<DateTime<Utc>, String> {
-    parse_instant(text).ok_or_else(|| format!("`{text}` is not a date-time like 2026-12-07T08:00"))
+    let (first, last) = clock_range();
+    match parse_instant(text) {
+        Some(at) if (first..=last).contains(&at) => Ok(at),
+        Some(_) => Err(format!("`{text}` is outside {} to {}", first.date_naive(), last.date_naive())),
+        None => Err(format!("`{}` is not a date-time like 2026-12-07T08:00", quoted(text))),
+    }
 }
 
 pub fn demo(args: &DemoArgs) -> anyhow::Result<ExitCode> {
     super::init_logging(false);
     let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
     let options = crate::demo::Options {
-        members: args.members,
+        members: usize::from(args.members),
         seed: args.seed,
         db_url: args.db.clone(),
         curriculum: &args.curriculum,

@@ -6,6 +6,8 @@ mod migrate;
 mod quiz;
 mod run;
 mod schedule;
+#[cfg(test)]
+mod tests;
 
 use std::path::PathBuf;
 use std::process::ExitCode;

@@ -49,7 +49,7 @@ fn check_one(file: &Path, curriculum: Option<&Path>) -> bool {
             return false;
         }
     };
-    let checked = match std::fs::read(file) {
+    let checked = match crate::files::read_bounded(file) {
         Ok(bytes) => quiz::check(&bytes, &curriculum),
         Err(e) => {
             eprintln!("{name}: error: cannot read the file: {e}");

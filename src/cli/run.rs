@@ -39,13 +39,14 @@ pub struct RunArgs {
     pub clock_origin: Option<DateTime<Utc>>,
 
     /// Rehearsal: how many times faster than real time the virtual clock runs (e.g. 3600).
-    #[arg(long, value_name = "FACTOR", requires = "clock_origin")]
+    #[arg(long, value_name = "FACTOR", requires = "clock_origin", value_parser = crate::scheduler::clock::parse_speed)]
     pub clock_speed: Option<f64>,
 
     /// Rehearsal: the real instant (epoch milliseconds) at which the virtual clock reads
     /// --clock-origin; default: when this process starts. Restarts given the same value share
     /// one virtual timeline.
-    #[arg(long, value_name = "EPOCH_MS", requires = "clock_origin")]
+    #[arg(long, value_name = "EPOCH_MS", requires = "clock_origin",
+          value_parser = clap::value_parser!(u64).range(..=crate::scheduler::clock::MAX_ANCHOR_MS))]
     pub clock_anchor_ms: Option<u64>,
 
     /// Seconds between renewals of the scheduler lease, and between a standby instance's

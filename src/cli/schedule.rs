@@ -6,6 +6,7 @@ use anyhow::anyhow;
 use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime, SecondsFormat, Utc};
 use clap::Args;
 
+use crate::curriculum::text::quoted;
 use crate::domain::{CronSpec, Timezone, local_instant, upcoming};
 
 /// Appended to every input error: a working command line is the quickest way to a fix.
@@ -60,6 +61,7 @@ pub fn run(args: &ScheduleArgs) -> anyhow::Result<ExitCode> {
     let count = usize::from(args.count);
     let instants = upcoming(&spec, &tz, after, count);
     if instants.is_empty() {
+        let spec = quoted(spec.as_str());
         return Err(anyhow!("schedule `{spec}` never fires in the next five years in {tz} — {TRY}"));
     }
     let mut text = String::new();
@@ -87,6 +89,7 @@ fn parse_from(text: &str, tz: &Timezone) -> anyhow::Result<DateTime<Utc>> {
         .or_else(|| NaiveDate::parse_from_str(text, "%Y-%m-%d").ok().map(|d| d.and_time(NaiveTime::MIN)));
     // The same gap/overlap rule as lesson times, so a --from in a DST change is never rejected.
     local.map(|at| local_instant(tz.tz(), at.date(), at.time())).ok_or_else(|| {
+        let text = quoted(text);
         anyhow!(
             "--from `{text}` is not a date or time; write 2026-03-27, 2026-03-27T08:00 (in --tz) \
              or 2026-03-27T08:00:00+01:00 — {TRY}"

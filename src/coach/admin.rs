@@ -80,8 +80,9 @@ async fn skip(coach: &Coach, ctx: &CohortCtx, now: DateTime<Utc>) -> CoachResult
 }
 
 async fn set_day(coach: &Coach, ctx: &CohortCtx, call: &Call, now: DateTime<Utc>) -> CoachResult<String> {
-    let day = call.int("day").unwrap_or_default();
-    let Some(day) = u32::try_from(day).ok().filter(|d| ctx.curriculum.day(*d).is_some()) else {
+    // The grammar requires the day and has checked it is a day number.
+    let day = call.day("day").map_or(0, u32::from);
+    let Some(day) = Some(day).filter(|d| ctx.curriculum.day(*d).is_some()) else {
         let (a, b) = (ctx.curriculum.first_day().unwrap_or(0), ctx.curriculum.last_day().unwrap_or(0));
         user_error!("Day {day} is not in this curriculum (days {a}-{b}).");
     };
@@ -123,8 +124,8 @@ async fn holiday(coach: &Coach, ctx: &CohortCtx, call: &Call, now: DateTime<Utc>
 }
 
 fn preview(ctx: &CohortCtx, call: &Call, now: DateTime<Utc>) -> CoachResult<Vec<Outgoing>> {
-    let day = match call.int("day") {
-        Some(day) => u32::try_from(day).unwrap_or(u32::MAX),
+    let day = match call.day("day") {
+        Some(day) => day.get(),
         None => match ctx.calendar.next(now) {
             Some(slot) => slot.day,
             None => user_error!("No upcoming lesson; give a day: `/studybot preview day:121`."),

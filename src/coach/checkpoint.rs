@@ -34,8 +34,8 @@ pub async fn command(
     now: DateTime<Utc>,
 ) -> CoachResult<Vec<Outgoing>> {
     let ctx = CohortCtx::for_channel(coach, &inbound.channel).await?;
-    let day = match call.int("day") {
-        Some(day) => u32::try_from(day).unwrap_or(u32::MAX),
+    let day = match call.day("day") {
+        Some(day) => day.get(),
         None => match ctx.calendar.due(now) {
             Some(slot) => slot.day,
             None => user_error!("No lesson has been posted yet.{}", first_lesson(&ctx, now)),

@@ -5,7 +5,10 @@
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
-    /// A whole number whose range depends on the curriculum (a day, a module).
+    /// A curriculum day: a [`crate::domain::DayNumber`] (whether the curriculum has it is the
+    /// coach's question).
+    Day,
+    /// A module number, 1 to [`MODULE_MAX`]; which modules exist depends on the curriculum.
     Int,
     /// A whole number within fixed bounds, inclusive (hours, seconds).
     Bounded(i64, i64),
@@ -54,6 +57,9 @@ const fn sub(name: &'static str, about: &'static str, params: &'static [Param], 
     Sub { name, about, params, admin }
 }
 
+/// The largest module number a command accepts; what Discord offers without a curriculum.
+pub const MODULE_MAX: i64 = 10_000;
+
 const ON_OFF: Kind = Kind::Choice(&["on", "off"]);
 
 pub static COMMANDS: &[Spec] = &[
@@ -69,7 +75,7 @@ pub static COMMANDS: &[Spec] = &[
                 &[
                     p("curriculum", Kind::Word, true, "curriculum id (see /studybot curricula)"),
                     p("start", Kind::Date, false, "first lesson date, YYYY-MM-DD (default: tomorrow)"),
-                    p("day", Kind::Int, false, "curriculum day to start at (default: the first)"),
+                    p("day", Kind::Day, false, "curriculum day to start at (default: the first)"),
                     p("schedule", Kind::Text, false, "cron, e.g. 0 9 * * MON-FRI (the default)"),
                     p("timezone", Kind::Word, false, "IANA timezone, e.g. Europe/Berlin (default: UTC)"),
                 ],
@@ -81,7 +87,7 @@ pub static COMMANDS: &[Spec] = &[
             sub(
                 "set-day",
                 "Post this curriculum day next",
-                &[p("day", Kind::Int, true, "curriculum day")],
+                &[p("day", Kind::Day, true, "curriculum day")],
                 true,
             ),
             sub(
@@ -96,7 +102,7 @@ pub static COMMANDS: &[Spec] = &[
             sub(
                 "preview",
                 "Show a lesson exactly as it will be posted",
-                &[p("day", Kind::Int, false, "day (default: the next)")],
+                &[p("day", Kind::Day, false, "day (default: the next)")],
                 true,
             ),
             sub("status", "Curriculum, next post, members, completion", &[], true),
@@ -152,7 +158,7 @@ pub static COMMANDS: &[Spec] = &[
             "",
             "Mark a lesson done (default: the latest posted day)",
             &[
-                p("day", Kind::Int, false, "curriculum day"),
+                p("day", Kind::Day, false, "curriculum day"),
                 p("undo", Kind::Flag, false, "take the checkpoint back"),
             ],
             false,
@@ -235,7 +241,7 @@ pub static COMMANDS: &[Spec] = &[
             &[
                 p("kind", Kind::Choice(&["linkedin", "blog"]), true, "linkedin or blog"),
                 p("url", Kind::Url, true, "the post's address"),
-                p("day", Kind::Int, false, "the day whose prompt it answers (default: the latest)"),
+                p("day", Kind::Day, false, "the day whose prompt it answers (default: the latest)"),
             ],
             false,
         )],

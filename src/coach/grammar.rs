@@ -4,8 +4,10 @@ use std::collections::BTreeMap;
 
 use chrono::NaiveDate;
 
-use super::commands::{self, Kind, Param, Spec, Sub};
+use super::commands::{self, Kind, MODULE_MAX, Param, Spec, Sub};
 use super::error::UserError;
+use crate::curriculum::text::quoted;
+use crate::domain::DayNumber;
 
 /// A command bound to its table entry, with typed values.
 #[derive(Debug, Clone)]
@@ -18,6 +20,7 @@ pub struct Call {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Value {
     Int(i64),
+    Day(DayNumber),
     Date(NaiveDate),
     Text(String),
     Flag,
@@ -27,6 +30,13 @@ impl Call {
     pub fn int(&self, name: &str) -> Option<i64> {
         match self.values.get(name) {
             Some(Value::Int(n)) => Some(*n),
+            _ => None,
+        }
+    }
+
+    pub fn day(&self, name: &str) -> Option<DayNumber> {
+        match self.values.get(name) {
+            Some(Value::Day(d)) => Some(*d),
             _ => None,
         }
     }
@@ -70,7 +80,7 @@ pub fn parse(text: &str) -> Result<Call, UserError> {
     };
     let name = first.value.trim_start_matches('/').to_lowercase();
     let Some(spec) = commands::find(&name) else {
-        return Err(UserError(format!("Unknown command `/{name}`. Try `/studybot help`.")));
+        return Err(UserError(format!("Unknown command `/{}`. Try `/studybot help`.", quoted(&name))));
     };
     let mut rest = &tokens[1..];
     let sub = if spec.has_subcommands() {
@@ -79,6 +89,7 @@ pub fn parse(text: &str) -> Result<Call, UserError> {
         rest = rest.get(1..).unwrap_or_default();
         spec.sub(&word).ok_or_else(|| {
             let names: Vec<_> = spec.subs.iter().map(|s| s.name).collect();
+            let word = quoted(&word);
             UserError(format!("Unknown subcommand `{word}` of /{name}; try one of: {}.", names.join(", ")))
         })?
     } else {
@@ -89,8 +100,9 @@ pub fn parse(text: &str) -> Result<Call, UserError> {
 
 /// Binds options given by name (Discord's slash-command options) against the same table.
 pub fn bind(name: &str, sub: &str, options: &[(String, String)]) -> Result<Call, UserError> {
-    let spec = commands::find(name).ok_or_else(|| UserError(format!("Unknown command `/{name}`.")))?;
-    let sub = spec.sub(sub).ok_or_else(|| UserError(format!("Unknown subcommand `{sub}` of /{name}.")))?;
+    let unknown = |what: String| UserError(format!("Unknown {what}."));
+    let spec = commands::find(name).ok_or_else(|| unknown(format!("command `/{}`", quoted(name))))?;
+    let sub = spec.sub(sub).ok_or_else(|| unknown(format!("subcommand `{}` of /{name}", quoted(sub))))?;
     let tokens: Vec<Token> = options
         .iter()
         .filter(|(_, v)| v != "false")
@@ -105,10 +117,9 @@ fn bind_tokens(spec: &'static Spec, sub: &'static Sub, tokens: &[Token]) -> Resu
     let mut open_text: Option<&'static str> = None;
     for token in tokens {
         if let Some(key) = &token.key {
-            let param =
-                sub.params.iter().find(|p| p.name == key.to_lowercase()).ok_or_else(|| {
-                    UserError(format!("`/{}` has no option `{key}:`. {}", spec.name, usage()))
-                })?;
+            let param = sub.params.iter().find(|p| p.name == key.to_lowercase()).ok_or_else(|| {
+                UserError(format!("`/{}` has no option `{}:`. {}", spec.name, quoted(key), usage()))
+            })?;
             raw.insert(param.name, token.value.clone());
             open_text = (param.kind == Kind::Text && !token.quoted).then_some(param.name);
             continue;
@@ -120,7 +131,7 @@ fn bind_tokens(spec: &'static Spec, sub: &'static Sub, tokens: &[Token]) -> Resu
             continue;
         }
         let param = positional_target(sub, &raw, &token.value)
-            .ok_or_else(|| UserError(format!("Unexpected `{}`. {}", token.value, usage())))?;
+            .ok_or_else(|| UserError(format!("Unexpected `{}`. {}", quoted(&token.value), usage())))?;
         raw.insert(param.name, token.value.clone());
         open_text = (param.kind == Kind::Text && !token.quoted).then_some(param.name);
     }
@@ -150,35 +161,48 @@ fn positional_target<'a>(sub: &'a Sub, raw: &BTreeMap<&str, String>, word: &str)
 
 fn convert(param: &Param, text: &str) -> Result<Value, String> {
     let name = param.name;
+    // Checked before any kind: PostgreSQL refuses NUL in text where SQLite stores it, and no
+    // control character means anything in a member, an item or a link, so both refuse alike.
+    if let Some(c) = control_character(text) {
+        return Err(format!("`{name}` contains a control character ({}); remove it.", c.escape_debug()));
+    }
+    let shown = quoted(text);
     match param.kind {
-        Kind::Int => text
-            .parse()
-            .map(Value::Int)
-            .map_err(|_| format!("`{name}` must be a whole number, not `{text}`.")),
+        Kind::Day => DayNumber::parse(text).map(Value::Day).map_err(|e| format!("`{name}` {e}.")),
+        Kind::Int => match text.parse::<i64>() {
+            Ok(n) if (1..=MODULE_MAX).contains(&n) => Ok(Value::Int(n)),
+            _ => Err(format!("`{name}` must be a whole number between 1 and {MODULE_MAX} — got `{shown}`.")),
+        },
         Kind::Bounded(min, max) => match text.parse::<i64>() {
             Ok(n) if (min..=max).contains(&n) => Ok(Value::Int(n)),
-            _ => Err(format!("`{name}` must be a whole number from {min} to {max}, not `{text}`.")),
+            _ => Err(format!("`{name}` must be a whole number from {min} to {max}, not `{shown}`.")),
         },
         Kind::Date => NaiveDate::parse_from_str(text, "%Y-%m-%d")
             .map(Value::Date)
-            .map_err(|_| format!("`{name}` must be a date like 2026-12-01, not `{text}`.")),
+            .map_err(|_| format!("`{name}` must be a date like 2026-12-01, not `{shown}`.")),
         Kind::Flag => Ok(Value::Flag),
         Kind::Choice(options) => {
             let lower = text.to_lowercase();
             match options.iter().find(|o| **o == lower) {
                 Some(o) => Ok(Value::Text((*o).to_string())),
-                None => Err(format!("`{name}` must be one of {}, not `{text}`.", options.join(", "))),
+                None => Err(format!("`{name}` must be one of {}, not `{shown}`.", options.join(", "))),
             }
         }
         Kind::Url => match url::Url::parse(text) {
             Ok(u) if matches!(u.scheme(), "http" | "https") && u.host().is_some() => {
                 Ok(Value::Text(text.into()))
             }
-            _ => Err(format!("`{name}` must be a full link like https://example.com/post, not `{text}`.")),
+            _ => Err(format!("`{name}` must be a full link like https://example.com/post, not `{shown}`.")),
         },
         Kind::Word | Kind::Text if text.is_empty() => Err(format!("`{name}` is empty.")),
         Kind::Word | Kind::Text => Ok(Value::Text(text.to_string())),
     }
+}
+
+/// The first control character of `text` other than tab and line breaks (which are whitespace
+/// to the grammar): typed input containing one is refused on every platform.
+pub fn control_character(text: &str) -> Option<char> {
+    text.chars().find(|c| c.is_control() && !matches!(c, '\t' | '\n' | '\r'))
 }
 
 /// Splits on whitespace, keeping `"quoted text"` and `key:"quoted text"` together.
@@ -251,11 +275,11 @@ mod tests {
     #[test]
     fn positionals_flags_and_defaults() {
         let call = parse("/checkpoint day:123 undo").unwrap();
-        assert_eq!((call.int("day"), call.flag("undo")), (Some(123), true));
+        assert_eq!((call.day("day").map(u32::from), call.flag("undo")), (Some(123), true));
         let call = parse("/checkpoint").unwrap();
-        assert_eq!((call.int("day"), call.flag("undo")), (None, false));
+        assert_eq!((call.day("day"), call.flag("undo")), (None, false));
         let call = parse("/studybot set-day 130").unwrap();
-        assert_eq!(call.int("day"), Some(130));
+        assert_eq!(call.day("day").map(u32::from), Some(130));
         let call = parse("/studybot holiday add 2026-12-24").unwrap();
         assert_eq!(
             (call.text("action"), call.date("date")),
@@ -265,7 +289,7 @@ mod tests {
         assert_eq!(call.text("item"), Some("Delta Lake and Apache Iceberg expertise"));
         let call = parse("/posted linkedin https://www.linkedin.com/posts/x day:121").unwrap();
         assert_eq!(call.text("url"), Some("https://www.linkedin.com/posts/x"));
-        assert_eq!(call.int("day"), Some(121));
+        assert_eq!(call.day("day").map(u32::from), Some(121));
         let call = parse("/leaderboard by:streak").unwrap();
         assert_eq!((call.text("by"), call.text("action")), (Some("streak"), None));
         assert_eq!(parse("/studybot").unwrap().sub.name, "help");
@@ -278,6 +302,21 @@ mod tests {
             ("/nope", "Unknown command `/nope`"),
             ("/studybot frobnicate", "Unknown subcommand `frobnicate`"),
             ("/checkpoint day:abc", "`day` must be a whole number"),
+            ("/checkpoint day:-1", "`day` must be a whole number between 1 and 100000 — got `-1`."),
+            ("/checkpoint day:0", "between 1 and 100000 — got `0`."),
+            ("/checkpoint day:4294967295", "between 1 and 100000 — got `4294967295`."),
+            ("/studybot set-day -5", "`day` must be a whole number between 1 and 100000 — got `-5`."),
+            ("/studybot preview day:99999999999999999999", "got `99999999999999999999`."),
+            ("/posted blog https://example.com/x day:0", "`day` must be a whole number between 1"),
+            ("/studybot setup curriculum:x day:-1", "`day` must be a whole number between 1"),
+            ("/quiz module:-1", "`module` must be a whole number between 1 and 10000 — got `-1`."),
+            ("/quiz module:0", "`module` must be a whole number between 1"),
+            ("/progress member:a\0b", "`member` contains a control character (\\0); remove it."),
+            ("/assess item\u{1b}[31m", "`item` contains a control character (\\u{1b})"),
+            ("/posted blog https://example.com/\u{7}", "`url` contains a control character"),
+            ("/remind o\0n", "`state` contains a control character"),
+            ("/stre\0ak", "Unknown command `/stre\\0ak`"),
+            ("/streak \u{1}", "Unexpected `\\u{1}`"),
             ("/checkpoint colour:red", "has no option `colour:`"),
             ("/studybot holiday add 24.12.2026", "must be a date like 2026-12-01"),
             ("/studybot holiday", "`action` is required"),
@@ -299,7 +338,7 @@ mod tests {
     fn discord_options_bind_to_the_same_table() {
         let call =
             bind("checkpoint", "", &[("day".into(), "121".into()), ("undo".into(), "true".into())]).unwrap();
-        assert_eq!((call.int("day"), call.flag("undo")), (Some(121), true));
+        assert_eq!((call.day("day").map(u32::from), call.flag("undo")), (Some(121), true));
         assert!(bind("studybot", "setup", &[]).unwrap_err().0.contains("`curriculum` is required"));
     }
 }

@@ -208,8 +208,8 @@ async fn posted(
         .map(|p| p.day)
         .collect();
     let due = ctx.calendar.due_slots(now);
-    let day = match call.int("day") {
-        Some(day) => u32::try_from(day).unwrap_or(u32::MAX),
+    let day = match call.day("day") {
+        Some(day) => day.get(),
         None => {
             match due.iter().rev().map(|s| s.day).find(|d| has_prompt(*d) && !logged.contains(&i64::from(*d)))
             {

@@ -37,12 +37,12 @@ pub async fn setup(
     let schedule = CronSpec::parse(schedule_text).map_err(|e| super::UserError(e.to_string()))?;
     let timezone = Timezone::parse(call.text("timezone").unwrap_or("UTC"))
         .map_err(|e| super::UserError(e.to_string()))?;
-    let first_day = match call.int("day") {
-        Some(day) if curriculum.day(day.try_into().unwrap_or(u32::MAX)).is_none() => {
+    let first_day = match call.day("day") {
+        Some(day) if curriculum.day(day.get()).is_none() => {
             let (a, b) = (curriculum.first_day().unwrap_or(0), curriculum.last_day().unwrap_or(0));
             user_error!("Day {day} is not in `{id}` (it has days {a}-{b}).");
         }
-        Some(day) => day,
+        Some(day) => i64::from(day.get()),
         None => i64::from(curriculum.first_day().unwrap_or(0)),
     };
     let today = now.with_timezone(&timezone.tz()).date_naive();

@@ -69,7 +69,8 @@ fn errors(path: &Path, diagnostics: &[Diagnostic]) -> String {
 
 /// Reads a curriculum file; a file with errors is refused, warnings come back with the value.
 pub fn load(path: &Path) -> Result<Checked, LoadError> {
-    let bytes = std::fs::read(path).map_err(|source| LoadError::Io { path: path.into(), source })?;
+    let bytes =
+        crate::files::read_bounded(path).map_err(|source| LoadError::Io { path: path.into(), source })?;
     let checked = check(&bytes);
     if checked.has_errors() {
         return Err(LoadError::Invalid { path: path.into(), diagnostics: checked.diagnostics });

@@ -150,6 +150,29 @@ pub fn shorten(text: &str) -> String {
     format!("{cut}…")
 }
 
+/// Typed input as an answer may quote it: control characters written out (`\0`, `\u{1b}`) so
+/// none reaches a terminal or chat raw, and at most 80 characters, as [`shorten`] cuts them.
+pub fn quoted(text: &str) -> String {
+    quoted_to(text, 80)
+}
+
+/// [`quoted`] with another length: for a message that itself quotes input (a cron parser's reason).
+pub fn quoted_to(text: &str, max: usize) -> String {
+    let mut out = String::new();
+    for (n, c) in text.chars().enumerate() {
+        if n == max {
+            out.push('…');
+            break;
+        }
+        if c.is_control() {
+            out.extend(c.escape_debug());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -2,6 +2,7 @@
 
 pub mod calendar;
 pub mod catchup;
+pub mod day;
 pub mod quiz;
 pub mod ranking;
 pub mod schedule;
@@ -9,6 +10,7 @@ pub mod streak;
 
 pub use calendar::{Adjustment, Calendar, Pause, Slot};
 pub use catchup::{CatchUp, to_post};
+pub use day::{DayNumber, DayNumberError};
 pub use ranking::{Board, Entry, PointsRules, Ranked, board, points, rank};
 pub use schedule::{CronSpec, ScheduleError, Timezone, local_instant, upcoming};
 pub use streak::{Check, Lesson, StreakRules, StreakSummary, on_time, reminder_due, summarize};

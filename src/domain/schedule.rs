@@ -8,6 +8,8 @@ use std::str::FromStr;
 use chrono::{DateTime, Days, LocalResult, NaiveDate, NaiveDateTime, NaiveTime, TimeDelta, TimeZone, Utc};
 use chrono_tz::{GapInfo, TZ_VARIANTS, Tz};
 
+use crate::curriculum::text::{quoted, quoted_to};
+
 /// How far ahead (in local dates) a schedule is searched, so one that never fires
 /// (`0 9 30 2 *`) ends the search instead of looping.
 pub(crate) const HORIZON_DAYS: u64 = 5 * 366;
@@ -55,18 +57,20 @@ impl CronSpec {
     pub fn parse(s: &str) -> Result<CronSpec, ScheduleError> {
         let source = s.trim().to_string();
         let fields: Vec<&str> = source.split_whitespace().collect();
+        // Errors quote the input cut short: a pasted essay is not echoed back whole.
+        let expr = || quoted(&source);
         if let Some(field) = fields.iter().find(|field| has_glued_wildcard(field)) {
-            let reason = format!("`{field}`: `*` and `?` stand alone or take a step, e.g. `*/2`");
-            return Err(ScheduleError::Invalid { expr: source, reason });
+            let reason = format!("`{}`: `*` and `?` stand alone or take a step, e.g. `*/2`", quoted(field));
+            return Err(ScheduleError::Invalid { expr: expr(), reason });
         }
         let expression = match fields.len() {
             _ if source.starts_with('@') => source.clone(),
             5 => five_field_to_cron(&source, &fields)?,
             6 | 7 => fields.join(" "),
-            found => return Err(ScheduleError::FieldCount { expr: source, found }),
+            found => return Err(ScheduleError::FieldCount { expr: expr(), found }),
         };
         let schedule = cron::Schedule::from_str(&expression)
-            .map_err(|e| ScheduleError::Invalid { expr: source.clone(), reason: cron_reason(&e) })?;
+            .map_err(|e| ScheduleError::Invalid { expr: expr(), reason: cron_reason(&e) })?;
         Ok(CronSpec { source, schedule })
     }
 
@@ -133,14 +137,17 @@ fn cron_reason(error: &cron::error::Error) -> String {
     let detail: Vec<&str> = message.lines().skip(2).map(str::trim).filter(|line| !line.is_empty()).collect();
     match detail.is_empty() {
         true => "a field is malformed".to_string(),
-        false => detail.join(" "),
+        // The crate's reason quotes the offending field, which may be long.
+        false => quoted_to(&detail.join(" "), 120),
     }
 }
 
 /// `m h dom mon dow` → `0 m h dom mon dow'`, with the day-of-week renumbered for the cron crate.
 fn five_field_to_cron(source: &str, fields: &[&str]) -> Result<String, ScheduleError> {
-    let day_of_week = weekday::translate(fields[4])
-        .map_err(|reason| ScheduleError::DayOfWeek { expr: source.to_string(), reason })?;
+    let day_of_week = weekday::translate(fields[4]).map_err(|reason| ScheduleError::DayOfWeek {
+        expr: quoted(source),
+        reason: quoted_to(&reason, 120),
+    })?;
     Ok(format!("0 {} {} {} {} {}", fields[0], fields[1], fields[2], fields[3], day_of_week))
 }
 
@@ -156,7 +163,7 @@ impl Timezone {
             .ok()
             .or_else(|| TZ_VARIANTS.iter().copied().find(|tz| tz.name().eq_ignore_ascii_case(name)))
             .map(Timezone)
-            .ok_or_else(|| ScheduleError::UnknownTimezone { name: name.to_string() })
+            .ok_or_else(|| ScheduleError::UnknownTimezone { name: quoted(name) })
     }
 
     pub fn tz(&self) -> Tz {

@@ -63,8 +63,8 @@ fn errors(path: &Path, diagnostics: &[Diagnostic]) -> String {
 /// Reads and validates a bank; a bank with errors is refused (the error lists every `FILE:LINE`),
 /// warnings are logged.
 pub fn load(bank_path: &Path, curriculum: &Curriculum) -> Result<QuizBank, LoadError> {
-    let bytes =
-        std::fs::read(bank_path).map_err(|source| LoadError::Io { path: bank_path.into(), source })?;
+    let bytes = crate::files::read_bounded(bank_path)
+        .map_err(|source| LoadError::Io { path: bank_path.into(), source })?;
     let checked = check(&bytes, curriculum);
     if checked.has_errors() {
         return Err(LoadError::Invalid { path: bank_path.into(), diagnostics: checked.diagnostics });

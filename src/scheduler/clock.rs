@@ -41,18 +41,45 @@ pub struct ScaledClock {
     speed: f64,
 }
 
+/// The fastest a rehearsal clock may run: a 30-day cycle in under a second of real time.
+pub const MAX_SPEED: f64 = 1e7;
+
+/// The latest anchor (epoch milliseconds) the clock takes: 9999-12-31T23:59:59.999Z, the end of
+/// what RFC 3339 (and so `--clock-origin`) can write.
+pub const MAX_ANCHOR_MS: u64 = 253_402_300_799_999;
+
+/// `--clock-speed`: a finite factor greater than 0 and at most [`MAX_SPEED`].
+pub fn parse_speed(text: &str) -> Result<f64, String> {
+    let speed: f64 = text.trim().parse().map_err(|_| "expected a number such as 3600".to_string())?;
+    if speed.is_finite() && speed > 0.0 && speed <= MAX_SPEED {
+        Ok(speed)
+    } else {
+        Err(format!("must be a finite number greater than 0 and at most {MAX_SPEED:e} (e.g. 3600)"))
+    }
+}
+
 impl ScaledClock {
+    /// `speed` outside (0, [`MAX_SPEED`]] is brought into it (NaN runs at real speed); the CLI
+    /// refuses such values before they get here.
     pub fn new(origin: DateTime<Utc>, anchor: SystemTime, speed: f64) -> ScaledClock {
-        ScaledClock { origin, anchor, speed: speed.max(f64::MIN_POSITIVE) }
+        let speed = if speed.is_nan() { 1.0 } else { speed.clamp(f64::MIN_POSITIVE, MAX_SPEED) };
+        ScaledClock { origin, anchor, speed }
     }
 
+    /// Saturates at the ends of what chrono represents rather than overflowing.
     fn at(&self, real: SystemTime) -> DateTime<Utc> {
         let elapsed = match real.duration_since(self.anchor) {
             Ok(d) => d.as_secs_f64(),
             Err(e) => -e.duration().as_secs_f64(),
         };
+        // A float-to-int cast saturates, and so does everything after it.
         let virtual_ms = (elapsed * self.speed * 1000.0) as i64;
-        self.origin + chrono::Duration::milliseconds(virtual_ms)
+        let ahead = chrono::Duration::try_milliseconds(virtual_ms);
+        match ahead.and_then(|d| self.origin.checked_add_signed(d)) {
+            Some(t) => t,
+            None if virtual_ms < 0 => DateTime::<Utc>::MIN_UTC,
+            None => DateTime::<Utc>::MAX_UTC,
+        }
     }
 }
 
@@ -64,7 +91,8 @@ impl Clock for ScaledClock {
     fn real_until(&self, at: DateTime<Utc>) -> Duration {
         let ahead = (at - self.now()).to_std().unwrap_or_default();
         // Round up so a wake-up never lands just before the instant it waited for.
-        Duration::from_secs_f64(ahead.as_secs_f64() / self.speed) + Duration::from_millis(1)
+        let real = Duration::try_from_secs_f64(ahead.as_secs_f64() / self.speed).unwrap_or(Duration::MAX);
+        real.saturating_add(Duration::from_millis(1))
     }
 
     fn after_real(&self, real: Duration) -> DateTime<Utc> {
@@ -85,6 +113,32 @@ mod tests {
         let clock = ScaledClock::new(origin, anchor, 3600.0);
         assert_eq!(clock.at(anchor + Duration::from_secs(2)), origin + chrono::Duration::hours(2));
         assert_eq!(clock.at(anchor - Duration::from_secs(1)), origin - chrono::Duration::hours(1));
+    }
+
+    #[test]
+    fn speeds_must_be_finite_positive_and_at_most_the_maximum() {
+        assert_eq!(parse_speed("3600"), Ok(3600.0));
+        assert_eq!(parse_speed("1e7"), Ok(MAX_SPEED));
+        assert_eq!(parse_speed("0.5"), Ok(0.5));
+        for bad in ["inf", "-inf", "NaN", "0", "-0", "-5", "1e300", "10000001", "", "fast"] {
+            assert!(parse_speed(bad).is_err(), "{bad}");
+        }
+        assert!(parse_speed("inf").unwrap_err().contains("finite number greater than 0 and at most 1e7"));
+    }
+
+    #[test]
+    fn extreme_clocks_saturate_instead_of_panicking() {
+        let origin = Utc.with_ymd_and_hms(2026, 3, 1, 0, 0, 0).unwrap();
+        let far = SystemTime::UNIX_EPOCH + Duration::from_millis(u64::MAX);
+        for speed in [f64::INFINITY, f64::NAN, 0.0, -1.0, 1e300, f64::MIN_POSITIVE, MAX_SPEED] {
+            let clock = ScaledClock::new(origin, far, speed);
+            let _ =
+                (clock.now(), clock.at(SystemTime::UNIX_EPOCH), clock.real_until(DateTime::<Utc>::MAX_UTC));
+            let clock = ScaledClock::new(origin, SystemTime::UNIX_EPOCH, speed);
+            let _ = (clock.now(), clock.at(far), clock.real_until(DateTime::<Utc>::MAX_UTC));
+        }
+        let slow = ScaledClock::new(origin, SystemTime::now(), f64::MIN_POSITIVE);
+        assert_eq!(slow.real_until(origin + chrono::Duration::days(1)), Duration::MAX);
     }
 
     #[test]

@@ -4,7 +4,7 @@ use sqlx::AnyConnection;
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
-use super::error::StoreError;
+use super::error::{StoreError, no_nul};
 use super::pool::Store;
 use super::types::{ContentKind, enum_col};
 
@@ -78,6 +78,7 @@ pub async fn add_content_post(
     conn: &mut AnyConnection,
     new: &NewContentPost,
 ) -> Result<ContentPost, StoreError> {
+    no_nul("url", &new.url)?;
     let row = sqlx::query(
         "INSERT INTO content_posts (cohort_id, member_id, kind, day, url, posted_at) \
          VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (cohort_id, member_id, kind, day) DO NOTHING \
@@ -124,6 +125,7 @@ pub async fn tick_assessment(
     item: &str,
     at: i64,
 ) -> Result<bool, StoreError> {
+    no_nul("item", item)?;
     let done = sqlx::query(
         "INSERT INTO assessment_ticks (cohort_id, member_id, item, ticked_at) \
          VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",

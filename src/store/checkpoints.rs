@@ -4,7 +4,7 @@ use sqlx::AnyConnection;
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
-use super::error::StoreError;
+use super::error::{StoreError, no_nul};
 use super::pool::Store;
 use super::types::{CheckpointSource, enum_col, flag_col};
 
@@ -67,6 +67,7 @@ pub async fn record_checkpoint(
     conn: &mut AnyConnection,
     new: &NewCheckpoint,
 ) -> Result<CheckpointOutcome, StoreError> {
+    no_nul("dedupe key", new.dedupe_key.as_deref().unwrap_or_default())?;
     let inserted = sqlx::query(concat!(
         "INSERT INTO checkpoints (cohort_id, member_id, day, source, checked_at, on_time, \
          dedupe_key) VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING RETURNING ",
@@ -138,6 +139,7 @@ pub async fn mark_event_processed(
     kind: &str,
     received_at: i64,
 ) -> Result<bool, StoreError> {
+    no_nul("dedupe key", dedupe_key)?;
     let done = sqlx::query(
         "INSERT INTO processed_events (dedupe_key, kind, received_at) VALUES ($1, $2, $3) \
          ON CONFLICT (dedupe_key) DO NOTHING",

@@ -4,7 +4,7 @@ use sqlx::AnyConnection;
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
-use super::error::StoreError;
+use super::error::{StoreError, no_nul, scrub_nul};
 use super::pool::Store;
 use super::types::{CohortState, Platform, enum_col};
 
@@ -113,6 +113,9 @@ impl Cohort {
 /// Fails with `Duplicate` if the channel already has a cohort (one cohort per channel).
 #[tracing::instrument(skip_all)]
 pub async fn create_cohort(conn: &mut AnyConnection, new: &NewCohort) -> Result<Cohort, StoreError> {
+    no_nul("workspace id", &new.workspace_id)?;
+    no_nul("channel id", &new.channel_id)?;
+    no_nul("created by", &new.created_by)?;
     let row = sqlx::query(concat!(
         "INSERT INTO cohorts (platform, workspace_id, channel_id, curriculum_id, start_date, \
          first_day, schedule, timezone, catch_up, max_lateness_secs, quiz_seconds, grace_secs, \
@@ -155,6 +158,7 @@ pub async fn find_cohort_by_channel(
     platform: Platform,
     channel_id: &str,
 ) -> Result<Option<Cohort>, StoreError> {
+    no_nul("channel id", channel_id)?;
     let sql = concat!("SELECT ", cohort_columns!(), " FROM cohorts WHERE platform = $1 AND channel_id = $2");
     let row = sqlx::query(sql).bind(platform.as_str()).bind(channel_id).fetch_optional(conn).await?;
     row.as_ref().map(Cohort::from_row).transpose()
@@ -170,7 +174,7 @@ pub async fn set_cohort_state(
     flag_reason: Option<&str>,
     now: i64,
 ) -> Result<Cohort, StoreError> {
-    let reason = flag_reason.filter(|_| state == CohortState::Flagged);
+    let reason = flag_reason.filter(|_| state == CohortState::Flagged).map(scrub_nul);
     let sql = concat!(
         "UPDATE cohorts SET state = $2, flag_reason = $3, updated_at = $4, \
          completed_at = CASE WHEN $2 = 'completed' THEN COALESCE(completed_at, $4) END \

@@ -47,8 +47,25 @@ pub enum StoreError {
     #[error("unexpected value {value:?} in column {column}")]
     Corrupt { column: &'static str, value: String },
 
+    /// Text holding a NUL character. PostgreSQL cannot store one and SQLite can, so the store
+    /// refuses it before any SQL runs: both backends answer alike, and an open PostgreSQL
+    /// transaction is not aborted by a failed statement.
+    #[error("{what} contains a NUL character")]
+    Nul { what: &'static str },
+
     #[error("database error")]
     Database(#[source] sqlx::Error),
+}
+
+/// Refuses `text` for `what` if it holds a NUL (see [`StoreError::Nul`]).
+pub(crate) fn no_nul(what: &'static str, text: &str) -> Result<(), StoreError> {
+    if text.contains('\0') { Err(StoreError::Nul { what }) } else { Ok(()) }
+}
+
+/// Diagnostic text (a platform's error message) is worth keeping even with a NUL in it: the NUL
+/// becomes U+FFFD, on both backends.
+pub(crate) fn scrub_nul(text: &str) -> String {
+    text.replace('\0', "\u{fffd}")
 }
 
 impl StoreError {

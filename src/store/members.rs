@@ -4,7 +4,7 @@ use sqlx::AnyConnection;
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
-use super::error::StoreError;
+use super::error::{StoreError, no_nul};
 use super::pool::Store;
 use super::types::{Platform, enum_col, flag_col};
 
@@ -73,6 +73,8 @@ pub async fn upsert_member(
     display_name: &str,
     now: i64,
 ) -> Result<Member, StoreError> {
+    no_nul("user id", user_id)?;
+    no_nul("display name", display_name)?;
     let row = sqlx::query(
         "INSERT INTO members (platform, user_id, display_name, created_at) \
          VALUES ($1, $2, $3, $4) \
@@ -151,6 +153,7 @@ pub async fn find_member(
     platform: Platform,
     user_id: &str,
 ) -> Result<Option<Member>, StoreError> {
+    no_nul("user id", user_id)?;
     let row = sqlx::query(
         "SELECT id, platform, user_id, display_name, created_at FROM members \
          WHERE platform = $1 AND user_id = $2",

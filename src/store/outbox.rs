@@ -4,7 +4,7 @@
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, AssertSqlSafe, Connection, Row};
 
-use super::error::StoreError;
+use super::error::{StoreError, no_nul};
 use super::lease::lease_current_sql;
 use super::pool::Store;
 use super::types::{PostState, enum_col};
@@ -176,6 +176,7 @@ pub async fn find_post_by_message(
     cohort_id: i64,
     platform_message_id: &str,
 ) -> Result<Option<LessonPost>, StoreError> {
+    no_nul("message id", platform_message_id)?;
     let sql = concat!(
         "SELECT ",
         post_columns!(),

@@ -4,6 +4,7 @@
 //! the clock, switch member or channel, react and press buttons. It reads a pipe as well as a
 //! terminal, so scripts (and tests) drive it.
 
+mod input;
 mod record;
 mod render;
 
@@ -11,15 +12,17 @@ use std::io::{BufRead, Write};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use chrono::{DateTime, Duration, NaiveDateTime, Utc};
+use chrono::{DateTime, Utc};
 
+pub use input::{ClockError, Line, MAX_ADVANCE_DAYS, MAX_LINE, clock_range, parse_duration, parse_instant};
 pub use record::{RecordDelivery, RecordedPost, read_record};
 pub use render::{lesson as render_lesson, render};
 
 use crate::coach::{
     Actor, Block, ChannelRef, Coach, Delivery, DeliveryError, Fence, Inbound, InboundKind, Message, Outgoing,
-    Target,
+    Target, grammar,
 };
+use crate::curriculum::text::quoted;
 
 /// What the console "platform" was asked to deliver, in order: its own record of posts.
 #[derive(Debug, Clone, PartialEq)]
@@ -107,7 +110,7 @@ Type commands as the current member, e.g. /studybot help, /checkpoint, /leaderbo
   :react ✅ POST        react on a lesson post (POST: m3, day:121 or last)
   :unreact ✅ POST      remove that reaction
   :press BUTTON         press a button: its label (A, B, Submit), its id, or `done` for the last lesson's Done
-  :advance 1d|3h|30m|45s move the virtual clock forward, running everything that falls due
+  :advance 1d|3h|30m|45s move the virtual clock forward (at most 3660 days), running everything that falls due
   :advance-to DATETIME  move the clock to 2026-12-01T09:00 (UTC) or an RFC 3339 instant
   :replay               send the last event again (it is deduplicated: nothing changes)
   :now                  show the clock
@@ -168,15 +171,28 @@ impl<W: Write> Console<W> {
         self.out
     }
 
-    /// Reads lines until end of input or `:quit`.
-    pub async fn run<R: BufRead>(&mut self, input: R) -> anyhow::Result<()> {
+    /// Reads lines until end of input or `:quit`. A line that is not UTF-8 or is longer than
+    /// [`MAX_LINE`] is reported and skipped: one bad line of a script does not end the session.
+    pub async fn run<R: BufRead>(&mut self, mut input: R) -> anyhow::Result<()> {
         self.tick().await?;
-        for line in input.lines() {
-            if !self.line(&line?).await? {
+        let mut number = 0;
+        while let Some(line) = input::read_line(&mut input)? {
+            number += 1;
+            let go_on = match line {
+                Line::Text(text) => self.line(&text).await?,
+                Line::NotUtf8 => self.skipped(number, "is not valid UTF-8")?,
+                Line::TooLong => self.skipped(number, &format!("is longer than {MAX_LINE} bytes"))?,
+            };
+            if !go_on {
                 break;
             }
         }
         Ok(())
+    }
+
+    fn skipped(&mut self, number: usize, why: &str) -> anyhow::Result<bool> {
+        self.say(&format!("line {number} {why}; skipped"))?;
+        Ok(true)
     }
 
     /// Handles one input line; `Ok(false)` asks to stop.
@@ -193,21 +209,11 @@ impl<W: Write> Console<W> {
         let arg = arg.trim();
         match directive {
             ":as" | ":admin" => self.become_member(arg, directive == ":admin")?,
-            ":channel" if !arg.is_empty() => {
-                self.channel = arg.trim_start_matches('#').to_string();
-                self.say(&format!("(now in #{})", self.channel))?;
-            }
+            ":channel" if !arg.is_empty() => self.switch_channel(arg)?,
             ":react" | ":unreact" => self.react(arg, directive == ":react").await?,
             ":press" => self.press(arg).await?,
-            ":advance" => match parse_duration(arg) {
-                Some(d) => self.advance_to(self.clock + d).await?,
-                None => self.say("usage: :advance 1d | 3h | 30m | 45s | 2d12h")?,
-            },
-            ":advance-to" => match parse_instant(arg) {
-                Some(t) if t >= self.clock => self.advance_to(t).await?,
-                Some(_) => self.say("the clock only moves forward")?,
-                None => self.say("usage: :advance-to 2026-12-01T09:00 (UTC) or 2026-12-01T09:00:00+01:00")?,
-            },
+            ":advance" => self.move_clock(input::advance(self.clock, arg)).await?,
+            ":advance-to" => self.move_clock(input::advance_to(self.clock, arg)).await?,
             ":replay" => match self.last_event.clone() {
                 Some(event) => self.deliver(&event).await?,
                 None => self.say("nothing to replay yet")?,
@@ -215,7 +221,7 @@ impl<W: Write> Console<W> {
             ":now" => self.say(&format!("🕒 {}", self.clock.format("%a %Y-%m-%d %H:%M UTC")))?,
             ":help" => self.say(HELP)?,
             ":quit" | ":q" => return Ok(false),
-            _ => self.say(&format!("unknown directive `{directive}`; :help lists them"))?,
+            _ => self.say(&format!("unknown directive `{}`; :help lists them", quoted(directive)))?,
         }
         Ok(true)
     }
@@ -224,12 +230,24 @@ impl<W: Write> Console<W> {
         if name.is_empty() || name.contains(char::is_whitespace) {
             return self.say("usage: :as NAME  (one word)");
         }
+        // Names become member ids in the store, as a platform's user id would.
+        if let Some(c) = grammar::control_character(name) {
+            return self.say(&format!("usage: :as NAME  (NAME contains the control character {c:?})"));
+        }
         if admin && !self.admins.iter().any(|a| a == name) {
             self.admins.push(name.to_string());
         }
         let is_admin = self.admins.iter().any(|a| a == name);
         self.actor = Actor { user_id: name.to_string(), name: name.to_string(), is_admin };
         self.say(&format!("(you are {name}{})", if is_admin { ", admin" } else { "" }))
+    }
+
+    fn switch_channel(&mut self, name: &str) -> anyhow::Result<()> {
+        if let Some(c) = grammar::control_character(name) {
+            return self.say(&format!("usage: :channel NAME  (NAME contains the control character {c:?})"));
+        }
+        self.channel = name.trim_start_matches('#').to_string();
+        self.say(&format!("(now in #{})", self.channel))
     }
 
     fn channel_ref(&self) -> ChannelRef {
@@ -260,7 +278,7 @@ impl<W: Write> Console<W> {
     async fn react(&mut self, arg: &str, added: bool) -> anyhow::Result<()> {
         let (emoji, post) = arg.split_once(char::is_whitespace).unwrap_or((arg, "last"));
         let Some(message_id) = self.resolve_post(post.trim()) else {
-            return self.say(&format!("no lesson post `{}` in #{}", post.trim(), self.channel));
+            return self.say(&format!("no lesson post `{}` in #{}", quoted(post.trim()), self.channel));
         };
         let emoji = emoji.to_string();
         let kind = if added {
@@ -294,6 +312,14 @@ impl<W: Write> Console<W> {
                 here.filter(|x| x.day == day).last().map(|x| x.message_id.clone())
             }
             p => here.filter(|x| x.message_id == p).last().map(|x| x.message_id.clone()),
+        }
+    }
+
+    /// Moves the clock where a directive asked, or says why it cannot.
+    async fn move_clock(&mut self, to: Result<DateTime<Utc>, ClockError>) -> anyhow::Result<()> {
+        match to {
+            Ok(target) => self.advance_to(target).await,
+            Err(why) => self.say(&why.to_string()),
         }
     }
 
@@ -359,57 +385,5 @@ impl<W: Write> Console<W> {
     fn say(&mut self, text: &str) -> anyhow::Result<()> {
         writeln!(self.out, "{text}")?;
         Ok(())
-    }
-}
-
-/// `1d`, `3h`, `30m`, `2d12h`.
-pub fn parse_duration(text: &str) -> Option<Duration> {
-    let mut total = Duration::zero();
-    let mut number = String::new();
-    for c in text.trim().chars() {
-        if c.is_ascii_digit() {
-            number.push(c);
-            continue;
-        }
-        let n: i64 = std::mem::take(&mut number).parse().ok()?;
-        total += match c {
-            'd' => Duration::try_days(n)?,
-            'h' => Duration::try_hours(n)?,
-            'm' => Duration::try_minutes(n)?,
-            's' => Duration::try_seconds(n)?,
-            _ => return None,
-        };
-    }
-    (number.is_empty() && total > Duration::zero()).then_some(total)
-}
-
-/// `2026-12-01T09:00` (UTC), `2026-12-01 09:00` or an RFC 3339 instant.
-pub fn parse_instant(text: &str) -> Option<DateTime<Utc>> {
-    let text = text.trim();
-    if let Ok(t) = DateTime::parse_from_rfc3339(text) {
-        return Some(t.with_timezone(&Utc));
-    }
-    ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S"]
-        .iter()
-        .find_map(|f| NaiveDateTime::parse_from_str(text, f).ok())
-        .map(|n| n.and_utc())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn durations_and_instants() {
-        assert_eq!(parse_duration("1d"), Some(Duration::days(1)));
-        assert_eq!(parse_duration("2d12h"), Some(Duration::hours(60)));
-        assert_eq!(parse_duration("30m"), Some(Duration::minutes(30)));
-        for bad in ["", "d", "5", "1x", "-1d", "0h", "99999999999999999999d"] {
-            assert_eq!(parse_duration(bad), None, "{bad}");
-        }
-        let t = parse_instant("2026-12-01T09:00").unwrap();
-        assert_eq!(t.to_rfc3339(), "2026-12-01T09:00:00+00:00");
-        assert_eq!(parse_instant("2026-12-01T10:00:00+01:00"), Some(t));
-        assert_eq!(parse_instant("tomorrow"), None);
     }
 }

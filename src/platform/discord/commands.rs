@@ -6,8 +6,9 @@ use serenity::model::application::{
     CommandData, CommandDataOption, CommandDataOptionValue, CommandOptionType, InteractionContext,
 };
 
-use crate::coach::commands::{COMMANDS, Kind, Param, Spec};
+use crate::coach::commands::{COMMANDS, Kind, MODULE_MAX, Param, Spec};
 use crate::coach::{Call, Catalog, UserError, grammar};
+use crate::domain::DayNumber;
 
 pub const NAME_MAX: usize = 32;
 pub const DESCRIPTION_MAX: usize = 100;
@@ -30,7 +31,9 @@ impl Bounds {
         let curricula: Vec<_> = catalog.iter().map(|(_, c)| c).collect();
         let days = curricula.iter().flat_map(|c| c.days().map(|d| d.day));
         let modules = curricula.iter().flat_map(|c| c.sections.iter().filter_map(|s| s.module));
-        Bounds { days: range(days).unwrap_or((1, 100_000)), modules: range(modules).unwrap_or((1, 10_000)) }
+        let any_day = (DayNumber::MIN, DayNumber::MAX);
+        let any_module = (1, MODULE_MAX as u32);
+        Bounds { days: range(days).unwrap_or(any_day), modules: range(modules).unwrap_or(any_module) }
     }
 }
 
@@ -79,12 +82,16 @@ fn option(param: &Param, bounds: &Bounds) -> CreateCommandOption {
         CreateCommandOption::new(kind, param.name, description(about)).required(param.required)
     };
     match param.kind {
+        Kind::Day => integer_range(
+            new(CommandOptionType::Integer, param.about),
+            bounds.days.0.into(),
+            bounds.days.1.into(),
+        ),
         Kind::Int => {
             let option = new(CommandOptionType::Integer, param.about);
             match param.name {
-                "day" => integer_range(option, bounds.days.0.into(), bounds.days.1.into()),
                 "module" => integer_range(option, bounds.modules.0.into(), bounds.modules.1.into()),
-                _ => option,
+                _ => integer_range(option, 1, MODULE_MAX),
             }
         }
         Kind::Bounded(min, max) => integer_range(new(CommandOptionType::Integer, param.about), min, max),

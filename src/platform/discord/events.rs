@@ -7,7 +7,7 @@ use serenity::all::{
     Context, EventHandler, GuildId, Interaction, Member, Reaction, ReactionType, Ready, ResumedEvent, User,
 };
 use serenity::async_trait;
-use tokio::sync::watch;
+use tokio::sync::{oneshot, watch};
 
 use super::delivery::DiscordDelivery;
 use super::interactions::{self, Answer};
@@ -35,7 +35,13 @@ pub struct Shared {
     pub reactions: AtomicU64,
 }
 
-pub struct Handler(pub Arc<Shared>);
+/// The event handler serenity runs. Its second field lives exactly as long as serenity holds
+/// the handler — until the shard queuer and every shard runner have ended — so dropping it tells
+/// [`super::Discord::shutdown`] that each session has finished its close handshake.
+pub struct Handler(
+    pub Arc<Shared>,
+    #[expect(dead_code, reason = "held only to be dropped with the handler")] pub oneshot::Sender<()>,
+);
 
 #[async_trait]
 impl EventHandler for Handler {

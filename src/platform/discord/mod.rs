@@ -18,9 +18,11 @@ use std::time::Duration;
 
 use anyhow::Context as _;
 use serde::Deserialize;
-use serenity::all::{ClientBuilder, GatewayIntents, HttpBuilder, Permissions, ShardManager};
+use serenity::all::{
+    ClientBuilder, GatewayIntents, HttpBuilder, Permissions, ShardManager, ShardRunnerMessage,
+};
 use serenity::http::{LightMethod, Route};
-use tokio::sync::watch;
+use tokio::sync::{oneshot, watch};
 use tokio::task::JoinHandle;
 
 pub use delivery::DiscordDelivery;
@@ -60,7 +62,12 @@ pub fn limits() -> Limits {
 pub struct Discord {
     shared: Arc<Shared>,
     shards: Arc<ShardManager>,
-    gateway: JoinHandle<Result<(), String>>,
+    /// serenity's client; `None` once [`Discord::failed`] has seen it end, since a finished
+    /// JoinHandle must not be awaited again.
+    gateway: Option<JoinHandle<Result<(), String>>>,
+    /// Resolves (with an error) when serenity drops the event handler: every shard runner has
+    /// ended, so every session has been closed.
+    released: oneshot::Receiver<()>,
 }
 
 #[derive(Deserialize)]
@@ -102,13 +109,14 @@ impl Discord {
         if let Some(proxy) = &config.rest_proxy {
             http = http.proxy(proxy.trim_end_matches('/'));
         }
+        let (held, released) = oneshot::channel();
         let mut client = ClientBuilder::new_with_http(http.build(), intents())
-            .event_handler(Handler(Arc::clone(&shared)))
+            .event_handler(Handler(Arc::clone(&shared), held))
             .await
             .context("building the Discord client")?;
         let shards = Arc::clone(&client.shard_manager);
         let gateway = tokio::spawn(async move { client.start().await.map_err(|e| e.to_string()) });
-        Ok(Discord { shared, shards, gateway })
+        Ok(Discord { shared, shards, gateway: Some(gateway), released })
     }
 
     /// The delivery the scheduler posts through; interactions share its pacer.
@@ -117,8 +125,14 @@ impl Discord {
     }
 
     /// Resolves when the gateway gave up (bad token at IDENTIFY, disallowed intents, …), with why.
+    /// Cancel-safe: until it resolves, the gateway is still there for [`Discord::shutdown`].
     pub async fn failed(&mut self) -> String {
-        match (&mut self.gateway).await {
+        let Some(gateway) = self.gateway.as_mut() else {
+            return "the Discord gateway connection ended".into();
+        };
+        let ended = gateway.await;
+        self.gateway = None;
+        match ended {
             Ok(Ok(())) => "the Discord gateway connection ended".into(),
             Ok(Err(e)) => format!("the Discord gateway refused the bot: {e}"),
             Err(e) => format!("the Discord gateway task failed: {e}"),
@@ -131,11 +145,28 @@ impl Discord {
         tokio::time::timeout(limit, ready.wait_for(|n| *n > 0)).await.is_ok_and(|r| r.is_ok())
     }
 
-    /// Closes the gateway session.
-    pub async fn shutdown(self) {
+    /// Closes the gateway session with close code 1000 and waits (up to 3 s) until it is closed.
+    /// After a gateway failure there is no session left, and nothing to wait for.
+    pub async fn shutdown(mut self) {
+        let Some(gateway) = self.gateway.take() else { return };
+        self.close_sessions().await;
         self.shards.shutdown_all().await;
-        if tokio::time::timeout(Duration::from_secs(2), self.gateway).await.is_err() {
+        let closed = async {
+            let _ = gateway.await;
+            let _ = self.released.await;
+        };
+        if tokio::time::timeout(Duration::from_secs(3), closed).await.is_err() {
             tracing::warn!("the Discord gateway did not close in time");
+        }
+    }
+
+    /// Asks every shard runner itself to close its session with 1000. `shutdown_all` alone does
+    /// not reach a runner started by a re-identify (op 9): serenity 0.12.5 then holds a stale
+    /// shutdown acknowledgement, forgets the runner before passing the request on, and the
+    /// socket died with the process instead of closing.
+    async fn close_sessions(&self) {
+        for (id, runner) in self.shards.runners.lock().await.iter() {
+            runner.runner_tx.send_to_shard(ShardRunnerMessage::Shutdown(*id, 1000));
         }
     }
 }

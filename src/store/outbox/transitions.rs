@@ -5,7 +5,7 @@
 use sqlx::{AnyConnection, AssertSqlSafe};
 
 use super::{LessonPost, get_post};
-use crate::store::error::StoreError;
+use crate::store::error::{StoreError, no_nul, scrub_nul};
 use crate::store::lease::lease_current_sql;
 use crate::store::pool::Store;
 use crate::store::types::PostState;
@@ -21,6 +21,7 @@ pub async fn complete_post(
     platform_message_id: &str,
     sent_at: i64,
 ) -> Result<LessonPost, StoreError> {
+    no_nul("message id", platform_message_id)?;
     let sql = concat!(
         "UPDATE lesson_posts SET state = 'sent', platform_message_id = $2, sent_at = $3, \
          last_error = NULL, retry_at = NULL WHERE id = $1 AND state IN ('claimed', 'failed') AND generation = $4 \
@@ -64,7 +65,7 @@ pub async fn defer_post(
          WHERE id = $1 AND state = 'claimed' AND generation = $4",
     )
     .bind(id)
-    .bind(error)
+    .bind(scrub_nul(error))
     .bind(retry_at)
     .bind(generation)
     .execute(conn)
@@ -118,7 +119,7 @@ pub async fn close_post(
     )
     .bind(id)
     .bind(state.as_str())
-    .bind(error)
+    .bind(scrub_nul(error))
     .bind(generation)
     .execute(conn)
     .await?;

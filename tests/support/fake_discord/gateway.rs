@@ -9,6 +9,7 @@ use axum::response::Response;
 use serde_json::{Value, json};
 use tokio::sync::mpsc;
 
+use super::Ending;
 use super::FakeDiscord;
 use super::session::Out;
 use super::state::Shared;
@@ -23,22 +24,22 @@ pub(super) async fn upgrade(State(shared): State<Arc<Shared>>, ws: WebSocketUpgr
 async fn run(shared: Arc<Shared>, mut socket: WebSocket) {
     let (tx, mut rx) = mpsc::unbounded_channel();
     let conn = shared.lock().gateway.attach(tx);
-    loop {
+    let ending = loop {
         tokio::select! {
             out = rx.recv() => match out {
                 Some(Out::Text(text)) => {
                     if socket.send(Message::Text(text.into())).await.is_err() {
-                        break;
+                        break Ending::ClientDropped;
                     }
                 },
                 Some(Out::Close(code, reason)) => {
                     let frame = CloseFrame { code, reason: reason.into() };
                     let _ = socket.send(Message::Close(Some(frame))).await;
                     drain(&mut socket).await;
-                    break;
+                    break Ending::ServerClosed(code);
                 },
                 // Dropping the socket closes TCP without a close frame, like a network failure.
-                Some(Out::Drop) | None => break,
+                Some(Out::Drop) | None => break Ending::ServerDropped,
             },
             msg = socket.recv() => match msg {
                 Some(Ok(Message::Text(text))) => {
@@ -47,16 +48,17 @@ async fn run(shared: Arc<Shared>, mut socket: WebSocket) {
                 },
                 // Reading on after a close frame sends tungstenite's automatic answer, which
                 // serenity waits for before it reconnects or shuts down.
-                Some(Ok(Message::Close(_))) => {
+                Some(Ok(Message::Close(frame))) => {
                     drain(&mut socket).await;
-                    break;
+                    // A close frame without a body is code 1005 ("no status received").
+                    break Ending::ClientClosed(frame.map_or(1005, |f| f.code));
                 },
                 Some(Ok(_)) => {},
-                Some(Err(_)) | None => break,
+                Some(Err(_)) | None => break Ending::ClientDropped,
             },
         }
-    }
-    shared.lock().gateway.detach(conn);
+    };
+    shared.lock().gateway.detach(conn, ending);
 }
 
 /// Reads until the peer is gone (or the grace ends), so a pending close answer gets flushed.
@@ -131,6 +133,18 @@ impl FakeDiscord {
     pub async fn send_reconnect(&self) {
         let frame = json!({"op": 7, "d": null}).to_string();
         self.shared.lock().gateway.detach_current(vec![Out::Text(frame)]);
+    }
+
+    /// How each gateway connection ended so far, as (connection number, ending), in the order
+    /// they ended; connections are numbered 1, 2, … as they open.
+    pub fn connection_endings(&self) -> Vec<(u64, Ending)> {
+        self.shared.lock().gateway.endings.clone()
+    }
+
+    /// From now on IDENTIFY is closed with 4004 even with the right token, as Discord does with
+    /// a token revoked after the bot started (REST still accepts it here).
+    pub fn refuse_identify(&self) {
+        self.shared.lock().gateway.refuse_identify = true;
     }
 
     /// Forgets the session without telling the client, as Discord does after a long outage: its

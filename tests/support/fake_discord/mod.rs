@@ -25,7 +25,8 @@
 //! Added to the brief's API: `start_with_heartbeat` (a short HELLO interval), `wait_for`,
 //! `expire_session` (the next RESUME is refused), `last_heartbeat_seq`, `last_resume`,
 //! `session_id`, `gateway_frames`, `dispatched`, `withheld`, `message(id)`, `dm_channel`,
-//! `request_log`.
+//! `request_log`, `connection_endings` (each connection's close code or drop, by side) and
+//! `refuse_identify` (4004 at IDENTIFY for a token REST still accepts).
 
 mod actors;
 mod commands;
@@ -48,6 +49,7 @@ use axum::routing::get;
 use serde_json::{Value, json};
 use tokio::task::JoinHandle;
 
+pub use session::Ending;
 pub use state::Recorded;
 use state::{APP_ID, BOT_ID, GUILD_ID, Origin, Shared};
 

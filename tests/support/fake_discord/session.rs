@@ -7,6 +7,19 @@ use super::BOT_TOKEN;
 use super::payloads;
 use super::state::Data;
 
+/// How a gateway connection ended, as the fake saw it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ending {
+    /// The client sent a close frame with this code.
+    ClientClosed(u16),
+    /// The client went away without a close frame (TCP closed or reset).
+    ClientDropped,
+    /// The fake sent a close frame with this code.
+    ServerClosed(u16),
+    /// The fake dropped the connection (`drop_connection`, or the fake went away).
+    ServerDropped,
+}
+
 /// What a connection's socket task should do next.
 pub(super) enum Out {
     Text(String),
@@ -44,6 +57,10 @@ pub(super) struct Gateway {
     pub dispatched: Vec<Value>,
     /// Events not sent because the IDENTIFY intents exclude them.
     pub withheld: Vec<(String, Value)>,
+    /// How each connection ended, by connection number (1, 2, …) in the order they ended.
+    pub endings: Vec<(u64, Ending)>,
+    /// IDENTIFY is answered with close 4004 even with the right token (revoked after startup).
+    pub refuse_identify: bool,
     intents: u64,
     session: Option<Session>,
     /// Dispatches made while no session existed; sent after the next READY.
@@ -66,6 +83,8 @@ impl Gateway {
             frames: Vec::new(),
             dispatched: Vec::new(),
             withheld: Vec::new(),
+            endings: Vec::new(),
+            refuse_identify: false,
             intents: 0,
             session: None,
             pending: Vec::new(),
@@ -84,7 +103,8 @@ impl Gateway {
         self.next_conn
     }
 
-    pub fn detach(&mut self, id: u64) {
+    pub fn detach(&mut self, id: u64, ending: Ending) {
+        self.endings.push((id, ending));
         if self.conn.as_ref().is_some_and(|c| c.id == id) {
             self.conn = None;
         }
@@ -196,7 +216,7 @@ impl Data {
         let gw = &mut self.gateway;
         gw.identify_count += 1;
         gw.last_identify = Some(d.clone());
-        if !token_ok(&d) {
+        if !token_ok(&d) || gw.refuse_identify {
             gw.reply(conn, Out::Close(4004, "Authentication failed."));
             return;
         }

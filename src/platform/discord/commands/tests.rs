@@ -125,7 +125,7 @@ fn interaction_options_bind_to_the_table() {
         {"name": "start", "type": 3, "value": "2026-12-01"}]}]}));
     let call = call_from(&setup).unwrap();
     assert_eq!((call.spec.name, call.sub.name), ("studybot", "setup"));
-    assert_eq!((call.text("curriculum"), call.int("day")), (Some("x"), Some(121)));
+    assert_eq!((call.text("curriculum"), call.day("day").map(u32::from)), (Some("x"), Some(121)));
     assert_eq!(call.text("schedule"), Some("0 9 * * MON-FRI"));
     assert_eq!(call.date("start"), chrono::NaiveDate::from_ymd_opt(2026, 12, 1));
 
@@ -134,7 +134,7 @@ fn interaction_options_bind_to_the_table() {
             {"name": "day", "type": 4, "value": 122}, {"name": "undo", "type": 5, "value": value}]}))
     };
     let call = call_from(&undo(true)).unwrap();
-    assert_eq!((call.int("day"), call.flag("undo")), (Some(122), true));
+    assert_eq!((call.day("day").map(u32::from), call.flag("undo")), (Some(122), true));
     assert!(!call_from(&undo(false)).unwrap().flag("undo"));
     assert_eq!(call_from(&data(json!({"name": "streak", "options": []}))).unwrap().spec.name, "streak");
     let quiz =
@@ -169,6 +169,18 @@ fn a_wrong_shape_is_a_user_error() {
             "in that form",
         ),
         (json!({"name": "review", "options": []}), "`state` is required"),
+        (
+            json!({"name": "checkpoint", "options": [{"name": "day", "type": 4, "value": -1}]}),
+            "`day` must be a whole number between 1 and 100000 — got `-1`",
+        ),
+        (
+            json!({"name": "quiz", "options": [{"name": "module", "type": 4, "value": 0}]}),
+            "`module` must be a whole number between 1 and 10000 — got `0`",
+        ),
+        (
+            json!({"name": "progress", "options": [{"name": "member", "type": 3, "value": "a\0b"}]}),
+            "`member` contains a control character (\\0)",
+        ),
     ];
     for (json, want) in cases {
         let err = call_from(&data(json.clone())).unwrap_err().0;
