@@ -53,8 +53,9 @@ pub use cohorts::{
 pub use error::StoreError;
 pub use jobs::claim_job;
 pub use members::{
-    CohortMember, Member, add_cohort_member, find_member, get_cohort_member, list_cohort_member_profiles,
-    list_cohort_members, set_leaderboard_optout, set_remind, set_review_warmup, upsert_member,
+    CohortMember, Member, add_cohort_member, ensure_member, find_member, get_cohort_member,
+    list_cohort_member_profiles, list_cohort_members, set_leaderboard_optout, set_remind, set_review_warmup,
+    upsert_member,
 };
 pub use outbox::{
     Claim, LessonPost, NewLessonPost, claim_post, close_post, complete_post, defer_post,
