@@ -58,10 +58,13 @@ impl Drift {
     /// What differs, one line each: the day changes, then the quiz bank.
     pub fn lines(&self) -> Vec<String> {
         match self {
-            Drift::Changed { changes, bank_changed, .. } => {
+            Drift::Changed { file, changes, bank_changed } => {
                 let mut lines = changes.lines();
                 if *bank_changed {
-                    lines.push("the quiz bank changed".into());
+                    lines.push(match file.bank {
+                        Some(_) => "the quiz bank changed".into(),
+                        None => "the quiz bank is gone, or does not load with this file".into(),
+                    });
                 }
                 if lines.is_empty() {
                     lines.push("only formatting: no lesson, heading or quiz differs".into());
