@@ -25,7 +25,8 @@
 //! Added to the brief's API: `start_with_heartbeat` (a short HELLO interval), `wait_for`,
 //! `expire_session` (the next RESUME is refused), `last_heartbeat_seq`, `last_resume`,
 //! `session_id`, `gateway_frames`, `dispatched`, `withheld`, `message(id)`, `dm_channel`,
-//! `request_log`.
+//! `request_log`; GET /guilds/{id} answers the preset guild ("Study Group") as a guild object
+//! (for channel labels), any other id 404 Unknown Guild (10004).
 
 mod actors;
 mod commands;
