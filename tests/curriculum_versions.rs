@@ -14,8 +14,13 @@ use studybot::platform::console::{Console, Delivered, render};
 use studybot::store::{Checkpoint, CohortState, LessonPost, MemberStats, Platform, Store};
 use support::bot::{CURRICULUM, curriculum_dir};
 use support::db::Fixture;
+use support::fixtures::new_cohort;
 
-backend_tests!(a_changed_file_never_rewrites_a_running_cohort);
+backend_tests!(
+    a_changed_file_never_rewrites_a_running_cohort,
+    a_cohort_from_before_versions_is_bound_to_its_file_once,
+    a_version_that_cannot_be_read_leaves_the_cohort_alone,
+);
 
 type Screen = Console<Vec<u8>>;
 
@@ -218,4 +223,60 @@ async fn a_changed_file_never_rewrites_a_running_cohort(fx: Fixture) {
     assert_eq!(notices(&mut screen).len(), 1);
     let cohort = store.get_cohort(cohort.id).await.unwrap().unwrap();
     assert_eq!((cohort.state, cohort.completed_at), (CohortState::Active, None));
+}
+
+/// A cohort set up before migration 0006 has no version: the first load binds it to the file as
+/// it is then; while the file is missing it is skipped, neither bound nor completed.
+async fn a_cohort_from_before_versions_is_bound_to_its_file_once(fx: Fixture) {
+    let store = &fx.store;
+    let cohort = store.create_cohort(&new_cohort(Platform::Console, "old")).await.unwrap();
+    assert_eq!(cohort.curriculum_version, None);
+    let empty = tempfile::tempdir().unwrap();
+    let coach = Coach::new(store.clone(), Catalog::load_dir(empty.path()).unwrap());
+    assert!(coach.scheduled_cohorts().await.unwrap().is_empty(), "no file: skipped");
+    let report = coach
+        .tick(&studybot::platform::console::RecordDelivery::open(None, true).unwrap(), at("2026-12-31T12:00"))
+        .await;
+    assert!(report.unwrap().completed.is_empty());
+    let unbound = store.get_cohort(cohort.id).await.unwrap().unwrap();
+    assert_eq!((unbound.curriculum_version, unbound.state), (None, CohortState::Active));
+
+    let catalog = Catalog::load_dir(&curriculum_dir()).unwrap();
+    let file = catalog.version(CURRICULUM).unwrap();
+    let coach = Coach::new(store.clone(), catalog);
+    let loaded = coach.scheduled_cohorts().await.unwrap();
+    assert_eq!(loaded.len(), 1);
+    assert_eq!(loaded[0].version.hash, file.hash);
+    let bound = store.get_cohort(cohort.id).await.unwrap().unwrap();
+    assert_eq!(bound.curriculum_version.as_deref(), Some(file.hash.as_str()));
+    let stored = store.get_curriculum_version(&file.hash).await.unwrap().unwrap();
+    assert_eq!((stored.curriculum_id.as_str(), stored.bank_source.is_some()), (CURRICULUM, true));
+}
+
+/// A stored version that no longer parses (it should not happen: here a row is forged) makes the
+/// coach skip the cohort: no post, no completion, no flag.
+async fn a_version_that_cannot_be_read_leaves_the_cohort_alone(fx: Fixture) {
+    let store = &fx.store;
+    let cohort = store.create_cohort(&new_cohort(Platform::Console, "forged")).await.unwrap();
+    let forged = studybot::store::CurriculumVersion {
+        hash: "0".repeat(64),
+        curriculum_id: CURRICULUM.into(),
+        title: "forged".into(),
+        source: "# no days at all\n".into(),
+        bank_source: None,
+        created_at: 0,
+    };
+    store.put_curriculum_version(&forged).await.unwrap();
+    store.bind_cohort_version(cohort.id, &forged.hash).await.unwrap();
+    let coach = Coach::new(store.clone(), Catalog::load_dir(&curriculum_dir()).unwrap());
+    assert!(coach.scheduled_cohorts().await.unwrap().is_empty(), "skipped");
+    let delivery = studybot::platform::console::RecordDelivery::open(None, true).unwrap();
+    let report = coach.tick(&delivery, at("2027-02-01T12:00")).await.unwrap();
+    assert!(report.posted.is_empty() && report.completed.is_empty() && report.flagged.is_empty());
+    let row = store.get_cohort(cohort.id).await.unwrap().unwrap();
+    assert_eq!(
+        (row.state, row.completed_at, row.curriculum_version),
+        (CohortState::Active, None, Some(forged.hash))
+    );
+    assert!(store.list_posts(cohort.id).await.unwrap().is_empty());
 }

@@ -192,3 +192,55 @@ fn ends_early(old: &Calendar, new: &Calendar, now: DateTime<Utc>) -> Option<Stri
         )
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use chrono::{NaiveDate, TimeZone};
+
+    use super::*;
+    use crate::domain::{CronSpec, Timezone};
+
+    fn calendar(days: &[u32]) -> Calendar {
+        Calendar {
+            start: NaiveDate::from_ymd_opt(2026, 3, 2).unwrap(),
+            days: days.to_vec(),
+            first_day: days[0],
+            schedule: CronSpec::parse("0 9 * * *").unwrap(),
+            timezone: Timezone::parse("UTC").unwrap(),
+            holidays: Default::default(),
+            pauses: Vec::new(),
+            adjustments: Vec::new(),
+        }
+    }
+
+    /// Three lessons are out: 2 to 4 March.
+    fn now() -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 3, 4, 10, 0, 0).unwrap()
+    }
+
+    #[test]
+    fn days_added_after_the_posted_ones_change_no_history() {
+        assert_eq!(history_changes(&calendar(&[1, 2, 4, 5]), &calendar(&[1, 2, 4, 5, 6, 7]), now()), None);
+        assert_eq!(ends_early(&calendar(&[1, 2, 4, 5]), &calendar(&[1, 2, 4, 5, 6, 7]), now()), None);
+    }
+
+    #[test]
+    fn a_day_filled_in_before_a_posted_one_would_renumber_it() {
+        let why = history_changes(&calendar(&[1, 2, 4, 5]), &calendar(&[1, 2, 3, 4, 5]), now()).unwrap();
+        assert!(
+            why.starts_with("the lesson of 2026-03-04 was day 4; with the file's days it would be day 3"),
+            "{why}"
+        );
+    }
+
+    #[test]
+    fn a_version_ending_at_the_latest_posted_day_would_end_the_cohort() {
+        let why = ends_early(&calendar(&[1, 2, 4, 5]), &calendar(&[1, 2, 4]), now()).unwrap();
+        assert!(why.contains("no day after day 4"), "{why}");
+        assert_eq!(
+            ends_early(&calendar(&[1, 2, 4]), &calendar(&[1, 2, 4]), now()),
+            None,
+            "it was ending anyway"
+        );
+    }
+}
