@@ -11,6 +11,7 @@ use std::path::Path;
 use chrono::{DateTime, TimeZone, Utc};
 use studybot::coach::{Block, Catalog, Coach, Target};
 use studybot::platform::console::{Console, Delivered, render};
+use studybot::platform::discord::commands::Bounds;
 use studybot::store::{Checkpoint, CohortState, LessonPost, MemberStats, Platform, Store};
 use support::bot::{CURRICULUM, curriculum_dir};
 use support::db::Fixture;
@@ -139,6 +140,9 @@ async fn a_changed_file_never_rewrites_a_running_cohort(fx: Fixture) {
     assert_eq!(told.len(), 1, "{told:?}");
     assert!(told[0].contains("cohort in #study keeps running on its own version"), "{}", told[0]);
     assert!(told[0].contains("removed: days 124-150"), "{}", told[0]);
+    let in_use = screen.coach().curricula_in_use().await.unwrap();
+    let bounds = Bounds::from_curricula(in_use.iter().map(AsRef::as_ref));
+    assert_eq!(bounds.days, (121, 150), "Discord's day options still reach the cohort's days");
     let shown = say(&mut screen, &["/studybot curriculum"]).await;
     assert!(shown.contains(&format!("version `{}`", &original[..12])), "{shown}");
     assert!(shown.contains("removed: days 124-150"), "{shown}");

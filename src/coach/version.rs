@@ -11,7 +11,7 @@ use super::Coach;
 use super::error::CoachResult;
 use crate::curriculum::{self, Curriculum};
 use crate::quiz::{self, QuizBank};
-use crate::store::{Cohort, CurriculumVersion};
+use crate::store::{Cohort, CohortState, CurriculumVersion};
 
 /// A curriculum as a cohort runs it. Two values with the same hash have the same sources.
 #[derive(Debug)]
@@ -186,6 +186,29 @@ impl Coach {
         let version = Arc::new(Version::from_row(row)?);
         self.versions.remember(Arc::clone(&version));
         Ok(version)
+    }
+
+    /// Every curriculum the bot may be asked about: the files on disk, and the versions that
+    /// cohorts not yet completed run on (a file may have lost days they still have). A version
+    /// that cannot be read is logged and left out.
+    pub async fn curricula_in_use(&self) -> CoachResult<Vec<Arc<Curriculum>>> {
+        let mut out: Vec<Arc<Curriculum>> =
+            self.catalog.versions().map(|v| Arc::clone(&v.curriculum)).collect();
+        let running = [CohortState::Active, CohortState::Paused, CohortState::Flagged];
+        let hashes: HashSet<String> = self
+            .store
+            .list_cohorts(&running)
+            .await?
+            .into_iter()
+            .filter_map(|c| c.curriculum_version)
+            .collect();
+        for hash in hashes {
+            match self.stored_version(&hash).await {
+                Ok(version) => out.push(Arc::clone(&version.curriculum)),
+                Err(e) => tracing::warn!(error = %e, version = short(&hash), "curriculum version not read"),
+            }
+        }
+        Ok(out)
     }
 
     async fn bind_to_file(&self, cohort: &Cohort) -> CoachResult<String> {
