@@ -147,10 +147,11 @@ async fn status(coach: &Coach, ctx: &CohortCtx, now: DateTime<Utc>) -> CoachResu
     let rate = if possible == 0 { 0.0 } else { 100.0 * checks.len() as f64 / possible as f64 };
     let c = &ctx.cohort;
     Ok(format!(
-        "📋 `{}` — {}\nState: {}{} · schedule `{}` ({}) · started {}\nPosted: {} of {} days · members: {}\n\
-         Completion: {rate:.0}% ({} checkpoints of {possible} possible)\n{}",
+        "📋 `{}` — {} (version `{}`)\nState: {}{} · schedule `{}` ({}) · started {}\nPosted: {} of {} days · \
+         members: {}\nCompletion: {rate:.0}% ({} checkpoints of {possible} possible)\n{}",
         c.curriculum_id,
         ctx.curriculum.title,
+        ctx.version.short(),
         c.state.as_str(),
         c.flag_reason.as_deref().map(|r| format!(" ({r})")).unwrap_or_default(),
         c.schedule,
