@@ -96,11 +96,33 @@ async fn apply(
     }
     let bank_changed = file.bank_source() != ctx.version.bank_source();
     let lines = Drift::Changed { file: Arc::clone(&file), changes, bank_changed }.lines();
+    move_cohort(coach, inbound, ctx, &file, &lines, reason, now).await?;
+    Ok(format!(
+        "✅ This cohort now runs version `{}` of **{}** ({}). Posted lessons, checkpoints and stats are as they \
+         were.\n{}\n{}",
+        file.short(),
+        file.curriculum.title,
+        file.extent(),
+        lines.iter().map(|l| format!("• {l}")).collect::<Vec<_>>().join("\n"),
+        next_post(coach, ctx, now).await?
+    ))
+}
+
+/// Stores the file's version, moves the cohort to it and records who did, in one transaction.
+/// The cohort row's update bumps the schedule epoch, so every scheduler rebuilds its calendar.
+async fn move_cohort(
+    coach: &Coach,
+    inbound: &Inbound,
+    ctx: &CohortCtx,
+    file: &Version,
+    lines: &[String],
+    reason: &str,
+    now: DateTime<Utc>,
+) -> CoachResult<()> {
     let mut tx = coach.store.begin().await?;
     store::put_curriculum_version(&mut tx, &file.row(now.timestamp())).await?;
-    if !store::set_cohort_version(&mut tx, ctx.cohort.id, &ctx.version.hash, &file.hash, now.timestamp())
-        .await?
-    {
+    let (from, to) = (&ctx.version.hash, &file.hash);
+    if !store::set_cohort_version(&mut tx, ctx.cohort.id, from, to, now.timestamp()).await? {
         user_error!("The cohort's curriculum changed meanwhile; run `/studybot curriculum` again.");
     }
     let entry = NewAudit {
@@ -109,7 +131,7 @@ async fn apply(
         actor: inbound.actor.user_id.clone(),
         cohort_id: Some(ctx.cohort.id),
         action: "curriculum.apply".into(),
-        detail: format!("version {} → {}: {}", ctx.version.hash, file.hash, lines.join("; ")),
+        detail: format!("version {from} → {to}: {}", lines.join("; ")),
         reason: reason.to_string(),
     };
     store::record_audit(&mut tx, &entry).await?;
@@ -120,15 +142,7 @@ async fn apply(
         to = file.short(),
         "curriculum version applied"
     );
-    Ok(format!(
-        "✅ This cohort now runs version `{}` of **{}** ({}). Posted lessons, checkpoints and stats are as they \
-         were.\n{}\n{}",
-        file.short(),
-        file.curriculum.title,
-        file.extent(),
-        lines.iter().map(|l| format!("• {l}")).collect::<Vec<_>>().join("\n"),
-        next_post(coach, ctx, now).await?
-    ))
+    Ok(())
 }
 
 /// Why the cohort may not move to `file`, if it may not: a posted day would disappear, a posted
