@@ -80,8 +80,7 @@ pub async fn run(options: &Options<'_>, out: &mut impl Write) -> anyhow::Result<
     let store = Store::open(&url).await?;
     let checked = curriculum::load(options.curriculum)?;
     let id = curriculum::id_from_path(options.curriculum).unwrap_or_else(|| "curriculum".into());
-    let mut catalog = Catalog::default();
-    catalog.insert(id.clone(), checked.curriculum.clone());
+    let catalog = Catalog::load_file(options.curriculum)?;
     let coach = Coach::new(store.clone(), catalog);
     let start = Utc.with_ymd_and_hms(2026, 12, 6, 12, 0, 0).single().context("demo start")?;
     let mut console = Console::new(coach, start, Vec::new());

@@ -281,3 +281,23 @@ fn check_refuses_a_device_a_directory_or_an_oversized_file_with_the_reason() {
     assert_eq!(quiz.status.code(), Some(1));
     assert!(stderr(&quiz).contains("not a regular file (a character device)"), "{}", stderr(&quiz));
 }
+
+#[test]
+fn check_does_not_call_a_file_cut_short_ok() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join(SHIPPED)).unwrap();
+    let cut = dir.path().join("cut.md");
+    // Three days, the third cut off before its task.
+    let end = text.find("- **Task (30 min):** Practice atomic writes").unwrap();
+    std::fs::write(&cut, &text[..end]).unwrap();
+    let cut = cut.to_str().unwrap();
+    let out = studybot(&["curriculum", "check", cut]);
+    assert!(out.status.success(), "warnings only: {}", stderr(&out));
+    let summary = stdout(&out);
+    assert!(summary.starts_with(&format!("{cut}: LOOKS CUT SHORT")), "{summary}");
+    assert!(!summary.contains(": ok"), "{summary}");
+    let err = stderr(&out);
+    assert!(err.contains(&format!("{cut}:1: warning: the title promises days 121-150")), "{err}");
+    assert!(err.contains(&format!("{cut}:12: warning: section `Module 17")), "{err}");
+    assert!(err.contains(&format!("{cut}:33: warning: the last day, 123, has no Task or Project")), "{err}");
+}

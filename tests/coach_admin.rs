@@ -12,7 +12,7 @@ const SETUP: &str =
 async fn console(dir: &tempfile::TempDir) -> Console<Vec<u8>> {
     let store = Store::open(&format!("sqlite://{}", dir.path().join("t.db").display())).await.unwrap();
     let mut catalog = Catalog::default();
-    catalog.insert("lakehouse".into(), studybot::curriculum::check(SHIPPED.as_bytes()).curriculum);
+    catalog.add("lakehouse", SHIPPED, None).unwrap();
     let start: DateTime<Utc> = Utc.with_ymd_and_hms(2026, 12, 6, 12, 0, 0).unwrap();
     let mut c = Console::new(Coach::new(store, catalog), start, Vec::new());
     for line in [":admin alice", SETUP] {

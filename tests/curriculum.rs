@@ -198,3 +198,42 @@ fn a_range_in_a_day_heading_is_refused() {
         "{found:?}"
     );
 }
+
+/// The shipped file cut after any line from its first day to just before day 150's checkpoint
+/// parses, and must say it looks cut short: a section or the title range left unfilled, or a
+/// last day that stops before the lines every other day has.
+#[test]
+fn the_shipped_file_cut_at_any_line_looks_cut_short() {
+    let lines: Vec<&str> = SHIPPED.split_inclusive('\n').collect();
+    let first_day = lines.iter().position(|l| l.starts_with("### **Day 121")).unwrap();
+    let last_checkpoint = lines.iter().rposition(|l| l.contains("**Checkpoint:**")).unwrap();
+    for cut in first_day + 1..last_checkpoint {
+        let text: String = lines[..cut].concat();
+        let c = checked(&text);
+        assert!(!c.has_errors(), "cut after line {cut}: {:?}", c.diagnostics);
+        assert!(c.cut_short > 0, "cut after line {cut} looks complete: {:?}", c.diagnostics);
+        let cut_short = c
+            .diagnostics
+            .iter()
+            .filter(|d| d.message.contains("cut short") || d.message.contains("end inside"));
+        assert_eq!(cut_short.count(), c.cut_short, "cut after line {cut}");
+    }
+    assert_eq!(checked(SHIPPED).cut_short, 0);
+}
+
+#[test]
+fn three_days_of_the_shipped_file_name_what_is_missing() {
+    let end = SHIPPED.find("### **Day 124").unwrap();
+    let found = findings(&SHIPPED[..end]);
+    let messages: Vec<&str> = found.iter().map(|f| f.2.as_str()).collect();
+    assert!(
+        found
+            .iter()
+            .any(|f| f.1 == 1 && f.2.contains("title promises days 121-150, but days 124-150 are not")),
+        "{messages:#?}"
+    );
+    assert!(
+        found.iter().any(|f| f.1 == 12 && f.2.contains("declares days 121-127, but days 124-127 are not")),
+        "{messages:#?}"
+    );
+}

@@ -210,6 +210,9 @@ fn slack_manifest_asks_for_what_the_bot_uses() {
         "users:read",
         "channels:history",
         "groups:history",
+        "channels:read",
+        "groups:read",
+        "team:read",
     ] {
         assert!(scopes.contains(&scope), "missing bot scope {scope}: {scopes:?}");
     }

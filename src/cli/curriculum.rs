@@ -12,8 +12,10 @@ use crate::curriculum::{self, Checked};
 pub enum CurriculumCommand {
     /// Validate curriculum files and print a one-line summary of each
     ///
-    /// Errors and warnings name FILE:LINE and say how to fix them. Exits 0 when every file is
-    /// valid (warnings allowed), 1 otherwise.
+    /// Errors and warnings name FILE:LINE and say how to fix them. A file that looks cut short (a
+    /// declared day range it does not fill, a last day that stops early) is summarised as
+    /// "LOOKS CUT SHORT" instead of "ok". Exits 0 when every file is valid (warnings allowed), 1
+    /// otherwise.
     Check {
         /// Markdown curriculum files
         #[arg(required = true, value_name = "FILE")]
@@ -80,7 +82,12 @@ fn summary(name: &str, checked: &Checked) -> String {
     let c = &checked.curriculum;
     let errors = checked.diagnostics.iter().filter(|d| d.is_error()).count();
     let warnings = checked.warnings().count();
-    let verdict = if errors == 0 { "ok".to_string() } else { format!("INVALID ({errors} errors)") };
+    // A file cut short parses and loads, which is exactly why it must not read as "ok".
+    let verdict = match (errors, checked.cut_short) {
+        (0, 0) => "ok".to_string(),
+        (0, _) => "LOOKS CUT SHORT (see the warnings)".to_string(),
+        _ => format!("INVALID ({errors} errors)"),
+    };
     format!(
         "{name}: {verdict} — {} days, {} sections, {} resources, {warnings} warnings",
         c.days().count(),

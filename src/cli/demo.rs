@@ -81,12 +81,7 @@ pub fn console(args: &ConsoleArgs, curriculum_dir: &Path) -> anyhow::Result<Exit
             .unwrap_or_else(|| format!("sqlite://{}", temp.path().join("console.db").display()));
         let store = Store::open(&url).await?;
         let catalog = match &args.curriculum {
-            Some(file) => {
-                let checked = crate::curriculum::load(file)?;
-                let mut catalog = Catalog::default();
-                catalog.insert(crate::curriculum::id_from_path(file).unwrap_or_default(), checked.curriculum);
-                catalog
-            }
+            Some(file) => Catalog::load_file(file)?,
             None => Catalog::load_dir(curriculum_dir)?,
         };
         let ids: Vec<String> = catalog.iter().map(|(id, _)| id.to_string()).collect();

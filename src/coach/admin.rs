@@ -1,4 +1,5 @@
-//! Admin subcommands of `/studybot`: pause, resume, skip, set-day, holiday, preview, status, settings.
+//! Admin subcommands of `/studybot`: pause, resume, skip, set-day, holiday, preview, status, settings
+//! (and `curriculum`, in `version_admin`).
 
 use chrono::{DateTime, Utc};
 
@@ -28,13 +29,14 @@ pub async fn run(
         "preview" => return preview(&ctx, call, now),
         "status" => status(coach, &ctx, now).await?,
         "settings" => settings(coach, &ctx, call, now).await?,
+        "curriculum" => super::version_admin::command(coach, inbound, &ctx, call, now).await?,
         other => user_error!("Unknown subcommand `{other}`; try `/studybot help`."),
     };
     Ok(vec![Outgoing::ephemeral(reply)])
 }
 
 /// Reloads the cohort after a change, to report the next post as the calendar now has it.
-async fn next_post(coach: &Coach, ctx: &CohortCtx, now: DateTime<Utc>) -> CoachResult<String> {
+pub(super) async fn next_post(coach: &Coach, ctx: &CohortCtx, now: DateTime<Utc>) -> CoachResult<String> {
     // The row, not `ctx`, knows the state the command just set.
     let cohort = coach.store.get_cohort(ctx.cohort.id).await?.unwrap_or_else(|| ctx.cohort.clone());
     let fresh = CohortCtx::load(coach, cohort).await?;
@@ -146,10 +148,11 @@ async fn status(coach: &Coach, ctx: &CohortCtx, now: DateTime<Utc>) -> CoachResu
     let rate = if possible == 0 { 0.0 } else { 100.0 * checks.len() as f64 / possible as f64 };
     let c = &ctx.cohort;
     Ok(format!(
-        "📋 `{}` — {}\nState: {}{} · schedule `{}` ({}) · started {}\nPosted: {} of {} days · members: {}\n\
-         Completion: {rate:.0}% ({} checkpoints of {possible} possible)\n{}",
+        "📋 `{}` — {} (version `{}`)\nState: {}{} · schedule `{}` ({}) · started {}\nPosted: {} of {} days · \
+         members: {}\nCompletion: {rate:.0}% ({} checkpoints of {possible} possible)\n{}",
         c.curriculum_id,
         ctx.curriculum.title,
+        ctx.version.short(),
         c.state.as_str(),
         c.flag_reason.as_deref().map(|r| format!(" ({r})")).unwrap_or_default(),
         c.schedule,

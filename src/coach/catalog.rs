@@ -1,5 +1,6 @@
-//! The curricula a bot can run: every `*.md` in the curriculum folder, known by its file name,
-//! each with its quiz bank from `quizzes/<same name>` when there is one.
+//! The curricula a bot can set up: every `*.md` in the curriculum folder, known by its file name,
+//! each with its quiz bank from `quizzes/<same name>` when there is one — and, for cohorts that
+//! already run a stored version, what "the file on disk" is now.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -7,13 +8,34 @@ use std::sync::Arc;
 
 use anyhow::Context;
 
-use crate::curriculum::{self, Curriculum};
+use super::version::{Version, content_hash};
+use crate::curriculum::{self, Curriculum, LoadError};
 use crate::quiz::{self, QuizBank};
 
 #[derive(Debug, Clone, Default)]
 pub struct Catalog {
-    entries: BTreeMap<String, Arc<Curriculum>>,
-    banks: BTreeMap<String, Arc<QuizBank>>,
+    entries: BTreeMap<String, Arc<Version>>,
+    /// Files in the folder that did not load, with why: a cohort on such a curriculum keeps its
+    /// stored version, and its organizer is told the file is broken.
+    broken: BTreeMap<String, Broken>,
+}
+
+/// A curriculum file that is there but cannot be loaded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Broken {
+    /// Hash of the file's bytes (as [`content_hash`] without a bank), so a notice is given once
+    /// per broken content.
+    pub hash: String,
+    /// The first error, `line N: …`.
+    pub reason: String,
+}
+
+/// What the curriculum folder holds for one curriculum id now.
+#[derive(Debug, Clone)]
+pub enum OnDisk<'a> {
+    Loaded(Arc<Version>),
+    Broken(&'a Broken),
+    Missing,
 }
 
 impl Catalog {
@@ -27,51 +49,140 @@ impl Catalog {
         paths.sort();
         for path in paths.into_iter().filter(|p| p.extension().is_some_and(|x| x == "md")) {
             let Some(id) = curriculum::id_from_path(&path) else { continue };
-            match curriculum::load(&path) {
-                Ok(checked) => {
-                    catalog.load_bank(&id, &path, &checked.curriculum);
-                    catalog.insert(id, checked.curriculum);
+            match read_curriculum(&path) {
+                Ok((source, curriculum)) => {
+                    let bank = read_bank(&path, &curriculum);
+                    catalog.entries.insert(id.clone(), Arc::new(Version::new(&id, source, curriculum, bank)));
                 }
-                Err(err) => tracing::warn!(error = %err, "curriculum left out"),
+                Err((bytes, err)) => {
+                    tracing::warn!(error = %err, "curriculum left out");
+                    catalog
+                        .broken
+                        .insert(id, Broken { hash: content_hash(&bytes, None), reason: first_error(&err) });
+                }
             }
         }
         Ok(catalog)
     }
 
-    /// A bank with errors is left out (logged with its `FILE:LINE` errors): lessons still run.
-    fn load_bank(&mut self, id: &str, curriculum_path: &Path, curriculum: &Curriculum) {
-        let bank_path = quiz::bank_path_for(curriculum_path);
-        if !bank_path.exists() {
-            return;
-        }
-        match quiz::load(&bank_path, curriculum) {
-            Ok(bank) => self.insert_bank(id.to_string(), bank),
-            Err(err) => tracing::warn!(error = %err, "quiz bank left out"),
-        }
+    /// One curriculum file, without its quiz bank (the demo, `console --curriculum`).
+    pub fn load_file(path: &Path) -> Result<Catalog, LoadError> {
+        let id = curriculum::id_from_path(path).unwrap_or_else(|| "curriculum".into());
+        let (source, curriculum) = read_curriculum(path).map_err(|(_, e)| e)?;
+        let mut catalog = Catalog::default();
+        catalog.entries.insert(id.clone(), Arc::new(Version::new(&id, source, curriculum, None)));
+        Ok(catalog)
     }
 
-    pub fn insert_bank(&mut self, id: String, bank: QuizBank) {
-        self.banks.insert(id, Arc::new(bank));
+    /// Adds a curriculum from its source text (tests): refused with its errors, as a file would be.
+    pub fn add(&mut self, id: &str, source: &str, bank_source: Option<&str>) -> anyhow::Result<Arc<Version>> {
+        let checked = curriculum::check(source.as_bytes());
+        anyhow::ensure!(!checked.has_errors(), "curriculum `{id}` has errors: {:?}", checked.diagnostics);
+        let bank = match bank_source {
+            Some(text) => {
+                let bank = quiz::check(text.as_bytes(), &checked.curriculum);
+                anyhow::ensure!(!bank.has_errors(), "quiz bank of `{id}` has errors: {:?}", bank.diagnostics);
+                Some((text.to_string(), bank.bank))
+            }
+            None => None,
+        };
+        let version = Arc::new(Version::new(id, source.to_string(), checked.curriculum, bank));
+        self.entries.insert(id.to_string(), Arc::clone(&version));
+        Ok(version)
     }
 
-    /// The quiz bank of curriculum `id`, if it has one.
+    /// The quiz bank of curriculum `id` as the file has it, if it has one.
     pub fn bank(&self, id: &str) -> Option<Arc<QuizBank>> {
-        self.banks.get(id).cloned()
+        self.entries.get(id).and_then(|v| v.bank.clone())
     }
 
-    pub fn insert(&mut self, id: String, curriculum: Curriculum) {
-        self.entries.insert(id, Arc::new(curriculum));
-    }
-
+    /// The curriculum `id` as the file has it now.
     pub fn get(&self, id: &str) -> Option<Arc<Curriculum>> {
+        self.entries.get(id).map(|v| Arc::clone(&v.curriculum))
+    }
+
+    /// The file's version of curriculum `id`: what a new cohort is set up on.
+    pub fn version(&self, id: &str) -> Option<Arc<Version>> {
         self.entries.get(id).cloned()
     }
 
+    pub fn on_disk(&self, id: &str) -> OnDisk<'_> {
+        match (self.entries.get(id), self.broken.get(id)) {
+            (Some(version), _) => OnDisk::Loaded(Arc::clone(version)),
+            (None, Some(broken)) => OnDisk::Broken(broken),
+            (None, None) => OnDisk::Missing,
+        }
+    }
+
+    pub fn versions(&self) -> impl Iterator<Item = &Arc<Version>> {
+        self.entries.values()
+    }
+
     pub fn iter(&self) -> impl Iterator<Item = (&str, &Curriculum)> {
-        self.entries.iter().map(|(id, c)| (id.as_str(), c.as_ref()))
+        self.entries.iter().map(|(id, v)| (id.as_str(), v.curriculum.as_ref()))
     }
 
     pub fn is_empty(&self) -> bool {
         self.entries.is_empty()
+    }
+}
+
+type Unreadable = (Vec<u8>, LoadError);
+
+/// The file's text and its curriculum; on failure, the bytes read (for the broken file's hash)
+/// and why. Warnings that it looks cut short are logged: the operator should know.
+fn read_curriculum(path: &Path) -> Result<(String, Curriculum), Unreadable> {
+    let bytes =
+        std::fs::read(path).map_err(|source| (Vec::new(), LoadError::Io { path: path.into(), source }))?;
+    let checked = curriculum::check(&bytes);
+    if checked.has_errors() {
+        return Err((bytes, LoadError::Invalid { path: path.into(), diagnostics: checked.diagnostics }));
+    }
+    let file = path.display().to_string();
+    for warning in checked.warnings().filter(|_| checked.cut_short > 0) {
+        tracing::warn!("{}", warning.located(&file));
+    }
+    let text = String::from_utf8(bytes).map_err(|e| {
+        let err = LoadError::Io { path: path.into(), source: std::io::Error::other(e.utf8_error()) };
+        (e.into_bytes(), err)
+    })?;
+    Ok((text, checked.curriculum))
+}
+
+/// A bank with errors is left out (logged with its `FILE:LINE` errors): lessons still run. The
+/// file is read once, so the text stored with a version is the text that was checked.
+fn read_bank(curriculum_path: &Path, curriculum: &Curriculum) -> Option<(String, QuizBank)> {
+    let path = quiz::bank_path_for(curriculum_path);
+    if !path.exists() {
+        return None;
+    }
+    let bytes = match std::fs::read(&path) {
+        Ok(bytes) => bytes,
+        Err(source) => {
+            tracing::warn!(error = %quiz::LoadError::Io { path, source }, "quiz bank left out");
+            return None;
+        }
+    };
+    let checked = quiz::check(&bytes, curriculum);
+    if checked.has_errors() {
+        let err = quiz::LoadError::Invalid { path, diagnostics: checked.diagnostics };
+        tracing::warn!(error = %err, "quiz bank left out");
+        return None;
+    }
+    let file = path.display().to_string();
+    for w in checked.warnings() {
+        tracing::warn!("{}", w.located(&file));
+    }
+    // Checked text is UTF-8.
+    Some((String::from_utf8(bytes).ok()?, checked.bank))
+}
+
+fn first_error(err: &LoadError) -> String {
+    match err {
+        LoadError::Io { source, .. } => format!("cannot read it: {source}"),
+        LoadError::Invalid { diagnostics, .. } => diagnostics
+            .iter()
+            .find(|d| d.is_error())
+            .map_or_else(|| "it has errors".into(), |d| format!("line {}: {}", d.line, d.message)),
     }
 }

@@ -107,6 +107,20 @@ pub static COMMANDS: &[Spec] = &[
             ),
             sub("status", "Curriculum, next post, members, completion", &[], true),
             sub(
+                "curriculum",
+                "This cohort's curriculum version against the file on disk; apply moves to the file's",
+                &[
+                    p(
+                        "action",
+                        Kind::Choice(&["show", "apply"]),
+                        false,
+                        "show the difference (default), or apply: run the cohort on the file's version",
+                    ),
+                    p("reason", Kind::Text, false, "why you apply it, for the audit log"),
+                ],
+                true,
+            ),
+            sub(
                 "settings",
                 "Change grace period, reminders, weekly leaderboard time, or catch-up after downtime",
                 &[

@@ -1,4 +1,4 @@
-//! A cohort with everything the use cases need: its row, its curriculum and its lesson calendar.
+//! A cohort with everything the use cases need: its row, its curriculum version and its lesson calendar.
 
 use std::collections::BTreeSet;
 use std::sync::Arc;
@@ -7,14 +7,20 @@ use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 use chrono_tz::Tz;
 
 use super::error::{CoachError, CoachResult};
+use super::version::Version;
 use super::{ChannelRef, Coach, platform_of};
 use crate::curriculum::Curriculum;
 use crate::domain::{Adjustment, Calendar, CronSpec, Lesson, Pause, Slot, Timezone};
+use crate::quiz::QuizBank;
 use crate::store::{AdjustmentKind, Cohort};
 
 pub struct CohortCtx {
     pub cohort: Cohort,
+    /// The stored version the cohort runs on, whatever the file on disk says now.
+    pub version: Arc<Version>,
+    /// The version's curriculum and quiz bank.
     pub curriculum: Arc<Curriculum>,
+    pub bank: Option<Arc<QuizBank>>,
     pub calendar: Calendar,
 }
 
@@ -36,15 +42,13 @@ impl CohortCtx {
         }
     }
 
-    pub async fn load(coach: &Coach, cohort: Cohort) -> CoachResult<CohortCtx> {
-        let Some(curriculum) = coach.catalog.get(&cohort.curriculum_id) else {
-            user_error!(
-                "This cohort's curriculum `{}` is not loaded (is its file still in the curriculum folder?).",
-                cohort.curriculum_id
-            );
-        };
-        let calendar = calendar(coach, &cohort, &curriculum).await?;
-        Ok(CohortCtx { cohort, curriculum, calendar })
+    /// The cohort on its own curriculum version (bound to the file first if it has none yet).
+    pub async fn load(coach: &Coach, mut cohort: Cohort) -> CoachResult<CohortCtx> {
+        let version = coach.cohort_version(&cohort).await?;
+        cohort.curriculum_version = Some(version.hash.clone());
+        let calendar = calendar(coach, &cohort, &version.curriculum).await?;
+        let (curriculum, bank) = (Arc::clone(&version.curriculum), version.bank.clone());
+        Ok(CohortCtx { cohort, version, curriculum, bank, calendar })
     }
 
     /// Whether `other` posts on the same calendar: same row, same holidays, pauses and adjustments.
@@ -98,7 +102,12 @@ impl CohortCtx {
     }
 }
 
-async fn calendar(coach: &Coach, cohort: &Cohort, curriculum: &Curriculum) -> CoachResult<Calendar> {
+/// The cohort's lesson calendar over `curriculum`'s days (its own version's, or one it might move to).
+pub(super) async fn calendar(
+    coach: &Coach,
+    cohort: &Cohort,
+    curriculum: &Curriculum,
+) -> CoachResult<Calendar> {
     let corrupt = |what: &str, e: &dyn std::fmt::Display| {
         CoachError::Other(anyhow::anyhow!("cohort {} has an invalid {what}: {e}", cohort.id))
     };

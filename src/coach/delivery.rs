@@ -38,6 +38,14 @@ pub trait Delivery: Sync {
         let _ = (channel, nonce);
         async { Ok(None) }
     }
+    /// How people name a channel, with its server or workspace when the platform has one:
+    /// `#general in Data Study Group`. For messages that point at a channel from elsewhere (a
+    /// direct message to its organizer). Never fails: a platform that cannot look answers with
+    /// what it has, down to `#<channel id>`.
+    fn channel_label(&self, channel: &ChannelRef) -> impl Future<Output = String> + Send {
+        let label = format!("#{}", channel.channel);
+        async move { label }
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -75,5 +83,9 @@ impl<D: Delivery + Send> Delivery for std::sync::Arc<D> {
 
     async fn find_post(&self, channel: &ChannelRef, nonce: &str) -> Result<Option<String>, DeliveryError> {
         self.as_ref().find_post(channel, nonce).await
+    }
+
+    async fn channel_label(&self, channel: &ChannelRef) -> String {
+        self.as_ref().channel_label(channel).await
     }
 }

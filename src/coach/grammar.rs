@@ -293,6 +293,13 @@ mod tests {
         let call = parse("/leaderboard by:streak").unwrap();
         assert_eq!((call.text("by"), call.text("action")), (Some("streak"), None));
         assert_eq!(parse("/studybot").unwrap().sub.name, "help");
+        let call = parse("/studybot curriculum apply reason:fixed the typos in day 130").unwrap();
+        assert_eq!(call.sub.name, "curriculum");
+        assert_eq!(
+            (call.text("action"), call.text("reason")),
+            (Some("apply"), Some("fixed the typos in day 130"))
+        );
+        assert_eq!(parse("/studybot curriculum").unwrap().text("action"), None);
     }
 
     #[test]

@@ -12,6 +12,7 @@ mod checkpoint;
 pub mod commands;
 mod context;
 mod delivery;
+mod drift;
 mod fence;
 pub mod grammar;
 mod leaderboard;
@@ -24,6 +25,8 @@ mod reconcile;
 mod setup;
 mod stats;
 mod tick;
+mod version;
+mod version_admin;
 
 use std::sync::Arc;
 
@@ -39,6 +42,7 @@ pub use grammar::Call;
 pub use message::{Block, Button, ChannelRef, LessonCard, Message, Outgoing, Table, Target};
 pub use reconcile::{ReadReactions, RecentPost, Reconciled};
 pub use tick::{TickReport, wakeup};
+pub use version::{Version, content_hash};
 
 use crate::store::{Platform, Store};
 
@@ -91,11 +95,17 @@ pub struct Coach {
     store: Store,
     catalog: Catalog,
     changes: Arc<Notify>,
+    versions: Arc<version::Versions>,
 }
 
 impl Coach {
     pub fn new(store: Store, catalog: Catalog) -> Coach {
-        Coach { store, catalog, changes: Arc::new(Notify::new()) }
+        let versions = Arc::new(version::Versions::default());
+        // A cohort on the file's version needs no parse of its stored copy: same hash, same text.
+        for version in catalog.versions() {
+            versions.remember(Arc::clone(version));
+        }
+        Coach { store, catalog, changes: Arc::new(Notify::new()), versions }
     }
 
     /// Notified after every admin command in this process, so a scheduler sleeping until its

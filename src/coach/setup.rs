@@ -6,7 +6,9 @@ use super::context::CohortCtx;
 use super::error::CoachResult;
 use super::{Call, Coach, Inbound, Outgoing, platform_of};
 use crate::domain::{CronSpec, Timezone};
-use crate::store::{DEFAULT_CATCH_UP, DEFAULT_MAX_LATENESS_SECS, DEFAULT_QUIZ_SECONDS, NewCohort};
+use crate::store::{
+    self, Cohort, DEFAULT_CATCH_UP, DEFAULT_MAX_LATENESS_SECS, DEFAULT_QUIZ_SECONDS, NewCohort,
+};
 
 pub const DEFAULT_SCHEDULE: &str = "0 9 * * MON-FRI";
 
@@ -29,10 +31,11 @@ pub async fn setup(
     now: DateTime<Utc>,
 ) -> CoachResult<Vec<Outgoing>> {
     let id = call.text("curriculum").unwrap_or_default();
-    let Some(curriculum) = coach.catalog.get(id) else {
+    let Some(version) = coach.catalog.version(id) else {
         let ids: Vec<_> = coach.catalog.iter().map(|(id, _)| format!("`{id}`")).collect();
         user_error!("There is no curriculum `{id}`. Available: {}.", ids.join(", "));
     };
+    let curriculum = &version.curriculum;
     let schedule_text = call.text("schedule").unwrap_or(DEFAULT_SCHEDULE);
     let schedule = CronSpec::parse(schedule_text).map_err(|e| super::UserError(e.to_string()))?;
     let timezone = Timezone::parse(call.text("timezone").unwrap_or("UTC"))
@@ -70,7 +73,13 @@ pub async fn setup(
         created_by: inbound.actor.user_id.clone(),
         created_at: now.timestamp(),
     };
-    let cohort = coach.store.create_cohort(&new).await?;
+    // The cohort runs on the file as it is now, stored with it, whatever later happens to the file.
+    let mut tx = coach.store.begin().await?;
+    store::put_curriculum_version(&mut tx, &version.row(now.timestamp())).await?;
+    let cohort = store::create_cohort(&mut tx, &new).await?;
+    let bound = store::bind_cohort_version(&mut tx, cohort.id, &version.hash).await?;
+    tx.commit().await?;
+    let cohort = Cohort { curriculum_version: Some(bound), ..cohort };
     let ctx = CohortCtx::load(coach, cohort).await?;
     let next: Vec<String> = ctx
         .calendar

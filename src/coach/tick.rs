@@ -96,6 +96,10 @@ impl Coach {
     ) -> CoachResult<TickReport> {
         let mut report = TickReport::default();
         let mut out = Vec::new();
+        // Telling about a changed file must never stop the lessons it is about.
+        if let Err(e) = self.tell_drift(ctx, delivery, now, &mut out).await {
+            tracing::warn!(error = ?anyhow::Error::from(e), cohort = ctx.cohort.id, "curriculum drift not told");
+        }
         if ctx.cohort.state == CohortState::Active {
             let posting =
                 Posting { coach: self, ctx, delivery, fence, now, report: &mut report, out: &mut out };
@@ -269,7 +273,9 @@ impl Coach {
         now: DateTime<Utc>,
         out: &mut Vec<Outgoing>,
     ) -> CoachResult<bool> {
-        if !ctx.calendar.is_complete(now) {
+        // The calendar runs over the cohort's own version, so a file that shrank cannot end it;
+        // a version without days (never stored, but) is not an end either.
+        if ctx.curriculum.days().next().is_none() || !ctx.calendar.is_complete(now) {
             return Ok(false);
         }
         let Some(last) = ctx.calendar.due(now) else { return Ok(false) };

@@ -1,6 +1,8 @@
 //! Curriculum: the Markdown lesson format, parsed and validated into typed values.
 
+mod cut_short;
 mod diagnostic;
+pub mod diff;
 mod model;
 mod parse;
 pub(crate) mod text;
@@ -9,6 +11,7 @@ mod validate;
 use std::path::{Path, PathBuf};
 
 pub use diagnostic::{Diagnostic, Severity, utf8_text};
+pub use diff::{Changes, diff};
 pub use model::{Checklist, Curriculum, Day, Field, Resource, Section, Work, WorkKind};
 pub use parse::{parse, parse_bytes};
 
@@ -18,6 +21,9 @@ pub struct Checked {
     pub curriculum: Curriculum,
     /// Parse and validation findings, in line order.
     pub diagnostics: Vec<Diagnostic>,
+    /// How many of the warnings say the file looks cut short (a declared day range it does not
+    /// fill, a last day that stops early): such a file parses, but is not "ok".
+    pub cut_short: usize,
 }
 
 impl Checked {
@@ -35,16 +41,25 @@ pub fn check(bytes: &[u8]) -> Checked {
     match parse_bytes(bytes) {
         Ok((curriculum, mut diagnostics)) => {
             diagnostics.extend(validate::validate(&curriculum));
+            // A file without days is an error already; nothing in it can be cut short.
+            let short = if curriculum.days().next().is_some() {
+                cut_short::cut_short(&curriculum)
+            } else {
+                Vec::new()
+            };
+            let cut_short = short.len();
+            diagnostics.extend(short);
             diagnostics.sort_by_key(|d| (d.line, d.severity));
-            Checked { curriculum, diagnostics }
+            Checked { curriculum, diagnostics, cut_short }
         }
-        Err(not_utf8) => Checked { curriculum: empty(), diagnostics: vec![not_utf8] },
+        Err(not_utf8) => Checked { curriculum: empty(), diagnostics: vec![not_utf8], cut_short: 0 },
     }
 }
 
 fn empty() -> Curriculum {
     Curriculum {
         title: String::new(),
+        title_line: 0,
         goals: Vec::new(),
         sections: Vec::new(),
         assessment: Vec::new(),

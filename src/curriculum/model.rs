@@ -9,6 +9,9 @@ use serde::Serialize;
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Curriculum {
     pub title: String,
+    /// Where the title stands (0 when there is none), for diagnostics; not part of the export schema.
+    #[serde(skip)]
+    pub title_line: usize,
     pub goals: Vec<String>,
     pub sections: Vec<Section>,
     pub assessment: Vec<Checklist>,

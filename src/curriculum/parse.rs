@@ -61,6 +61,7 @@ enum Open {
 #[derive(Default)]
 struct Parser {
     title: Option<String>,
+    title_line: usize,
     goals: Vec<String>,
     sections: Vec<Section>,
     assessment: Vec<Checklist>,
@@ -89,6 +90,7 @@ impl Parser {
         if let Some(h) = trimmed.strip_prefix("# ") {
             if self.title.is_none() {
                 self.title = Some(clean_heading(h));
+                self.title_line = number;
             }
         } else if let Some(h) = trimmed.strip_prefix("## ") {
             self.start_block(number, h);
@@ -302,6 +304,7 @@ impl Parser {
         self.close_block();
         let curriculum = Curriculum {
             title: self.title.unwrap_or_default(),
+            title_line: self.title_line,
             goals: self.goals,
             sections: self.sections,
             assessment: self.assessment,

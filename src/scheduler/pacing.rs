@@ -304,6 +304,11 @@ impl<D: Delivery> Delivery for Paced<D> {
     async fn find_post(&self, channel: &ChannelRef, nonce: &str) -> Result<Option<String>, DeliveryError> {
         self.paced(Some(channel_scope(channel)), || self.inner.find_post(channel, nonce)).await
     }
+
+    /// Not paced: the platforms cache labels, so it is a request or two per channel and process.
+    async fn channel_label(&self, channel: &ChannelRef) -> String {
+        self.inner.channel_label(channel).await
+    }
 }
 
 #[cfg(test)]

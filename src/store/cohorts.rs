@@ -22,9 +22,18 @@ macro_rules! cohort_columns {
     () => {
         "id, platform, workspace_id, channel_id, curriculum_id, start_date, first_day, schedule, \
          timezone, catch_up, max_lateness_secs, quiz_seconds, grace_secs, reminder_hours, \
-         leaderboard_schedule, state, flag_reason, completed_at, created_by, created_at, updated_at"
+         leaderboard_schedule, state, flag_reason, completed_at, created_by, created_at, updated_at, \
+         curriculum_version"
     };
 }
+
+// After the macro, so the settings module can use it.
+mod settings;
+
+pub use settings::{
+    set_cohort_start, set_quiz_seconds, update_cohort_catch_up, update_cohort_schedule,
+    update_cohort_settings,
+};
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct NewCohort {
@@ -80,6 +89,9 @@ pub struct Cohort {
     pub created_by: String,
     pub created_at: i64,
     pub updated_at: i64,
+    /// Hash of the stored curriculum version the cohort runs on; `None` only for a cohort set up
+    /// before versions existed, until the coach first loads it.
+    pub curriculum_version: Option<String>,
 }
 
 impl Cohort {
@@ -106,6 +118,7 @@ impl Cohort {
             created_by: row.try_get("created_by")?,
             created_at: row.try_get("created_at")?,
             updated_at: row.try_get("updated_at")?,
+            curriculum_version: row.try_get("curriculum_version")?,
         })
     }
 }
@@ -213,108 +226,6 @@ pub async fn list_active_cohorts(conn: &mut AnyConnection) -> Result<Vec<Cohort>
     list_cohorts(conn, &[CohortState::Active, CohortState::Paused]).await
 }
 
-/// Sets the lesson cron and its timezone (both validated by the caller).
-#[tracing::instrument(skip_all)]
-pub async fn update_cohort_schedule(
-    conn: &mut AnyConnection,
-    id: i64,
-    schedule: &str,
-    timezone: &str,
-    now: i64,
-) -> Result<Cohort, StoreError> {
-    let sql = concat!(
-        "UPDATE cohorts SET schedule = $2, timezone = $3, updated_at = $4 WHERE id = $1 RETURNING ",
-        cohort_columns!()
-    );
-    let row = sqlx::query(sql).bind(id).bind(schedule).bind(timezone).bind(now).fetch_optional(conn).await?;
-    updated_cohort(row)
-}
-
-/// Sets the coach settings: grace after a lesson's deadline, reminder lead time in hours, and the
-/// weekly leaderboard cron (validated by the caller). Negative durations are refused by CHECKs.
-#[tracing::instrument(skip_all)]
-pub async fn update_cohort_settings(
-    conn: &mut AnyConnection,
-    id: i64,
-    grace_secs: i64,
-    reminder_hours: i64,
-    leaderboard_schedule: &str,
-    now: i64,
-) -> Result<Cohort, StoreError> {
-    let sql = concat!(
-        "UPDATE cohorts SET grace_secs = $2, reminder_hours = $3, leaderboard_schedule = $4, \
-         updated_at = $5 WHERE id = $1 RETURNING ",
-        cohort_columns!()
-    );
-    let row = sqlx::query(sql)
-        .bind(id)
-        .bind(grace_secs)
-        .bind(reminder_hours)
-        .bind(leaderboard_schedule)
-        .bind(now)
-        .fetch_optional(conn)
-        .await?;
-    updated_cohort(row)
-}
-
-/// Sets what the scheduler does after downtime: the catch-up policy (`latest`, `all`, `none`,
-/// validated by the caller) and how overdue a lesson may be and still be posted.
-#[tracing::instrument(skip_all)]
-pub async fn update_cohort_catch_up(
-    conn: &mut AnyConnection,
-    id: i64,
-    catch_up: &str,
-    max_lateness_secs: i64,
-    now: i64,
-) -> Result<Cohort, StoreError> {
-    let sql = concat!(
-        "UPDATE cohorts SET catch_up = $2, max_lateness_secs = $3, updated_at = $4 WHERE id = $1 RETURNING ",
-        cohort_columns!()
-    );
-    let row = sqlx::query(sql)
-        .bind(id)
-        .bind(catch_up)
-        .bind(max_lateness_secs)
-        .bind(now)
-        .fetch_optional(conn)
-        .await?;
-    updated_cohort(row)
-}
-
-/// Sets the time limit of each quiz question, in seconds (validated by the caller).
-#[tracing::instrument(skip_all)]
-pub async fn set_quiz_seconds(
-    conn: &mut AnyConnection,
-    id: i64,
-    seconds: i64,
-    now: i64,
-) -> Result<Cohort, StoreError> {
-    let sql = concat!(
-        "UPDATE cohorts SET quiz_seconds = $2, updated_at = $3 WHERE id = $1 RETURNING ",
-        cohort_columns!()
-    );
-    let row = sqlx::query(sql).bind(id).bind(seconds).bind(now).fetch_optional(conn).await?;
-    updated_cohort(row)
-}
-
-/// Moves the cohort's first lesson to `start_date` (local `YYYY-MM-DD`) showing `first_day`.
-#[tracing::instrument(skip_all)]
-pub async fn set_cohort_start(
-    conn: &mut AnyConnection,
-    id: i64,
-    start_date: &str,
-    first_day: i64,
-    now: i64,
-) -> Result<Cohort, StoreError> {
-    let sql = concat!(
-        "UPDATE cohorts SET start_date = $2, first_day = $3, updated_at = $4 WHERE id = $1 RETURNING ",
-        cohort_columns!()
-    );
-    let row =
-        sqlx::query(sql).bind(id).bind(start_date).bind(first_day).bind(now).fetch_optional(conn).await?;
-    updated_cohort(row)
-}
-
 /// Marks the cohort completed at `at`. Returns `true` only for the call that completed it, so the
 /// caller can announce the end exactly once; `NotFound` if there is no such cohort.
 #[tracing::instrument(skip_all)]
@@ -390,49 +301,6 @@ impl Store {
 
     pub async fn list_active_cohorts(&self) -> Result<Vec<Cohort>, StoreError> {
         list_active_cohorts(&mut *self.acquire().await?).await
-    }
-
-    pub async fn update_cohort_schedule(
-        &self,
-        id: i64,
-        schedule: &str,
-        timezone: &str,
-        now: i64,
-    ) -> Result<Cohort, StoreError> {
-        update_cohort_schedule(&mut *self.acquire().await?, id, schedule, timezone, now).await
-    }
-
-    pub async fn update_cohort_settings(
-        &self,
-        id: i64,
-        grace_secs: i64,
-        reminder_hours: i64,
-        leaderboard_schedule: &str,
-        now: i64,
-    ) -> Result<Cohort, StoreError> {
-        let mut conn = self.acquire().await?;
-        update_cohort_settings(&mut conn, id, grace_secs, reminder_hours, leaderboard_schedule, now).await
-    }
-
-    pub async fn update_cohort_catch_up(
-        &self,
-        id: i64,
-        catch_up: &str,
-        max_lateness_secs: i64,
-        now: i64,
-    ) -> Result<Cohort, StoreError> {
-        let mut conn = self.acquire().await?;
-        update_cohort_catch_up(&mut conn, id, catch_up, max_lateness_secs, now).await
-    }
-
-    pub async fn set_cohort_start(
-        &self,
-        id: i64,
-        start_date: &str,
-        first_day: i64,
-        now: i64,
-    ) -> Result<Cohort, StoreError> {
-        set_cohort_start(&mut *self.acquire().await?, id, start_date, first_day, now).await
     }
 
     pub async fn complete_cohort(&self, id: i64, at: i64) -> Result<bool, StoreError> {

@@ -165,6 +165,28 @@ pub async fn find_member(
     row.as_ref().map(Member::from_row).transpose()
 }
 
+/// The member behind a platform user id, created (without a display name) if never seen; an
+/// existing member keeps the name it has. For someone the bot must record something about before
+/// they ever write, such as the organizer told once about a changed curriculum file.
+#[tracing::instrument(skip_all)]
+pub async fn ensure_member(
+    conn: &mut AnyConnection,
+    platform: Platform,
+    user_id: &str,
+    now: i64,
+) -> Result<Member, StoreError> {
+    sqlx::query(
+        "INSERT INTO members (platform, user_id, created_at) VALUES ($1, $2, $3) \
+         ON CONFLICT (platform, user_id) DO NOTHING",
+    )
+    .bind(platform.as_str())
+    .bind(user_id)
+    .bind(now)
+    .execute(&mut *conn)
+    .await?;
+    find_member(conn, platform, user_id).await?.ok_or(StoreError::NotFound { what: "member" })
+}
+
 #[tracing::instrument(skip_all)]
 pub async fn get_cohort_member(
     conn: &mut AnyConnection,
@@ -275,6 +297,15 @@ impl Store {
 
     pub async fn find_member(&self, platform: Platform, user_id: &str) -> Result<Option<Member>, StoreError> {
         find_member(&mut *self.acquire().await?, platform, user_id).await
+    }
+
+    pub async fn ensure_member(
+        &self,
+        platform: Platform,
+        user_id: &str,
+        now: i64,
+    ) -> Result<Member, StoreError> {
+        ensure_member(&mut *self.acquire().await?, platform, user_id, now).await
     }
 
     pub async fn get_cohort_member(

@@ -10,6 +10,7 @@
 //! [`Store::begin`]; `Store` has a same-named method that borrows a pooled connection.
 
 mod activity;
+mod audit;
 mod backend;
 mod calendar;
 mod checkpoints;
@@ -24,12 +25,14 @@ mod quiz;
 mod review;
 mod stats;
 mod types;
+mod versions;
 
 pub use crate::redact::redact_url;
 pub use activity::{
     ContentPost, NewContentPost, add_content_post, list_assessment_ticks, list_content_posts, notice_once,
     tick_assessment,
 };
+pub use audit::{AuditEntry, NewAudit, list_audit, record_audit};
 pub use backend::Backend;
 pub use calendar::{
     AdjustmentRow, add_adjustment, add_holiday, end_pause, list_adjustments, list_holidays, list_pauses,
@@ -50,8 +53,9 @@ pub use cohorts::{
 pub use error::StoreError;
 pub use jobs::claim_job;
 pub use members::{
-    CohortMember, Member, add_cohort_member, find_member, get_cohort_member, list_cohort_member_profiles,
-    list_cohort_members, set_leaderboard_optout, set_remind, set_review_warmup, upsert_member,
+    CohortMember, Member, add_cohort_member, ensure_member, find_member, get_cohort_member,
+    list_cohort_member_profiles, list_cohort_members, set_leaderboard_optout, set_remind, set_review_warmup,
+    upsert_member,
 };
 pub use outbox::{
     Claim, LessonPost, NewLessonPost, claim_post, close_post, complete_post, defer_post,
@@ -68,3 +72,7 @@ pub use stats::{
     MemberStats, StatsOrder, get_member_stats, list_member_stats, top_member_stats, upsert_member_stats,
 };
 pub use types::{AdjustmentKind, CheckpointSource, CohortState, ContentKind, Platform, PostState, QuizState};
+pub use versions::{
+    CurriculumVersion, bind_cohort_version, get_curriculum_version, put_curriculum_version,
+    set_cohort_version,
+};

@@ -33,7 +33,7 @@ pub async fn button(
         user_error!("That button is not from a quiz.");
     };
     let ctx = CohortCtx::for_channel(coach, &inbound.channel).await?;
-    let bank = bank(coach, &ctx)?;
+    let bank = bank(&ctx)?;
     let mut tx = coach.store.begin().await?;
     let member = enrol(&mut tx, &ctx, inbound, now).await?;
     let attempt = store::get_attempt(&mut tx, attempt_id).await?;

@@ -33,7 +33,7 @@ pub async fn command(
         return review::start(coach, inbound, now).await;
     }
     let ctx = CohortCtx::for_channel(coach, &inbound.channel).await?;
-    let bank = bank(coach, &ctx)?;
+    let bank = bank(&ctx)?;
     let key = match (call.int("module"), call.flag("final")) {
         (Some(n), _) => QuizKey::Module(u32::try_from(n).unwrap_or(0)),
         (None, true) => QuizKey::Final,
@@ -74,7 +74,7 @@ pub async fn warmup_command(
     now: DateTime<Utc>,
 ) -> CoachResult<Vec<Outgoing>> {
     let ctx = CohortCtx::for_channel(coach, &inbound.channel).await?;
-    bank(coach, &ctx)?;
+    bank(&ctx)?;
     let on = call.text("state") == Some("on");
     let mut tx = coach.store.begin().await?;
     let member = enrol(&mut tx, &ctx, inbound, now).await?;
@@ -104,7 +104,7 @@ pub async fn on_tick(
         (now - ATTEMPT_EXPIRY).timestamp(),
     )
     .await?;
-    let Some(bank) = coach.catalog.bank(&ctx.cohort.curriculum_id) else { return Ok(()) };
+    let Some(bank) = ctx.bank.clone() else { return Ok(()) };
     for quiz in &bank.quizzes {
         // Within the tick's lookback only: no claim per tick for quizzes announced long ago.
         let recent = |s: &crate::domain::Slot| s.at <= now && s.at > now - super::tick::LOOKBACK;
@@ -142,8 +142,8 @@ pub async fn warmups(
     Ok(())
 }
 
-fn bank(coach: &Coach, ctx: &CohortCtx) -> CoachResult<Arc<QuizBank>> {
-    match coach.catalog.bank(&ctx.cohort.curriculum_id) {
+fn bank(ctx: &CohortCtx) -> CoachResult<Arc<QuizBank>> {
+    match ctx.bank.clone() {
         Some(bank) => Ok(bank),
         None => user_error!("This cohort's curriculum has no quizzes."),
     }

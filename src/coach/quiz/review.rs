@@ -21,7 +21,7 @@ use crate::store;
 /// `/quiz review`: the first due question, or a word that nothing is due.
 pub async fn start(coach: &Coach, inbound: &Inbound, now: DateTime<Utc>) -> CoachResult<Vec<Outgoing>> {
     let ctx = CohortCtx::for_channel(coach, &inbound.channel).await?;
-    let bank = bank(coach, &ctx)?;
+    let bank = bank(&ctx)?;
     let mut tx = coach.store.begin().await?;
     let member = enrol(&mut tx, &ctx, inbound, now).await?;
     let message = next_due(&mut tx, &ctx, &bank, member.id, now).await?;
@@ -36,7 +36,7 @@ pub async fn warmup(
     member: i64,
     now: DateTime<Utc>,
 ) -> CoachResult<Option<Message>> {
-    let Some(bank) = coach.catalog.bank(&ctx.cohort.curriculum_id) else { return Ok(None) };
+    let Some(bank) = ctx.bank.clone() else { return Ok(None) };
     let mut conn = coach.store.acquire().await?;
     let lessons = i64::from(lessons(ctx, now));
     if store::list_due_reviews(&mut conn, ctx.cohort.id, member, lessons).await?.is_empty() {
@@ -69,7 +69,7 @@ pub async fn button(
         user_error!("That cohort no longer exists.")
     };
     let ctx = CohortCtx::load(coach, cohort).await?;
-    let bank = bank(coach, &ctx)?;
+    let bank = bank(&ctx)?;
     let mut tx = coach.store.begin().await?;
     let member = enrol(&mut tx, &ctx, inbound, now).await?;
     let lessons = lessons(&ctx, now);

@@ -9,6 +9,7 @@ use serenity::model::application::{
 use crate::coach::commands::{COMMANDS, Kind, MODULE_MAX, Param, Spec};
 use crate::coach::{Call, Catalog, UserError, grammar};
 use crate::domain::DayNumber;
+use crate::curriculum::Curriculum;
 
 pub const NAME_MAX: usize = 32;
 pub const DESCRIPTION_MAX: usize = 100;
@@ -28,7 +29,13 @@ impl Bounds {
     /// Without curricula (or modules) any positive number is offered; the coach still refuses
     /// days that do not exist.
     pub fn from_catalog(catalog: &Catalog) -> Bounds {
-        let curricula: Vec<_> = catalog.iter().map(|(_, c)| c).collect();
+        Bounds::from_curricula(catalog.iter().map(|(_, c)| c))
+    }
+
+    /// Over any set of curricula: the files on disk and the versions running cohorts are on
+    /// (`Coach::curricula_in_use`), whose days a file may no longer have.
+    pub fn from_curricula<'a>(curricula: impl IntoIterator<Item = &'a Curriculum>) -> Bounds {
+        let curricula: Vec<&Curriculum> = curricula.into_iter().collect();
         let days = curricula.iter().flat_map(|c| c.days().map(|d| d.day));
         let modules = curricula.iter().flat_map(|c| c.sections.iter().filter_map(|s| s.module));
         let any_day = (DayNumber::MIN, DayNumber::MAX);

@@ -6,7 +6,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 use serde::Deserialize;
 use serenity::builder::CreateMessage;
 use serenity::http::{LightMethod, Route};
-use serenity::model::id::{ChannelId, MessageId};
+use serenity::model::id::{ChannelId, GuildId, MessageId};
 
 use super::render::{self, DiscordMessage};
 use super::rest::{Rest, RestError};
@@ -24,6 +24,8 @@ pub struct DiscordDelivery {
     bot_id: Arc<OnceLock<String>>,
     /// DM channel per user id, so a second DM skips the lookup.
     dms: Mutex<HashMap<String, ChannelId>>,
+    /// `#name in Server` per channel id, once both names were found.
+    labels: Mutex<HashMap<String, String>>,
 }
 
 #[derive(Deserialize)]
@@ -56,9 +58,46 @@ struct DmChannel {
     id: String,
 }
 
+/// The fields of a channel object (GET /channels/{id}) a label needs.
+#[derive(Deserialize)]
+struct ChannelInfo {
+    name: Option<String>,
+    guild_id: Option<String>,
+}
+
+/// The field of a guild object (GET /guilds/{id}) a label needs.
+#[derive(Deserialize)]
+struct GuildInfo {
+    name: String,
+}
+
 impl DiscordDelivery {
     pub fn new(rest: Arc<Rest>, bot_id: Arc<OnceLock<String>>) -> DiscordDelivery {
-        DiscordDelivery { rest, bot_id, dms: Mutex::new(HashMap::new()) }
+        DiscordDelivery { rest, bot_id, dms: Mutex::new(HashMap::new()), labels: Mutex::new(HashMap::new()) }
+    }
+
+    /// A delivery of its own for `token`, through `rest_proxy` if given (tools and tests that
+    /// talk to Discord without the gateway).
+    pub fn connect(token: &str, rest_proxy: Option<&str>) -> anyhow::Result<DiscordDelivery> {
+        Ok(DiscordDelivery::new(Arc::new(Rest::new(token, rest_proxy)?), Arc::new(OnceLock::new())))
+    }
+
+    /// `#name in Server`, and whether both parts were found (only then is it worth caching).
+    async fn look_up_label(&self, channel: &ChannelRef) -> Result<(String, bool), RestError> {
+        let Ok(channel_id) = channel_id(channel) else { return Ok((format!("#{}", channel.channel), false)) };
+        let route = Route::Channel { channel_id };
+        let info: ChannelInfo = self.rest.call(route, LightMethod::Get, None::<&()>, Vec::new()).await?;
+        let name = format!("#{}", info.name.as_deref().unwrap_or(&channel.channel));
+        let guild = info.guild_id.as_deref().or(Some(channel.workspace.as_str())).and_then(snowflake);
+        let Some(guild) = guild else { return Ok((name, false)) };
+        let route = Route::Guild { guild_id: GuildId::new(guild) };
+        match self.rest.call::<GuildInfo>(route, LightMethod::Get, None::<&()>, Vec::new()).await {
+            Ok(g) => Ok((format!("{name} in {}", g.name), true)),
+            Err(e) => {
+                tracing::debug!(error = %e, guild, "server name not found for a channel label");
+                Ok((name, false))
+            }
+        }
     }
 
     async fn create(&self, channel: ChannelId, message: CreateMessage) -> Result<String, RestError> {
@@ -145,6 +184,24 @@ impl Delivery for DiscordDelivery {
             Target::Ephemeral => {
                 tracing::warn!("an ephemeral message outside an interaction was dropped");
                 Ok(())
+            }
+        }
+    }
+
+    async fn channel_label(&self, channel: &ChannelRef) -> String {
+        if let Some(label) = self.labels.lock().expect("label cache").get(&channel.channel) {
+            return label.clone();
+        }
+        match self.look_up_label(channel).await {
+            Ok((label, complete)) => {
+                if complete {
+                    self.labels.lock().expect("label cache").insert(channel.channel.clone(), label.clone());
+                }
+                label
+            }
+            Err(e) => {
+                tracing::debug!(error = %e, channel = %channel.channel, "channel name not found for a label");
+                format!("#{}", channel.channel)
             }
         }
     }

@@ -10,7 +10,15 @@ use super::rest::RestError;
 /// Registers the whole command table, replacing what was there (PUT is a bulk overwrite, so a
 /// command removed from the table disappears too). Failures are logged with what to do.
 pub async fn commands(shared: &Shared, app: ApplicationId) {
-    let definitions = commands::definitions(&Bounds::from_catalog(shared.coach.catalog()));
+    // Day options must reach every day a running cohort has, not only what the files have now.
+    let bounds = match shared.coach.curricula_in_use().await {
+        Ok(curricula) => Bounds::from_curricula(curricula.iter().map(AsRef::as_ref)),
+        Err(e) => {
+            tracing::warn!(error = %e, "cohorts' curricula not read; command ranges come from the files");
+            Bounds::from_catalog(shared.coach.catalog())
+        }
+    };
+    let definitions = commands::definitions(&bounds);
     if shared.guilds.is_empty() {
         let route = Route::Commands { application_id: app };
         let result = shared.rest.call_empty(route, LightMethod::Put, Some(&definitions)).await;

@@ -48,6 +48,8 @@ pub struct SlackDelivery {
     api: SlackApi,
     /// DM channel per user id.
     dms: Mutex<HashMap<String, SlackChannelId>>,
+    /// `#name in Workspace` per channel id, once both names were found.
+    labels: Mutex<HashMap<String, String>>,
     checkmarks: CheckMarks,
 }
 
@@ -55,7 +57,33 @@ impl SlackDelivery {
     /// Needs a tokio runtime: the ✅ worker starts with it.
     pub fn new(api: SlackApi) -> SlackDelivery {
         let checkmarks = CheckMarks::start(api.clone());
-        SlackDelivery { api, dms: Mutex::new(HashMap::new()), checkmarks }
+        SlackDelivery { api, dms: Mutex::new(HashMap::new()), labels: Mutex::new(HashMap::new()), checkmarks }
+    }
+
+    /// `#name in Workspace` (conversations.info, team.info), and whether both parts were found.
+    async fn look_up_label(&self, channel: &ChannelRef) -> (String, bool) {
+        let session = self.api.client.open_session(&self.api.token);
+        let request = SlackApiConversationsInfoRequest::new(SlackChannelId::new(channel.channel.clone()));
+        let name = match session.conversations_info(&request).await {
+            Ok(info) => info.channel.name,
+            Err(e) => {
+                tracing::debug!(error = %e, channel = %channel.channel, "channel name not found for a label");
+                None
+            }
+        };
+        let found = name.is_some();
+        let name = format!("#{}", name.as_deref().unwrap_or(&channel.channel));
+        let team = (!channel.workspace.is_empty()).then(|| SlackTeamId::new(channel.workspace.clone()));
+        match session.team_info(&SlackApiTeamInfoRequest { team }).await {
+            Ok(SlackApiTeamInfoResponse { team: SlackTeamInfo { name: Some(team), .. } }) => {
+                (format!("{name} in {team}"), found)
+            }
+            Ok(_) => (name, false),
+            Err(e) => {
+                tracing::debug!(error = %e, "workspace name not found for a label");
+                (name, false)
+            }
+        }
     }
 
     async fn post_one(
@@ -131,6 +159,19 @@ impl Delivery for SlackDelivery {
                 Ok(())
             }
         }
+    }
+
+    /// Looked up once per channel: conversations.info needs `channels:read` (`groups:read` for a
+    /// private channel) and team.info `team:read`; without them the label is the channel id.
+    async fn channel_label(&self, channel: &ChannelRef) -> String {
+        if let Some(label) = self.labels.lock().expect("label cache").get(&channel.channel) {
+            return label.clone();
+        }
+        let (label, complete) = self.look_up_label(channel).await;
+        if complete {
+            self.labels.lock().expect("label cache").insert(channel.channel.clone(), label.clone());
+        }
+        label
     }
 
     /// The lesson post carrying `nonce` in its metadata among the channel's recent messages.

@@ -26,7 +26,9 @@
 //! `expire_session` (the next RESUME is refused), `last_heartbeat_seq`, `last_resume`,
 //! `session_id`, `gateway_frames`, `dispatched`, `withheld`, `message(id)`, `dm_channel`,
 //! `request_log`, `connection_endings` (each connection's close code or drop, by side) and
-//! `refuse_identify` (4004 at IDENTIFY for a token REST still accepts).
+//! `refuse_identify` (4004 at IDENTIFY for a token REST still accepts); GET /guilds/{id} answers
+//! the preset guild ("Study Group") as a guild object (for channel labels), any other id 404
+//! Unknown Guild (10004).
 
 mod actors;
 mod commands;

@@ -2,7 +2,7 @@
 
 use serde_json::{Value, json};
 
-use super::state::{APP_ID, BOT_ID, BOT_NAME, Data, GUILD_ID, now_iso};
+use super::state::{APP_ID, BOT_ID, BOT_NAME, Data, GUILD_ID, GUILD_NAME, now_iso};
 
 const VIEW_CHANNEL: u64 = 1 << 10;
 const SEND_MESSAGES: u64 = 1 << 11;
@@ -90,6 +90,27 @@ pub(super) fn channel(data: &Data, id: u64) -> Option<Value> {
     })
 }
 
+/// The guild object as GET /guilds/{id} returns it: the fields serenity's `PartialGuild` requires.
+pub(super) fn guild() -> Value {
+    let everyone = json!({
+        "id": GUILD_ID.to_string(), "name": "@everyone", "color": 0, "hoist": false, "icon": null,
+        "colors": {"primary_color": 0, "secondary_color": null, "tertiary_color": null},
+        "unicode_emoji": null, "position": 0, "permissions": MEMBER_PERMISSIONS.to_string(),
+        "managed": false, "mentionable": false, "flags": 0,
+    });
+    json!({
+        "id": GUILD_ID.to_string(), "name": GUILD_NAME, "icon": null, "icon_hash": null,
+        "splash": null, "discovery_splash": null, "owner_id": "1000", "afk_channel_id": null,
+        "afk_timeout": 300, "verification_level": 1, "default_message_notifications": 1,
+        "explicit_content_filter": 0, "roles": [everyone], "emojis": [], "features": [],
+        "mfa_level": 0, "application_id": null, "system_channel_id": null,
+        "system_channel_flags": 0, "rules_channel_id": null, "vanity_url_code": null,
+        "description": null, "banner": null, "premium_tier": 0, "premium_subscription_count": 0,
+        "preferred_locale": "en-US", "public_updates_channel_id": null, "nsfw_level": 0,
+        "stickers": [], "premium_progress_bar_enabled": false, "safety_alerts_channel_id": null,
+    })
+}
+
 /// The GUILD_CREATE that follows READY: the fields serenity's `Guild` requires, with the channels.
 pub(super) fn guild_create(data: &Data) -> Value {
     let channels: Vec<Value> = data
@@ -99,23 +120,7 @@ pub(super) fn guild_create(data: &Data) -> Value {
         .enumerate()
         .map(|(i, (id, c))| guild_channel(*id, &c.name, i))
         .collect();
-    let everyone = json!({
-        "id": GUILD_ID.to_string(), "name": "@everyone", "color": 0, "hoist": false, "icon": null,
-        "colors": {"primary_color": 0, "secondary_color": null, "tertiary_color": null},
-        "unicode_emoji": null, "position": 0, "permissions": MEMBER_PERMISSIONS.to_string(),
-        "managed": false, "mentionable": false, "flags": 0,
-    });
-    let mut guild = json!({
-        "id": GUILD_ID.to_string(), "name": "Study Group", "icon": null, "icon_hash": null,
-        "splash": null, "discovery_splash": null, "owner_id": "1000", "afk_channel_id": null,
-        "afk_timeout": 300, "verification_level": 1, "default_message_notifications": 1,
-        "explicit_content_filter": 0, "roles": [everyone], "emojis": [], "features": [],
-        "mfa_level": 0, "application_id": null, "system_channel_id": null,
-        "system_channel_flags": 0, "rules_channel_id": null, "vanity_url_code": null,
-        "description": null, "banner": null, "premium_tier": 0, "premium_subscription_count": 0,
-        "preferred_locale": "en-US", "public_updates_channel_id": null, "nsfw_level": 0,
-        "stickers": [], "premium_progress_bar_enabled": false, "safety_alerts_channel_id": null,
-    });
+    let mut guild = guild();
     // GUILD_CREATE's extra fields (json! nests too deep for one literal).
     let extra = json!({
         "joined_at": "2024-09-01T09:00:00.000000+00:00", "large": false, "unavailable": false,

@@ -11,7 +11,7 @@ use serde_json::{Value, json};
 
 use super::limits::Scope;
 use super::multipart::{self, Upload};
-use super::state::{BOT_ID, Data, Recorded, Shared};
+use super::state::{BOT_ID, Data, GUILD_ID, Recorded, Shared};
 use super::{BOT_TOKEN, interactions, messages, payloads};
 
 /// One parsed request, as the route handlers see it.
@@ -156,6 +156,8 @@ fn route(data: &mut Data, req: &Req) -> Reply {
             c.parse().ok().and_then(|c| payloads::channel(data, c)).map_or_else(unknown_channel, Reply::json)
         }
         (_, ["channels", ..]) => messages::route(data, req, &segs),
+        ("GET", ["guilds", g]) if g.parse() == Ok(GUILD_ID) => Reply::json(payloads::guild()),
+        ("GET", ["guilds", _]) => Reply::error(404, "Unknown Guild", 10004),
         (_, ["interactions", ..] | ["webhooks", ..] | ["applications", ..]) => {
             interactions::route(data, req, &segs)
         }

@@ -13,6 +13,7 @@ use super::session::Gateway;
 pub(super) const BOT_ID: u64 = 1_273_000_000_000_000_001;
 pub(super) const APP_ID: u64 = 1_273_000_000_000_000_002;
 pub(super) const GUILD_ID: u64 = 1_273_000_000_000_000_003;
+pub(super) const GUILD_NAME: &str = "Study Group";
 pub(super) const BOT_NAME: &str = "studybot";
 
 /// Discord's epoch (2015-01-01T00:00:00Z) in Unix milliseconds; snowflakes count from it.

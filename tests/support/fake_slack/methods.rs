@@ -1,4 +1,4 @@
-//! The Web API methods the bot uses (besides chat.*): auth, users, conversations, reactions, apps.
+//! The Web API methods the bot uses (besides chat.*): auth, team, users, conversations, reactions, apps.
 
 use std::sync::Arc;
 
@@ -7,7 +7,9 @@ use serde_json::{Value, json};
 use super::chat;
 use super::deliver;
 use super::payloads;
-use super::state::{APP_ID, BOT_ID, BOT_NAME, BOT_USER_ID, Data, Shared, TEAM_DOMAIN, TEAM_ID, unix_now};
+use super::state::{
+    APP_ID, BOT_ID, BOT_NAME, BOT_USER_ID, Data, Shared, TEAM_DOMAIN, TEAM_ID, TEAM_NAME, unix_now,
+};
 use super::web::{Call, Reply};
 
 const HISTORY_DEFAULT_LIMIT: usize = 100;
@@ -25,6 +27,8 @@ pub(super) fn route(data: &mut Data, shared: &Arc<Shared>, call: &Call) -> Reply
         "reactions.get" => reactions_get(data, call),
         "conversations.history" => history(data, call),
         "conversations.open" => open_dm(data, call),
+        "conversations.info" => conversation_info(data, call),
+        "team.info" => team_info(call),
         "users.info" => users_info(data, call),
         "apps.connections.open" => connections_open(data, shared),
         _ => Reply::error("unknown_method"),
@@ -33,7 +37,7 @@ pub(super) fn route(data: &mut Data, shared: &Arc<Shared>, call: &Call) -> Reply
 
 fn auth_test() -> Reply {
     Reply::ok(json!({
-        "url": format!("https://{TEAM_DOMAIN}.slack.com/"), "team": "Fake Study Group",
+        "url": format!("https://{TEAM_DOMAIN}.slack.com/"), "team": TEAM_NAME,
         "user": BOT_NAME, "team_id": TEAM_ID, "user_id": BOT_USER_ID, "bot_id": BOT_ID,
         "is_enterprise_install": false,
     }))
@@ -47,6 +51,23 @@ fn users_info(data: &Data, call: &Call) -> Reply {
     match data.users.get(&id) {
         Some(user) => Reply::ok(json!({"user": payloads::user(user, false)})),
         None => Reply::error("user_not_found"),
+    }
+}
+
+/// conversations.info: the conversation object of a channel or DM the fake knows.
+fn conversation_info(data: &Data, call: &Call) -> Reply {
+    let id = call.str("channel").unwrap_or_default();
+    match data.channels.get(&id) {
+        Some(channel) => Reply::ok(json!({"channel": payloads::conversation(&id, channel)})),
+        None => Reply::error("channel_not_found"),
+    }
+}
+
+/// team.info: the one workspace; `team` may name it or be left out (the token's own).
+fn team_info(call: &Call) -> Reply {
+    match call.str("team") {
+        Some(team) if team != TEAM_ID => Reply::error("team_not_found"),
+        _ => Reply::ok(json!({"team": payloads::team()})),
     }
 }
 

@@ -22,7 +22,9 @@
 //! Choices of this fake: reactions.add/remove by the bot dispatch reaction_added/_removed back
 //! (Slack does); `react`/`unreact` send nothing when nothing changes; chat.postMessage adds a
 //! `block_id` (and a button `action_id`) where the bot left them out, as Slack does; channel ids
-//! look like `C0…`, DMs `D0…`; users are known once a test has used them. Not modelled: threads
+//! look like `C0…`, DMs `D0…`; users are known once a test has used them; conversations.info
+//! answers the documented conversation object for known channels and DMs, team.info the one
+//! workspace ("Fake Study Group", `team` optional, another id `team_not_found`). Not modelled: threads
 //! beyond storing `thread_ts`, files, views/modals, message events, Enterprise Grid, the
 //! 30-minute expiry of response_urls, automatic retries of unacked envelopes (use `redeliver`).
 

@@ -1,10 +1,12 @@
-//! JSON shapes Slack sends: messages, users, event callbacks, slash commands, block_actions.
+//! JSON shapes Slack sends: messages, users, conversations, the team, event callbacks, slash
+//! commands, block_actions.
 
 use serde_json::{Value, json};
 
 use super::SlackUser;
 use super::state::{
-    APP_ID, BOT_ID, BOT_NAME, BOT_USER_ID, Data, TEAM_DOMAIN, TEAM_ID, VERIFICATION_TOKEN, unix_now,
+    APP_ID, BOT_ID, BOT_NAME, BOT_USER_ID, Channel, Data, TEAM_DOMAIN, TEAM_ID, TEAM_NAME,
+    VERIFICATION_TOKEN, unix_now,
 };
 
 /// A message posted with the bot token, as chat.postMessage and conversations.history show it.
@@ -43,6 +45,38 @@ pub(super) fn user(user: &SlackUser, bot: bool) -> Value {
             "image_24": "https://a.slack-edge.com/fake_24.png",
             "image_48": "https://a.slack-edge.com/fake_48.png",
         },
+    })
+}
+
+/// A conversation object as conversations.info returns it: a public channel, or a DM.
+pub(super) fn conversation(id: &str, channel: &Channel) -> Value {
+    let created = 1_700_000_000;
+    if let Some(user) = &channel.dm_user {
+        return json!({
+            "id": id, "created": created, "is_im": true, "is_org_shared": false, "user": user,
+            "is_user_deleted": false, "priority": 0, "context_team_id": TEAM_ID,
+        });
+    }
+    let about = |value: &str| json!({"value": value, "creator": BOT_USER_ID, "last_set": created});
+    json!({
+        "id": id, "name": channel.name, "name_normalized": channel.name, "is_channel": true,
+        "is_group": false, "is_im": false, "is_mpim": false, "is_private": false, "created": created,
+        "is_archived": false, "is_general": false, "unlinked": 0, "is_shared": false,
+        "is_frozen": false, "is_org_shared": false, "is_pending_ext_shared": false,
+        "pending_shared": [], "context_team_id": TEAM_ID, "updated": 1_700_000_000_000_u64,
+        "parent_conversation": null, "creator": BOT_USER_ID, "is_ext_shared": false,
+        "shared_team_ids": [TEAM_ID], "pending_connected_team_ids": [], "is_member": true,
+        "topic": about(""), "purpose": about(""), "previous_names": [],
+    })
+}
+
+/// The workspace as team.info returns it.
+pub(super) fn team() -> Value {
+    json!({
+        "id": TEAM_ID, "name": TEAM_NAME, "url": format!("https://{TEAM_DOMAIN}.slack.com/"),
+        "domain": TEAM_DOMAIN, "email_domain": "", "is_verified": false,
+        "avatar_base_url": "https://ca.slack-edge.com/",
+        "icon": {"image_34": "https://a.slack-edge.com/team_34.png", "image_default": true},
     })
 }
 

@@ -12,6 +12,7 @@ use super::socket::Socket;
 
 pub(super) const TEAM_ID: &str = "T0FAKE0001";
 pub(super) const TEAM_DOMAIN: &str = "fake-study-group";
+pub(super) const TEAM_NAME: &str = "Fake Study Group";
 pub(super) const APP_ID: &str = "A0FAKE0001";
 /// The bot's user id and its bot id differ, as on Slack: events carry the first, messages both.
 pub(super) const BOT_USER_ID: &str = "U0BOT00001";
