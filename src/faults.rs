@@ -32,6 +32,10 @@ impl ErrorClass {
             if let Some(class) = e.downcast_ref::<std::io::Error>().and_then(of_io) {
                 return class;
             }
+            // A statement that did not finish within its bound: the database is holding it up.
+            if e.is::<tokio::time::error::Elapsed>() {
+                return ErrorClass::Busy;
+            }
             next = e.source();
         }
         ErrorClass::Other
@@ -40,7 +44,7 @@ impl ErrorClass {
     pub fn as_str(self) -> &'static str {
         match self {
             ErrorClass::DiskFull => "disk full",
-            ErrorClass::ReadOnly => "read-only",
+            ErrorClass::ReadOnly => "read-only or refusing writes",
             ErrorClass::Busy => "locked or busy",
             ErrorClass::ConnectionLost => "connection lost",
             ErrorClass::Constraint => "constraint",
@@ -53,9 +57,12 @@ impl ErrorClass {
         match self {
             ErrorClass::DiskFull => "free disk space; the bot retries and carries on by itself",
             ErrorClass::ReadOnly => {
-                "make the database file and its directory writable; the bot retries and carries on by itself"
+                "make the database file and its directory writable (or check the disk); the bot retries and \
+                 carries on by itself"
             }
-            ErrorClass::Busy => "another process holds the database lock or the pool is exhausted; retrying",
+            ErrorClass::Busy => {
+                "another process holds the database lock, the pool is exhausted or the database is slow; retrying"
+            }
             ErrorClass::ConnectionLost => "the database is unreachable or ended the session; reconnecting",
             ErrorClass::Constraint | ErrorClass::Other => "retrying",
         }
@@ -97,10 +104,13 @@ fn of_code(code: &str) -> Option<ErrorClass> {
         && let Ok(extended) = code.parse::<i32>()
     {
         return match extended & 0xff {
-            13 => Some(ErrorClass::DiskFull),   // SQLITE_FULL
-            8 => Some(ErrorClass::ReadOnly),    // SQLITE_READONLY
-            5 | 6 => Some(ErrorClass::Busy),    // SQLITE_BUSY, SQLITE_LOCKED
-            14 => Some(ErrorClass::ReadOnly),   // SQLITE_CANTOPEN
+            13 => Some(ErrorClass::DiskFull), // SQLITE_FULL
+            8 => Some(ErrorClass::ReadOnly),  // SQLITE_READONLY
+            5 | 6 => Some(ErrorClass::Busy),  // SQLITE_BUSY, SQLITE_LOCKED
+            14 => Some(ErrorClass::ReadOnly), // SQLITE_CANTOPEN
+            // SQLITE_IOERR_WRITE, _FSYNC, _TRUNCATE, _DIR_FSYNC: SQLite reports a full disk as
+            // SQLITE_FULL, so a refused write is a file made read-only (or a failing disk).
+            10 if matches!(extended, 778 | 1034 | 1290 | 1546) => Some(ErrorClass::ReadOnly),
             19 => Some(ErrorClass::Constraint), // SQLITE_CONSTRAINT
             _ => None,
         };
@@ -109,6 +119,9 @@ fn of_code(code: &str) -> Option<ErrorClass> {
         "53100" => Some(ErrorClass::DiskFull),
         "25006" => Some(ErrorClass::ReadOnly),
         "53300" | "55P03" | "40001" | "40P01" | "57014" => Some(ErrorClass::Busy),
+        // The database refuses sessions (ALLOW_CONNECTIONS false), is gone, or refuses the login.
+        "55000" | "3D000" => Some(ErrorClass::ConnectionLost),
+        c if c.starts_with("28") => Some(ErrorClass::ConnectionLost),
         c if c.starts_with("08") || c.starts_with("57P") => Some(ErrorClass::ConnectionLost),
         c if c.starts_with("23") => Some(ErrorClass::Constraint),
         _ => None,
@@ -133,11 +146,14 @@ fn of_io(error: &std::io::Error) -> Option<ErrorClass> {
 
 /// How often a failure that goes on is summarised in the log.
 const SUMMARY_EVERY: Duration = Duration::from_secs(60);
+/// A failure after this long without one starts a new episode.
+const QUIET: Duration = Duration::from_secs(60);
 
-/// One stretch of failures of one activity. The first failure (and the first of another class)
-/// is logged with its cause chain and what the bot does about it; repeats are counted and
-/// summarised once a minute; the recovery is logged with the count. Shared by all the tasks of
-/// the activity, so a thousand cohorts failing on one full disk still give one line.
+/// One stretch of failures of one activity. The first failure (and the first of another class,
+/// or the first after a quiet minute) is logged with its cause chain and what the bot does about
+/// it; repeats are counted and summarised once a minute; a recovery, when the caller can tell
+/// one, is logged with the count. Shared by all the tasks of the activity, so a thousand cohorts
+/// — or members — failing on one full disk still give one line.
 pub struct Episode {
     what: &'static str,
     state: Mutex<EpisodeState>,
@@ -148,6 +164,7 @@ struct EpisodeState {
     failures: u64,
     class: Option<ErrorClass>,
     started: Option<Instant>,
+    last: Option<Instant>,
     summarised: Option<Instant>,
 }
 
@@ -155,34 +172,52 @@ impl Episode {
     pub const fn new(what: &'static str) -> Episode {
         Episode {
             what,
-            state: Mutex::new(EpisodeState { failures: 0, class: None, started: None, summarised: None }),
+            state: Mutex::new(EpisodeState {
+                failures: 0,
+                class: None,
+                started: None,
+                last: None,
+                summarised: None,
+            }),
         }
     }
 
-    /// Counts a failure; logs it only when it starts an episode (or changes its class) and in the
+    /// Counts a failure and returns its class; logs it only when it starts an episode and in the
     /// periodic summary. `doing` says what the bot does about it ("retrying in 4 s").
-    pub fn failed(&self, error: &anyhow::Error, doing: &str) {
+    pub fn failed(&self, error: &anyhow::Error, doing: &str) -> ErrorClass {
         let class = ErrorClass::of(error.as_ref());
         let now = Instant::now();
         let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
-        state.failures += 1;
-        if state.class != Some(class) {
+        let quiet = state.last.is_none_or(|at| now - at >= QUIET);
+        if state.class != Some(class) || quiet {
             let (what, advice) = (self.what, class.advice());
-            tracing::error!(what, class = class.as_str(), error = ?error, "{what} failed ({class}): {doing}; {advice}");
-            *state =
-                EpisodeState { failures: 1, class: Some(class), started: Some(now), summarised: Some(now) };
-        } else if state.summarised.is_none_or(|at| now - at >= SUMMARY_EVERY) {
+            // The cause chain on one line (`a: b: c`), so one failure is one log line in text too.
+            let error = format!("{error:#}");
+            tracing::error!(what, class = class.as_str(), %error, "{what} failed ({class}): {doing}; {advice}");
+            *state = EpisodeState {
+                failures: 1,
+                class: Some(class),
+                started: Some(now),
+                last: Some(now),
+                summarised: Some(now),
+            };
+            return class;
+        }
+        state.failures += 1;
+        state.last = Some(now);
+        if state.summarised.is_none_or(|at| now - at >= SUMMARY_EVERY) {
             let since = state.started.map(|s| now - s).unwrap_or_default();
             tracing::warn!(
                 what = self.what,
                 class = class.as_str(),
                 failures = state.failures,
-                "{} still failing ({class}) after {} failures in {since:.0?}: {doing}",
+                "{} still failing ({class}): {} failures in {since:.0?}; {doing}",
                 self.what,
                 state.failures
             );
             state.summarised = Some(now);
         }
+        class
     }
 
     /// Ends the episode, if there was one, with a line that says how long it lasted.
@@ -190,13 +225,8 @@ impl Episode {
         let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
         if state.failures > 0 {
             let took = state.started.map(|s| s.elapsed()).unwrap_or_default();
-            tracing::info!(
-                what = self.what,
-                failures = state.failures,
-                "{} recovered after {} failures in {took:.0?}",
-                self.what,
-                state.failures
-            );
+            let (what, failures) = (self.what, state.failures);
+            tracing::info!(what, failures, "{what} recovered after {failures} failures in {took:.0?}");
         }
         *state = EpisodeState::default();
     }
@@ -204,6 +234,34 @@ impl Episode {
     /// Failures in the current episode.
     pub fn failures(&self) -> u64 {
         self.state.lock().unwrap_or_else(PoisonError::into_inner).failures
+    }
+}
+
+/// A warning that may repeat many times in a fault: logged at most once a minute, with how many
+/// times it happened since it was last logged.
+pub struct Throttled {
+    state: Mutex<(Option<Instant>, u64)>,
+}
+
+impl Throttled {
+    pub const fn new() -> Throttled {
+        Throttled { state: Mutex::new((None, 0)) }
+    }
+
+    pub fn warn(&self, message: &str) {
+        let now = Instant::now();
+        let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
+        state.1 += 1;
+        if state.0.is_none_or(|at| now - at >= SUMMARY_EVERY) {
+            tracing::warn!(times = state.1, "{message}");
+            *state = (Some(now), 0);
+        }
+    }
+}
+
+impl Default for Throttled {
+    fn default() -> Self {
+        Throttled::new()
     }
 }
 
@@ -251,6 +309,7 @@ mod tests {
             ("13", ErrorClass::DiskFull),
             ("8", ErrorClass::ReadOnly),
             ("1032", ErrorClass::ReadOnly),
+            ("778", ErrorClass::ReadOnly),
             ("5", ErrorClass::Busy),
             ("517", ErrorClass::Busy),
             ("2067", ErrorClass::Constraint),
@@ -259,6 +318,7 @@ mod tests {
             ("57P01", ErrorClass::ConnectionLost),
             ("08006", ErrorClass::ConnectionLost),
             ("23505", ErrorClass::Constraint),
+            ("55000", ErrorClass::ConnectionLost),
         ];
         for (code, class) in cases {
             assert_eq!(of_code(code), Some(class), "{code}");

@@ -22,6 +22,7 @@ mod posting;
 mod progress;
 mod quiz;
 mod reconcile;
+mod settle;
 mod setup;
 mod stats;
 mod tick;
@@ -44,6 +45,7 @@ pub use reconcile::{ReadReactions, RecentPost, Reconciled};
 pub use tick::{TickReport, wakeup};
 pub use version::{Version, content_hash};
 
+use crate::faults::{Episode, ErrorClass};
 use crate::store::{Platform, Store};
 
 /// Who sent an event. Whether they are an admin is the adapter's call (Discord permissions,
@@ -96,6 +98,8 @@ pub struct Coach {
     catalog: Catalog,
     changes: Arc<Notify>,
     versions: Arc<version::Versions>,
+    /// Events that failed on our side: one log line per episode, however many members it hits.
+    failing: Arc<Episode>,
 }
 
 impl Coach {
@@ -105,7 +109,8 @@ impl Coach {
         for version in catalog.versions() {
             versions.remember(Arc::clone(version));
         }
-        Coach { store, catalog, changes: Arc::new(Notify::new()), versions }
+        let failing = Arc::new(Episode::new("handling events"));
+        Coach { store, catalog, changes: Arc::new(Notify::new()), versions, failing }
     }
 
     /// Notified after every admin command in this process, so a scheduler sleeping until its
@@ -139,11 +144,9 @@ impl Coach {
             Ok(out) => out,
             Err(CoachError::User(e)) => vec![Outgoing::ephemeral(e.0)],
             Err(e) => {
-                let chain = anyhow::Error::from(e);
-                tracing::error!(error = ?chain, "event failed");
-                vec![Outgoing::ephemeral(
-                    "Sorry — something went wrong on our side. It has been logged; please try again.",
-                )]
+                let class =
+                    self.failing.failed(&anyhow::Error::from(e), "the member was answered with an apology");
+                vec![Outgoing::ephemeral(apology(class))]
             }
         }
     }
@@ -198,6 +201,22 @@ impl Coach {
             _ => progress::run(self, inbound, call, now).await,
         }
     }
+}
+
+/// What a member is told when their event failed on our side. A database fault rolled the
+/// event's transaction back — the reply for a write is only built after its commit — so it says
+/// that nothing was recorded.
+fn apology(class: ErrorClass) -> String {
+    let why = match class {
+        ErrorClass::DiskFull => "the bot's database is full",
+        ErrorClass::ReadOnly => "the bot's database cannot be written right now",
+        ErrorClass::Busy => "the bot's database is busy",
+        ErrorClass::ConnectionLost => "the bot cannot reach its database",
+        ErrorClass::Constraint | ErrorClass::Other => {
+            return "Sorry — something went wrong on our side. It has been logged; please try again.".into();
+        }
+    };
+    format!("Sorry — {why}, so nothing was recorded. It has been logged; please try again in a few minutes.")
 }
 
 /// The platform of a channel, as the store knows it.

@@ -1,5 +1,5 @@
-//! Time-driven work: lesson posts through the outbox, closing windows (streaks, freezes), reminders,
-//! weekly leaderboards and cohort completion. Called by the scheduler or the console's virtual clock.
+//! Time-driven work: lesson posts through the outbox, reminders, weekly leaderboards, and (in
+//! `settle`) closing windows and completion. Called by the scheduler or the console's virtual clock.
 
 use chrono::{DateTime, Duration, Utc};
 
@@ -7,8 +7,8 @@ use super::context::CohortCtx;
 use super::error::CoachResult;
 use super::leaderboard::{By, board_message};
 use super::posting::Posting;
-use super::{ChannelRef, Coach, Delivery, DeliveryError, Fence, Message, Outgoing, stats};
-use crate::domain::{CronSpec, Slot, Timezone, reminder_due, upcoming};
+use super::{ChannelRef, Coach, Delivery, DeliveryError, Fence, Message, Outgoing};
+use crate::domain::{CronSpec, Timezone, reminder_due, upcoming};
 use crate::store::{self, CohortState};
 
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
@@ -98,7 +98,7 @@ impl Coach {
         let mut out = Vec::new();
         // Telling about a changed file must never stop the lessons it is about.
         if let Err(e) = self.tell_drift(ctx, delivery, now, &mut out).await {
-            tracing::warn!(error = ?anyhow::Error::from(e), cohort = ctx.cohort.id, "curriculum drift not told");
+            tracing::warn!(error = %format!("{:#}", anyhow::Error::from(e)), cohort = ctx.cohort.id, "curriculum drift not told");
         }
         if ctx.cohort.state == CohortState::Active {
             let posting =
@@ -151,57 +151,6 @@ pub fn wakeup(ctx: &CohortCtx, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
 }
 
 impl Coach {
-    /// Settles every window that closed: streaks, freezes (told once) for each member.
-    async fn close_windows(
-        &self,
-        ctx: &CohortCtx,
-        now: DateTime<Utc>,
-        out: &mut Vec<Outgoing>,
-    ) -> CoachResult<()> {
-        let closed: Vec<(Slot, DateTime<Utc>)> = ctx
-            .calendar
-            .due_slots(now)
-            .into_iter()
-            .filter_map(|s| Some((s, ctx.closes_at(&s)?)))
-            .filter(|(_, close)| *close <= now && *close > now - LOOKBACK)
-            .collect();
-        let mut settle = false;
-        for (slot, close) in &closed {
-            let job = format!("close:{}:{}", ctx.cohort.id, slot.day);
-            settle |= self.store.claim_job(&job, close.timestamp(), now.timestamp()).await?;
-        }
-        if settle {
-            self.refresh_all(ctx, now, out).await?;
-        }
-        Ok(())
-    }
-
-    async fn refresh_all(
-        &self,
-        ctx: &CohortCtx,
-        now: DateTime<Utc>,
-        out: &mut Vec<Outgoing>,
-    ) -> CoachResult<()> {
-        for (membership, member) in self.store.list_cohort_member_profiles(ctx.cohort.id).await? {
-            let mut tx = self.store.begin().await?;
-            let (stats, summary) = stats::refresh(&mut tx, ctx, membership.member_id, now).await?;
-            for day in &summary.freezes_used {
-                let key = day.to_string();
-                if store::notice_once(&mut tx, ctx.cohort.id, member.id, "freeze_used", &key, now.timestamp())
-                    .await?
-                {
-                    let text = format!(
-                        "❄️ A streak freeze covered day {day} in {} — your {}-day streak is safe. Freezes left: {}.",
-                        ctx.curriculum.title, stats.current_streak, stats.freezes_held
-                    );
-                    out.push(direct(&member, text));
-                }
-            }
-            tx.commit().await?;
-        }
-        Ok(())
-    }
-
     /// Nudges members who asked for it, once per lesson, before the latest window closes.
     async fn reminders(
         &self,
@@ -265,45 +214,6 @@ impl Coach {
         out.push(Outgoing::channel(&channel(ctx), board));
         Ok(())
     }
-
-    /// After the last lesson's window closes: congratulations, the final board, and the cohort completes.
-    async fn complete(
-        &self,
-        ctx: &CohortCtx,
-        now: DateTime<Utc>,
-        out: &mut Vec<Outgoing>,
-    ) -> CoachResult<bool> {
-        // The calendar runs over the cohort's own version, so a file that shrank cannot end it;
-        // a version without days (never stored, but) is not an end either.
-        if ctx.curriculum.days().next().is_none() || !ctx.calendar.is_complete(now) {
-            return Ok(false);
-        }
-        let Some(last) = ctx.calendar.due(now) else { return Ok(false) };
-        let Some(close) = ctx.closes_at(&last).filter(|c| *c <= now) else { return Ok(false) };
-        // A post still claimed (waiting for a retry, or for an older leader's send to end) is
-        // settled first: a completed cohort is never ticked again.
-        if !self.store.list_unconfirmed_posts(ctx.cohort.id).await?.is_empty() {
-            return Ok(false);
-        }
-        if !self
-            .store
-            .claim_job(&format!("complete:{}", ctx.cohort.id), close.timestamp(), now.timestamp())
-            .await?
-        {
-            return Ok(false);
-        }
-        self.refresh_all(ctx, now, out).await?;
-        let board = board_message(self, ctx, By::Points, false, None, now).await?;
-        let text = format!(
-            "🎓 That's the whole of **{}** — congratulations, everyone! Here is the final leaderboard.",
-            ctx.curriculum.title
-        );
-        let mut message = Message::text(text);
-        message.blocks.extend(board.blocks);
-        out.push(Outgoing::channel(&channel(ctx), message));
-        self.store.complete_cohort(ctx.cohort.id, now.timestamp()).await?;
-        Ok(true)
-    }
 }
 
 pub(super) fn channel(ctx: &CohortCtx) -> ChannelRef {
@@ -314,7 +224,7 @@ pub(super) fn channel(ctx: &CohortCtx) -> ChannelRef {
     }
 }
 
-fn direct(member: &store::Member, text: String) -> Outgoing {
+pub(super) fn direct(member: &store::Member, text: String) -> Outgoing {
     Outgoing::direct(member.platform.as_str(), &member.user_id, Message::text(text))
 }
 

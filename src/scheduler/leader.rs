@@ -161,8 +161,11 @@ impl Held {
         match conn.release(SCHEDULER, holder, generation).await {
             Ok(true) => tracing::info!(generation, "scheduler lease released"),
             Ok(false) => {}
+            // A lease that was lost need not be released; one that could not be released expires.
+            Err(_) if fence.is_ended() => {}
             Err(e) => {
-                tracing::warn!(error = ?anyhow::Error::from(e), "scheduler lease not released; it expires by itself")
+                let error = format!("{:#}", anyhow::Error::from(e));
+                tracing::warn!(%error, "scheduler lease not released; it expires by itself");
             }
         }
     }

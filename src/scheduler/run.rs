@@ -7,11 +7,12 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use futures_util::stream::{self, StreamExt};
+use futures_util::StreamExt;
+use futures_util::stream::FuturesUnordered;
 use tokio_util::sync::CancellationToken;
 
 use super::clock::Clock;
-use crate::coach::{Coach, CohortCtx, Delivery, Fence, TickReport, wakeup};
+use crate::coach::{Coach, CoachResult, CohortCtx, Delivery, Fence, TickReport, wakeup};
 use crate::faults::{Backoff, Episode};
 
 /// The first real-time wait after a failure; it doubles per failure up to [`RETRY_CAP`].
@@ -139,6 +140,41 @@ impl<D: Delivery> Scheduler<D> {
         Ok(())
     }
 
+    /// Ticks `due`, `concurrency` at a time, starting no new tick once `stopping` is set. A plain
+    /// loop over `FuturesUnordered` rather than stream combinators: their closures over borrowed
+    /// cohorts make the future not `Send` (rust-lang/rust#102211), and a scheduler must be
+    /// spawnable.
+    async fn tick_all(
+        &self,
+        due: &[&CohortCtx],
+        fence: &Fence,
+        now: DateTime<Utc>,
+        stopping: &AtomicBool,
+    ) -> Vec<(i64, CoachResult<TickReport>)> {
+        let mut queue = due.iter();
+        let mut running = FuturesUnordered::new();
+        let mut results = Vec::with_capacity(due.len());
+        loop {
+            while running.len() < self.config.concurrency.max(1) && !stopping.load(Ordering::Relaxed) {
+                let Some(ctx) = queue.next() else { break };
+                running.push(self.tick_one(ctx, fence, now));
+            }
+            match running.next().await {
+                Some(result) => results.push(result),
+                None => return results,
+            }
+        }
+    }
+
+    async fn tick_one(
+        &self,
+        ctx: &CohortCtx,
+        fence: &Fence,
+        now: DateTime<Utc>,
+    ) -> (i64, CoachResult<TickReport>) {
+        (ctx.cohort.id, self.coach.tick_cohort(ctx, &self.delivery, fence, now).await)
+    }
+
     /// Ticks the ready cohorts, `concurrency` at a time. On a stop request no new tick starts and
     /// the running ones get `shutdown_grace`; `None` means they did not finish in it.
     async fn tick_ready(
@@ -150,14 +186,8 @@ impl<D: Delivery> Scheduler<D> {
         stop: &CancellationToken,
     ) -> Option<TickReport> {
         let stopping = AtomicBool::new(false);
-        let cohorts = &cache.cohorts;
-        let work = stream::iter(ready.into_iter().filter_map(|id| cohorts.get(&id)))
-            .take_while(|_| std::future::ready(!stopping.load(Ordering::Relaxed)))
-            .map(|ctx| async move {
-                (ctx.cohort.id, self.coach.tick_cohort(ctx, &self.delivery, fence, now).await)
-            })
-            .buffer_unordered(self.config.concurrency.max(1))
-            .collect::<Vec<_>>();
+        let due: Vec<&CohortCtx> = ready.iter().filter_map(|id| cache.cohorts.get(id)).collect();
+        let work = self.tick_all(&due, fence, now, &stopping);
         tokio::pin!(work);
         let results = tokio::select! {
             results = &mut work => results,

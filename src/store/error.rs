@@ -76,6 +76,9 @@ impl StoreError {
 
 impl From<sqlx::Error> for StoreError {
     fn from(err: sqlx::Error) -> Self {
+        if crate::faults::ErrorClass::of(&err) == crate::faults::ErrorClass::ReadOnly {
+            super::pool::note_read_only();
+        }
         let constraint = match err.as_database_error() {
             Some(db) if db.is_unique_violation() => {
                 db.constraint().map(str::to_owned).unwrap_or_else(|| db.message().to_owned())

@@ -21,12 +21,12 @@ mod sqlite;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use sqlx::{AnyConnection, Connection};
+use sqlx::{AnyConnection, ConnectOptions, Connection};
 
 pub(crate) use rows::lease_current_sql;
 pub use rows::{LeaseRow, SCHEDULER, Taken, acquire_lease, get_lease, release_lease, renew_lease};
 
-use super::pool::with_application_name;
+use super::pool::{quiet_options, with_application_name};
 use super::{Backend, Store, StoreError};
 use crate::redact::redact_url;
 
@@ -36,9 +36,9 @@ pub enum LeaseError {
     #[error(transparent)]
     Store(#[from] StoreError),
 
-    /// The database did not answer within the round-trip bound.
-    #[error("the database did not answer the lease request within {0:?}")]
-    TimedOut(Duration),
+    /// The database did not answer within the round-trip bound (`source` says how long that was).
+    #[error("the database did not answer the lease request in time")]
+    TimedOut(#[source] tokio::time::error::Elapsed),
 
     #[error("cannot open the lease connection to {url}")]
     Connect {
@@ -124,12 +124,10 @@ impl LeaseConn {
     /// Takes `name` if it is free or expired. Exclusive (SQLite) holders take it whatever its
     /// expiry: the lock file has already shown that no other instance is alive.
     pub async fn acquire(&mut self, name: &str, holder: &str, ttl: Duration) -> Result<Taken, LeaseError> {
-        let (force, ttl_ms) = (self.exclusive(), millis(ttl));
-        let (name, holder) = (name.to_owned(), holder.to_owned());
-        self.run(move |conn| {
-            Box::pin(async move { acquire_lease(conn, &name, &holder, ttl_ms, force).await })
-        })
-        .await
+        match self.run(Op::Acquire { name, holder, ttl_ms: millis(ttl), force: self.exclusive() }).await? {
+            Done::Taken(taken) => Ok(taken),
+            _ => unreachable!("acquire answers Taken"),
+        }
     }
 
     pub async fn renew(
@@ -139,37 +137,32 @@ impl LeaseConn {
         generation: i64,
         ttl: Duration,
     ) -> Result<Option<LeaseRow>, LeaseError> {
-        let (name, holder, ttl_ms) = (name.to_owned(), holder.to_owned(), millis(ttl));
-        self.run(move |conn| {
-            Box::pin(async move { renew_lease(conn, &name, &holder, generation, ttl_ms).await })
-        })
-        .await
+        match self.run(Op::Renew { name, holder, generation, ttl_ms: millis(ttl) }).await? {
+            Done::Renewed(row) => Ok(row),
+            _ => unreachable!("renew answers Renewed"),
+        }
     }
 
     pub async fn release(&mut self, name: &str, holder: &str, generation: i64) -> Result<bool, LeaseError> {
-        let (name, holder) = (name.to_owned(), holder.to_owned());
-        self.run(move |conn| Box::pin(async move { release_lease(conn, &name, &holder, generation).await }))
-            .await
+        match self.run(Op::Release { name, holder, generation }).await? {
+            Done::Released(released) => Ok(released),
+            _ => unreachable!("release answers Released"),
+        }
     }
 
     /// Runs one statement within the round-trip bound; a failure or timeout drops the session so
     /// the next call starts on a fresh one (the old one may be dead or mid-statement).
-    async fn run<T>(
-        &mut self,
-        statement: impl for<'c> FnOnce(
-            &'c mut AnyConnection,
-        ) -> futures_util::future::BoxFuture<'c, Result<T, StoreError>>,
-    ) -> Result<T, LeaseError> {
+    async fn run(&mut self, op: Op<'_>) -> Result<Done, LeaseError> {
         let limit = self.round_trip;
         let work = async {
             match &mut self.link {
-                Link::Pool(store) => Ok(statement(&mut *store.acquire().await?).await?),
+                Link::Pool(store) => Ok(op.run(&mut *store.acquire().await?).await?),
                 Link::Own { url, conn } => {
                     if conn.is_none() {
                         *conn = Some(connect(url).await?);
                     }
                     let live = conn.as_mut().expect("connected above");
-                    let result = statement(live).await;
+                    let result = op.run(live).await;
                     if result.is_err() {
                         *conn = None;
                     }
@@ -179,11 +172,11 @@ impl LeaseConn {
         };
         match tokio::time::timeout(limit, work).await {
             Ok(result) => result,
-            Err(_) => {
+            Err(elapsed) => {
                 if let Link::Own { conn, .. } = &mut self.link {
                     *conn = None;
                 }
-                Err(LeaseError::TimedOut(limit))
+                Err(LeaseError::TimedOut(elapsed))
             }
         }
     }
@@ -201,6 +194,35 @@ impl LeaseConn {
     }
 }
 
+/// One lease statement, and what it answered.
+enum Op<'a> {
+    Acquire { name: &'a str, holder: &'a str, ttl_ms: i64, force: bool },
+    Renew { name: &'a str, holder: &'a str, generation: i64, ttl_ms: i64 },
+    Release { name: &'a str, holder: &'a str, generation: i64 },
+}
+
+enum Done {
+    Taken(Taken),
+    Renewed(Option<LeaseRow>),
+    Released(bool),
+}
+
+impl Op<'_> {
+    async fn run(&self, conn: &mut AnyConnection) -> Result<Done, StoreError> {
+        Ok(match *self {
+            Op::Acquire { name, holder, ttl_ms, force } => {
+                Done::Taken(acquire_lease(conn, name, holder, ttl_ms, force).await?)
+            }
+            Op::Renew { name, holder, generation, ttl_ms } => {
+                Done::Renewed(renew_lease(conn, name, holder, generation, ttl_ms).await?)
+            }
+            Op::Release { name, holder, generation } => {
+                Done::Released(release_lease(conn, name, holder, generation).await?)
+            }
+        })
+    }
+}
+
 // Written by hand: the URL may hold a password.
 impl std::fmt::Debug for LeaseConn {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -209,9 +231,8 @@ impl std::fmt::Debug for LeaseConn {
 }
 
 async fn connect(url: &str) -> Result<AnyConnection, LeaseError> {
-    let mut conn = AnyConnection::connect(url)
-        .await
-        .map_err(|source| LeaseError::Connect { url: redact_url(url), source })?;
+    let error = |source| LeaseError::Connect { url: redact_url(url), source };
+    let mut conn = quiet_options(url).map_err(error)?.connect().await.map_err(error)?;
     if !conn.backend_name().eq_ignore_ascii_case("postgresql") {
         sqlx::raw_sql("PRAGMA busy_timeout = 5000").execute(&mut conn).await.map_err(StoreError::from)?;
     }

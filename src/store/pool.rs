@@ -1,8 +1,13 @@
 //! The `Store` handle: connection pool setup per backend, and migrations.
 
-use std::time::Duration;
+use std::str::FromStr;
+use std::sync::OnceLock;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
 
-use sqlx::any::AnyPoolOptions;
+use log::LevelFilter;
+use sqlx::ConnectOptions;
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::migrate::Migrator;
 use sqlx::pool::PoolConnection;
 use sqlx::{Any, Connection, Transaction};
@@ -10,6 +15,7 @@ use sqlx::{AnyConnection, AnyPool};
 
 use super::backend::Backend;
 use super::error::StoreError;
+use crate::faults::Throttled;
 use crate::redact::redact_url;
 
 static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("./migrations/sqlite");
@@ -98,8 +104,16 @@ impl Store {
 
     /// A transaction for use cases that must write several tables atomically (e.g. mark an event
     /// processed and record its checkpoint); pass `&mut tx` to the repository functions.
+    ///
+    /// On SQLite it takes the write lock at BEGIN (`BEGIN IMMEDIATE`), waiting up to the busy
+    /// timeout for it. A deferred transaction that reads first and writes later can instead find
+    /// that another connection committed in between, and then fails at once with
+    /// `SQLITE_BUSY_SNAPSHOT` (517), which no busy timeout waits out.
     pub async fn begin(&self) -> Result<Transaction<'static, Any>, StoreError> {
-        Ok(self.pool.begin().await?)
+        Ok(match self.backend {
+            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
+            Backend::Postgres => self.pool.begin().await?,
+        })
     }
 
     /// Waits for checked-out connections to return, then closes them (checkpoints the WAL).
@@ -109,7 +123,53 @@ impl Store {
 }
 
 fn pool_options(max_connections: u32) -> AnyPoolOptions {
-    AnyPoolOptions::new().max_connections(max_connections).acquire_timeout(ACQUIRE_TIMEOUT)
+    AnyPoolOptions::new()
+        .max_connections(max_connections)
+        .acquire_timeout(ACQUIRE_TIMEOUT)
+        // A slow acquire or statement is a symptom: the fault behind it is logged once per episode
+        // by whoever hit it, so sqlx's own line for each one would only repeat it.
+        .acquire_slow_level(LevelFilter::Debug)
+        .before_acquire(|conn, meta| {
+            Box::pin(async move {
+                // A fault during a transaction (a full disk, a file made read-only) can make
+                // SQLite roll it back by itself; sqlx's own ROLLBACK then fails and the connection
+                // still counts a transaction it no longer has, refusing every later BEGIN — or it
+                // kept one open and holds the write lock. Either way it must not be used again:
+                // closing it ends whatever SQLite still has open.
+                if conn.is_in_transaction() {
+                    STUCK.warn("a pooled connection was left inside a failed transaction; closed it");
+                    return Ok(false);
+                }
+                Ok(!opened_before_read_only(meta.age))
+            })
+        })
+}
+
+/// Connections closed because a failed transaction left them stuck, told once a minute.
+static STUCK: Throttled = Throttled::new();
+
+/// When (since [`origin`]) a statement last failed because the database refused writes.
+static READ_ONLY_AT_MS: AtomicU64 = AtomicU64::new(0);
+
+fn origin() -> Instant {
+    static ORIGIN: OnceLock<Instant> = OnceLock::new();
+    *ORIGIN.get_or_init(Instant::now)
+}
+
+/// Called for every error whose class is read-only. SQLite opens a file it may not write
+/// (permissions, an immutable file) read-only without a word, and such a connection stays
+/// read-only after the file is writable again; a PostgreSQL session may sit on a server that was
+/// demoted to a standby. So every pooled connection opened before the latest such error is
+/// closed when next taken from the pool, and its replacement sees the database as it is now.
+pub(crate) fn note_read_only() {
+    let now = u64::try_from(origin().elapsed().as_millis()).unwrap_or(u64::MAX);
+    READ_ONLY_AT_MS.fetch_max(now.max(1), Ordering::Relaxed);
+}
+
+fn opened_before_read_only(age: Duration) -> bool {
+    let at = READ_ONLY_AT_MS.load(Ordering::Relaxed);
+    let opened = origin().elapsed().saturating_sub(age);
+    at > 0 && u128::from(at) >= opened.as_millis()
 }
 
 /// One plain connection first: a pool hides "connection refused" or a failed login behind
@@ -124,8 +184,13 @@ async fn connect_postgres(url: &str, max_connections: u32) -> Result<AnyPool, sq
                 Ok(())
             })
         })
-        .connect(&url)
+        .connect_with(quiet_options(&url)?)
         .await
+}
+
+/// The URL's options, with slow statements logged at debug level (see `pool_options`).
+pub(crate) fn quiet_options(url: &str) -> Result<AnyConnectOptions, sqlx::Error> {
+    Ok(AnyConnectOptions::from_str(url)?.log_slow_statements(LevelFilter::Debug, Duration::from_secs(1)))
 }
 
 /// Names a PostgreSQL session in `pg_stat_activity` (unless the URL already does), so an operator
@@ -157,7 +222,7 @@ async fn connect_sqlite(url: &str, max_connections: u32) -> Result<AnyPool, sqlx
                 Ok(())
             })
         })
-        .connect(&url)
+        .connect_with(quiet_options(&url)?)
         .await
 }
 

@@ -8,6 +8,7 @@ pub mod discord_bot;
 pub mod fake_discord;
 pub mod fake_slack;
 pub mod fixtures;
+pub mod inproc;
 pub mod limited;
 pub mod readback;
 pub mod slack_bot;
