@@ -179,15 +179,25 @@ async fn slow_work_is_deferred_first_and_answered_by_editing_the_original() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn a_post_whose_confirmation_was_lost_is_found_not_posted_again() {
+async fn a_post_whose_confirmation_was_lost_is_found_not_posted_again_and_gets_its_check_mark() {
     let mut h = running("2026-12-01T08:59:00Z", "2026-12-01").await;
     let post = id_of(&h.wait_lesson(1).await);
     assert_eq!(h.stop(), Some(0));
     forget_post_confirmation(&h.url, 121).await;
+    // The crash came before the bot's ✅ too.
+    let bot = member(h.fake.bot_id(), "studybot");
+    assert_eq!(h.fake.reactions(h.channel, post, "✅"), [bot.id], "the fresh post got its ✅");
+    h.fake.react_offline(&bot, h.channel, post, "✅", false);
 
     h.start().await;
     let found = h.readback().wait_post_id(121, || format!("{}\n{}", h.fake.request_log(), h.log())).await;
     assert_eq!(found, post.to_string(), "the existing post was found");
+    let marked = |f: &FakeDiscord| f.reactions(h.channel, post, "✅") == [f.bot_id()];
+    assert!(h.fake.wait_for(STEP, marked).await, "the bot's ✅ is back: {}", h.fake.request_log());
+    let under_post = format!("/channels/{}/messages/{post}/reactions/", h.channel);
+    let puts = h.fake.requests();
+    let puts = puts.iter().filter(|r| r.method == "PUT" && r.path.contains(&under_post)).count();
+    assert_eq!(puts, 2, "once under the fresh post, once after the restart: {}", h.fake.request_log());
     assert_eq!(h.lesson_posts().len(), 1, "and not posted again: {}", h.fake.request_log());
     let looked = h
         .fake

@@ -70,7 +70,8 @@ async fn a_post_made_before_the_crash_is_completed_not_sent_again() {
     let report = coach.tick(&fake, first_lesson() + chrono::Duration::minutes(5)).await.unwrap();
     assert_eq!((report.recovered, report.posted.len(), fake.posts().len()), (1, 0, 1));
     let row = coach.store().get_post(post).await.unwrap().unwrap();
-    assert_eq!((row.state, row.platform_message_id), (PostState::Sent, Some(id)));
+    assert_eq!((row.state, row.platform_message_id), (PostState::Sent, Some(id.clone())));
+    assert_eq!(fake.marks(), [(console("study"), id)], "the found post gets the bot's ✅ like a fresh one");
 }
 
 #[tokio::test]

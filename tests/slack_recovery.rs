@@ -6,7 +6,9 @@ mod support;
 use std::time::Duration;
 
 use support::readback::{Readback, forget_post_confirmation, lock_database};
-use support::slack_bot::{FakeSlack, Mode, STEP, SlackBot, member, message_text, organizer, running};
+use support::slack_bot::{
+    FakeSlack, Mode, STEP, SlackBot, SlackUser, member, message_text, organizer, running,
+};
 
 #[tokio::test(flavor = "multi_thread")]
 async fn socket_mode_reconnects_after_a_disconnect_and_events_sent_meanwhile_count_once() {
@@ -209,15 +211,28 @@ async fn slow_work_is_acknowledged_in_time_and_answered_through_the_response_url
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn a_post_whose_confirmation_was_lost_is_found_not_posted_again() {
+async fn a_post_whose_confirmation_was_lost_is_found_not_posted_again_and_gets_its_check_mark() {
     let mut h = running("2026-12-01T08:59:00Z", "2026-12-01", Mode::Socket).await;
     let ts = h.wait_lesson(1).await["ts"].as_str().unwrap().to_string();
+    let bot = SlackUser::new(&h.fake.bot_user_id(), "studybot", false);
+    let channel = h.channel.clone();
+    let marked = |f: &FakeSlack| f.reactions(&channel, &ts, "white_check_mark") == [f.bot_user_id()];
+    assert!(h.fake.wait_for(STEP, marked).await, "the fresh post got its ✅: {}", h.fake.request_log());
     assert_eq!(h.stop(), Some(0));
     forget_post_confirmation(&h.url, 121).await;
+    // The crash came before the paced ✅ worker got to it.
+    h.fake.react_offline(&bot, &h.channel, &ts, "white_check_mark", false);
 
     h.start().await;
     let found = h.readback().wait_post_id(121, || format!("{}\n{}", h.fake.request_log(), h.log())).await;
     assert_eq!(found, ts.clone(), "the existing post was found");
+    assert!(h.fake.wait_for(STEP, marked).await, "the bot's ✅ is back: {}", h.fake.request_log());
+    let adds = h.fake.calls("reactions.add");
+    assert_eq!(adds.len(), 2, "once for the fresh post, once after the restart: {}", h.fake.request_log());
+    assert_eq!(
+        (adds[1].params["timestamp"].as_str(), adds[1].response["ok"].as_bool()),
+        (Some(ts.as_str()), Some(true))
+    );
     assert_eq!(h.lesson_posts().len(), 1, "and not posted again: {}", h.fake.request_log());
     assert!(!h.fake.calls("conversations.history").is_empty(), "found through the channel's history");
     assert_eq!(h.fake.calls("chat.postMessage").len(), 1, "{}", h.fake.request_log());

@@ -101,7 +101,7 @@ impl<D: Delivery> Posting<'_, D> {
                 }
                 tracing::info!(cohort, day, %message_id, "unconfirmed post found");
                 self.report.recovered += 1;
-                Ok(Flow::Continue)
+                Ok(self.mark(&message_id).await)
             }
             Ok(None) if now - instant(post.due_at) > max_lateness(self.ctx) => {
                 let why = "unconfirmed after a restart and now too late to post";
@@ -111,6 +111,20 @@ impl<D: Delivery> Posting<'_, D> {
             }
             Ok(None) => self.send_post(post).await,
             Err(e) => self.failed(post, e).await,
+        }
+    }
+
+    /// The bot's ✅ under a post found on the platform: the crash may have come before `post` added
+    /// it. Without it members only lose a click, so a failure is logged and the tick goes on.
+    async fn mark(&self, message_id: &str) -> Flow {
+        match self.delivery.mark_post(&channel(self.ctx), message_id, self.fence).await {
+            Ok(()) => Flow::Continue,
+            Err(DeliveryError::Fenced(_)) => Flow::Stop,
+            Err(e) => {
+                let cohort = self.ctx.cohort.id;
+                tracing::warn!(cohort, %message_id, error = %e, "could not add ✅ under a recovered lesson post");
+                Flow::Continue
+            }
         }
     }
 

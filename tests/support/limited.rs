@@ -43,6 +43,8 @@ struct FakeState {
     inject: HashMap<u32, (Duration, bool)>,
     permanent: HashSet<ChannelRef>,
     posts: Vec<Posted>,
+    /// (channel, message id) of each ✅ the bot asked to add under a post.
+    marks: Vec<(ChannelRef, String)>,
     sent: Vec<(Target, Instant)>,
     violations: Vec<Violation>,
 }
@@ -66,6 +68,10 @@ impl LimitedFake {
 
     pub fn posts(&self) -> Vec<Posted> {
         self.lock().posts.clone()
+    }
+
+    pub fn marks(&self) -> Vec<(ChannelRef, String)> {
+        self.lock().marks.clone()
     }
 
     pub fn sent(&self) -> Vec<(Target, Instant)> {
@@ -177,6 +183,18 @@ impl Delivery for LimitedFake {
             return Err(DeliveryError::Permanent(format!("unknown channel {}", channel.channel)));
         }
         state.sent.push((outgoing.to.clone(), Instant::now()));
+        Ok(())
+    }
+
+    async fn mark_post(
+        &self,
+        channel: &ChannelRef,
+        message_id: &str,
+        fence: &Fence,
+    ) -> Result<(), DeliveryError> {
+        fence.check()?;
+        self.admit(Some(channel_scope(channel)))?;
+        self.lock().marks.push((channel.clone(), message_id.to_string()));
         Ok(())
     }
 

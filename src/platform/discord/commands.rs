@@ -8,8 +8,8 @@ use serenity::model::application::{
 
 use crate::coach::commands::{COMMANDS, Kind, MODULE_MAX, Param, Spec};
 use crate::coach::{Call, Catalog, UserError, grammar};
-use crate::domain::DayNumber;
 use crate::curriculum::Curriculum;
+use crate::domain::DayNumber;
 
 pub const NAME_MAX: usize = 32;
 pub const DESCRIPTION_MAX: usize = 100;

@@ -188,6 +188,19 @@ impl Delivery for DiscordDelivery {
         }
     }
 
+    /// Discord answers 204 whether or not the bot's ✅ was there already.
+    async fn mark_post(
+        &self,
+        channel: &ChannelRef,
+        message_id: &str,
+        fence: &Fence,
+    ) -> Result<(), DeliveryError> {
+        let channel_id = channel_id(channel)?;
+        let message =
+            snowflake(message_id).map(MessageId::new).ok_or_else(|| bad_id("message", message_id))?;
+        fence.send(async { Ok(self.react(channel_id, message).await?) }).await
+    }
+
     async fn channel_label(&self, channel: &ChannelRef) -> String {
         if let Some(label) = self.labels.lock().expect("label cache").get(&channel.channel) {
             return label.clone();
