@@ -136,6 +136,8 @@ async fn a_post_refused_with_403_flags_the_cohort_and_tells_the_organizer() {
     );
     let dm = message_text(&h.fake.dm_messages(organizer().id)[0]);
     assert!(dm.contains("Missing Access"), "{dm}");
+    // Named although the channel can no longer be read: the name came with GUILD_CREATE.
+    assert!(dm.contains("day 121") && dm.contains("in #study in Study Group:"), "{dm}");
     h.fake.fail_channel(h.channel, 0);
     let status = h.ask(&organizer(), "studybot", Some("status"), json!([])).await;
     assert!(status.to_lowercase().contains("flagged"), "{status}");

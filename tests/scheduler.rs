@@ -139,6 +139,8 @@ async fn a_permanent_failure_flags_the_cohort_and_tells_its_admins_once() {
     assert!(stored.flag_reason.unwrap().contains("day 121"));
     let dms: Vec<_> = fake.sent().into_iter().filter(|(to, _)| matches!(to, Target::Direct { .. })).collect();
     assert_eq!(dms.len(), 1, "the admin is told once");
+    let dm = fake.texts_to(&dms[0].0).concat();
+    assert!(dm.contains("day 121") && dm.contains(" in #study:"), "the console names the channel: {dm}");
     // No retry while flagged, however often the clock ticks.
     for hours in [1, 2, 30] {
         coach.tick(&fake, first_lesson() + chrono::Duration::hours(hours)).await.unwrap();

@@ -154,6 +154,7 @@ async fn a_post_refused_by_slack_flags_the_cohort_and_tells_the_organizer() {
     let dm = h.fake.dm_channel(&olivia.id).unwrap();
     let text = message_text(&h.fake.messages(&dm)[0]);
     assert!(text.contains("not_in_channel"), "{text}");
+    assert!(text.contains("day 121") && text.contains("in #study in Fake Study Group:"), "{text}");
     h.fake.fail_channel(&h.channel, "");
     let status = h.ask(&olivia, "status").await;
     assert!(status.to_lowercase().contains("flagged"), "{status}");

@@ -202,9 +202,12 @@ impl<D: Delivery> Posting<'_, D> {
         let store = &self.coach.store;
         store.set_cohort_state(cohort, CohortState::Flagged, Some(&flag), self.now.timestamp()).await?;
         tracing::error!(cohort, day, %reason, "cohort flagged: the platform refused a lesson post");
+        // An organizer may run several cohorts of one curriculum: the server and channel say which.
+        let label = self.delivery.channel_label(&channel(ctx)).await;
         let text = format!(
-            "⚠️ I could not post day {day} of **{}** in the cohort's channel: {reason}. Lesson posts for \
-             this cohort are stopped. Fix the bot's access to the channel, then run `/studybot resume` there.",
+            "⚠️ I could not post day {day} of **{}** in {label}: {reason}. Lesson posts for this cohort are \
+             stopped. Fix the bot's access to {label}, then run `/studybot resume` there: day {day} is posted \
+             then if it is still the current lesson.",
             ctx.curriculum.title
         );
         // The organizer who set the cohort up, and any member recorded as an admin.

@@ -7,7 +7,7 @@ use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::{Mutex, MutexGuard};
 use std::time::Duration;
 
-use studybot::coach::{ChannelRef, Delivery, DeliveryError, Fence, Message, Outgoing, Target};
+use studybot::coach::{Block, ChannelRef, Delivery, DeliveryError, Fence, Message, Outgoing, Target};
 use studybot::scheduler::pacing::{Limits, Rate};
 use tokio::time::Instant;
 
@@ -46,6 +46,8 @@ struct FakeState {
     /// (channel, message id) of each ✅ the bot asked to add under a post.
     marks: Vec<(ChannelRef, String)>,
     sent: Vec<(Target, Instant)>,
+    /// The text blocks of each message `sent`, in the same order.
+    texts: Vec<String>,
     violations: Vec<Violation>,
 }
 
@@ -76,6 +78,18 @@ impl LimitedFake {
 
     pub fn sent(&self) -> Vec<(Target, Instant)> {
         self.lock().sent.clone()
+    }
+
+    /// The text of each message sent to `to`, in order.
+    pub fn texts_to(&self, to: &Target) -> Vec<String> {
+        let state = self.lock();
+        state
+            .sent
+            .iter()
+            .zip(&state.texts)
+            .filter(|((t, _), _)| t == to)
+            .map(|(_, text)| text.clone())
+            .collect()
     }
 
     pub fn violations(&self) -> Vec<Violation> {
@@ -183,6 +197,11 @@ impl Delivery for LimitedFake {
             return Err(DeliveryError::Permanent(format!("unknown channel {}", channel.channel)));
         }
         state.sent.push((outgoing.to.clone(), Instant::now()));
+        let text = outgoing.message.blocks.iter().filter_map(|b| match b {
+            Block::Text(text) => Some(text.as_str()),
+            _ => None,
+        });
+        state.texts.push(text.collect::<Vec<_>>().join("\n"));
         Ok(())
     }
 
