@@ -24,7 +24,9 @@ mod quiz;
 mod reconcile;
 mod setup;
 mod stats;
+mod status;
 mod tick;
+mod unflag;
 mod version;
 mod version_admin;
 

@@ -103,7 +103,7 @@ impl<D: Delivery> Posting<'_, D> {
                 self.report.recovered += 1;
                 Ok(self.mark(&message_id).await)
             }
-            Ok(None) if now - instant(post.due_at) > max_lateness(self.ctx) => {
+            Ok(None) if now - late_since(&post) > max_lateness(self.ctx) => {
                 let why = "unconfirmed after a restart and now too late to post";
                 store.close_post(post.id, fence.generation(), PostState::Abandoned, why).await?;
                 tracing::warn!(cohort, day, "lesson post abandoned: {why}");
@@ -177,7 +177,7 @@ impl<D: Delivery> Posting<'_, D> {
             DeliveryError::Fenced(_) => return Ok(Flow::Stop),
             DeliveryError::RateLimited { .. } | DeliveryError::Temporary(_) => {
                 let retry = self.now + retry_wait(&post, &error);
-                if retry - instant(post.due_at) > max_lateness(self.ctx) {
+                if retry - late_since(&post) > max_lateness(self.ctx) {
                     store.close_post(post.id, generation, PostState::Abandoned, &error.to_string()).await?;
                     tracing::warn!(cohort, day, %error, "lesson post abandoned: too late to retry");
                 } else {
@@ -251,6 +251,12 @@ fn new_post(ctx: &CohortCtx, slot: &Slot, fence: &Fence, now: DateTime<Utc>) -> 
 /// Who claimed a row, for diagnosing multi-instance deployments.
 fn instance() -> String {
     format!("pid-{}", std::process::id())
+}
+
+/// Where a post's lateness counts from: its lesson's instant, or the resume that re-opened it
+/// after the platform refused it (an admin asked for it then, however late the lesson was).
+fn late_since(post: &LessonPost) -> DateTime<Utc> {
+    instant(post.reopened_at.unwrap_or(post.due_at).max(post.due_at))
 }
 
 fn max_lateness(ctx: &CohortCtx) -> Duration {
