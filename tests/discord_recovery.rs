@@ -4,7 +4,7 @@ mod support;
 
 use std::time::Duration;
 
-use serde_json::json;
+use serde_json::{Value, json};
 use support::discord_bot::{
     DiscordBot, FakeDiscord, STEP, id_of, member, message_text, organizer, reply_text, running,
 };
@@ -124,7 +124,7 @@ async fn sigterm_closes_the_gateway_with_1000_also_after_an_invalid_session() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn a_post_refused_with_403_flags_the_cohort_and_tells_the_organizer() {
+async fn a_post_refused_with_403_flags_the_cohort_and_is_posted_once_after_resume() {
     let h = running("2026-12-01T08:59:00Z", "2026-12-01").await;
     h.fake.fail_channel(h.channel, 403);
     let told = |f: &FakeDiscord| !f.dm_messages(organizer().id).is_empty();
@@ -138,9 +138,34 @@ async fn a_post_refused_with_403_flags_the_cohort_and_tells_the_organizer() {
     assert!(dm.contains("Missing Access"), "{dm}");
     // Named although the channel can no longer be read: the name came with GUILD_CREATE.
     assert!(dm.contains("day 121") && dm.contains("in #study in Study Group:"), "{dm}");
+    // The organizer fixes the bot's access, checks, and resumes.
     h.fake.fail_channel(h.channel, 0);
     let status = h.ask(&organizer(), "studybot", Some("status"), json!([])).await;
     assert!(status.to_lowercase().contains("flagged"), "{status}");
+    assert!(status.contains("Posted: 0 of 30 days · pending: 0 · failed: 1 · abandoned: 0"), "{status}");
+    assert!(status.contains("Failed: day 121 (") && status.contains("Missing Access"), "{status}");
+    assert!(h.lesson_posts().is_empty());
+    let resumed = h.ask(&organizer(), "studybot", Some("resume"), json!([])).await;
+    assert!(resumed.contains("Day 121 is posted again now."), "{resumed}");
+
+    let post = id_of(&h.wait_lesson(1).await);
+    let marked = |f: &FakeDiscord| f.reactions(h.channel, post, "✅") == [f.bot_id()];
+    assert!(h.fake.wait_for(STEP, marked).await, "with the bot's ✅: {}", h.fake.request_log());
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    assert_eq!(h.lesson_posts().len(), 1, "posted once: {}", h.fake.request_log());
+    let nonce = json!(format!("sb-{}-121", h.cohort_id().await));
+    let creates = format!("/channels/{}/messages", h.channel);
+    let sends: Vec<(u16, Value)> = h
+        .fake
+        .requests()
+        .into_iter()
+        .filter(|r| r.method == "POST" && r.path.ends_with(&creates))
+        .map(|r| (r.status, r.body["nonce"].clone()))
+        .collect();
+    assert_eq!(sends, [(403, nonce.clone()), (200, nonce)], "refused, then sent again with its nonce");
+    let status = h.ask(&organizer(), "studybot", Some("status"), json!([])).await;
+    assert!(status.contains("State: active ·"), "{status}");
+    assert!(status.contains("Posted: 1 of 30 days · pending: 0 · failed: 0 · abandoned: 0"), "{status}");
 }
 
 #[tokio::test(flavor = "multi_thread")]

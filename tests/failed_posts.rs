@@ -105,10 +105,7 @@ async fn a_refused_lesson_is_posted_once_after_the_organizer_resumes(fx: Fixture
 
     let status = say(&coach, "study", "/studybot status", lesson(121) + hours(1)).await;
     assert!(status.contains("Posted: 0 of 30 days · pending: 0 · failed: 1 · abandoned: 0"), "{status}");
-    assert!(
-        status.contains("Failed: day 121 (unknown channel study)"),
-        "{status}"
-    );
+    assert!(status.contains("Failed: day 121 (unknown channel study)"), "{status}");
 
     fake.heal(&console("study"));
     coach.tick(&fake, lesson(121) + hours(2)).await.unwrap();

@@ -140,7 +140,7 @@ async fn a_bad_token_stops_startup_with_a_message_that_says_so() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn a_post_refused_by_slack_flags_the_cohort_and_tells_the_organizer() {
+async fn a_post_refused_by_slack_flags_the_cohort_and_is_posted_once_after_resume() {
     let h = running("2026-12-01T08:59:00Z", "2026-12-01", Mode::Socket).await;
     h.fake.fail_channel(&h.channel, "not_in_channel");
     let olivia = organizer();
@@ -155,9 +155,38 @@ async fn a_post_refused_by_slack_flags_the_cohort_and_tells_the_organizer() {
     let text = message_text(&h.fake.messages(&dm)[0]);
     assert!(text.contains("not_in_channel"), "{text}");
     assert!(text.contains("day 121") && text.contains("in #study in Fake Study Group:"), "{text}");
+    // The organizer invites the bot, checks, and resumes.
     h.fake.fail_channel(&h.channel, "");
     let status = h.ask(&olivia, "status").await;
     assert!(status.to_lowercase().contains("flagged"), "{status}");
+    assert!(status.contains("Posted: 0 of 30 days · pending: 0 · failed: 1 · abandoned: 0"), "{status}");
+    assert!(status.contains("Failed: day 121 (Slack refused the post: not_in_channel)"), "{status}");
+    assert!(h.lesson_posts().is_empty());
+    let resumed = h.ask(&olivia, "resume").await;
+    assert!(resumed.contains("Day 121 is posted again now."), "{resumed}");
+
+    let ts = h.wait_lesson(1).await["ts"].as_str().unwrap().to_string();
+    let channel = h.channel.clone();
+    let marked = |f: &FakeSlack| f.reactions(&channel, &ts, "white_check_mark") == [f.bot_user_id()];
+    assert!(h.fake.wait_for(STEP, marked).await, "with the bot's ✅: {}", h.fake.request_log());
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    assert_eq!(h.lesson_posts().len(), 1, "posted once: {}", h.fake.request_log());
+    let nonce = serde_json::json!(format!("sb-{}-121", h.cohort_id().await));
+    let sends: Vec<(Option<bool>, serde_json::Value)> = h
+        .fake
+        .calls("chat.postMessage")
+        .into_iter()
+        .filter(|c| c.params["channel"] == h.channel.as_str())
+        .map(|c| (c.response["ok"].as_bool(), c.params["metadata"]["event_payload"]["nonce"].clone()))
+        .collect();
+    assert_eq!(
+        sends,
+        [(Some(false), nonce.clone()), (Some(true), nonce)],
+        "refused, then sent again with its nonce"
+    );
+    let status = h.ask(&olivia, "status").await;
+    assert!(status.contains("State: active ·"), "{status}");
+    assert!(status.contains("Posted: 1 of 30 days · pending: 0 · failed: 0 · abandoned: 0"), "{status}");
 }
 
 #[tokio::test(flavor = "multi_thread")]
