@@ -4,7 +4,7 @@
 //! 📋 `days_121_150_lakehouse_architecture` — Lakehouse Architecture (version `3f2a9c1d`)
 //! State: active · schedule `0 9 * * *` (UTC) · started 2026-12-01
 //! Posted: 3 of 30 days · pending: 1 · failed: 1 · abandoned: 0
-//! Failed: day 122 (permanent delivery failure: 403 Forbidden: Missing Access)
+//! Failed: day 122 (Discord answered 403: Missing Access (code 50001))
 //! Pending: day 124 (re-opened by `/studybot resume`, going out now)
 //! Members: 4 · completion: 50% (8 checkpoints of 16 possible)
 //! Next post: day 125 on Sat 5 Dec 09:00 UTC.
