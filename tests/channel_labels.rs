@@ -53,6 +53,9 @@ async fn discord_names_the_channel_and_its_server_once() {
         delivery.channel_label(&channel("discord", "", &other.to_string())).await,
         format!("#{other}")
     );
+    // One the bot may no longer read, in the cohort's server: its id, in that server.
+    let here_but_closed = channel("discord", &fake.guild_id().to_string(), &other.to_string());
+    assert_eq!(delivery.channel_label(&here_but_closed).await, format!("#{other} in Study Group"));
     fake.fail_channel(other, 0);
     assert_eq!(
         delivery.channel_label(&channel("discord", "", &other.to_string())).await,

@@ -4,7 +4,7 @@ mod support;
 
 use std::time::Duration;
 
-use serde_json::json;
+use serde_json::{Value, json};
 use support::discord_bot::{
     DiscordBot, FakeDiscord, STEP, id_of, member, message_text, organizer, reply_text, running,
 };
@@ -124,7 +124,7 @@ async fn sigterm_closes_the_gateway_with_1000_also_after_an_invalid_session() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn a_post_refused_with_403_flags_the_cohort_and_tells_the_organizer() {
+async fn a_post_refused_with_403_flags_the_cohort_and_is_posted_once_after_resume() {
     let h = running("2026-12-01T08:59:00Z", "2026-12-01").await;
     h.fake.fail_channel(h.channel, 403);
     let told = |f: &FakeDiscord| !f.dm_messages(organizer().id).is_empty();
@@ -136,9 +136,36 @@ async fn a_post_refused_with_403_flags_the_cohort_and_tells_the_organizer() {
     );
     let dm = message_text(&h.fake.dm_messages(organizer().id)[0]);
     assert!(dm.contains("Missing Access"), "{dm}");
+    // Named although the channel can no longer be read: the name came with GUILD_CREATE.
+    assert!(dm.contains("day 121") && dm.contains("in #study in Study Group:"), "{dm}");
+    // The organizer fixes the bot's access, checks, and resumes.
     h.fake.fail_channel(h.channel, 0);
     let status = h.ask(&organizer(), "studybot", Some("status"), json!([])).await;
     assert!(status.to_lowercase().contains("flagged"), "{status}");
+    assert!(status.contains("Posted: 0 of 30 days · pending: 0 · failed: 1 · abandoned: 0"), "{status}");
+    assert!(status.contains("Failed: day 121 (") && status.contains("Missing Access"), "{status}");
+    assert!(h.lesson_posts().is_empty());
+    let resumed = h.ask(&organizer(), "studybot", Some("resume"), json!([])).await;
+    assert!(resumed.contains("Day 121 is posted again now."), "{resumed}");
+
+    let post = id_of(&h.wait_lesson(1).await);
+    let marked = |f: &FakeDiscord| f.reactions(h.channel, post, "✅") == [f.bot_id()];
+    assert!(h.fake.wait_for(STEP, marked).await, "with the bot's ✅: {}", h.fake.request_log());
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    assert_eq!(h.lesson_posts().len(), 1, "posted once: {}", h.fake.request_log());
+    let nonce = json!(format!("sb-{}-121", h.cohort_id().await));
+    let creates = format!("/channels/{}/messages", h.channel);
+    let sends: Vec<(u16, Value)> = h
+        .fake
+        .requests()
+        .into_iter()
+        .filter(|r| r.method == "POST" && r.path.ends_with(&creates))
+        .map(|r| (r.status, r.body["nonce"].clone()))
+        .collect();
+    assert_eq!(sends, [(403, nonce.clone()), (200, nonce)], "refused, then sent again with its nonce");
+    let status = h.ask(&organizer(), "studybot", Some("status"), json!([])).await;
+    assert!(status.contains("State: active ·"), "{status}");
+    assert!(status.contains("Posted: 1 of 30 days · pending: 0 · failed: 0 · abandoned: 0"), "{status}");
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -179,15 +206,25 @@ async fn slow_work_is_deferred_first_and_answered_by_editing_the_original() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn a_post_whose_confirmation_was_lost_is_found_not_posted_again() {
+async fn a_post_whose_confirmation_was_lost_is_found_not_posted_again_and_gets_its_check_mark() {
     let mut h = running("2026-12-01T08:59:00Z", "2026-12-01").await;
     let post = id_of(&h.wait_lesson(1).await);
     assert_eq!(h.stop(), Some(0));
     forget_post_confirmation(&h.url, 121).await;
+    // The crash came before the bot's ✅ too.
+    let bot = member(h.fake.bot_id(), "studybot");
+    assert_eq!(h.fake.reactions(h.channel, post, "✅"), [bot.id], "the fresh post got its ✅");
+    h.fake.react_offline(&bot, h.channel, post, "✅", false);
 
     h.start().await;
     let found = h.readback().wait_post_id(121, || format!("{}\n{}", h.fake.request_log(), h.log())).await;
     assert_eq!(found, post.to_string(), "the existing post was found");
+    let marked = |f: &FakeDiscord| f.reactions(h.channel, post, "✅") == [f.bot_id()];
+    assert!(h.fake.wait_for(STEP, marked).await, "the bot's ✅ is back: {}", h.fake.request_log());
+    let under_post = format!("/channels/{}/messages/{post}/reactions/", h.channel);
+    let puts = h.fake.requests();
+    let puts = puts.iter().filter(|r| r.method == "PUT" && r.path.contains(&under_post)).count();
+    assert_eq!(puts, 2, "once under the fresh post, once after the restart: {}", h.fake.request_log());
     assert_eq!(h.lesson_posts().len(), 1, "and not posted again: {}", h.fake.request_log());
     let looked = h
         .fake

@@ -70,7 +70,8 @@ async fn a_post_made_before_the_crash_is_completed_not_sent_again() {
     let report = coach.tick(&fake, first_lesson() + chrono::Duration::minutes(5)).await.unwrap();
     assert_eq!((report.recovered, report.posted.len(), fake.posts().len()), (1, 0, 1));
     let row = coach.store().get_post(post).await.unwrap().unwrap();
-    assert_eq!((row.state, row.platform_message_id), (PostState::Sent, Some(id)));
+    assert_eq!((row.state, row.platform_message_id), (PostState::Sent, Some(id.clone())));
+    assert_eq!(fake.marks(), [(console("study"), id)], "the found post gets the bot's ✅ like a fresh one");
 }
 
 #[tokio::test]
@@ -138,6 +139,8 @@ async fn a_permanent_failure_flags_the_cohort_and_tells_its_admins_once() {
     assert!(stored.flag_reason.unwrap().contains("day 121"));
     let dms: Vec<_> = fake.sent().into_iter().filter(|(to, _)| matches!(to, Target::Direct { .. })).collect();
     assert_eq!(dms.len(), 1, "the admin is told once");
+    let dm = fake.texts_to(&dms[0].0).concat();
+    assert!(dm.contains("day 121") && dm.contains(" in #study:"), "the console names the channel: {dm}");
     // No retry while flagged, however often the clock ticks.
     for hours in [1, 2, 30] {
         coach.tick(&fake, first_lesson() + chrono::Duration::hours(hours)).await.unwrap();

@@ -6,7 +6,9 @@ mod support;
 use std::time::Duration;
 
 use support::readback::{Readback, forget_post_confirmation, lock_database};
-use support::slack_bot::{FakeSlack, Mode, STEP, SlackBot, member, message_text, organizer, running};
+use support::slack_bot::{
+    FakeSlack, Mode, STEP, SlackBot, SlackUser, member, message_text, organizer, running,
+};
 
 #[tokio::test(flavor = "multi_thread")]
 async fn socket_mode_reconnects_after_a_disconnect_and_events_sent_meanwhile_count_once() {
@@ -138,7 +140,7 @@ async fn a_bad_token_stops_startup_with_a_message_that_says_so() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn a_post_refused_by_slack_flags_the_cohort_and_tells_the_organizer() {
+async fn a_post_refused_by_slack_flags_the_cohort_and_is_posted_once_after_resume() {
     let h = running("2026-12-01T08:59:00Z", "2026-12-01", Mode::Socket).await;
     h.fake.fail_channel(&h.channel, "not_in_channel");
     let olivia = organizer();
@@ -152,9 +154,39 @@ async fn a_post_refused_by_slack_flags_the_cohort_and_tells_the_organizer() {
     let dm = h.fake.dm_channel(&olivia.id).unwrap();
     let text = message_text(&h.fake.messages(&dm)[0]);
     assert!(text.contains("not_in_channel"), "{text}");
+    assert!(text.contains("day 121") && text.contains("in #study in Fake Study Group:"), "{text}");
+    // The organizer invites the bot, checks, and resumes.
     h.fake.fail_channel(&h.channel, "");
     let status = h.ask(&olivia, "status").await;
     assert!(status.to_lowercase().contains("flagged"), "{status}");
+    assert!(status.contains("Posted: 0 of 30 days · pending: 0 · failed: 1 · abandoned: 0"), "{status}");
+    assert!(status.contains("Failed: day 121 (Slack refused the post: not_in_channel)"), "{status}");
+    assert!(h.lesson_posts().is_empty());
+    let resumed = h.ask(&olivia, "resume").await;
+    assert!(resumed.contains("Day 121 is posted again now."), "{resumed}");
+
+    let ts = h.wait_lesson(1).await["ts"].as_str().unwrap().to_string();
+    let channel = h.channel.clone();
+    let marked = |f: &FakeSlack| f.reactions(&channel, &ts, "white_check_mark") == [f.bot_user_id()];
+    assert!(h.fake.wait_for(STEP, marked).await, "with the bot's ✅: {}", h.fake.request_log());
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    assert_eq!(h.lesson_posts().len(), 1, "posted once: {}", h.fake.request_log());
+    let nonce = serde_json::json!(format!("sb-{}-121", h.cohort_id().await));
+    let sends: Vec<(Option<bool>, serde_json::Value)> = h
+        .fake
+        .calls("chat.postMessage")
+        .into_iter()
+        .filter(|c| c.params["channel"] == h.channel.as_str())
+        .map(|c| (c.response["ok"].as_bool(), c.params["metadata"]["event_payload"]["nonce"].clone()))
+        .collect();
+    assert_eq!(
+        sends,
+        [(Some(false), nonce.clone()), (Some(true), nonce)],
+        "refused, then sent again with its nonce"
+    );
+    let status = h.ask(&olivia, "status").await;
+    assert!(status.contains("State: active ·"), "{status}");
+    assert!(status.contains("Posted: 1 of 30 days · pending: 0 · failed: 0 · abandoned: 0"), "{status}");
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -209,15 +241,28 @@ async fn slow_work_is_acknowledged_in_time_and_answered_through_the_response_url
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn a_post_whose_confirmation_was_lost_is_found_not_posted_again() {
+async fn a_post_whose_confirmation_was_lost_is_found_not_posted_again_and_gets_its_check_mark() {
     let mut h = running("2026-12-01T08:59:00Z", "2026-12-01", Mode::Socket).await;
     let ts = h.wait_lesson(1).await["ts"].as_str().unwrap().to_string();
+    let bot = SlackUser::new(&h.fake.bot_user_id(), "studybot", false);
+    let channel = h.channel.clone();
+    let marked = |f: &FakeSlack| f.reactions(&channel, &ts, "white_check_mark") == [f.bot_user_id()];
+    assert!(h.fake.wait_for(STEP, marked).await, "the fresh post got its ✅: {}", h.fake.request_log());
     assert_eq!(h.stop(), Some(0));
     forget_post_confirmation(&h.url, 121).await;
+    // The crash came before the paced ✅ worker got to it.
+    h.fake.react_offline(&bot, &h.channel, &ts, "white_check_mark", false);
 
     h.start().await;
     let found = h.readback().wait_post_id(121, || format!("{}\n{}", h.fake.request_log(), h.log())).await;
     assert_eq!(found, ts.clone(), "the existing post was found");
+    assert!(h.fake.wait_for(STEP, marked).await, "the bot's ✅ is back: {}", h.fake.request_log());
+    let adds = h.fake.calls("reactions.add");
+    assert_eq!(adds.len(), 2, "once for the fresh post, once after the restart: {}", h.fake.request_log());
+    assert_eq!(
+        (adds[1].params["timestamp"].as_str(), adds[1].response["ok"].as_bool()),
+        (Some(ts.as_str()), Some(true))
+    );
     assert_eq!(h.lesson_posts().len(), 1, "and not posted again: {}", h.fake.request_log());
     assert!(!h.fake.calls("conversations.history").is_empty(), "found through the channel's history");
     assert_eq!(h.fake.calls("chat.postMessage").len(), 1, "{}", h.fake.request_log());

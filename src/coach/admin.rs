@@ -22,12 +22,12 @@ pub async fn run(
     }
     let reply = match call.sub.name {
         "pause" => pause(coach, &ctx, now).await?,
-        "resume" => resume(coach, &ctx, now).await?,
+        "resume" => resume(coach, inbound, &ctx, now).await?,
         "skip" => skip(coach, &ctx, now).await?,
         "set-day" => set_day(coach, &ctx, call, now).await?,
         "holiday" => holiday(coach, &ctx, call, now).await?,
         "preview" => return preview(&ctx, call, now),
-        "status" => status(coach, &ctx, now).await?,
+        "status" => super::status::run(coach, &ctx, now).await?,
         "settings" => settings(coach, &ctx, call, now).await?,
         "curriculum" => super::version_admin::command(coach, inbound, &ctx, call, now).await?,
         other => user_error!("Unknown subcommand `{other}`; try `/studybot help`."),
@@ -57,11 +57,16 @@ async fn pause(coach: &Coach, ctx: &CohortCtx, now: DateTime<Utc>) -> CoachResul
     Ok("⏸️ Paused. No lessons are posted and no streak breaks until `/studybot resume`.".into())
 }
 
-async fn resume(coach: &Coach, ctx: &CohortCtx, now: DateTime<Utc>) -> CoachResult<String> {
+async fn resume(
+    coach: &Coach,
+    inbound: &Inbound,
+    ctx: &CohortCtx,
+    now: DateTime<Utc>,
+) -> CoachResult<String> {
     // A cohort flagged by a failed post resumes once the admin has fixed the bot's access.
     if ctx.cohort.state == CohortState::Flagged {
-        coach.store.set_cohort_state(ctx.cohort.id, CohortState::Active, None, now.timestamp()).await?;
-        return Ok(format!("▶️ Lesson posts are back on. {}", next_post(coach, ctx, now).await?));
+        let again = super::unflag::run(coach, inbound, ctx, now).await?;
+        return Ok(format!("▶️ Lesson posts are back on. {again}{}", next_post(coach, ctx, now).await?));
     }
     if !coach.store.end_pause(ctx.cohort.id, now.timestamp()).await? {
         user_error!("The cohort is not paused.");
@@ -138,32 +143,6 @@ fn preview(ctx: &CohortCtx, call: &Call, now: DateTime<Utc>) -> CoachResult<Vec<
     };
     let note = Message::text(format!("Preview of day {day} (only you see this):"));
     Ok(vec![Outgoing::ephemeral_message(note), Outgoing::ephemeral_message(message)])
-}
-
-async fn status(coach: &Coach, ctx: &CohortCtx, now: DateTime<Utc>) -> CoachResult<String> {
-    let members = coach.store.list_cohort_members(ctx.cohort.id).await?;
-    let due = ctx.calendar.due_slots(now);
-    let checks = coach.store.list_cohort_checkpoints(ctx.cohort.id).await?;
-    let possible = members.len() * due.len();
-    let rate = if possible == 0 { 0.0 } else { 100.0 * checks.len() as f64 / possible as f64 };
-    let c = &ctx.cohort;
-    Ok(format!(
-        "📋 `{}` — {} (version `{}`)\nState: {}{} · schedule `{}` ({}) · started {}\nPosted: {} of {} days · \
-         members: {}\nCompletion: {rate:.0}% ({} checkpoints of {possible} possible)\n{}",
-        c.curriculum_id,
-        ctx.curriculum.title,
-        ctx.version.short(),
-        c.state.as_str(),
-        c.flag_reason.as_deref().map(|r| format!(" ({r})")).unwrap_or_default(),
-        c.schedule,
-        c.timezone,
-        c.start_date,
-        due.len(),
-        ctx.total_days(),
-        members.len(),
-        checks.len(),
-        next_post(coach, ctx, now).await?,
-    ))
 }
 
 async fn settings(coach: &Coach, ctx: &CohortCtx, call: &Call, now: DateTime<Utc>) -> CoachResult<String> {

@@ -105,7 +105,7 @@ pub static COMMANDS: &[Spec] = &[
                 &[p("day", Kind::Day, false, "day (default: the next)")],
                 true,
             ),
-            sub("status", "Curriculum, next post, members, completion", &[], true),
+            sub("status", "Curriculum, posts (posted, pending, failed), members, completion", &[], true),
             sub(
                 "curriculum",
                 "This cohort's curriculum version against the file on disk; apply moves to the file's",

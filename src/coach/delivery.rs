@@ -38,6 +38,18 @@ pub trait Delivery: Sync {
         let _ = (channel, nonce);
         async { Ok(None) }
     }
+    /// Adds the bot's own ✅ under a lesson post, as `post` does for a fresh one: for a post that
+    /// [`Delivery::find_post`] found after a crash, whose ✅ may never have been added. Idempotent:
+    /// the ✅ may be there already. The default does nothing, for a platform without reactions.
+    fn mark_post(
+        &self,
+        channel: &ChannelRef,
+        message_id: &str,
+        fence: &Fence,
+    ) -> impl Future<Output = Result<(), DeliveryError>> + Send {
+        let _ = (channel, message_id, fence);
+        async { Ok(()) }
+    }
     /// How people name a channel, with its server or workspace when the platform has one:
     /// `#general in Data Study Group`. For messages that point at a channel from elsewhere (a
     /// direct message to its organizer). Never fails: a platform that cannot look answers with
@@ -83,6 +95,15 @@ impl<D: Delivery + Send> Delivery for std::sync::Arc<D> {
 
     async fn find_post(&self, channel: &ChannelRef, nonce: &str) -> Result<Option<String>, DeliveryError> {
         self.as_ref().find_post(channel, nonce).await
+    }
+
+    async fn mark_post(
+        &self,
+        channel: &ChannelRef,
+        message_id: &str,
+        fence: &Fence,
+    ) -> Result<(), DeliveryError> {
+        self.as_ref().mark_post(channel, message_id, fence).await
     }
 
     async fn channel_label(&self, channel: &ChannelRef) -> String {

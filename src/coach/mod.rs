@@ -25,7 +25,9 @@ mod reconcile;
 mod settle;
 mod setup;
 mod stats;
+mod status;
 mod tick;
+mod unflag;
 mod version;
 mod version_admin;
 

@@ -101,9 +101,9 @@ impl<D: Delivery> Posting<'_, D> {
                 }
                 tracing::info!(cohort, day, %message_id, "unconfirmed post found");
                 self.report.recovered += 1;
-                Ok(Flow::Continue)
+                Ok(self.mark(&message_id).await)
             }
-            Ok(None) if now - instant(post.due_at) > max_lateness(self.ctx) => {
+            Ok(None) if now - late_since(&post) > max_lateness(self.ctx) => {
                 let why = "unconfirmed after a restart and now too late to post";
                 store.close_post(post.id, fence.generation(), PostState::Abandoned, why).await?;
                 tracing::warn!(cohort, day, "lesson post abandoned: {why}");
@@ -111,6 +111,20 @@ impl<D: Delivery> Posting<'_, D> {
             }
             Ok(None) => self.send_post(post).await,
             Err(e) => self.failed(post, e).await,
+        }
+    }
+
+    /// The bot's ✅ under a post found on the platform: the crash may have come before `post` added
+    /// it. Without it members only lose a click, so a failure is logged and the tick goes on.
+    async fn mark(&self, message_id: &str) -> Flow {
+        match self.delivery.mark_post(&channel(self.ctx), message_id, self.fence).await {
+            Ok(()) => Flow::Continue,
+            Err(DeliveryError::Fenced(_)) => Flow::Stop,
+            Err(e) => {
+                let cohort = self.ctx.cohort.id;
+                tracing::warn!(cohort, %message_id, error = %e, "could not add ✅ under a recovered lesson post");
+                Flow::Continue
+            }
         }
     }
 
@@ -163,7 +177,7 @@ impl<D: Delivery> Posting<'_, D> {
             DeliveryError::Fenced(_) => return Ok(Flow::Stop),
             DeliveryError::RateLimited { .. } | DeliveryError::Temporary(_) => {
                 let retry = self.now + retry_wait(&post, &error);
-                if retry - instant(post.due_at) > max_lateness(self.ctx) {
+                if retry - late_since(&post) > max_lateness(self.ctx) {
                     store.close_post(post.id, generation, PostState::Abandoned, &error.to_string()).await?;
                     tracing::warn!(cohort, day, %error, "lesson post abandoned: too late to retry");
                 } else {
@@ -188,9 +202,12 @@ impl<D: Delivery> Posting<'_, D> {
         let store = &self.coach.store;
         store.set_cohort_state(cohort, CohortState::Flagged, Some(&flag), self.now.timestamp()).await?;
         tracing::error!(cohort, day, %reason, "cohort flagged: the platform refused a lesson post");
+        // An organizer may run several cohorts of one curriculum: the server and channel say which.
+        let label = self.delivery.channel_label(&channel(ctx)).await;
         let text = format!(
-            "⚠️ I could not post day {day} of **{}** in the cohort's channel: {reason}. Lesson posts for \
-             this cohort are stopped. Fix the bot's access to the channel, then run `/studybot resume` there.",
+            "⚠️ I could not post day {day} of **{}** in {label}: {reason}. Lesson posts for this cohort are \
+             stopped. Fix the bot's access to {label}, then run `/studybot resume` there: day {day} is posted \
+             then if it is still the current lesson.",
             ctx.curriculum.title
         );
         // The organizer who set the cohort up, and any member recorded as an admin.
@@ -234,6 +251,12 @@ fn new_post(ctx: &CohortCtx, slot: &Slot, fence: &Fence, now: DateTime<Utc>) -> 
 /// Who claimed a row, for diagnosing multi-instance deployments.
 fn instance() -> String {
     format!("pid-{}", std::process::id())
+}
+
+/// Where a post's lateness counts from: its lesson's instant, or the resume that re-opened it
+/// after the platform refused it (an admin asked for it then, however late the lesson was).
+fn late_since(post: &LessonPost) -> DateTime<Utc> {
+    instant(post.reopened_at.unwrap_or(post.due_at).max(post.due_at))
 }
 
 fn max_lateness(ctx: &CohortCtx) -> Duration {

@@ -1,4 +1,7 @@
-//! Catch-up after downtime: which due lessons to post late, and how late is too late.
+//! Catch-up after downtime: which due lessons to post late, and how late is too late; and which
+//! lessons the platform refused are posted again when an admin resumes the cohort.
+
+use std::collections::BTreeSet;
 
 use chrono::{DateTime, Duration, Utc};
 
@@ -53,6 +56,33 @@ pub fn to_post(policy: CatchUp, due: &[Slot], now: DateTime<Utc>, max_lateness: 
             .into_iter()
             .collect(),
     }
+}
+
+/// The lessons whose post failed (`failed`, by day) that a resume at `now` posts again, oldest
+/// first, out of every lesson due by then (`due`, in calendar order):
+///
+/// - those the catch-up policy would post now ([`to_post`]): with `all`, every failed one within
+///   `max_lateness`; with `latest` and `none`, the current lesson (the latest due) within the
+///   policy's limit;
+/// - else the current lesson, however late, if its post failed: members are working on it now,
+///   and the admin's resume asks for it (the limits are for what the bot posts on its own after
+///   downtime, when nobody is there to decide).
+///
+/// A failed lesson before the current one stays failed: a later lesson has taken its place in
+/// the channel, as after downtime, and members can still check it in by command.
+pub fn to_repost(
+    policy: CatchUp,
+    due: &[Slot],
+    failed: &BTreeSet<u32>,
+    now: DateTime<Utc>,
+    max_lateness: Duration,
+) -> Vec<Slot> {
+    let picked: Vec<Slot> =
+        to_post(policy, due, now, max_lateness).into_iter().filter(|s| failed.contains(&s.day)).collect();
+    if !picked.is_empty() {
+        return picked;
+    }
+    due.last().filter(|s| failed.contains(&s.day)).copied().into_iter().collect()
 }
 
 #[cfg(test)]
@@ -111,6 +141,42 @@ mod tests {
             days(CatchUp::None, Utc.with_ymd_and_hms(2026, 3, 4, 9, 16, 0).unwrap(), 12),
             Vec::<u32>::new()
         );
+    }
+
+    fn repost(policy: CatchUp, failed: &[u32], now: DateTime<Utc>, lateness_h: i64) -> Vec<u32> {
+        let failed = failed.iter().copied().collect();
+        to_repost(policy, &slots(), &failed, now, Duration::hours(lateness_h)).iter().map(|s| s.day).collect()
+    }
+
+    #[test]
+    fn a_resume_posts_failed_lessons_of_the_current_window_again() {
+        let at = |d, h| Utc.with_ymd_and_hms(2026, 3, d, h, 0, 0).unwrap();
+        let table = [
+            // Day 4 failed at 09:00; resumed at 14:00, within 12 h: posted again under every policy
+            // (`none` through the current-lesson rule, 15 minutes being long gone).
+            (CatchUp::Latest, vec![4], at(4, 14), 12, vec![4]),
+            (CatchUp::All, vec![4], at(4, 14), 12, vec![4]),
+            (CatchUp::None, vec![4], at(4, 14), 12, vec![4]),
+            // `all` takes every failed lesson within the lateness; `latest` only the current one.
+            (CatchUp::All, vec![3, 4], at(4, 14), 30, vec![3, 4]),
+            (CatchUp::Latest, vec![3, 4], at(4, 14), 30, vec![4]),
+            (CatchUp::All, vec![2, 3, 4], at(4, 14), 30, vec![3, 4]),
+            // All older than the lateness: the current lesson still, never the ones before it.
+            (CatchUp::All, vec![3, 4], at(4, 23), 1, vec![4]),
+            (CatchUp::Latest, vec![4], at(4, 23), 1, vec![4]),
+            // A later lesson is due (and not failed): the failed one has been replaced.
+            (CatchUp::Latest, vec![3], at(4, 14), 12, Vec::new()),
+            (CatchUp::All, vec![3], at(4, 14), 12, Vec::new()),
+            (CatchUp::All, vec![3], at(4, 14), 30, vec![3]),
+            (CatchUp::Latest, Vec::new(), at(4, 14), 12, Vec::new()),
+        ];
+        for (policy, failed, now, lateness, want) in table {
+            assert_eq!(
+                repost(policy, &failed, now, lateness),
+                want,
+                "{policy:?} {failed:?} {now} {lateness} h"
+            );
+        }
     }
 
     #[test]

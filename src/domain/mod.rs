@@ -9,7 +9,7 @@ pub mod schedule;
 pub mod streak;
 
 pub use calendar::{Adjustment, Calendar, Pause, Slot};
-pub use catchup::{CatchUp, to_post};
+pub use catchup::{CatchUp, to_post, to_repost};
 pub use day::{DayNumber, DayNumberError};
 pub use ranking::{Board, Entry, PointsRules, Ranked, board, points, rank};
 pub use schedule::{CronSpec, ScheduleError, Timezone, local_instant, upcoming};

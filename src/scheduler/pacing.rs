@@ -305,6 +305,15 @@ impl<D: Delivery> Delivery for Paced<D> {
         self.paced(Some(channel_scope(channel)), || self.inner.find_post(channel, nonce)).await
     }
 
+    async fn mark_post(
+        &self,
+        channel: &ChannelRef,
+        message_id: &str,
+        fence: &Fence,
+    ) -> Result<(), DeliveryError> {
+        self.paced(Some(channel_scope(channel)), || self.inner.mark_post(channel, message_id, fence)).await
+    }
+
     /// Not paced: the platforms cache labels, so it is a request or two per channel and process.
     async fn channel_label(&self, channel: &ChannelRef) -> String {
         self.inner.channel_label(channel).await

@@ -23,8 +23,8 @@ use std::time::Duration;
 
 use sqlx::{AnyConnection, ConnectOptions, Connection};
 
-pub(crate) use rows::lease_current_sql;
 pub use rows::{LeaseRow, SCHEDULER, Taken, acquire_lease, get_lease, release_lease, renew_lease};
+pub(crate) use rows::{lease_current_sql, scheduler_generation_sql};
 
 use super::pool::{quiet_options, with_application_name};
 use super::{Backend, Store, StoreError};

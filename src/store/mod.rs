@@ -59,7 +59,7 @@ pub use members::{
 };
 pub use outbox::{
     Claim, LessonPost, NewLessonPost, claim_post, close_post, complete_post, defer_post,
-    find_post_by_message, get_post, list_posts, list_unconfirmed_posts, reclaim_post,
+    find_post_by_message, get_post, list_posts, list_unconfirmed_posts, reclaim_post, reopen_post,
 };
 pub use pool::Store;
 pub use quiz::{

@@ -9,12 +9,12 @@ use super::lease::lease_current_sql;
 use super::pool::Store;
 use super::types::{PostState, enum_col};
 
-pub use transitions::{close_post, complete_post, defer_post, reclaim_post};
+pub use transitions::{close_post, complete_post, defer_post, reclaim_post, reopen_post};
 
 macro_rules! post_columns {
     () => {
         "id, cohort_id, day, local_date, due_at, state, nonce, claimed_by, claimed_at, attempts, \
-         platform_message_id, sent_at, last_error, retry_at, generation"
+         platform_message_id, sent_at, last_error, retry_at, generation, reopened_at"
     };
 }
 
@@ -56,6 +56,8 @@ pub struct LessonPost {
     pub retry_at: Option<i64>,
     /// The lease generation that claimed (or last adopted) the row.
     pub generation: i64,
+    /// When a resume re-opened the row after the platform refused it; its lateness counts from then.
+    pub reopened_at: Option<i64>,
 }
 
 /// Result of a claim. Only `Claimed` entitles the caller to send; the others carry the row that
@@ -90,6 +92,7 @@ impl LessonPost {
             last_error: row.try_get("last_error")?,
             retry_at: row.try_get("retry_at")?,
             generation: row.try_get("generation")?,
+            reopened_at: row.try_get("reopened_at")?,
         })
     }
 }

@@ -7,7 +7,7 @@ use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::{Mutex, MutexGuard};
 use std::time::Duration;
 
-use studybot::coach::{ChannelRef, Delivery, DeliveryError, Fence, Message, Outgoing, Target};
+use studybot::coach::{Block, ChannelRef, Delivery, DeliveryError, Fence, Message, Outgoing, Target};
 use studybot::scheduler::pacing::{Limits, Rate};
 use tokio::time::Instant;
 
@@ -43,7 +43,11 @@ struct FakeState {
     inject: HashMap<u32, (Duration, bool)>,
     permanent: HashSet<ChannelRef>,
     posts: Vec<Posted>,
+    /// (channel, message id) of each ✅ the bot asked to add under a post.
+    marks: Vec<(ChannelRef, String)>,
     sent: Vec<(Target, Instant)>,
+    /// The text blocks of each message `sent`, in the same order.
+    texts: Vec<String>,
     violations: Vec<Violation>,
 }
 
@@ -64,12 +68,33 @@ impl LimitedFake {
         self.lock().permanent.insert(channel.clone());
     }
 
+    /// `channel` works again, as after the organizer fixed the bot's access.
+    pub fn heal(&self, channel: &ChannelRef) {
+        self.lock().permanent.remove(channel);
+    }
+
     pub fn posts(&self) -> Vec<Posted> {
         self.lock().posts.clone()
     }
 
+    pub fn marks(&self) -> Vec<(ChannelRef, String)> {
+        self.lock().marks.clone()
+    }
+
     pub fn sent(&self) -> Vec<(Target, Instant)> {
         self.lock().sent.clone()
+    }
+
+    /// The text of each message sent to `to`, in order.
+    pub fn texts_to(&self, to: &Target) -> Vec<String> {
+        let state = self.lock();
+        state
+            .sent
+            .iter()
+            .zip(&state.texts)
+            .filter(|((t, _), _)| t == to)
+            .map(|(_, text)| text.clone())
+            .collect()
     }
 
     pub fn violations(&self) -> Vec<Violation> {
@@ -177,6 +202,23 @@ impl Delivery for LimitedFake {
             return Err(DeliveryError::Permanent(format!("unknown channel {}", channel.channel)));
         }
         state.sent.push((outgoing.to.clone(), Instant::now()));
+        let text = outgoing.message.blocks.iter().filter_map(|b| match b {
+            Block::Text(text) => Some(text.as_str()),
+            _ => None,
+        });
+        state.texts.push(text.collect::<Vec<_>>().join("\n"));
+        Ok(())
+    }
+
+    async fn mark_post(
+        &self,
+        channel: &ChannelRef,
+        message_id: &str,
+        fence: &Fence,
+    ) -> Result<(), DeliveryError> {
+        fence.check()?;
+        self.admit(Some(channel_scope(channel)))?;
+        self.lock().marks.push((channel.clone(), message_id.to_string()));
         Ok(())
     }
 

@@ -6,8 +6,9 @@ use std::sync::{Arc, Mutex, OnceLock};
 use serde::Deserialize;
 use serenity::builder::CreateMessage;
 use serenity::http::{LightMethod, Route};
-use serenity::model::id::{ChannelId, GuildId, MessageId};
+use serenity::model::id::{ChannelId, MessageId};
 
+use super::labels::Labels;
 use super::render::{self, DiscordMessage};
 use super::rest::{Rest, RestError};
 use crate::coach::lesson::{parse_done_button, parse_post_nonce};
@@ -24,8 +25,8 @@ pub struct DiscordDelivery {
     bot_id: Arc<OnceLock<String>>,
     /// DM channel per user id, so a second DM skips the lookup.
     dms: Mutex<HashMap<String, ChannelId>>,
-    /// `#name in Server` per channel id, once both names were found.
-    labels: Mutex<HashMap<String, String>>,
+    /// How channels are named in messages sent elsewhere.
+    labels: Labels,
 }
 
 #[derive(Deserialize)]
@@ -58,22 +59,9 @@ struct DmChannel {
     id: String,
 }
 
-/// The fields of a channel object (GET /channels/{id}) a label needs.
-#[derive(Deserialize)]
-struct ChannelInfo {
-    name: Option<String>,
-    guild_id: Option<String>,
-}
-
-/// The field of a guild object (GET /guilds/{id}) a label needs.
-#[derive(Deserialize)]
-struct GuildInfo {
-    name: String,
-}
-
 impl DiscordDelivery {
     pub fn new(rest: Arc<Rest>, bot_id: Arc<OnceLock<String>>) -> DiscordDelivery {
-        DiscordDelivery { rest, bot_id, dms: Mutex::new(HashMap::new()), labels: Mutex::new(HashMap::new()) }
+        DiscordDelivery { rest, bot_id, dms: Mutex::new(HashMap::new()), labels: Labels::default() }
     }
 
     /// A delivery of its own for `token`, through `rest_proxy` if given (tools and tests that
@@ -82,22 +70,9 @@ impl DiscordDelivery {
         Ok(DiscordDelivery::new(Arc::new(Rest::new(token, rest_proxy)?), Arc::new(OnceLock::new())))
     }
 
-    /// `#name in Server`, and whether both parts were found (only then is it worth caching).
-    async fn look_up_label(&self, channel: &ChannelRef) -> Result<(String, bool), RestError> {
-        let Ok(channel_id) = channel_id(channel) else { return Ok((format!("#{}", channel.channel), false)) };
-        let route = Route::Channel { channel_id };
-        let info: ChannelInfo = self.rest.call(route, LightMethod::Get, None::<&()>, Vec::new()).await?;
-        let name = format!("#{}", info.name.as_deref().unwrap_or(&channel.channel));
-        let guild = info.guild_id.as_deref().or(Some(channel.workspace.as_str())).and_then(snowflake);
-        let Some(guild) = guild else { return Ok((name, false)) };
-        let route = Route::Guild { guild_id: GuildId::new(guild) };
-        match self.rest.call::<GuildInfo>(route, LightMethod::Get, None::<&()>, Vec::new()).await {
-            Ok(g) => Ok((format!("{name} in {}", g.name), true)),
-            Err(e) => {
-                tracing::debug!(error = %e, guild, "server name not found for a channel label");
-                Ok((name, false))
-            }
-        }
+    /// Channel names from the gateway (see [`Labels`]).
+    pub fn labels(&self) -> &Labels {
+        &self.labels
     }
 
     async fn create(&self, channel: ChannelId, message: CreateMessage) -> Result<String, RestError> {
@@ -188,22 +163,21 @@ impl Delivery for DiscordDelivery {
         }
     }
 
+    /// Discord answers 204 whether or not the bot's ✅ was there already.
+    async fn mark_post(
+        &self,
+        channel: &ChannelRef,
+        message_id: &str,
+        fence: &Fence,
+    ) -> Result<(), DeliveryError> {
+        let channel_id = channel_id(channel)?;
+        let message =
+            snowflake(message_id).map(MessageId::new).ok_or_else(|| bad_id("message", message_id))?;
+        fence.send(async { Ok(self.react(channel_id, message).await?) }).await
+    }
+
     async fn channel_label(&self, channel: &ChannelRef) -> String {
-        if let Some(label) = self.labels.lock().expect("label cache").get(&channel.channel) {
-            return label.clone();
-        }
-        match self.look_up_label(channel).await {
-            Ok((label, complete)) => {
-                if complete {
-                    self.labels.lock().expect("label cache").insert(channel.channel.clone(), label.clone());
-                }
-                label
-            }
-            Err(e) => {
-                tracing::debug!(error = %e, channel = %channel.channel, "channel name not found for a label");
-                format!("#{}", channel.channel)
-            }
-        }
+        self.labels.label(&self.rest, channel).await
     }
 
     /// A post whose confirmation was lost: Discord keeps no searchable nonce, so the bot's recent

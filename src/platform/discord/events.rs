@@ -1,10 +1,11 @@
-//! Gateway events → coach: READY (commands, reconciliation), ✅ reactions on lesson posts, slash commands and button presses.
+//! Gateway events → coach: READY (commands, reconciliation), ✅ reactions on lesson posts, slash commands and button presses; channel names for labels.
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock};
 
 use serenity::all::{
-    Context, EventHandler, GuildId, Interaction, Member, Reaction, ReactionType, Ready, ResumedEvent, User,
+    Context, EventHandler, Guild, GuildChannel, GuildId, Interaction, Member, Reaction, ReactionType, Ready,
+    ResumedEvent, User,
 };
 use serenity::async_trait;
 use tokio::sync::{oneshot, watch};
@@ -55,6 +56,25 @@ impl EventHandler for Handler {
         // A READY means a new session: reactions made while no session was open never arrive.
         reconcile::recent(&shared).await;
         shared.ready.send_modify(|n| *n += 1);
+    }
+
+    /// Every channel of the guild with its name: kept for the labels that name a channel in a
+    /// direct message, even after the bot has lost access to it.
+    async fn guild_create(&self, _ctx: Context, guild: Guild, _is_new: Option<bool>) {
+        let channels = guild.channels.values().map(|c| (c.id.get(), c.name.clone()));
+        self.0.delivery.inner().labels().learn_guild(guild.id.get(), &guild.name, channels);
+    }
+
+    async fn channel_create(&self, _ctx: Context, channel: GuildChannel) {
+        self.0.delivery.inner().labels().learn_channel(
+            channel.guild_id.get(),
+            channel.id.get(),
+            &channel.name,
+        );
+    }
+
+    async fn channel_update(&self, _ctx: Context, _old: Option<GuildChannel>, new: GuildChannel) {
+        self.0.delivery.inner().labels().learn_channel(new.guild_id.get(), new.id.get(), &new.name);
     }
 
     async fn resume(&self, _ctx: Context, _event: ResumedEvent) {

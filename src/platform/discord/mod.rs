@@ -7,6 +7,7 @@ pub mod commands;
 mod delivery;
 mod events;
 mod interactions;
+mod labels;
 mod reconcile;
 mod register;
 pub mod render;

@@ -161,6 +161,19 @@ impl Delivery for SlackDelivery {
         }
     }
 
+    /// Queued for the paced ✅ worker like a fresh post's, which takes `already_reacted` as done.
+    async fn mark_post(
+        &self,
+        channel: &ChannelRef,
+        message_id: &str,
+        fence: &Fence,
+    ) -> Result<(), DeliveryError> {
+        fence.check()?;
+        let channel = SlackChannelId::new(channel.channel.clone());
+        self.checkmarks.add(channel, SlackTs::new(message_id.to_string()));
+        Ok(())
+    }
+
     /// Looked up once per channel: conversations.info needs `channels:read` (`groups:read` for a
     /// private channel) and team.info `team:read`; without them the label is the channel id.
     async fn channel_label(&self, channel: &ChannelRef) -> String {

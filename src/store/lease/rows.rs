@@ -165,5 +165,16 @@ pub(crate) fn lease_current_sql(conn: &AnyConnection, generation_param: &str) ->
     )
 }
 
+/// The SQL expression "the scheduler lease's current, unexpired generation, or 0 when nobody
+/// holds it", for a statement that hands a row to whoever leads now: the leader then takes it as
+/// its own at once, and with no leader the next one adopts it as it adopts any older claim.
+pub(crate) fn scheduler_generation_sql(conn: &AnyConnection) -> String {
+    let now = now_ms_sql(conn);
+    format!(
+        "COALESCE((SELECT l.generation FROM leases l WHERE l.name = '{SCHEDULER}' \
+         AND l.expires_at_ms > {now}), 0)"
+    )
+}
+
 /// The name of the scheduler's lease row.
 pub const SCHEDULER: &str = "scheduler";

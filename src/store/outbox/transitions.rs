@@ -1,12 +1,13 @@
 //! What happens to a claimed outbox row: completed with its message id, deferred after a
 //! temporary failure, adopted for another attempt, or closed — each guarded by the caller's lease
-//! generation in the statement itself, so a leader that lost its lease changes nothing.
+//! generation in the statement itself, so a leader that lost its lease changes nothing — and how
+//! a failed row is re-opened when an admin resumes its cohort.
 
 use sqlx::{AnyConnection, AssertSqlSafe};
 
 use super::{LessonPost, get_post};
 use crate::store::error::{StoreError, no_nul, scrub_nul};
-use crate::store::lease::lease_current_sql;
+use crate::store::lease::{lease_current_sql, scheduler_generation_sql};
 use crate::store::pool::Store;
 use crate::store::types::PostState;
 
@@ -126,6 +127,30 @@ pub async fn close_post(
     Ok(done.rows_affected() == 1)
 }
 
+/// A `failed` row made `claimed` again, for the current scheduler leader to post: its
+/// generation becomes the leader's, read in this statement (0 when there is none), so the leader
+/// reconciles it at once — asks the platform first, then sends with the row's own nonce. No
+/// retry is pending; attempts and the last error stay for the record; `reopened_at` restarts its
+/// lateness. `None` unless the row of (cohort, day) is `failed`: a row posted meanwhile, or one
+/// that was never refused, is left alone — and with one row per (cohort, day), a day re-opened
+/// here cannot have been posted by any other row.
+#[tracing::instrument(skip_all, fields(cohort_id = cohort_id, day = day))]
+pub async fn reopen_post(
+    conn: &mut AnyConnection,
+    cohort_id: i64,
+    day: i64,
+    now: i64,
+) -> Result<Option<LessonPost>, StoreError> {
+    let sql = format!(
+        "UPDATE lesson_posts SET state = 'claimed', retry_at = NULL, reopened_at = $3, generation = {} \
+         WHERE cohort_id = $1 AND day = $2 AND state = 'failed' RETURNING {}",
+        scheduler_generation_sql(conn),
+        post_columns!()
+    );
+    let rows = sqlx::query(AssertSqlSafe(sql)).bind(cohort_id).bind(day).bind(now).fetch_all(conn).await?;
+    rows.first().map(LessonPost::from_row).transpose()
+}
+
 fn stale(post: &LessonPost, generation: i64) -> StoreError {
     StoreError::Stale { what: "lesson post", generation, current: post.generation }
 }
@@ -159,6 +184,15 @@ impl Store {
         now: i64,
     ) -> Result<Option<LessonPost>, StoreError> {
         reclaim_post(&mut *self.acquire().await?, id, generation, claimed_by, now).await
+    }
+
+    pub async fn reopen_post(
+        &self,
+        cohort_id: i64,
+        day: i64,
+        now: i64,
+    ) -> Result<Option<LessonPost>, StoreError> {
+        reopen_post(&mut *self.acquire().await?, cohort_id, day, now).await
     }
 
     pub async fn close_post(
