@@ -46,6 +46,16 @@ async fn end_sessions(url: &str, pid: u32) -> usize {
     ended.into_iter().filter(|e| *e).count()
 }
 
+/// Starts two instances: the first takes the lease, the second stands by.
+fn leader_and_standby(start: impl Fn() -> Bot) -> (Bot, Bot) {
+    let leader = start();
+    let led = leader.wait_for_log("scheduler lease acquired", Duration::from_secs(30));
+    led.unwrap_or_else(|| panic!("the first instance must lead:\n{}", leader.log()));
+    let standby = start();
+    standby.wait_for_log("standing by", Duration::from_secs(30)).expect("second instance stands by");
+    (leader, standby)
+}
+
 fn wait_until(limit: Duration, mut done: impl FnMut() -> bool) -> bool {
     let deadline = Instant::now() + limit;
     while Instant::now() < deadline {
@@ -74,11 +84,7 @@ async fn a_leader_frozen_mid_batch_and_cut_off_posts_nothing_twice() {
     let timeline = Timeline::starting_now(origin, 1.0);
     let start = || Bot::start_with(dir.path(), db.url(), &record, &timeline, RENEW_SECS, ENV);
 
-    let leader = start();
-    let led = leader.wait_for_log("scheduler lease acquired", Duration::from_secs(30));
-    led.unwrap_or_else(|| panic!("the first instance must lead:\n{}", leader.log()));
-    let mut standby = start();
-    standby.wait_for_log("standing by", Duration::from_secs(30)).expect("second instance stands by");
+    let (leader, mut standby) = leader_and_standby(start);
     assert!(wait_until(Duration::from_secs(60), || post_counts(&record).len() >= 60), "the batch started");
     leader.freeze();
     let frozen = Instant::now();
@@ -133,11 +139,7 @@ async fn a_frozen_leader_with_a_live_session_is_replaced_within_the_ttl_and_one_
     let timeline = Timeline::starting_now(origin, 43_200.0);
     let start = || Bot::start_with(dir.path(), db.url(), &record, &timeline, RENEW_SECS, ENV);
 
-    let leader = start();
-    let led = leader.wait_for_log("scheduler lease acquired", Duration::from_secs(30));
-    led.unwrap_or_else(|| panic!("the first instance must lead:\n{}", leader.log()));
-    let mut standby = start();
-    standby.wait_for_log("standing by", Duration::from_secs(30)).expect("second instance stands by");
+    let (leader, mut standby) = leader_and_standby(start);
     assert!(wait_until(Duration::from_secs(60), || post_counts(&record).len() >= 6));
     leader.freeze();
     let frozen = Instant::now();
