@@ -4,12 +4,11 @@
 //! member's summary are written together, so a replay is a no-op and a failure loses nothing.
 
 use chrono::{DateTime, Utc};
-use sqlx::AnyConnection;
 
 use super::context::CohortCtx;
 use super::error::CoachResult;
 use super::{Call, Coach, Inbound, Outgoing, lesson, platform_of, stats};
-use crate::store::{self, CheckpointOutcome, CheckpointSource, Member, NewCheckpoint};
+use crate::store::{Tx, self, CheckpointOutcome, CheckpointSource, Member, NewCheckpoint};
 
 pub async fn join(coach: &Coach, inbound: &Inbound, now: DateTime<Utc>) -> CoachResult<Vec<Outgoing>> {
     let ctx = CohortCtx::for_channel(coach, &inbound.channel).await?;
@@ -131,7 +130,7 @@ fn check_day(ctx: &CohortCtx, day: u32, now: DateTime<Utc>) -> CoachResult<crate
 }
 
 pub(super) async fn enrol(
-    conn: &mut AnyConnection,
+    conn: &mut Tx,
     ctx: &CohortCtx,
     inbound: &Inbound,
     now: DateTime<Utc>,

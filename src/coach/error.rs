@@ -17,12 +17,6 @@ pub enum CoachError {
     Other(#[from] anyhow::Error),
 }
 
-impl From<sqlx::Error> for CoachError {
-    fn from(e: sqlx::Error) -> Self {
-        CoachError::Store(e.into())
-    }
-}
-
 pub type CoachResult<T> = Result<T, CoachError>;
 
 /// `user_error!("day {} is not posted yet", day)`: return early with a reply for the user.

@@ -63,7 +63,7 @@ async fn summary(
     member: &Member,
     now: DateTime<Utc>,
 ) -> CoachResult<StreakSummary> {
-    stats::summary(&mut *coach.store.acquire().await?, ctx, member.id, now).await
+    stats::summary(&mut coach.store.begin_read().await?, ctx, member.id, now).await
 }
 
 async fn streak(coach: &Coach, ctx: &CohortCtx, member: &Member, now: DateTime<Utc>) -> CoachResult<String> {

@@ -3,7 +3,6 @@
 //! what it tells members goes out only after the commit.
 
 use chrono::{DateTime, Utc};
-use sqlx::AnyConnection;
 
 use super::context::CohortCtx;
 use super::error::CoachResult;
@@ -11,7 +10,7 @@ use super::leaderboard::{By, board_message};
 use super::tick::{LOOKBACK, channel, direct};
 use super::{Coach, Message, Outgoing, stats};
 use crate::domain::Slot;
-use crate::store;
+use crate::store::{self, Tx};
 
 impl Coach {
     /// Settles every window that closed within the lookback: the jobs `close:<cohort>:<day>` are
@@ -92,7 +91,7 @@ impl Coach {
 /// Refreshes every member's summary inside `conn`'s transaction and returns the freeze notices
 /// (each told once) to send after it commits.
 async fn refresh_all(
-    conn: &mut AnyConnection,
+    conn: &mut Tx,
     ctx: &CohortCtx,
     now: DateTime<Utc>,
 ) -> CoachResult<Vec<Outgoing>> {

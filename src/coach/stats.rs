@@ -2,13 +2,12 @@
 //! in the same transaction as the change, so leaderboards read one row per member.
 
 use chrono::{DateTime, Duration, Utc};
-use sqlx::AnyConnection;
 
 use super::context::CohortCtx;
 use super::error::CoachResult;
 use crate::domain::quiz::quiz_points;
 use crate::domain::{Check, PointsRules, StreakRules, StreakSummary, points, summarize};
-use crate::store::{self, MemberStats};
+use crate::store::{Tx, self, MemberStats};
 
 pub fn streak_rules(ctx: &CohortCtx) -> StreakRules {
     StreakRules { grace: Duration::seconds(ctx.cohort.grace_secs), ..StreakRules::default() }
@@ -16,7 +15,7 @@ pub fn streak_rules(ctx: &CohortCtx) -> StreakRules {
 
 /// The member's streak summary as of `now` (read-only).
 pub async fn summary(
-    conn: &mut AnyConnection,
+    conn: &mut Tx,
     ctx: &CohortCtx,
     member_id: i64,
     now: DateTime<Utc>,
@@ -33,7 +32,7 @@ pub async fn summary(
 
 /// Recomputes and stores a member's summary; returns it with the streak detail.
 pub async fn refresh(
-    conn: &mut AnyConnection,
+    conn: &mut Tx,
     ctx: &CohortCtx,
     member_id: i64,
     now: DateTime<Utc>,

@@ -24,6 +24,7 @@ mod pool;
 mod quiz;
 mod review;
 mod stats;
+mod tx;
 mod types;
 mod versions;
 
@@ -71,6 +72,7 @@ pub use review::{ReviewRow, get_review, list_due_reviews, put_review};
 pub use stats::{
     MemberStats, StatsOrder, get_member_stats, list_member_stats, top_member_stats, upsert_member_stats,
 };
+pub use tx::Tx;
 pub use types::{AdjustmentKind, CheckpointSource, CohortState, ContentKind, Platform, PostState, QuizState};
 pub use versions::{
     CurriculumVersion, bind_cohort_version, get_curriculum_version, put_curriculum_version,

@@ -10,11 +10,12 @@ use sqlx::ConnectOptions;
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::migrate::Migrator;
 use sqlx::pool::PoolConnection;
-use sqlx::{Any, Connection, Transaction};
+use sqlx::{Any, Connection};
 use sqlx::{AnyConnection, AnyPool};
 
 use super::backend::Backend;
 use super::error::StoreError;
+use super::tx::Tx;
 use crate::faults::Throttled;
 use crate::redact::redact_url;
 
@@ -109,11 +110,17 @@ impl Store {
     /// timeout for it. A deferred transaction that reads first and writes later can instead find
     /// that another connection committed in between, and then fails at once with
     /// `SQLITE_BUSY_SNAPSHOT` (517), which no busy timeout waits out.
-    pub async fn begin(&self) -> Result<Transaction<'static, Any>, StoreError> {
-        Ok(match self.backend {
+    pub async fn begin(&self) -> Result<Tx, StoreError> {
+        Ok(Tx::new(match self.backend {
             Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
             Backend::Postgres => self.pool.begin().await?,
-        })
+        }))
+    }
+
+    /// A transaction for reads that must see one snapshot; it takes no write lock (a deferred
+    /// `BEGIN` on SQLite too), so it never waits for writers.
+    pub async fn begin_read(&self) -> Result<Tx, StoreError> {
+        Ok(Tx::new(self.pool.begin().await?))
     }
 
     /// Waits for checked-out connections to return, then closes them (checkpoints the WAL).

@@ -5,7 +5,6 @@
 use std::collections::BTreeSet;
 
 use chrono::{DateTime, Duration, Utc};
-use sqlx::AnyConnection;
 
 use super::render::{LETTERS, lesson_note};
 use super::{Press, bank, plan, read_press, show};
@@ -15,7 +14,7 @@ use crate::coach::error::CoachResult;
 use crate::coach::{Block, Coach, Inbound, Message, Outgoing, stats};
 use crate::domain::quiz::{Answer, Review, in_time, is_correct, quiz_points, review_after};
 use crate::quiz::{Question, Quiz, QuizKey};
-use crate::store::{self, QuizAnswer, QuizAttempt, StoreError};
+use crate::store::{Tx, self, QuizAnswer, QuizAttempt, StoreError};
 
 /// A press on `quiz:<attempt>:<question no>:<position | submit>`.
 pub async fn button(
@@ -74,7 +73,7 @@ impl Turn<'_> {
         (&self.quiz.questions[plan.questions[no]], plan.options[no].clone())
     }
 
-    async fn press(&self, conn: &mut AnyConnection, choice: &str) -> CoachResult<Message> {
+    async fn press(&self, conn: &mut Tx, choice: &str) -> CoachResult<Message> {
         let (question, order) = self.question();
         let asked = instant(self.attempt.asked_at.unwrap_or(self.attempt.started_at));
         let late = !in_time(asked, self.now, Duration::seconds(self.ctx.cohort.quiz_seconds));
@@ -115,7 +114,7 @@ impl Turn<'_> {
     /// Stores the answer (once: a repeat is refused by the key) and moves its review box.
     async fn record(
         &self,
-        conn: &mut AnyConnection,
+        conn: &mut Tx,
         question: &Question,
         order: &[usize],
         answer: &Answer,
@@ -155,7 +154,7 @@ impl Turn<'_> {
         Ok(correct)
     }
 
-    async fn finish(&self, conn: &mut AnyConnection) -> CoachResult<Message> {
+    async fn finish(&self, conn: &mut Tx) -> CoachResult<Message> {
         let answers = store::list_attempt_answers(conn, self.attempt.id).await?;
         let score = answers.iter().filter(|a| a.correct).count();
         let total = self.quiz.questions.len();
@@ -190,7 +189,7 @@ impl Turn<'_> {
 
 /// Leitner: a wrong answer goes to box 1, a right one moves up (or out of review).
 pub(super) async fn update_review(
-    conn: &mut AnyConnection,
+    conn: &mut Tx,
     cohort: i64,
     member: i64,
     question: &str,

@@ -16,7 +16,7 @@ use crate::coach::error::CoachResult;
 use crate::coach::{Block, Coach, Inbound, Message, Outgoing};
 use crate::domain::quiz::{Answer, is_correct, shuffle};
 use crate::quiz::{Question, QuizBank};
-use crate::store;
+use crate::store::{self, Tx};
 
 /// `/quiz review`: the first due question, or a word that nothing is due.
 pub async fn start(coach: &Coach, inbound: &Inbound, now: DateTime<Utc>) -> CoachResult<Vec<Outgoing>> {
@@ -37,7 +37,7 @@ pub async fn warmup(
     now: DateTime<Utc>,
 ) -> CoachResult<Option<Message>> {
     let Some(bank) = ctx.bank.clone() else { return Ok(None) };
-    let mut conn = coach.store.acquire().await?;
+    let mut conn = coach.store.begin_read().await?;
     let lessons = i64::from(lessons(ctx, now));
     if store::list_due_reviews(&mut conn, ctx.cohort.id, member, lessons).await?.is_empty() {
         return Ok(None);
@@ -101,7 +101,7 @@ pub async fn button(
 }
 
 async fn next_due(
-    conn: &mut sqlx::AnyConnection,
+    conn: &mut Tx,
     ctx: &CohortCtx,
     bank: &QuizBank,
     member: i64,
