@@ -144,6 +144,23 @@ fn of_io(error: &std::io::Error) -> Option<ErrorClass> {
     }
 }
 
+/// An error and every cause under it on one line (`a: b: c`), for log fields: the top error alone
+/// often says only "database error".
+pub fn chain(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut text = error.to_string();
+    let mut next = error.source();
+    while let Some(cause) = next {
+        let cause_text = cause.to_string();
+        // Wrappers that print their source themselves would repeat it.
+        if !text.ends_with(&cause_text) {
+            text.push_str(": ");
+            text.push_str(&cause_text);
+        }
+        next = cause.source();
+    }
+    text
+}
+
 /// How often a failure that goes on is summarised in the log.
 const SUMMARY_EVERY: Duration = Duration::from_secs(60);
 /// A failure after this long without one starts a new episode.
@@ -192,7 +209,7 @@ impl Episode {
         if state.class != Some(class) || quiet {
             let (what, advice) = (self.what, class.advice());
             // The cause chain on one line (`a: b: c`), so one failure is one log line in text too.
-            let error = format!("{error:#}");
+            let error = chain(error.as_ref());
             tracing::error!(what, class = class.as_str(), %error, "{what} failed ({class}): {doing}; {advice}");
             *state = EpisodeState {
                 failures: 1,
@@ -323,6 +340,13 @@ mod tests {
         for (code, class) in cases {
             assert_eq!(of_code(code), Some(class), "{code}");
         }
+    }
+
+    #[test]
+    fn a_chain_names_every_cause_once() {
+        let io = std::io::Error::other("disk on fire");
+        let chain_of = anyhow::Error::new(io).context("writing the record").context("posting day 121");
+        assert_eq!(chain(chain_of.as_ref()), "posting day 121: writing the record: disk on fire");
     }
 
     #[test]

@@ -10,6 +10,7 @@ use anyhow::Context;
 
 use super::version::{Version, content_hash};
 use crate::curriculum::{self, Curriculum, LoadError};
+use crate::faults::chain;
 use crate::quiz::{self, QuizBank};
 
 #[derive(Debug, Clone, Default)]
@@ -55,7 +56,7 @@ impl Catalog {
                     catalog.entries.insert(id.clone(), Arc::new(Version::new(&id, source, curriculum, bank)));
                 }
                 Err((bytes, err)) => {
-                    tracing::warn!(error = %err, "curriculum left out");
+                    tracing::warn!(error = %chain(&err), "curriculum left out");
                     catalog
                         .broken
                         .insert(id, Broken { hash: content_hash(&bytes, None), reason: first_error(&err) });
@@ -166,7 +167,7 @@ fn read_bank(curriculum_path: &Path, curriculum: &Curriculum) -> Option<(String,
     let checked = quiz::check(&bytes, curriculum);
     if checked.has_errors() {
         let err = quiz::LoadError::Invalid { path, diagnostics: checked.diagnostics };
-        tracing::warn!(error = %err, "quiz bank left out");
+        tracing::warn!(error = %chain(&err), "quiz bank left out");
         return None;
     }
     let file = path.display().to_string();

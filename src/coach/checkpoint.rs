@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 use super::context::CohortCtx;
 use super::error::CoachResult;
 use super::{Call, Coach, Inbound, Outgoing, lesson, platform_of, stats};
-use crate::store::{Tx, self, CheckpointOutcome, CheckpointSource, Member, NewCheckpoint};
+use crate::store::{self, CheckpointOutcome, CheckpointSource, Member, NewCheckpoint, Tx};
 
 pub async fn join(coach: &Coach, inbound: &Inbound, now: DateTime<Utc>) -> CoachResult<Vec<Outgoing>> {
     let ctx = CohortCtx::for_channel(coach, &inbound.channel).await?;

@@ -10,6 +10,7 @@ use super::error::CoachResult;
 use super::tick::{TickReport, channel};
 use super::{Coach, Delivery, DeliveryError, Fence, Message, Outgoing, lesson};
 use crate::domain::{CatchUp, Slot, to_post};
+use crate::faults::chain;
 use crate::store::{Claim, CohortState, LessonPost, NewLessonPost, PostState, StoreError};
 
 /// First retry after a temporary failure; doubles per attempt up to [`MAX_BACKOFF`].
@@ -122,7 +123,7 @@ impl<D: Delivery> Posting<'_, D> {
             Err(DeliveryError::Fenced(_)) => Flow::Stop,
             Err(e) => {
                 let cohort = self.ctx.cohort.id;
-                tracing::warn!(cohort, %message_id, error = %e, "could not add ✅ under a recovered lesson post");
+                tracing::warn!(cohort, %message_id, error = %chain(&e), "could not add ✅ under a recovered lesson post");
                 Flow::Continue
             }
         }

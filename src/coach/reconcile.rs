@@ -6,12 +6,12 @@
 //! the same checkpoint code as a live reaction, so streaks and points follow.
 
 use std::collections::{HashMap, HashSet};
-use std::fmt::Display;
 
 use chrono::{DateTime, Utc};
 
 use super::error::CoachResult;
 use super::{Actor, ChannelRef, Coach, Inbound, InboundKind, checkpoint, platform_of};
+use crate::faults::chain;
 use crate::store::{CheckpointSource, CohortState, PostState};
 
 /// A lesson post whose reactions an adapter can read back.
@@ -25,7 +25,7 @@ pub struct RecentPost {
 
 /// How an adapter reads back who has the ✅ on a post now (bots left out).
 pub trait ReadReactions: Sync {
-    type Error: Display;
+    type Error: std::error::Error + Send + Sync + 'static;
     fn reacted(&self, post: &RecentPost) -> impl Future<Output = Result<Vec<Actor>, Self::Error>> + Send;
 }
 
@@ -82,7 +82,7 @@ impl Coach {
         let posts = match self.recent_posts(platform, since).await {
             Ok(posts) => posts,
             Err(e) => {
-                tracing::error!(error = %e, platform, "cannot list recent lesson posts to reconcile");
+                tracing::error!(error = %chain(&e), platform, "cannot list recent lesson posts to reconcile");
                 return total;
             }
         };
@@ -91,13 +91,13 @@ impl Coach {
                 Ok(users) => users,
                 Err(e) => {
                     let channel = &post.channel.channel;
-                    tracing::warn!(error = %e, day = post.day, %channel, "cannot read reactions");
+                    tracing::warn!(error = %chain(&e), day = post.day, %channel, "cannot read reactions");
                     continue;
                 }
             };
             match self.reconcile_reactions(post, &users, now()).await {
                 Ok(r) => (total.added, total.removed) = (total.added + r.added, total.removed + r.removed),
-                Err(e) => tracing::warn!(error = %e, day = post.day, "reactions not reconciled"),
+                Err(e) => tracing::warn!(error = %chain(&e), day = post.day, "reactions not reconciled"),
             }
         }
         let (posts, added, removed) = (posts.len(), total.added, total.removed);
@@ -160,7 +160,7 @@ impl Coach {
         match checkpoint::reaction(self, &inbound, &post.message_id, added, now).await {
             Ok(_) => true,
             Err(e) => {
-                tracing::warn!(error = %e, day = post.day, user = %actor.user_id, "reaction not reconciled");
+                tracing::warn!(error = %chain(&e), day = post.day, user = %actor.user_id, "reaction not reconciled");
                 false
             }
         }

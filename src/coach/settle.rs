@@ -90,11 +90,7 @@ impl Coach {
 
 /// Refreshes every member's summary inside `conn`'s transaction and returns the freeze notices
 /// (each told once) to send after it commits.
-async fn refresh_all(
-    conn: &mut Tx,
-    ctx: &CohortCtx,
-    now: DateTime<Utc>,
-) -> CoachResult<Vec<Outgoing>> {
+async fn refresh_all(conn: &mut Tx, ctx: &CohortCtx, now: DateTime<Utc>) -> CoachResult<Vec<Outgoing>> {
     let mut notices = Vec::new();
     for (membership, member) in store::list_cohort_member_profiles(conn, ctx.cohort.id).await? {
         let (stats, summary) = stats::refresh(conn, ctx, membership.member_id, now).await?;

@@ -7,7 +7,7 @@ use super::context::CohortCtx;
 use super::error::CoachResult;
 use crate::domain::quiz::quiz_points;
 use crate::domain::{Check, PointsRules, StreakRules, StreakSummary, points, summarize};
-use crate::store::{Tx, self, MemberStats};
+use crate::store::{self, MemberStats, Tx};
 
 pub fn streak_rules(ctx: &CohortCtx) -> StreakRules {
     StreakRules { grace: Duration::seconds(ctx.cohort.grace_secs), ..StreakRules::default() }

@@ -9,6 +9,7 @@ use super::leaderboard::{By, board_message};
 use super::posting::Posting;
 use super::{ChannelRef, Coach, Delivery, DeliveryError, Fence, Message, Outgoing};
 use crate::domain::{CronSpec, Timezone, reminder_due, upcoming};
+use crate::faults::chain;
 use crate::store::{self, CohortState};
 
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
@@ -66,7 +67,7 @@ impl Coach {
             let id = cohort.id;
             match CohortCtx::load(self, cohort).await {
                 Ok(ctx) => out.push(ctx),
-                Err(e) => tracing::warn!(error = %e, cohort = id, "cohort skipped"),
+                Err(e) => tracing::warn!(error = %chain(&e), cohort = id, "cohort skipped"),
             }
         }
         Ok(out)
@@ -98,7 +99,7 @@ impl Coach {
         let mut out = Vec::new();
         // Telling about a changed file must never stop the lessons it is about.
         if let Err(e) = self.tell_drift(ctx, delivery, now, &mut out).await {
-            tracing::warn!(error = %format!("{:#}", anyhow::Error::from(e)), cohort = ctx.cohort.id, "curriculum drift not told");
+            tracing::warn!(error = %chain(&e), cohort = ctx.cohort.id, "curriculum drift not told");
         }
         if ctx.cohort.state == CohortState::Active {
             let posting =
@@ -119,7 +120,7 @@ impl Coach {
             match delivery.send(message, fence).await {
                 Ok(()) => report.messages += 1,
                 Err(DeliveryError::Fenced(_)) => break,
-                Err(e) => tracing::warn!(error = %e, cohort = ctx.cohort.id, "message not delivered"),
+                Err(e) => tracing::warn!(error = %chain(&e), cohort = ctx.cohort.id, "message not delivered"),
             }
         }
         Ok(report)

@@ -10,6 +10,7 @@ use sha2::{Digest, Sha256};
 use super::Coach;
 use super::error::CoachResult;
 use crate::curriculum::{self, Curriculum};
+use crate::faults::chain;
 use crate::quiz::{self, QuizBank};
 use crate::store::{Cohort, CohortState, CurriculumVersion};
 
@@ -205,7 +206,9 @@ impl Coach {
         for hash in hashes {
             match self.stored_version(&hash).await {
                 Ok(version) => out.push(Arc::clone(&version.curriculum)),
-                Err(e) => tracing::warn!(error = %e, version = short(&hash), "curriculum version not read"),
+                Err(e) => {
+                    tracing::warn!(error = %chain(&e), version = short(&hash), "curriculum version not read")
+                }
             }
         }
         Ok(out)

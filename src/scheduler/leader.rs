@@ -9,7 +9,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::coach::Fence;
 use crate::config::SchedulerConfig;
-use crate::faults::{Backoff, Episode};
+use crate::faults::{Backoff, Episode, chain};
 use crate::store::Store;
 use crate::store::lease::{LeaseConn, LeaseRow, Opened, SCHEDULER, Taken};
 
@@ -164,8 +164,7 @@ impl Held {
             // A lease that was lost need not be released; one that could not be released expires.
             Err(_) if fence.is_ended() => {}
             Err(e) => {
-                let error = format!("{:#}", anyhow::Error::from(e));
-                tracing::warn!(%error, "scheduler lease not released; it expires by itself");
+                tracing::warn!(error = %chain(&e), "scheduler lease not released; it expires by itself")
             }
         }
     }

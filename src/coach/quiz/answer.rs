@@ -14,7 +14,7 @@ use crate::coach::error::CoachResult;
 use crate::coach::{Block, Coach, Inbound, Message, Outgoing, stats};
 use crate::domain::quiz::{Answer, Review, in_time, is_correct, quiz_points, review_after};
 use crate::quiz::{Question, Quiz, QuizKey};
-use crate::store::{Tx, self, QuizAnswer, QuizAttempt, StoreError};
+use crate::store::{self, QuizAnswer, QuizAttempt, StoreError, Tx};
 
 /// A press on `quiz:<attempt>:<question no>:<position | submit>`.
 pub async fn button(

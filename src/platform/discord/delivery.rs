@@ -13,6 +13,7 @@ use super::render::{self, DiscordMessage};
 use super::rest::{Rest, RestError};
 use crate::coach::lesson::{parse_done_button, parse_post_nonce};
 use crate::coach::{ChannelRef, Delivery, DeliveryError, Fence, Message, Outgoing, Target};
+use crate::faults::chain;
 
 /// ✅, percent-encoded as the reactions routes want it.
 pub const CHECK_EMOJI: &str = "%E2%9C%85";
@@ -133,7 +134,7 @@ impl Delivery for DiscordDelivery {
                     return Err(DeliveryError::RateLimited { retry_after, global });
                 }
                 Err(e) => {
-                    tracing::warn!(error = %e, channel = %channel.channel, "could not add ✅ under the lesson post")
+                    tracing::warn!(error = %chain(&e), channel = %channel.channel, "could not add ✅ under the lesson post")
                 }
                 Ok(()) => {}
             }
@@ -141,7 +142,7 @@ impl Delivery for DiscordDelivery {
         // The post and its ✅ exist from here on: nothing below may make the scheduler send it again.
         for part in parts {
             if let Err(e) = self.create(channel_id, part.into_create(None)).await {
-                tracing::warn!(error = %e, channel = %channel.channel, "lesson continuation not posted");
+                tracing::warn!(error = %chain(&e), channel = %channel.channel, "lesson continuation not posted");
             }
         }
         Ok(id)

@@ -10,6 +10,7 @@ use serenity::model::id::{ApplicationId, InteractionId};
 use super::events::Shared;
 use super::render::{self, DiscordMessage};
 use crate::coach::{Delivery, Fence, Inbound, Outgoing, Target};
+use crate::faults::chain;
 
 /// Work that has not answered by then is deferred: Discord drops an interaction whose first
 /// response comes after 3 s, and the request itself needs some of that time.
@@ -75,7 +76,7 @@ pub async fn refuse(shared: &Shared, answer: &Answer, reason: &str) {
 /// A public or direct message from an event, through the same pacer as lesson posts.
 pub async fn deliver(shared: &Shared, reply: &Outgoing) {
     if let Err(e) = shared.delivery.send(reply, Fence::unfenced()).await {
-        tracing::warn!(error = %e, "reply not delivered");
+        tracing::warn!(error = %chain(&e), "reply not delivered");
     }
 }
 
@@ -125,6 +126,6 @@ async fn callback(shared: &Shared, answer: &Answer, response: &CreateInteraction
 
 fn log(result: Result<(), super::rest::RestError>, what: &str) {
     if let Err(e) = result {
-        tracing::warn!(error = %e, "interaction {what} failed");
+        tracing::warn!(error = %chain(&e), "interaction {what} failed");
     }
 }

@@ -15,6 +15,7 @@ use serenity::model::id::{ChannelId, GuildId};
 use super::delivery::snowflake;
 use super::rest::Rest;
 use crate::coach::ChannelRef;
+use crate::faults::chain;
 
 /// The name Discord gives a channel the bot may not view, under its channel-obfuscation rule:
 /// never learnt, so it cannot replace the name learnt while the bot could see the channel.
@@ -94,7 +95,7 @@ impl Labels {
                 Some(info.name)
             }
             Err(e) => {
-                tracing::debug!(error = %e, guild, "server name not found for a channel label");
+                tracing::debug!(error = %chain(&e), guild, "server name not found for a channel label");
                 None
             }
         }
@@ -107,7 +108,7 @@ async fn channel_info(rest: &Rest, channel: &ChannelRef) -> Option<ChannelInfo> 
     match rest.call(route, LightMethod::Get, None::<&()>, Vec::new()).await {
         Ok(info) => Some(info),
         Err(e) => {
-            tracing::debug!(error = %e, channel = %channel.channel, "channel name not found for a label");
+            tracing::debug!(error = %chain(&e), channel = %channel.channel, "channel name not found for a label");
             None
         }
     }

@@ -6,6 +6,7 @@ use serenity::model::id::{ApplicationId, GuildId};
 use super::commands::{self, Bounds};
 use super::events::Shared;
 use super::rest::RestError;
+use crate::faults::chain;
 
 /// Registers the whole command table, replacing what was there (PUT is a bulk overwrite, so a
 /// command removed from the table disappears too). Failures are logged with what to do.
@@ -14,7 +15,7 @@ pub async fn commands(shared: &Shared, app: ApplicationId) {
     let bounds = match shared.coach.curricula_in_use().await {
         Ok(curricula) => Bounds::from_curricula(curricula.iter().map(AsRef::as_ref)),
         Err(e) => {
-            tracing::warn!(error = %e, "cohorts' curricula not read; command ranges come from the files");
+            tracing::warn!(error = %chain(&e), "cohorts' curricula not read; command ranges come from the files");
             Bounds::from_catalog(shared.coach.catalog())
         }
     };
@@ -36,9 +37,9 @@ fn report(result: Result<(), RestError>, scope: &str) {
     match result {
         Ok(()) => tracing::info!("slash commands registered {scope}"),
         Err(e) if e.status() == Some(403) => tracing::error!(
-            error = %e,
+            error = %chain(&e),
             "cannot register slash commands {scope}: invite the bot again with the `applications.commands` scope (see docs/discord.md)"
         ),
-        Err(e) => tracing::error!(error = %e, "cannot register slash commands {scope}"),
+        Err(e) => tracing::error!(error = %chain(&e), "cannot register slash commands {scope}"),
     }
 }

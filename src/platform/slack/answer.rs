@@ -10,6 +10,7 @@ use super::events;
 use super::render::{self, SlackMessage};
 use super::runtime::Shared;
 use crate::coach::{Delivery, Fence, Inbound, Message, Outgoing, Target};
+use crate::faults::chain;
 
 /// Work that has not answered by then is acknowledged with a holding reply: Slack wants the
 /// acknowledgement within 3 s, and the way back takes some of that time.
@@ -63,7 +64,7 @@ fn route(shared: &Arc<Shared>, replies: Vec<Outgoing>) -> Vec<SlackMessage> {
         tokio::spawn(async move {
             for reply in public {
                 if let Err(e) = shared.delivery.send(&reply, Fence::unfenced()).await {
-                    tracing::warn!(error = %e, "reply not delivered");
+                    tracing::warn!(error = %chain(&e), "reply not delivered");
                 }
             }
         });
@@ -76,7 +77,7 @@ async fn respond(shared: &Shared, url: &SlackResponseUrl, parts: Vec<SlackMessag
         let request = SlackApiPostWebhookMessageRequest::new(part.content())
             .with_replace_original(replace_first && i == 0);
         if let Err(e) = shared.api.client.respond_to_event(url, &request).await {
-            tracing::warn!(error = %e, "response to Slack not delivered");
+            tracing::warn!(error = %chain(&e), "response to Slack not delivered");
         }
     }
 }

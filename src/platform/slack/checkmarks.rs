@@ -13,6 +13,7 @@ use tokio::sync::mpsc;
 use tokio::time::Instant;
 
 use super::delivery::{CHECK_REACTION, SlackApi};
+use crate::faults::chain;
 
 /// Tier 3's 50 a minute, with a margin.
 const PACE: Duration = Duration::from_millis(1250);
@@ -53,11 +54,11 @@ async fn work(api: SlackApi, mut rx: mpsc::UnboundedReceiver<(SlackChannelId, Sl
                 Err(SlackClientError::RateLimitError(limit)) => limit.retry_after.unwrap_or(BACKOFF),
                 Err(SlackClientError::ApiError(e)) if e.code == "already_reacted" => break,
                 Err(e @ SlackClientError::ApiError(_)) => {
-                    tracing::warn!(error = %e, channel = %channel, "Slack refused the bot's ✅ under a lesson post");
+                    tracing::warn!(error = %chain(&e), channel = %channel, "Slack refused the bot's ✅ under a lesson post");
                     break;
                 }
                 Err(e) if attempt == ATTEMPTS => {
-                    tracing::warn!(error = %e, channel = %channel, "the bot's ✅ under a lesson post was given up");
+                    tracing::warn!(error = %chain(&e), channel = %channel, "the bot's ✅ under a lesson post was given up");
                     break;
                 }
                 Err(_) => BACKOFF,

@@ -14,6 +14,7 @@ use slack_morphism::prelude::*;
 use super::checkmarks::CheckMarks;
 use super::render;
 use crate::coach::{ChannelRef, Delivery, DeliveryError, Fence, Message, Outgoing, Target};
+use crate::faults::chain;
 
 /// The metadata event type that marks a lesson post.
 pub const LESSON_EVENT: &str = "studybot_lesson";
@@ -67,7 +68,7 @@ impl SlackDelivery {
         let name = match session.conversations_info(&request).await {
             Ok(info) => info.channel.name,
             Err(e) => {
-                tracing::debug!(error = %e, channel = %channel.channel, "channel name not found for a label");
+                tracing::debug!(error = %chain(&e), channel = %channel.channel, "channel name not found for a label");
                 None
             }
         };
@@ -80,7 +81,7 @@ impl SlackDelivery {
             }
             Ok(_) => (name, false),
             Err(e) => {
-                tracing::debug!(error = %e, "workspace name not found for a label");
+                tracing::debug!(error = %chain(&e), "workspace name not found for a label");
                 (name, false)
             }
         }
@@ -137,7 +138,7 @@ impl Delivery for SlackDelivery {
         self.checkmarks.add(channel_id.clone(), ts.clone());
         for part in parts {
             if let Err(e) = self.post_one(&channel_id, part.content()).await {
-                tracing::warn!(error = %e, channel = %channel.channel, "lesson continuation not posted");
+                tracing::warn!(error = %chain(&e), channel = %channel.channel, "lesson continuation not posted");
             }
         }
         Ok(ts.to_string())

@@ -9,6 +9,7 @@ use slack_morphism::prelude::*;
 use super::delivery::SlackApi;
 use super::text;
 use crate::coach::{Actor, ChannelRef, Inbound, InboundKind};
+use crate::faults::chain;
 
 /// How long a users.info answer is trusted: an admin demoted in Slack loses the admin commands
 /// within this time.
@@ -64,7 +65,7 @@ async fn lookup(api: &SlackApi, user_id: &str) -> Option<(bool, String)> {
             Some((admin, name))
         }
         Err(e) => {
-            tracing::warn!(error = %e, user = user_id, "users.info failed; treating the member as no admin");
+            tracing::warn!(error = %chain(&e), user = user_id, "users.info failed; treating the member as no admin");
             None
         }
     }

@@ -17,6 +17,7 @@ use super::answer;
 use super::runtime::{self, Shared};
 use super::signature;
 use crate::config::Secret;
+use crate::faults::chain;
 
 /// Slack's payloads are small; anything larger is refused before it is read whole.
 const BODY_LIMIT: usize = 1 << 20;
@@ -55,7 +56,7 @@ pub async fn serve(
         let served =
             axum::serve(listener, router).with_graceful_shutdown(async move { stop.cancelled().await }).await;
         if let Err(e) = served {
-            tracing::error!(error = %e, "the Slack HTTP endpoint stopped");
+            tracing::error!(error = %chain(&e), "the Slack HTTP endpoint stopped");
         }
     }))
 }
@@ -128,6 +129,6 @@ async fn interactions(State(http): State<Http>, body: Bytes) -> Response {
 }
 
 fn bad_request(what: &str, error: &dyn std::fmt::Display) -> Response {
-    tracing::warn!(error = %error, "a signed Slack {what} that does not parse");
+    tracing::warn!(%error, "a signed Slack {what} that does not parse");
     StatusCode::BAD_REQUEST.into_response()
 }

@@ -10,6 +10,7 @@ use super::answer;
 use super::delivery::{SlackApi, SlackDelivery};
 use super::events::{self, Admins};
 use crate::coach::{Coach, Target};
+use crate::faults::chain;
 use crate::scheduler::Clock;
 use crate::scheduler::pacing::{Limits, Paced};
 
@@ -182,7 +183,7 @@ async fn reaction(shared: &Shared, event: SlackPushEventCallback) {
         if let Err(e) =
             crate::coach::Delivery::send(&shared.delivery, reply, crate::coach::Fence::unfenced()).await
         {
-            tracing::warn!(error = %e, "reply not delivered");
+            tracing::warn!(error = %chain(&e), "reply not delivered");
         }
     }
 }

@@ -9,6 +9,7 @@ use std::str::FromStr;
 use sqlx::sqlite::SqliteConnectOptions;
 
 use super::LeaseError;
+use crate::faults::chain;
 use crate::redact::redact_url;
 
 /// Longest holder description we echo from someone else's lock file.
@@ -47,7 +48,7 @@ pub(super) fn try_lock(url: &str) -> Result<Locked, LeaseError> {
         Ok(()) => {
             if let Err(e) = write_holder(&mut file) {
                 // The lock is what counts; the pid is only for the refusal message.
-                tracing::warn!(error = %e, path = %path.display(), "cannot record pid in scheduler lock file");
+                tracing::warn!(error = %chain(&e), path = %path.display(), "cannot record pid in scheduler lock file");
             }
             Ok(Locked::Held(FileLock { file, path }))
         }
