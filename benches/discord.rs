@@ -81,7 +81,7 @@ fn cohort(guild: u64, channel: u64) -> NewCohort {
         channel_id: channel.to_string(),
         curriculum_id: "days_121_150_lakehouse_architecture".into(),
         start_date: "2026-12-01".into(),
-        first_day: 121,
+        first_day: studybot::domain::DayNumber::try_from(121_u32).unwrap(),
         schedule: "0 0 9 * * *".into(),
         timezone: "UTC".into(),
         catch_up: "latest".into(),

@@ -96,7 +96,7 @@ fn cohort(n: usize) -> NewCohort {
         channel_id: format!("channel-{n}"),
         curriculum_id: "days_121_150_lakehouse_architecture".into(),
         start_date: "2026-03-02".into(),
-        first_day: 121,
+        first_day: studybot::domain::DayNumber::try_from(121_u32).unwrap(),
         schedule: "0 0 9 * * *".into(),
         timezone: "UTC".into(),
         catch_up: "latest".into(),

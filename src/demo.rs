@@ -16,6 +16,7 @@ use rand_chacha::ChaCha8Rng;
 
 use crate::coach::{Block, Catalog, Coach, Target};
 use crate::curriculum;
+use crate::domain::DayNumber;
 use crate::platform::console::{Console, render};
 use crate::store::{Platform, Store};
 
@@ -135,7 +136,7 @@ pub async fn run(options: &Options<'_>, out: &mut impl Write) -> anyhow::Result<
 struct Action {
     at: DateTime<Utc>,
     member: usize,
-    day: u32,
+    day: DayNumber,
     how: u8,
 }
 

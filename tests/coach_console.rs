@@ -348,8 +348,9 @@ impl Chat {
         stats.unwrap_or_else(|| panic!("{who} has stats"))
     }
 
-    async fn checkpoint_source(&self, who: &str, day: i64) -> Option<CheckpointSource> {
+    async fn checkpoint_source(&self, who: &str, day: u32) -> Option<CheckpointSource> {
         let (cohort, member) = (self.cohort_id().await, self.member_id(who).await);
+        let day = studybot::domain::DayNumber::try_from(day).unwrap();
         self.store().get_checkpoint(cohort, member, day).await.unwrap().map(|c| c.source)
     }
 
@@ -358,7 +359,9 @@ impl Chat {
         log.iter()
             .filter_map(|d| {
                 d.message.blocks.iter().find_map(|b| match b {
-                    Block::Lesson(card) => Some((card.day, d.at.format("%a %Y-%m-%d %H:%M").to_string())),
+                    Block::Lesson(card) => {
+                        Some((card.day.get(), d.at.format("%a %Y-%m-%d %H:%M").to_string()))
+                    }
                     _ => None,
                 })
             })
@@ -517,7 +520,7 @@ async fn refusals_change_nothing(fx: Fixture) {
 
     // The refused pause paused nothing: day 7 goes out on Tuesday as scheduled.
     cycle.play_until("2026-12-15T09:30").await;
-    let posts: Vec<u32> = cycle.chat.console.posts().iter().map(|p| p.day).collect();
+    let posts: Vec<u32> = cycle.chat.console.posts().iter().map(|p| p.day.get()).collect();
     assert_eq!(posts, (1..=7).collect::<Vec<u32>>());
 }
 

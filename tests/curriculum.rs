@@ -97,14 +97,14 @@ fn variant_cycle_parses_without_code_changes() {
             (None, "Consolidation and Transition", Some(6), Some(7)),
         ]
     );
-    let (_, day1) = c.day(1).unwrap();
+    let (_, day1) = c.day(d(1)).unwrap();
     let urls: Vec<_> = day1.resources.iter().map(|r| r.url.as_str()).collect();
     assert_eq!(urls, ["https://docs.python.org/3/", "https://docs.python.org/3/library/venv.html"]);
     let labels: Vec<_> = day1.fields.iter().map(|f| f.label.as_str()).collect();
     assert_eq!(labels, ["AI Focus", "Docker Setup"]);
     assert_eq!(day1.linkedin_post.as_deref(), Some("Day 1: my Python environment"));
 
-    let (_, day2) = c.day(2).unwrap();
+    let (_, day2) = c.day(d(2)).unwrap();
     assert_eq!(day2.work.as_ref().map(|w| (w.kind, w.minutes)), Some((WorkKind::Task, 30)));
     assert_eq!(day2.fields[0].label, "Project");
     assert_eq!(day2.fields[0].text, "Start the beachhead repository");
@@ -112,7 +112,7 @@ fn variant_cycle_parses_without_code_changes() {
     assert_eq!(day2.fields[1].text, "- `git init`\n- `git commit -m \"first\"`");
     assert_eq!(day2.resources.len(), 1);
 
-    let (_, day3) = c.day(3).unwrap();
+    let (_, day3) = c.day(d(3)).unwrap();
     assert_eq!(day3.work.as_ref().map(|w| (w.kind, w.minutes)), Some((WorkKind::Project, 45)));
     assert_eq!(day3.fields[1].label, "Docker Setup");
     assert_eq!(day3.fields[1].text, "```bash\n# build the image\ndocker build -t beachhead .\n```");
@@ -154,7 +154,18 @@ fn errors_name_the_line_and_the_fix() {
     assert!(errors[2].2.contains("day 1 appears twice (first at line 5)"));
     let c = checked(BROKEN);
     assert!(c.has_errors());
-    assert_eq!(c.curriculum.day(1).unwrap().1.resources.len(), 1, "good links survive a bad one");
+    assert_eq!(c.curriculum.day(d(1)).unwrap().1.resources.len(), 1, "good links survive a bad one");
+}
+
+#[test]
+fn a_day_number_out_of_range_is_an_error_at_its_line() {
+    for heading in ["### Day 0 - Zero", "### Day 100001 - Far", "### Day 99999999999 - Huge"] {
+        let text = format!("# Title\n\n## Module 1: A (Days 1-1)\n\n{heading}\n- **Task (30 min):** do\n");
+        let found = findings(&text);
+        let at_heading = found.iter().find(|f| f.0 == Severity::Error && f.1 == 5);
+        let error = at_heading.unwrap_or_else(|| panic!("{heading}: {found:?}"));
+        assert!(error.2.contains("must be a whole number between 1 and 100000"), "{heading}: {}", error.2);
+    }
 }
 
 #[test]
@@ -236,4 +247,8 @@ fn three_days_of_the_shipped_file_name_what_is_missing() {
         found.iter().any(|f| f.1 == 12 && f.2.contains("declares days 121-127, but days 124-127 are not")),
         "{messages:#?}"
     );
+}
+
+fn d(n: u32) -> studybot::domain::DayNumber {
+    studybot::domain::DayNumber::try_from(n).unwrap()
 }

@@ -87,7 +87,9 @@ fn notices(screen: &mut Screen) -> Vec<String> {
 fn posted(log: &[Delivered]) -> Vec<(u32, String)> {
     let cards = log.iter().flat_map(|d| &d.message.blocks);
     cards
-        .filter_map(|b| if let Block::Lesson(card) = b { Some((card.day, card.title.clone())) } else { None })
+        .filter_map(|b| {
+            if let Block::Lesson(card) = b { Some((card.day.get(), card.title.clone())) } else { None }
+        })
         .collect()
 }
 

@@ -15,6 +15,7 @@ use studybot::scheduler::pacing::Limits;
 use studybot::store::{Claim, CohortState, NewLessonPost, PostState, Store};
 use support::bot::{CURRICULUM, admin_says, curriculum_dir};
 use support::db::Fixture;
+use support::fixtures::day;
 use support::limited::LimitedFake;
 
 backend_tests!(
@@ -70,20 +71,20 @@ fn texts(out: &[Outgoing]) -> String {
 }
 
 /// What a permanent refusal of `day` left behind: its row `failed` and the cohort flagged.
-async fn refused(store: &Store, cohort: i64, day: i64, generation: i64) {
+async fn refused(store: &Store, cohort: i64, day: u32, generation: i64) {
     let new = NewLessonPost {
         cohort_id: cohort,
-        day,
-        local_date: lesson(day).format("%Y-%m-%d").to_string(),
-        due_at: lesson(day).timestamp(),
+        day: support::fixtures::day(day),
+        local_date: lesson(day.into()).format("%Y-%m-%d").to_string(),
+        due_at: lesson(day.into()).timestamp(),
         nonce: format!("sb-{cohort}-{day}"),
         claimed_by: "pid-earlier".into(),
-        claimed_at: lesson(day).timestamp(),
+        claimed_at: lesson(day.into()).timestamp(),
         generation,
     };
     let Claim::Claimed(post) = store.claim_post(&new).await.unwrap() else { panic!("claim day {day}") };
     assert!(store.close_post(post.id, generation, PostState::Failed, "unknown channel").await.unwrap());
-    let at = lesson(day).timestamp();
+    let at = lesson(day.into()).timestamp();
     store.set_cohort_state(cohort, CohortState::Flagged, Some("refused"), at).await.unwrap();
 }
 
@@ -91,7 +92,7 @@ fn nonces(fake: &LimitedFake) -> Vec<String> {
     fake.posts().into_iter().map(|p| p.nonce).collect()
 }
 
-async fn state_of(store: &Store, cohort: i64, day: i64) -> PostState {
+async fn state_of(store: &Store, cohort: i64, day: u32) -> PostState {
     store.list_posts(cohort).await.unwrap().into_iter().find(|p| p.day == day).expect("a row").state
 }
 
@@ -179,7 +180,7 @@ async fn the_current_leader_takes_a_reopened_post_as_its_own_at_once(fx: Fixture
     );
     // The fence adopts no older claim for an hour: the row is posted now because it is its own.
     let report = coach.tick_cohort(&load().await, &fake, &fence, lesson(121) + hours(1)).await.unwrap();
-    assert_eq!((report.posted, report.wake_real), (vec![(cohort, 121)], None));
+    assert_eq!((report.posted, report.wake_real), (vec![(cohort, day(121))], None));
     assert_eq!(nonces(&fake), [format!("sb-{cohort}-121")]);
 }
 
@@ -247,7 +248,7 @@ async fn only_a_failed_row_reopens_and_a_failed_day_is_never_claimed_again(fx: F
     // A failed day keeps its row: no second claim can post it some other way.
     let again = NewLessonPost {
         cohort_id: cohort,
-        day: 121,
+        day: day(121),
         local_date: "2026-03-02".into(),
         due_at: lesson(121).timestamp(),
         nonce: format!("sb-{cohort}-121-again"),
@@ -265,13 +266,13 @@ async fn only_a_failed_row_reopens_and_a_failed_day_is_never_claimed_again(fx: F
     };
     drop(conn);
     let now = lesson(121).timestamp() + 60;
-    let reopened = store.reopen_post(cohort, 121, now).await.unwrap().expect("failed → claimed");
+    let reopened = store.reopen_post(cohort, day(121), now).await.unwrap().expect("failed → claimed");
     assert_eq!(
         (reopened.state, reopened.generation, reopened.reopened_at),
         (PostState::Claimed, 0, Some(now))
     );
-    assert_eq!(store.reopen_post(cohort, 121, now).await.unwrap(), None, "a claimed row is left alone");
+    assert_eq!(store.reopen_post(cohort, day(121), now).await.unwrap(), None, "a claimed row is left alone");
     store.complete_post(reopened.id, 0, "m1", now).await.unwrap();
-    assert_eq!(store.reopen_post(cohort, 121, now).await.unwrap(), None, "a sent row is left alone");
-    assert_eq!(store.reopen_post(cohort, 122, now).await.unwrap(), None, "no row, nothing to re-open");
+    assert_eq!(store.reopen_post(cohort, day(121), now).await.unwrap(), None, "a sent row is left alone");
+    assert_eq!(store.reopen_post(cohort, day(122), now).await.unwrap(), None, "no row, nothing to re-open");
 }

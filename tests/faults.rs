@@ -245,7 +245,7 @@ async fn stored_checkins(url: &str) -> BTreeMap<(String, String, u32), ()> {
         for checkpoint in store.list_cohort_checkpoints(cohort.id).await.unwrap() {
             let user =
                 members.iter().find(|(_, m)| m.id == checkpoint.member_id).map(|(_, m)| m.user_id.clone());
-            out.insert((channel.clone(), user.unwrap(), checkpoint.day as u32), ());
+            out.insert((channel.clone(), user.unwrap(), checkpoint.day.get()), ());
         }
     }
     store.close().await;

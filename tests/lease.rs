@@ -110,7 +110,7 @@ async fn a_stale_generation_can_neither_claim_nor_complete_nor_touch_an_adopted_
     let cohort = store.create_cohort(&new_cohort(studybot::store::Platform::Console, "c")).await.unwrap().id;
     let (a, b) = two_holders(&fx);
     held(a.acquire(Duration::from_millis(300)).await);
-    let claim = |day: i64, generation: i64| {
+    let claim = |day: u32, generation: i64| {
         let mut post = new_post(cohort, day, &format!("2026-11-{:02}", day - 100), &format!("n{day}"));
         post.generation = generation;
         post

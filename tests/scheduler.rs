@@ -13,7 +13,7 @@ use studybot::scheduler::{Clock, ScaledClock, Scheduler, SchedulerConfig};
 use studybot::store::{Claim, CohortState, NewLessonPost, Platform, PostState, Store};
 use support::bot::{CURRICULUM, admin_says, curriculum_dir};
 use support::db::sqlite_url;
-use support::fixtures::new_cohort;
+use support::fixtures::{day, new_cohort};
 use support::limited::LimitedFake;
 use tokio_util::sync::CancellationToken;
 
@@ -43,7 +43,7 @@ async fn coach_with_cohort(dir: &tempfile::TempDir) -> (Coach, i64) {
 async fn claim_day_121(store: &Store, cohort: i64) -> i64 {
     let new = NewLessonPost {
         cohort_id: cohort,
-        day: 121,
+        day: day(121),
         local_date: "2026-03-02".into(),
         due_at: first_lesson().timestamp(),
         nonce: format!("sb-{cohort}-121"),
@@ -121,7 +121,7 @@ async fn a_rate_limited_post_waits_for_its_backoff_then_posts_once() {
     assert!(coach.tick(&fake, at + chrono::Duration::seconds(20)).await.unwrap().posted.is_empty());
     tokio::time::sleep(Duration::from_millis(60)).await; // the fake's own block, in real time
     let later = coach.tick(&fake, at + chrono::Duration::seconds(31)).await.unwrap();
-    assert_eq!(later.posted, vec![(cohort, 121)]);
+    assert_eq!(later.posted, vec![(cohort, day(121))]);
     assert_eq!(fake.posts().len(), 1);
 }
 

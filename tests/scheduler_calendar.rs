@@ -38,8 +38,10 @@ async fn run_loop(
         let Some(next) = wakeup(ctx, now).filter(|t| *t <= until) else { break };
         now = next;
         for (_, day) in coach.tick_cohort(ctx, fake, Fence::unfenced(), now).await.unwrap().posted {
-            posted
-                .push((day, Berlin.from_utc_datetime(&now.naive_utc()).format("%m-%d %H:%M %Z").to_string()));
+            posted.push((
+                day.get(),
+                Berlin.from_utc_datetime(&now.naive_utc()).format("%m-%d %H:%M %Z").to_string(),
+            ));
         }
     }
     posted

@@ -27,6 +27,7 @@ backend_tests!(
     quiz_attempts_number_and_finish,
     members_upsert_and_join_once,
     foreign_keys_are_enforced,
+    a_day_number_out_of_range_in_a_row_is_corrupt_not_day_zero,
 );
 
 async fn migrations_run_and_are_idempotent(fx: Fixture) {
@@ -206,7 +207,8 @@ async fn complete_post_and_unconfirmed_list(fx: Fixture) {
     // A second completion (reconciler and sender both confirming) is harmless.
     assert_eq!(store.complete_post(posts[1].id, 0, "msg-122", NOW + 90).await.unwrap(), sent);
 
-    let open: Vec<i64> = store.list_unconfirmed_posts(cohort).await.unwrap().iter().map(|p| p.day).collect();
+    let open: Vec<u32> =
+        store.list_unconfirmed_posts(cohort).await.unwrap().iter().map(|p| p.day.get()).collect();
     assert_eq!(open, vec![121, 123]);
     assert_eq!(store.find_post_by_message(cohort, "msg-122").await.unwrap(), Some(sent));
     assert_eq!(store.find_post_by_message(cohort + 1, "msg-122").await.unwrap(), None);
@@ -235,21 +237,21 @@ async fn one_checkpoint_per_member_and_day(fx: Fixture) {
         .await
         .unwrap();
     assert!(matches!(other_day, CheckpointOutcome::Inserted(_)));
-    assert_eq!(store.get_checkpoint(cohort, member, 121).await.unwrap(), Some(first));
+    assert_eq!(store.get_checkpoint(cohort, member, day(121)).await.unwrap(), Some(first));
 }
 
 async fn checkpoint_undo_respects_source(fx: Fixture) {
     let store = &fx.store;
     let (cohort, member) = cohort_with_member(store).await;
     store.record_checkpoint(&new_checkpoint(cohort, member, 121, CheckpointSource::Command)).await.unwrap();
-    let undone = store.undo_checkpoint(cohort, member, 121, CheckpointSource::Reaction).await.unwrap();
+    let undone = store.undo_checkpoint(cohort, member, day(121), CheckpointSource::Reaction).await.unwrap();
     assert!(!undone, "removing a reaction must not undo a /checkpoint");
-    assert!(store.get_checkpoint(cohort, member, 121).await.unwrap().is_some());
+    assert!(store.get_checkpoint(cohort, member, day(121)).await.unwrap().is_some());
 
     store.record_checkpoint(&new_checkpoint(cohort, member, 122, CheckpointSource::Reaction)).await.unwrap();
-    assert!(store.undo_checkpoint(cohort, member, 122, CheckpointSource::Reaction).await.unwrap());
-    assert_eq!(store.get_checkpoint(cohort, member, 122).await.unwrap(), None);
-    assert!(!store.undo_checkpoint(cohort, member, 122, CheckpointSource::Reaction).await.unwrap());
+    assert!(store.undo_checkpoint(cohort, member, day(122), CheckpointSource::Reaction).await.unwrap());
+    assert_eq!(store.get_checkpoint(cohort, member, day(122)).await.unwrap(), None);
+    assert!(!store.undo_checkpoint(cohort, member, day(122), CheckpointSource::Reaction).await.unwrap());
     // After an undo the day can be checked again.
     let again = store
         .record_checkpoint(&new_checkpoint(cohort, member, 122, CheckpointSource::Button))
@@ -472,4 +474,15 @@ async fn connect_errors_never_show_the_password() {
     assert!(matches!(err, StoreError::UnsupportedUrl { .. }));
     assert!(text.contains("sqlite:") && text.contains("postgres://"), "{text}");
     assert!(!text.contains("hunter2"), "{text}");
+}
+
+/// A row edited by hand to a day no curriculum can have is reported, never read as day 0 or as
+/// some other day.
+async fn a_day_number_out_of_range_in_a_row_is_corrupt_not_day_zero(fx: Fixture) {
+    let store = &fx.store;
+    let (cohort, member) = cohort_with_member(store).await;
+    store.record_checkpoint(&new_checkpoint(cohort, member, 121, CheckpointSource::Command)).await.unwrap();
+    sqlx::query("UPDATE checkpoints SET day = -5").execute(store.pool()).await.unwrap();
+    let err = store.list_cohort_checkpoints(cohort).await.unwrap_err();
+    assert!(matches!(&err, StoreError::Corrupt { column: "day", value } if value == "-5"), "{err:?}");
 }

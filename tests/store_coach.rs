@@ -168,10 +168,10 @@ async fn cohort_settings_schedule_and_completion(fx: Fixture) {
         store.update_cohort_schedule(plain.id, "0 0 7 * * MON-SAT", "Asia/Tokyo", NOW + 1).await.unwrap();
     assert_eq!((moved.schedule.as_str(), moved.timezone.as_str()), ("0 0 7 * * MON-SAT", "Asia/Tokyo"));
     assert_eq!(moved.updated_at, NOW + 1);
-    let started = store.set_cohort_start(plain.id, "2026-12-01", 125, NOW + 2).await.unwrap();
+    let started = store.set_cohort_start(plain.id, "2026-12-01", day(125), NOW + 2).await.unwrap();
     assert_eq!(
         (started.start_date.as_str(), started.first_day, started.updated_at),
-        ("2026-12-01", 125, NOW + 2)
+        ("2026-12-01", day(125), NOW + 2)
     );
     let tuned = store.update_cohort_settings(plain.id, 7_200, 1, "0 18 * * SUN", NOW + 3).await.unwrap();
     assert_eq!((tuned.grace_secs, tuned.reminder_hours, tuned.updated_at), (7_200, 1, NOW + 3));
@@ -180,7 +180,7 @@ async fn cohort_settings_schedule_and_completion(fx: Fixture) {
     assert!(matches!(negative, StoreError::Database(_)), "{negative:?}");
     for missing in [
         store.update_cohort_schedule(9_999, "s", "UTC", NOW).await.unwrap_err(),
-        store.set_cohort_start(9_999, "2026-12-01", 1, NOW).await.unwrap_err(),
+        store.set_cohort_start(9_999, "2026-12-01", day(1), NOW).await.unwrap_err(),
         store.complete_cohort(9_999, NOW).await.unwrap_err(),
         store.update_cohort_settings(9_999, 0, 0, "s", NOW).await.unwrap_err(),
     ] {
@@ -256,12 +256,14 @@ async fn holidays_and_adjustments(fx: Fixture) {
     assert_eq!(store.list_holidays(cohort).await.unwrap(), vec!["2026-12-25"]);
 
     let skip = store.add_adjustment(cohort, AdjustmentKind::Skip, "2026-11-09", None, NOW).await.unwrap();
-    let set =
-        store.add_adjustment(cohort, AdjustmentKind::SetDay, "2026-11-05", Some(124), NOW + 1).await.unwrap();
+    let set = store
+        .add_adjustment(cohort, AdjustmentKind::SetDay, "2026-11-05", Some(day(124)), NOW + 1)
+        .await
+        .unwrap();
     assert_eq!((skip.kind, skip.day, skip.cohort_id), (AdjustmentKind::Skip, None, cohort));
     assert_eq!(
         (set.kind, set.day, set.local_date.as_str()),
-        (AdjustmentKind::SetDay, Some(124), "2026-11-05")
+        (AdjustmentKind::SetDay, Some(day(124)), "2026-11-05")
     );
     assert_eq!(store.list_adjustments(cohort).await.unwrap(), vec![skip, set], "in the order made");
 }
@@ -302,18 +304,22 @@ async fn checkpoint_and_post_listings(fx: Fixture) {
             .await
             .unwrap();
     }
-    let days = |cps: Vec<store::Checkpoint>| cps.iter().map(|c| (c.member_id, c.day)).collect::<Vec<_>>();
+    let days =
+        |cps: Vec<store::Checkpoint>| cps.iter().map(|c| (c.member_id, c.day.get())).collect::<Vec<_>>();
     assert_eq!(days(store.list_member_checkpoints(cohort, ada).await.unwrap()), vec![(ada, 121), (ada, 123)]);
     let all = days(store.list_cohort_checkpoints(cohort).await.unwrap());
     assert_eq!(all, vec![(ada, 121), (bo, 121), (bo, 122), (ada, 123)]);
-    assert_eq!(store.count_checkpoints_by_day(cohort).await.unwrap(), vec![(121, 2), (122, 1), (123, 1)]);
+    assert_eq!(
+        store.count_checkpoints_by_day(cohort).await.unwrap(),
+        vec![(day(121), 2), (day(122), 1), (day(123), 1)]
+    );
     assert!(store.count_checkpoints_by_day(cohort + 1).await.unwrap().is_empty());
 
     for (day, date) in [(122, "2026-11-03"), (121, "2026-11-02")] {
         let claim = store.claim_post(&new_post(cohort, day, date, &format!("n{day}"))).await.unwrap();
         assert!(matches!(claim, Claim::Claimed(_)));
     }
-    let posts: Vec<i64> = store.list_posts(cohort).await.unwrap().iter().map(|p| p.day).collect();
+    let posts: Vec<u32> = store.list_posts(cohort).await.unwrap().iter().map(|p| p.day.get()).collect();
     assert_eq!(posts, vec![121, 122]);
 }
 
@@ -381,7 +387,7 @@ async fn content_post_once_per_kind_and_day(fx: Fixture) {
     let blog = store.add_content_post(&content(cohort, ada, ContentKind::Blog, 124)).await.unwrap();
     assert_eq!(
         (blog.kind, blog.day, blog.url.as_str()),
-        (ContentKind::Blog, 124, "https://example.com/blog/124")
+        (ContentKind::Blog, day(124), "https://example.com/blog/124")
     );
     let mut again = content(cohort, ada, ContentKind::Blog, 124);
     again.url = "https://example.com/other".into();
@@ -457,7 +463,7 @@ async fn rolled_back_use_case_leaves_nothing_and_replays(fx: Fixture) {
             tx.commit().await.unwrap();
         } else {
             tx.rollback().await.unwrap();
-            assert_eq!(store.get_checkpoint(cohort, ada, 124).await.unwrap(), None);
+            assert_eq!(store.get_checkpoint(cohort, ada, day(124)).await.unwrap(), None);
             assert_eq!(store.get_member_stats(cohort, ada).await.unwrap(), None);
             assert!(store.list_assessment_ticks(cohort, ada).await.unwrap().is_empty());
             let events =

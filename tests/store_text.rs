@@ -39,7 +39,7 @@ async fn identifiers_with_a_nul_are_refused_alike(fx: Fixture) {
         cohort_id: cohort,
         member_id: member,
         kind: ContentKind::Blog,
-        day: 121,
+        day: day(121),
         url: "https://example.com/\0".into(),
         posted_at: NOW,
     };

@@ -7,6 +7,7 @@ use anyhow::{Context, bail};
 use clap::Subcommand;
 
 use crate::curriculum::{self, Checked};
+use crate::domain::DayNumber;
 
 #[derive(Debug, Subcommand)]
 pub enum CurriculumCommand {
@@ -31,8 +32,8 @@ pub enum CurriculumCommand {
         #[arg(value_name = "FILE")]
         file: PathBuf,
         /// The curriculum day number, e.g. 121
-        #[arg(long)]
-        day: u32,
+        #[arg(long, value_parser = |text: &str| DayNumber::parse(text).map_err(|e| e.to_string()))]
+        day: DayNumber,
     },
 }
 
@@ -48,8 +49,7 @@ pub fn run(cmd: CurriculumCommand) -> anyhow::Result<ExitCode> {
             let checked = load(&file)?;
             let c = &checked.curriculum;
             let Some(card) = crate::coach::lesson::card(c, day) else {
-                let (first, last) = (c.first_day().unwrap_or(0), c.last_day().unwrap_or(0));
-                bail!("day {day} is not in {} (it has days {first}-{last})", file.display());
+                bail!("day {day} is not in {} (it has days {})", file.display(), c.days_label());
             };
             // The same rendering as the console platform: the lesson as a member reads it.
             print_stdout(&format!("{}\n", crate::platform::console::render_lesson(&card)))

@@ -88,11 +88,10 @@ async fn skip(coach: &Coach, ctx: &CohortCtx, now: DateTime<Utc>) -> CoachResult
 
 async fn set_day(coach: &Coach, ctx: &CohortCtx, call: &Call, now: DateTime<Utc>) -> CoachResult<String> {
     // The grammar requires the day and has checked it is a day number.
-    let day = call.day("day").map_or(0, u32::from);
-    let Some(day) = Some(day).filter(|d| ctx.curriculum.day(*d).is_some()) else {
-        let (a, b) = (ctx.curriculum.first_day().unwrap_or(0), ctx.curriculum.last_day().unwrap_or(0));
-        user_error!("Day {day} is not in this curriculum (days {a}-{b}).");
-    };
+    let Some(day) = call.day("day") else { user_error!("Give the day: `/studybot set-day day:<day>`.") };
+    if ctx.curriculum.day(day).is_none() {
+        user_error!("Day {day} is not in this curriculum (days {}).", ctx.curriculum.days_label());
+    }
     // Days run in sequence from the new day, so any day up to the latest posted one would repeat it.
     if let Some(latest) = ctx.calendar.due_slots(now).iter().map(|s| s.day).max().filter(|m| day <= *m) {
         user_error!(
@@ -104,7 +103,7 @@ async fn set_day(coach: &Coach, ctx: &CohortCtx, call: &Call, now: DateTime<Utc>
     let date = next.date.format("%Y-%m-%d").to_string();
     coach
         .store
-        .add_adjustment(ctx.cohort.id, AdjustmentKind::SetDay, &date, Some(day.into()), now.timestamp())
+        .add_adjustment(ctx.cohort.id, AdjustmentKind::SetDay, &date, Some(day), now.timestamp())
         .await?;
     Ok(format!("🔢 From {date} on, lessons continue with day {day}. {}", next_post(coach, ctx, now).await?))
 }
@@ -132,7 +131,7 @@ async fn holiday(coach: &Coach, ctx: &CohortCtx, call: &Call, now: DateTime<Utc>
 
 fn preview(ctx: &CohortCtx, call: &Call, now: DateTime<Utc>) -> CoachResult<Vec<Outgoing>> {
     let day = match call.day("day") {
-        Some(day) => day.get(),
+        Some(day) => day,
         None => match ctx.calendar.next(now) {
             Some(slot) => slot.day,
             None => user_error!("No upcoming lesson; give a day: `/studybot preview day:121`."),

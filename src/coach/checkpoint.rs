@@ -8,6 +8,7 @@ use chrono::{DateTime, Utc};
 use super::context::CohortCtx;
 use super::error::CoachResult;
 use super::{Call, Coach, Inbound, Outgoing, lesson, platform_of, stats};
+use crate::domain::DayNumber;
 use crate::store::{self, CheckpointOutcome, CheckpointSource, Member, NewCheckpoint, Tx};
 
 pub async fn join(coach: &Coach, inbound: &Inbound, now: DateTime<Utc>) -> CoachResult<Vec<Outgoing>> {
@@ -34,7 +35,7 @@ pub async fn command(
 ) -> CoachResult<Vec<Outgoing>> {
     let ctx = CohortCtx::for_channel(coach, &inbound.channel).await?;
     let day = match call.day("day") {
-        Some(day) => day.get(),
+        Some(day) => day,
         None => match ctx.calendar.due(now) {
             Some(slot) => slot.day,
             None => user_error!("No lesson has been posted yet.{}", first_lesson(&ctx, now)),
@@ -62,7 +63,7 @@ pub async fn reaction(
         return Ok(Vec::new());
     };
     let ctx = CohortCtx::load(coach, cohort).await?;
-    let day = u32::try_from(post.day).unwrap_or_default();
+    let day = post.day;
     if added {
         record(coach, &ctx, inbound, day, CheckpointSource::Reaction, now).await
     } else {
@@ -117,10 +118,9 @@ fn first_lesson(ctx: &CohortCtx, now: DateTime<Utc>) -> String {
 }
 
 /// Refuses days outside the curriculum and days not yet due, with the reason.
-fn check_day(ctx: &CohortCtx, day: u32, now: DateTime<Utc>) -> CoachResult<crate::domain::Slot> {
+fn check_day(ctx: &CohortCtx, day: DayNumber, now: DateTime<Utc>) -> CoachResult<crate::domain::Slot> {
     if ctx.curriculum.day(day).is_none() {
-        let (a, b) = (ctx.curriculum.first_day().unwrap_or(0), ctx.curriculum.last_day().unwrap_or(0));
-        user_error!("Day {day} is not in this curriculum (days {a}-{b}).");
+        user_error!("Day {day} is not in this curriculum (days {}).", ctx.curriculum.days_label());
     }
     match ctx.calendar.slot_of(day) {
         Some(slot) if slot.at <= now => Ok(slot),
@@ -146,7 +146,7 @@ async fn record(
     coach: &Coach,
     ctx: &CohortCtx,
     inbound: &Inbound,
-    day: u32,
+    day: DayNumber,
     source: CheckpointSource,
     now: DateTime<Utc>,
 ) -> CoachResult<Vec<Outgoing>> {
@@ -160,7 +160,7 @@ async fn record(
     let new = NewCheckpoint {
         cohort_id: ctx.cohort.id,
         member_id: member.id,
-        day: day.into(),
+        day,
         source,
         checked_at: now.timestamp(),
         on_time: closes_at.is_none_or(|c| now < c),
@@ -190,7 +190,7 @@ async fn undo(
     coach: &Coach,
     ctx: &CohortCtx,
     inbound: &Inbound,
-    day: u32,
+    day: DayNumber,
     only: Option<CheckpointSource>,
     now: DateTime<Utc>,
 ) -> CoachResult<Vec<Outgoing>> {
@@ -201,7 +201,7 @@ async fn undo(
     }
     let member = store::find_member(&mut tx, platform, &inbound.actor.user_id).await?;
     let existing = match &member {
-        Some(m) => store::get_checkpoint(&mut tx, ctx.cohort.id, m.id, day.into()).await?,
+        Some(m) => store::get_checkpoint(&mut tx, ctx.cohort.id, m.id, day).await?,
         None => None,
     };
     let (Some(member), Some(existing)) = (member, existing) else {
@@ -216,7 +216,7 @@ async fn undo(
         tx.commit().await?;
         return Ok(Vec::new());
     }
-    store::undo_checkpoint(&mut tx, ctx.cohort.id, member.id, day.into(), existing.source).await?;
+    store::undo_checkpoint(&mut tx, ctx.cohort.id, member.id, day, existing.source).await?;
     let (stats, _) = stats::refresh(&mut tx, ctx, member.id, now).await?;
     tx.commit().await?;
     Ok(vec![Outgoing::ephemeral(format!(

@@ -10,7 +10,7 @@ use super::error::{CoachError, CoachResult};
 use super::version::Version;
 use super::{ChannelRef, Coach, platform_of};
 use crate::curriculum::Curriculum;
-use crate::domain::{Adjustment, Calendar, CronSpec, Lesson, Pause, Slot, Timezone};
+use crate::domain::{Adjustment, Calendar, CronSpec, DayNumber, Lesson, Pause, Slot, Timezone};
 use crate::quiz::QuizBank;
 use crate::store::{AdjustmentKind, Cohort};
 
@@ -115,7 +115,7 @@ pub(super) async fn calendar(
         NaiveDate::parse_from_str(&cohort.start_date, "%Y-%m-%d").map_err(|e| corrupt("start date", &e))?;
     let schedule = CronSpec::parse(&cohort.schedule).map_err(|e| corrupt("schedule", &e))?;
     let timezone = Timezone::parse(&cohort.timezone).map_err(|e| corrupt("timezone", &e))?;
-    let mut days: Vec<u32> = curriculum.days().map(|d| d.day).collect();
+    let mut days: Vec<DayNumber> = curriculum.days().map(|d| d.day).collect();
     days.sort_unstable();
     days.dedup();
     let holidays: BTreeSet<NaiveDate> = coach
@@ -132,13 +132,13 @@ pub(super) async fn calendar(
         let date = NaiveDate::parse_from_str(&row.local_date, "%Y-%m-%d").ok()?;
         Some(match row.kind {
             AdjustmentKind::Skip => Adjustment::Skip { date },
-            AdjustmentKind::SetDay => Adjustment::SetDay { date, day: u32::try_from(row.day?).ok()? },
+            AdjustmentKind::SetDay => Adjustment::SetDay { date, day: row.day? },
         })
     });
     Ok(Calendar {
         start,
         days,
-        first_day: u32::try_from(cohort.first_day).unwrap_or(0),
+        first_day: cohort.first_day,
         schedule,
         timezone,
         holidays,

@@ -3,6 +3,7 @@
 use serde::Serialize;
 
 use crate::curriculum::{Field, Resource, Work};
+use crate::domain::DayNumber;
 
 /// Where an outgoing message goes.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -45,7 +46,7 @@ pub enum Block {
 /// One lesson as posted: everything an adapter needs for an embed, Block Kit or plain text.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct LessonCard {
-    pub day: u32,
+    pub day: DayNumber,
     pub title: String,
     pub section: String,
     /// 1-based position of the lesson in its section, and the section's size.

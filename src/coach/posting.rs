@@ -9,7 +9,7 @@ use super::context::{CohortCtx, instant};
 use super::error::CoachResult;
 use super::tick::{TickReport, channel};
 use super::{Coach, Delivery, DeliveryError, Fence, Message, Outgoing, lesson};
-use crate::domain::{CatchUp, Slot, to_post};
+use crate::domain::{CatchUp, DayNumber, Slot, to_post};
 use crate::faults::chain;
 use crate::store::{Claim, CohortState, LessonPost, NewLessonPost, PostState, StoreError};
 
@@ -64,7 +64,7 @@ impl<D: Delivery> Posting<'_, D> {
         let ctx = self.ctx;
         let policy = CatchUp::parse(&ctx.cohort.catch_up).unwrap_or_default();
         for slot in to_post(policy, &ctx.calendar.due_slots(self.now), self.now, max_lateness(ctx)) {
-            if handled.contains(&i64::from(slot.day)) {
+            if handled.contains(&slot.day) {
                 continue;
             }
             let claim = self.coach.store.claim_post(&new_post(ctx, &slot, self.fence, self.now)).await?;
@@ -100,14 +100,14 @@ impl<D: Delivery> Posting<'_, D> {
                 if !self.completed(&post, &message_id).await? {
                     return Ok(Flow::Stop);
                 }
-                tracing::info!(cohort, day, %message_id, "unconfirmed post found");
+                tracing::info!(cohort, %day, %message_id, "unconfirmed post found");
                 self.report.recovered += 1;
                 Ok(self.mark(&message_id).await)
             }
             Ok(None) if now - late_since(&post) > max_lateness(self.ctx) => {
                 let why = "unconfirmed after a restart and now too late to post";
                 store.close_post(post.id, fence.generation(), PostState::Abandoned, why).await?;
-                tracing::warn!(cohort, day, "lesson post abandoned: {why}");
+                tracing::warn!(cohort, %day, "lesson post abandoned: {why}");
                 Ok(Flow::Continue)
             }
             Ok(None) => self.send_post(post).await,
@@ -131,7 +131,7 @@ impl<D: Delivery> Posting<'_, D> {
 
     async fn send_post(&mut self, post: LessonPost) -> CoachResult<Flow> {
         let (ctx, fence) = (self.ctx, self.fence);
-        let day = u32::try_from(post.day).unwrap_or(0);
+        let day = post.day;
         let Some(message) = lesson::post(&ctx.curriculum, ctx.cohort.id, day) else {
             let why = format!("day {day} is not in curriculum `{}`", ctx.cohort.curriculum_id);
             self.coach.store.close_post(post.id, fence.generation(), PostState::Failed, &why).await?;
@@ -180,10 +180,10 @@ impl<D: Delivery> Posting<'_, D> {
                 let retry = self.now + retry_wait(&post, &error);
                 if retry - late_since(&post) > max_lateness(self.ctx) {
                     store.close_post(post.id, generation, PostState::Abandoned, &error.to_string()).await?;
-                    tracing::warn!(cohort, day, %error, "lesson post abandoned: too late to retry");
+                    tracing::warn!(cohort, %day, %error, "lesson post abandoned: too late to retry");
                 } else {
                     store.defer_post(post.id, generation, &error.to_string(), retry.timestamp()).await?;
-                    tracing::warn!(cohort, day, %error, attempts = post.attempts, %retry, "lesson post will be retried");
+                    tracing::warn!(cohort, %day, %error, attempts = post.attempts, %retry, "lesson post will be retried");
                     self.report.retry_at(retry);
                 }
                 return Ok(Flow::Continue);
@@ -196,13 +196,13 @@ impl<D: Delivery> Posting<'_, D> {
     }
 
     /// Stops the cohort's posts and tells the organizer (and admin members) what to fix.
-    async fn flag(&mut self, day: i64, reason: &str) -> CoachResult<()> {
+    async fn flag(&mut self, day: DayNumber, reason: &str) -> CoachResult<()> {
         let ctx = self.ctx;
         let cohort = ctx.cohort.id;
         let flag = format!("lesson post for day {day} failed: {reason}");
         let store = &self.coach.store;
         store.set_cohort_state(cohort, CohortState::Flagged, Some(&flag), self.now.timestamp()).await?;
-        tracing::error!(cohort, day, %reason, "cohort flagged: the platform refused a lesson post");
+        tracing::error!(cohort, %day, %reason, "cohort flagged: the platform refused a lesson post");
         // An organizer may run several cohorts of one curriculum: the server and channel say which.
         let label = self.delivery.channel_label(&channel(ctx)).await;
         let text = format!(
@@ -239,7 +239,7 @@ fn retry_wait(post: &LessonPost, error: &DeliveryError) -> Duration {
 fn new_post(ctx: &CohortCtx, slot: &Slot, fence: &Fence, now: DateTime<Utc>) -> NewLessonPost {
     NewLessonPost {
         cohort_id: ctx.cohort.id,
-        day: slot.day.into(),
+        day: slot.day,
         local_date: slot.date.format("%Y-%m-%d").to_string(),
         due_at: slot.at.timestamp(),
         nonce: super::lesson::post_nonce(ctx.cohort.id, slot.day),

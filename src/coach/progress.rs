@@ -8,7 +8,7 @@ use super::context::CohortCtx;
 use super::error::CoachResult;
 use super::{Call, Coach, Inbound, Outgoing, platform_of, stats};
 use crate::curriculum::Curriculum;
-use crate::domain::StreakSummary;
+use crate::domain::{DayNumber, StreakSummary};
 use crate::store::{ContentKind, Member, NewContentPost, StoreError};
 
 pub async fn run(
@@ -87,9 +87,9 @@ async fn progress(
 ) -> CoachResult<String> {
     let s = summary(coach, ctx, member, now).await?;
     let checks = coach.store.list_member_checkpoints(ctx.cohort.id, member.id).await?;
-    let checked: HashMap<u32, bool> = checks.iter().map(|c| (c.day as u32, c.on_time)).collect();
+    let checked: HashMap<DayNumber, bool> = checks.iter().map(|c| (c.day, c.on_time)).collect();
     let lessons = ctx.lessons(now);
-    let frozen: HashSet<u32> = s.freezes_used.iter().copied().collect();
+    let frozen: HashSet<DayNumber> = s.freezes_used.iter().copied().collect();
     let strip: String = lessons
         .iter()
         .map(|l| match checked.get(&l.day) {
@@ -193,13 +193,13 @@ async fn posted(
     now: DateTime<Utc>,
 ) -> CoachResult<String> {
     let kind = if call.text("kind") == Some("blog") { ContentKind::Blog } else { ContentKind::Linkedin };
-    let has_prompt = |day: u32| {
+    let has_prompt = |day: DayNumber| {
         ctx.curriculum.day(day).is_some_and(|(_, d)| match kind {
             ContentKind::Blog => d.blog_post.is_some(),
             ContentKind::Linkedin => d.linkedin_post.is_some(),
         })
     };
-    let logged: HashSet<i64> = coach
+    let logged: HashSet<DayNumber> = coach
         .store
         .list_content_posts(ctx.cohort.id, member.id)
         .await?
@@ -209,16 +209,13 @@ async fn posted(
         .collect();
     let due = ctx.calendar.due_slots(now);
     let day = match call.day("day") {
-        Some(day) => day.get(),
-        None => {
-            match due.iter().rev().map(|s| s.day).find(|d| has_prompt(*d) && !logged.contains(&i64::from(*d)))
-            {
-                Some(day) => day,
-                None => {
-                    user_error!("No posted day has an open {} prompt; give one with `day:N`.", kind.as_str())
-                }
+        Some(day) => day,
+        None => match due.iter().rev().map(|s| s.day).find(|d| has_prompt(*d) && !logged.contains(d)) {
+            Some(day) => day,
+            None => {
+                user_error!("No posted day has an open {} prompt; give one with `day:N`.", kind.as_str())
             }
-        }
+        },
     };
     if !due.iter().any(|s| s.day == day) {
         user_error!("Day {day} hasn't been posted yet.");
@@ -230,7 +227,7 @@ async fn posted(
         cohort_id: ctx.cohort.id,
         member_id: member.id,
         kind,
-        day: day.into(),
+        day,
         url: call.text("url").unwrap_or_default().to_string(),
         posted_at: now.timestamp(),
     };

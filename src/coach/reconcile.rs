@@ -11,6 +11,7 @@ use chrono::{DateTime, Utc};
 
 use super::error::CoachResult;
 use super::{Actor, ChannelRef, Coach, Inbound, InboundKind, checkpoint, platform_of};
+use crate::domain::DayNumber;
 use crate::faults::chain;
 use crate::store::{CheckpointSource, CohortState, PostState};
 
@@ -19,7 +20,7 @@ use crate::store::{CheckpointSource, CohortState, PostState};
 pub struct RecentPost {
     pub channel: ChannelRef,
     pub cohort_id: i64,
-    pub day: u32,
+    pub day: DayNumber,
     pub message_id: String,
 }
 
@@ -57,7 +58,7 @@ impl Coach {
                 else {
                     continue;
                 };
-                let day = u32::try_from(post.day).unwrap_or_default();
+                let day = post.day;
                 out.push(RecentPost { channel: channel.clone(), cohort_id: cohort.id, day, message_id });
             }
         }
@@ -91,13 +92,13 @@ impl Coach {
                 Ok(users) => users,
                 Err(e) => {
                     let channel = &post.channel.channel;
-                    tracing::warn!(error = %chain(&e), day = post.day, %channel, "cannot read reactions");
+                    tracing::warn!(error = %chain(&e), day = %post.day, %channel, "cannot read reactions");
                     continue;
                 }
             };
             match self.reconcile_reactions(post, &users, now()).await {
                 Ok(r) => (total.added, total.removed) = (total.added + r.added, total.removed + r.removed),
-                Err(e) => tracing::warn!(error = %chain(&e), day = post.day, "reactions not reconciled"),
+                Err(e) => tracing::warn!(error = %chain(&e), day = %post.day, "reactions not reconciled"),
             }
         }
         let (posts, added, removed) = (posts.len(), total.added, total.removed);
@@ -120,7 +121,7 @@ impl Coach {
             profiles.into_iter().map(|(_, m)| (m.id, (m.user_id, m.display_name))).collect();
         let mut checked: HashMap<String, CheckpointSource> = HashMap::new();
         for c in self.store.list_cohort_checkpoints(post.cohort_id).await? {
-            if let (true, Some((user, _))) = (c.day == i64::from(post.day), users.get(&c.member_id)) {
+            if let (true, Some((user, _))) = (c.day == post.day, users.get(&c.member_id)) {
                 checked.insert(user.clone(), c.source);
             }
         }
@@ -137,7 +138,7 @@ impl Coach {
             let actor = Actor { user_id: user.clone(), name, is_admin: false };
             report.removed += usize::from(self.apply(post, &actor, false, now).await);
         }
-        tracing::debug!(?platform, day = post.day, ?report, "reactions reconciled");
+        tracing::debug!(?platform, day = %post.day, ?report, "reactions reconciled");
         Ok(report)
     }
 
@@ -160,7 +161,7 @@ impl Coach {
         match checkpoint::reaction(self, &inbound, &post.message_id, added, now).await {
             Ok(_) => true,
             Err(e) => {
-                tracing::warn!(error = %chain(&e), day = post.day, user = %actor.user_id, "reaction not reconciled");
+                tracing::warn!(error = %chain(&e), day = %post.day, user = %actor.user_id, "reaction not reconciled");
                 false
             }
         }

@@ -18,8 +18,7 @@ pub fn curricula(coach: &Coach) -> CoachResult<Vec<Outgoing>> {
     }
     let mut lines = vec!["Curricula:".to_string()];
     for (id, c) in coach.catalog.iter() {
-        let (first, last) = (c.first_day().unwrap_or(0), c.last_day().unwrap_or(0));
-        lines.push(format!("• `{id}` — {} (days {first}-{last}, {} lessons)", c.title, c.days().count()));
+        lines.push(format!("• `{id}` — {} (days {}, {} lessons)", c.title, c.days_label(), c.days().count()));
     }
     Ok(vec![Outgoing::ephemeral(lines.join("\n"))])
 }
@@ -41,12 +40,14 @@ pub async fn setup(
     let timezone = Timezone::parse(call.text("timezone").unwrap_or("UTC"))
         .map_err(|e| super::UserError(e.to_string()))?;
     let first_day = match call.day("day") {
-        Some(day) if curriculum.day(day.get()).is_none() => {
-            let (a, b) = (curriculum.first_day().unwrap_or(0), curriculum.last_day().unwrap_or(0));
-            user_error!("Day {day} is not in `{id}` (it has days {a}-{b}).");
+        Some(day) if curriculum.day(day).is_none() => {
+            user_error!("Day {day} is not in `{id}` (it has days {}).", curriculum.days_label());
         }
-        Some(day) => i64::from(day.get()),
-        None => i64::from(curriculum.first_day().unwrap_or(0)),
+        Some(day) => day,
+        None => match curriculum.first_day() {
+            Some(first) => first,
+            None => user_error!("`{id}` has no days to post."),
+        },
     };
     let today = now.with_timezone(&timezone.tz()).date_naive();
     let start = call.date("start").unwrap_or(today + Duration::days(1));

@@ -21,12 +21,8 @@ pub async fn summary(
     now: DateTime<Utc>,
 ) -> CoachResult<StreakSummary> {
     let checks = store::list_member_checkpoints(conn, ctx.cohort.id, member_id).await?;
-    let checks: Vec<Check> = checks
-        .iter()
-        .filter_map(|c| {
-            Some(Check { day: u32::try_from(c.day).ok()?, at: super::context::instant(c.checked_at) })
-        })
-        .collect();
+    let checks: Vec<Check> =
+        checks.iter().map(|c| Check { day: c.day, at: super::context::instant(c.checked_at) }).collect();
     Ok(summarize(&ctx.lessons(now), &checks, &streak_rules(ctx), now))
 }
 

@@ -18,6 +18,7 @@ use super::Coach;
 use super::admin::next_post;
 use super::context::{CohortCtx, instant};
 use super::error::CoachResult;
+use crate::domain::DayNumber;
 use crate::store::{LessonPost, PostState};
 
 pub(super) async fn run(coach: &Coach, ctx: &CohortCtx, now: DateTime<Utc>) -> CoachResult<String> {
@@ -52,14 +53,14 @@ pub(super) async fn run(coach: &Coach, ctx: &CohortCtx, now: DateTime<Utc>) -> C
 fn posts_summary(
     ctx: &CohortCtx,
     posts: &[LessonPost],
-    due_days: impl Iterator<Item = u32>,
+    due_days: impl Iterator<Item = DayNumber>,
     now: DateTime<Utc>,
 ) -> String {
     let with = |state| posts.iter().filter(move |p| p.state == state);
     let (failed, pending): (Vec<_>, Vec<_>) =
         (with(PostState::Failed).collect(), with(PostState::Claimed).collect());
-    let recorded: BTreeSet<i64> = posts.iter().map(|p| p.day).collect();
-    let missed = due_days.filter(|d| !recorded.contains(&i64::from(*d))).count();
+    let recorded: BTreeSet<DayNumber> = posts.iter().map(|p| p.day).collect();
+    let missed = due_days.filter(|d| !recorded.contains(d)).count();
     let mut out = format!(
         "Posted: {} of {} days · pending: {} · failed: {} · abandoned: {}{}\n",
         with(PostState::Sent).count(),

@@ -8,14 +8,14 @@ use super::error::CoachResult;
 use super::leaderboard::{By, board_message};
 use super::posting::Posting;
 use super::{ChannelRef, Coach, Delivery, DeliveryError, Fence, Message, Outgoing};
-use crate::domain::{CronSpec, Timezone, reminder_due, upcoming};
+use crate::domain::{CronSpec, DayNumber, Timezone, reminder_due, upcoming};
 use crate::faults::chain;
 use crate::store::{self, CohortState};
 
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct TickReport {
     /// (cohort id, day) of every lesson posted.
-    pub posted: Vec<(i64, u32)>,
+    pub posted: Vec<(i64, DayNumber)>,
     /// Posts a crash left unconfirmed that the platform showed were made: completed, not re-sent.
     pub recovered: usize,
     /// Other messages sent: notices, reminders, leaderboards.
@@ -171,8 +171,7 @@ impl Coach {
             }
             let streak =
                 self.store.get_member_stats(ctx.cohort.id, member.id).await?.map_or(0, |s| s.current_streak);
-            let checked =
-                self.store.get_checkpoint(ctx.cohort.id, member.id, slot.day.into()).await?.is_some();
+            let checked = self.store.get_checkpoint(ctx.cohort.id, member.id, slot.day).await?.is_some();
             let streak = u32::try_from(streak).unwrap_or(0);
             if checked || !reminder_due(streak, close, hours, now) {
                 continue;

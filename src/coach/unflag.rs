@@ -17,7 +17,7 @@ use chrono::{DateTime, Duration, Utc};
 use super::context::CohortCtx;
 use super::error::CoachResult;
 use super::{Coach, Inbound};
-use crate::domain::{CatchUp, to_repost};
+use crate::domain::{CatchUp, DayNumber, to_repost};
 use crate::store::{self, CohortState, NewAudit, PostState};
 
 /// Unflags the cohort and re-opens its failed posts per [`to_repost`]; returns the sentence that
@@ -30,17 +30,17 @@ pub(super) async fn run(
 ) -> CoachResult<String> {
     let cohort = ctx.cohort.id;
     let mut tx = coach.store.begin().await?;
-    let failed: BTreeSet<u32> = store::list_posts(&mut tx, cohort)
+    let failed: BTreeSet<DayNumber> = store::list_posts(&mut tx, cohort)
         .await?
         .into_iter()
         .filter(|p| p.state == PostState::Failed)
-        .filter_map(|p| u32::try_from(p.day).ok())
+        .map(|p| p.day)
         .collect();
     let policy = CatchUp::parse(&ctx.cohort.catch_up).unwrap_or_default();
     let lateness = Duration::seconds(ctx.cohort.max_lateness_secs.max(0));
     let mut reopened = Vec::new();
     for slot in to_repost(policy, &ctx.calendar.due_slots(now), &failed, now, lateness) {
-        if store::reopen_post(&mut tx, cohort, slot.day.into(), now.timestamp()).await?.is_some() {
+        if store::reopen_post(&mut tx, cohort, slot.day, now.timestamp()).await?.is_some() {
             reopened.push(slot.day);
         }
     }
@@ -57,7 +57,7 @@ pub(super) async fn run(
     store::record_audit(&mut tx, &entry).await?;
     tx.commit().await?;
     tracing::info!(cohort, ?reopened, "flagged cohort resumed");
-    let kept: Vec<u32> = failed.into_iter().filter(|d| !reopened.contains(d)).collect();
+    let kept: Vec<DayNumber> = failed.into_iter().filter(|d| !reopened.contains(d)).collect();
     Ok(sentence(&reopened, &kept))
 }
 
@@ -66,7 +66,7 @@ fn flag(ctx: &CohortCtx) -> &str {
 }
 
 /// `Day 124 is posted again now. Day 121 stays failed (…). ` — each part only when it applies.
-fn sentence(reopened: &[u32], kept: &[u32]) -> String {
+fn sentence(reopened: &[DayNumber], kept: &[DayNumber]) -> String {
     let mut out = String::new();
     if !reopened.is_empty() {
         let verb = if reopened.len() == 1 { "is" } else { "are" };
@@ -83,11 +83,11 @@ fn sentence(reopened: &[u32], kept: &[u32]) -> String {
 }
 
 /// `day 124`, `days 121, 124`, or `none` for an empty list.
-fn days(days: &[u32], none: &str) -> String {
+fn days(days: &[DayNumber], none: &str) -> String {
     match days {
         [] => none.to_string(),
         [one] => format!("day {one}"),
-        many => format!("days {}", many.iter().map(u32::to_string).collect::<Vec<_>>().join(", ")),
+        many => format!("days {}", many.iter().map(DayNumber::to_string).collect::<Vec<_>>().join(", ")),
     }
 }
 

@@ -129,8 +129,7 @@ impl Version {
     /// `days 121-150, 30 lessons`.
     pub fn extent(&self) -> String {
         let c = &self.curriculum;
-        let (first, last) = (c.first_day().unwrap_or(0), c.last_day().unwrap_or(0));
-        format!("days {first}-{last}, {} lessons", c.days().count())
+        format!("days {}, {} lessons", c.days_label(), c.days().count())
     }
 }
 

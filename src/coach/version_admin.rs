@@ -18,7 +18,7 @@ use super::version::Version;
 use super::{Call, Coach, Inbound};
 use crate::curriculum::diff::days;
 use crate::curriculum::{Changes, diff};
-use crate::domain::Calendar;
+use crate::domain::{Calendar, DayNumber};
 use crate::store::{self, CohortState, NewAudit};
 
 pub async fn command(
@@ -155,14 +155,9 @@ async fn refusal(
     changes: &Changes,
     now: DateTime<Utc>,
 ) -> CoachResult<Option<String>> {
-    let posted: BTreeSet<u32> = coach
-        .store
-        .list_posts(ctx.cohort.id)
-        .await?
-        .iter()
-        .filter_map(|p| u32::try_from(p.day).ok())
-        .collect();
-    let vanishing: Vec<u32> = changes.removed.iter().filter(|d| posted.contains(d)).copied().collect();
+    let posted: BTreeSet<DayNumber> =
+        coach.store.list_posts(ctx.cohort.id).await?.iter().map(|p| p.day).collect();
+    let vanishing: Vec<DayNumber> = changes.removed.iter().filter(|d| posted.contains(d)).copied().collect();
     if !vanishing.is_empty() {
         let verb = if vanishing.len() == 1 { "was" } else { "were" };
         return Ok(Some(format!(
@@ -212,13 +207,13 @@ mod tests {
     use chrono::{NaiveDate, TimeZone};
 
     use super::*;
-    use crate::domain::{CronSpec, Timezone};
+    use crate::domain::{CronSpec, Timezone, day};
 
     fn calendar(days: &[u32]) -> Calendar {
         Calendar {
             start: NaiveDate::from_ymd_opt(2026, 3, 2).unwrap(),
-            days: days.to_vec(),
-            first_day: days[0],
+            days: days.iter().copied().map(day).collect(),
+            first_day: day(days[0]),
             schedule: CronSpec::parse("0 9 * * *").unwrap(),
             timezone: Timezone::parse("UTC").unwrap(),
             holidays: Default::default(),

@@ -12,6 +12,7 @@ use regex::Regex;
 use super::diagnostic::Diagnostic;
 use super::diff::days;
 use super::model::{Curriculum, Day};
+use crate::domain::DayNumber;
 
 /// `Days 121-150: …` at the start of the title.
 static TITLE_RANGE: LazyLock<Regex> =
@@ -21,7 +22,7 @@ static TITLE_RANGE: LazyLock<Regex> =
 const MAX_RANGE: u32 = 1000;
 
 pub fn cut_short(curriculum: &Curriculum) -> Vec<Diagnostic> {
-    let present: BTreeSet<u32> = curriculum.days().map(|d| d.day).collect();
+    let present: BTreeSet<u32> = curriculum.days().map(|d| d.day.get()).collect();
     let mut found = Vec::new();
     if let Some(caps) = TITLE_RANGE.captures(&curriculum.title)
         && let (Ok(first), Ok(last)) = (caps[1].parse(), caps[2].parse())
@@ -54,11 +55,12 @@ pub fn cut_short(curriculum: &Curriculum) -> Vec<Diagnostic> {
 }
 
 /// The days of `first..=last` not in `present`, if any (and if the range is believable).
-fn missing(first: u32, last: u32, present: &BTreeSet<u32>) -> Option<Vec<u32>> {
+fn missing(first: u32, last: u32, present: &BTreeSet<u32>) -> Option<Vec<DayNumber>> {
     if first > last || last - first >= MAX_RANGE {
         return None;
     }
-    let missing: Vec<u32> = (first..=last).filter(|d| !present.contains(d)).collect();
+    let missing: Vec<DayNumber> =
+        (first..=last).filter(|d| !present.contains(d)).filter_map(|d| DayNumber::try_from(d).ok()).collect();
     (!missing.is_empty()).then_some(missing)
 }
 

@@ -3,11 +3,12 @@
 use std::collections::BTreeMap;
 
 use super::model::{Curriculum, Day};
+use crate::domain::DayNumber;
 
 /// A day whose number stayed and whose title changed (its content may have changed too).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Renamed {
-    pub day: u32,
+    pub day: DayNumber,
     pub from: String,
     pub to: String,
 }
@@ -15,11 +16,11 @@ pub struct Renamed {
 /// The difference from an old version to a new one. Days are matched by number.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Changes {
-    pub added: Vec<u32>,
-    pub removed: Vec<u32>,
+    pub added: Vec<DayNumber>,
+    pub removed: Vec<DayNumber>,
     pub renamed: Vec<Renamed>,
     /// Same number and title, other content changed.
-    pub edited: Vec<u32>,
+    pub edited: Vec<DayNumber>,
     /// Parts outside the days that changed: `title`, `goals`, `sections`, `cycle assessment`,
     /// `success criteria`.
     pub other: Vec<&'static str>,
@@ -84,17 +85,17 @@ impl Changes {
 }
 
 /// `day 121`, or `days 121-123, 125`.
-pub fn days(numbers: &[u32]) -> String {
+pub fn days(numbers: &[DayNumber]) -> String {
     let word = if numbers.len() == 1 { "day" } else { "days" };
     format!("{word} {}", ranges(numbers))
 }
 
 /// `121-123, 125`: consecutive numbers folded into ranges, in the order given.
-pub fn ranges(numbers: &[u32]) -> String {
-    let mut parts: Vec<(u32, u32)> = Vec::new();
+pub fn ranges(numbers: &[DayNumber]) -> String {
+    let mut parts: Vec<(DayNumber, DayNumber)> = Vec::new();
     for &n in numbers {
         match parts.last_mut() {
-            Some((_, last)) if last.checked_add(1) == Some(n) => *last = n,
+            Some((_, last)) if last.next() == Some(n) => *last = n,
             _ => parts.push((n, n)),
         }
     }
@@ -103,7 +104,7 @@ pub fn ranges(numbers: &[u32]) -> String {
     text.join(", ")
 }
 
-fn by_number(c: &Curriculum) -> BTreeMap<u32, &Day> {
+fn by_number(c: &Curriculum) -> BTreeMap<DayNumber, &Day> {
     let mut days = BTreeMap::new();
     for day in c.days() {
         days.entry(day.day).or_insert(day);
@@ -116,7 +117,7 @@ fn same_content(a: &Day, b: &Day) -> bool {
 }
 
 /// Section headings with the days under each: what a reader sees as the cycle's outline.
-fn outline(c: &Curriculum) -> Vec<(&str, Vec<u32>)> {
+fn outline(c: &Curriculum) -> Vec<(&str, Vec<DayNumber>)> {
     c.sections.iter().map(|s| (s.heading.as_str(), s.days.iter().map(|d| d.day).collect())).collect()
 }
 
@@ -124,6 +125,7 @@ fn outline(c: &Curriculum) -> Vec<(&str, Vec<u32>)> {
 mod tests {
     use super::*;
     use crate::curriculum::parse;
+    use crate::domain::day;
 
     const BASE: &str = "# Days 1-4: T\n## Module 1: A (Days 1-4)\n\
         ### Day 1 - One\n**Checkpoint:** a\n### Day 2 - Two\n**Checkpoint:** b\n\
@@ -149,7 +151,7 @@ mod tests {
         let c = changes(&new);
         assert_eq!(c.added, [5, 6]);
         assert_eq!(c.removed, [2]);
-        assert_eq!(c.renamed, [Renamed { day: 3, from: "Three".into(), to: "Drei".into() }]);
+        assert_eq!(c.renamed, [Renamed { day: day(3), from: "Three".into(), to: "Drei".into() }]);
         assert_eq!(c.edited, [4]);
         assert_eq!(c.other, ["sections"]);
         assert_eq!(
@@ -167,15 +169,20 @@ mod tests {
     #[test]
     fn a_file_cut_short_removes_the_rest() {
         let c = changes(&BASE[..BASE.find("### Day 2").unwrap()]);
-        assert_eq!((c.removed.as_slice(), c.added.is_empty()), (&[2, 3, 4][..], true));
+        assert_eq!((c.removed.as_slice(), c.added.is_empty()), (&ds(&[2, 3, 4])[..], true));
         assert_eq!(c.lines()[0], "removed: days 2-4");
     }
 
     #[test]
     fn ranges_fold_runs() {
-        assert_eq!(ranges(&[121, 122, 123, 125, 127, 128]), "121-123, 125, 127-128");
+        assert_eq!(ranges(&ds(&[121, 122, 123, 125, 127, 128])), "121-123, 125, 127-128");
         assert_eq!(ranges(&[]), "");
-        assert_eq!(days(&[7]), "day 7");
-        assert_eq!(ranges(&[u32::MAX - 1, u32::MAX]), format!("{}-{}", u32::MAX - 1, u32::MAX));
+        assert_eq!(days(&ds(&[7])), "day 7");
+        let top = DayNumber::MAX;
+        assert_eq!(ranges(&ds(&[top - 1, top])), format!("{}-{}", top - 1, top));
+    }
+
+    fn ds(numbers: &[u32]) -> Vec<DayNumber> {
+        numbers.iter().map(|&n| DayNumber::try_from(n).unwrap()).collect()
     }
 }

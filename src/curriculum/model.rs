@@ -5,6 +5,8 @@
 
 use serde::Serialize;
 
+use crate::domain::DayNumber;
+
 /// One 30-day cycle as written by its author.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Curriculum {
@@ -35,7 +37,7 @@ pub struct Section {
 /// One lesson.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Day {
-    pub day: u32,
+    pub day: DayNumber,
     pub title: String,
     pub objective: Option<String>,
     pub work: Option<Work>,
@@ -99,16 +101,24 @@ impl Curriculum {
         self.sections.iter().flat_map(|s| s.days.iter())
     }
 
-    pub fn day(&self, number: u32) -> Option<(&Section, &Day)> {
+    pub fn day(&self, number: DayNumber) -> Option<(&Section, &Day)> {
         self.sections.iter().find_map(|s| s.days.iter().find(|d| d.day == number).map(|d| (s, d)))
     }
 
-    pub fn first_day(&self) -> Option<u32> {
+    pub fn first_day(&self) -> Option<DayNumber> {
         self.days().map(|d| d.day).min()
     }
 
-    pub fn last_day(&self) -> Option<u32> {
+    pub fn last_day(&self) -> Option<DayNumber> {
         self.days().map(|d| d.day).max()
+    }
+
+    /// `121-150`, the range of days a reader is told about (`none` for a curriculum without days).
+    pub fn days_label(&self) -> String {
+        match (self.first_day(), self.last_day()) {
+            (Some(first), Some(last)) => format!("{first}-{last}"),
+            _ => "none".into(),
+        }
     }
 
     pub fn resource_count(&self) -> usize {

@@ -7,6 +7,7 @@ use regex::Regex;
 use super::diagnostic::{Diagnostic, utf8_text};
 use super::model::{Checklist, Curriculum, Day, Field, Section, Work, WorkKind};
 use super::text::{checklist_item, clean_heading, labelled, links, list_item, shorten, unquote};
+use crate::domain::DayNumber;
 
 static DAY_HEADING: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"^(?i:day)\s+(\d+)\s*(?:[-–—:|]\s*(.*?))?\s*$").unwrap());
@@ -122,9 +123,9 @@ impl Parser {
                 ),
             );
         } else if let Some(caps) = DAY_HEADING.captures(&heading) {
-            match caps[1].parse::<u32>() {
+            match DayNumber::parse(&caps[1]) {
                 Ok(day) => self.start_day(number, day, caps.get(2).map_or("", |m| m.as_str())),
-                Err(_) => self.error(number, format!("day number `{}` is too large", shorten(&caps[1]))),
+                Err(e) => self.error(number, format!("the day number {e}")),
             }
         } else if DAY_ATTEMPT.is_match(&heading) {
             self.error(
@@ -140,7 +141,7 @@ impl Parser {
         }
     }
 
-    fn start_day(&mut self, number: usize, day: u32, title: &str) {
+    fn start_day(&mut self, number: usize, day: DayNumber, title: &str) {
         self.day = Some(Day {
             day,
             title: title.trim().to_string(),

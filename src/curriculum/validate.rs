@@ -4,6 +4,7 @@ use std::collections::HashMap;
 
 use super::diagnostic::Diagnostic;
 use super::model::{Curriculum, Section};
+use crate::domain::DayNumber;
 
 pub fn validate(curriculum: &Curriculum) -> Vec<Diagnostic> {
     let mut found = Vec::new();
@@ -25,7 +26,7 @@ pub fn validate(curriculum: &Curriculum) -> Vec<Diagnostic> {
 }
 
 fn duplicates(curriculum: &Curriculum, found: &mut Vec<Diagnostic>) {
-    let mut first_seen: HashMap<u32, usize> = HashMap::new();
+    let mut first_seen: HashMap<DayNumber, usize> = HashMap::new();
     for day in curriculum.days() {
         if let Some(first) = first_seen.get(&day.day) {
             found.push(Diagnostic::error(
@@ -45,7 +46,7 @@ fn duplicates(curriculum: &Curriculum, found: &mut Vec<Diagnostic>) {
 fn gaps(curriculum: &Curriculum, found: &mut Vec<Diagnostic>) {
     let days: Vec<_> = curriculum.days().collect();
     for pair in days.windows(2) {
-        let (prev, next) = (pair[0].day, pair[1].day);
+        let (prev, next) = (pair[0].day.get(), pair[1].day.get());
         if next > prev.saturating_add(1) {
             let missing = if next - prev == 2 {
                 format!("day {} is missing", prev + 1)

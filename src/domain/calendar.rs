@@ -4,6 +4,7 @@ use std::collections::BTreeSet;
 
 use chrono::{DateTime, Days, NaiveDate, Utc};
 
+use super::DayNumber;
 use super::schedule::{CronSpec, HORIZON_DAYS, Timezone, local_instant};
 
 /// A stretch of time in which nothing is posted: `[from, until)`; `until: None` = still paused.
@@ -25,7 +26,7 @@ pub enum Adjustment {
     /// No lesson on `date`; the next post moves to the next lesson date.
     Skip { date: NaiveDate },
     /// The first lesson date on or after `date` carries `day`; the sequence continues from there.
-    SetDay { date: NaiveDate, day: u32 },
+    SetDay { date: NaiveDate, day: DayNumber },
 }
 
 /// Everything that decides a cohort's lesson dates. Dates are local to `timezone`.
@@ -34,9 +35,9 @@ pub struct Calendar {
     /// First date a lesson may be posted (local).
     pub start: NaiveDate,
     /// The curriculum's day numbers in order, e.g. `121..=150`; gaps are allowed.
-    pub days: Vec<u32>,
+    pub days: Vec<DayNumber>,
     /// The day the cohort starts at; if it isn't in `days`, the first day >= it.
-    pub first_day: u32,
+    pub first_day: DayNumber,
     pub schedule: CronSpec,
     pub timezone: Timezone,
     pub holidays: BTreeSet<NaiveDate>,
@@ -47,7 +48,7 @@ pub struct Calendar {
 /// One lesson post: curriculum `day`, keyed by local `date`, going out at `at`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Slot {
-    pub day: u32,
+    pub day: DayNumber,
     pub date: NaiveDate,
     pub at: DateTime<Utc>,
 }
@@ -92,7 +93,7 @@ impl Calendar {
 
     /// The slot that carries `day`. If a set-day back makes a day come round again, this is its
     /// FIRST slot: a day is posted once per cohort, so the first slot is the post that exists.
-    pub fn slot_of(&self, day: u32) -> Option<Slot> {
+    pub fn slot_of(&self, day: DayNumber) -> Option<Slot> {
         self.slots().into_iter().find(|slot| slot.day == day)
     }
 

@@ -5,7 +5,7 @@ use std::collections::BTreeSet;
 
 use chrono::{DateTime, Duration, Utc};
 
-use super::Slot;
+use super::{DayNumber, Slot};
 
 /// How far past its instant a lesson still counts as "on time" under [`CatchUp::None`]: a
 /// healthy scheduler is seconds late, a big batch of posts paced at platform limits minutes late.
@@ -73,7 +73,7 @@ pub fn to_post(policy: CatchUp, due: &[Slot], now: DateTime<Utc>, max_lateness: 
 pub fn to_repost(
     policy: CatchUp,
     due: &[Slot],
-    failed: &BTreeSet<u32>,
+    failed: &BTreeSet<DayNumber>,
     now: DateTime<Utc>,
     max_lateness: Duration,
 ) -> Vec<Slot> {
@@ -90,12 +90,13 @@ mod tests {
     use chrono::{NaiveDate, TimeZone};
 
     use super::*;
+    use crate::domain::day;
 
     fn slots() -> Vec<Slot> {
         // Days 1-4 at 09:00 UTC on consecutive dates.
         (1..=4)
             .map(|d| Slot {
-                day: d,
+                day: day(d),
                 date: NaiveDate::from_ymd_opt(2026, 3, d).unwrap(),
                 at: Utc.with_ymd_and_hms(2026, 3, d, 9, 0, 0).unwrap(),
             })
@@ -103,7 +104,7 @@ mod tests {
     }
 
     fn days(policy: CatchUp, now: DateTime<Utc>, lateness_h: i64) -> Vec<u32> {
-        to_post(policy, &slots(), now, Duration::hours(lateness_h)).iter().map(|s| s.day).collect()
+        to_post(policy, &slots(), now, Duration::hours(lateness_h)).iter().map(|s| s.day.get()).collect()
     }
 
     #[test]
@@ -144,8 +145,11 @@ mod tests {
     }
 
     fn repost(policy: CatchUp, failed: &[u32], now: DateTime<Utc>, lateness_h: i64) -> Vec<u32> {
-        let failed = failed.iter().copied().collect();
-        to_repost(policy, &slots(), &failed, now, Duration::hours(lateness_h)).iter().map(|s| s.day).collect()
+        let failed = failed.iter().copied().map(day).collect();
+        to_repost(policy, &slots(), &failed, now, Duration::hours(lateness_h))
+            .iter()
+            .map(|s| s.day.get())
+            .collect()
     }
 
     #[test]

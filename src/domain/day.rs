@@ -1,11 +1,14 @@
-//! `DayNumber`: a curriculum day as a member or admin may type it — a whole number from 1 to [`DayNumber::MAX`].
+//! `DayNumber`: a curriculum day — a whole number from 1 to [`DayNumber::MAX`] — parsed once where
+//! it enters (a command, a curriculum file, a database row) and carried as this type everywhere.
 
 use std::fmt;
 
-/// A day number checked at the command edge, so `/checkpoint day:-1` is refused with the range
-/// instead of wrapping into some other day. Whether the curriculum has that day is the coach's
-/// question; this only says the number can be one.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+/// A day number checked where it enters, so `/checkpoint day:-1` is refused with the range
+/// instead of wrapping into some other day, and a corrupt row is an error instead of day 0.
+/// Whether the curriculum has that day is the coach's question; this only says the number can be
+/// one. It serialises as the plain number.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+#[serde(transparent)]
 pub struct DayNumber(u32);
 
 /// Why text is not a day number; the text says what was typed and what would do.
@@ -40,6 +43,51 @@ impl DayNumber {
     pub fn get(self) -> u32 {
         self.0
     }
+
+    /// The day after this one, unless that is past [`DayNumber::MAX`].
+    pub fn next(self) -> Option<DayNumber> {
+        DayNumber::new(i64::from(self.0) + 1).ok()
+    }
+
+    /// How many days `later` comes after `self` (negative when it comes before).
+    pub fn until(self, later: DayNumber) -> i64 {
+        i64::from(later.0) - i64::from(self.0)
+    }
+}
+
+impl TryFrom<i64> for DayNumber {
+    type Error = DayNumberError;
+
+    fn try_from(n: i64) -> Result<DayNumber, DayNumberError> {
+        DayNumber::new(n)
+    }
+}
+
+impl TryFrom<u32> for DayNumber {
+    type Error = DayNumberError;
+
+    fn try_from(n: u32) -> Result<DayNumber, DayNumberError> {
+        DayNumber::new(i64::from(n))
+    }
+}
+
+impl From<DayNumber> for i64 {
+    fn from(day: DayNumber) -> i64 {
+        i64::from(day.0)
+    }
+}
+
+/// So `slot.day == 121` reads as it should in rules and tests.
+impl PartialEq<u32> for DayNumber {
+    fn eq(&self, other: &u32) -> bool {
+        self.0 == *other
+    }
+}
+
+impl PartialOrd<u32> for DayNumber {
+    fn partial_cmp(&self, other: &u32) -> Option<std::cmp::Ordering> {
+        self.0.partial_cmp(other)
+    }
 }
 
 impl fmt::Display for DayNumber {
@@ -52,6 +100,12 @@ impl From<DayNumber> for u32 {
     fn from(day: DayNumber) -> u32 {
         day.0
     }
+}
+
+/// A day number from a literal a test knows is valid.
+#[cfg(test)]
+pub(crate) fn day(n: u32) -> DayNumber {
+    DayNumber::try_from(n).expect("a valid day number")
 }
 
 #[cfg(test)]

@@ -10,6 +10,8 @@ pub mod streak;
 
 pub use calendar::{Adjustment, Calendar, Pause, Slot};
 pub use catchup::{CatchUp, to_post, to_repost};
+#[cfg(test)]
+pub(crate) use day::day;
 pub use day::{DayNumber, DayNumberError};
 pub use ranking::{Board, Entry, PointsRules, Ranked, board, points, rank};
 pub use schedule::{CronSpec, ScheduleError, Timezone, local_instant, upcoming};

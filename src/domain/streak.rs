@@ -4,10 +4,12 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, Duration, Utc};
 
+use super::DayNumber;
+
 /// A posted lesson and the end of its on-time window.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Lesson {
-    pub day: u32,
+    pub day: DayNumber,
     pub posted_at: DateTime<Utc>,
     /// The next lesson's slot instant + grace; `None` = open indefinitely (no next lesson known).
     pub closes_at: Option<DateTime<Utc>>,
@@ -16,7 +18,7 @@ pub struct Lesson {
 /// A member's checkpoint for a curriculum day.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Check {
-    pub day: u32,
+    pub day: DayNumber,
     pub at: DateTime<Utc>,
 }
 
@@ -51,7 +53,7 @@ pub struct StreakSummary {
     pub pending: u32,
     pub freezes_held: u32,
     /// Days on which a freeze was spent, in order.
-    pub freezes_used: Vec<u32>,
+    pub freezes_used: Vec<DayNumber>,
 }
 
 /// How one lesson turned out for a member at `now`.
@@ -103,8 +105,8 @@ pub fn reminder_due(
     current_streak >= 3 && opens <= now && now < closes_at
 }
 
-fn earliest_checks(checks: &[Check]) -> BTreeMap<u32, DateTime<Utc>> {
-    let mut earliest: BTreeMap<u32, DateTime<Utc>> = BTreeMap::new();
+fn earliest_checks(checks: &[Check]) -> BTreeMap<DayNumber, DateTime<Utc>> {
+    let mut earliest: BTreeMap<DayNumber, DateTime<Utc>> = BTreeMap::new();
     for check in checks {
         earliest.entry(check.day).and_modify(|at| *at = (*at).min(check.at)).or_insert(check.at);
     }
@@ -134,7 +136,7 @@ impl StreakSummary {
     }
 
     /// A window closed without an on-time check: a held freeze keeps the streak, else it resets.
-    fn record_closed(&mut self, day: u32, checked: bool) {
+    fn record_closed(&mut self, day: DayNumber, checked: bool) {
         if self.freezes_held > 0 {
             self.freezes_held -= 1;
             self.freezes_used.push(day);

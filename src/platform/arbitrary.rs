@@ -4,6 +4,7 @@ use proptest::prelude::*;
 
 use crate::coach::{Block, Button, LessonCard, Table};
 use crate::curriculum::{Field, Resource, Work, WorkKind};
+use crate::domain::day;
 
 /// Up to five blocks; button ids follow `button_ids` (a regex), since what an id may be is the
 /// platform's rule.
@@ -27,7 +28,7 @@ fn card() -> impl Strategy<Value = LessonCard> {
     let resources = prop::collection::vec((text(), "(https?://)?[a-z:/.|<>& ]{0,600}"), 0..45);
     (text(), text(), prop::option::of(text()), prop::option::of(text()), fields, resources, (0usize..9000))
         .prop_map(|(title, section, objective, skill, fields, resources, work)| LessonCard {
-            day: 7,
+            day: day(7),
             title: title.repeat(3),
             section: section.repeat(6),
             position: (1, 2),

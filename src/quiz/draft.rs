@@ -7,6 +7,7 @@ use super::model::{Choice, Question, QuestionKind};
 use super::parse::day;
 use crate::curriculum::Diagnostic;
 use crate::curriculum::text::{list_item, shorten};
+use crate::domain::DayNumber;
 
 /// Five buttons fit one Discord row.
 const MAX_OPTIONS: usize = 5;
@@ -27,7 +28,7 @@ pub struct QuestionDraft {
     heading: String,
     id: Option<String>,
     kind: Option<QuestionKind>,
-    day: Option<u32>,
+    day: Option<DayNumber>,
     pub body: Text,
     options: Vec<(Choice, usize)>,
     explanation: Vec<String>,

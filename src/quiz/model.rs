@@ -4,6 +4,8 @@ use std::fmt;
 
 use serde::{Serialize, Serializer};
 
+use crate::domain::DayNumber;
+
 /// Every quiz of one curriculum, in the order written.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct QuizBank {
@@ -16,9 +18,9 @@ pub struct Quiz {
     pub key: QuizKey,
     pub title: String,
     /// First and last curriculum day the quiz is about (equal for `Covers: day N`).
-    pub covers: (u32, u32),
+    pub covers: (DayNumber, DayNumber),
     /// The quiz opens once this day has been posted.
-    pub opens_after: u32,
+    pub opens_after: DayNumber,
     /// Text under the heading that is not a question, shown when the quiz starts.
     pub intro: String,
     pub questions: Vec<Question>,
@@ -41,7 +43,7 @@ pub struct Question {
     pub text: String,
     pub kind: QuestionKind,
     /// The curriculum day the question tests.
-    pub day: u32,
+    pub day: DayNumber,
     /// In file order; each attempt shuffles them.
     pub options: Vec<Choice>,
     pub explanation: String,
@@ -85,7 +87,7 @@ impl QuizBank {
 }
 
 impl Quiz {
-    pub fn covers_day(&self, day: u32) -> bool {
+    pub fn covers_day(&self, day: DayNumber) -> bool {
         (self.covers.0..=self.covers.1).contains(&day)
     }
 }

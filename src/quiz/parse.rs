@@ -9,6 +9,7 @@ use super::lines::{Label, Text, label, option, quote};
 use super::model::{Quiz, QuizBank, QuizKey};
 use crate::curriculum::text::{clean_heading, shorten};
 use crate::curriculum::{Diagnostic, utf8_text};
+use crate::domain::DayNumber;
 
 static MODULE: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"^(?i:module)\s+(\d+)\s*(?::\s*(.*?))?\s*$").unwrap());
@@ -38,8 +39,8 @@ struct QuizDraft {
     key: QuizKey,
     title: String,
     line: usize,
-    covers: Option<(u32, u32)>,
-    opens_after: Option<u32>,
+    covers: Option<(DayNumber, DayNumber)>,
+    opens_after: Option<DayNumber>,
     intro: Text,
     questions: Vec<super::model::Question>,
 }
@@ -291,16 +292,15 @@ impl Parser {
 }
 
 /// `days 121-127` or `day 149` → (first, last).
-fn covers(value: &str) -> Result<(u32, u32), String> {
+fn covers(value: &str) -> Result<(DayNumber, DayNumber), String> {
     let fix = "write `Covers: days 121-127` or `Covers: day 149`";
     let Some(c) = COVERS.captures(value) else {
         return Err(format!("cannot read `Covers: {}`; {fix}", shorten(value)));
     };
-    let first: u32 = c[1].parse().map_err(|_| format!("day `{}` is too large; {fix}", shorten(&c[1])))?;
-    let last: u32 = match c.get(2) {
-        Some(m) => {
-            m.as_str().parse().map_err(|_| format!("day `{}` is too large; {fix}", shorten(m.as_str())))?
-        }
+    let number = |text: &str| DayNumber::parse(text).map_err(|e| format!("the day {e}; {fix}"));
+    let first = number(&c[1])?;
+    let last = match c.get(2) {
+        Some(m) => number(m.as_str())?,
         None => first,
     };
     if last < first {
@@ -312,9 +312,9 @@ fn covers(value: &str) -> Result<(u32, u32), String> {
 }
 
 /// `day 127` or `127`; `example` is the line as the author should write it.
-pub(super) fn day(value: &str, example: &str) -> Result<u32, String> {
+pub(super) fn day(value: &str, example: &str) -> Result<DayNumber, String> {
     let Some(c) = DAY.captures(value) else {
         return Err(format!("cannot read the day `{}`; write `{example}`", shorten(value)));
     };
-    c[1].parse().map_err(|_| format!("day `{}` is too large; write `{example}`", shorten(&c[1])))
+    DayNumber::parse(&c[1]).map_err(|e| format!("the day {e}; write `{example}`"))
 }

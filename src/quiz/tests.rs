@@ -2,6 +2,7 @@
 
 use super::*;
 use crate::curriculum::Severity;
+use crate::domain::day;
 
 /// Days 1-7 in one module; the days are all the validator looks at.
 fn curriculum() -> Curriculum {
@@ -70,12 +71,17 @@ fn errors(text: &str) -> Vec<Diagnostic> {
 fn the_valid_bank_has_no_findings() {
     let checked = check(VALID.as_bytes(), &curriculum());
     assert_eq!(checked.diagnostics, vec![]);
-    let keys: Vec<_> = checked.bank.quizzes.iter().map(|q| (q.key, q.covers, q.opens_after)).collect();
+    let keys: Vec<_> = checked
+        .bank
+        .quizzes
+        .iter()
+        .map(|q| (q.key, (q.covers.0.get(), q.covers.1.get()), q.opens_after.get()))
+        .collect();
     assert_eq!(keys, [(QuizKey::Module(1), (1, 3), 3), (QuizKey::Final, (4, 7), 7)]);
     assert_eq!(checked.bank.question_count(), 4);
     let q = &checked.bank.quizzes[0].questions[1];
     assert_eq!(
-        (q.id.as_str(), q.kind, q.day, q.line),
+        (q.id.as_str(), q.kind, q.day.get(), q.line),
         ("m1-pick-all-even-numbers", QuestionKind::Multiple, 2, 17)
     );
 }
@@ -317,7 +323,7 @@ fn text_code_blocks_and_explanations_keep_their_shape() {
     assert_eq!(found, vec![]);
     let quiz = &bank.quizzes[0];
     assert_eq!(quiz.intro, "Read the lesson first.");
-    assert_eq!((quiz.title.as_str(), quiz.covers), ("Rich", (1, 1)));
+    assert_eq!((quiz.title.as_str(), quiz.covers), ("Rich", (day(1), day(1))));
     let q = &quiz.questions[0];
     assert_eq!(
         q.text,

@@ -10,7 +10,7 @@ pub fn validate(bank: &QuizBank, curriculum: &Curriculum) -> Vec<Diagnostic> {
     let mut found = Vec::new();
     duplicate_quizzes(bank, &mut found);
     duplicate_questions(bank, &mut found);
-    let days: BTreeSet<u32> = curriculum.days().map(|d| d.day).collect();
+    let days: BTreeSet<u32> = curriculum.days().map(|d| d.day.get()).collect();
     for quiz in &bank.quizzes {
         quiz_days(quiz, &days, &mut found);
     }
@@ -67,7 +67,7 @@ fn duplicate_questions(bank: &QuizBank, found: &mut Vec<Diagnostic>) {
 
 fn quiz_days(quiz: &Quiz, days: &BTreeSet<u32>, found: &mut Vec<Diagnostic>) {
     let (first, last) = quiz.covers;
-    let missing = missing_days(first, last, days);
+    let missing = missing_days(first.get(), last.get(), days);
     if !missing.is_empty() {
         let why = format!(
             "`Covers:` names {missing}, not in the curriculum ({}); cover only days the curriculum has",
@@ -75,7 +75,7 @@ fn quiz_days(quiz: &Quiz, days: &BTreeSet<u32>, found: &mut Vec<Diagnostic>) {
         );
         found.push(Diagnostic::error(quiz.line, why));
     }
-    if !days.contains(&quiz.opens_after) {
+    if !days.contains(&quiz.opens_after.get()) {
         let why = format!(
             "`Opens after: day {}` is not a curriculum day ({}); the quiz would never open — \
              use a day it has, usually the last covered day",
@@ -92,7 +92,7 @@ fn quiz_days(quiz: &Quiz, days: &BTreeSet<u32>, found: &mut Vec<Diagnostic>) {
         found.push(Diagnostic::warning(quiz.line, why));
     }
     for q in &quiz.questions {
-        if !days.contains(&q.day) {
+        if !days.contains(&q.day.get()) {
             let why = format!(
                 "`Day: {}` is not a curriculum day ({}); name the day the question tests",
                 q.day,

@@ -6,7 +6,8 @@ use sqlx::any::AnyRow;
 
 use super::error::{StoreError, no_nul};
 use super::pool::Store;
-use super::types::{ContentKind, enum_col};
+use super::types::{ContentKind, day_col, enum_col};
+use crate::domain::DayNumber;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct NewContentPost {
@@ -14,7 +15,7 @@ pub struct NewContentPost {
     pub member_id: i64,
     pub kind: ContentKind,
     /// Curriculum day the post belongs to.
-    pub day: i64,
+    pub day: DayNumber,
     pub url: String,
     pub posted_at: i64,
 }
@@ -25,7 +26,7 @@ pub struct ContentPost {
     pub cohort_id: i64,
     pub member_id: i64,
     pub kind: ContentKind,
-    pub day: i64,
+    pub day: DayNumber,
     pub url: String,
     pub posted_at: i64,
 }
@@ -39,7 +40,7 @@ impl ContentPost {
             cohort_id: row.try_get("cohort_id")?,
             member_id: row.try_get("member_id")?,
             kind: enum_col(row, "kind", ContentKind::parse)?,
-            day: row.try_get("day")?,
+            day: day_col(row, "day")?,
             url: row.try_get("url")?,
             posted_at: row.try_get("posted_at")?,
         })
@@ -73,7 +74,7 @@ pub async fn notice_once(
 
 /// Logs a content post. A second post of the same kind for the same day is `Duplicate`; the
 /// conflict is detected without failing the statement, so a surrounding transaction stays usable.
-#[tracing::instrument(skip_all, fields(cohort_id = new.cohort_id, day = new.day))]
+#[tracing::instrument(skip_all, fields(cohort_id = new.cohort_id, day = %new.day))]
 pub async fn add_content_post(
     conn: &mut AnyConnection,
     new: &NewContentPost,
@@ -87,7 +88,7 @@ pub async fn add_content_post(
     .bind(new.cohort_id)
     .bind(new.member_id)
     .bind(new.kind.as_str())
-    .bind(new.day)
+    .bind(i64::from(new.day))
     .bind(&new.url)
     .bind(new.posted_at)
     .fetch_optional(conn)

@@ -6,7 +6,8 @@ use sqlx::any::AnyRow;
 
 use super::error::StoreError;
 use super::pool::Store;
-use super::types::{AdjustmentKind, enum_col};
+use super::types::{AdjustmentKind, enum_col, opt_day_col};
+use crate::domain::DayNumber;
 
 /// A recorded `skip` or `set_day` on a local date; replayed in id order by the calendar.
 #[derive(Debug, Clone, PartialEq)]
@@ -16,7 +17,7 @@ pub struct AdjustmentRow {
     pub kind: AdjustmentKind,
     pub local_date: String,
     /// The curriculum day a `SetDay` shows from `local_date` on; `None` for `Skip`.
-    pub day: Option<i64>,
+    pub day: Option<DayNumber>,
     pub created_at: i64,
 }
 
@@ -27,7 +28,7 @@ impl AdjustmentRow {
             cohort_id: row.try_get("cohort_id")?,
             kind: enum_col(row, "kind", AdjustmentKind::parse)?,
             local_date: row.try_get("local_date")?,
-            day: row.try_get("day")?,
+            day: opt_day_col(row, "day")?,
             created_at: row.try_get("created_at")?,
         })
     }
@@ -121,7 +122,7 @@ pub async fn add_adjustment(
     cohort_id: i64,
     kind: AdjustmentKind,
     local_date: &str,
-    day: Option<i64>,
+    day: Option<DayNumber>,
     now: i64,
 ) -> Result<AdjustmentRow, StoreError> {
     let row = sqlx::query(
@@ -131,7 +132,7 @@ pub async fn add_adjustment(
     .bind(cohort_id)
     .bind(kind.as_str())
     .bind(local_date)
-    .bind(day)
+    .bind(day.map(i64::from))
     .bind(now)
     .fetch_one(conn)
     .await?;
@@ -184,7 +185,7 @@ impl Store {
         cohort_id: i64,
         kind: AdjustmentKind,
         local_date: &str,
-        day: Option<i64>,
+        day: Option<DayNumber>,
         now: i64,
     ) -> Result<AdjustmentRow, StoreError> {
         let mut conn = self.acquire().await?;

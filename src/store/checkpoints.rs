@@ -6,7 +6,8 @@ use sqlx::any::AnyRow;
 
 use super::error::{StoreError, no_nul};
 use super::pool::Store;
-use super::types::{CheckpointSource, enum_col, flag_col};
+use super::types::{CheckpointSource, day_col, enum_col, flag_col};
+use crate::domain::DayNumber;
 
 macro_rules! checkpoint_columns {
     () => {
@@ -18,7 +19,7 @@ macro_rules! checkpoint_columns {
 pub struct NewCheckpoint {
     pub cohort_id: i64,
     pub member_id: i64,
-    pub day: i64,
+    pub day: DayNumber,
     pub source: CheckpointSource,
     pub checked_at: i64,
     pub on_time: bool,
@@ -31,7 +32,7 @@ pub struct Checkpoint {
     pub id: i64,
     pub cohort_id: i64,
     pub member_id: i64,
-    pub day: i64,
+    pub day: DayNumber,
     pub source: CheckpointSource,
     pub checked_at: i64,
     pub on_time: bool,
@@ -51,7 +52,7 @@ impl Checkpoint {
             id: row.try_get("id")?,
             cohort_id: row.try_get("cohort_id")?,
             member_id: row.try_get("member_id")?,
-            day: row.try_get("day")?,
+            day: day_col(row, "day")?,
             source: enum_col(row, "source", CheckpointSource::parse)?,
             checked_at: row.try_get("checked_at")?,
             on_time: flag_col(row, "on_time")?,
@@ -62,7 +63,7 @@ impl Checkpoint {
 
 /// Records a checkpoint unless the day is already checked; the UNIQUE constraint decides, so a
 /// reaction and a button press racing each other still yield one row.
-#[tracing::instrument(skip_all, fields(cohort_id = new.cohort_id, day = new.day))]
+#[tracing::instrument(skip_all, fields(cohort_id = new.cohort_id, day = %new.day))]
 pub async fn record_checkpoint(
     conn: &mut AnyConnection,
     new: &NewCheckpoint,
@@ -75,7 +76,7 @@ pub async fn record_checkpoint(
     ))
     .bind(new.cohort_id)
     .bind(new.member_id)
-    .bind(new.day)
+    .bind(i64::from(new.day))
     .bind(new.source.as_str())
     .bind(new.checked_at)
     .bind(i64::from(new.on_time))
@@ -96,14 +97,15 @@ pub async fn get_checkpoint(
     conn: &mut AnyConnection,
     cohort_id: i64,
     member_id: i64,
-    day: i64,
+    day: DayNumber,
 ) -> Result<Option<Checkpoint>, StoreError> {
     let sql = concat!(
         "SELECT ",
         checkpoint_columns!(),
         " FROM checkpoints WHERE cohort_id = $1 AND member_id = $2 AND day = $3"
     );
-    let row = sqlx::query(sql).bind(cohort_id).bind(member_id).bind(day).fetch_optional(conn).await?;
+    let row =
+        sqlx::query(sql).bind(cohort_id).bind(member_id).bind(i64::from(day)).fetch_optional(conn).await?;
     row.as_ref().map(Checkpoint::from_row).transpose()
 }
 
@@ -114,7 +116,7 @@ pub async fn undo_checkpoint(
     conn: &mut AnyConnection,
     cohort_id: i64,
     member_id: i64,
-    day: i64,
+    day: DayNumber,
     source: CheckpointSource,
 ) -> Result<bool, StoreError> {
     let done = sqlx::query(
@@ -123,7 +125,7 @@ pub async fn undo_checkpoint(
     )
     .bind(cohort_id)
     .bind(member_id)
-    .bind(day)
+    .bind(i64::from(day))
     .bind(source.as_str())
     .execute(conn)
     .await?;
@@ -188,14 +190,14 @@ pub async fn list_cohort_checkpoints(
 pub async fn count_checkpoints_by_day(
     conn: &mut AnyConnection,
     cohort_id: i64,
-) -> Result<Vec<(i64, i64)>, StoreError> {
+) -> Result<Vec<(DayNumber, i64)>, StoreError> {
     let rows = sqlx::query(
         "SELECT day, COUNT(*) AS n FROM checkpoints WHERE cohort_id = $1 GROUP BY day ORDER BY day",
     )
     .bind(cohort_id)
     .fetch_all(conn)
     .await?;
-    rows.iter().map(|row| Ok((row.try_get("day")?, row.try_get("n")?))).collect()
+    rows.iter().map(|row| Ok((day_col(row, "day")?, row.try_get("n")?))).collect()
 }
 
 impl Store {
@@ -207,7 +209,7 @@ impl Store {
         &self,
         cohort_id: i64,
         member_id: i64,
-        day: i64,
+        day: DayNumber,
     ) -> Result<Option<Checkpoint>, StoreError> {
         get_checkpoint(&mut *self.acquire().await?, cohort_id, member_id, day).await
     }
@@ -216,7 +218,7 @@ impl Store {
         &self,
         cohort_id: i64,
         member_id: i64,
-        day: i64,
+        day: DayNumber,
         source: CheckpointSource,
     ) -> Result<bool, StoreError> {
         let mut conn = self.acquire().await?;
@@ -245,7 +247,10 @@ impl Store {
         list_cohort_checkpoints(&mut *self.acquire().await?, cohort_id).await
     }
 
-    pub async fn count_checkpoints_by_day(&self, cohort_id: i64) -> Result<Vec<(i64, i64)>, StoreError> {
+    pub async fn count_checkpoints_by_day(
+        &self,
+        cohort_id: i64,
+    ) -> Result<Vec<(DayNumber, i64)>, StoreError> {
         count_checkpoints_by_day(&mut *self.acquire().await?, cohort_id).await
     }
 }

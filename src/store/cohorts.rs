@@ -6,7 +6,8 @@ use sqlx::any::AnyRow;
 
 use super::error::{StoreError, no_nul, scrub_nul};
 use super::pool::Store;
-use super::types::{CohortState, Platform, enum_col};
+use super::types::{CohortState, Platform, day_col, enum_col};
+use crate::domain::DayNumber;
 
 /// Mirrors the column defaults in the migrations, for callers that build a `NewCohort`.
 pub const DEFAULT_CATCH_UP: &str = "latest";
@@ -44,7 +45,7 @@ pub struct NewCohort {
     pub curriculum_id: String,
     /// Local date `YYYY-MM-DD` of the cohort's first lesson.
     pub start_date: String,
-    pub first_day: i64,
+    pub first_day: DayNumber,
     /// Cron expression, interpreted in `timezone`.
     pub schedule: String,
     /// IANA zone name.
@@ -71,7 +72,7 @@ pub struct Cohort {
     pub channel_id: String,
     pub curriculum_id: String,
     pub start_date: String,
-    pub first_day: i64,
+    pub first_day: DayNumber,
     pub schedule: String,
     pub timezone: String,
     pub catch_up: String,
@@ -103,7 +104,7 @@ impl Cohort {
             channel_id: row.try_get("channel_id")?,
             curriculum_id: row.try_get("curriculum_id")?,
             start_date: row.try_get("start_date")?,
-            first_day: row.try_get("first_day")?,
+            first_day: day_col(row, "first_day")?,
             schedule: row.try_get("schedule")?,
             timezone: row.try_get("timezone")?,
             catch_up: row.try_get("catch_up")?,
@@ -142,7 +143,7 @@ pub async fn create_cohort(conn: &mut AnyConnection, new: &NewCohort) -> Result<
     .bind(&new.channel_id)
     .bind(&new.curriculum_id)
     .bind(&new.start_date)
-    .bind(new.first_day)
+    .bind(i64::from(new.first_day))
     .bind(&new.schedule)
     .bind(&new.timezone)
     .bind(&new.catch_up)

@@ -7,7 +7,8 @@ use sqlx::{AnyConnection, AssertSqlSafe, Connection, Row};
 use super::error::{StoreError, no_nul};
 use super::lease::lease_current_sql;
 use super::pool::Store;
-use super::types::{PostState, enum_col};
+use super::types::{PostState, day_col, enum_col};
+use crate::domain::DayNumber;
 
 pub use transitions::{close_post, complete_post, defer_post, reclaim_post, reopen_post};
 
@@ -23,7 +24,7 @@ mod transitions;
 #[derive(Debug, Clone, PartialEq)]
 pub struct NewLessonPost {
     pub cohort_id: i64,
-    pub day: i64,
+    pub day: DayNumber,
     /// Local date the lesson is for; a cron fire is keyed by it so DST cannot double a post.
     pub local_date: String,
     pub due_at: i64,
@@ -41,7 +42,7 @@ pub struct NewLessonPost {
 pub struct LessonPost {
     pub id: i64,
     pub cohort_id: i64,
-    pub day: i64,
+    pub day: DayNumber,
     pub local_date: String,
     pub due_at: i64,
     pub state: PostState,
@@ -79,7 +80,7 @@ impl LessonPost {
         Ok(LessonPost {
             id: row.try_get("id")?,
             cohort_id: row.try_get("cohort_id")?,
-            day: row.try_get("day")?,
+            day: day_col(row, "day")?,
             local_date: row.try_get("local_date")?,
             due_at: row.try_get("due_at")?,
             state: enum_col(row, "state", PostState::parse)?,
@@ -102,7 +103,7 @@ impl LessonPost {
 /// also refuses a claimant whose lease generation is no longer current. The claim is read back in
 /// the same transaction and counts only once that transaction has committed: a claim the database
 /// did not keep (a full disk fails the commit) never leads to a send.
-#[tracing::instrument(skip_all, fields(cohort_id = new.cohort_id, day = new.day))]
+#[tracing::instrument(skip_all, fields(cohort_id = new.cohort_id, day = %new.day))]
 pub async fn claim_post(conn: &mut AnyConnection, new: &NewLessonPost) -> Result<Claim, StoreError> {
     let mut tx = conn.begin().await?;
     let sql = format!(
@@ -113,7 +114,7 @@ pub async fn claim_post(conn: &mut AnyConnection, new: &NewLessonPost) -> Result
     );
     let inserted: Vec<i64> = sqlx::query_scalar(AssertSqlSafe(sql))
         .bind(new.cohort_id)
-        .bind(new.day)
+        .bind(i64::from(new.day))
         .bind(&new.local_date)
         .bind(new.due_at)
         .bind(&new.nonce)
@@ -156,7 +157,7 @@ async fn find_conflicting_post(
     );
     let row = sqlx::query(sql)
         .bind(new.cohort_id)
-        .bind(new.day)
+        .bind(i64::from(new.day))
         .bind(&new.local_date)
         .bind(&new.nonce)
         .fetch_optional(conn)

@@ -4,6 +4,7 @@ use sqlx::Row;
 use sqlx::any::AnyRow;
 
 use super::error::StoreError;
+use crate::domain::DayNumber;
 
 /// Declares a fieldless enum stored as fixed TEXT values (the migrations CHECK the same set).
 macro_rules! text_enum {
@@ -78,6 +79,18 @@ pub(crate) fn enum_col<T>(
 pub(crate) fn flag_col(row: &AnyRow, column: &'static str) -> Result<bool, StoreError> {
     let value: i64 = row.try_get(column)?;
     Ok(value != 0)
+}
+
+/// A day number column: a value out of range is a corrupt row, never day 0 or some other day.
+pub(super) fn day_col(row: &AnyRow, column: &'static str) -> Result<DayNumber, StoreError> {
+    let n: i64 = row.try_get(column)?;
+    DayNumber::new(n).map_err(|_| StoreError::Corrupt { column, value: n.to_string() })
+}
+
+/// A nullable day number column.
+pub(super) fn opt_day_col(row: &AnyRow, column: &'static str) -> Result<Option<DayNumber>, StoreError> {
+    let n: Option<i64> = row.try_get(column)?;
+    n.map(|n| DayNumber::new(n).map_err(|_| StoreError::Corrupt { column, value: n.to_string() })).transpose()
 }
 
 #[cfg(test)]

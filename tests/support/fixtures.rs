@@ -1,5 +1,6 @@
 //! Row builders and small queries shared by the store tests.
 
+use studybot::domain::DayNumber;
 use studybot::store::{
     CheckpointSource, ContentKind, DEFAULT_CATCH_UP, DEFAULT_MAX_LATENESS_SECS, DEFAULT_QUIZ_SECONDS,
     MemberStats, NewCheckpoint, NewCohort, NewContentPost, NewLessonPost, NewQuizAttempt, Platform,
@@ -11,6 +12,11 @@ pub const NOW: i64 = 1_793_606_400;
 /// 2100-01-01T00:00:00Z: beyond i32::MAX seconds, so a 32-bit column or decode would break it.
 pub const BEYOND_I32: i64 = 4_102_444_800;
 
+/// A day number from a literal the test knows is valid.
+pub fn day(n: u32) -> DayNumber {
+    DayNumber::try_from(n).expect("a valid day number")
+}
+
 pub fn new_cohort(platform: Platform, channel: &str) -> NewCohort {
     NewCohort {
         platform,
@@ -18,7 +24,7 @@ pub fn new_cohort(platform: Platform, channel: &str) -> NewCohort {
         channel_id: channel.into(),
         curriculum_id: "days_121_150_lakehouse_architecture".into(),
         start_date: "2026-11-02".into(),
-        first_day: 121,
+        first_day: day(121),
         schedule: "0 0 9 * * MON-FRI".into(),
         timezone: "Europe/Berlin".into(),
         catch_up: DEFAULT_CATCH_UP.into(),
@@ -32,10 +38,10 @@ pub fn new_cohort(platform: Platform, channel: &str) -> NewCohort {
     }
 }
 
-pub fn new_post(cohort_id: i64, day: i64, local_date: &str, nonce: &str) -> NewLessonPost {
+pub fn new_post(cohort_id: i64, n: u32, local_date: &str, nonce: &str) -> NewLessonPost {
     NewLessonPost {
         cohort_id,
-        day,
+        day: day(n),
         local_date: local_date.into(),
         due_at: NOW,
         nonce: nonce.into(),
@@ -45,15 +51,15 @@ pub fn new_post(cohort_id: i64, day: i64, local_date: &str, nonce: &str) -> NewL
     }
 }
 
-pub fn new_checkpoint(cohort_id: i64, member_id: i64, day: i64, source: CheckpointSource) -> NewCheckpoint {
+pub fn new_checkpoint(cohort_id: i64, member_id: i64, n: u32, source: CheckpointSource) -> NewCheckpoint {
     NewCheckpoint {
         cohort_id,
         member_id,
-        day,
+        day: day(n),
         source,
         checked_at: NOW,
         on_time: true,
-        dedupe_key: Some(format!("evt-{day}-{source}")),
+        dedupe_key: Some(format!("evt-{n}-{source}")),
     }
 }
 
@@ -95,13 +101,13 @@ pub fn stats(cohort_id: i64, member_id: i64, points: i64, reached_at: i64) -> Me
     MemberStats { cohort_id, member_id, points, reached_at, updated_at: NOW, ..MemberStats::default() }
 }
 
-pub fn content(cohort_id: i64, member_id: i64, kind: ContentKind, day: i64) -> NewContentPost {
+pub fn content(cohort_id: i64, member_id: i64, kind: ContentKind, n: u32) -> NewContentPost {
     NewContentPost {
         cohort_id,
         member_id,
         kind,
-        day,
-        url: format!("https://example.com/{kind}/{day}"),
+        day: day(n),
+        url: format!("https://example.com/{kind}/{n}"),
         posted_at: NOW,
     }
 }

@@ -54,7 +54,7 @@ impl Readback {
     }
 
     /// (member's platform user id, day, source) of each checkpoint of the channel's cohort.
-    pub async fn checkpoints(&self) -> Vec<(String, i64, String)> {
+    pub async fn checkpoints(&self) -> Vec<(String, u32, String)> {
         let cohort = self.cohort_id().await;
         let store = self.store().await;
         let members = store.list_cohort_member_profiles(cohort).await.unwrap();
@@ -62,7 +62,7 @@ impl Readback {
         store.close().await;
         let name =
             |id| members.iter().find(|(_, m)| m.id == id).map(|(_, m)| m.user_id.clone()).unwrap_or_default();
-        list.into_iter().map(|c| (name(c.member_id), c.day, c.source.as_str().to_string())).collect()
+        list.into_iter().map(|c| (name(c.member_id), c.day.get(), c.source.as_str().to_string())).collect()
     }
 
     /// Waits until the checkpoints satisfy `done`; fails with them and `log()` after [`STEP`].
@@ -70,7 +70,7 @@ impl Readback {
         &self,
         what: &str,
         log: impl Fn() -> String,
-        done: impl Fn(&[(String, i64, String)]) -> bool,
+        done: impl Fn(&[(String, u32, String)]) -> bool,
     ) {
         let deadline = tokio::time::Instant::now() + STEP;
         loop {
@@ -94,7 +94,7 @@ impl Readback {
     }
 
     /// The message id recorded for the first cohort's post of `day`, once there is one.
-    pub async fn wait_post_id(&self, day: i64, log: impl Fn() -> String) -> String {
+    pub async fn wait_post_id(&self, day: u32, log: impl Fn() -> String) -> String {
         let deadline = tokio::time::Instant::now() + STEP;
         loop {
             let store = self.store().await;

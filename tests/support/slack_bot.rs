@@ -221,11 +221,11 @@ impl SlackBot {
         self.readback().cohort_id().await
     }
 
-    pub async fn checkpoints(&self) -> Vec<(String, i64, String)> {
+    pub async fn checkpoints(&self) -> Vec<(String, u32, String)> {
         self.readback().checkpoints().await
     }
 
-    pub async fn wait_checkpoints(&self, what: &str, done: impl Fn(&[(String, i64, String)]) -> bool) {
+    pub async fn wait_checkpoints(&self, what: &str, done: impl Fn(&[(String, u32, String)]) -> bool) {
         self.readback().wait_checkpoints(what, || self.log(), done).await;
     }
 

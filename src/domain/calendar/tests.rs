@@ -3,6 +3,7 @@
 use chrono::{NaiveDate, TimeDelta};
 
 use super::*;
+use crate::domain::day;
 
 fn date(s: &str) -> NaiveDate {
     s.parse().unwrap()
@@ -14,10 +15,10 @@ fn utc(s: &str) -> DateTime<Utc> {
 
 /// A weekday 09:00 Berlin cohort starting Monday 2026-03-02 (09:00 = 08:00Z in March).
 fn weekdays(days: impl IntoIterator<Item = u32>) -> Calendar {
-    let days: Vec<u32> = days.into_iter().collect();
+    let days: Vec<DayNumber> = days.into_iter().map(day).collect();
     Calendar {
         start: date("2026-03-02"),
-        first_day: days.first().copied().unwrap_or(1),
+        first_day: days.first().copied().unwrap_or(day(1)),
         days,
         schedule: CronSpec::parse("0 9 * * MON-FRI").unwrap(),
         timezone: Timezone::parse("Europe/Berlin").unwrap(),
@@ -40,12 +41,12 @@ fn skip(day: &str) -> Adjustment {
     Adjustment::Skip { date: date(day) }
 }
 
-fn set_day(day: &str, to: u32) -> Adjustment {
-    Adjustment::SetDay { date: date(day), day: to }
+fn set_day(on: &str, to: u32) -> Adjustment {
+    Adjustment::SetDay { date: date(on), day: day(to) }
 }
 
 fn dated(slots: &[Slot]) -> Vec<(String, u32)> {
-    slots.iter().map(|slot| (slot.date.to_string(), slot.day)).collect()
+    slots.iter().map(|slot| (slot.date.to_string(), slot.day.get())).collect()
 }
 
 fn expect(pairs: &[(&str, u32)]) -> Vec<(String, u32)> {
@@ -144,12 +145,12 @@ fn lesson_dates_and_day_numbers() {
         ),
         (
             "first_day in the middle",
-            with(weekdays(121..=125), |c| c.first_day = 123),
+            with(weekdays(121..=125), |c| c.first_day = day(123)),
             expect(&[("02", 123), ("03", 124), ("04", 125)]),
         ),
         (
             "first_day not in the curriculum starts at the next day above it",
-            with(weekdays([121, 123, 125, 127]), |c| c.first_day = 122),
+            with(weekdays([121, 123, 125, 127]), |c| c.first_day = day(122)),
             expect(&[("02", 123), ("03", 125), ("04", 127)]),
         ),
         (
@@ -160,7 +161,7 @@ fn lesson_dates_and_day_numbers() {
         ("no curriculum days, no slots", weekdays([]), vec![]),
         (
             "first_day beyond the curriculum, no slots",
-            with(weekdays(121..=125), |c| c.first_day = 151),
+            with(weekdays(121..=125), |c| c.first_day = day(151)),
             vec![],
         ),
         (
@@ -192,7 +193,7 @@ fn dst_gives_exactly_one_slot_per_local_date() {
             c.start = date(start);
         });
         let got: Vec<(NaiveDate, u32, DateTime<Utc>)> =
-            calendar.slots().iter().map(|slot| (slot.date, slot.day, slot.at)).collect();
+            calendar.slots().iter().map(|slot| (slot.date, slot.day.get(), slot.at)).collect();
         let expected: Vec<(NaiveDate, u32, DateTime<Utc>)> = (0..5)
             .map(|i| {
                 let day = date(start) + TimeDelta::days(i);
@@ -217,8 +218,8 @@ fn due_next_and_completion_follow_now() {
     ];
     for (now, due, next, due_count, complete) in cases {
         let now = utc(now);
-        assert_eq!(calendar.due(now).map(|slot| slot.day), due, "due at {now}");
-        assert_eq!(calendar.next(now).map(|slot| slot.day), next, "next at {now}");
+        assert_eq!(calendar.due(now).map(|slot| slot.day.get()), due, "due at {now}");
+        assert_eq!(calendar.next(now).map(|slot| slot.day.get()), next, "next at {now}");
         assert_eq!(calendar.due_slots(now).len(), due_count, "due_slots at {now}");
         assert_eq!(calendar.is_complete(now), complete, "complete at {now}");
     }
@@ -227,10 +228,10 @@ fn due_next_and_completion_follow_now() {
 #[test]
 fn slot_of_finds_the_first_slot_carrying_a_day() {
     let calendar = with(weekdays(121..=123), |c| c.adjustments.push(set_day("2026-03-04", 121)));
-    let first = Slot { day: 121, date: date("2026-03-02"), at: utc("2026-03-02T08:00:00Z") };
-    assert_eq!(calendar.slot_of(121), Some(first));
-    assert_eq!(calendar.slot_of(123).map(|slot| slot.date), Some(date("2026-03-06")));
-    assert_eq!(calendar.slot_of(124), None);
+    let first = Slot { day: day(121), date: date("2026-03-02"), at: utc("2026-03-02T08:00:00Z") };
+    assert_eq!(calendar.slot_of(day(121)), Some(first));
+    assert_eq!(calendar.slot_of(day(123)).map(|slot| slot.date), Some(date("2026-03-06")));
+    assert_eq!(calendar.slot_of(day(124)), None);
 }
 
 #[test]
@@ -239,7 +240,7 @@ fn an_open_pause_keeps_the_cohort_incomplete() {
     let much_later = utc("2030-01-01T00:00:00Z");
     assert!(!calendar.is_complete(much_later));
     assert_eq!(calendar.next(much_later), None);
-    assert_eq!(calendar.due(much_later).map(|slot| slot.day), Some(121));
+    assert_eq!(calendar.due(much_later).map(|slot| slot.day.get()), Some(121));
 }
 
 #[test]

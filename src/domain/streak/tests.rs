@@ -3,6 +3,7 @@
 use proptest::prelude::*;
 
 use super::*;
+use crate::domain::day;
 
 fn base() -> DateTime<Utc> {
     DateTime::parse_from_rfc3339("2026-03-02T08:00:00Z").unwrap().to_utc()
@@ -14,18 +15,18 @@ fn posted(day: u32) -> DateTime<Utc> {
 
 /// Days 1..=n, one a day; each window closes at the next post + 6h (i.e. 30h after its own post).
 /// With `open_last`, the last lesson has no next lesson yet, so its window has no end.
-fn lessons(n: u32, open_last: bool) -> Vec<Lesson> {
-    (1..=n)
-        .map(|day| Lesson {
-            day,
-            posted_at: posted(day),
-            closes_at: (!(open_last && day == n)).then(|| posted(day + 1) + Duration::hours(6)),
+fn lessons(last: u32, open_last: bool) -> Vec<Lesson> {
+    (1..=last)
+        .map(|n| Lesson {
+            day: day(n),
+            posted_at: posted(n),
+            closes_at: (!(open_last && n == last)).then(|| posted(n + 1) + Duration::hours(6)),
         })
         .collect()
 }
 
-fn check(day: u32, after_post: Duration) -> Check {
-    Check { day, at: posted(day) + after_post }
+fn check(n: u32, after_post: Duration) -> Check {
+    Check { day: day(n), at: posted(n) + after_post }
 }
 
 fn on_time_checks(days: impl IntoIterator<Item = u32>) -> Vec<Check> {
@@ -51,7 +52,7 @@ fn summary(
         missed,
         pending,
         freezes_held,
-        freezes_used: freezes_used.to_vec(),
+        freezes_used: freezes_used.iter().copied().map(day).collect(),
     }
 }
 
@@ -187,7 +188,7 @@ fn freezes_follow_the_rules_given() {
 
 #[test]
 fn on_time_is_strictly_before_close() {
-    let lesson = Lesson { day: 1, posted_at: base(), closes_at: Some(base() + Duration::hours(30)) };
+    let lesson = Lesson { day: day(1), posted_at: base(), closes_at: Some(base() + Duration::hours(30)) };
     let open = Lesson { closes_at: None, ..lesson };
     let cases = [
         (lesson, Duration::hours(1), true),
@@ -236,10 +237,10 @@ proptest! {
         let mut lessons = Vec::new();
         let mut checks = Vec::new();
         for (i, (open, check_hours)) in plan.iter().enumerate() {
-            let day = i as u32 + 1;
-            let closes_at = (!open).then(|| posted(day + 1) + Duration::hours(6));
-            lessons.push(Lesson { day, posted_at: posted(day), closes_at });
-            checks.extend(check_hours.iter().map(|h| check(day, Duration::hours(*h))));
+            let n = i as u32 + 1;
+            let closes_at = (!open).then(|| posted(n + 1) + Duration::hours(6));
+            lessons.push(Lesson { day: day(n), posted_at: posted(n), closes_at });
+            checks.extend(check_hours.iter().map(|h| check(n, Duration::hours(*h))));
         }
         let s = summarize(&lessons, &checks, &rules, base() + Duration::hours(now_hours));
         prop_assert!(s.best >= s.current);

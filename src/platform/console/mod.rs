@@ -23,6 +23,7 @@ use crate::coach::{
     Target, grammar,
 };
 use crate::curriculum::text::quoted;
+use crate::domain::DayNumber;
 
 /// What the console "platform" was asked to deliver, in order: its own record of posts.
 #[derive(Debug, Clone, PartialEq)]
@@ -78,7 +79,7 @@ impl Delivery for ConsoleDelivery {
 pub struct Post {
     pub message_id: String,
     pub channel: String,
-    pub day: u32,
+    pub day: DayNumber,
 }
 
 pub struct Console<W: Write> {

@@ -36,7 +36,7 @@ impl Bounds {
     /// (`Coach::curricula_in_use`), whose days a file may no longer have.
     pub fn from_curricula<'a>(curricula: impl IntoIterator<Item = &'a Curriculum>) -> Bounds {
         let curricula: Vec<&Curriculum> = curricula.into_iter().collect();
-        let days = curricula.iter().flat_map(|c| c.days().map(|d| d.day));
+        let days = curricula.iter().flat_map(|c| c.days().map(|d| d.day.get()));
         let modules = curricula.iter().flat_map(|c| c.sections.iter().filter_map(|s| s.module));
         let any_day = (DayNumber::MIN, DayNumber::MAX);
         let any_module = (1, MODULE_MAX as u32);

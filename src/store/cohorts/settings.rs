@@ -5,6 +5,7 @@ use sqlx::AnyConnection;
 use super::super::error::StoreError;
 use super::super::pool::Store;
 use super::{Cohort, updated_cohort};
+use crate::domain::DayNumber;
 
 /// Sets the lesson cron and its timezone (both validated by the caller).
 #[tracing::instrument(skip_all)]
@@ -96,15 +97,20 @@ pub async fn set_cohort_start(
     conn: &mut AnyConnection,
     id: i64,
     start_date: &str,
-    first_day: i64,
+    first_day: DayNumber,
     now: i64,
 ) -> Result<Cohort, StoreError> {
     let sql = concat!(
         "UPDATE cohorts SET start_date = $2, first_day = $3, updated_at = $4 WHERE id = $1 RETURNING ",
         cohort_columns!()
     );
-    let row =
-        sqlx::query(sql).bind(id).bind(start_date).bind(first_day).bind(now).fetch_optional(conn).await?;
+    let row = sqlx::query(sql)
+        .bind(id)
+        .bind(start_date)
+        .bind(i64::from(first_day))
+        .bind(now)
+        .fetch_optional(conn)
+        .await?;
     updated_cohort(row)
 }
 
@@ -146,7 +152,7 @@ impl Store {
         &self,
         id: i64,
         start_date: &str,
-        first_day: i64,
+        first_day: DayNumber,
         now: i64,
     ) -> Result<Cohort, StoreError> {
         set_cohort_start(&mut *self.acquire().await?, id, start_date, first_day, now).await

@@ -6,6 +6,7 @@
 use sqlx::{AnyConnection, AssertSqlSafe};
 
 use super::{LessonPost, get_post};
+use crate::domain::DayNumber;
 use crate::store::error::{StoreError, no_nul, scrub_nul};
 use crate::store::lease::{lease_current_sql, scheduler_generation_sql};
 use crate::store::pool::Store;
@@ -134,11 +135,11 @@ pub async fn close_post(
 /// lateness. `None` unless the row of (cohort, day) is `failed`: a row posted meanwhile, or one
 /// that was never refused, is left alone — and with one row per (cohort, day), a day re-opened
 /// here cannot have been posted by any other row.
-#[tracing::instrument(skip_all, fields(cohort_id = cohort_id, day = day))]
+#[tracing::instrument(skip_all, fields(cohort_id = cohort_id, %day))]
 pub async fn reopen_post(
     conn: &mut AnyConnection,
     cohort_id: i64,
-    day: i64,
+    day: DayNumber,
     now: i64,
 ) -> Result<Option<LessonPost>, StoreError> {
     let sql = format!(
@@ -147,7 +148,12 @@ pub async fn reopen_post(
         scheduler_generation_sql(conn),
         post_columns!()
     );
-    let rows = sqlx::query(AssertSqlSafe(sql)).bind(cohort_id).bind(day).bind(now).fetch_all(conn).await?;
+    let rows = sqlx::query(AssertSqlSafe(sql))
+        .bind(cohort_id)
+        .bind(i64::from(day))
+        .bind(now)
+        .fetch_all(conn)
+        .await?;
     rows.first().map(LessonPost::from_row).transpose()
 }
 
@@ -189,7 +195,7 @@ impl Store {
     pub async fn reopen_post(
         &self,
         cohort_id: i64,
-        day: i64,
+        day: DayNumber,
         now: i64,
     ) -> Result<Option<LessonPost>, StoreError> {
         reopen_post(&mut *self.acquire().await?, cohort_id, day, now).await

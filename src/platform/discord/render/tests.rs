@@ -9,6 +9,7 @@ use super::*;
 use crate::coach::lesson as coach_lesson;
 use crate::coach::{LessonCard, Table};
 use crate::curriculum::{self, Field, Resource, Work, WorkKind};
+use crate::domain::day;
 use crate::platform::arbitrary;
 
 fn chars(v: &Value) -> usize {
@@ -112,7 +113,7 @@ fn all_text(messages: &[Value]) -> String {
 fn day_123_of_the_real_curriculum_as_an_embed_with_its_done_button() {
     let path = Path::new("curriculum/days_121_150_lakehouse_architecture.md");
     let curriculum = curriculum::load(path).unwrap().curriculum;
-    let out = checked(&coach_lesson::post(&curriculum, 7, 123).unwrap());
+    let out = checked(&coach_lesson::post(&curriculum, 7, day(123)).unwrap());
     assert_eq!(out.len(), 1);
     let m = &out[0];
     assert_eq!(m["content"], "Done? React ✅, press Done, or type `/checkpoint day:123`.");
@@ -153,7 +154,7 @@ fn words(prefix: &str, count: usize) -> String {
 
 fn huge_card() -> LessonCard {
     LessonCard {
-        day: 123,
+        day: day(123),
         title: "ACID Transactions".into(),
         section: "Module 17: Delta Lake Fundamentals (Days 121-127)".into(),
         position: (3, 7),
@@ -183,7 +184,7 @@ fn a_huge_lesson_continues_in_more_messages_within_every_limit_and_loses_nothing
         .with(Block::Lesson(Box::new(card.clone())))
         .with(Block::Text("Done? React ✅".into()))
         .with(Block::Buttons(vec![Button {
-            id: coach_lesson::done_button_id(1, 123),
+            id: coach_lesson::done_button_id(1, day(123)),
             label: "Done ✅".into(),
         }]));
     let out = checked(&message);
@@ -340,7 +341,7 @@ fn the_longest_button_ids_the_coach_builds_fit_discord() {
     let default_id = format!("m{}-{}", u32::MAX, "s".repeat(48));
     assert!(default_id.len() <= crate::quiz::Question::ID_MAX);
     let ids = [
-        coach_lesson::done_button_id(i64::MIN, u32::MAX),
+        coach_lesson::done_button_id(i64::MIN, day(crate::domain::DayNumber::MAX)),
         format!("quiz:{}:{}:submit", i64::MIN, usize::MAX),
         format!("review:{}:{question_id}:{}:submit", i64::MIN, u8::MAX),
     ];

@@ -11,6 +11,7 @@ use super::*;
 use crate::coach::lesson as coach_lesson;
 use crate::coach::{LessonCard, Table};
 use crate::curriculum::{self, Field, Resource, Work, WorkKind};
+use crate::domain::day;
 
 fn units(v: &Value) -> usize {
     v.as_str().map_or(0, |s| s.encode_utf16().count())
@@ -130,7 +131,7 @@ fn section(text: &str) -> Value {
 fn day_123_of_the_real_curriculum_as_blocks_with_its_done_button() {
     let path = Path::new("curriculum/days_121_150_lakehouse_architecture.md");
     let curriculum = curriculum::load(path).unwrap().curriculum;
-    let out = checked(&coach_lesson::post(&curriculum, 7, 123).unwrap());
+    let out = checked(&coach_lesson::post(&curriculum, 7, day(123)).unwrap());
     assert_eq!(out.len(), 1);
     assert_eq!(out[0]["text"], "Day 123 — ACID Transactions");
     let want = json!([
@@ -174,7 +175,7 @@ fn huge_card() -> LessonCard {
     let task = words("task", 2100);
     assert!(task.len() >= 20_000);
     LessonCard {
-        day: 123,
+        day: day(123),
         title: "ACID Transactions".into(),
         section: "Module 17: Delta Lake Fundamentals (Days 121-127)".into(),
         position: (3, 7),
@@ -412,7 +413,7 @@ fn hostile_text_cannot_ping_anywhere() {
 fn every_button_id_the_coach_builds_fits_action_id() {
     let question_id = "q".repeat(crate::quiz::Question::ID_MAX);
     let ids = [
-        coach_lesson::done_button_id(i64::MIN, u32::MAX),
+        coach_lesson::done_button_id(i64::MIN, day(crate::domain::DayNumber::MAX)),
         format!("quiz:{}:{}:submit", i64::MIN, usize::MAX),
         format!("review:{}:{question_id}:{}:submit", i64::MIN, u8::MAX),
     ];
