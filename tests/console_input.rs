@@ -15,6 +15,7 @@ backend_tests!(
     typed_control_characters_are_refused_alike,
     days_and_modules_out_of_range_answer_the_range,
     far_clock_moves_answer_too_far,
+    bare_choices_bind_the_way_the_help_shows_them,
 );
 
 const SETUP: &str = "/studybot setup curriculum:days_121_150_lakehouse_architecture start:2026-12-07 schedule:0 9 * * MON-FRI timezone:UTC";
@@ -97,6 +98,20 @@ async fn days_and_modules_out_of_range_answer_the_range(fx: Fixture) {
     // In range but not in the curriculum: the coach's own answer, with the curriculum's days.
     let out = run(&mut c, &["/checkpoint day:100000"]).await;
     assert!(out.contains("Day 100000 is not in this curriculum (days 121-150)"), "{out}");
+}
+
+/// `/leaderboard week` and `/studybot settings all`, as the help prints them, do what they say.
+async fn bare_choices_bind_the_way_the_help_shows_them(fx: Fixture) {
+    let mut c = console(fx.store.clone()).await;
+    let out = run(&mut c, &["/checkpoint", "/leaderboard week"]).await;
+    assert!(out.contains("Leaderboard — Points (last 7 days)"), "{out}");
+    let out = run(&mut c, &["/leaderboard lessons"]).await;
+    assert!(out.contains("Leaderboard — Lessons (all time)"), "{out}");
+    let out = run(&mut c, &[":as org", "/studybot settings all"]).await;
+    assert!(out.contains("catch-up `all`"), "{out}");
+    assert!(!out.contains("must be"), "{out}");
+    let out = run(&mut c, &["/leaderboard month"]).await;
+    assert!(out.contains("Unexpected `month`. Usage: `/leaderboard [optout|optin]"), "{out}");
 }
 
 async fn far_clock_moves_answer_too_far(fx: Fixture) {

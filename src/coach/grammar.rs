@@ -130,7 +130,7 @@ fn bind_tokens(spec: &'static Spec, sub: &'static Sub, tokens: &[Token]) -> Resu
             value.push_str(&token.value);
             continue;
         }
-        let param = positional_target(sub, &raw, &token.value)
+        let param = positional_target(sub, &raw, &token.value)?
             .ok_or_else(|| UserError(format!("Unexpected `{}`. {}", quoted(&token.value), usage())))?;
         raw.insert(param.name, token.value.clone());
         open_text = (param.kind == Kind::Text && !token.quoted).then_some(param.name);
@@ -153,10 +153,45 @@ fn bind_tokens(spec: &'static Spec, sub: &'static Sub, tokens: &[Token]) -> Resu
     Ok(Call { spec, sub, values })
 }
 
-/// A plain word fills a flag of that name, else the first parameter still empty.
-fn positional_target<'a>(sub: &'a Sub, raw: &BTreeMap<&str, String>, word: &str) -> Option<&'a Param> {
-    let flag = sub.params.iter().find(|p| p.kind == Kind::Flag && p.name.eq_ignore_ascii_case(word));
-    flag.or_else(|| sub.params.iter().find(|p| p.kind != Kind::Flag && !raw.contains_key(p.name)))
+/// Where a bare word goes, the way `Sub::usage` shows it: a flag of that name; else the one empty
+/// choice that lists the word (two such choices are an error naming both); else the first empty
+/// parameter that takes free values; else, when one choice is left empty, that choice, so that its
+/// error lists what it accepts. `None`: the word has no place.
+fn positional_target<'a>(
+    sub: &'a Sub,
+    raw: &BTreeMap<&str, String>,
+    word: &str,
+) -> Result<Option<&'a Param>, UserError> {
+    let empty = || sub.params.iter().filter(|p| p.kind != Kind::Flag && !raw.contains_key(p.name));
+    if let Some(flag) = sub.params.iter().find(|p| p.kind == Kind::Flag && p.name.eq_ignore_ascii_case(word))
+    {
+        return Ok(Some(flag));
+    }
+    let lower = word.to_lowercase();
+    let listing: Vec<&Param> = empty()
+        .filter(|p| matches!(p.kind, Kind::Choice(options) if options.contains(&lower.as_str())))
+        .collect();
+    match listing.as_slice() {
+        [one] => return Ok(Some(one)),
+        [] => {}
+        many => {
+            let names: Vec<String> =
+                many.iter().map(|p| format!("`{}:{}`", p.name, quoted(&lower))).collect();
+            return Err(UserError(format!(
+                "`{}` could mean {}; write one of them.",
+                quoted(word),
+                names.join(" or ")
+            )));
+        }
+    }
+    if let Some(free) = empty().find(|p| !matches!(p.kind, Kind::Choice(_))) {
+        return Ok(Some(free));
+    }
+    let mut choices = empty();
+    Ok(match (choices.next(), choices.next()) {
+        (Some(only), None) => Some(only),
+        _ => None,
+    })
 }
 
 fn convert(param: &Param, text: &str) -> Result<Value, String> {
@@ -255,97 +290,4 @@ fn is_key(word: &str) -> bool {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn setup_with_spaced_cron_and_quotes() {
-        let call =
-            parse("/studybot setup curriculum:lakehouse start:2026-12-01 schedule:0 9 * * MON-FRI timezone:Europe/Berlin")
-                .unwrap();
-        assert_eq!(call.sub.name, "setup");
-        assert_eq!(call.text("curriculum"), Some("lakehouse"));
-        assert_eq!(call.date("start"), NaiveDate::from_ymd_opt(2026, 12, 1));
-        assert_eq!(call.text("schedule"), Some("0 9 * * MON-FRI"));
-        assert_eq!(call.text("timezone"), Some("Europe/Berlin"));
-        let quoted = parse("/studybot setup curriculum:x schedule:\"30 2 * * *\" timezone:UTC").unwrap();
-        assert_eq!(quoted.text("schedule"), Some("30 2 * * *"));
-    }
-
-    #[test]
-    fn positionals_flags_and_defaults() {
-        let call = parse("/checkpoint day:123 undo").unwrap();
-        assert_eq!((call.day("day").map(u32::from), call.flag("undo")), (Some(123), true));
-        let call = parse("/checkpoint").unwrap();
-        assert_eq!((call.day("day"), call.flag("undo")), (None, false));
-        let call = parse("/studybot set-day 130").unwrap();
-        assert_eq!(call.day("day").map(u32::from), Some(130));
-        let call = parse("/studybot holiday add 2026-12-24").unwrap();
-        assert_eq!(
-            (call.text("action"), call.date("date")),
-            (Some("add"), NaiveDate::from_ymd_opt(2026, 12, 24))
-        );
-        let call = parse("/assess Delta Lake and Apache Iceberg expertise").unwrap();
-        assert_eq!(call.text("item"), Some("Delta Lake and Apache Iceberg expertise"));
-        let call = parse("/posted linkedin https://www.linkedin.com/posts/x day:121").unwrap();
-        assert_eq!(call.text("url"), Some("https://www.linkedin.com/posts/x"));
-        assert_eq!(call.day("day").map(u32::from), Some(121));
-        let call = parse("/leaderboard by:streak").unwrap();
-        assert_eq!((call.text("by"), call.text("action")), (Some("streak"), None));
-        assert_eq!(parse("/studybot").unwrap().sub.name, "help");
-        let call = parse("/studybot curriculum apply reason:fixed the typos in day 130").unwrap();
-        assert_eq!(call.sub.name, "curriculum");
-        assert_eq!(
-            (call.text("action"), call.text("reason")),
-            (Some("apply"), Some("fixed the typos in day 130"))
-        );
-        assert_eq!(parse("/studybot curriculum").unwrap().text("action"), None);
-    }
-
-    #[test]
-    fn bad_input_gets_a_reason_and_the_usage() {
-        let cases = [
-            ("checkpoint", "start with `/`"),
-            ("/nope", "Unknown command `/nope`"),
-            ("/studybot frobnicate", "Unknown subcommand `frobnicate`"),
-            ("/checkpoint day:abc", "`day` must be a whole number"),
-            ("/checkpoint day:-1", "`day` must be a whole number between 1 and 100000 — got `-1`."),
-            ("/checkpoint day:0", "between 1 and 100000 — got `0`."),
-            ("/checkpoint day:4294967295", "between 1 and 100000 — got `4294967295`."),
-            ("/studybot set-day -5", "`day` must be a whole number between 1 and 100000 — got `-5`."),
-            ("/studybot preview day:99999999999999999999", "got `99999999999999999999`."),
-            ("/posted blog https://example.com/x day:0", "`day` must be a whole number between 1"),
-            ("/studybot setup curriculum:x day:-1", "`day` must be a whole number between 1"),
-            ("/quiz module:-1", "`module` must be a whole number between 1 and 10000 — got `-1`."),
-            ("/quiz module:0", "`module` must be a whole number between 1"),
-            ("/progress member:a\0b", "`member` contains a control character (\\0); remove it."),
-            ("/assess item\u{1b}[31m", "`item` contains a control character (\\u{1b})"),
-            ("/posted blog https://example.com/\u{7}", "`url` contains a control character"),
-            ("/remind o\0n", "`state` contains a control character"),
-            ("/stre\0ak", "Unknown command `/stre\\0ak`"),
-            ("/streak \u{1}", "Unexpected `\\u{1}`"),
-            ("/checkpoint colour:red", "has no option `colour:`"),
-            ("/studybot holiday add 24.12.2026", "must be a date like 2026-12-01"),
-            ("/studybot holiday", "`action` is required"),
-            ("/remind maybe", "must be one of on, off"),
-            ("/posted blog not-a-url", "must be a full link"),
-            ("/streak extra", "Unexpected `extra`"),
-            ("/assess \"unclosed", "not closed"),
-        ];
-        for (text, want) in cases {
-            let err = parse(text).unwrap_err().0;
-            assert!(err.contains(want), "{text}: {err}");
-        }
-        assert!(
-            parse("/checkpoint day:abc").unwrap_err().0.contains("Usage: `/checkpoint [day:<day>] [undo]`")
-        );
-    }
-
-    #[test]
-    fn discord_options_bind_to_the_same_table() {
-        let call =
-            bind("checkpoint", "", &[("day".into(), "121".into()), ("undo".into(), "true".into())]).unwrap();
-        assert_eq!((call.day("day").map(u32::from), call.flag("undo")), (Some(121), true));
-        assert!(bind("studybot", "setup", &[]).unwrap_err().0.contains("`curriculum` is required"));
-    }
-}
+mod tests;

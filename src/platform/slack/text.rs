@@ -73,6 +73,14 @@ mod tests {
     }
 
     #[test]
+    fn bare_choices_bind_as_the_help_shows_them() {
+        let call = grammar::parse(&command_line("leaderboard week")).unwrap();
+        assert_eq!((call.text("period"), call.text("action")), (Some("week"), None));
+        let call = grammar::parse(&command_line("settings all")).unwrap();
+        assert_eq!((call.text("catchup"), call.int("grace")), (Some("all"), None));
+    }
+
+    #[test]
     fn unknown_words_get_the_subcommand_list() {
         let cases = [
             ("frobnicate", "/studybot frobnicate", "Unknown subcommand `frobnicate` of /studybot"),
