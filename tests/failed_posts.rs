@@ -13,7 +13,7 @@ use studybot::coach::{
 use studybot::scheduler::lease::{SCHEDULER, Taken, acquire_lease};
 use studybot::scheduler::pacing::Limits;
 use studybot::store::{Claim, CohortState, NewLessonPost, PostState, Store};
-use support::bot::{CURRICULUM, admin_says, curriculum_dir};
+use support::bot::{CURRICULUM, admin_does, curriculum_dir};
 use support::db::Fixture;
 use support::fixtures::day;
 use support::limited::LimitedFake;
@@ -59,7 +59,7 @@ async fn cohort(fx: &Fixture, channel: &str, settings: &str) -> (Coach, i64) {
 
 /// What the organizer reads back from a command.
 async fn say(coach: &Coach, channel: &str, text: &str, at: DateTime<Utc>) -> String {
-    texts(&coach.handle(&admin_says(channel, text), at).await)
+    texts(&admin_does(coach, channel, text, at).await)
 }
 
 fn texts(out: &[Outgoing]) -> String {

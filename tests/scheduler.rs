@@ -11,7 +11,7 @@ use studybot::coach::{Catalog, ChannelRef, Coach, Delivery, Fence, Message, Targ
 use studybot::scheduler::pacing::{Limits, Paced, Rate};
 use studybot::scheduler::{Clock, ScaledClock, Scheduler, SchedulerConfig};
 use studybot::store::{Claim, CohortState, NewLessonPost, Platform, PostState, Store};
-use support::bot::{CURRICULUM, admin_says, curriculum_dir};
+use support::bot::{CURRICULUM, admin_does, curriculum_dir};
 use support::db::sqlite_url;
 use support::fixtures::{day, new_cohort};
 use support::limited::LimitedFake;
@@ -34,7 +34,7 @@ async fn coach_with_cohort(dir: &tempfile::TempDir) -> (Coach, i64) {
     let setup = format!(
         "/studybot setup curriculum:{CURRICULUM} start:2026-03-02 schedule:\"0 9 * * *\" timezone:Europe/Berlin"
     );
-    coach.handle(&admin_says("study", &setup), first_lesson() - chrono::Duration::days(1)).await;
+    admin_does(&coach, "study", &setup, first_lesson() - chrono::Duration::days(1)).await;
     let cohort = store.find_cohort_by_channel(Platform::Console, "study").await.unwrap().unwrap();
     (coach, cohort.id)
 }
@@ -147,7 +147,7 @@ async fn a_permanent_failure_flags_the_cohort_and_tells_its_admins_once() {
     }
     assert_eq!(fake.requests(), 2, "one post attempt, one DM");
     let day = first_lesson() + chrono::Duration::days(1) + chrono::Duration::hours(1);
-    let replies = coach.handle(&admin_says("study", "/studybot resume"), day).await;
+    let replies = admin_does(&coach, "study", "/studybot resume", day).await;
     assert!(format!("{replies:?}").contains("back on"), "{replies:?}");
     assert_eq!(coach.store().get_cohort(cohort).await.unwrap().unwrap().state, CohortState::Active);
 }
@@ -223,7 +223,7 @@ async fn an_admin_change_wakes_the_scheduler_at_once() {
         tokio::time::sleep(Duration::from_millis(300)).await;
         let setup =
             format!("/studybot setup curriculum:{CURRICULUM} start:2026-03-02 schedule:\"0 9 * * *\"");
-        coach.handle(&admin_says("study", &setup), clock.now()).await;
+        admin_does(&coach, "study", &setup, clock.now()).await;
         // Day 121 is due 17 virtual hours after the origin: under a second of real time.
         wait_for(|| scheduler.delivery().posts().len() == 1, Duration::from_secs(5)).await;
         stop.cancel();
@@ -254,7 +254,7 @@ async fn a_change_made_by_another_instance_is_seen_through_the_schedule_epoch() 
         tokio::time::sleep(Duration::from_millis(300)).await;
         let setup =
             format!("/studybot setup curriculum:{CURRICULUM} start:2026-03-02 schedule:\"0 9 * * *\"");
-        other.handle(&admin_says("study", &setup), clock.now()).await;
+        admin_does(&other, "study", &setup, clock.now()).await;
         wait_for(|| scheduler.delivery().posts().len() == 1, Duration::from_secs(5)).await;
         stop.cancel();
     };

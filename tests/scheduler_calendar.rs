@@ -8,7 +8,7 @@ use chrono_tz::Europe::Berlin;
 use studybot::coach::{Catalog, Coach, Fence, wakeup};
 use studybot::scheduler::pacing::Limits;
 use studybot::store::{Platform, Store};
-use support::bot::{CURRICULUM, admin_says, curriculum_dir};
+use support::bot::{CURRICULUM, admin_does, curriculum_dir};
 use support::db::sqlite_url;
 use support::limited::LimitedFake;
 
@@ -18,7 +18,7 @@ async fn coach(dir: &tempfile::TempDir) -> Coach {
 }
 
 async fn admin(coach: &Coach, text: &str, at: DateTime<Utc>) -> String {
-    format!("{:?}", coach.handle(&admin_says("study", text), at).await)
+    format!("{:?}", admin_does(coach, "study", text, at).await)
 }
 
 /// Ticks the cohort at each of its wake-ups in `(from, until]`, as the scheduler loop does, and

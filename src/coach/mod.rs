@@ -142,7 +142,7 @@ impl Coach {
     /// with its cause chain and the user gets an apology, never internals.
     #[tracing::instrument(skip_all, fields(platform = %inbound.channel.platform, user = %inbound.actor.user_id))]
     pub async fn handle(&self, inbound: &Inbound, now: DateTime<Utc>) -> Vec<Outgoing> {
-        match self.dispatch(inbound, now).await {
+        match self.try_handle(inbound, now).await {
             Ok(out) => out,
             Err(CoachError::User(e)) => vec![Outgoing::ephemeral(e.0)],
             Err(e) => {
@@ -153,7 +153,10 @@ impl Coach {
         }
     }
 
-    async fn dispatch(&self, inbound: &Inbound, now: DateTime<Utc>) -> CoachResult<Vec<Outgoing>> {
+    /// Handles one event and says how it went: the replies, or a [`CoachError::User`] refusal
+    /// (bad input, not allowed, not found) or an internal error, neither logged nor turned into a
+    /// reply yet. For callers that must know, such as tools and tests; adapters call [`Coach::handle`].
+    pub async fn try_handle(&self, inbound: &Inbound, now: DateTime<Utc>) -> CoachResult<Vec<Outgoing>> {
         match &inbound.kind {
             InboundKind::Text(text) => {
                 let call = grammar::parse(text)?;
