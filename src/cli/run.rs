@@ -128,7 +128,7 @@ async fn serve_slack(
     tracing::info!(platform = "slack", "studybot running");
     let scheduler = Scheduler::new(coach, slack.delivery(), clock, lease.scheduler.clone());
     let led = lead(&scheduler, lease).await;
-    slack.shutdown().await;
+    slack.shutdown(lease.scheduler.shutdown_grace).await;
     led
 }
 

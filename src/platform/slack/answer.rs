@@ -23,7 +23,7 @@ pub async fn command(shared: &Arc<Shared>, event: SlackCommandEvent) -> SlackCom
     let task = Arc::clone(shared);
     let url = event.response_url.clone();
     let late_url = url.clone();
-    tokio::spawn(async move {
+    shared.tasks.spawn(async move {
         let actor = task.admins.actor(&task.api, event.user_id.as_ref()).await;
         let inbound = events::command(&event, actor);
         let replies = task.coach.handle(&inbound, task.clock.now()).await;
@@ -60,10 +60,10 @@ fn route(shared: &Arc<Shared>, replies: Vec<Outgoing>) -> Vec<SlackMessage> {
     let (private, public): (Vec<Outgoing>, Vec<Outgoing>) =
         replies.into_iter().partition(|r| r.to == Target::Ephemeral);
     if !public.is_empty() {
-        let shared = Arc::clone(shared);
-        tokio::spawn(async move {
+        let task = Arc::clone(shared);
+        shared.tasks.spawn(async move {
             for reply in public {
-                if let Err(e) = shared.delivery.send(&reply, Fence::unfenced()).await {
+                if let Err(e) = task.delivery.send(&reply, Fence::unfenced()).await {
                     tracing::warn!(error = %chain(&e), "reply not delivered");
                 }
             }

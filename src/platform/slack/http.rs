@@ -121,7 +121,7 @@ async fn interactions(State(http): State<Http>, body: Bytes) -> Response {
         Ok(event) => {
             // Acknowledged at once; the answer follows through the response_url.
             let shared = Arc::clone(&http.shared);
-            tokio::spawn(async move { runtime::interaction(&shared, event).await });
+            shared.tasks.clone().spawn(async move { runtime::interaction(&shared, event).await });
             StatusCode::OK.into_response()
         }
         Err(e) => bad_request("interaction", &e),

@@ -70,8 +70,10 @@ impl Slack {
         Arc::clone(&self.shared.delivery)
     }
 
-    /// Closes the websocket or stops the HTTP endpoint.
-    pub async fn shutdown(self) {
+    /// Closes the websocket or stops the HTTP endpoint, then gives the events already taken in
+    /// (a check-in being stored, an answer on its way to the response_url) up to `grace` to
+    /// finish; what is still running after that is named in the log and dropped.
+    pub async fn shutdown(self, grace: Duration) {
         self.reconciling.abort();
         if let Some(listener) = &self.socket {
             listener.shutdown().await;
@@ -81,6 +83,18 @@ impl Slack {
             if tokio::time::timeout(Duration::from_secs(2), served).await.is_err() {
                 tracing::warn!("the Slack HTTP endpoint did not stop in time");
             }
+        }
+        let tasks = &self.shared.tasks;
+        tasks.close();
+        if !tasks.is_empty() {
+            tracing::info!(running = tasks.len(), "waiting for Slack events in progress");
+        }
+        if tokio::time::timeout(grace, tasks.wait()).await.is_err() {
+            tracing::warn!(
+                running = tasks.len(),
+                grace_secs = grace.as_secs(),
+                "Slack events still in progress at shutdown were dropped"
+            );
         }
     }
 }

@@ -5,6 +5,7 @@ use std::sync::Arc;
 use anyhow::Context as _;
 use slack_morphism::errors::SlackClientError;
 use slack_morphism::prelude::*;
+use tokio_util::task::TaskTracker;
 
 use super::answer;
 use super::delivery::{SlackApi, SlackDelivery};
@@ -23,6 +24,9 @@ pub struct Shared {
     pub admins: Admins,
     /// The bot's own user id: its ✅ under each post is no checkpoint.
     pub bot_user: String,
+    /// Every task an event starts (its work, its late answer, its public replies): shutdown
+    /// waits for them within the grace period instead of dropping them mid-write.
+    pub tasks: TaskTracker,
 }
 
 impl Shared {
@@ -48,7 +52,8 @@ impl Shared {
         tracing::info!(team = ?me.team, "Slack token accepted");
         let delivery = Arc::new(Paced::new(SlackDelivery::new(api.clone()), Limits::slack()));
         let bot_user = me.user_id.to_string();
-        Ok(Shared { coach, clock, api, delivery, admins: Admins::new(admins), bot_user })
+        let tasks = TaskTracker::new();
+        Ok(Shared { coach, clock, api, delivery, admins: Admins::new(admins), bot_user, tasks })
     }
 }
 
@@ -125,7 +130,7 @@ async fn on_interaction(
 ) -> UserCallbackResult<()> {
     let shared = state(&states).await;
     // Acknowledged at once; the answer follows through the response_url.
-    tokio::spawn(async move { interaction(&shared, event).await });
+    shared.tasks.clone().spawn(async move { interaction(&shared, event).await });
     Ok(())
 }
 
@@ -159,8 +164,8 @@ async fn on_push(
 /// after an acknowledgement within Slack's 3 s, since a late one only brings a retry, and the
 /// reconciliation at startup covers a crash in between.
 pub async fn push(shared: &Arc<Shared>, event: SlackPushEventCallback) {
-    let shared = Arc::clone(shared);
-    let work = tokio::spawn(async move { reaction(&shared, event).await });
+    let task = Arc::clone(shared);
+    let work = shared.tasks.spawn(async move { reaction(&task, event).await });
     if tokio::time::timeout(answer::ANSWER_WITHIN, work).await.is_err() {
         tracing::debug!("a slow reaction event is acknowledged before it is stored");
     }
