@@ -27,9 +27,12 @@ pub trait Delivery: Sync {
         outgoing: &Outgoing,
         fence: &Fence,
     ) -> impl Future<Output = Result<(), DeliveryError>> + Send;
-    /// Looks for a post already made with `nonce` (the platform's own record, or a Slack marker in
-    /// recent history) and returns its message id. Used after a crash, before any re-send. The
-    /// default answers `None`, for a platform that cannot look and relies on the nonce instead.
+    /// Looks for a post already made with `nonce` and returns its message id. Used after a crash,
+    /// before any re-send. Every platform looks: Discord searches the bot's recent messages for the
+    /// Done button naming the post's cohort and day, Slack its recent history for the
+    /// `studybot_lesson` metadata carrying the nonce, the console its record. The default answers
+    /// `None` (not found, so the post is sent again with the same nonce), for a delivery that keeps
+    /// no record, such as a test double.
     fn find_post(
         &self,
         channel: &ChannelRef,

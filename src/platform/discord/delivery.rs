@@ -82,7 +82,7 @@ impl DiscordDelivery {
         Ok(posted.id)
     }
 
-    /// Sends every part of a rendered message; the id of the first is returned.
+    /// Sends every part of a rendered message, in order; the first failure stops the rest.
     async fn create_all(&self, channel: ChannelId, parts: Vec<DiscordMessage>) -> Result<(), DeliveryError> {
         for part in parts {
             self.create(channel, part.into_create(None)).await?;
