@@ -3,6 +3,7 @@
 
 use chrono::{DateTime, Utc};
 
+use super::commands::AdminOp;
 use super::context::CohortCtx;
 use super::error::CoachResult;
 use super::{Call, Coach, Inbound, Message, Outgoing, UserError, lesson};
@@ -12,25 +13,24 @@ use crate::store::{self, AdjustmentKind, CohortState};
 pub async fn run(
     coach: &Coach,
     inbound: &Inbound,
+    op: AdminOp,
     call: &Call,
     now: DateTime<Utc>,
 ) -> CoachResult<Vec<Outgoing>> {
     let ctx = CohortCtx::for_channel(coach, &inbound.channel).await?;
-    let changes_calendar = matches!(call.sub.name, "pause" | "resume" | "skip" | "set-day" | "holiday");
-    if changes_calendar && ctx.cohort.state == CohortState::Completed {
+    if op.changes_calendar() && ctx.cohort.state == CohortState::Completed {
         user_error!("This cohort has completed its curriculum; `/studybot status` shows how it went.");
     }
-    let reply = match call.sub.name {
-        "pause" => pause(coach, &ctx, now).await?,
-        "resume" => resume(coach, inbound, &ctx, now).await?,
-        "skip" => skip(coach, &ctx, now).await?,
-        "set-day" => set_day(coach, &ctx, call, now).await?,
-        "holiday" => holiday(coach, &ctx, call, now).await?,
-        "preview" => return preview(&ctx, call, now),
-        "status" => super::status::run(coach, &ctx, now).await?,
-        "settings" => settings(coach, &ctx, call, now).await?,
-        "curriculum" => super::version_admin::command(coach, inbound, &ctx, call, now).await?,
-        other => user_error!("Unknown subcommand `{other}`; try `/studybot help`."),
+    let reply = match op {
+        AdminOp::Pause => pause(coach, &ctx, now).await?,
+        AdminOp::Resume => resume(coach, inbound, &ctx, now).await?,
+        AdminOp::Skip => skip(coach, &ctx, now).await?,
+        AdminOp::SetDay => set_day(coach, &ctx, call, now).await?,
+        AdminOp::Holiday => holiday(coach, &ctx, call, now).await?,
+        AdminOp::Preview => return preview(&ctx, call, now),
+        AdminOp::Status => super::status::run(coach, &ctx, now).await?,
+        AdminOp::Settings => settings(coach, &ctx, call, now).await?,
+        AdminOp::Curriculum => super::version_admin::command(coach, inbound, &ctx, call, now).await?,
     };
     Ok(vec![Outgoing::ephemeral(reply)])
 }

@@ -39,7 +39,60 @@ pub struct Sub {
     pub name: &'static str,
     pub about: &'static str,
     pub params: &'static [Param],
-    pub admin: bool,
+    /// What runs it. The coach matches on this, never on a name, and the match is exhaustive: a
+    /// command cannot reach the wrong use case, or none, by its spelling.
+    pub handler: Handler,
+}
+
+/// The use case behind each entry of [`COMMANDS`], one per subcommand.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Handler {
+    Help,
+    Curricula,
+    Setup,
+    /// An admin command on the channel's cohort (`coach/admin.rs`).
+    Admin(AdminOp),
+    Join,
+    Checkpoint,
+    Leaderboard,
+    Quiz,
+    Review,
+    /// A member's own view or record (`coach/progress.rs`).
+    Own(OwnOp),
+}
+
+/// The admin subcommands of `/studybot` that act on an existing cohort.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum AdminOp {
+    Pause,
+    Resume,
+    Skip,
+    SetDay,
+    Holiday,
+    Preview,
+    Status,
+    Curriculum,
+    Settings,
+}
+
+impl AdminOp {
+    /// Whether it moves the cohort's lesson calendar, which a completed cohort no longer has.
+    pub fn changes_calendar(self) -> bool {
+        match self {
+            AdminOp::Pause | AdminOp::Resume | AdminOp::Skip | AdminOp::SetDay | AdminOp::Holiday => true,
+            AdminOp::Preview | AdminOp::Status | AdminOp::Curriculum | AdminOp::Settings => false,
+        }
+    }
+}
+
+/// A member's commands about themselves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum OwnOp {
+    Streak,
+    Progress,
+    Remind,
+    Posted,
+    Assess,
 }
 
 #[derive(Debug)]
@@ -53,8 +106,8 @@ const fn p(name: &'static str, kind: Kind, required: bool, about: &'static str) 
     Param { name, kind, required, about }
 }
 
-const fn sub(name: &'static str, about: &'static str, params: &'static [Param], admin: bool) -> Sub {
-    Sub { name, about, params, admin }
+const fn sub(name: &'static str, about: &'static str, params: &'static [Param], handler: Handler) -> Sub {
+    Sub { name, about, params, handler }
 }
 
 /// The largest module number a command accepts; what Discord offers without a curriculum.
@@ -67,8 +120,8 @@ pub static COMMANDS: &[Spec] = &[
         name: "studybot",
         about: "Set up and run the study cohort of this channel",
         subs: &[
-            sub("help", "What studybot can do", &[], false),
-            sub("curricula", "List the curricula this bot can run", &[], false),
+            sub("help", "What studybot can do", &[], Handler::Help),
+            sub("curricula", "List the curricula this bot can run", &[], Handler::Curricula),
             sub(
                 "setup",
                 "Bind this channel to a curriculum",
@@ -79,16 +132,21 @@ pub static COMMANDS: &[Spec] = &[
                     p("schedule", Kind::Text, false, "cron, e.g. 0 9 * * MON-FRI (the default)"),
                     p("timezone", Kind::Word, false, "IANA timezone, e.g. Europe/Berlin (default: UTC)"),
                 ],
-                true,
+                Handler::Setup,
             ),
-            sub("pause", "Pause lesson posts (no streak breaks while paused)", &[], true),
-            sub("resume", "Resume lesson posts", &[], true),
-            sub("skip", "Move the next lesson to the next lesson date", &[], true),
+            sub(
+                "pause",
+                "Pause lesson posts (no streak breaks while paused)",
+                &[],
+                Handler::Admin(AdminOp::Pause),
+            ),
+            sub("resume", "Resume lesson posts", &[], Handler::Admin(AdminOp::Resume)),
+            sub("skip", "Move the next lesson to the next lesson date", &[], Handler::Admin(AdminOp::Skip)),
             sub(
                 "set-day",
                 "Post this curriculum day next",
                 &[p("day", Kind::Day, true, "curriculum day")],
-                true,
+                Handler::Admin(AdminOp::SetDay),
             ),
             sub(
                 "holiday",
@@ -97,15 +155,20 @@ pub static COMMANDS: &[Spec] = &[
                     p("action", Kind::Choice(&["add", "remove"]), true, "add or remove"),
                     p("date", Kind::Date, true, "YYYY-MM-DD"),
                 ],
-                true,
+                Handler::Admin(AdminOp::Holiday),
             ),
             sub(
                 "preview",
                 "Show a lesson exactly as it will be posted",
                 &[p("day", Kind::Day, false, "day (default: the next)")],
-                true,
+                Handler::Admin(AdminOp::Preview),
             ),
-            sub("status", "Curriculum, posts (posted, pending, failed), members, completion", &[], true),
+            sub(
+                "status",
+                "Curriculum, posts (posted, pending, failed), members, completion",
+                &[],
+                Handler::Admin(AdminOp::Status),
+            ),
             sub(
                 "curriculum",
                 "This cohort's curriculum version against the file on disk; apply moves to the file's",
@@ -118,7 +181,7 @@ pub static COMMANDS: &[Spec] = &[
                     ),
                     p("reason", Kind::Text, false, "why you apply it, for the audit log"),
                 ],
-                true,
+                Handler::Admin(AdminOp::Curriculum),
             ),
             sub(
                 "settings",
@@ -156,14 +219,14 @@ pub static COMMANDS: &[Spec] = &[
                     ),
                     p("quiz", Kind::Bounded(10, 600), false, "seconds to answer each quiz question (10-600)"),
                 ],
-                true,
+                Handler::Admin(AdminOp::Settings),
             ),
         ],
     },
     Spec {
         name: "join",
         about: "Join this channel's cohort",
-        subs: &[sub("", "Join this channel's cohort", &[], false)],
+        subs: &[sub("", "Join this channel's cohort", &[], Handler::Join)],
     },
     Spec {
         name: "checkpoint",
@@ -175,13 +238,13 @@ pub static COMMANDS: &[Spec] = &[
                 p("day", Kind::Day, false, "curriculum day"),
                 p("undo", Kind::Flag, false, "take the checkpoint back"),
             ],
-            false,
+            Handler::Checkpoint,
         )],
     },
     Spec {
         name: "streak",
         about: "Your current and best streak",
-        subs: &[sub("", "Your current and best streak", &[], false)],
+        subs: &[sub("", "Your current and best streak", &[], Handler::Own(OwnOp::Streak))],
     },
     Spec {
         name: "progress",
@@ -190,7 +253,7 @@ pub static COMMANDS: &[Spec] = &[
             "",
             "Your progress, or a member's",
             &[p("member", Kind::Word, false, "a member")],
-            false,
+            Handler::Own(OwnOp::Progress),
         )],
     },
     Spec {
@@ -214,7 +277,7 @@ pub static COMMANDS: &[Spec] = &[
                 ),
                 p("period", Kind::Choice(&["all", "week"]), false, "all time (default) or this week"),
             ],
-            false,
+            Handler::Leaderboard,
         )],
     },
     Spec {
@@ -228,7 +291,7 @@ pub static COMMANDS: &[Spec] = &[
                 p("final", Kind::Flag, false, "the final assessment"),
                 p("review", Kind::Flag, false, "the questions you missed that are due again"),
             ],
-            false,
+            Handler::Quiz,
         )],
     },
     Spec {
@@ -238,13 +301,18 @@ pub static COMMANDS: &[Spec] = &[
             "",
             "Turn warm-up review questions on or off",
             &[p("state", ON_OFF, true, "on or off")],
-            false,
+            Handler::Review,
         )],
     },
     Spec {
         name: "remind",
         about: "Reminders before your streak window closes",
-        subs: &[sub("", "Turn reminders on or off", &[p("state", ON_OFF, true, "on or off")], false)],
+        subs: &[sub(
+            "",
+            "Turn reminders on or off",
+            &[p("state", ON_OFF, true, "on or off")],
+            Handler::Own(OwnOp::Remind),
+        )],
     },
     Spec {
         name: "posted",
@@ -257,7 +325,7 @@ pub static COMMANDS: &[Spec] = &[
                 p("url", Kind::Url, true, "the post's address"),
                 p("day", Kind::Day, false, "the day whose prompt it answers (default: the latest)"),
             ],
-            false,
+            Handler::Own(OwnOp::Posted),
         )],
     },
     Spec {
@@ -267,7 +335,7 @@ pub static COMMANDS: &[Spec] = &[
             "",
             "Tick an item of the cycle assessment checklist",
             &[p("item", Kind::Text, true, "item text or number")],
-            false,
+            Handler::Own(OwnOp::Assess),
         )],
     },
 ];
@@ -290,6 +358,21 @@ impl Spec {
 }
 
 impl Sub {
+    /// Whether only the cohort's admins may run it: setting a cohort up and the admin commands.
+    pub fn admin(&self) -> bool {
+        match self.handler {
+            Handler::Setup | Handler::Admin(_) => true,
+            Handler::Help
+            | Handler::Curricula
+            | Handler::Join
+            | Handler::Checkpoint
+            | Handler::Leaderboard
+            | Handler::Quiz
+            | Handler::Review
+            | Handler::Own(_) => false,
+        }
+    }
+
     /// `/studybot setup curriculum:<id> [start:<date>] …`
     pub fn usage(&self, command: &str) -> String {
         let mut out = format!("/{command}");
@@ -315,10 +398,13 @@ impl Sub {
 pub fn help(include_admin: bool) -> String {
     let mut lines = vec!["studybot commands:".to_string()];
     for spec in COMMANDS {
-        for sub in spec.subs.iter().filter(|s| include_admin || !s.admin) {
-            let admin = if sub.admin { " (admin)" } else { "" };
+        for sub in spec.subs.iter().filter(|s| include_admin || !s.admin()) {
+            let admin = if sub.admin() { " (admin)" } else { "" };
             lines.push(format!("  {} — {}{admin}", sub.usage(spec.name), sub.about));
         }
     }
     lines.join("\n")
 }
+
+#[cfg(test)]
+mod tests;

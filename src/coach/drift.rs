@@ -77,58 +77,55 @@ impl Drift {
     }
 }
 
-impl Coach {
-    /// Tells the organizer (and admin members) once per cohort and file content that the file
-    /// differs, and warns the operator once per process. Nothing about the cohort changes.
-    pub(super) async fn tell_drift<D: Delivery>(
-        &self,
-        ctx: &CohortCtx,
-        delivery: &D,
-        now: DateTime<Utc>,
-        out: &mut Vec<Outgoing>,
-    ) -> CoachResult<()> {
-        let id = &ctx.cohort.curriculum_id;
-        let Some(drift) = Drift::of(self.catalog.on_disk(id), &ctx.version) else { return Ok(()) };
-        let key = drift.key();
-        if self.versions.was_told(ctx.cohort.id, &key) {
-            return Ok(());
-        }
-        let lines = drift.lines();
-        tracing::warn!(
-            cohort = ctx.cohort.id,
-            curriculum = %id,
-            version = ctx.version.short(),
-            on_disk = short(key.trim_start_matches("broken:")),
-            changes = %lines.join("; "),
-            "the curriculum file differs from the version the cohort runs on; the cohort keeps its version"
-        );
-        let mut text = None;
-        for user_id in self.recipients(ctx).await? {
-            let member = self.store.ensure_member(ctx.cohort.platform, &user_id, now.timestamp()).await?;
-            if !self.store.notice_once(ctx.cohort.id, member.id, NOTICE, &key, now.timestamp()).await? {
-                continue;
-            }
-            if text.is_none() {
-                text = Some(notice(ctx, &drift, &lines, &delivery.channel_label(&channel(ctx)).await));
-            }
-            let message = Message::text(text.clone().unwrap_or_default());
-            out.push(Outgoing::direct(ctx.cohort.platform.as_str(), &user_id, message));
-        }
-        self.versions.mark_told(ctx.cohort.id, &key);
-        Ok(())
+/// Tells the organizer (and admin members) once per cohort and file content that the file
+/// differs, and warns the operator once per process. Nothing about the cohort changes.
+pub(super) async fn tell_drift<D: Delivery>(
+    coach: &Coach,
+    ctx: &CohortCtx,
+    delivery: &D,
+    now: DateTime<Utc>,
+    out: &mut Vec<Outgoing>,
+) -> CoachResult<()> {
+    let id = &ctx.cohort.curriculum_id;
+    let Some(drift) = Drift::of(coach.catalog.on_disk(id), &ctx.version) else { return Ok(()) };
+    let key = drift.key();
+    if coach.versions.was_told(ctx.cohort.id, &key) {
+        return Ok(());
     }
+    let lines = drift.lines();
+    tracing::warn!(
+        curriculum = %id,
+        version = ctx.version.short(),
+        on_disk = short(key.trim_start_matches("broken:")),
+        changes = %lines.join("; "),
+        "the curriculum file differs from the version the cohort runs on; the cohort keeps its version"
+    );
+    let mut text = None;
+    for user_id in recipients(coach, ctx).await? {
+        let member = coach.store.ensure_member(ctx.cohort.platform, &user_id, now.timestamp()).await?;
+        if !coach.store.notice_once(ctx.cohort.id, member.id, NOTICE, &key, now.timestamp()).await? {
+            continue;
+        }
+        if text.is_none() {
+            text = Some(notice(ctx, &drift, &lines, &delivery.channel_label(&channel(ctx)).await));
+        }
+        let message = Message::text(text.clone().unwrap_or_default());
+        out.push(Outgoing::direct(ctx.cohort.platform.as_str(), &user_id, message));
+    }
+    coach.versions.mark_told(ctx.cohort.id, &key);
+    Ok(())
+}
 
-    /// The organizer who set the cohort up, and any member recorded as an admin.
-    async fn recipients(&self, ctx: &CohortCtx) -> CoachResult<BTreeSet<String>> {
-        let mut ids = BTreeSet::from([ctx.cohort.created_by.clone()]);
-        for (membership, member) in self.store.list_cohort_member_profiles(ctx.cohort.id).await? {
-            if membership.is_admin {
-                ids.insert(member.user_id);
-            }
+/// The organizer who set the cohort up, and any member recorded as an admin.
+async fn recipients(coach: &Coach, ctx: &CohortCtx) -> CoachResult<BTreeSet<String>> {
+    let mut ids = BTreeSet::from([ctx.cohort.created_by.clone()]);
+    for (membership, member) in coach.store.list_cohort_member_profiles(ctx.cohort.id).await? {
+        if membership.is_admin {
+            ids.insert(member.user_id);
         }
-        ids.retain(|id| !id.is_empty());
-        Ok(ids)
     }
+    ids.retain(|id| !id.is_empty());
+    Ok(ids)
 }
 
 fn notice(ctx: &CohortCtx, drift: &Drift, lines: &[String], label: &str) -> String {

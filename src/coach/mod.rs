@@ -3,6 +3,13 @@
 //! Adapters turn wire events into an [`Inbound`], call [`Coach::handle`], and render the
 //! [`Outgoing`] messages; the scheduler (or the console's virtual clock) calls [`Coach::tick`].
 //! Nothing here reads the clock: every entry point takes `now`.
+//!
+//! One shape for use cases. `impl Coach` is the facade: the entry points adapters and the
+//! scheduler call (`handle`, `try_handle`, `tick`, `tick_cohort`, the reaction read-back) and the
+//! coach's own state (store, catalog, version cache). Every use case is a free function in its
+//! room that takes the coach first — `checkpoint::command(coach, inbound, call, now)`,
+//! `settle::complete(coach, ctx, now, out)` — and a command reaches its use case through the
+//! [`Handler`] of its entry in [`commands::COMMANDS`], matched exhaustively: no name is compared.
 
 #[macro_use]
 pub mod error;
@@ -37,6 +44,7 @@ use chrono::{DateTime, Utc};
 use tokio::sync::Notify;
 
 pub use catalog::Catalog;
+pub use commands::{AdminOp, Handler, OwnOp};
 pub use context::CohortCtx;
 pub use delivery::{Delivery, DeliveryError};
 pub use error::{CoachError, CoachResult, UserError};
@@ -186,24 +194,24 @@ impl Coach {
         call: &Call,
         now: DateTime<Utc>,
     ) -> CoachResult<Vec<Outgoing>> {
-        if call.sub.admin && !inbound.actor.is_admin {
+        if call.sub.admin() && !inbound.actor.is_admin {
             user_error!(
                 "Sorry, `/{} {}` is for the cohort's admins. Ask an admin of this channel, or try `/studybot help`.",
                 call.spec.name,
                 call.sub.name
             );
         }
-        match (call.spec.name, call.sub.name) {
-            ("studybot", "help") => Ok(vec![Outgoing::ephemeral(commands::help(inbound.actor.is_admin))]),
-            ("studybot", "curricula") => setup::curricula(self),
-            ("studybot", "setup") => self.changed(setup::setup(self, inbound, call, now).await),
-            ("studybot", _) => self.changed(admin::run(self, inbound, call, now).await),
-            ("join", _) => checkpoint::join(self, inbound, now).await,
-            ("checkpoint", _) => checkpoint::command(self, inbound, call, now).await,
-            ("leaderboard", _) => leaderboard::command(self, inbound, call, now).await,
-            ("quiz", _) => quiz::command(self, inbound, call, now).await,
-            ("review", _) => quiz::warmup_command(self, inbound, call, now).await,
-            _ => progress::run(self, inbound, call, now).await,
+        match call.sub.handler {
+            Handler::Help => Ok(vec![Outgoing::ephemeral(commands::help(inbound.actor.is_admin))]),
+            Handler::Curricula => setup::curricula(self),
+            Handler::Setup => self.changed(setup::setup(self, inbound, call, now).await),
+            Handler::Admin(op) => self.changed(admin::run(self, inbound, op, call, now).await),
+            Handler::Join => checkpoint::join(self, inbound, now).await,
+            Handler::Checkpoint => checkpoint::command(self, inbound, call, now).await,
+            Handler::Leaderboard => leaderboard::command(self, inbound, call, now).await,
+            Handler::Quiz => quiz::command(self, inbound, call, now).await,
+            Handler::Review => quiz::warmup_command(self, inbound, call, now).await,
+            Handler::Own(op) => progress::run(self, inbound, op, call, now).await,
         }
     }
 }

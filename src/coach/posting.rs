@@ -94,20 +94,20 @@ impl<D: Delivery> Posting<'_, D> {
         else {
             return Ok(Flow::Continue);
         };
-        let (cohort, day) = (self.ctx.cohort.id, post.day);
+        let day = post.day;
         match self.delivery.find_post(&channel(self.ctx), &post.nonce).await {
             Ok(Some(message_id)) => {
                 if !self.completed(&post, &message_id).await? {
                     return Ok(Flow::Stop);
                 }
-                tracing::info!(cohort, %day, %message_id, "unconfirmed post found");
+                tracing::info!(%day, %message_id, "unconfirmed post found");
                 self.report.recovered += 1;
                 Ok(self.mark(&message_id).await)
             }
             Ok(None) if now - late_since(&post) > max_lateness(self.ctx) => {
                 let why = "unconfirmed after a restart and now too late to post";
                 store.close_post(post.id, fence.generation(), PostState::Abandoned, why).await?;
-                tracing::warn!(cohort, %day, "lesson post abandoned: {why}");
+                tracing::warn!(%day, "lesson post abandoned: {why}");
                 Ok(Flow::Continue)
             }
             Ok(None) => self.send_post(post).await,
@@ -122,8 +122,7 @@ impl<D: Delivery> Posting<'_, D> {
             Ok(()) => Flow::Continue,
             Err(DeliveryError::Fenced(_)) => Flow::Stop,
             Err(e) => {
-                let cohort = self.ctx.cohort.id;
-                tracing::warn!(cohort, %message_id, error = %chain(&e), "could not add ✅ under a recovered lesson post");
+                tracing::warn!(%message_id, error = %chain(&e), "could not add ✅ under a recovered lesson post");
                 Flow::Continue
             }
         }
@@ -180,10 +179,10 @@ impl<D: Delivery> Posting<'_, D> {
                 let retry = self.now + retry_wait(&post, &error);
                 if retry - late_since(&post) > max_lateness(self.ctx) {
                     store.close_post(post.id, generation, PostState::Abandoned, &error.to_string()).await?;
-                    tracing::warn!(cohort, %day, %error, "lesson post abandoned: too late to retry");
+                    tracing::warn!(%day, %error, "lesson post abandoned: too late to retry");
                 } else {
                     store.defer_post(post.id, generation, &error.to_string(), retry.timestamp()).await?;
-                    tracing::warn!(cohort, %day, %error, attempts = post.attempts, %retry, "lesson post will be retried");
+                    tracing::warn!(%day, %error, attempts = post.attempts, %retry, "lesson post will be retried");
                     self.report.retry_at(retry);
                 }
                 return Ok(Flow::Continue);
@@ -202,7 +201,7 @@ impl<D: Delivery> Posting<'_, D> {
         let flag = format!("lesson post for day {day} failed: {reason}");
         let store = &self.coach.store;
         store.set_cohort_state(cohort, CohortState::Flagged, Some(&flag), self.now.timestamp()).await?;
-        tracing::error!(cohort, %day, %reason, "cohort flagged: the platform refused a lesson post");
+        tracing::error!(%day, %reason, "cohort flagged: the platform refused a lesson post");
         // An organizer may run several cohorts of one curriculum: the server and channel say which.
         let label = self.delivery.channel_label(&channel(ctx)).await;
         let text = format!(

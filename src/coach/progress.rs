@@ -4,6 +4,7 @@ use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
 
+use super::commands::OwnOp;
 use super::context::CohortCtx;
 use super::error::CoachResult;
 use super::{Call, Coach, Inbound, Outgoing, platform_of, stats};
@@ -14,26 +15,26 @@ use crate::store::{ContentKind, Member, NewContentPost, StoreError};
 pub async fn run(
     coach: &Coach,
     inbound: &Inbound,
+    op: OwnOp,
     call: &Call,
     now: DateTime<Utc>,
 ) -> CoachResult<Vec<Outgoing>> {
     let ctx = CohortCtx::for_channel(coach, &inbound.channel).await?;
-    let text = match call.spec.name {
-        "streak" => streak(coach, &ctx, &me(coach, inbound).await?, now).await?,
-        "progress" => {
+    let text = match op {
+        OwnOp::Streak => streak(coach, &ctx, &me(coach, inbound).await?, now).await?,
+        OwnOp::Progress => {
             let member = match call.text("member") {
                 Some(who) => lookup(coach, inbound, who).await?,
                 None => me(coach, inbound).await?,
             };
             progress(coach, &ctx, &member, now).await?
         }
-        "remind" => remind(coach, &ctx, inbound, call.text("state") == Some("on"), now).await?,
-        "posted" => posted(coach, &ctx, &me(coach, inbound).await?, call, now).await?,
-        "assess" => {
+        OwnOp::Remind => remind(coach, &ctx, inbound, call.text("state") == Some("on"), now).await?,
+        OwnOp::Posted => posted(coach, &ctx, &me(coach, inbound).await?, call, now).await?,
+        OwnOp::Assess => {
             assess(coach, &ctx, &me(coach, inbound).await?, call.text("item").unwrap_or_default(), now)
                 .await?
         }
-        other => user_error!("Unknown command `/{other}`; try `/studybot help`."),
     };
     Ok(vec![Outgoing::ephemeral(text)])
 }

@@ -128,7 +128,7 @@ impl Coach {
         let present: HashSet<&str> = reacted.iter().map(|a| a.user_id.as_str()).collect();
         let mut report = Reconciled::default();
         for actor in reacted.iter().filter(|a| !checked.contains_key(&a.user_id)) {
-            report.added += usize::from(self.apply(post, actor, true, now).await);
+            report.added += usize::from(apply(self, post, actor, true, now).await);
         }
         let gone = checked
             .iter()
@@ -136,34 +136,34 @@ impl Coach {
         for (user, _) in gone {
             let name = users.values().find(|(id, _)| id == user).map_or(user.clone(), |(_, n)| n.clone());
             let actor = Actor { user_id: user.clone(), name, is_admin: false };
-            report.removed += usize::from(self.apply(post, &actor, false, now).await);
+            report.removed += usize::from(apply(self, post, &actor, false, now).await);
         }
         tracing::debug!(?platform, day = %post.day, ?report, "reactions reconciled");
         Ok(report)
     }
+}
 
-    /// One reaction change, through the live path; a failure is logged and the rest go on.
-    async fn apply(&self, post: &RecentPost, actor: &Actor, added: bool, now: DateTime<Utc>) -> bool {
-        let emoji = "✅".to_string();
-        let message_id = post.message_id.clone();
-        let kind = if added {
-            InboundKind::ReactionAdded { message_id, emoji }
-        } else {
-            InboundKind::ReactionRemoved { message_id, emoji }
-        };
-        let verb = if added { "add" } else { "remove" };
-        let inbound = Inbound {
-            channel: post.channel.clone(),
-            actor: actor.clone(),
-            dedupe_key: format!("reconcile:{}:{}:{verb}:{}", post.message_id, actor.user_id, now.timestamp()),
-            kind,
-        };
-        match checkpoint::reaction(self, &inbound, &post.message_id, added, now).await {
-            Ok(_) => true,
-            Err(e) => {
-                tracing::warn!(error = %chain(&e), day = %post.day, user = %actor.user_id, "reaction not reconciled");
-                false
-            }
+/// One reaction change, through the live path; a failure is logged and the rest go on.
+async fn apply(coach: &Coach, post: &RecentPost, actor: &Actor, added: bool, now: DateTime<Utc>) -> bool {
+    let emoji = "✅".to_string();
+    let message_id = post.message_id.clone();
+    let kind = if added {
+        InboundKind::ReactionAdded { message_id, emoji }
+    } else {
+        InboundKind::ReactionRemoved { message_id, emoji }
+    };
+    let verb = if added { "add" } else { "remove" };
+    let inbound = Inbound {
+        channel: post.channel.clone(),
+        actor: actor.clone(),
+        dedupe_key: format!("reconcile:{}:{}:{verb}:{}", post.message_id, actor.user_id, now.timestamp()),
+        kind,
+    };
+    match checkpoint::reaction(coach, &inbound, &post.message_id, added, now).await {
+        Ok(_) => true,
+        Err(e) => {
+            tracing::warn!(error = %chain(&e), day = %post.day, user = %actor.user_id, "reaction not reconciled");
+            false
         }
     }
 }

@@ -12,80 +12,78 @@ use super::{Coach, Message, Outgoing, stats};
 use crate::domain::Slot;
 use crate::store::{self, Tx};
 
-impl Coach {
-    /// Settles every window that closed within the lookback: the jobs `close:<cohort>:<day>` are
-    /// claimed, and every member's summary refreshed, in one transaction.
-    pub(super) async fn close_windows(
-        &self,
-        ctx: &CohortCtx,
-        now: DateTime<Utc>,
-        out: &mut Vec<Outgoing>,
-    ) -> CoachResult<()> {
-        let closed: Vec<(Slot, DateTime<Utc>)> = ctx
-            .calendar
-            .due_slots(now)
-            .into_iter()
-            .filter_map(|s| Some((s, ctx.closes_at(&s)?)))
-            .filter(|(_, close)| *close <= now && *close > now - LOOKBACK)
-            .collect();
-        if closed.is_empty() {
-            return Ok(());
-        }
-        let mut tx = self.store.begin().await?;
-        let mut settle = false;
-        for (slot, close) in &closed {
-            let job = format!("close:{}:{}", ctx.cohort.id, slot.day);
-            settle |= store::claim_job(&mut tx, &job, close.timestamp(), now.timestamp()).await?;
-        }
-        if !settle {
-            return Ok(()); // dropped: rolled back, nothing was written
-        }
-        let notices = refresh_all(&mut tx, ctx, now).await?;
-        tx.commit().await?;
-        out.extend(notices);
-        Ok(())
+/// Settles every window that closed within the lookback: the jobs `close:<cohort>:<day>` are
+/// claimed, and every member's summary refreshed, in one transaction.
+pub(super) async fn close_windows(
+    coach: &Coach,
+    ctx: &CohortCtx,
+    now: DateTime<Utc>,
+    out: &mut Vec<Outgoing>,
+) -> CoachResult<()> {
+    let closed: Vec<(Slot, DateTime<Utc>)> = ctx
+        .calendar
+        .due_slots(now)
+        .into_iter()
+        .filter_map(|s| Some((s, ctx.closes_at(&s)?)))
+        .filter(|(_, close)| *close <= now && *close > now - LOOKBACK)
+        .collect();
+    if closed.is_empty() {
+        return Ok(());
     }
+    let mut tx = coach.store.begin().await?;
+    let mut settle = false;
+    for (slot, close) in &closed {
+        let job = format!("close:{}:{}", ctx.cohort.id, slot.day);
+        settle |= store::claim_job(&mut tx, &job, close.timestamp(), now.timestamp()).await?;
+    }
+    if !settle {
+        return Ok(()); // dropped: rolled back, nothing was written
+    }
+    let notices = refresh_all(&mut tx, ctx, now).await?;
+    tx.commit().await?;
+    out.extend(notices);
+    Ok(())
+}
 
-    /// After the last lesson's window closes: the job `complete:<cohort>`, every member's final
-    /// summary and the cohort's completion in one transaction; then the congratulations with the
-    /// final board. `true` when this call completed the cohort.
-    pub(super) async fn complete(
-        &self,
-        ctx: &CohortCtx,
-        now: DateTime<Utc>,
-        out: &mut Vec<Outgoing>,
-    ) -> CoachResult<bool> {
-        // The calendar runs over the cohort's own version, so a file that shrank cannot end it;
-        // a version without days (never stored, but) is not an end either.
-        if ctx.curriculum.days().next().is_none() || !ctx.calendar.is_complete(now) {
-            return Ok(false);
-        }
-        let Some(last) = ctx.calendar.due(now) else { return Ok(false) };
-        let Some(close) = ctx.closes_at(&last).filter(|c| *c <= now) else { return Ok(false) };
-        // A post still claimed (waiting for a retry, or for an older leader's send to end) is
-        // settled first: a completed cohort is never ticked again.
-        if !self.store.list_unconfirmed_posts(ctx.cohort.id).await?.is_empty() {
-            return Ok(false);
-        }
-        let mut tx = self.store.begin().await?;
-        let job = format!("complete:{}", ctx.cohort.id);
-        if !store::claim_job(&mut tx, &job, close.timestamp(), now.timestamp()).await? {
-            return Ok(false);
-        }
-        let notices = refresh_all(&mut tx, ctx, now).await?;
-        store::complete_cohort(&mut tx, ctx.cohort.id, now.timestamp()).await?;
-        tx.commit().await?;
-        out.extend(notices);
-        let board = board_message(self, ctx, By::Points, false, None, now).await?;
-        let text = format!(
-            "🎓 That's the whole of **{}** — congratulations, everyone! Here is the final leaderboard.",
-            ctx.curriculum.title
-        );
-        let mut message = Message::text(text);
-        message.blocks.extend(board.blocks);
-        out.push(Outgoing::channel(&channel(ctx), message));
-        Ok(true)
+/// After the last lesson's window closes: the job `complete:<cohort>`, every member's final
+/// summary and the cohort's completion in one transaction; then the congratulations with the
+/// final board. `true` when this call completed the cohort.
+pub(super) async fn complete(
+    coach: &Coach,
+    ctx: &CohortCtx,
+    now: DateTime<Utc>,
+    out: &mut Vec<Outgoing>,
+) -> CoachResult<bool> {
+    // The calendar runs over the cohort's own version, so a file that shrank cannot end it;
+    // a version without days (never stored, but) is not an end either.
+    if ctx.curriculum.days().next().is_none() || !ctx.calendar.is_complete(now) {
+        return Ok(false);
     }
+    let Some(last) = ctx.calendar.due(now) else { return Ok(false) };
+    let Some(close) = ctx.closes_at(&last).filter(|c| *c <= now) else { return Ok(false) };
+    // A post still claimed (waiting for a retry, or for an older leader's send to end) is
+    // settled first: a completed cohort is never ticked again.
+    if !coach.store.list_unconfirmed_posts(ctx.cohort.id).await?.is_empty() {
+        return Ok(false);
+    }
+    let mut tx = coach.store.begin().await?;
+    let job = format!("complete:{}", ctx.cohort.id);
+    if !store::claim_job(&mut tx, &job, close.timestamp(), now.timestamp()).await? {
+        return Ok(false);
+    }
+    let notices = refresh_all(&mut tx, ctx, now).await?;
+    store::complete_cohort(&mut tx, ctx.cohort.id, now.timestamp()).await?;
+    tx.commit().await?;
+    out.extend(notices);
+    let board = board_message(coach, ctx, By::Points, false, None, now).await?;
+    let text = format!(
+        "🎓 That's the whole of **{}** — congratulations, everyone! Here is the final leaderboard.",
+        ctx.curriculum.title
+    );
+    let mut message = Message::text(text);
+    message.blocks.extend(board.blocks);
+    out.push(Outgoing::channel(&channel(ctx), message));
+    Ok(true)
 }
 
 /// Refreshes every member's summary inside `conn`'s transaction and returns the freeze notices

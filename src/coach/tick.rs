@@ -4,9 +4,11 @@
 use chrono::{DateTime, Duration, Utc};
 
 use super::context::CohortCtx;
+use super::drift::tell_drift;
 use super::error::CoachResult;
 use super::leaderboard::{By, board_message};
 use super::posting::Posting;
+use super::settle::{close_windows, complete};
 use super::{ChannelRef, Coach, Delivery, DeliveryError, Fence, Message, Outgoing};
 use crate::domain::{CronSpec, DayNumber, Timezone, reminder_due, upcoming};
 use crate::faults::chain;
@@ -98,8 +100,8 @@ impl Coach {
         let mut report = TickReport::default();
         let mut out = Vec::new();
         // Telling about a changed file must never stop the lessons it is about.
-        if let Err(e) = self.tell_drift(ctx, delivery, now, &mut out).await {
-            tracing::warn!(error = %chain(&e), cohort = ctx.cohort.id, "curriculum drift not told");
+        if let Err(e) = tell_drift(self, ctx, delivery, now, &mut out).await {
+            tracing::warn!(error = %chain(&e), "curriculum drift not told");
         }
         if ctx.cohort.state == CohortState::Active {
             let posting =
@@ -109,18 +111,18 @@ impl Coach {
         if fence.is_ended() {
             return Ok(report);
         }
-        self.close_windows(ctx, now, &mut out).await?;
-        self.reminders(ctx, now, &mut out).await?;
-        self.weekly_board(ctx, now, &mut out).await?;
+        close_windows(self, ctx, now, &mut out).await?;
+        reminders(self, ctx, now, &mut out).await?;
+        weekly_board(self, ctx, now, &mut out).await?;
         super::quiz::on_tick(self, ctx, now, &mut out).await?;
-        if self.complete(ctx, now, &mut out).await? {
+        if complete(self, ctx, now, &mut out).await? {
             report.completed.push(ctx.cohort.id);
         }
         for message in &out {
             match delivery.send(message, fence).await {
                 Ok(()) => report.messages += 1,
                 Err(DeliveryError::Fenced(_)) => break,
-                Err(e) => tracing::warn!(error = %chain(&e), cohort = ctx.cohort.id, "message not delivered"),
+                Err(e) => tracing::warn!(error = %chain(&e), "message not delivered"),
             }
         }
         Ok(report)
@@ -151,69 +153,64 @@ pub fn wakeup(ctx: &CohortCtx, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
     times.into_iter().filter(|t| *t > now).min()
 }
 
-impl Coach {
-    /// Nudges members who asked for it, once per lesson, before the latest window closes.
-    async fn reminders(
-        &self,
-        ctx: &CohortCtx,
-        now: DateTime<Utc>,
-        out: &mut Vec<Outgoing>,
-    ) -> CoachResult<()> {
-        let Some(slot) = ctx.calendar.due(now) else { return Ok(()) };
-        let Some(close) = ctx.closes_at(&slot) else { return Ok(()) };
-        let hours = u32::try_from(ctx.cohort.reminder_hours).unwrap_or(0);
-        if !reminder_due(u32::MAX, close, hours, now) {
-            return Ok(());
-        }
-        for (membership, member) in self.store.list_cohort_member_profiles(ctx.cohort.id).await? {
-            if !membership.remind {
-                continue;
-            }
-            let streak =
-                self.store.get_member_stats(ctx.cohort.id, member.id).await?.map_or(0, |s| s.current_streak);
-            let checked = self.store.get_checkpoint(ctx.cohort.id, member.id, slot.day).await?.is_some();
-            let streak = u32::try_from(streak).unwrap_or(0);
-            if checked || !reminder_due(streak, close, hours, now) {
-                continue;
-            }
-            if self
-                .store
-                .notice_once(ctx.cohort.id, member.id, "reminder", &slot.day.to_string(), now.timestamp())
-                .await?
-            {
-                let text = format!(
-                    "⏰ Your {streak}-day streak: day {} is still open until {}. `/checkpoint day:{}` when done.",
-                    slot.day,
-                    ctx.local(close),
-                    slot.day
-                );
-                out.push(direct(&member, text));
-            }
-        }
-        Ok(())
+/// Nudges members who asked for it, once per lesson, before the latest window closes.
+async fn reminders(
+    coach: &Coach,
+    ctx: &CohortCtx,
+    now: DateTime<Utc>,
+    out: &mut Vec<Outgoing>,
+) -> CoachResult<()> {
+    let Some(slot) = ctx.calendar.due(now) else { return Ok(()) };
+    let Some(close) = ctx.closes_at(&slot) else { return Ok(()) };
+    let hours = u32::try_from(ctx.cohort.reminder_hours).unwrap_or(0);
+    if !reminder_due(u32::MAX, close, hours, now) {
+        return Ok(());
     }
-
-    async fn weekly_board(
-        &self,
-        ctx: &CohortCtx,
-        now: DateTime<Utc>,
-        out: &mut Vec<Outgoing>,
-    ) -> CoachResult<()> {
-        let Some(first) = ctx.calendar.due_slots(now).first().map(|s| s.at) else { return Ok(()) };
-        let Some(fire) = weekly_fires(ctx, now - LOOKBACK, now).into_iter().rev().find(|f| *f > first) else {
-            return Ok(());
-        };
-        if !self
+    for (membership, member) in coach.store.list_cohort_member_profiles(ctx.cohort.id).await? {
+        if !membership.remind {
+            continue;
+        }
+        let streak =
+            coach.store.get_member_stats(ctx.cohort.id, member.id).await?.map_or(0, |s| s.current_streak);
+        let checked = coach.store.get_checkpoint(ctx.cohort.id, member.id, slot.day).await?.is_some();
+        let streak = u32::try_from(streak).unwrap_or(0);
+        if checked || !reminder_due(streak, close, hours, now) {
+            continue;
+        }
+        if coach
             .store
-            .claim_job(&format!("weekly:{}", ctx.cohort.id), fire.timestamp(), now.timestamp())
+            .notice_once(ctx.cohort.id, member.id, "reminder", &slot.day.to_string(), now.timestamp())
             .await?
         {
-            return Ok(());
+            let text = format!(
+                "⏰ Your {streak}-day streak: day {} is still open until {}. `/checkpoint day:{}` when done.",
+                slot.day,
+                ctx.local(close),
+                slot.day
+            );
+            out.push(direct(&member, text));
         }
-        let board = board_message(self, ctx, By::Points, true, None, now).await?;
-        out.push(Outgoing::channel(&channel(ctx), board));
-        Ok(())
     }
+    Ok(())
+}
+
+async fn weekly_board(
+    coach: &Coach,
+    ctx: &CohortCtx,
+    now: DateTime<Utc>,
+    out: &mut Vec<Outgoing>,
+) -> CoachResult<()> {
+    let Some(first) = ctx.calendar.due_slots(now).first().map(|s| s.at) else { return Ok(()) };
+    let Some(fire) = weekly_fires(ctx, now - LOOKBACK, now).into_iter().rev().find(|f| *f > first) else {
+        return Ok(());
+    };
+    if !coach.store.claim_job(&format!("weekly:{}", ctx.cohort.id), fire.timestamp(), now.timestamp()).await?
+    {
+        return Ok(());
+    }
+    let board = board_message(coach, ctx, By::Points, true, None, now).await?;
+    out.push(Outgoing::channel(&channel(ctx), board));
+    Ok(())
 }
 
 pub(super) fn channel(ctx: &CohortCtx) -> ChannelRef {

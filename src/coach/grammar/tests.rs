@@ -124,7 +124,7 @@ fn a_word_two_choices_list_is_an_error_naming_both() {
         Param { name: "scope", kind: Kind::Choice(&["all", "mine"]), required: false, about: "" },
         Param { name: "period", kind: Kind::Choice(&["all", "week"]), required: false, about: "" },
     ];
-    static SUB: Sub = Sub { name: "", about: "", params: PARAMS, admin: false };
+    static SUB: Sub = Sub { name: "", about: "", params: PARAMS, handler: commands::Handler::Leaderboard };
     let err = positional_target(&SUB, &BTreeMap::new(), "All").unwrap_err().0;
     assert_eq!(err, "`All` could mean `scope:all` or `period:all`; write one of them.");
     let given = BTreeMap::from([("scope", "mine".to_string())]);
