@@ -75,6 +75,17 @@ impl Coach {
         Ok(out)
     }
 
+    /// One cohort as [`Coach::scheduled_cohorts`] would list it: `None` when it is gone or no
+    /// longer driven by the clock (completed, flagged), an error when it cannot be loaded.
+    pub async fn scheduled_cohort(&self, id: i64) -> CoachResult<Option<CohortCtx>> {
+        match self.store.get_cohort(id).await? {
+            Some(cohort) if matches!(cohort.state, CohortState::Active | CohortState::Paused) => {
+                Ok(Some(CohortCtx::load(self, cohort).await?))
+            }
+            _ => Ok(None),
+        }
+    }
+
     /// Does everything due at `now` for every active cohort, one cohort after another, for an
     /// in-process tool that owns its database (the console, the demo): no lease, no fence.
     #[tracing::instrument(skip_all)]

@@ -1,6 +1,7 @@
 //! The scheduler: sleeps until the nearest due work, posts lessons exactly once through a paced
 //! delivery, and holds the lease that lets only one instance schedule.
 
+mod cache;
 pub mod clock;
 pub mod leader;
 pub mod pacing;

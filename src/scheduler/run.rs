@@ -1,7 +1,6 @@
 //! The scheduler loop: keeps each cohort's next wake-up, sleeps until the nearest one, and ticks
 //! the cohorts that are due, several at a time.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
@@ -11,6 +10,7 @@ use futures_util::StreamExt;
 use futures_util::stream::FuturesUnordered;
 use tokio_util::sync::CancellationToken;
 
+use super::cache::Cache;
 use super::clock::Clock;
 use crate::coach::{Coach, CoachResult, CohortCtx, Delivery, Fence, TickReport, wakeup};
 use crate::faults::{Backoff, Episode};
@@ -56,16 +56,6 @@ pub struct Scheduler<D> {
     ticking: Episode,
 }
 
-/// The scheduler's memory: the cohorts' calendars as of `epoch`, and when each next needs a tick.
-#[derive(Default)]
-struct Cache {
-    epoch: Option<i64>,
-    cohorts: HashMap<i64, CohortCtx>,
-    due: HashMap<i64, DateTime<Utc>>,
-    /// Consecutive failed ticks per cohort, for its real-time backoff.
-    failures: HashMap<i64, u32>,
-}
-
 impl<D: Delivery> Scheduler<D> {
     pub fn new(coach: Coach, delivery: D, clock: Arc<dyn Clock>, config: SchedulerConfig) -> Self {
         let (reading, ticking) = (Episode::new("reading the cohorts"), Episode::new("cohort tick"));
@@ -86,7 +76,7 @@ impl<D: Delivery> Scheduler<D> {
         let mut backoff = Backoff::new(RETRY_FIRST, RETRY_CAP);
         let changes = self.coach.changes();
         while !stop.is_cancelled() && !fence.is_ended() {
-            if let Err(e) = self.refresh(&mut cache).await {
+            if let Err(e) = cache.refresh(&self.coach, self.clock.now()).await {
                 let wait = backoff.next_wait();
                 self.reading.failed(&e, &format!("retrying in {wait:?}"));
                 tokio::select! {
@@ -116,28 +106,6 @@ impl<D: Delivery> Scheduler<D> {
         }
         tracing::info!(posted = total.posted.len(), "scheduler stopped");
         total
-    }
-
-    /// Reloads the calendars when the schedule epoch moved. A cohort whose row and calendar are
-    /// unchanged keeps its wake-up; a new or changed one is ticked at once.
-    async fn refresh(&self, cache: &mut Cache) -> anyhow::Result<()> {
-        let epoch = self.coach.store().schedule_epoch().await?;
-        if cache.epoch == Some(epoch) {
-            return Ok(());
-        }
-        let now = self.clock.now();
-        let mut cohorts = HashMap::new();
-        let mut due = HashMap::new();
-        for ctx in self.coach.scheduled_cohorts().await? {
-            let id = ctx.cohort.id;
-            let kept = cache.cohorts.get(&id).filter(|old| old.same_schedule(&ctx)).and(cache.due.get(&id));
-            due.insert(id, kept.copied().unwrap_or(now));
-            cohorts.insert(id, ctx);
-        }
-        tracing::debug!(epoch, cohorts = cohorts.len(), "schedule reloaded");
-        let failures = std::mem::take(&mut cache.failures);
-        *cache = Cache { epoch: Some(epoch), cohorts, due, failures };
-        Ok(())
     }
 
     /// Ticks `due`, `concurrency` at a time, starting no new tick once `stopping` is set. A plain

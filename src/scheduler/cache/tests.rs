@@ -1,0 +1,66 @@
+use chrono::TimeZone;
+
+use super::*;
+use crate::coach::{Actor, Catalog, ChannelRef, Inbound, InboundKind};
+use crate::store::Store;
+
+async fn coach(dir: &tempfile::TempDir) -> Coach {
+    let store = Store::open(&format!("sqlite://{}", dir.path().join("t.db").display())).await.unwrap();
+    let curricula = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("curriculum");
+    Coach::new(store, Catalog::load_dir(&curricula).unwrap())
+}
+
+async fn admin(coach: &Coach, channel: &str, text: &str, now: DateTime<Utc>) {
+    let inbound = Inbound {
+        channel: ChannelRef { platform: "console".into(), workspace: String::new(), channel: channel.into() },
+        actor: Actor { user_id: "org".into(), name: "Org".into(), is_admin: true },
+        dedupe_key: format!("{channel}:{text}"),
+        kind: InboundKind::Text(text.into()),
+    };
+    coach.try_handle(&inbound, now).await.unwrap_or_else(|e| panic!("{text}: {e:?}"));
+}
+
+#[tokio::test]
+async fn a_change_reloads_only_its_cohort() {
+    let dir = tempfile::tempdir().unwrap();
+    let coach = coach(&dir).await;
+    let now = Utc.with_ymd_and_hms(2026, 12, 1, 12, 0, 0).unwrap();
+    let setup = "/studybot setup curriculum:days_121_150_lakehouse_architecture start:2026-12-07";
+    for channel in ["a", "b", "c"] {
+        admin(&coach, channel, setup, now).await;
+    }
+    let mut cache = Cache::default();
+    assert_eq!(cache.refresh(&coach, now).await.unwrap(), 3, "the first load reads every cohort");
+    assert_eq!(cache.refresh(&coach, now).await.unwrap(), 0, "nothing changed, nothing read");
+    let ids: HashMap<String, i64> =
+        cache.cohorts.values().map(|ctx| (ctx.cohort.channel_id.clone(), ctx.cohort.id)).collect();
+    let later = now + chrono::Duration::hours(1);
+    for (id, due) in cache.due.iter_mut() {
+        *due = later + chrono::Duration::minutes(*id);
+    }
+
+    admin(&coach, "b", "/studybot holiday add 2026-12-08", now).await;
+    assert_eq!(cache.refresh(&coach, now).await.unwrap(), 1, "one admin change, one cohort reloaded");
+    let b = &cache.cohorts[&ids["b"]];
+    assert!(b.calendar.holidays.contains(&chrono::NaiveDate::from_ymd_opt(2026, 12, 8).unwrap()));
+    assert_eq!(cache.due[&ids["b"]], now, "a changed calendar is ticked at once");
+    assert_eq!(
+        cache.due[&ids["a"]],
+        later + chrono::Duration::minutes(ids["a"]),
+        "the others keep their wake-up"
+    );
+
+    admin(&coach, "c", "/studybot settings grace:2", now).await;
+    admin(&coach, "a", "/studybot pause", now).await;
+    assert_eq!(cache.refresh(&coach, now).await.unwrap(), 2);
+    assert!(cache.cohorts[&ids["a"]].is_paused(), "a paused cohort stays, paused");
+    assert_eq!(cache.cohorts[&ids["c"]].cohort.grace_secs, 2 * 3600);
+
+    coach.store().delete_cohort(ids["b"]).await.unwrap();
+    assert_eq!(cache.refresh(&coach, now).await.unwrap(), 1);
+    assert!(
+        !cache.cohorts.contains_key(&ids["b"]) && !cache.due.contains_key(&ids["b"]),
+        "a deleted cohort leaves"
+    );
+    assert_eq!(cache.cohorts.len(), 2);
+}
