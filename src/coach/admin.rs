@@ -40,7 +40,7 @@ pub(super) async fn next_post(coach: &Coach, ctx: &CohortCtx, now: DateTime<Utc>
     // The row, not `ctx`, knows the state the command just set.
     let cohort = coach.store.get_cohort(ctx.cohort.id).await?.unwrap_or_else(|| ctx.cohort.clone());
     let fresh = CohortCtx::load(coach, cohort).await?;
-    Ok(match fresh.calendar.next(now) {
+    Ok(match fresh.slots.next(now) {
         Some(slot) => format!("Next post: day {} on {}.", slot.day, fresh.local(slot.at)),
         None if fresh.cohort.state == CohortState::Paused => {
             "Nothing is posted until `/studybot resume`.".into()
@@ -76,7 +76,7 @@ async fn resume(
 }
 
 async fn skip(coach: &Coach, ctx: &CohortCtx, now: DateTime<Utc>) -> CoachResult<String> {
-    let Some(next) = ctx.calendar.next(now) else { user_error!("There is no upcoming lesson to skip.") };
+    let Some(next) = ctx.slots.next(now) else { user_error!("There is no upcoming lesson to skip.") };
     let date = next.date.format("%Y-%m-%d").to_string();
     coach.store.add_adjustment(ctx.cohort.id, AdjustmentKind::Skip, &date, None, now.timestamp()).await?;
     Ok(format!(
@@ -93,13 +93,13 @@ async fn set_day(coach: &Coach, ctx: &CohortCtx, call: &Call, now: DateTime<Utc>
         user_error!("Day {day} is not in this curriculum (days {}).", ctx.curriculum.days_label());
     }
     // Days run in sequence from the new day, so any day up to the latest posted one would repeat it.
-    if let Some(latest) = ctx.calendar.due_slots(now).iter().map(|s| s.day).max().filter(|m| day <= *m) {
+    if let Some(latest) = ctx.slots.due_slots(now).iter().map(|s| s.day).max().filter(|m| day <= *m) {
         user_error!(
             "Day {latest} was already posted, and each day is posted once: `set-day` can only move past it. \
              Members can still `/checkpoint day:{day}`."
         );
     }
-    let Some(next) = ctx.calendar.next(now) else { user_error!("There is no upcoming lesson date.") };
+    let Some(next) = ctx.slots.next(now) else { user_error!("There is no upcoming lesson date.") };
     let date = next.date.format("%Y-%m-%d").to_string();
     coach
         .store
@@ -112,7 +112,7 @@ async fn holiday(coach: &Coach, ctx: &CohortCtx, call: &Call, now: DateTime<Utc>
     let date = call.date("date").unwrap_or_default();
     let text = date.format("%Y-%m-%d").to_string();
     // History stays as it was posted: only dates still ahead can change.
-    let last_due = ctx.calendar.due(now).map(|s| s.date);
+    let last_due = ctx.slots.due(now).map(|s| s.date);
     let time_passed =
         ctx.calendar.schedule.fire_time_on(date).is_some_and(|t| local_instant(ctx.tz(), date, t) <= now);
     if date < ctx.today(now) || time_passed || last_due.is_some_and(|d| date <= d) {
@@ -132,7 +132,7 @@ async fn holiday(coach: &Coach, ctx: &CohortCtx, call: &Call, now: DateTime<Utc>
 fn preview(ctx: &CohortCtx, call: &Call, now: DateTime<Utc>) -> CoachResult<Vec<Outgoing>> {
     let day = match call.day("day") {
         Some(day) => day,
-        None => match ctx.calendar.next(now) {
+        None => match ctx.slots.next(now) {
             Some(slot) => slot.day,
             None => user_error!("No upcoming lesson; give a day: `/studybot preview day:121`."),
         },

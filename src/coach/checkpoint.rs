@@ -36,7 +36,7 @@ pub async fn command(
     let ctx = CohortCtx::for_channel(coach, &inbound.channel).await?;
     let day = match call.day("day") {
         Some(day) => day,
-        None => match ctx.calendar.due(now) {
+        None => match ctx.slots.due(now) {
             Some(slot) => slot.day,
             None => user_error!("No lesson has been posted yet.{}", first_lesson(&ctx, now)),
         },
@@ -122,7 +122,7 @@ fn check_day(ctx: &CohortCtx, day: DayNumber, now: DateTime<Utc>) -> CoachResult
     if ctx.curriculum.day(day).is_none() {
         user_error!("Day {day} is not in this curriculum (days {}).", ctx.curriculum.days_label());
     }
-    match ctx.calendar.slot_of(day) {
+    match ctx.slots.slot_of(day) {
         Some(slot) if slot.at <= now => Ok(slot),
         Some(slot) => user_error!("Day {day} isn't posted yet; it's due {}.", ctx.local(slot.at)),
         None => user_error!("Day {day} is not scheduled for this cohort (it was skipped over)."),

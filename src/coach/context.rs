@@ -6,11 +6,12 @@ use std::sync::Arc;
 use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 use chrono_tz::Tz;
 
+use super::contexts::Contexts;
 use super::error::{CoachError, CoachResult};
 use super::version::Version;
-use super::{ChannelRef, Coach, platform_of};
+use super::{ChannelRef, Coach};
 use crate::curriculum::Curriculum;
-use crate::domain::{Adjustment, Calendar, CronSpec, DayNumber, Lesson, Pause, Slot, Timezone};
+use crate::domain::{Adjustment, Calendar, CronSpec, DayNumber, Lesson, Pause, Slot, Slots, Timezone};
 use crate::quiz::QuizBank;
 use crate::store::{AdjustmentKind, Cohort};
 
@@ -22,6 +23,8 @@ pub struct CohortCtx {
     pub curriculum: Arc<Curriculum>,
     pub bank: Option<Arc<QuizBank>>,
     pub calendar: Calendar,
+    /// The calendar's slots, computed once when the context is loaded.
+    pub slots: Slots,
 }
 
 /// Instants are stored as epoch seconds; the domain works in `DateTime<Utc>`.
@@ -31,10 +34,9 @@ pub fn instant(secs: i64) -> DateTime<Utc> {
 
 impl CohortCtx {
     /// The cohort bound to a channel, or a reply saying how to set one up.
-    pub async fn for_channel(coach: &Coach, channel: &ChannelRef) -> CoachResult<CohortCtx> {
-        let platform = platform_of(channel)?;
-        match coach.store.find_cohort_by_channel(platform, &channel.channel).await? {
-            Some(cohort) => CohortCtx::load(coach, cohort).await,
+    pub async fn for_channel(coach: &Coach, channel: &ChannelRef) -> CoachResult<Arc<CohortCtx>> {
+        match Contexts::get(coach, channel).await? {
+            Some(ctx) => Ok(ctx),
             None => user_error!(
                 "This channel has no study cohort yet. An admin can start one with \
                  `/studybot setup curriculum:<id>` (see `/studybot curricula`)."
@@ -47,8 +49,9 @@ impl CohortCtx {
         let version = coach.cohort_version(&cohort).await?;
         cohort.curriculum_version = Some(version.hash.clone());
         let calendar = calendar(coach, &cohort, &version.curriculum).await?;
+        let slots = calendar.computed();
         let (curriculum, bank) = (Arc::clone(&version.curriculum), version.bank.clone());
-        Ok(CohortCtx { cohort, version, curriculum, bank, calendar })
+        Ok(CohortCtx { cohort, version, curriculum, bank, calendar, slots })
     }
 
     /// Whether `other` posts on the same calendar: same row, same holidays, pauses and adjustments.
@@ -77,7 +80,7 @@ impl CohortCtx {
     /// The last lesson has no successor, so it gets a day plus grace; while the cohort is paused
     /// the window stays open (`None`), because a pause breaks no streak.
     pub fn closes_at(&self, slot: &Slot) -> Option<DateTime<Utc>> {
-        match self.calendar.next(slot.at) {
+        match self.slots.next(slot.at) {
             Some(next) => Some(next.at + self.grace()),
             None if self.is_paused() => None,
             None => Some(slot.at + Duration::days(1) + self.grace()),
@@ -90,7 +93,7 @@ impl CohortCtx {
 
     /// Every lesson due by `now`, with its window, for the streak rules.
     pub fn lessons(&self, now: DateTime<Utc>) -> Vec<Lesson> {
-        self.calendar
+        self.slots
             .due_slots(now)
             .iter()
             .map(|s| Lesson { day: s.day, posted_at: s.at, closes_at: self.closes_at(s) })

@@ -18,6 +18,7 @@ mod catalog;
 mod checkpoint;
 pub mod commands;
 mod context;
+mod contexts;
 mod delivery;
 mod drift;
 mod fence;
@@ -108,6 +109,8 @@ pub struct Coach {
     catalog: Catalog,
     changes: Arc<Notify>,
     versions: Arc<version::Versions>,
+    /// Cohort contexts per channel, for events.
+    contexts: Arc<contexts::Contexts>,
     /// Events that failed on our side: one log line per episode, however many members it hits.
     failing: Arc<Episode>,
 }
@@ -120,7 +123,8 @@ impl Coach {
             versions.remember(Arc::clone(version));
         }
         let failing = Arc::new(Episode::new("handling events"));
-        Coach { store, catalog, changes: Arc::new(Notify::new()), versions, failing }
+        let contexts = Arc::default();
+        Coach { store, catalog, changes: Arc::new(Notify::new()), versions, contexts, failing }
     }
 
     /// Notified after every admin command in this process, so a scheduler sleeping until its

@@ -63,7 +63,7 @@ impl<D: Delivery> Posting<'_, D> {
         }
         let ctx = self.ctx;
         let policy = CatchUp::parse(&ctx.cohort.catch_up).unwrap_or_default();
-        for slot in to_post(policy, &ctx.calendar.due_slots(self.now), self.now, max_lateness(ctx)) {
+        for slot in to_post(policy, &ctx.slots.due_slots(self.now), self.now, max_lateness(ctx)) {
             if handled.contains(&slot.day) {
                 continue;
             }

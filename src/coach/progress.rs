@@ -208,7 +208,7 @@ async fn posted(
         .filter(|p| p.kind == kind)
         .map(|p| p.day)
         .collect();
-    let due = ctx.calendar.due_slots(now);
+    let due = ctx.slots.due_slots(now);
     let day = match call.day("day") {
         Some(day) => day,
         None => match due.iter().rev().map(|s| s.day).find(|d| has_prompt(*d) && !logged.contains(d)) {

@@ -56,10 +56,10 @@ pub(super) async fn complete(
 ) -> CoachResult<bool> {
     // The calendar runs over the cohort's own version, so a file that shrank cannot end it;
     // a version without days (never stored, but) is not an end either.
-    if ctx.curriculum.days().next().is_none() || !ctx.calendar.is_complete(now) {
+    if ctx.curriculum.days().next().is_none() || !ctx.slots.is_complete(now) {
         return Ok(false);
     }
-    let Some(last) = ctx.calendar.due(now) else { return Ok(false) };
+    let Some(last) = ctx.slots.due(now) else { return Ok(false) };
     let Some(close) = ctx.closes_at(&last).filter(|c| *c <= now) else { return Ok(false) };
     // A post still claimed (waiting for a retry, or for an older leader's send to end) is
     // settled first: a completed cohort is never ticked again.

@@ -107,7 +107,7 @@ async fn replace_unstarted(coach: &Coach, inbound: &Inbound, now: DateTime<Utc>)
         return Ok(());
     };
     let ctx = CohortCtx::load(coach, existing).await?;
-    if ctx.calendar.due(now).is_some() {
+    if ctx.slots.due(now).is_some() {
         user_error!(
             "This channel already runs `{}` and lessons have been posted. Use `/studybot status`, \
              `pause`, `set-day` or `holiday` to change it.",

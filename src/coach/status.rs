@@ -23,7 +23,7 @@ use crate::store::{LessonPost, PostState};
 
 pub(super) async fn run(coach: &Coach, ctx: &CohortCtx, now: DateTime<Utc>) -> CoachResult<String> {
     let members = coach.store.list_cohort_members(ctx.cohort.id).await?;
-    let due = ctx.calendar.due_slots(now);
+    let due = ctx.slots.due_slots(now);
     let checks = coach.store.list_cohort_checkpoints(ctx.cohort.id).await?;
     let posts = coach.store.list_posts(ctx.cohort.id).await?;
     let possible = members.len() * due.len();

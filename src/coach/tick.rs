@@ -151,10 +151,10 @@ impl Coach {
 /// after each tick, so it sleeps until the nearest one instead of polling.
 pub fn wakeup(ctx: &CohortCtx, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
     let mut times = Vec::new();
-    if let Some(next) = ctx.calendar.next(now) {
+    if let Some(next) = ctx.slots.next(now) {
         times.push(next.at);
     }
-    for slot in ctx.calendar.due_slots(now).iter().rev().take(2) {
+    for slot in ctx.slots.due_slots(now).iter().rev().take(2) {
         if let Some(close) = ctx.closes_at(slot) {
             times.push(close);
             times.push(close - Duration::hours(ctx.cohort.reminder_hours));
@@ -171,7 +171,7 @@ async fn reminders(
     now: DateTime<Utc>,
     out: &mut Vec<Outgoing>,
 ) -> CoachResult<()> {
-    let Some(slot) = ctx.calendar.due(now) else { return Ok(()) };
+    let Some(slot) = ctx.slots.due(now) else { return Ok(()) };
     let Some(close) = ctx.closes_at(&slot) else { return Ok(()) };
     let hours = u32::try_from(ctx.cohort.reminder_hours).unwrap_or(0);
     if !reminder_due(u32::MAX, close, hours, now) {
@@ -211,7 +211,7 @@ async fn weekly_board(
     now: DateTime<Utc>,
     out: &mut Vec<Outgoing>,
 ) -> CoachResult<()> {
-    let Some(first) = ctx.calendar.due_slots(now).first().map(|s| s.at) else { return Ok(()) };
+    let Some(first) = ctx.slots.due_slots(now).first().map(|s| s.at) else { return Ok(()) };
     let Some(fire) = weekly_fires(ctx, now - LOOKBACK, now).into_iter().rev().find(|f| *f > first) else {
         return Ok(());
     };

@@ -39,7 +39,7 @@ pub(super) async fn run(
     let policy = CatchUp::parse(&ctx.cohort.catch_up).unwrap_or_default();
     let lateness = Duration::seconds(ctx.cohort.max_lateness_secs.max(0));
     let mut reopened = Vec::new();
-    for slot in to_repost(policy, &ctx.calendar.due_slots(now), &failed, now, lateness) {
+    for slot in to_repost(policy, &ctx.slots.due_slots(now), &failed, now, lateness) {
         if store::reopen_post(&mut tx, cohort, slot.day, now.timestamp()).await?.is_some() {
             reopened.push(slot.day);
         }

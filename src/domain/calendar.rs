@@ -53,6 +53,48 @@ pub struct Slot {
     pub at: DateTime<Utc>,
 }
 
+/// A calendar's lesson slots, computed once: a cohort keeps them beside its calendar, so a
+/// check-in or a tick asks them questions without walking the schedule again.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Slots {
+    slots: Vec<Slot>,
+    /// The curriculum's last day: the cohort is complete once its slot has gone out.
+    last_day: Option<DayNumber>,
+}
+
+impl Slots {
+    /// Every slot, in order.
+    pub fn all(&self) -> &[Slot] {
+        &self.slots
+    }
+
+    /// The latest slot that has gone out by `now`.
+    pub fn due(&self, now: DateTime<Utc>) -> Option<Slot> {
+        self.slots.iter().rfind(|slot| slot.at <= now).copied()
+    }
+
+    /// The first slot still to come after `now`.
+    pub fn next(&self, now: DateTime<Utc>) -> Option<Slot> {
+        self.slots.iter().find(|slot| slot.at > now).copied()
+    }
+
+    /// Every slot that has gone out by `now`, in order.
+    pub fn due_slots(&self, now: DateTime<Utc>) -> Vec<Slot> {
+        self.slots.iter().filter(|slot| slot.at <= now).copied().collect()
+    }
+
+    /// The slot that carries `day`. If a set-day back makes a day come round again, this is its
+    /// FIRST slot: a day is posted once per cohort, so the first slot is the post that exists.
+    pub fn slot_of(&self, day: DayNumber) -> Option<Slot> {
+        self.slots.iter().find(|slot| slot.day == day).copied()
+    }
+
+    /// Whether the last curriculum day's slot has gone out by `now`.
+    pub fn is_complete(&self, now: DateTime<Utc>) -> bool {
+        self.slots.last().is_some_and(|slot| Some(slot.day) == self.last_day && slot.at <= now)
+    }
+}
+
 impl Calendar {
     /// Every lesson slot from `start` until the last curriculum day, in order. The search covers
     /// [`HORIZON_DAYS`] of dates, and stops at an open pause (nothing after it is known yet).
@@ -76,31 +118,31 @@ impl Calendar {
         slots
     }
 
-    /// The latest slot that has gone out by `now`.
+    /// The slots computed once, for the questions asked of them many times (see [`Slots`]).
+    pub fn computed(&self) -> Slots {
+        Slots { slots: self.slots(), last_day: self.days.last().copied() }
+    }
+
+    /// The latest slot that has gone out by `now`. Each of these computes the slots afresh; a
+    /// caller that asks more than once keeps [`Calendar::computed`] instead.
     pub fn due(&self, now: DateTime<Utc>) -> Option<Slot> {
-        self.slots().into_iter().rfind(|slot| slot.at <= now)
+        self.computed().due(now)
     }
 
-    /// The first slot still to come after `now`.
     pub fn next(&self, now: DateTime<Utc>) -> Option<Slot> {
-        self.slots().into_iter().find(|slot| slot.at > now)
+        self.computed().next(now)
     }
 
-    /// Every slot that has gone out by `now`, in order.
     pub fn due_slots(&self, now: DateTime<Utc>) -> Vec<Slot> {
-        self.slots().into_iter().filter(|slot| slot.at <= now).collect()
+        self.computed().due_slots(now)
     }
 
-    /// The slot that carries `day`. If a set-day back makes a day come round again, this is its
-    /// FIRST slot: a day is posted once per cohort, so the first slot is the post that exists.
     pub fn slot_of(&self, day: DayNumber) -> Option<Slot> {
-        self.slots().into_iter().find(|slot| slot.day == day)
+        self.computed().slot_of(day)
     }
 
-    /// Whether the last curriculum day's slot has gone out by `now`.
     pub fn is_complete(&self, now: DateTime<Utc>) -> bool {
-        let last_day = self.days.last();
-        self.slots().last().is_some_and(|slot| Some(&slot.day) == last_day && slot.at <= now)
+        self.computed().is_complete(now)
     }
 
     /// Index in `days` of the cohort's first day: `first_day` itself, else the first day >= it.

@@ -8,7 +8,7 @@ pub mod ranking;
 pub mod schedule;
 pub mod streak;
 
-pub use calendar::{Adjustment, Calendar, Pause, Slot};
+pub use calendar::{Adjustment, Calendar, Pause, Slot, Slots};
 pub use catchup::{CatchUp, to_post, to_repost};
 #[cfg(test)]
 pub(crate) use day::day;

@@ -3,8 +3,9 @@
 
 use sqlx::{AnyConnection, Row};
 
-use super::error::StoreError;
+use super::error::{StoreError, no_nul};
 use super::pool::Store;
+use super::types::Platform;
 
 /// The cohorts changed after `epoch` (created, edited, deleted, or their holidays, pauses or
 /// adjustments), each with its latest stamp, oldest first.
@@ -29,7 +30,34 @@ pub async fn cohort_stamp(conn: &mut AnyConnection, cohort_id: i64) -> Result<i6
     Ok(stamp.unwrap_or(0))
 }
 
+/// The cohort bound to a channel with its stamp: what an event handler asks first, to know
+/// whether the context it cached for the channel is still current.
+pub async fn channel_cohort_stamp(
+    conn: &mut AnyConnection,
+    platform: Platform,
+    channel_id: &str,
+) -> Result<Option<(i64, i64)>, StoreError> {
+    no_nul("channel id", channel_id)?;
+    let row = sqlx::query(
+        "SELECT c.id, COALESCE(ch.epoch, 0) FROM cohorts c LEFT JOIN cohort_changes ch ON ch.cohort_id = c.id \
+         WHERE c.platform = $1 AND c.channel_id = $2",
+    )
+    .bind(platform.as_str())
+    .bind(channel_id)
+    .fetch_optional(conn)
+    .await?;
+    row.map(|r| Ok((r.try_get(0)?, r.try_get(1)?))).transpose()
+}
+
 impl Store {
+    pub async fn channel_cohort_stamp(
+        &self,
+        platform: Platform,
+        channel_id: &str,
+    ) -> Result<Option<(i64, i64)>, StoreError> {
+        channel_cohort_stamp(&mut *self.acquire().await?, platform, channel_id).await
+    }
+
     pub async fn cohorts_changed_since(&self, epoch: i64) -> Result<Vec<(i64, i64)>, StoreError> {
         cohorts_changed_since(&mut *self.acquire().await?, epoch).await
     }

@@ -140,7 +140,7 @@ impl Turn<'_> {
             Err(StoreError::Duplicate { .. }) => user_error!("You already answered that question."),
             other => other?,
         }
-        let lessons = u32::try_from(self.ctx.calendar.due_slots(self.now).len()).unwrap_or(0);
+        let lessons = u32::try_from(self.ctx.slots.due_slots(self.now).len()).unwrap_or(0);
         update_review(
             conn,
             self.ctx.cohort.id,

@@ -108,7 +108,7 @@ pub async fn on_tick(
     for quiz in &bank.quizzes {
         // Within the tick's lookback only: no claim per tick for quizzes announced long ago.
         let recent = |s: &crate::domain::Slot| s.at <= now && s.at > now - super::tick::LOOKBACK;
-        let Some(slot) = ctx.calendar.slot_of(quiz.opens_after).filter(recent) else { continue };
+        let Some(slot) = ctx.slots.slot_of(quiz.opens_after).filter(recent) else { continue };
         let job = format!("quiz-open:{}:{}", ctx.cohort.id, quiz.key.as_str());
         if coach.store.claim_job(&job, slot.at.timestamp(), now.timestamp()).await? {
             let text = format!(
@@ -151,7 +151,7 @@ fn bank(ctx: &CohortCtx) -> CoachResult<Arc<QuizBank>> {
 
 /// A quiz opens when its `Opens after` day has been posted.
 fn is_open(ctx: &CohortCtx, quiz: &Quiz, now: DateTime<Utc>) -> bool {
-    ctx.calendar.due_slots(now).iter().any(|s| s.day == quiz.opens_after)
+    ctx.slots.due_slots(now).iter().any(|s| s.day == quiz.opens_after)
 }
 
 fn overview(ctx: &CohortCtx, bank: &QuizBank, now: DateTime<Utc>) -> String {

@@ -145,5 +145,5 @@ fn find<'a>(bank: &'a QuizBank, id: &str) -> Option<&'a Question> {
 
 /// Lessons posted so far: review intervals are counted in lesson days.
 fn lessons(ctx: &CohortCtx, now: DateTime<Utc>) -> u32 {
-    u32::try_from(ctx.calendar.due_slots(now).len()).unwrap_or(0)
+    u32::try_from(ctx.slots.due_slots(now).len()).unwrap_or(0)
 }

@@ -1,0 +1,52 @@
+//! Cohort contexts cached per channel for the events of that channel: an event reads one row (the
+//! channel's cohort and its change stamp) instead of the cohort, its holidays, pauses and
+//! adjustments, and its calendar is not computed again until the cohort changes.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use super::context::CohortCtx;
+use super::error::CoachResult;
+use super::{ChannelRef, Coach, platform_of};
+use crate::store::Platform;
+
+/// The most contexts kept; past it the cache starts over (a bot with more active channels than
+/// this reads their cohorts as it did before the cache, and memory stays bounded).
+const MAX_CACHED: usize = 20_000;
+
+/// A channel, as its platform and id.
+type Channel = (Platform, String);
+
+/// The cohort's change stamp when its context was loaded, and the context.
+type Stamped = (i64, Arc<CohortCtx>);
+
+#[derive(Default)]
+pub struct Contexts {
+    by_channel: Mutex<HashMap<Channel, Stamped>>,
+}
+
+impl Contexts {
+    /// The cohort bound to `channel`, from the cache when its stamp has not moved; `None` when
+    /// the channel has none.
+    pub(super) async fn get(coach: &Coach, channel: &ChannelRef) -> CoachResult<Option<Arc<CohortCtx>>> {
+        let platform = platform_of(channel)?;
+        let Some((id, stamp)) = coach.store.channel_cohort_stamp(platform, &channel.channel).await? else {
+            return Ok(None);
+        };
+        let key = (platform, channel.channel.clone());
+        let cached = coach.contexts.by_channel.lock().expect("contexts lock").get(&key).cloned();
+        if let Some((_, ctx)) = cached.filter(|(seen, ctx)| *seen == stamp && ctx.cohort.id == id) {
+            return Ok(Some(ctx));
+        }
+        // Loaded after the stamp was read: a change in between is in the context, and the next
+        // event sees a newer stamp and loads again.
+        let Some(cohort) = coach.store.get_cohort(id).await? else { return Ok(None) };
+        let ctx = Arc::new(CohortCtx::load(coach, cohort).await?);
+        let mut cache = coach.contexts.by_channel.lock().expect("contexts lock");
+        if cache.len() >= MAX_CACHED {
+            cache.clear();
+        }
+        cache.insert(key, (stamp, Arc::clone(&ctx)));
+        Ok(Some(ctx))
+    }
+}
