@@ -1,5 +1,6 @@
 //! The scheduler against a fake platform that enforces rate limits: reconciliation after a crash,
-//! retries and permanent failures, 1,000 cohorts due at once, and changes taking effect at once.
+//! retries and permanent failures, 1,000 cohorts due at once, changes taking effect at once, and
+//! the leader trimming old dedupe keys without holding up a lesson.
 
 mod support;
 
@@ -267,4 +268,75 @@ async fn wait_for(done: impl Fn() -> bool, limit: Duration) {
     while !done() && started.elapsed() < limit {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
+}
+
+/// The dedupe keys in the store, oldest first.
+async fn dedupe_keys(store: &Store) -> Vec<String> {
+    sqlx::query_scalar("SELECT dedupe_key FROM processed_events ORDER BY received_at")
+        .fetch_all(store.pool())
+        .await
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_leader_deletes_dedupe_keys_older_than_the_retention_on_its_clock() {
+    let dir = tempfile::tempdir().unwrap();
+    let (coach, _) = coach_with_cohort(&dir).await;
+    let store = coach.store().clone();
+    // The virtual clock reads a day before the first lesson; events are stamped on it.
+    let now = first_lesson() - chrono::Duration::days(1);
+    let ago = |days: i64, secs: i64| now - chrono::Duration::days(days) + chrono::Duration::seconds(secs);
+    for (key, at) in
+        [("old", ago(8, 0)), ("just-old", ago(3, -60)), ("just-kept", ago(3, 60)), ("new", ago(0, 0))]
+    {
+        store.mark_event_processed(key, "checkpoint", at.timestamp()).await.unwrap();
+    }
+    let config = SchedulerConfig {
+        processed_events_retention: chrono::Duration::days(3),
+        poll: Duration::from_millis(200),
+        ..SchedulerConfig::default()
+    };
+    let clock = Arc::new(ScaledClock::new(now, SystemTime::now(), 1.0));
+    let scheduler = Scheduler::new(coach, LimitedFake::new(Limits::none()), clock, config);
+    let stop = CancellationToken::new();
+    let check = async {
+        let started = std::time::Instant::now();
+        while dedupe_keys(&store).await.len() > 2 && started.elapsed() < Duration::from_secs(5) {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        stop.cancel();
+    };
+    tokio::join!(scheduler.run(Fence::unfenced(), stop.clone()), check);
+    assert_eq!(dedupe_keys(&store).await, ["just-kept", "new"], "deleted as soon as the scheduler leads");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_failing_purge_does_not_hold_up_the_lessons() {
+    let dir = tempfile::tempdir().unwrap();
+    let (coach, _) = coach_with_cohort(&dir).await;
+    let store = coach.store().clone();
+    store
+        .mark_event_processed("old", "checkpoint", (first_lesson() - chrono::Duration::days(30)).timestamp())
+        .await
+        .unwrap();
+    // Every purge fails, as on a database that refuses the DELETE.
+    sqlx::query(
+        "CREATE TRIGGER refuse_purge BEFORE DELETE ON processed_events \
+         BEGIN SELECT RAISE(ABORT, 'purge refused'); END",
+    )
+    .execute(store.pool())
+    .await
+    .unwrap();
+    let clock =
+        Arc::new(ScaledClock::new(first_lesson() - chrono::Duration::seconds(1), SystemTime::now(), 1.0));
+    let config = SchedulerConfig { poll: Duration::from_millis(200), ..SchedulerConfig::default() };
+    let scheduler = Scheduler::new(coach, LimitedFake::new(Limits::none()), clock, config);
+    let stop = CancellationToken::new();
+    let check = async {
+        wait_for(|| scheduler.delivery().posts().len() == 1, Duration::from_secs(5)).await;
+        stop.cancel();
+    };
+    let (report, ()) = tokio::join!(scheduler.run(Fence::unfenced(), stop.clone()), check);
+    assert_eq!(report.posted.len(), 1, "day 121 is posted although the purge failed");
+    assert_eq!(dedupe_keys(&store).await, ["old"], "the refused purge deleted nothing");
 }

@@ -7,8 +7,8 @@ use chrono::{DateTime, Duration, Utc};
 use super::context::CohortCtx;
 use super::error::CoachResult;
 use super::{Block, Call, Coach, Inbound, Message, Outgoing, Table, platform_of};
-use crate::domain::{Entry, board};
-use crate::store::{MemberStats, StatsOrder};
+use crate::domain::{Entry, PointsRules, board};
+use crate::store::{CheckpointWeights, MemberStats, StatsOrder};
 
 const TOP: usize = 10;
 /// Upper bound of members read for one board; ranks need everyone, a cohort is a study group.
@@ -134,7 +134,9 @@ pub async fn board_message(
     Ok(Message::default().with(Block::Table(table)))
 }
 
-/// This week's scores from the cohort's checkpoints of the last 7 days.
+/// This week's scores, summed by the store over the cohort's checkpoints of the last 7 days
+/// (both ends included): points per on-time or late checkpoint, or one per lesson. A member with
+/// none in the range scores 0 and is listed last among equals.
 async fn weekly_scores(
     coach: &Coach,
     ctx: &CohortCtx,
@@ -143,18 +145,16 @@ async fn weekly_scores(
     entries: &mut [Entry],
 ) -> CoachResult<()> {
     let since = (now - Duration::days(7)).timestamp();
-    let checks = coach.store.list_cohort_checkpoints(ctx.cohort.id).await?;
-    let mut scores: HashMap<i64, (i64, i64)> = HashMap::new();
-    for c in checks.iter().filter(|c| c.checked_at >= since && c.checked_at <= now.timestamp()) {
-        let gain = match by {
-            By::Lessons => 1,
-            _ if c.on_time => crate::domain::PointsRules::default().on_time,
-            _ => crate::domain::PointsRules::default().late,
-        };
-        let e = scores.entry(c.member_id).or_default();
-        e.0 += gain;
-        e.1 = e.1.max(c.checked_at);
-    }
+    let weights = match by {
+        By::Lessons => CheckpointWeights { on_time: 1, late: 1 },
+        _ => {
+            let rules = PointsRules::default();
+            CheckpointWeights { on_time: rules.on_time, late: rules.late }
+        }
+    };
+    let sums = coach.store.checkpoint_scores(ctx.cohort.id, since, now.timestamp(), weights).await?;
+    let scores: HashMap<i64, (i64, i64)> =
+        sums.into_iter().map(|s| (s.member_id, (s.score, s.last_checked_at))).collect();
     for entry in entries.iter_mut() {
         let (score, reached) = scores.get(&entry.member_id).copied().unwrap_or((0, i64::MAX));
         entry.score = score;

@@ -1,5 +1,6 @@
 //! `[scheduler]`: the scheduler lease's timing, and how many cohorts tick at once, how often the
-//! schedule epoch is read, how long ticks may finish after a stop request.
+//! schedule epoch is read, how long ticks may finish after a stop request, how long handled
+//! events' dedupe keys are kept.
 
 use serde::Deserialize;
 
@@ -23,6 +24,10 @@ pub struct SchedulerConfig {
     pub epoch_poll_ms: u64,
     /// After SIGTERM, how long in-flight ticks may run before they are dropped.
     pub shutdown_grace_secs: u64,
+    /// How long the dedupe key of a handled event is kept, so that a redelivery is refused: far
+    /// longer than any platform redelivers (Slack's retries come within minutes). The leader
+    /// deletes older keys once an hour.
+    pub processed_events_retention_days: u64,
 }
 
 impl Default for SchedulerConfig {
@@ -34,6 +39,7 @@ impl Default for SchedulerConfig {
             concurrency: 32,
             epoch_poll_ms: 2000,
             shutdown_grace_secs: 5,
+            processed_events_retention_days: 7,
         }
     }
 }
@@ -50,6 +56,7 @@ impl SchedulerConfig {
         within("scheduler.concurrency", self.concurrency as u64, 1, 1024)?;
         within("scheduler.epoch_poll_ms", self.epoch_poll_ms, 50, 60_000)?;
         within("scheduler.shutdown_grace_secs", self.shutdown_grace_secs, 0, 60)?;
+        within("scheduler.processed_events_retention_days", self.processed_events_retention_days, 1, 365)?;
         self.check_renewal(self.lease_renew_secs).map_err(|reason| ("scheduler.lease_renew_secs", reason))
     }
 
@@ -79,5 +86,14 @@ mod tests {
         assert!(reason.contains("at least 10"), "{reason}");
         let zero = SchedulerConfig { concurrency: 0, ..SchedulerConfig::default() };
         assert_eq!(zero.validate().unwrap_err().0, "scheduler.concurrency");
+        for days in [0, 366] {
+            let retention =
+                SchedulerConfig { processed_events_retention_days: days, ..SchedulerConfig::default() };
+            let (key, reason) = retention.validate().unwrap_err();
+            assert_eq!(
+                (key, reason.as_str()),
+                ("scheduler.processed_events_retention_days", "must be 1-365")
+            );
+        }
     }
 }

@@ -12,6 +12,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::cache::Cache;
 use super::clock::Clock;
+use super::retention::Retention;
 use crate::coach::{Coach, CoachResult, CohortCtx, Delivery, Fence, TickReport, wakeup};
 use crate::faults::{Backoff, Episode};
 
@@ -28,6 +29,9 @@ pub struct SchedulerConfig {
     /// After a stop request, how long in-flight ticks may run before they are dropped (their
     /// claimed posts are then reconciled at the next start).
     pub shutdown_grace: Duration,
+    /// How long handled events' dedupe keys are kept, on the scheduler's clock; the leader
+    /// deletes older ones once an hour.
+    pub processed_events_retention: chrono::Duration,
 }
 
 impl Default for SchedulerConfig {
@@ -42,6 +46,10 @@ impl From<&crate::config::SchedulerConfig> for SchedulerConfig {
             concurrency: config.concurrency,
             poll: Duration::from_millis(config.epoch_poll_ms),
             shutdown_grace: Duration::from_secs(config.shutdown_grace_secs),
+            processed_events_retention: i64::try_from(config.processed_events_retention_days)
+                .ok()
+                .and_then(chrono::Duration::try_days)
+                .unwrap_or(chrono::Duration::MAX),
         }
     }
 }
@@ -54,12 +62,14 @@ pub struct Scheduler<D> {
     /// Reading the cohorts, and ticking them: each logs once per episode of failures.
     reading: Episode,
     ticking: Episode,
+    retention: Retention,
 }
 
 impl<D: Delivery> Scheduler<D> {
     pub fn new(coach: Coach, delivery: D, clock: Arc<dyn Clock>, config: SchedulerConfig) -> Self {
         let (reading, ticking) = (Episode::new("reading the cohorts"), Episode::new("cohort tick"));
-        Scheduler { coach, delivery, clock, config, reading, ticking }
+        let retention = Retention::new(config.processed_events_retention);
+        Scheduler { coach, delivery, clock, config, reading, ticking, retention }
     }
 
     pub fn delivery(&self) -> &D {
@@ -68,9 +78,24 @@ impl<D: Delivery> Scheduler<D> {
 
     /// Runs until `stop` is cancelled or `fence` ends; returns what it did. Every send goes
     /// through `fence`. Database errors are logged once per episode and retried with backoff on
-    /// real time, whatever the virtual clock: a scheduler that gives up posts nothing.
+    /// real time, whatever the virtual clock: a scheduler that gives up posts nothing. Beside
+    /// the posting, old dedupe keys are deleted once an hour; that work never holds it up.
     #[tracing::instrument(skip_all, fields(generation = fence.generation()))]
     pub async fn run(&self, fence: &Fence, stop: CancellationToken) -> TickReport {
+        let housekeeping = stop.child_token();
+        let schedule = async {
+            let total = self.schedule(fence, &stop).await;
+            housekeeping.cancel();
+            total
+        };
+        let retention = self.retention.run(self.coach.store(), &*self.clock, fence, &housekeeping);
+        let (total, ()) = tokio::join!(schedule, retention);
+        tracing::info!(posted = total.posted.len(), "scheduler stopped");
+        total
+    }
+
+    /// The posting loop of [`Scheduler::run`].
+    async fn schedule(&self, fence: &Fence, stop: &CancellationToken) -> TickReport {
         let mut cache = Cache::default();
         let mut total = TickReport::default();
         let mut backoff = Backoff::new(RETRY_FIRST, RETRY_CAP);
@@ -89,7 +114,7 @@ impl<D: Delivery> Scheduler<D> {
             let now = self.clock.now();
             let ready: Vec<i64> = cache.due.iter().filter(|(_, at)| **at <= now).map(|(id, _)| *id).collect();
             if !ready.is_empty() {
-                match self.tick_ready(&mut cache, ready, fence, now, &stop).await {
+                match self.tick_ready(&mut cache, ready, fence, now, stop).await {
                     Some(report) => total.merge(report),
                     None => break,
                 }
@@ -104,7 +129,6 @@ impl<D: Delivery> Scheduler<D> {
                 () = fence.ended() => break,
             }
         }
-        tracing::info!(posted = total.posted.len(), "scheduler stopped");
         total
     }
 

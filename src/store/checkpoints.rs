@@ -1,4 +1,5 @@
-//! Checkpoints (one per cohort, member and day) and the inbound-event dedupe log.
+//! Checkpoints (one per cohort, member and day), their sums over a time range, and the
+//! inbound-event dedupe log with its retention.
 
 use sqlx::AnyConnection;
 use sqlx::Row;
@@ -37,6 +38,22 @@ pub struct Checkpoint {
     pub checked_at: i64,
     pub on_time: bool,
     pub dedupe_key: Option<String>,
+}
+
+/// What one checkpoint counts for in [`checkpoint_scores`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CheckpointWeights {
+    pub on_time: i64,
+    pub late: i64,
+}
+
+/// One member's checkpoints in a time range, summed by [`CheckpointWeights`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CheckpointScore {
+    pub member_id: i64,
+    pub score: i64,
+    /// The latest `checked_at` in the range.
+    pub last_checked_at: i64,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -154,6 +171,82 @@ pub async fn mark_event_processed(
     Ok(done.rows_affected() == 1)
 }
 
+/// Deletes the dedupe keys received before `before` (epoch seconds), at most `batch` rows per
+/// statement until a statement deletes fewer, so no statement holds the write lock for long.
+/// Returns how many it deleted. On a pooled connection each statement commits by itself.
+#[tracing::instrument(skip_all, fields(before = before))]
+pub async fn purge_processed_events(
+    conn: &mut AnyConnection,
+    before: i64,
+    batch: u32,
+) -> Result<u64, StoreError> {
+    // A batch of 0 would delete nothing, forever.
+    let batch = batch.max(1);
+    let mut deleted = 0;
+    loop {
+        let done = purge_processed_events_batch(conn, before, batch).await?;
+        deleted += done;
+        if done < u64::from(batch) {
+            return Ok(deleted);
+        }
+    }
+}
+
+/// One statement of [`purge_processed_events`]: deletes at most `batch` keys received before
+/// `before`, found through the index on `received_at`, and returns how many.
+#[tracing::instrument(skip_all)]
+pub async fn purge_processed_events_batch(
+    conn: &mut AnyConnection,
+    before: i64,
+    batch: u32,
+) -> Result<u64, StoreError> {
+    let done = sqlx::query(
+        "DELETE FROM processed_events WHERE dedupe_key IN \
+         (SELECT dedupe_key FROM processed_events WHERE received_at < $1 LIMIT $2)",
+    )
+    .bind(before)
+    .bind(i64::from(batch))
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected())
+}
+
+/// Each member's checkpoints in the cohort with `since <= checked_at <= until`, weighted by
+/// on-time or late, by member id; members with none in the range are left out. Reads the range
+/// from the index on `(cohort_id, checked_at)`.
+#[tracing::instrument(skip_all, fields(cohort_id = cohort_id))]
+pub async fn checkpoint_scores(
+    conn: &mut AnyConnection,
+    cohort_id: i64,
+    since: i64,
+    until: i64,
+    weights: CheckpointWeights,
+) -> Result<Vec<CheckpointScore>, StoreError> {
+    // PostgreSQL sums BIGINTs into NUMERIC, which the Any driver cannot decode: cast it back.
+    let rows = sqlx::query(
+        "SELECT member_id, CAST(SUM(CASE WHEN on_time = 1 THEN $4 ELSE $5 END) AS BIGINT) AS score, \
+         MAX(checked_at) AS last_checked_at FROM checkpoints \
+         WHERE cohort_id = $1 AND checked_at >= $2 AND checked_at <= $3 \
+         GROUP BY member_id ORDER BY member_id",
+    )
+    .bind(cohort_id)
+    .bind(since)
+    .bind(until)
+    .bind(weights.on_time)
+    .bind(weights.late)
+    .fetch_all(conn)
+    .await?;
+    rows.iter()
+        .map(|row| {
+            Ok(CheckpointScore {
+                member_id: row.try_get("member_id")?,
+                score: row.try_get("score")?,
+                last_checked_at: row.try_get("last_checked_at")?,
+            })
+        })
+        .collect()
+}
+
 /// One member's checkpoints in the cohort, by day.
 #[tracing::instrument(skip_all)]
 pub async fn list_member_checkpoints(
@@ -233,6 +326,20 @@ impl Store {
     ) -> Result<bool, StoreError> {
         let mut conn = self.acquire().await?;
         mark_event_processed(&mut conn, dedupe_key, kind, received_at).await
+    }
+
+    pub async fn purge_processed_events(&self, before: i64, batch: u32) -> Result<u64, StoreError> {
+        purge_processed_events(&mut *self.acquire().await?, before, batch).await
+    }
+
+    pub async fn checkpoint_scores(
+        &self,
+        cohort_id: i64,
+        since: i64,
+        until: i64,
+        weights: CheckpointWeights,
+    ) -> Result<Vec<CheckpointScore>, StoreError> {
+        checkpoint_scores(&mut *self.acquire().await?, cohort_id, since, until, weights).await
     }
 
     pub async fn list_member_checkpoints(

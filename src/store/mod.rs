@@ -42,8 +42,9 @@ pub use calendar::{
 };
 pub use changes::{channel_cohort_stamp, cohort_stamp, cohorts_changed_since};
 pub use checkpoints::{
-    Checkpoint, CheckpointOutcome, NewCheckpoint, count_checkpoints_by_day, get_checkpoint,
-    list_cohort_checkpoints, list_member_checkpoints, mark_event_processed, record_checkpoint,
+    Checkpoint, CheckpointOutcome, CheckpointScore, CheckpointWeights, NewCheckpoint, checkpoint_scores,
+    count_checkpoints_by_day, get_checkpoint, list_cohort_checkpoints, list_member_checkpoints,
+    mark_event_processed, purge_processed_events, purge_processed_events_batch, record_checkpoint,
     undo_checkpoint,
 };
 pub use cohorts::{
