@@ -68,16 +68,11 @@ impl Cache {
 
     /// The first load: every cohort the clock drives. A cohort with a wake-up saved after its
     /// last tick, and no change since, waits for it (or for nothing, when it has no time-driven
-    /// work); the others are due at once: never ticked, changed, with a post claimed but not
-    /// confirmed, or on a curriculum whose file changed (they have a notice to send).
+    /// work); the others are due at once: never ticked, changed, or on a curriculum whose file
+    /// changed (they have a notice to send).
     async fn load_all(&mut self, coach: &Coach, epoch: i64, now: DateTime<Utc>) -> anyhow::Result<usize> {
-        let mut saved: HashMap<i64, Option<i64>> =
+        let saved: HashMap<i64, Option<i64>> =
             coach.store().valid_wakeups().await?.into_iter().map(|w| (w.cohort_id, w.next_at)).collect();
-        // A claim not confirmed (a crash mid-send, a leader that lost its lease mid-tick) is
-        // reconciled at once, whatever the wake-up says.
-        for id in coach.store().cohorts_with_unconfirmed_posts().await? {
-            saved.remove(&id);
-        }
         let contexts = coach.scheduled_cohorts().await?;
         let mut waiting = 0;
         for ctx in contexts {

@@ -64,9 +64,8 @@ pub use members::{
     upsert_member,
 };
 pub use outbox::{
-    Claim, LessonPost, NewLessonPost, claim_post, close_post, cohorts_with_unconfirmed_posts, complete_post,
-    defer_post, find_post_by_message, get_post, list_posts, list_unconfirmed_posts, reclaim_post,
-    reopen_post,
+    Claim, LessonPost, NewLessonPost, claim_post, close_post, complete_post, defer_post,
+    find_post_by_message, get_post, list_posts, list_unconfirmed_posts, reclaim_post, reopen_post,
 };
 pub use pool::Store;
 pub use quiz::{
