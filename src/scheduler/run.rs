@@ -14,7 +14,7 @@ use super::cache::Cache;
 use super::clock::Clock;
 use super::retention::Retention;
 use crate::coach::{Coach, CoachResult, CohortCtx, Delivery, Fence, TickReport, wakeup};
-use crate::faults::{Backoff, Episode, chain};
+use crate::faults::{Backoff, Episode};
 
 /// The first real-time wait after a failure; it doubles per failure up to [`RETRY_CAP`].
 const RETRY_FIRST: Duration = Duration::from_secs(1);
@@ -189,11 +189,7 @@ impl<D: Delivery> Scheduler<D> {
             }
         };
         let mut report = TickReport::default();
-        let mut ticked = Vec::with_capacity(results.len());
         for (id, result) in results {
-            if result.is_ok() {
-                ticked.push(id);
-            }
             let next = match result {
                 Ok(tick) => {
                     cache.failures.remove(&id);
@@ -221,11 +217,6 @@ impl<D: Delivery> Scheduler<D> {
         }
         if cache.failures.is_empty() {
             self.ticking.recovered();
-        }
-        // So that a restart ticks only what is due: a wake-up not saved leaves the older one,
-        // already past, and the cohort is ticked at the next start.
-        if let Err(e) = self.coach.store().save_wakeups(&cache.wakeups(&ticked)).await {
-            tracing::warn!(error = %chain(&e), "wake-ups not saved; a restart ticks these cohorts at once");
         }
         Some(report)
     }

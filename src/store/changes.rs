@@ -1,6 +1,5 @@
 //! Which cohorts changed since a schedule epoch: the per-cohort stamps the triggers of migration
-//! 0009 keep, so a cache of cohort calendars reloads only what changed; and the wake-ups the
-//! scheduler persists (0010), valid while their cohort's stamp has not moved past them.
+//! 0009 keep, so a cache of cohort calendars reloads only what changed.
 
 use sqlx::{AnyConnection, Row};
 
@@ -50,59 +49,7 @@ pub async fn channel_cohort_stamp(
     row.map(|r| Ok((r.try_get(0)?, r.try_get(1)?))).transpose()
 }
 
-/// One cohort's next time-driven work (epoch seconds; `None`: nothing time-driven), computed
-/// from its calendar as loaded at schedule epoch `stamp`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Wakeup {
-    pub cohort_id: i64,
-    pub next_at: Option<i64>,
-    pub stamp: i64,
-}
-
-/// Records a cohort's wake-up (none for a cohort deleted meanwhile).
-pub async fn save_wakeup(conn: &mut AnyConnection, w: &Wakeup) -> Result<(), StoreError> {
-    sqlx::query(
-        "INSERT INTO cohort_wakeups (cohort_id, next_at, stamp) SELECT $1, $2, $3 \
-         WHERE EXISTS (SELECT 1 FROM cohorts WHERE id = $1) \
-         ON CONFLICT (cohort_id) DO UPDATE SET next_at = excluded.next_at, stamp = excluded.stamp",
-    )
-    .bind(w.cohort_id)
-    .bind(w.next_at)
-    .bind(w.stamp)
-    .execute(conn)
-    .await?;
-    Ok(())
-}
-
-/// The saved wake-ups still valid: of cohorts not changed since they were computed.
-#[tracing::instrument(skip_all)]
-pub async fn valid_wakeups(conn: &mut AnyConnection) -> Result<Vec<Wakeup>, StoreError> {
-    let rows = sqlx::query(
-        "SELECT w.cohort_id, w.next_at, w.stamp FROM cohort_wakeups w \
-         LEFT JOIN cohort_changes ch ON ch.cohort_id = w.cohort_id WHERE COALESCE(ch.epoch, 0) <= w.stamp",
-    )
-    .fetch_all(conn)
-    .await?;
-    rows.iter()
-        .map(|r| Ok(Wakeup { cohort_id: r.try_get(0)?, next_at: r.try_get(1)?, stamp: r.try_get(2)? }))
-        .collect()
-}
-
 impl Store {
-    /// Records the wake-ups of the cohorts just ticked, in one transaction.
-    #[tracing::instrument(skip_all)]
-    pub async fn save_wakeups(&self, wakeups: &[Wakeup]) -> Result<(), StoreError> {
-        let mut tx = self.begin().await?;
-        for w in wakeups {
-            save_wakeup(&mut tx, w).await?;
-        }
-        tx.commit().await
-    }
-
-    pub async fn valid_wakeups(&self) -> Result<Vec<Wakeup>, StoreError> {
-        valid_wakeups(&mut *self.acquire().await?).await
-    }
-
     pub async fn channel_cohort_stamp(
         &self,
         platform: Platform,

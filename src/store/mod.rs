@@ -40,9 +40,7 @@ pub use calendar::{
     AdjustmentRow, add_adjustment, add_holiday, end_pause, list_adjustments, list_holidays, list_pauses,
     remove_holiday, start_pause,
 };
-pub use changes::{
-    Wakeup, channel_cohort_stamp, cohort_stamp, cohorts_changed_since, save_wakeup, valid_wakeups,
-};
+pub use changes::{channel_cohort_stamp, cohort_stamp, cohorts_changed_since};
 pub use checkpoints::{
     Checkpoint, CheckpointOutcome, CheckpointScore, CheckpointWeights, NewCheckpoint, checkpoint_scores,
     count_checkpoints_by_day, get_checkpoint, list_cohort_checkpoints, list_member_checkpoints,
