@@ -18,7 +18,7 @@ pub async fn join(coach: &Coach, inbound: &Inbound, now: DateTime<Utc>) -> Coach
     stats::refresh(&mut tx, &ctx, member.id, now).await?;
     tx.commit().await?;
     let next = ctx
-        .calendar
+        .slots
         .next(now)
         .map_or(String::new(), |s| format!(" Next lesson: day {} on {}.", s.day, ctx.local(s.at)));
     Ok(vec![Outgoing::ephemeral(format!(
@@ -112,7 +112,7 @@ pub async fn button(
 }
 
 fn first_lesson(ctx: &CohortCtx, now: DateTime<Utc>) -> String {
-    ctx.calendar
+    ctx.slots
         .next(now)
         .map_or(String::new(), |s| format!(" The first, day {}, comes on {}.", s.day, ctx.local(s.at)))
 }

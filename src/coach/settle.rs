@@ -21,7 +21,7 @@ pub(super) async fn close_windows(
     out: &mut Vec<Outgoing>,
 ) -> CoachResult<()> {
     let closed: Vec<(Slot, DateTime<Utc>)> = ctx
-        .calendar
+        .slots
         .due_slots(now)
         .into_iter()
         .filter_map(|s| Some((s, ctx.closes_at(&s)?)))

@@ -173,7 +173,7 @@ async fn refusal(
 
 /// The first lesson already out whose day the new calendar would change.
 fn history_changes(old: &Calendar, new: &Calendar, now: DateTime<Utc>) -> Option<String> {
-    let (before, after) = (old.due_slots(now), new.due_slots(now));
+    let (before, after) = (old.computed().due_slots(now), new.computed().due_slots(now));
     let changed = before
         .iter()
         .zip(after.iter().map(Some).chain(std::iter::repeat(None)))
@@ -191,7 +191,7 @@ fn history_changes(old: &Calendar, new: &Calendar, now: DateTime<Utc>) -> Option
 
 /// Whether the file's version leaves nothing to post where the cohort's version still had days.
 fn ends_early(old: &Calendar, new: &Calendar, now: DateTime<Utc>) -> Option<String> {
-    let last = old.due_slots(now).last().copied()?;
+    let last = old.computed().due_slots(now).last().copied()?;
     let left = |c: &Calendar| c.days.iter().position(|d| *d == last.day).map_or(0, |i| c.days.len() - i - 1);
     (left(new) == 0 && left(old) > 0).then(|| {
         format!(

@@ -118,31 +118,10 @@ impl Calendar {
         slots
     }
 
-    /// The slots computed once, for the questions asked of them many times (see [`Slots`]).
+    /// The slots computed once, for the questions asked of them many times (see [`Slots`]): the
+    /// calendar itself answers none, so no caller walks the schedule again by accident.
     pub fn computed(&self) -> Slots {
         Slots { slots: self.slots(), last_day: self.days.last().copied() }
-    }
-
-    /// The latest slot that has gone out by `now`. Each of these computes the slots afresh; a
-    /// caller that asks more than once keeps [`Calendar::computed`] instead.
-    pub fn due(&self, now: DateTime<Utc>) -> Option<Slot> {
-        self.computed().due(now)
-    }
-
-    pub fn next(&self, now: DateTime<Utc>) -> Option<Slot> {
-        self.computed().next(now)
-    }
-
-    pub fn due_slots(&self, now: DateTime<Utc>) -> Vec<Slot> {
-        self.computed().due_slots(now)
-    }
-
-    pub fn slot_of(&self, day: DayNumber) -> Option<Slot> {
-        self.computed().slot_of(day)
-    }
-
-    pub fn is_complete(&self, now: DateTime<Utc>) -> bool {
-        self.computed().is_complete(now)
     }
 
     /// Index in `days` of the cohort's first day: `first_day` itself, else the first day >= it.

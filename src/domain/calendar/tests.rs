@@ -218,10 +218,10 @@ fn due_next_and_completion_follow_now() {
     ];
     for (now, due, next, due_count, complete) in cases {
         let now = utc(now);
-        assert_eq!(calendar.due(now).map(|slot| slot.day.get()), due, "due at {now}");
-        assert_eq!(calendar.next(now).map(|slot| slot.day.get()), next, "next at {now}");
-        assert_eq!(calendar.due_slots(now).len(), due_count, "due_slots at {now}");
-        assert_eq!(calendar.is_complete(now), complete, "complete at {now}");
+        assert_eq!(calendar.computed().due(now).map(|slot| slot.day.get()), due, "due at {now}");
+        assert_eq!(calendar.computed().next(now).map(|slot| slot.day.get()), next, "next at {now}");
+        assert_eq!(calendar.computed().due_slots(now).len(), due_count, "due_slots at {now}");
+        assert_eq!(calendar.computed().is_complete(now), complete, "complete at {now}");
     }
 }
 
@@ -229,18 +229,18 @@ fn due_next_and_completion_follow_now() {
 fn slot_of_finds_the_first_slot_carrying_a_day() {
     let calendar = with(weekdays(121..=123), |c| c.adjustments.push(set_day("2026-03-04", 121)));
     let first = Slot { day: day(121), date: date("2026-03-02"), at: utc("2026-03-02T08:00:00Z") };
-    assert_eq!(calendar.slot_of(day(121)), Some(first));
-    assert_eq!(calendar.slot_of(day(123)).map(|slot| slot.date), Some(date("2026-03-06")));
-    assert_eq!(calendar.slot_of(day(124)), None);
+    assert_eq!(calendar.computed().slot_of(day(121)), Some(first));
+    assert_eq!(calendar.computed().slot_of(day(123)).map(|slot| slot.date), Some(date("2026-03-06")));
+    assert_eq!(calendar.computed().slot_of(day(124)), None);
 }
 
 #[test]
 fn an_open_pause_keeps_the_cohort_incomplete() {
     let calendar = with(weekdays(121..=123), |c| c.pauses.push(pause("2026-03-03T00:00:00Z", None)));
     let much_later = utc("2030-01-01T00:00:00Z");
-    assert!(!calendar.is_complete(much_later));
-    assert_eq!(calendar.next(much_later), None);
-    assert_eq!(calendar.due(much_later).map(|slot| slot.day.get()), Some(121));
+    assert!(!calendar.computed().is_complete(much_later));
+    assert_eq!(calendar.computed().next(much_later), None);
+    assert_eq!(calendar.computed().due(much_later).map(|slot| slot.day.get()), Some(121));
 }
 
 #[test]
