@@ -6,6 +6,8 @@ mod support;
 use std::time::{Duration, Instant};
 
 use chrono::{TimeZone, Utc};
+use studybot::domain::DayNumber;
+use studybot::store::{Claim, NewLessonPost, PostState, Store};
 use support::bot::{Bot, CohortSpec, Timeline, expected_nonces, post_counts, setup_cohorts};
 use support::db::{TestDb, sqlite_url};
 
@@ -98,4 +100,56 @@ async fn sqlite_refuses_a_second_instance_on_the_same_file() {
     assert_eq!(code, Some(0), "{}", first.log());
     assert!(first.logged("SIGINT: stopping") && first.logged("studybot stopped"), "{}", first.log());
     println!("SIGINT to exit: {took:?}");
+}
+
+/// A process SIGKILLed between claiming a lesson and posting it leaves the row claimed. On SQLite
+/// the lock file proves that process dead, so the next one posts the lesson at once instead of
+/// waiting out the send bound a PostgreSQL standby must respect: on a clock where a virtual day
+/// passes every 1.5 s, that wait (11.5 s by default) would make the lesson too late to post.
+#[tokio::test(flavor = "multi_thread")]
+async fn sqlite_posts_a_dead_process_claim_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = sqlite_url(dir.path());
+    let record = dir.path().join("posts.jsonl");
+    // Berlin's 02:30 lesson of 2026-03-21 is 01:30 UTC: the bot starts a virtual minute later.
+    let origin = Utc.with_ymd_and_hms(2026, 3, 21, 1, 31, 0).unwrap();
+    let cohorts = setup_cohorts(&url, origin, "2026-03-21", &COHORTS[..1], "catchup:all lateness:24").await;
+    let (cohort, nonce) = (cohorts[0], format!("sb-{}-121", cohorts[0]));
+    let store = Store::open(&url).await.unwrap();
+    let due = Utc.with_ymd_and_hms(2026, 3, 21, 1, 30, 0).unwrap();
+    let claim = NewLessonPost {
+        cohort_id: cohort,
+        day: DayNumber::new(121).unwrap(),
+        local_date: "2026-03-21".into(),
+        due_at: due.timestamp(),
+        nonce: nonce.clone(),
+        claimed_by: "pid-killed".into(),
+        claimed_at: due.timestamp(),
+        generation: 0,
+    };
+    assert!(matches!(store.claim_post(&claim).await.unwrap(), Claim::Claimed(_)));
+
+    let timeline = Timeline::starting_now(origin, SPEED);
+    let mut bot = Bot::start(dir.path(), &url, &record, &timeline, LEASE_POLL);
+    // Bounded by the record, not by a stopwatch: wait for the claimed lesson or for four later ones.
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while Instant::now() < deadline {
+        let counts = post_counts(&record);
+        if counts.contains_key(&nonce) || counts.len() >= 4 {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let (code, _) = bot.terminate();
+    assert_eq!(code, Some(0), "{}", bot.log());
+    let counts = post_counts(&record);
+    assert_eq!(
+        counts.get(&nonce),
+        Some(&1),
+        "the dead process's claim was not posted once: {counts:?}\n{}",
+        bot.log()
+    );
+    let row = store.list_posts(cohort).await.unwrap().into_iter().find(|p| p.nonce == nonce).unwrap();
+    assert_eq!(row.state, PostState::Sent, "{row:?}");
+    store.close().await;
 }

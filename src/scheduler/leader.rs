@@ -145,8 +145,11 @@ impl Held {
     {
         let Held { row, sent, taken, timing } = self;
         let generation = row.generation;
-        let fence =
-            Fence::new(generation, timing.deadline(sent), timing.adopt_after(taken), timing.send_timeout);
+        // An exclusive lease (SQLite's lock file) proves every earlier holder dead: nothing of
+        // theirs can still be in flight, so their claims are adopted at once. Waiting out a send
+        // bound here would only make those lessons late, or too late to post at all.
+        let adopt_after = if conn.exclusive() { taken } else { timing.adopt_after(taken) };
+        let fence = Fence::new(generation, timing.deadline(sent), adopt_after, timing.send_timeout);
         tracing::info!(
             kind = conn.kind(),
             generation,
