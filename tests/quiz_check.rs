@@ -145,6 +145,22 @@ fn each_broken_rule_exits_1_with_file_line_and_reason() {
     }
 }
 
+/// A question about a day after its quiz opens would be asked before its lesson is posted: the bank
+/// stays valid (exit 0), and the warning names the question's own line and says why.
+#[test]
+fn a_question_asked_before_its_lesson_is_a_warning_with_file_and_line() {
+    let (_dir, path) =
+        bank_file(fixture().replacen("Opens after: day 3", "Opens after: day 2", 1).as_bytes());
+    let file = path.to_str().unwrap();
+    let out = studybot(&["quiz", "check", file, "--curriculum", CURRICULUM]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let err = stderr(&out);
+    let want = format!("{file}:42: warning: `Day: 3` comes after Module 1's `Opens after: day 2`");
+    assert!(err.lines().any(|l| l.starts_with(&want) && l.contains("before the lesson of day 3")), "{err}");
+    assert!(err.contains(&format!("{file}:5: warning: Module 1 opens after day 2")), "{err}");
+    assert!(!err.contains("error"), "{err}");
+}
+
 #[test]
 fn every_error_is_reported_not_only_the_first() {
     let text = fixture().replacen("Day: 2\n", "", 1).replacen("Day: 6", "Day: 60", 1);

@@ -1,10 +1,11 @@
-//! Whole-bank checks: duplicates across quizzes, and every day checked against the curriculum.
+//! Whole-bank checks: duplicates across quizzes, and every day checked against the curriculum and its quiz.
 
 use std::collections::{BTreeSet, HashMap};
 
 use super::draft::normalize;
 use super::model::{Quiz, QuizBank, QuizKey};
 use crate::curriculum::{Curriculum, Diagnostic};
+use crate::domain::DayNumber;
 
 pub fn validate(bank: &QuizBank, curriculum: &Curriculum) -> Vec<Diagnostic> {
     let mut found = Vec::new();
@@ -106,8 +107,21 @@ fn quiz_days(quiz: &Quiz, days: &BTreeSet<u32>, found: &mut Vec<Diagnostic>) {
                 q.day, quiz.key, q.day
             );
             found.push(Diagnostic::error(q.line, why));
+        } else if q.day > quiz.opens_after {
+            found.push(Diagnostic::warning(q.line, asked_before_taught(quiz, q.day)));
         }
     }
+}
+
+/// A question about a day after the quiz opens is asked before its lesson is posted: a warning,
+/// not an error, since the bank still works, but members meet material they were never taught.
+fn asked_before_taught(quiz: &Quiz, day: DayNumber) -> String {
+    format!(
+        "`Day: {day}` comes after {}'s `Opens after: day {}`: members can get this question before the \
+         lesson of day {day} is posted; move the question to a quiz that opens after day {day}, or \
+         open this quiz later",
+        quiz.key, quiz.opens_after
+    )
 }
 
 /// The days of `first..=last` the curriculum lacks, described briefly (`day 128`, `days 151-160`, ...).
