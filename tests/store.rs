@@ -444,7 +444,7 @@ async fn sqlite_file_is_created_in_wal_mode_with_pragmas_on_every_connection() {
         .unwrap();
         assert_eq!(row.get::<String, _>("journal_mode"), "wal");
         assert_eq!(row.get::<i64, _>("foreign_keys"), 1);
-        assert_eq!(row.get::<i64, _>("synchronous"), 1, "NORMAL");
+        assert_eq!(row.get::<i64, _>("synchronous"), 2, "FULL: an acknowledged write survives a power loss");
         assert!(row.get::<i64, _>("timeout") >= 1000);
     }
     drop(conns);

@@ -3,20 +3,32 @@
 //! Each runs in one transaction: the event's dedupe key, the member, the checkpoint and the
 //! member's summary are written together, so a replay is a no-op and a failure loses nothing.
 
+use std::sync::Arc;
+
 use chrono::{DateTime, Utc};
+use futures_util::future::BoxFuture;
 
 use super::context::CohortCtx;
+use super::contexts::Contexts;
 use super::error::CoachResult;
+use super::stats::Quizzes;
 use super::{Call, Coach, Inbound, Outgoing, lesson, platform_of, stats};
 use crate::domain::DayNumber;
-use crate::store::{self, CheckpointOutcome, CheckpointSource, Member, NewCheckpoint, Tx};
+use crate::store::{self, CheckpointOutcome, CheckpointSource, Member, MemberStats, NewCheckpoint, Tx};
 
 pub async fn join(coach: &Coach, inbound: &Inbound, now: DateTime<Utc>) -> CoachResult<Vec<Outgoing>> {
     let ctx = CohortCtx::for_channel(coach, &inbound.channel).await?;
-    let mut tx = coach.store.begin().await?;
-    let member = enrol(&mut tx, &ctx, inbound, now).await?;
-    stats::refresh(&mut tx, &ctx, member.id, now).await?;
-    tx.commit().await?;
+    let (shared, member) = (Arc::clone(&ctx), inbound.clone());
+    coach
+        .writer()
+        .write(move |tx: &mut Tx| -> BoxFuture<'_, CoachResult<()>> {
+            Box::pin(async move {
+                let member = enrol(tx, &shared, &member, now).await?;
+                stats::refresh(tx, &shared, member.id, now).await?;
+                Ok(())
+            })
+        })
+        .await?;
     let next = ctx
         .slots
         .next(now)
@@ -54,15 +66,13 @@ pub async fn reaction(
     added: bool,
     now: DateTime<Utc>,
 ) -> CoachResult<Vec<Outgoing>> {
-    let platform = platform_of(&inbound.channel)?;
-    let Some(cohort) = coach.store.find_cohort_by_channel(platform, &inbound.channel.channel).await? else {
+    let Some(ctx) = Contexts::get(coach, &inbound.channel).await? else {
         return Ok(Vec::new());
     };
     // A ✅ on any other message is just a reaction.
-    let Some(post) = find_post(coach, cohort.id, message_id).await? else {
+    let Some(post) = find_post(coach, ctx.cohort.id, message_id).await? else {
         return Ok(Vec::new());
     };
-    let ctx = CohortCtx::load(coach, cohort).await?;
     let day = post.day;
     if added {
         record(coach, &ctx, inbound, day, CheckpointSource::Reaction, now).await
@@ -137,14 +147,22 @@ pub(super) async fn enrol(
 ) -> CoachResult<Member> {
     let platform = platform_of(&inbound.channel)?;
     let actor = &inbound.actor;
-    let member = store::upsert_member(conn, platform, &actor.user_id, &actor.name, now.timestamp()).await?;
-    store::add_cohort_member(conn, ctx.cohort.id, member.id, false, now.timestamp()).await?;
-    Ok(member)
+    let (cohort, at) = (ctx.cohort.id, now.timestamp());
+    Ok(store::enrol_member(conn, cohort, platform, &actor.user_id, &actor.name, at).await?)
+}
+
+/// What a check-in wrote.
+enum Recorded {
+    /// The event was handled before (a redelivery): nothing to say.
+    Replay,
+    /// The day was checked already, at this instant.
+    Already(i64),
+    New(MemberStats),
 }
 
 async fn record(
     coach: &Coach,
-    ctx: &CohortCtx,
+    ctx: &Arc<CohortCtx>,
     inbound: &Inbound,
     day: DayNumber,
     source: CheckpointSource,
@@ -152,28 +170,44 @@ async fn record(
 ) -> CoachResult<Vec<Outgoing>> {
     let slot = check_day(ctx, day, now)?;
     let closes_at = ctx.closes_at(&slot);
-    let mut tx = coach.store.begin().await?;
-    if !store::mark_event_processed(&mut tx, &inbound.dedupe_key, "checkpoint", now.timestamp()).await? {
-        return Ok(Vec::new());
-    }
-    let member = enrol(&mut tx, ctx, inbound, now).await?;
-    let new = NewCheckpoint {
-        cohort_id: ctx.cohort.id,
-        member_id: member.id,
-        day,
-        source,
-        checked_at: now.timestamp(),
-        on_time: closes_at.is_none_or(|c| now < c),
-        dedupe_key: Some(inbound.dedupe_key.clone()),
+    let on_time = closes_at.is_none_or(|c| now < c);
+    let (shared, event) = (Arc::clone(ctx), inbound.clone());
+    let recorded = coach
+        .writer()
+        .write(move |tx: &mut Tx| -> BoxFuture<'_, CoachResult<Recorded>> {
+            Box::pin(async move {
+                if !store::mark_event_processed(tx, &event.dedupe_key, "checkpoint", now.timestamp()).await? {
+                    return Ok(Recorded::Replay);
+                }
+                let member = enrol(tx, &shared, &event, now).await?;
+                let new = NewCheckpoint {
+                    cohort_id: shared.cohort.id,
+                    member_id: member.id,
+                    day,
+                    source,
+                    checked_at: now.timestamp(),
+                    on_time,
+                    dedupe_key: Some(event.dedupe_key.clone()),
+                };
+                if let CheckpointOutcome::AlreadyChecked(existing) =
+                    store::record_checkpoint(tx, &new).await?
+                {
+                    return Ok(Recorded::Already(existing.checked_at));
+                }
+                let (stats, _) = stats::refresh_with(tx, &shared, member.id, Quizzes::Unchanged, now).await?;
+                Ok(Recorded::New(stats))
+            })
+        })
+        .await?;
+    let stats = match recorded {
+        Recorded::Replay => return Ok(Vec::new()),
+        Recorded::Already(checked_at) => {
+            let when = ctx.local(super::context::instant(checked_at));
+            return Ok(vec![Outgoing::ephemeral(format!("Day {day} was already checked ({when})."))]);
+        }
+        Recorded::New(stats) => stats,
     };
-    if let CheckpointOutcome::AlreadyChecked(existing) = store::record_checkpoint(&mut tx, &new).await? {
-        tx.commit().await?;
-        let when = ctx.local(super::context::instant(existing.checked_at));
-        return Ok(vec![Outgoing::ephemeral(format!("Day {day} was already checked ({when}).",))]);
-    }
-    let (stats, _) = stats::refresh(&mut tx, ctx, member.id, now).await?;
-    tx.commit().await?;
-    let timing = if new.on_time {
+    let timing = if on_time {
         "on time".to_string()
     } else {
         let closed = closes_at.map(|c| ctx.local(c)).unwrap_or_default();
@@ -185,42 +219,56 @@ async fn record(
     ))])
 }
 
+/// What an undo wrote.
+enum Undone {
+    /// A redelivery, or a checkpoint of another source than the one asked for: nothing to say.
+    Quiet,
+    /// The member has no checkpoint for the day.
+    Missing,
+    Done(MemberStats),
+}
+
 /// Undoes a checkpoint; `only` limits it to one source (removing ✅ undoes only a reaction's).
 async fn undo(
     coach: &Coach,
-    ctx: &CohortCtx,
+    ctx: &Arc<CohortCtx>,
     inbound: &Inbound,
     day: DayNumber,
     only: Option<CheckpointSource>,
     now: DateTime<Utc>,
 ) -> CoachResult<Vec<Outgoing>> {
     let platform = platform_of(&inbound.channel)?;
-    let mut tx = coach.store.begin().await?;
-    if !store::mark_event_processed(&mut tx, &inbound.dedupe_key, "undo", now.timestamp()).await? {
-        return Ok(Vec::new());
-    }
-    let member = store::find_member(&mut tx, platform, &inbound.actor.user_id).await?;
-    let existing = match &member {
-        Some(m) => store::get_checkpoint(&mut tx, ctx.cohort.id, m.id, day).await?,
-        None => None,
-    };
-    let (Some(member), Some(existing)) = (member, existing) else {
-        tx.commit().await?;
-        return Ok(if only.is_some() {
-            Vec::new()
-        } else {
-            vec![Outgoing::ephemeral(format!("You have no checkpoint for day {day}."))]
-        });
-    };
-    if only.is_some_and(|s| s != existing.source) {
-        tx.commit().await?;
-        return Ok(Vec::new());
-    }
-    store::undo_checkpoint(&mut tx, ctx.cohort.id, member.id, day, existing.source).await?;
-    let (stats, _) = stats::refresh(&mut tx, ctx, member.id, now).await?;
-    tx.commit().await?;
-    Ok(vec![Outgoing::ephemeral(format!(
-        "↩️ Day {day} is no longer checked. 🔥 Streak: {} (best {}).",
-        stats.current_streak, stats.best_streak
-    ))])
+    let (shared, event) = (Arc::clone(ctx), inbound.clone());
+    let undone = coach
+        .writer()
+        .write(move |tx: &mut Tx| -> BoxFuture<'_, CoachResult<Undone>> {
+            Box::pin(async move {
+                if !store::mark_event_processed(tx, &event.dedupe_key, "undo", now.timestamp()).await? {
+                    return Ok(Undone::Quiet);
+                }
+                let member = store::find_member(tx, platform, &event.actor.user_id).await?;
+                let existing = match &member {
+                    Some(m) => store::get_checkpoint(tx, shared.cohort.id, m.id, day).await?,
+                    None => None,
+                };
+                let (Some(member), Some(existing)) = (member, existing) else {
+                    return Ok(if only.is_some() { Undone::Quiet } else { Undone::Missing });
+                };
+                if only.is_some_and(|s| s != existing.source) {
+                    return Ok(Undone::Quiet);
+                }
+                store::undo_checkpoint(tx, shared.cohort.id, member.id, day, existing.source).await?;
+                let (stats, _) = stats::refresh_with(tx, &shared, member.id, Quizzes::Unchanged, now).await?;
+                Ok(Undone::Done(stats))
+            })
+        })
+        .await?;
+    Ok(match undone {
+        Undone::Quiet => Vec::new(),
+        Undone::Missing => vec![Outgoing::ephemeral(format!("You have no checkpoint for day {day}."))],
+        Undone::Done(stats) => vec![Outgoing::ephemeral(format!(
+            "↩️ Day {day} is no longer checked. 🔥 Streak: {} (best {}).",
+            stats.current_streak, stats.best_streak
+        ))],
+    })
 }

@@ -38,6 +38,7 @@ mod tick;
 mod unflag;
 mod version;
 mod version_admin;
+mod writer;
 
 use std::sync::Arc;
 
@@ -55,6 +56,7 @@ pub use message::{Block, Button, ChannelRef, LessonCard, Message, Outgoing, Tabl
 pub use reconcile::{ReadReactions, RecentPost, Reconciled};
 pub use tick::{TickReport, wakeup};
 pub use version::{Version, content_hash};
+pub use writer::{MAX_BATCH, WriterStats};
 
 use crate::faults::{Episode, ErrorClass};
 use crate::store::{Platform, Store};
@@ -113,6 +115,8 @@ pub struct Coach {
     contexts: Arc<contexts::Contexts>,
     /// Events that failed on our side: one log line per episode, however many members it hits.
     failing: Arc<Episode>,
+    /// Members' writes from events, group-committed.
+    writer: Arc<writer::Writer>,
 }
 
 impl Coach {
@@ -124,7 +128,8 @@ impl Coach {
         }
         let failing = Arc::new(Episode::new("handling events"));
         let contexts = Arc::default();
-        Coach { store, catalog, changes: Arc::new(Notify::new()), versions, contexts, failing }
+        let writer = Arc::new(writer::Writer::new(store.clone()));
+        Coach { store, catalog, changes: Arc::new(Notify::new()), versions, contexts, failing, writer }
     }
 
     /// Notified after every admin command in this process, so a scheduler sleeping until its
@@ -144,6 +149,16 @@ impl Coach {
 
     pub fn store(&self) -> &Store {
         &self.store
+    }
+
+    /// The group-committing writer that members' writes from events go through.
+    fn writer(&self) -> &writer::Writer {
+        &self.writer
+    }
+
+    /// How many transactions members' writes took so far, and how many writes they held.
+    pub fn writer_stats(&self) -> WriterStats {
+        self.writer.stats()
     }
 
     pub fn catalog(&self) -> &Catalog {

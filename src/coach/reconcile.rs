@@ -6,14 +6,17 @@
 //! the same checkpoint code as a live reaction, so streaks and points follow.
 
 use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 
+use super::context::CohortCtx;
+use super::contexts::Contexts;
 use super::error::CoachResult;
 use super::{Actor, ChannelRef, Coach, Inbound, InboundKind, checkpoint, platform_of};
 use crate::domain::DayNumber;
 use crate::faults::chain;
-use crate::store::{CheckpointSource, CohortState, PostState};
+use crate::store::{CheckpointSource, Platform};
 
 /// A lesson post whose reactions an adapter can read back.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -38,28 +41,44 @@ pub struct Reconciled {
 }
 
 impl Coach {
-    /// Lesson posts on `platform` sent at or after `since`, for cohorts still running.
-    pub async fn recent_posts(&self, platform: &str, since: DateTime<Utc>) -> CoachResult<Vec<RecentPost>> {
+    /// Lesson posts on `platform` sent at or after `since`, for cohorts still running, whose
+    /// check-in window is still open at `now`: a ✅ on an older post could only be a late
+    /// check-in nobody is waiting for, and reading it back would cost a platform call per post.
+    /// One store query however many cohorts there are; each cohort's calendar comes from the
+    /// context cache the live events use.
+    pub async fn recent_posts(
+        &self,
+        platform: &str,
+        since: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> CoachResult<Vec<RecentPost>> {
+        let Some(kind) = Platform::parse(platform) else { return Ok(Vec::new()) };
         let mut out = Vec::new();
-        let states = [CohortState::Active, CohortState::Paused, CohortState::Flagged];
-        for cohort in self.store.list_cohorts(&states).await? {
-            if cohort.platform.as_str() != platform {
-                continue;
-            }
+        let mut ctx: Option<(i64, Option<Arc<CohortCtx>>)> = None;
+        for sent in self.store.list_sent_since(kind, since.timestamp()).await? {
+            let (post, cohort_id) = (&sent.post, sent.post.cohort_id);
             let channel = ChannelRef {
                 platform: platform.to_string(),
-                workspace: cohort.workspace_id.clone(),
-                channel: cohort.channel_id.clone(),
+                workspace: sent.workspace_id.clone(),
+                channel: sent.channel_id.clone(),
             };
-            for post in self.store.list_posts(cohort.id).await? {
-                let recent = post.sent_at.is_some_and(|at| at >= since.timestamp());
-                let (PostState::Sent, true, Some(message_id)) =
-                    (post.state, recent, post.platform_message_id)
-                else {
-                    continue;
+            if ctx.as_ref().is_none_or(|(id, _)| *id != cohort_id) {
+                let loaded = match Contexts::get(self, &channel).await {
+                    Ok(loaded) => loaded.filter(|c| c.cohort.id == cohort_id),
+                    Err(e) => {
+                        tracing::warn!(error = %chain(&e), cohort = cohort_id, "cohort skipped in the read-back");
+                        None
+                    }
                 };
-                let day = post.day;
-                out.push(RecentPost { channel: channel.clone(), cohort_id: cohort.id, day, message_id });
+                ctx = Some((cohort_id, loaded));
+            }
+            let Some((_, Some(cohort))) = &ctx else { continue };
+            let open = cohort
+                .slots
+                .slot_of(post.day)
+                .is_some_and(|slot| cohort.closes_at(&slot).is_none_or(|c| c > now));
+            if let (true, Some(message_id)) = (open, post.platform_message_id.clone()) {
+                out.push(RecentPost { channel, cohort_id, day: post.day, message_id });
             }
         }
         Ok(out)
@@ -80,7 +99,7 @@ impl Coach {
             return total;
         }
         let since = now() - chrono::Duration::days(i64::from(days));
-        let posts = match self.recent_posts(platform, since).await {
+        let posts = match self.recent_posts(platform, since, now()).await {
             Ok(posts) => posts,
             Err(e) => {
                 tracing::error!(error = %chain(&e), platform, "cannot list recent lesson posts to reconcile");
@@ -116,14 +135,11 @@ impl Coach {
         now: DateTime<Utc>,
     ) -> CoachResult<Reconciled> {
         let platform = platform_of(&post.channel)?;
-        let profiles = self.store.list_cohort_member_profiles(post.cohort_id).await?;
-        let users: HashMap<i64, (String, String)> =
-            profiles.into_iter().map(|(_, m)| (m.id, (m.user_id, m.display_name))).collect();
+        let mut names: HashMap<String, String> = HashMap::new();
         let mut checked: HashMap<String, CheckpointSource> = HashMap::new();
-        for c in self.store.list_cohort_checkpoints(post.cohort_id).await? {
-            if let (true, Some((user, _))) = (c.day == post.day, users.get(&c.member_id)) {
-                checked.insert(user.clone(), c.source);
-            }
+        for (user, name, source) in self.store.list_day_checkins(post.cohort_id, post.day).await? {
+            names.insert(user.clone(), name);
+            checked.insert(user, source);
         }
         let present: HashSet<&str> = reacted.iter().map(|a| a.user_id.as_str()).collect();
         let mut report = Reconciled::default();
@@ -134,7 +150,7 @@ impl Coach {
             .iter()
             .filter(|(u, s)| **s == CheckpointSource::Reaction && !present.contains(u.as_str()));
         for (user, _) in gone {
-            let name = users.values().find(|(id, _)| id == user).map_or(user.clone(), |(_, n)| n.clone());
+            let name = names.get(user).cloned().unwrap_or_else(|| user.clone());
             let actor = Actor { user_id: user.clone(), name, is_admin: false };
             report.removed += usize::from(apply(self, post, &actor, false, now).await);
         }

@@ -26,6 +26,15 @@ pub async fn summary(
     Ok(summarize(&ctx.lessons(now), &checks, &streak_rules(ctx), now))
 }
 
+/// Whether a refresh recounts the member's quiz points or keeps the stored ones.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Quizzes {
+    /// A quiz attempt may have changed: count them again.
+    Recount,
+    /// Only checkpoints changed (a check-in, an undo): the stored quiz points still hold.
+    Unchanged,
+}
+
 /// Recomputes and stores a member's summary; returns it with the streak detail.
 pub async fn refresh(
     conn: &mut Tx,
@@ -33,11 +42,26 @@ pub async fn refresh(
     member_id: i64,
     now: DateTime<Utc>,
 ) -> CoachResult<(MemberStats, StreakSummary)> {
+    refresh_with(conn, ctx, member_id, Quizzes::Recount, now).await
+}
+
+/// [`refresh`], reading the quiz attempts again only when `quizzes` says they may have changed.
+pub async fn refresh_with(
+    conn: &mut Tx,
+    ctx: &CohortCtx,
+    member_id: i64,
+    quizzes: Quizzes,
+    now: DateTime<Utc>,
+) -> CoachResult<(MemberStats, StreakSummary)> {
     let summary = summary(conn, ctx, member_id, now).await?;
     let previous = store::get_member_stats(conn, ctx.cohort.id, member_id).await?;
-    // The first completed attempt of each quiz counts; retakes are practice.
-    let counted = store::counted_quiz_score(conn, ctx.cohort.id, member_id).await?;
-    let quiz_points = quiz_points(u32::try_from(counted).unwrap_or(0));
+    let quiz_points = match (quizzes, &previous) {
+        (Quizzes::Unchanged, Some(previous)) => previous.quiz_points,
+        // The first completed attempt of each quiz counts; retakes are practice.
+        _ => quiz_points(
+            u32::try_from(store::counted_quiz_score(conn, ctx.cohort.id, member_id).await?).unwrap_or(0),
+        ),
+    };
     let total = points(&PointsRules::default(), summary.on_time, summary.late, quiz_points, summary.best);
     // Ties are ordered by who got there first, so the instant only moves when points grow.
     let reached_at = match &previous {

@@ -278,6 +278,29 @@ pub async fn list_cohort_checkpoints(
     rows.iter().map(Checkpoint::from_row).collect()
 }
 
+/// Who has a checkpoint for `day` in the cohort: (platform user id, display name, source).
+#[tracing::instrument(skip_all)]
+pub async fn list_day_checkins(
+    conn: &mut AnyConnection,
+    cohort_id: i64,
+    day: DayNumber,
+) -> Result<Vec<(String, String, CheckpointSource)>, StoreError> {
+    let rows = sqlx::query(
+        "SELECT m.user_id, m.display_name, c.source FROM checkpoints c \
+         JOIN members m ON m.id = c.member_id WHERE c.cohort_id = $1 AND c.day = $2 ORDER BY m.user_id",
+    )
+    .bind(cohort_id)
+    .bind(i64::from(day))
+    .fetch_all(conn)
+    .await?;
+    rows.iter()
+        .map(|row| {
+            let source = enum_col(row, "source", CheckpointSource::parse)?;
+            Ok((row.try_get("user_id")?, row.try_get("display_name")?, source))
+        })
+        .collect()
+}
+
 /// `(day, checkpoints that day)` for days with at least one checkpoint, by day.
 #[tracing::instrument(skip_all)]
 pub async fn count_checkpoints_by_day(
@@ -348,6 +371,14 @@ impl Store {
         member_id: i64,
     ) -> Result<Vec<Checkpoint>, StoreError> {
         list_member_checkpoints(&mut *self.acquire().await?, cohort_id, member_id).await
+    }
+
+    pub async fn list_day_checkins(
+        &self,
+        cohort_id: i64,
+        day: DayNumber,
+    ) -> Result<Vec<(String, String, CheckpointSource)>, StoreError> {
+        list_day_checkins(&mut *self.acquire().await?, cohort_id, day).await
     }
 
     pub async fn list_cohort_checkpoints(&self, cohort_id: i64) -> Result<Vec<Checkpoint>, StoreError> {

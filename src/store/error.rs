@@ -55,6 +55,11 @@ pub enum StoreError {
 
     #[error("database error")]
     Database(#[source] sqlx::Error),
+
+    /// A statement several writes shared failed (a batch's BEGIN, savepoint or COMMIT): each of
+    /// them gets this, with the one cause behind it.
+    #[error("the batched transaction failed")]
+    Shared(#[source] std::sync::Arc<StoreError>),
 }
 
 /// Refuses `text` for `what` if it holds a NUL (see [`StoreError::Nul`]).

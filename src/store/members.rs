@@ -90,6 +90,35 @@ pub async fn upsert_member(
     Member::from_row(&row)
 }
 
+/// The member behind a platform user, made a member of `cohort_id` if not one yet: what every
+/// event from a member runs first. Written so the common case — a known member, same name, in
+/// the cohort already — rewrites nothing: one read, and an insert that does nothing.
+#[tracing::instrument(skip_all)]
+pub async fn enrol_member(
+    conn: &mut AnyConnection,
+    cohort_id: i64,
+    platform: Platform,
+    user_id: &str,
+    display_name: &str,
+    now: i64,
+) -> Result<Member, StoreError> {
+    no_nul("display name", display_name)?;
+    let member = match find_member(conn, platform, user_id).await? {
+        Some(member) if member.display_name == display_name => member,
+        _ => upsert_member(conn, platform, user_id, display_name, now).await?,
+    };
+    sqlx::query(
+        "INSERT INTO cohort_members (cohort_id, member_id, joined_at, is_admin) \
+         VALUES ($1, $2, $3, 0) ON CONFLICT DO NOTHING",
+    )
+    .bind(cohort_id)
+    .bind(member.id)
+    .bind(now)
+    .execute(&mut *conn)
+    .await?;
+    Ok(member)
+}
+
 /// Adds the member to the cohort if not already in it; returns the membership either way, so an
 /// existing membership keeps its `joined_at` and admin flag.
 #[tracing::instrument(skip_all)]

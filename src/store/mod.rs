@@ -43,9 +43,9 @@ pub use calendar::{
 pub use changes::{channel_cohort_stamp, cohort_stamp, cohorts_changed_since};
 pub use checkpoints::{
     Checkpoint, CheckpointOutcome, CheckpointScore, CheckpointWeights, NewCheckpoint, checkpoint_scores,
-    count_checkpoints_by_day, get_checkpoint, list_cohort_checkpoints, list_member_checkpoints,
-    mark_event_processed, purge_processed_events, purge_processed_events_batch, record_checkpoint,
-    undo_checkpoint,
+    count_checkpoints_by_day, get_checkpoint, list_cohort_checkpoints, list_day_checkins,
+    list_member_checkpoints, mark_event_processed, purge_processed_events, purge_processed_events_batch,
+    record_checkpoint, undo_checkpoint,
 };
 pub use cohorts::{
     Cohort, DEFAULT_CATCH_UP, DEFAULT_GRACE_SECS, DEFAULT_LEADERBOARD_SCHEDULE, DEFAULT_MAX_LATENESS_SECS,
@@ -57,13 +57,14 @@ pub use cohorts::{
 pub use error::StoreError;
 pub use jobs::claim_job;
 pub use members::{
-    CohortMember, Member, add_cohort_member, ensure_member, find_member, get_cohort_member,
+    CohortMember, Member, add_cohort_member, enrol_member, ensure_member, find_member, get_cohort_member,
     list_cohort_member_profiles, list_cohort_members, set_leaderboard_optout, set_remind, set_review_warmup,
     upsert_member,
 };
 pub use outbox::{
-    Claim, LessonPost, NewLessonPost, claim_post, close_post, complete_post, defer_post,
-    find_post_by_message, get_post, list_posts, list_unconfirmed_posts, reclaim_post, reopen_post,
+    Claim, LessonPost, NewLessonPost, SentPost, claim_post, close_post, complete_post, defer_post,
+    find_post_by_message, get_post, list_posts, list_sent_since, list_unconfirmed_posts, reclaim_post,
+    reopen_post,
 };
 pub use pool::Store;
 pub use quiz::{

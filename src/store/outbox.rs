@@ -7,7 +7,7 @@ use sqlx::{AnyConnection, AssertSqlSafe, Connection, Row};
 use super::error::{StoreError, no_nul};
 use super::lease::lease_current_sql;
 use super::pool::Store;
-use super::types::{PostState, day_col, enum_col};
+use super::types::{Platform, PostState, day_col, enum_col};
 use crate::domain::DayNumber;
 
 pub use transitions::{close_post, complete_post, defer_post, reclaim_post, reopen_post};
@@ -213,6 +213,41 @@ pub async fn list_posts(conn: &mut AnyConnection, cohort_id: i64) -> Result<Vec<
     rows.iter().map(LessonPost::from_row).collect()
 }
 
+/// A sent lesson post with the channel it is in.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SentPost {
+    pub post: LessonPost,
+    pub workspace_id: String,
+    pub channel_id: String,
+}
+
+/// Every lesson post on `platform` sent at or after `since` (epoch seconds) in a cohort that is
+/// still running (active, paused or flagged), by cohort then day: one query for the reaction
+/// read-back after a restart, through the `sent_at` index, whatever the number of cohorts.
+#[tracing::instrument(skip_all)]
+pub async fn list_sent_since(
+    conn: &mut AnyConnection,
+    platform: Platform,
+    since: i64,
+) -> Result<Vec<SentPost>, StoreError> {
+    let sql = "SELECT p.id, p.cohort_id, p.day, p.local_date, p.due_at, p.state, p.nonce, p.claimed_by, \
+               p.claimed_at, p.attempts, p.platform_message_id, p.sent_at, p.last_error, p.retry_at, \
+               p.generation, p.reopened_at, c.workspace_id, c.channel_id \
+               FROM lesson_posts p JOIN cohorts c ON c.id = p.cohort_id \
+               WHERE p.sent_at >= $1 AND p.state = 'sent' AND c.platform = $2 \
+               AND c.state IN ('active', 'paused', 'flagged') ORDER BY p.cohort_id, p.day";
+    let rows = sqlx::query(sql).bind(since).bind(platform.as_str()).fetch_all(conn).await?;
+    rows.iter()
+        .map(|row| {
+            Ok(SentPost {
+                post: LessonPost::from_row(row)?,
+                workspace_id: row.try_get("workspace_id")?,
+                channel_id: row.try_get("channel_id")?,
+            })
+        })
+        .collect()
+}
+
 impl Store {
     pub async fn claim_post(&self, new: &NewLessonPost) -> Result<Claim, StoreError> {
         claim_post(&mut *self.acquire().await?, new).await
@@ -237,5 +272,9 @@ impl Store {
 
     pub async fn list_posts(&self, cohort_id: i64) -> Result<Vec<LessonPost>, StoreError> {
         list_posts(&mut *self.acquire().await?, cohort_id).await
+    }
+
+    pub async fn list_sent_since(&self, platform: Platform, since: i64) -> Result<Vec<SentPost>, StoreError> {
+        list_sent_since(&mut *self.acquire().await?, platform, since).await
     }
 }

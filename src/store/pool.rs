@@ -23,9 +23,11 @@ static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("./migrations/sqlite");
 static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("./migrations/postgres");
 
 /// Per-connection SQLite settings. They are not persistent, so the pool applies them to every new
-/// connection. NORMAL is crash-safe under WAL and much faster than FULL (see PLATFORMS.md).
+/// connection. FULL syncs the WAL at every commit, so a write the bot has acknowledged survives a
+/// power loss, not only a crash (NORMAL may lose the last commits then). Members' writes are
+/// group-committed (`coach::writer`), so a burst of check-ins shares one sync.
 const SQLITE_PRAGMAS: &str =
-    "PRAGMA busy_timeout = 5000; PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;";
+    "PRAGMA busy_timeout = 5000; PRAGMA foreign_keys = ON; PRAGMA synchronous = FULL;";
 
 /// Per-session PostgreSQL setting: a transaction left idle this long is ended by the server. The
 /// bot's transactions never wait on anything but the database, so only a frozen or partitioned

@@ -1,0 +1,217 @@
+//! Group commit: members' writes from concurrent events gathered into one transaction per batch,
+//! each answered only after that transaction has committed.
+//!
+//! A lesson lands in many channels at once and the check-ins follow within the same minute. One
+//! transaction per event makes every check-in wait for its own commit (an fsync on SQLite with
+//! `synchronous = FULL`, a WAL flush on PostgreSQL) and, on SQLite, for the one write lock. Here
+//! one task takes whatever writes are queued when it is free, up to [`MAX_BATCH`], runs each
+//! inside its own savepoint of a single transaction, commits once, and only then hands each
+//! caller its result. Nothing waits for a batch to fill: a lone write is committed at once, and
+//! under load the queue fills while the previous batch commits.
+//!
+//! A write that fails (a refused statement, a user error) is rolled back to its savepoint and
+//! told so; the others in its batch go on. When the batch's own commit fails, every write in it
+//! is told, with the same cause, so nobody hears "done" for something that was not stored.
+
+use std::any::Any;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
+
+use futures_util::future::BoxFuture;
+use tokio::sync::{mpsc, oneshot};
+
+use super::error::{CoachError, CoachResult};
+use crate::store::{Store, StoreError, Tx};
+
+/// The most writes one transaction takes: enough to amortize the commit over a burst, few enough
+/// that a batch's locks are short.
+pub const MAX_BATCH: usize = 256;
+
+/// Writes queued beyond this wait for room: backpressure rather than unbounded memory.
+const QUEUE: usize = 4 * MAX_BATCH;
+
+/// A write's result, its type erased so writes of any kind share a batch.
+type Erased = CoachResult<Box<dyn Any + Send>>;
+
+/// A write's statements, run in the batch's transaction.
+type Work = Box<dyn for<'a> FnOnce(&'a mut Tx) -> BoxFuture<'a, Erased> + Send>;
+
+/// One queued write: its statements, and where its result goes once the commit is known.
+struct Job {
+    work: Work,
+    reply: oneshot::Sender<Erased>,
+}
+
+/// How many transactions the writer committed (or tried to), and how many writes they held.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct WriterStats {
+    pub batches: u64,
+    pub writes: u64,
+}
+
+#[derive(Default)]
+struct Counters {
+    batches: AtomicU64,
+    writes: AtomicU64,
+}
+
+/// The queue into the writing task; one per coach.
+pub struct Writer {
+    store: Store,
+    counters: Arc<Counters>,
+    /// Started on first use, on the runtime of that use; started again if that runtime is gone.
+    queue: Mutex<Option<mpsc::Sender<Job>>>,
+}
+
+impl Writer {
+    pub fn new(store: Store) -> Writer {
+        Writer { store, counters: Arc::default(), queue: Mutex::new(None) }
+    }
+
+    pub fn stats(&self) -> WriterStats {
+        WriterStats {
+            batches: self.counters.batches.load(Ordering::Relaxed),
+            writes: self.counters.writes.load(Ordering::Relaxed),
+        }
+    }
+
+    /// Runs `work` in a batch's transaction and returns its result once that transaction has
+    /// committed. `work` must only run statements: it holds up every write in its batch.
+    pub async fn write<T, F>(&self, work: F) -> CoachResult<T>
+    where
+        T: Send + 'static,
+        F: for<'a> FnOnce(&'a mut Tx) -> BoxFuture<'a, CoachResult<T>> + Send + 'static,
+    {
+        let (reply, answer) = oneshot::channel();
+        let work: Work = Box::new(move |tx| {
+            Box::pin(async move { work(tx).await.map(|value| Box::new(value) as Box<dyn Any + Send>) })
+        });
+        self.enqueue(Job { work, reply }).await?;
+        let value = answer.await.map_err(|_| stopped())??;
+        value.downcast::<T>().map(|value| *value).map_err(|_| stopped())
+    }
+
+    async fn enqueue(&self, mut job: Job) -> CoachResult<()> {
+        for _ in 0..2 {
+            let sender = self.sender();
+            match sender.send(job).await {
+                Ok(()) => return Ok(()),
+                // The task ended with the runtime it ran on (a test's): start one on this one.
+                Err(mpsc::error::SendError(back)) => {
+                    job = back;
+                    let mut queue = self.queue.lock().unwrap_or_else(PoisonError::into_inner);
+                    if queue.as_ref().is_some_and(|q| q.same_channel(&sender)) {
+                        *queue = None;
+                    }
+                }
+            }
+        }
+        Err(stopped())
+    }
+
+    fn sender(&self) -> mpsc::Sender<Job> {
+        let mut queue = self.queue.lock().unwrap_or_else(PoisonError::into_inner);
+        queue
+            .get_or_insert_with(|| {
+                let (sender, receiver) = mpsc::channel(QUEUE);
+                tokio::spawn(run(self.store.clone(), Arc::clone(&self.counters), receiver));
+                sender
+            })
+            .clone()
+    }
+}
+
+fn stopped() -> CoachError {
+    CoachError::Other(anyhow::anyhow!("the writer stopped before this write was committed"))
+}
+
+/// The writing task: one batch at a time until every sender is gone.
+async fn run(store: Store, counters: Arc<Counters>, mut queue: mpsc::Receiver<Job>) {
+    let mut batch = Vec::with_capacity(MAX_BATCH);
+    while queue.recv_many(&mut batch, MAX_BATCH).await > 0 {
+        counters.batches.fetch_add(1, Ordering::Relaxed);
+        counters.writes.fetch_add(batch.len() as u64, Ordering::Relaxed);
+        commit_batch(&store, std::mem::take(&mut batch)).await;
+    }
+}
+
+/// One transaction for `jobs`, each in its own savepoint; then every caller gets its result, or
+/// the cause the transaction failed.
+#[tracing::instrument(skip_all, fields(writes = jobs.len()))]
+async fn commit_batch(store: &Store, jobs: Vec<Job>) {
+    let mut done: Vec<(Erased, oneshot::Sender<Erased>)> = Vec::with_capacity(jobs.len());
+    let mut tx = match store.begin().await {
+        Ok(tx) => tx,
+        Err(e) => return fail(done, jobs, e),
+    };
+    // A lone write needs no savepoint: its failure rolls back the whole transaction.
+    let savepoints = jobs.len() > 1;
+    let mut jobs = jobs.into_iter();
+    while let Some(Job { work, reply }) = jobs.next() {
+        if savepoints && let Err(e) = statement(&mut tx, "SAVEPOINT write").await {
+            // Never started: it is told the cause like the ones that ran.
+            done.push((Ok(Box::new(())), reply));
+            return fail(done, jobs.collect(), e);
+        }
+        let result = work(&mut tx).await;
+        let end = if result.is_ok() { "RELEASE SAVEPOINT write" } else { "ROLLBACK TO SAVEPOINT write" };
+        let failed = result.is_err();
+        done.push((result, reply));
+        if !savepoints && failed {
+            let _ = tx.rollback().await;
+            return answer(done);
+        }
+        if savepoints && let Err(e) = statement(&mut tx, end).await {
+            let cause = if failed { lost_by(&mut done).unwrap_or(e) } else { e };
+            return fail(done, jobs.collect(), cause);
+        }
+    }
+    match tx.commit().await {
+        Ok(()) => answer(done),
+        Err(e) => fail(done, Vec::new(), e),
+    }
+}
+
+/// The database error of the write that just failed, taken out of its result (which `fail` then
+/// fills with the shared cause). Some errors end the whole transaction, not just the statement
+/// (SQLite rolls back on a full disk, PostgreSQL loses its session), so its savepoint is gone:
+/// that error, not "no such savepoint", is why every write of the batch failed.
+fn lost_by(done: &mut [(Erased, oneshot::Sender<Erased>)]) -> Option<StoreError> {
+    let (result, _) = done.last_mut()?;
+    match std::mem::replace(result, Ok(Box::new(()))) {
+        Err(CoachError::Store(cause)) => Some(cause),
+        other => {
+            *result = other;
+            None
+        }
+    }
+}
+
+async fn statement(tx: &mut Tx, sql: &'static str) -> Result<(), StoreError> {
+    sqlx::query(sql).execute(&mut **tx).await?;
+    Ok(())
+}
+
+/// The batch committed (or its only write failed and was rolled back): each gets its result.
+fn answer(done: Vec<(Erased, oneshot::Sender<Erased>)>) {
+    for (result, reply) in done {
+        let _ = reply.send(result);
+    }
+}
+
+/// The batch's transaction failed: writes that ran, and writes never started, are all told the
+/// cause, shared. A write that had failed by itself keeps its own error.
+fn fail(done: Vec<(Erased, oneshot::Sender<Erased>)>, rest: Vec<Job>, error: StoreError) {
+    let shared = Arc::new(error);
+    tracing::debug!(error = %shared, writes = done.len() + rest.len(), "a batch of writes failed");
+    let lost = || Err(CoachError::Store(StoreError::Shared(Arc::clone(&shared))));
+    for (result, reply) in done {
+        let _ = reply.send(if result.is_ok() { lost() } else { result });
+    }
+    for job in rest {
+        let _ = job.reply.send(lost());
+    }
+}
+
+#[cfg(test)]
+mod tests;
