@@ -1,0 +1,260 @@
+//! Ingest benchmark (issue 15 §6): durable check-ins per second through the real release binary, next to a naive one-row-per-transaction writer, with ack latency, exactly-once storage and the bot's RSS — on SQLite, and on PostgreSQL when configured. Prints a table; asserts nothing about time (a lost or doubled check-in is printed loudly).
+//!
+//! Each backend: a fresh database is seeded through the store (`Store::open`, `create_cohort`) and
+//! multi-row SQL in one transaction — `STUDYBOT_BENCH_COHORTS` (200) Slack cohorts with today's
+//! lesson post sent, `STUDYBOT_BENCH_MEMBERS` (5,000) members spread over them, and
+//! `STUDYBOT_BENCH_STORED` (0) earlier check-ins by other members of those cohorts (30 each, with
+//! their `processed_events` rows). The naive writer runs first: `STUDYBOT_BENCH_CLIENTS` (64) tasks
+//! on a pool made by `Store::connect` (the bot's pool size and SQLite pragmas), each inserting one
+//! row per transaction into a plain table, `STUDYBOT_BENCH_CHECKINS` (20,000) rows in all. Then
+//! `studybot run` (the release build) starts in Slack HTTP mode against the fake Slack, and once it
+//! has reconciled its startup reactions the same number of clients POST the same number of signed
+//! slash commands (`/studybot checkpoint day:D`, form-encoded, `X-Slack-Signature` v0 and
+//! `X-Slack-Request-Timestamp`, 3 s client timeout as Slack) to `/slack/commands`; request `i` is
+//! member `i % M` for day `121 + i / M`, so concurrent requests are distinct members. The payloads
+//! (and their response_urls) come from the fake, so a late answer lands there.
+//!
+//! A check-in is durable when its ack carries "✅ Day … done" (the bot answers after the commit);
+//! durable/s = those acks / wall time of the drive. Holding replies ("Working on it", the answer then
+//! goes to the response_url) and anything else are counted apart. Ack latency is per request, from
+//! send to body. At the end the `checkpoints` rows of the driven members are counted (must be N,
+//! all distinct), and VmHWM / VmRSS of the bot are read from /proc.
+//!
+//! `cargo bench --bench ingest`; PostgreSQL too with
+//! `STUDYBOT_TEST_POSTGRES_URL=postgres://postgres@127.0.0.1:5432/postgres` (a throwaway database
+//! per run, as tests/support/db.rs makes them).
+
+#[path = "ingest/bot.rs"]
+mod bot;
+#[path = "../tests/support/db.rs"]
+#[allow(dead_code)]
+mod db;
+#[path = "ingest/drive.rs"]
+mod drive;
+#[path = "../tests/support/fake_slack/mod.rs"]
+#[allow(dead_code)]
+mod fake_slack;
+#[path = "ingest/seed.rs"]
+mod seed;
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use chrono::{DateTime, NaiveDate, Utc};
+use db::{POSTGRES_URL_VAR, TestDb};
+use drive::Ack;
+use fake_slack::FakeSlack;
+
+/// The bot's virtual now: half an hour after today's lesson was due.
+const ORIGIN: &str = "2026-12-01T09:30:00Z";
+const TODAY: &str = "2026-12-01";
+const DUE: &str = "2026-12-01T09:00:00Z";
+const FIRST_DAY: usize = 121;
+
+/// The knobs of one run (see the module doc).
+#[derive(Clone, Copy)]
+pub struct Shape {
+    pub cohorts: usize,
+    pub members: usize,
+    pub checkins: usize,
+    pub clients: usize,
+    pub stored: usize,
+}
+
+impl Shape {
+    fn from_env() -> Shape {
+        let n = |name: &str, default: usize| {
+            std::env::var(name).ok().and_then(|v| v.replace('_', "").parse().ok()).unwrap_or(default)
+        };
+        let shape = Shape {
+            cohorts: n("STUDYBOT_BENCH_COHORTS", 200).max(1),
+            members: n("STUDYBOT_BENCH_MEMBERS", 5_000).max(1),
+            checkins: n("STUDYBOT_BENCH_CHECKINS", 20_000).max(1),
+            clients: n("STUDYBOT_BENCH_CLIENTS", 64).max(1),
+            stored: n("STUDYBOT_BENCH_STORED", 0),
+        };
+        assert!(shape.days() <= 30, "check-ins / members must be at most 30 (the curriculum's days)");
+        shape
+    }
+
+    /// Days each member checks in: the lessons due so far (today's is the last).
+    pub fn days(&self) -> usize {
+        self.checkins.div_ceil(self.members)
+    }
+
+    pub fn today_day(&self) -> usize {
+        FIRST_DAY + self.days() - 1
+    }
+
+    pub fn today(&self) -> String {
+        TODAY.into()
+    }
+
+    pub fn start_date(&self) -> String {
+        let today: NaiveDate = TODAY.parse().unwrap();
+        (today - chrono::Duration::days(self.days() as i64 - 1)).to_string()
+    }
+
+    pub fn due_at(&self) -> i64 {
+        DUE.parse::<DateTime<Utc>>().unwrap().timestamp()
+    }
+
+    /// Request `i`: (member index, day).
+    pub fn request(&self, i: usize) -> (usize, usize) {
+        (i % self.members, FIRST_DAY + i / self.members)
+    }
+}
+
+/// One backend's figures.
+struct Figures {
+    backend: &'static str,
+    drive: drive::Drive,
+    naive: f64,
+    late_done: usize,
+    stored: (i64, i64),
+    rss: (f64, f64),
+}
+
+#[tokio::main]
+async fn main() {
+    let shape = Shape::from_env();
+    println!(
+        "ingest: {} cohorts, {} members, {} check-ins ({} per member), {} clients, {} stored check-ins before",
+        shape.cohorts,
+        shape.members,
+        shape.checkins,
+        shape.days(),
+        shape.clients,
+        shape.stored
+    );
+    let mut table = vec![run("sqlite", &TestDb::sqlite(), &shape).await];
+    match TestDb::postgres().await {
+        Some(db) => {
+            table.push(run("postgres", &db, &shape).await);
+            db.cleanup().await;
+        }
+        None => println!("ingest postgres: skipped ({POSTGRES_URL_VAR} is not set)"),
+    }
+    print_table(&shape, &table);
+}
+
+async fn run(backend: &'static str, db: &TestDb, shape: &Shape) -> Figures {
+    let fake = FakeSlack::start().await;
+    let seeded = seed::seed(db.url(), &fake, shape).await;
+    println!("ingest {backend}: seeded in {:.1} s", seeded.secs);
+    let naive = drive::naive(db.url(), shape).await;
+    println!("ingest {backend}: naive writer {naive:.0} rows/s");
+    let (ids, bodies) = commands(&fake, &seeded, shape).await;
+    let started = Instant::now();
+    let mut bot = bot::Bot::spawn(&fake, db.url(), ORIGIN);
+    let ready = bot.wait_log("studybot running", Duration::from_secs(120)).await;
+    assert!(ready, "the bot did not start:\n{}", bot.tail(40));
+    let reconciled = bot.wait_log("reactions reconciled", Duration::from_secs(600)).await;
+    println!(
+        "ingest {backend}: bot up, startup reactions reconciled: {reconciled}, {:.1} s after spawn",
+        started.elapsed().as_secs_f64()
+    );
+    let drive = drive::drive(&bot.commands_url(), Arc::new(bodies), shape.clients).await;
+    let settled = Instant::now();
+    let stored = settle(db.url(), shape.checkins as i64).await;
+    let late_done = drive
+        .acks
+        .iter()
+        .filter(|(i, a, _)| *a != Ack::Done && fake.responses(&ids[*i]).iter().any(late_done))
+        .count();
+    let rss = bot.rss_mb();
+    println!(
+        "ingest {backend}: drive {:.1} s; stored {}/{} {:.1} s after the last ack; {late_done} done via response_url{}",
+        drive.wall_secs,
+        stored.0,
+        shape.checkins,
+        settled.elapsed().as_secs_f64(),
+        drive.sample_other.as_ref().map_or(String::new(), |s| format!("; first other answer: {s:.200}"))
+    );
+    bot::report_log(backend, &bot.stop());
+    Figures { backend, drive, naive, late_done, stored, rss }
+}
+
+/// The N slash commands, minted by the fake (so their response_urls are its own) and form-encoded
+/// as Slack sends them: (delivery ids, bodies).
+async fn commands(fake: &FakeSlack, seeded: &seed::Seeded, shape: &Shape) -> (Vec<String>, Vec<String>) {
+    let (mut ids, mut bodies) = (Vec::new(), Vec::new());
+    for i in 0..shape.checkins {
+        let (member, day) = shape.request(i);
+        let channel = &seeded.channels[member % shape.cohorts];
+        let id = fake.command(&seeded.members[member], channel, &format!("checkpoint day:{day}")).await;
+        let payload = fake.delivered(&id).expect("the fake keeps what it minted");
+        let mut form = url::form_urlencoded::Serializer::new(String::new());
+        for (k, v) in payload.as_object().into_iter().flatten() {
+            form.append_pair(k, v.as_str().map_or_else(|| v.to_string(), str::to_owned).as_str());
+        }
+        ids.push(id);
+        bodies.push(form.finish());
+    }
+    (ids, bodies)
+}
+
+fn late_done(answer: &serde_json::Value) -> bool {
+    drive::classify(&answer.to_string()) == Ack::Done
+}
+
+/// Waits until all `expected` check-ins are stored, or the count stops moving for 10 s.
+async fn settle(url: &str, expected: i64) -> (i64, i64) {
+    let (mut last, mut since) = (drive::stored(url).await, Instant::now());
+    while last.0 < expected && since.elapsed() < Duration::from_secs(10) {
+        tokio::time::sleep(Duration::from_millis(250)).await;
+        let now = drive::stored(url).await;
+        if now != last {
+            (last, since) = (now, Instant::now());
+        }
+    }
+    last
+}
+
+fn print_table(shape: &Shape, table: &[Figures]) {
+    println!();
+    println!(
+        "| backend | durable check-ins/s | naive rows/s | bot/naive | ack p50 | p95 | p99 | max (ms) | done inline | \
+         holding (done later) | other | failed | stored once | bot RSS peak / now |"
+    );
+    println!("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
+    for f in table {
+        let d = &f.drive;
+        let durable = d.count(Ack::Done) as f64 / d.wall_secs;
+        let lat = d.latencies();
+        let ms = |p: usize| percentile(&lat, p) as f64 / 1000.0;
+        let once = f.stored.0 == shape.checkins as i64 && f.stored.1 == f.stored.0;
+        println!(
+            "| {} | {durable:.0} | {:.0} | {:.2}× | {:.1} | {:.1} | {:.1} | {:.1} | {} | {} ({}) | {} | {} | {} | {:.0} / {:.0} MB |",
+            f.backend,
+            f.naive,
+            durable / f.naive,
+            ms(50),
+            ms(95),
+            ms(99),
+            lat.last().copied().unwrap_or(0) as f64 / 1000.0,
+            d.count(Ack::Done),
+            d.count(Ack::Holding),
+            f.late_done,
+            d.count(Ack::Other),
+            d.count(Ack::Failed),
+            if once { format!("yes ({} rows)", f.stored.0) } else { "NO".into() },
+            f.rss.0,
+            f.rss.1,
+        );
+    }
+    for f in table.iter().filter(|f| f.stored.0 != shape.checkins as i64 || f.stored.1 != f.stored.0) {
+        println!(
+            "!!! ingest {}: STORED CHECK-INS MISMATCH: {} rows, {} distinct, expected exactly {} — lost or doubled check-ins",
+            f.backend, f.stored.0, f.stored.1, shape.checkins
+        );
+    }
+}
+
+/// Nearest-rank percentile of sorted values.
+fn percentile(sorted: &[u64], p: usize) -> u64 {
+    if sorted.is_empty() {
+        return 0;
+    }
+    sorted[(sorted.len() * p).div_ceil(100).max(1) - 1]
+}
