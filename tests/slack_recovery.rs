@@ -318,8 +318,11 @@ async fn reactions_changed_while_the_bot_was_away_are_reconciled_at_startup() {
     h.fake.react_offline(&ivy, &h.channel, &ts, "white_check_mark", false);
     h.fake.react_offline(&kim, &h.channel, &ts, "white_check_mark", false);
     h.fake.react_offline(&ivy, &h.channel, &ts, "tada", true);
+    let looked_up = h.fake.calls("users.info").len();
     h.start().await;
     h.wait_log("reactions reconciled").await;
+    // The read-back needs user ids only: no users.info, even for jack, never seen live.
+    assert_eq!(h.fake.calls("users.info").len(), looked_up, "users.info during the read-back");
     let mut now = h.checkpoints().await;
     now.sort();
     assert_eq!(

@@ -91,7 +91,7 @@ pub async fn upsert_member(
 }
 
 /// The member behind a platform user, made a member of `cohort_id` if not one yet: what every
-/// event from a member runs first. Written so the common case — a known member, same name, in
+/// event from a member runs first. An empty `display_name` keeps the stored one. Written so the common case — a known member, same name, in
 /// the cohort already — rewrites nothing: one read, and an insert that does nothing.
 #[tracing::instrument(skip_all)]
 pub async fn enrol_member(
@@ -103,8 +103,11 @@ pub async fn enrol_member(
     now: i64,
 ) -> Result<Member, StoreError> {
     no_nul("display name", display_name)?;
+    // An empty name is "not known here" (a reaction read back without asking the platform): a
+    // stored name stays, and a new member is named by its user id until it next writes.
     let member = match find_member(conn, platform, user_id).await? {
-        Some(member) if member.display_name == display_name => member,
+        Some(member) if display_name.is_empty() || member.display_name == display_name => member,
+        _ if display_name.is_empty() => upsert_member(conn, platform, user_id, user_id, now).await?,
         _ => upsert_member(conn, platform, user_id, display_name, now).await?,
     };
     sqlx::query(

@@ -48,6 +48,18 @@ impl Admins {
     }
 }
 
+impl Admins {
+    /// The member as far as it is known without asking Slack: the cached name and admin flag, or
+    /// an empty name (the store then keeps the name it has) and no admin. For the startup
+    /// read-back, which would otherwise call users.info once per reacting member.
+    pub fn known(&self, user_id: &str) -> Actor {
+        let cached = self.seen.lock().expect("admin cache").get(user_id).cloned();
+        let (admin, name) = cached.map_or((false, String::new()), |(admin, name, _)| (admin, name));
+        let is_admin = admin || self.listed.iter().any(|u| u == user_id);
+        Actor { user_id: user_id.to_string(), name, is_admin }
+    }
+}
+
 async fn lookup(api: &SlackApi, user_id: &str) -> Option<(bool, String)> {
     let session = api.client.open_session(&api.token);
     let request = SlackApiUsersInfoRequest::new(SlackUserId::new(user_id.to_string()));
