@@ -18,11 +18,13 @@ pub struct Bot {
 
 impl Bot {
     /// Writes the config (as tests/support/slack_bot.rs does) and starts the bot at virtual `origin`.
+    /// The startup reaction read-back is off (`reconcile_days = 0`): paced to Slack's Tier 3 it
+    /// would take minutes for the seeded posts, and this bench measures ingest, not startup.
     pub fn spawn(fake: &FakeSlack, url: &str, origin: &str) -> Bot {
         let dir = tempfile::tempdir().expect("temp dir for the bot's config");
         let port = free_port();
         let config = format!(
-            "[database]\nurl = \"{url}\"\n\n[slack]\nmode = \"http\"\napi_url = \"{}\"\nlisten = \"127.0.0.1:{port}\"\n",
+            "[database]\nurl = \"{url}\"\n\n[slack]\nmode = \"http\"\napi_url = \"{}\"\nlisten = \"127.0.0.1:{port}\"\nreconcile_days = 0\n",
             fake.api_url()
         );
         std::fs::write(dir.path().join("studybot.toml"), config).expect("write studybot.toml");

@@ -21,7 +21,7 @@ pub async fn join(coach: &Coach, inbound: &Inbound, now: DateTime<Utc>) -> Coach
     let (shared, member) = (Arc::clone(&ctx), inbound.clone());
     coach
         .writer()
-        .write(move |tx: &mut Tx| -> BoxFuture<'_, CoachResult<()>> {
+        .write(write_key(&ctx, inbound), move |tx: &mut Tx| -> BoxFuture<'_, CoachResult<()>> {
             Box::pin(async move {
                 let member = enrol(tx, &shared, &member, now).await?;
                 stats::refresh(tx, &shared, member.id, now).await?;
@@ -151,6 +151,11 @@ pub(super) async fn enrol(
     Ok(store::enrol_member(conn, cohort, platform, &actor.user_id, &actor.name, at).await?)
 }
 
+/// The member a write is about, in its cohort: the order of writes within a batch.
+fn write_key(ctx: &CohortCtx, inbound: &Inbound) -> String {
+    format!("{}:{}", ctx.cohort.id, inbound.actor.user_id)
+}
+
 /// What a check-in wrote.
 enum Recorded {
     /// The event was handled before (a redelivery): nothing to say.
@@ -174,7 +179,7 @@ async fn record(
     let (shared, event) = (Arc::clone(ctx), inbound.clone());
     let recorded = coach
         .writer()
-        .write(move |tx: &mut Tx| -> BoxFuture<'_, CoachResult<Recorded>> {
+        .write(write_key(ctx, inbound), move |tx: &mut Tx| -> BoxFuture<'_, CoachResult<Recorded>> {
             Box::pin(async move {
                 if !store::mark_event_processed(tx, &event.dedupe_key, "checkpoint", now.timestamp()).await? {
                     return Ok(Recorded::Replay);
@@ -241,7 +246,7 @@ async fn undo(
     let (shared, event) = (Arc::clone(ctx), inbound.clone());
     let undone = coach
         .writer()
-        .write(move |tx: &mut Tx| -> BoxFuture<'_, CoachResult<Undone>> {
+        .write(write_key(ctx, inbound), move |tx: &mut Tx| -> BoxFuture<'_, CoachResult<Undone>> {
             Box::pin(async move {
                 if !store::mark_event_processed(tx, &event.dedupe_key, "undo", now.timestamp()).await? {
                     return Ok(Undone::Quiet);

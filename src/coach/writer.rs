@@ -9,6 +9,11 @@
 //! caller its result. Nothing waits for a batch to fill: a lone write is committed at once, and
 //! under load the queue fills while the previous batch commits.
 //!
+//! SQLite has one write lock, so one task writes. PostgreSQL takes [`PG_WRITERS`] tasks: while
+//! one commits, the next gathers and runs its batch. Each batch runs its writes in the order of
+//! their keys (the member they are about), so two batches in flight lock rows in the same order
+//! and cannot deadlock.
+//!
 //! A write that fails (a refused statement, a user error) is rolled back to its savepoint and
 //! told so; the others in its batch go on. When the batch's own commit fails, every write in it
 //! is told, with the same cause, so nobody hears "done" for something that was not stored.
@@ -21,7 +26,7 @@ use futures_util::future::BoxFuture;
 use tokio::sync::{mpsc, oneshot};
 
 use super::error::{CoachError, CoachResult};
-use crate::store::{Store, StoreError, Tx};
+use crate::store::{Backend, Store, StoreError, Tx};
 
 /// The most writes one transaction takes: enough to amortize the commit over a burst, few enough
 /// that a batch's locks are short.
@@ -29,6 +34,9 @@ pub const MAX_BATCH: usize = 256;
 
 /// Writes queued beyond this wait for room: backpressure rather than unbounded memory.
 const QUEUE: usize = 4 * MAX_BATCH;
+
+/// Batches in flight at once on PostgreSQL, each on its own pooled connection.
+pub const PG_WRITERS: usize = 4;
 
 /// A write's result, its type erased so writes of any kind share a batch.
 type Erased = CoachResult<Box<dyn Any + Send>>;
@@ -38,6 +46,8 @@ type Work = Box<dyn for<'a> FnOnce(&'a mut Tx) -> BoxFuture<'a, Erased> + Send>;
 
 /// One queued write: its statements, and where its result goes once the commit is known.
 struct Job {
+    /// What the write is about (e.g. a member in a cohort): a batch runs its writes in key order.
+    key: String,
     work: Work,
     reply: oneshot::Sender<Erased>,
 }
@@ -76,8 +86,9 @@ impl Writer {
     }
 
     /// Runs `work` in a batch's transaction and returns its result once that transaction has
-    /// committed. `work` must only run statements: it holds up every write in its batch.
-    pub async fn write<T, F>(&self, work: F) -> CoachResult<T>
+    /// committed. `work` must only run statements: it holds up every write in its batch. `key`
+    /// names the rows it locks first (the member it is about), for the order within a batch.
+    pub async fn write<T, F>(&self, key: String, work: F) -> CoachResult<T>
     where
         T: Send + 'static,
         F: for<'a> FnOnce(&'a mut Tx) -> BoxFuture<'a, CoachResult<T>> + Send + 'static,
@@ -86,7 +97,7 @@ impl Writer {
         let work: Work = Box::new(move |tx| {
             Box::pin(async move { work(tx).await.map(|value| Box::new(value) as Box<dyn Any + Send>) })
         });
-        self.enqueue(Job { work, reply }).await?;
+        self.enqueue(Job { key, work, reply }).await?;
         let value = answer.await.map_err(|_| stopped())??;
         value.downcast::<T>().map(|value| *value).map_err(|_| stopped())
     }
@@ -114,7 +125,15 @@ impl Writer {
         queue
             .get_or_insert_with(|| {
                 let (sender, receiver) = mpsc::channel(QUEUE);
-                tokio::spawn(run(self.store.clone(), Arc::clone(&self.counters), receiver));
+                let receiver = Arc::new(tokio::sync::Mutex::new(receiver));
+                let writers = match self.store.backend() {
+                    Backend::Sqlite => 1,
+                    Backend::Postgres => PG_WRITERS,
+                };
+                for _ in 0..writers {
+                    let (store, counters) = (self.store.clone(), Arc::clone(&self.counters));
+                    tokio::spawn(run(store, counters, Arc::clone(&receiver)));
+                }
                 sender
             })
             .clone()
@@ -125,10 +144,11 @@ fn stopped() -> CoachError {
     CoachError::Other(anyhow::anyhow!("the writer stopped before this write was committed"))
 }
 
-/// The writing task: one batch at a time until every sender is gone.
-async fn run(store: Store, counters: Arc<Counters>, mut queue: mpsc::Receiver<Job>) {
+/// A writing task: takes what is queued (one task at a time gathers), writes it as one batch,
+/// and so on until every sender is gone.
+async fn run(store: Store, counters: Arc<Counters>, queue: Arc<tokio::sync::Mutex<mpsc::Receiver<Job>>>) {
     let mut batch = Vec::with_capacity(MAX_BATCH);
-    while queue.recv_many(&mut batch, MAX_BATCH).await > 0 {
+    while queue.lock().await.recv_many(&mut batch, MAX_BATCH).await > 0 {
         counters.batches.fetch_add(1, Ordering::Relaxed);
         counters.writes.fetch_add(batch.len() as u64, Ordering::Relaxed);
         commit_batch(&store, std::mem::take(&mut batch)).await;
@@ -138,7 +158,9 @@ async fn run(store: Store, counters: Arc<Counters>, mut queue: mpsc::Receiver<Jo
 /// One transaction for `jobs`, each in its own savepoint; then every caller gets its result, or
 /// the cause the transaction failed.
 #[tracing::instrument(skip_all, fields(writes = jobs.len()))]
-async fn commit_batch(store: &Store, jobs: Vec<Job>) {
+async fn commit_batch(store: &Store, mut jobs: Vec<Job>) {
+    // Stable: two writes about one member keep their arrival order.
+    jobs.sort_by(|a, b| a.key.cmp(&b.key));
     let mut done: Vec<(Erased, oneshot::Sender<Erased>)> = Vec::with_capacity(jobs.len());
     let mut tx = match store.begin().await {
         Ok(tx) => tx,
@@ -147,7 +169,7 @@ async fn commit_batch(store: &Store, jobs: Vec<Job>) {
     // A lone write needs no savepoint: its failure rolls back the whole transaction.
     let savepoints = jobs.len() > 1;
     let mut jobs = jobs.into_iter();
-    while let Some(Job { work, reply }) = jobs.next() {
+    while let Some(Job { work, reply, .. }) = jobs.next() {
         if savepoints && let Err(e) = statement(&mut tx, "SAVEPOINT write").await {
             // Never started: it is told the cause like the ones that ran.
             done.push((Ok(Box::new(())), reply));

@@ -43,7 +43,7 @@ async fn concurrent_writes_share_transactions_and_every_one_commits() {
     let dir = tempfile::tempdir().unwrap();
     let store = store(&dir).await;
     let writer = Writer::new(store.clone());
-    let writes = (0..600).map(|i| writer.write(insert_key(format!("k{i:03}"))));
+    let writes = (0..600).map(|i| writer.write(format!("k{i:03}"), insert_key(format!("k{i:03}"))));
     let results = join_all(writes).await;
     assert!(
         results.iter().all(|r| matches!(r, Ok(true))),
@@ -62,13 +62,13 @@ async fn a_write_that_fails_is_rolled_back_alone_and_a_duplicate_in_the_batch_is
     let store = store(&dir).await;
     let writer = Writer::new(store.clone());
     let (a, b, again, c) = tokio::join!(
-        writer.write(insert_key("a".into())),
-        writer.write(|tx| Box::pin(async move {
+        writer.write("a".into(), insert_key("a".into())),
+        writer.write("b".into(), |tx| Box::pin(async move {
             insert(tx, "b", None).await?;
             Err::<bool, _>(UserError("refused after writing".into()).into())
         })),
-        writer.write(insert_key("a".into())),
-        writer.write(insert_key("c".into())),
+        writer.write("a".into(), insert_key("a".into())),
+        writer.write("c".into(), insert_key("c".into())),
     );
     assert!(matches!(a, Ok(true)) && matches!(c, Ok(true)), "{a:?} {c:?}");
     assert!(matches!(again, Ok(false)), "the second write of `a` sees the first, uncommitted: {again:?}");
@@ -85,9 +85,9 @@ async fn a_failed_commit_is_told_to_every_write_in_the_batch_with_its_cause() {
     let store = store(&dir).await;
     let writer = Writer::new(store.clone());
     let (a, orphan, c) = tokio::join!(
-        writer.write(insert_key("a".into())),
-        writer.write(|tx| Box::pin(async move { insert(tx, "orphan", Some(42)).await })),
-        writer.write(insert_key("c".into()))
+        writer.write("a".into(), insert_key("a".into())),
+        writer.write("b".into(), |tx| Box::pin(async move { insert(tx, "orphan", Some(42)).await })),
+        writer.write("c".into(), insert_key("c".into()))
     );
     for result in [a, orphan, c] {
         let Err(CoachError::Store(error @ StoreError::Shared(_))) = result else {
@@ -97,7 +97,7 @@ async fn a_failed_commit_is_told_to_every_write_in_the_batch_with_its_cause() {
     }
     assert!(keys(&store).await.is_empty());
     // The writer goes on with the next batch.
-    assert!(matches!(writer.write(insert_key("d".into())).await, Ok(true)));
+    assert!(matches!(writer.write("d".into(), insert_key("d".into())).await, Ok(true)));
     assert_eq!(keys(&store).await, ["d"]);
 }
 
@@ -107,7 +107,7 @@ async fn a_transaction_that_cannot_begin_fails_every_write_without_hanging() {
     let store = store(&dir).await;
     let writer = Writer::new(store.clone());
     store.close().await;
-    let results = join_all((0..5).map(|i| writer.write(insert_key(format!("k{i}"))))).await;
+    let results = join_all((0..5).map(|i| writer.write(format!("k{i}"), insert_key(format!("k{i}"))))).await;
     for result in results {
         assert!(matches!(result, Err(CoachError::Store(StoreError::Shared(_)))), "{result:?}");
     }
@@ -121,8 +121,8 @@ async fn a_full_disk_in_one_write_is_the_cause_every_write_of_its_batch_hears() 
     let store = store(&dir).await;
     let writer = Writer::new(store.clone());
     let (a, full, c) = tokio::join!(
-        writer.write(insert_key("a".into())),
-        writer.write(|tx| Box::pin(async move {
+        writer.write("a".into(), insert_key("a".into())),
+        writer.write("b".into(), |tx| Box::pin(async move {
             let pages: i64 = sqlx::query_scalar("SELECT page_count FROM pragma_page_count()")
                 .fetch_one(&mut **tx)
                 .await
@@ -137,7 +137,7 @@ async fn a_full_disk_in_one_write_is_the_cause_every_write_of_its_batch_hears() 
                 .map_err(StoreError::from)?;
             Ok(true)
         })),
-        writer.write(insert_key("c".into())),
+        writer.write("c".into(), insert_key("c".into())),
     );
     for result in [a, full, c] {
         let Err(CoachError::Store(error)) = result else { panic!("a write of a lost batch: {result:?}") };
