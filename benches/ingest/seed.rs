@@ -4,6 +4,7 @@ use std::collections::HashMap;
 use std::time::Instant;
 
 use sqlx::{Any, AssertSqlSafe, Row, Transaction};
+use studybot::coach::{Catalog, Coach};
 use studybot::domain::DayNumber;
 use studybot::store::{NewCohort, Platform, Store};
 
@@ -66,6 +67,13 @@ pub async fn seed(url: &str, fake: &FakeSlack, shape: &Shape) -> Seeded {
     insert(&mut tx, head, rows).await;
     history(&mut tx, &enrolled[shape.members..], now).await;
     tx.commit().await.expect("commit the seed");
+    // Cohorts made through the store are bound to their curriculum version at their first load,
+    // as after an upgrade; a cohort set up by `/studybot setup` is bound at once. Bind them now,
+    // so the load measures steady-state check-ins rather than 200 first binds racing the scheduler.
+    let curricula = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("curriculum");
+    let coach = Coach::new(store.clone(), Catalog::load_dir(&curricula).expect("load the curricula"));
+    let bound = coach.scheduled_cohorts().await.expect("bind the bench cohorts");
+    assert_eq!(bound.len(), cohorts.len(), "every bench cohort loads");
     store.close().await;
     Seeded { channels, members, secs: started.elapsed().as_secs_f64() }
 }
