@@ -104,6 +104,28 @@ async fn http_mode_refuses_unsigned_tampered_and_stale_requests_before_reading_t
     assert_eq!(h.fake.post_raw("/commands", &form, vec![]).await.0, 401);
     assert_eq!(h.fake.post_raw("/interactions", "payload=%7B%7D", vec![]).await.0, 401);
 
+    // Slack's certificate check, signed or not, on every route: 200 with an empty body, and
+    // nothing else happens (no refusal logged, nothing stored).
+    let check = "token=gIkuvaNzQIHg97ATvDxqgjtO&ssl_check=1";
+    for path in ["/commands", "/events", "/interactions"] {
+        let signed = vec![
+            ("X-Slack-Request-Timestamp".to_string(), now.to_string()),
+            ("X-Slack-Signature".to_string(), h.fake.sign(now, check)),
+        ];
+        for headers in [signed, vec![]] {
+            assert_eq!(
+                h.fake.post_raw(path, check, headers).await,
+                (200, String::new()),
+                "ssl_check on {path}"
+            );
+        }
+    }
+    // One more refusal after them: once it is in the log, any refusal of a check would be too.
+    assert_eq!(h.fake.post_raw("/commands", &form, vec![]).await.0, 401);
+    h.wait_log_count("Slack request refused", refused + 3).await;
+    assert_eq!(h.log().matches("Slack request refused").count(), refused + 3, "{}", h.log());
+    assert!(h.checkpoints().await.is_empty());
+
     // Load balancers probe without a signature.
     let health = reqwest::get(format!("http://127.0.0.1:{}/healthz", h.port)).await.unwrap();
     assert_eq!((health.status().as_u16(), health.text().await.unwrap()), (200, "ok".to_string()));
