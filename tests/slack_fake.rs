@@ -100,8 +100,17 @@ async fn web_api_round_trip_through_the_real_client() {
     let info = session.users_info(&SlackApiUsersInfoRequest::new(ana().id.into())).await.expect("users.info");
     assert_eq!((info.user.flags.is_admin, info.user.name.as_deref()), (Some(false), Some("ana")));
 
+    // conversations.open takes `users` as a comma-separated string, as Slack documents it; the
+    // JSON array slack-morphism's own request sends is refused, as the bot must not rely on it.
     let open = SlackApiConversationsOpenRequest::new().with_users(vec![ana().id.into()]);
-    let dm = session.conversations_open(&open).await.expect("conversations.open");
+    let refused = session.conversations_open(&open).await.expect_err("users as an array");
+    assert!(format!("{refused:?}").contains("invalid_arguments"), "{refused:?}");
+    let documented = json!({ "users": ana().id });
+    let dm: SlackApiConversationsOpenResponse<SlackBasicChannelInfo> = session
+        .http_session_api
+        .http_post("conversations.open", &documented, None)
+        .await
+        .expect("conversations.open");
     assert_eq!(Some(dm.channel.id.0.clone()), fake.dm_channel(&ana().id));
     assert!(dm.channel.id.0.starts_with('D'));
 }

@@ -109,13 +109,24 @@ impl SlackDelivery {
             return Ok(id.clone());
         }
         let session = self.api.client.open_session(&self.api.token);
-        let request =
-            SlackApiConversationsOpenRequest::new().with_users(vec![SlackUserId::new(user_id.into())]);
-        let opened = session.conversations_open(&request).await.map_err(delivery_error)?;
+        // conversations.open documents `users` as a comma-separated string (slack_sdk joins a
+        // list before sending); slack-morphism's request would send a JSON array.
+        let request = OpenDm { users: user_id };
+        let opened: SlackApiConversationsOpenResponse<SlackBasicChannelInfo> = session
+            .http_session_api
+            .http_post("conversations.open", &request, Some(&SLACK_TIER3_METHOD_CONFIG))
+            .await
+            .map_err(delivery_error)?;
         let id = opened.channel.id;
         self.dms.lock().expect("dm cache").insert(user_id.to_string(), id.clone());
         Ok(id)
     }
+}
+
+/// conversations.open for one member's DM, as the method documents it.
+#[derive(serde::Serialize)]
+struct OpenDm<'a> {
+    users: &'a str,
 }
 
 impl Delivery for SlackDelivery {

@@ -155,11 +155,12 @@ fn history(data: &Data, call: &Call) -> Reply {
 
 /// A DM with one user: `users` as a JSON array (slack-morphism) or a comma-separated string.
 fn open_dm(data: &mut Data, call: &Call) -> Reply {
+    // Slack documents `users` as a comma-separated string of ids; anything else is refused.
     let users: Vec<String> = match call.json("users").or_else(|| call.params.get("users").cloned()) {
-        Some(Value::Array(users)) => users.iter().filter_map(|u| u.as_str().map(str::to_owned)).collect(),
+        Some(Value::Array(_)) => return Reply::error("invalid_arguments"),
         _ => call
             .str("users")
-            .map(|u| u.split(',').map(|s| s.trim().to_string()).collect())
+            .map(|u| u.split(',').map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect())
             .unwrap_or_default(),
     };
     let user = match users.as_slice() {
