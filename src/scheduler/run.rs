@@ -100,6 +100,7 @@ impl<D: Delivery> Scheduler<D> {
         let mut total = TickReport::default();
         let mut backoff = Backoff::new(RETRY_FIRST, RETRY_CAP);
         let changes = self.coach.changes();
+        let mut first_pass = true;
         while !stop.is_cancelled() && !fence.is_ended() {
             if let Err(e) = cache.refresh(&self.coach, self.clock.now()).await {
                 let wait = backoff.next_wait();
@@ -114,9 +115,13 @@ impl<D: Delivery> Scheduler<D> {
             let now = self.clock.now();
             let ready: Vec<i64> = cache.due.iter().filter(|(_, at)| **at <= now).map(|(id, _)| *id).collect();
             if !ready.is_empty() {
+                let ticked = ready.len();
                 match self.tick_ready(&mut cache, ready, fence, now, stop).await {
                     Some(report) => total.merge(report),
                     None => break,
+                }
+                if std::mem::take(&mut first_pass) {
+                    tracing::info!(ticked, cohorts = cache.cohorts.len(), "first scheduler pass done");
                 }
                 continue;
             }
