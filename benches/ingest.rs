@@ -34,9 +34,13 @@ mod drive;
 #[path = "../tests/support/fake_slack/mod.rs"]
 #[allow(dead_code)]
 mod fake_slack;
+#[path = "common/process.rs"]
+#[allow(dead_code)]
+mod process;
 #[path = "ingest/seed.rs"]
 mod seed;
 
+use process::{percentile, report_log};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -148,7 +152,7 @@ async fn run(backend: &'static str, db: &TestDb, shape: &Shape) -> Figures {
     let started = Instant::now();
     let mut bot = bot::Bot::spawn(&fake, db.url(), ORIGIN);
     let ready = bot.wait_log("studybot running", Duration::from_secs(120)).await;
-    assert!(ready, "the bot did not start:\n{}", bot.tail(40));
+    assert!(ready, "the bot did not start:\n{}", bot.process.tail(40));
     println!("ingest {backend}: bot up {:.1} s after spawn", started.elapsed().as_secs_f64());
     let drive = drive::drive(&bot.commands_url(), Arc::new(bodies), shape.clients).await;
     let settled = Instant::now();
@@ -158,7 +162,7 @@ async fn run(backend: &'static str, db: &TestDb, shape: &Shape) -> Figures {
         .iter()
         .filter(|(i, a, _)| *a != Ack::Done && fake.responses(&ids[*i]).iter().any(late_done))
         .count();
-    let rss = bot.rss_mb();
+    let rss = bot.process.rss_mb();
     println!(
         "ingest {backend}: drive {:.1} s; stored {}/{} {:.1} s after the last ack; {late_done} done via response_url{}",
         drive.wall_secs,
@@ -167,7 +171,7 @@ async fn run(backend: &'static str, db: &TestDb, shape: &Shape) -> Figures {
         settled.elapsed().as_secs_f64(),
         drive.sample_other.as_ref().map_or(String::new(), |s| format!("; first other answer: {s:.200}"))
     );
-    bot::report_log(backend, &bot.stop());
+    report_log(&format!("ingest {backend}"), &bot.process.stop());
     Figures { backend, drive, naive, late_done, stored, rss }
 }
 
@@ -245,12 +249,4 @@ fn print_table(shape: &Shape, table: &[Figures]) {
             f.backend, f.stored.0, f.stored.1, shape.checkins
         );
     }
-}
-
-/// Nearest-rank percentile of sorted values.
-fn percentile(sorted: &[u64], p: usize) -> u64 {
-    if sorted.is_empty() {
-        return 0;
-    }
-    sorted[(sorted.len() * p).div_ceil(100).max(1) - 1]
 }

@@ -33,12 +33,15 @@ mod bot;
 #[path = "../tests/support/db.rs"]
 #[allow(dead_code)]
 mod db;
+#[path = "common/process.rs"]
+mod process;
 #[path = "scale/seed.rs"]
 mod seed;
 #[path = "../tests/support/bot.rs"]
 #[allow(dead_code)]
 mod support;
 
+use process::{percentile, report_log};
 use std::time::{Duration, Instant, SystemTime};
 
 use chrono::{DateTime, Timelike, Utc};
@@ -139,7 +142,7 @@ async fn run(backend: &'static str, db: &TestDb, shape: &Shape) -> Figures {
     assert_eq!(loaded, shape.cohorts as i64, "the first load reads every cohort: {line}");
     let (_, at, line) = bot.wait_log(0, "first scheduler pass done", limit).await;
     (f.first_pass, f.ticked) = (since(at), bot::field(&line, "ticked").unwrap_or(-1));
-    f.rss_start = bot.rss_mb();
+    f.rss_start = bot.process.rss_mb();
     f.posted_at_start = bot::recorded(&bot.record, "");
     println!(
         "scale {backend}: running {:.1} s, schedule loaded {:.1} s, first pass done {:.1} s after spawn ({} ticked, {} lessons posted)",
@@ -147,7 +150,7 @@ async fn run(backend: &'static str, db: &TestDb, shape: &Shape) -> Figures {
     );
     changes(&mut bot, db.url(), shape, &seeded.spread, &mut f).await;
     fanout(&mut bot, db.url(), shape, &timeline, &mut f).await;
-    report_log(backend, &bot.stop());
+    report_log(&format!("scale {backend}"), &bot.process.stop());
     f
 }
 
@@ -158,14 +161,14 @@ async fn changes(bot: &mut bot::Bot, url: &str, shape: &Shape, spread: &[i64], f
     let poll = Duration::from_millis(shape.poll_ms);
     // The bot idles (but for its polls and a few lessons falling due) about as long as the changes take.
     let idle = poll.mul_f64(shape.changes as f64).clamp(Duration::from_secs(3), Duration::from_secs(30));
-    let cpu = bot.cpu_secs();
+    let cpu = bot.process.cpu_secs();
     tokio::time::sleep(idle).await;
-    let idle_rate = (bot.cpu_secs() - cpu) / idle.as_secs_f64();
-    let (cpu, wall) = (bot.cpu_secs(), Instant::now());
+    let idle_rate = (bot.process.cpu_secs() - cpu) / idle.as_secs_f64();
+    let (cpu, wall) = (bot.process.cpu_secs(), Instant::now());
     for n in 1..=shape.changes {
         tokio::time::sleep(poll.mul_f64(rng.random::<f64>())).await;
         let cohort = spread[rng.random_range(0..spread.len())];
-        let from = bot.lines();
+        let from = bot.process.lines();
         sqlx::query("UPDATE cohorts SET grace_secs = grace_secs + 1 WHERE id = $1")
             .bind(cohort)
             .execute(store.pool())
@@ -176,10 +179,10 @@ async fn changes(bot: &mut bot::Bot, url: &str, shape: &Shape, spread: &[i64], f
         f.latencies.push(at.saturating_duration_since(committed).as_secs_f64() * 1000.0);
         f.reloaded.push(bot::field(&line, "reloaded").unwrap_or(-1));
         if RSS_AFTER.contains(&n) || n == shape.changes {
-            f.rss_after.push((n, bot.rss_mb()));
+            f.rss_after.push((n, bot.process.rss_mb()));
         }
     }
-    f.cpu_changes = bot.cpu_secs() - cpu;
+    f.cpu_changes = bot.process.cpu_secs() - cpu;
     f.cpu_idle = idle_rate * wall.elapsed().as_secs_f64();
     store.close().await;
     let mut sorted = f.latencies.clone();
@@ -201,7 +204,7 @@ async fn fanout(bot: &mut bot::Bot, url: &str, shape: &Shape, timeline: &Timelin
     let at = (now + chrono::Duration::seconds(90)).with_second(0).unwrap().with_nanosecond(0).unwrap();
     let cron = format!("{} {} * * *", at.minute(), at.hour());
     let store = Store::connect_with(url, Some(1)).await.expect("connect as another instance");
-    let from = bot.lines();
+    let from = bot.process.lines();
     let sql = "UPDATE cohorts SET schedule = $1 WHERE channel_id LIKE 'fan-%'";
     let moved = sqlx::query(sql).bind(&cron).execute(store.pool()).await.expect("move the fan-out");
     assert_eq!(moved.rows_affected(), shape.fanout as u64, "every fan-out cohort moves");
@@ -229,7 +232,7 @@ async fn fanout(bot: &mut bot::Bot, url: &str, shape: &Shape, timeline: &Timelin
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     f.fan_secs = due.elapsed().as_secs_f64();
-    f.rss_fan = bot.rss_mb();
+    f.rss_fan = bot.process.rss_mb();
     assert_eq!(posted, shape.fanout, "one post per fan-out cohort in the record");
 }
 
@@ -282,24 +285,4 @@ fn print_table(shape: &Shape, table: &[Figures]) {
         format!("{:.1} s", f.fan_secs)
     });
     row("RSS after the fan-out".into(), "≤ 150 MB", &|f| mb(f.rss_fan));
-}
-
-/// Prints the bot's warnings and errors (distinct, without timestamps), if any.
-fn report_log(label: &str, problems: &[String]) {
-    let mut distinct: Vec<&str> = Vec::new();
-    for line in problems {
-        let text = line.split_once(' ').map_or(line.as_str(), |(_, rest)| rest.trim());
-        if !distinct.contains(&text) {
-            distinct.push(text);
-        }
-    }
-    println!("scale {label}: bot log had {} WARN/ERROR lines, {} distinct", problems.len(), distinct.len());
-    for text in distinct.iter().take(5) {
-        println!("scale {label}:   {}", text.chars().take(300).collect::<String>());
-    }
-}
-
-/// Nearest-rank percentile of sorted values.
-fn percentile(sorted: &[f64], p: usize) -> f64 {
-    sorted[(sorted.len() * p).div_ceil(100).max(1) - 1]
 }
