@@ -170,20 +170,19 @@ async fn commit_batch(store: &Store, mut jobs: Vec<Job>) {
     let savepoints = jobs.len() > 1;
     let mut jobs = jobs.into_iter();
     while let Some(Job { work, reply, .. }) = jobs.next() {
-        if savepoints && let Err(e) = statement(&mut tx, "SAVEPOINT write").await {
+        if savepoints && let Err(e) = tx.savepoint().await {
             // Never started: it is told the cause like the ones that ran.
             done.push((Ok(Box::new(())), reply));
             return fail(done, jobs.collect(), e);
         }
         let result = work(&mut tx).await;
-        let end = if result.is_ok() { "RELEASE SAVEPOINT write" } else { "ROLLBACK TO SAVEPOINT write" };
         let failed = result.is_err();
         done.push((result, reply));
         if !savepoints && failed {
             let _ = tx.rollback().await;
             return answer(done);
         }
-        if savepoints && let Err(e) = statement(&mut tx, end).await {
+        if savepoints && let Err(e) = tx.end_savepoint(!failed).await {
             let cause = if failed { lost_by(&mut done).unwrap_or(e) } else { e };
             return fail(done, jobs.collect(), cause);
         }
@@ -207,11 +206,6 @@ fn lost_by(done: &mut [(Erased, oneshot::Sender<Erased>)]) -> Option<StoreError>
             None
         }
     }
-}
-
-async fn statement(tx: &mut Tx, sql: &'static str) -> Result<(), StoreError> {
-    sqlx::query(sql).execute(&mut **tx).await?;
-    Ok(())
 }
 
 /// The batch committed (or its only write failed and was rolled back): each gets its result.

@@ -21,6 +21,23 @@ impl Tx {
         Ok(self.0.commit().await?)
     }
 
+    /// Opens a savepoint (one at a time): a part of the transaction that can be undone alone.
+    pub async fn savepoint(&mut self) -> Result<(), StoreError> {
+        sqlx::query("SAVEPOINT part").execute(&mut *self.0).await?;
+        Ok(())
+    }
+
+    /// Ends the open savepoint: keeps its writes (`keep`) or undoes them, leaving the rest of the
+    /// transaction as it was.
+    pub async fn end_savepoint(&mut self, keep: bool) -> Result<(), StoreError> {
+        if !keep {
+            sqlx::query("ROLLBACK TO SAVEPOINT part").execute(&mut *self.0).await?;
+        }
+        // ROLLBACK TO keeps the savepoint open: release it either way, so none pile up.
+        sqlx::query("RELEASE SAVEPOINT part").execute(&mut *self.0).await?;
+        Ok(())
+    }
+
     /// Rolls back now rather than on drop, so the connection goes back to the pool clean at once.
     pub async fn rollback(self) -> Result<(), StoreError> {
         Ok(self.0.rollback().await?)
