@@ -235,6 +235,7 @@ fn specials() -> Vec<Step> {
         step("2026-12-10T10:34", "alice", "/posted blog https://blog.example.com/a day:2")
             .tag("posted-no-prompt"),
         step("2026-12-10T10:40", "alice", "/assess 1.1").tag("assess"),
+        step("2026-12-10T10:41", "alice", "/assess").tag("assess-list"),
         step("2026-12-11T14:59", "carol", ":react ✅ day:4").tag("carol-last-minute"),
         step("2026-12-11T15:00", "bob", "/checkpoint day:4").tag("bob-late"),
         step("2026-12-14T14:00", "carol", ":react ✅ day:5").tag("carol-after-weekend"),
@@ -777,7 +778,10 @@ async fn cycle_totals_match_the_hand_computation(fx: Fixture) {
     cycle.assert_reply("posted-future", "Day 9 hasn't been posted yet.");
     cycle.assert_reply("posted-no-prompt", "Day 2 has no blog prompt.");
     cycle.assert_reply("assess", "☑ Ticked 1.1 Delta table basics.");
-    cycle.assert_reply("progress-alice", "    1.1 ☑ Delta table basics\n    1.2 ☐ Time travel queries");
+    cycle.assert_reply("assess-list", "    1.1 ☑ Delta table basics\n    1.2 ☐ Time travel queries");
+    // `/progress` counts the checklist instead of repeating it.
+    cycle.assert_reply("progress-alice", "Cycle assessment: 1/");
+    assert!(!cycle.reply("progress-alice").contains("1.2 ☐"), "{}", cycle.reply("progress-alice"));
     cycle.assert_reply("progress-alice", "Content: LinkedIn 2/3 · blog 0/2");
     cycle.assert_reply("progress-bob", "Content: LinkedIn 0/3 · blog 0/2");
 

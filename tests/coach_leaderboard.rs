@@ -11,7 +11,7 @@ use studybot::coach::{Catalog, Coach};
 use studybot::platform::console::Console;
 use support::db::Fixture;
 
-backend_tests!(weekly_board_counts_the_last_seven_days);
+backend_tests!(weekly_board_counts_the_last_seven_days, weekly_streak_is_the_longest_run_of_the_week);
 
 const SETUP: &str = "/studybot setup curriculum:days_121_150_lakehouse_architecture start:2026-12-07 schedule:0 9 * * MON-FRI timezone:UTC";
 
@@ -93,5 +93,42 @@ You: #1 with 2 lessons";
 3  cy      20
 4  dee     0
 You: #1 with 30 points";
+    assert_eq!(all_time, want_all_time, "on {}", fx.backend);
+}
+
+/// `by:streak period:week` is the longest run of on-time check-ins among the week's lessons, not
+/// the all-time streak under a weekly title.
+async fn weekly_streak_is_the_longest_run_of_the_week(fx: Fixture) {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("curriculum");
+    let mut c =
+        Console::new(Coach::new(fx.store.clone(), Catalog::load_dir(&dir).unwrap()), start(), Vec::new());
+    // Weekday lessons from Monday 7 December: 124 on the 10th … 128 on the 16th lie in the week of
+    // a board asked at 2026-12-16T20:00. Ada checks 124-126 in time, then misses 127 (its window
+    // closed at 15:00 on the 16th): her streak is 0, her week's run 3. Bo checks only 128.
+    #[rustfmt::skip]
+    run(&mut c, &[
+        ":admin org", SETUP,
+        ":advance-to 2026-12-10T10:00", ":as ada", "/checkpoint",
+        ":advance-to 2026-12-11T10:00", ":as ada", "/checkpoint",
+        ":advance-to 2026-12-14T10:00", ":as ada", "/checkpoint",
+        ":advance-to 2026-12-16T10:00", ":as bo", "/checkpoint",
+        ":advance-to 2026-12-16T20:00",
+    ])
+    .await;
+    let week = board(&run(&mut c, &[":as ada", "/leaderboard by:streak period:week"]).await);
+    let want_week = "\
+🏆 Leaderboard — Longest streak (last 7 days)
+#  Member  Longest streak
+1  ada     3
+2  bo      1
+You: #1 with 3 in a row";
+    assert_eq!(week, want_week, "on {}", fx.backend);
+    let all_time = board(&run(&mut c, &[":as ada", "/leaderboard by:streak"]).await);
+    let want_all_time = "\
+🏆 Leaderboard — Streak (all time)
+#  Member  Streak
+1  bo      1
+2  ada     0
+You: #2 with 0 streak";
     assert_eq!(all_time, want_all_time, "on {}", fx.backend);
 }

@@ -7,7 +7,7 @@ mod support;
 use std::sync::Arc;
 
 use chrono::{TimeZone, Utc};
-use studybot::coach::{Block, Catalog, Coach, Target};
+use studybot::coach::{Block, Button, Catalog, Coach, Message, Target};
 use studybot::platform::console::{Console, render};
 use studybot::quiz::{Question, QuestionKind, Quiz, QuizBank, QuizKey};
 use studybot::store::{Platform, Store};
@@ -35,7 +35,11 @@ fn reply(console: &Screen) -> String {
 
 /// The question on screen and, for each of its options, the letter it is shown under.
 fn on_screen<'a>(console: &Screen, quiz: &'a Quiz) -> (&'a Question, Vec<(String, bool)>) {
-    let text = reply(console);
+    shown_in(&reply(console), quiz)
+}
+
+/// The question in `text` and, for each of its options, the letter it is shown under.
+fn shown_in<'a>(text: &str, quiz: &'a Quiz) -> (&'a Question, Vec<(String, bool)>) {
     let question = quiz.questions.iter().find(|q| text.contains(&q.text)).unwrap_or_else(|| panic!("{text}"));
     let letters = question
         .options
@@ -139,21 +143,35 @@ async fn module_quiz_timeout_retake_and_review(fx: Fixture) {
     }
     assert!(reply(&console).contains(&format!("{total}/{total} (practice")), "{}", reply(&console));
     assert_eq!(quiz_points(&fx.store, "alice").await, i64::try_from((total - 2) * 5).unwrap());
+    // This week's quiz board counts the first attempt, finished today; the practice never.
+    say(&mut console, &["/leaderboard by:quiz period:week"]).await;
+    let board: String = console.replies().iter().map(|r| render(&r.message)).collect();
+    assert!(board.contains("Quiz points (last 7 days)"), "{board}");
+    assert!(board.contains(&format!("You: #1 with {} quiz points", (total - 2) * 5)), "{board}");
 
     // The two misses sat in box 1 (due at 8 lessons); the retake moved them to box 2, due 3
     // lesson days later (10 lessons, on 03-11). Nothing is due before.
     // Alice also asks for a warm-up question with each lesson: the first comes with day 130.
     say(&mut console, &["/review on", ":advance-to 2026-03-10T10:00", "/quiz review"]).await;
     assert!(reply(&console).contains("Nothing to review"), "{}", reply(&console));
-    assert_eq!(warmups(&mut console), 0);
+    assert_eq!(warmups(&mut console).len(), 0);
     say(&mut console, &[":advance-to 2026-03-11T10:00"]).await;
-    assert_eq!(warmups(&mut console), 1);
+    // One warm-up question, numbered as one, though two are due; answered (wrong), it says how
+    // many more wait for `/quiz review` instead of asking the next.
+    let warmup = warmups(&mut console);
+    assert_eq!(warmup.len(), 1);
+    let text = render(&warmup[0]);
+    assert!(text.contains("**Warm-up** · ") && !text.contains(" of 2") && !text.contains("due"), "{text}");
+    for id in wrong_presses(&warmup[0], &text, quiz) {
+        say(&mut console, &[&format!(":press {id}")]).await;
+    }
+    let after = reply(&console);
+    assert!(after.contains("back to box 1"), "{after}");
+    assert!(after.contains("That was today's warm-up. 1 more question is due"), "{after}");
     say(&mut console, &["/quiz review"]).await;
-    assert!(reply(&console).contains("question 1 of 2"), "{}", reply(&console));
+    assert!(reply(&console).contains("**Review** · 1 due · "), "{}", reply(&console));
     answer(&mut console, quiz, true).await;
-    assert!(reply(&console).contains("moves up a box"), "{}", reply(&console));
-    answer(&mut console, quiz, false).await;
-    assert!(reply(&console).contains("back to box 1") && reply(&console).contains("Nothing to review"));
+    assert!(reply(&console).contains("moves up a box") && reply(&console).contains("Nothing to review"));
 
     // An attempt left open expires after a day: its buttons no longer answer.
     say(&mut console, &["/quiz module:17"]).await;
@@ -166,6 +184,31 @@ async fn module_quiz_timeout_retake_and_review(fx: Fixture) {
         reply(&console),
         &out[out.len().saturating_sub(3000)..]
     );
+
+    // All wrong: the result is one message per page, and More ▶ turns to the next page.
+    say(&mut console, &["/quiz module:17"]).await;
+    for _ in 1..=total {
+        answer(&mut console, quiz, false).await;
+    }
+    let first = reply(&console);
+    assert!(first.contains(&format!("🏁 **Module 17**: 0/{total} (practice")), "{first}");
+    assert!(first.contains("What you missed (1–"), "{first}");
+    let more = button(&console, "More ▶").unwrap_or_else(|| panic!("no More button under:\n{first}"));
+    say(&mut console, &[&format!(":press {more}")]).await;
+    let second = reply(&console);
+    assert!(second.starts_with(&format!("🏁 **Module 17**: 0/{total}")), "{second}");
+    assert!(
+        !second.contains("What you missed (1–") && second.contains(&format!(" of {total}):")),
+        "{second}"
+    );
+    assert!(button(&console, "◀ Back").is_some(), "{second}");
+}
+
+/// The id of the button labelled `label` in the latest reply.
+fn button(console: &Screen, label: &str) -> Option<String> {
+    let blocks = console.replies().iter().flat_map(|r| &r.message.blocks);
+    let mut buttons = blocks.flat_map(|b| if let Block::Buttons(b) = b { b.as_slice() } else { &[] });
+    buttons.find(|b| b.label == label).map(|b| b.id.clone())
 }
 
 /// The id of the first button in the latest reply.
@@ -177,9 +220,27 @@ fn first_button(console: &Screen) -> Option<String> {
 }
 
 /// Warm-up review questions sent as direct messages since the last call.
-fn warmups(console: &mut Screen) -> usize {
+fn warmups(console: &mut Screen) -> Vec<Message> {
     let log = console.take_log();
-    log.iter()
+    log.into_iter()
         .filter(|d| matches!(d.to, Target::Direct { .. }) && render(&d.message).contains("Warm-up"))
-        .count()
+        .map(|d| d.message)
+        .collect()
+}
+
+/// The button ids that answer the question of `message` (shown as `text`) wrong.
+fn wrong_presses(message: &Message, text: &str, quiz: &Quiz) -> Vec<String> {
+    let (question, letters) = shown_in(text, quiz);
+    let buttons: Vec<&Button> = message
+        .blocks
+        .iter()
+        .flat_map(|b| if let Block::Buttons(buttons) = b { buttons.as_slice() } else { &[] })
+        .collect();
+    let id = |label: &str| buttons.iter().find(|b| b.label == label).expect("a button per letter").id.clone();
+    let wrong = letters.iter().find(|(_, correct)| !correct).expect("a wrong option");
+    let mut ids = vec![id(&wrong.0)];
+    if question.kind == QuestionKind::Multiple {
+        ids.push(id("Submit"));
+    }
+    ids
 }

@@ -58,6 +58,10 @@ async fn only_the_first_finished_attempt_counts(fx: Fixture) {
     let score =
         store::counted_quiz_score(&mut fx.store.acquire().await.unwrap(), cohort, member).await.unwrap();
     assert_eq!(score, 9);
+    // The weekly board sums counted attempts finished in its range, the practice retake never.
+    let week = fx.store.quiz_scores(cohort, NOW, NOW + 1000).await.unwrap();
+    assert_eq!(week, vec![store::RangeScore { member_id: member, score: 9, last_at: NOW + 600 }]);
+    assert_eq!(fx.store.quiz_scores(cohort, NOW + 601, NOW + 1000).await.unwrap(), vec![]);
     // The database itself refuses a second counted attempt.
     let raw = sqlx::query("UPDATE quiz_attempts SET counted = 1 WHERE id = $1")
         .bind(retake.id)

@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use sqlx::Row;
 use studybot::domain::PointsRules;
 use studybot::store::{
-    Backend, CheckpointScore, CheckpointSource, CheckpointWeights, NewCheckpoint, Platform, Store,
+    Backend, CheckpointSource, CheckpointWeights, NewCheckpoint, Platform, RangeScore, Store,
 };
 use support::db::Fixture;
 use support::fixtures::*;
@@ -92,17 +92,14 @@ fn filtered(
     since: i64,
     until: i64,
     w: CheckpointWeights,
-) -> Vec<CheckpointScore> {
+) -> Vec<RangeScore> {
     let mut scores: BTreeMap<i64, (i64, i64)> = BTreeMap::new();
     for c in store_rows.iter().filter(|c| c.checked_at >= since && c.checked_at <= until) {
         let e = scores.entry(c.member_id).or_default();
         e.0 += if c.on_time { w.on_time } else { w.late };
         e.1 = e.1.max(c.checked_at);
     }
-    scores
-        .into_iter()
-        .map(|(member_id, (score, last_checked_at))| CheckpointScore { member_id, score, last_checked_at })
-        .collect()
+    scores.into_iter().map(|(member_id, (score, last_at))| RangeScore { member_id, score, last_at }).collect()
 }
 
 fn checkpoint(cohort_id: i64, member_id: i64, n: u32, checked_at: i64, on_time: bool) -> NewCheckpoint {
@@ -144,7 +141,7 @@ async fn checkpoint_scores_match_filtering_the_whole_history(fx: Fixture) {
         assert_eq!(sums, filtered(&history, since, now, weights), "{weights:?}");
     }
 
-    let score = |member_id, score, last_checked_at| CheckpointScore { member_id, score, last_checked_at };
+    let score = |member_id, score, last_at| RangeScore { member_id, score, last_at };
     assert_eq!(
         store.checkpoint_scores(cohort, since, now, points).await.unwrap(),
         vec![score(ada, 10 + 5 + 10, now), score(bo, 5, since + 2 * DAY), score(di, 10 + 5, now - 60)]
@@ -178,7 +175,7 @@ async fn checkpoint_scores_read_the_cohort_and_time_index(fx: Fixture) {
             .unwrap();
             let rows = sqlx::query(
                 "EXPLAIN QUERY PLAN SELECT member_id, CAST(SUM(CASE WHEN on_time = 1 THEN $4 ELSE $5 END) \
-                 AS BIGINT) AS score, MAX(checked_at) AS last_checked_at FROM checkpoints \
+                 AS BIGINT) AS score, MAX(checked_at) AS last_at FROM checkpoints \
                  WHERE cohort_id = $1 AND checked_at >= $2 AND checked_at <= $3 \
                  GROUP BY member_id ORDER BY member_id",
             )

@@ -163,9 +163,10 @@ async fn settings(coach: &Coach, ctx: &CohortCtx, call: &Call, now: DateTime<Utc
     store::set_quiz_seconds(&mut tx, c.id, quiz, now.timestamp()).await?;
     tx.commit().await?;
     Ok(format!(
-        "⚙️ Grace period {} h after the next lesson · reminders {reminder} h before a window closes · weekly leaderboard `{board}` ({}) · after downtime: catch-up `{catch_up}`, never more than {} h late · {quiz} s per quiz question.",
+        "⚙️ Grace period {} h after the next lesson · reminders {reminder} h before a window closes · weekly leaderboard `{board}` ({}) · after downtime: catch-up `{catch_up}`, never more than {} h late · {} per quiz question.",
         grace / 3600,
         c.timezone,
-        lateness / 3600
+        lateness / 3600,
+        super::quiz::render::limit(quiz)
     ))
 }

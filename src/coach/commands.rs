@@ -330,11 +330,11 @@ pub static COMMANDS: &[Spec] = &[
     },
     Spec {
         name: "assess",
-        about: "Tick an item of the cycle assessment checklist",
+        about: "The cycle assessment checklist; tick an item with item:",
         subs: &[sub(
             "",
-            "Tick an item of the cycle assessment checklist",
-            &[p("item", Kind::Text, true, "item text or number")],
+            "Show the cycle assessment checklist, or tick an item of it",
+            &[p("item", Kind::Text, false, "item text or number to tick (without: show the list)")],
             Handler::Own(OwnOp::Assess),
         )],
     },

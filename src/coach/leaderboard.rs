@@ -1,13 +1,15 @@
-//! `/leaderboard`: the top 10 and the caller's own rank, all time (from the summaries) or this week.
+//! `/leaderboard`: the top 10 and the caller's own rank, all time (from the summaries) or over the
+//! last 7 days, where every ranking has its own weekly meaning.
 
 use std::collections::HashMap;
 
 use chrono::{DateTime, Duration, Utc};
 
-use super::context::CohortCtx;
+use super::context::{CohortCtx, instant};
 use super::error::CoachResult;
-use super::{Block, Call, Coach, Inbound, Message, Outgoing, Table, platform_of};
-use crate::domain::{Entry, PointsRules, board};
+use super::{Block, Call, Coach, Inbound, Message, Outgoing, Table, platform_of, stats};
+use crate::domain::quiz::quiz_points;
+use crate::domain::{Check, Entry, PointsRules, StreakRules, board, summarize};
 use crate::store::{CheckpointWeights, MemberStats, StatsOrder};
 
 const TOP: usize = 10;
@@ -38,6 +40,15 @@ impl By {
             By::Streak => "Streak",
             By::Lessons => "Lessons",
             By::Quiz => "Quiz",
+        }
+    }
+
+    /// What the column means over a week, when that differs from all time.
+    fn week_label(self) -> &'static str {
+        match self {
+            By::Streak => "Longest streak",
+            By::Quiz => "Quiz points",
+            By::Points | By::Lessons => self.label(),
         }
     }
 
@@ -106,10 +117,15 @@ pub async fn board_message(
             hidden: *hidden,
         })
         .collect();
-    let mut title = format!("🏆 Leaderboard — {} (all time)", by.label());
-    if week && matches!(by, By::Points | By::Lessons) {
-        weekly_scores(coach, ctx, by, now, &mut entries).await?;
-        title = format!("🏆 Leaderboard — {} (last 7 days)", by.label());
+    let (column, period) = if week { (by.week_label(), "last 7 days") } else { (by.label(), "all time") };
+    if week {
+        let scores = weekly_scores(coach, ctx, by, now).await?;
+        for entry in entries.iter_mut() {
+            // A member with nothing in the week scores 0 and is listed last among equals.
+            let (score, reached) = scores.get(&entry.member_id).copied().unwrap_or((0, i64::MAX));
+            entry.score = score;
+            entry.reached_at = reached;
+        }
     }
     let board = board(&entries, caller, TOP);
     let name = |id: i64| names.get(&id).cloned().unwrap_or_else(|| format!("member {id}"));
@@ -121,44 +137,75 @@ pub async fn board_message(
     let footer = match (&board.caller, caller) {
         (Some(r), _) => {
             let hidden = if r.entry.hidden { " (hidden from others)" } else { "" };
-            Some(format!("You: #{} with {} {}{hidden}", r.rank, r.entry.score, by.label().to_lowercase()))
+            let unit = if week && by == By::Streak { "in a row".into() } else { column.to_lowercase() };
+            Some(format!("You: #{} with {} {unit}{hidden}", r.rank, r.entry.score))
         }
         (None, Some(_)) | (None, None) => None,
     };
     let table = Table {
-        title,
-        columns: vec!["#".into(), "Member".into(), by.label().into()],
+        title: format!("🏆 Leaderboard — {column} ({period})"),
+        columns: vec!["#".into(), "Member".into(), column.into()],
         rows: table_rows,
         footer,
     };
     Ok(Message::default().with(Block::Table(table)))
 }
 
-/// This week's scores, summed by the store over the cohort's checkpoints of the last 7 days
-/// (both ends included): points per on-time or late checkpoint, or one per lesson. A member with
-/// none in the range scores 0 and is listed last among equals.
+/// Each member's score over the last 7 days (both ends included), with the instant they reached
+/// it; members with nothing in the week are left out. Points: checkpoint points plus the points of
+/// quizzes finished in the week; lessons: lessons checked; streak: the longest run of on-time
+/// check-ins among the lessons posted in the week; quiz: points of quizzes finished in the week.
 async fn weekly_scores(
     coach: &Coach,
     ctx: &CohortCtx,
     by: By,
     now: DateTime<Utc>,
-    entries: &mut [Entry],
-) -> CoachResult<()> {
-    let since = (now - Duration::days(7)).timestamp();
+) -> CoachResult<HashMap<i64, (i64, i64)>> {
+    let (since, until) = ((now - Duration::days(7)).timestamp(), now.timestamp());
+    let rules = PointsRules::default();
     let weights = match by {
+        By::Streak => return weekly_streaks(coach, ctx, since, now).await,
+        By::Quiz => CheckpointWeights { on_time: 0, late: 0 },
         By::Lessons => CheckpointWeights { on_time: 1, late: 1 },
-        _ => {
-            let rules = PointsRules::default();
-            CheckpointWeights { on_time: rules.on_time, late: rules.late }
-        }
+        By::Points => CheckpointWeights { on_time: rules.on_time, late: rules.late },
     };
-    let sums = coach.store.checkpoint_scores(ctx.cohort.id, since, now.timestamp(), weights).await?;
-    let scores: HashMap<i64, (i64, i64)> =
-        sums.into_iter().map(|s| (s.member_id, (s.score, s.last_checked_at))).collect();
-    for entry in entries.iter_mut() {
-        let (score, reached) = scores.get(&entry.member_id).copied().unwrap_or((0, i64::MAX));
-        entry.score = score;
-        entry.reached_at = reached;
+    let mut scores = HashMap::new();
+    if by != By::Quiz {
+        for s in coach.store.checkpoint_scores(ctx.cohort.id, since, until, weights).await? {
+            scores.insert(s.member_id, (s.score, s.last_at));
+        }
     }
-    Ok(())
+    if matches!(by, By::Points | By::Quiz) {
+        for s in coach.store.quiz_scores(ctx.cohort.id, since, until).await? {
+            let points = quiz_points(u32::try_from(s.score).unwrap_or(0));
+            let (score, at) = scores.entry(s.member_id).or_insert((0, s.last_at));
+            *score += points;
+            *at = (*at).max(s.last_at);
+        }
+    }
+    Ok(scores)
+}
+
+/// The longest run of on-time check-ins among the lessons posted since `since`, per member; no
+/// freezes, so a week's run is what was really done that week.
+async fn weekly_streaks(
+    coach: &Coach,
+    ctx: &CohortCtx,
+    since: i64,
+    now: DateTime<Utc>,
+) -> CoachResult<HashMap<i64, (i64, i64)>> {
+    let lessons: Vec<_> = ctx.lessons(now).into_iter().filter(|l| l.posted_at.timestamp() >= since).collect();
+    let rules = StreakRules { freeze_every: 0, ..stats::streak_rules(ctx) };
+    let mut checks: HashMap<i64, Vec<Check>> = HashMap::new();
+    for c in coach.store.list_checkpoints_between(ctx.cohort.id, since, now.timestamp()).await? {
+        checks.entry(c.member_id).or_default().push(Check { day: c.day, at: instant(c.checked_at) });
+    }
+    Ok(checks
+        .into_iter()
+        .map(|(member, checks)| {
+            let best = summarize(&lessons, &checks, &rules, now).best;
+            let last = checks.iter().map(|c| c.at.timestamp()).max().unwrap_or(i64::MAX);
+            (member, (i64::from(best), last))
+        })
+        .collect())
 }

@@ -200,8 +200,11 @@ impl Coach {
             InboundKind::Button { id } if id.starts_with("quiz:") => {
                 quiz::button(self, inbound, id, now).await
             }
-            InboundKind::Button { id } if id.starts_with("review:") => {
+            InboundKind::Button { id } if id.starts_with("review:") || id.starts_with("warmup:") => {
                 quiz::review_button(self, inbound, id, now).await
+            }
+            InboundKind::Button { id } if id.starts_with("result:") => {
+                quiz::result_button(self, inbound, id).await
             }
             InboundKind::Button { id } => checkpoint::button(self, inbound, id, now).await,
         }

@@ -32,8 +32,8 @@ pub async fn run(
         OwnOp::Remind => remind(coach, &ctx, inbound, call.text("state") == Some("on"), now).await?,
         OwnOp::Posted => posted(coach, &ctx, &me(coach, inbound).await?, call, now).await?,
         OwnOp::Assess => {
-            assess(coach, &ctx, &me(coach, inbound).await?, call.text("item").unwrap_or_default(), now)
-                .await?
+            let item = call.text("item").unwrap_or_default();
+            assess(coach, &ctx, &me(coach, inbound).await?, item, now).await?
         }
     };
     Ok(vec![Outgoing::ephemeral(text)])
@@ -69,14 +69,14 @@ async fn summary(
 
 async fn streak(coach: &Coach, ctx: &CohortCtx, member: &Member, now: DateTime<Utc>) -> CoachResult<String> {
     let s = summary(coach, ctx, member, now).await?;
+    let done = s.on_time + s.late;
     Ok(format!(
-        "🔥 {}: streak {} (best {}) · ❄️ {} freeze{} held · {} lessons done",
+        "🔥 {}: streak {} (best {}) · ❄️ {} · {}",
         member.display_name,
         s.current,
         s.best,
-        s.freezes_held,
-        if s.freezes_held == 1 { "" } else { "s" },
-        s.on_time + s.late
+        plural(s.freezes_held, "freeze held", "freezes held"),
+        plural(done, "lesson done", "lessons done")
     ))
 }
 
@@ -126,17 +126,11 @@ async fn progress(
         let done = section.days.iter().filter(|d| checked.contains_key(&d.day)).count();
         out.push(format!("  {} — {done}/{}", section.heading, section.days.len()));
     }
-    let ticks: HashSet<String> =
-        coach.store.list_assessment_ticks(ctx.cohort.id, member.id).await?.into_iter().collect();
-    if !ctx.curriculum.assessment.is_empty() {
-        out.push("Cycle assessment (`/assess <number or text>`):".into());
-        for (i, list) in ctx.curriculum.assessment.iter().enumerate() {
-            out.push(format!("  {}. {}", i + 1, list.heading));
-            for (j, item) in list.items.iter().enumerate() {
-                let mark = if ticks.contains(item) { '☑' } else { '☐' };
-                out.push(format!("    {}.{} {mark} {item}", i + 1, j + 1));
-            }
-        }
+    let items = checklist(&ctx.curriculum);
+    if !items.is_empty() {
+        let ticks = ticks(coach, ctx, member).await?;
+        let ticked = items.iter().filter(|(_, item)| ticks.contains(*item)).count();
+        out.push(format!("Cycle assessment: {ticked}/{} ticked — `/assess` lists them", items.len()));
     }
     let posts = coach.store.list_content_posts(ctx.cohort.id, member.id).await?;
     let count = |kind: ContentKind| posts.iter().filter(|p| p.kind == kind).count();
@@ -253,23 +247,21 @@ async fn assess(
     item: &str,
     now: DateTime<Utc>,
 ) -> CoachResult<String> {
-    let items: Vec<(String, &String)> = ctx
-        .curriculum
-        .assessment
-        .iter()
-        .enumerate()
-        .flat_map(|(i, list)| {
-            list.items.iter().enumerate().map(move |(j, it)| (format!("{}.{}", i + 1, j + 1), it))
-        })
-        .collect();
+    let items = checklist(&ctx.curriculum);
+    if items.is_empty() {
+        user_error!("This curriculum has no cycle assessment checklist.");
+    }
     let wanted = item.trim().to_lowercase();
+    if wanted.is_empty() {
+        return checklist_view(coach, ctx, member).await;
+    }
     let exact = items.iter().find(|(n, it)| *n == wanted || it.to_lowercase() == wanted);
     let partial: Vec<_> = items.iter().filter(|(_, it)| it.to_lowercase().contains(&wanted)).collect();
     let found = match (exact, partial.as_slice()) {
         (Some(found), _) => found,
         (None, [found]) => *found,
         (None, []) => {
-            user_error!("No checklist item matches `{item}`; see `/progress` for the numbered list.")
+            user_error!("No checklist item matches `{item}`; `/assess` shows the numbered list.")
         }
         (None, many) => {
             let names: Vec<_> = many.iter().map(|(n, it)| format!("{n} {it}")).collect();
@@ -282,4 +274,49 @@ async fn assess(
     } else {
         format!("{} was already ticked.", found.1)
     })
+}
+
+/// The curriculum's assessment checklist, numbered `section.item` from 1.
+fn checklist(curriculum: &Curriculum) -> Vec<(String, &String)> {
+    curriculum
+        .assessment
+        .iter()
+        .enumerate()
+        .flat_map(|(i, list)| {
+            list.items.iter().enumerate().map(move |(j, it)| (format!("{}.{}", i + 1, j + 1), it))
+        })
+        .collect()
+}
+
+async fn ticks(coach: &Coach, ctx: &CohortCtx, member: &Member) -> CoachResult<HashSet<String>> {
+    Ok(coach.store.list_assessment_ticks(ctx.cohort.id, member.id).await?.into_iter().collect())
+}
+
+/// `/assess` without an item: the checklist with the member's ticks, numbered for `/assess 1.2`.
+async fn checklist_view(coach: &Coach, ctx: &CohortCtx, member: &Member) -> CoachResult<String> {
+    let ticks = ticks(coach, ctx, member).await?;
+    let mut out = vec!["Cycle assessment (tick an item with `/assess <number or text>`):".to_string()];
+    for (i, list) in ctx.curriculum.assessment.iter().enumerate() {
+        out.push(format!("  {}. {}", i + 1, list.heading));
+        for (j, item) in list.items.iter().enumerate() {
+            let mark = if ticks.contains(item) { '☑' } else { '☐' };
+            out.push(format!("    {}.{} {mark} {item}", i + 1, j + 1));
+        }
+    }
+    Ok(out.join("\n"))
+}
+
+/// `1 lesson done`, `2 lessons done`.
+fn plural(n: u32, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn one_is_singular() {
+        let said: Vec<String> =
+            [0, 1, 2].into_iter().map(|n| super::plural(n, "lesson done", "lessons done")).collect();
+        assert_eq!(said, ["0 lessons done", "1 lesson done", "2 lessons done"]);
+    }
 }

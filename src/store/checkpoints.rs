@@ -1,5 +1,4 @@
-//! Checkpoints (one per cohort, member and day), their sums over a time range, and the
-//! inbound-event dedupe log with its retention.
+//! Checkpoints (one per cohort, member and day) and the inbound-event dedupe log with its retention.
 
 use sqlx::AnyConnection;
 use sqlx::Row;
@@ -38,22 +37,6 @@ pub struct Checkpoint {
     pub checked_at: i64,
     pub on_time: bool,
     pub dedupe_key: Option<String>,
-}
-
-/// What one checkpoint counts for in [`checkpoint_scores`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct CheckpointWeights {
-    pub on_time: i64,
-    pub late: i64,
-}
-
-/// One member's checkpoints in a time range, summed by [`CheckpointWeights`].
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CheckpointScore {
-    pub member_id: i64,
-    pub score: i64,
-    /// The latest `checked_at` in the range.
-    pub last_checked_at: i64,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -211,42 +194,6 @@ pub async fn purge_processed_events_batch(
     Ok(done.rows_affected())
 }
 
-/// Each member's checkpoints in the cohort with `since <= checked_at <= until`, weighted by
-/// on-time or late, by member id; members with none in the range are left out. Reads the range
-/// from the index on `(cohort_id, checked_at)`.
-#[tracing::instrument(skip_all, fields(cohort_id = cohort_id))]
-pub async fn checkpoint_scores(
-    conn: &mut AnyConnection,
-    cohort_id: i64,
-    since: i64,
-    until: i64,
-    weights: CheckpointWeights,
-) -> Result<Vec<CheckpointScore>, StoreError> {
-    // PostgreSQL sums BIGINTs into NUMERIC, which the Any driver cannot decode: cast it back.
-    let rows = sqlx::query(
-        "SELECT member_id, CAST(SUM(CASE WHEN on_time = 1 THEN $4 ELSE $5 END) AS BIGINT) AS score, \
-         MAX(checked_at) AS last_checked_at FROM checkpoints \
-         WHERE cohort_id = $1 AND checked_at >= $2 AND checked_at <= $3 \
-         GROUP BY member_id ORDER BY member_id",
-    )
-    .bind(cohort_id)
-    .bind(since)
-    .bind(until)
-    .bind(weights.on_time)
-    .bind(weights.late)
-    .fetch_all(conn)
-    .await?;
-    rows.iter()
-        .map(|row| {
-            Ok(CheckpointScore {
-                member_id: row.try_get("member_id")?,
-                score: row.try_get("score")?,
-                last_checked_at: row.try_get("last_checked_at")?,
-            })
-        })
-        .collect()
-}
-
 /// One member's checkpoints in the cohort, by day.
 #[tracing::instrument(skip_all)]
 pub async fn list_member_checkpoints(
@@ -275,6 +222,24 @@ pub async fn list_cohort_checkpoints(
         " FROM checkpoints WHERE cohort_id = $1 ORDER BY day, member_id"
     );
     let rows = sqlx::query(sql).bind(cohort_id).fetch_all(conn).await?;
+    rows.iter().map(Checkpoint::from_row).collect()
+}
+
+/// The cohort's checkpoints with `since <= checked_at <= until`, by member then day (for weekly
+/// streaks); reads the range from the index on `(cohort_id, checked_at)`.
+#[tracing::instrument(skip_all)]
+pub async fn list_checkpoints_between(
+    conn: &mut AnyConnection,
+    cohort_id: i64,
+    since: i64,
+    until: i64,
+) -> Result<Vec<Checkpoint>, StoreError> {
+    let sql = concat!(
+        "SELECT ",
+        checkpoint_columns!(),
+        " FROM checkpoints WHERE cohort_id = $1 AND checked_at >= $2 AND checked_at <= $3 ORDER BY member_id, day"
+    );
+    let rows = sqlx::query(sql).bind(cohort_id).bind(since).bind(until).fetch_all(conn).await?;
     rows.iter().map(Checkpoint::from_row).collect()
 }
 
@@ -355,16 +320,6 @@ impl Store {
         purge_processed_events(&mut *self.acquire().await?, before, batch).await
     }
 
-    pub async fn checkpoint_scores(
-        &self,
-        cohort_id: i64,
-        since: i64,
-        until: i64,
-        weights: CheckpointWeights,
-    ) -> Result<Vec<CheckpointScore>, StoreError> {
-        checkpoint_scores(&mut *self.acquire().await?, cohort_id, since, until, weights).await
-    }
-
     pub async fn list_member_checkpoints(
         &self,
         cohort_id: i64,
@@ -383,6 +338,15 @@ impl Store {
 
     pub async fn list_cohort_checkpoints(&self, cohort_id: i64) -> Result<Vec<Checkpoint>, StoreError> {
         list_cohort_checkpoints(&mut *self.acquire().await?, cohort_id).await
+    }
+
+    pub async fn list_checkpoints_between(
+        &self,
+        cohort_id: i64,
+        since: i64,
+        until: i64,
+    ) -> Result<Vec<Checkpoint>, StoreError> {
+        list_checkpoints_between(&mut *self.acquire().await?, cohort_id, since, until).await
     }
 
     pub async fn count_checkpoints_by_day(

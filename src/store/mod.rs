@@ -23,6 +23,7 @@ mod members;
 mod outbox;
 mod pool;
 mod quiz;
+mod ranges;
 mod review;
 mod stats;
 mod tx;
@@ -42,10 +43,10 @@ pub use calendar::{
 };
 pub use changes::{channel_cohort_stamp, cohort_stamp, cohorts_changed_since};
 pub use checkpoints::{
-    Checkpoint, CheckpointOutcome, CheckpointScore, CheckpointWeights, NewCheckpoint, checkpoint_scores,
-    count_checkpoints_by_day, get_checkpoint, list_cohort_checkpoints, list_day_checkins,
-    list_member_checkpoints, mark_event_processed, purge_processed_events, purge_processed_events_batch,
-    record_checkpoint, undo_checkpoint,
+    Checkpoint, CheckpointOutcome, NewCheckpoint, count_checkpoints_by_day, get_checkpoint,
+    list_checkpoints_between, list_cohort_checkpoints, list_day_checkins, list_member_checkpoints,
+    mark_event_processed, purge_processed_events, purge_processed_events_batch, record_checkpoint,
+    undo_checkpoint,
 };
 pub use cohorts::{
     Cohort, DEFAULT_CATCH_UP, DEFAULT_GRACE_SECS, DEFAULT_LEADERBOARD_SCHEDULE, DEFAULT_MAX_LATENESS_SECS,
@@ -72,6 +73,7 @@ pub use quiz::{
     finish_quiz_attempt, get_attempt, list_attempt_answers, record_quiz_answer, set_pending,
     start_quiz_attempt,
 };
+pub use ranges::{CheckpointWeights, RangeScore, checkpoint_scores, quiz_scores};
 pub use review::{ReviewRow, get_review, list_due_reviews, put_review};
 pub use stats::{
     MemberStats, StatsOrder, get_member_stats, list_member_stats, top_member_stats, upsert_member_stats,

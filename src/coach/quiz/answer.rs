@@ -1,18 +1,18 @@
 //! Answering: a press on an option (or Submit on a multiple-select question), refused politely
-//! when repeated; a late answer counts as wrong. The last answer finishes the attempt with its
-//! score, each missed question's right answer, why, and the lesson it belongs to.
+//! when repeated; a late answer counts as wrong. The last answer finishes the attempt and shows
+//! its result (`result.rs`).
 
 use std::collections::BTreeSet;
 
 use chrono::{DateTime, Duration, Utc};
 
-use super::render::{LETTERS, lesson_note};
-use super::{Press, bank, plan, read_press, show};
+use super::render::LETTERS;
+use super::{Press, bank, plan, read_press, result, show};
 use crate::coach::checkpoint::enrol;
 use crate::coach::context::{CohortCtx, instant};
 use crate::coach::error::CoachResult;
 use crate::coach::{Block, Coach, Inbound, Message, Outgoing, stats};
-use crate::domain::quiz::{Answer, Review, in_time, is_correct, quiz_points, review_after};
+use crate::domain::quiz::{Answer, Review, in_time, is_correct, review_after};
 use crate::quiz::{Question, Quiz, QuizKey};
 use crate::store::{self, QuizAnswer, QuizAttempt, StoreError, Tx};
 
@@ -167,23 +167,7 @@ impl Turn<'_> {
         )
         .await?;
         stats::refresh(conn, self.ctx, self.attempt.member_id, self.now).await?;
-        let counts = if done.counted {
-            format!("it counts: +{} quiz points", quiz_points(u32::try_from(score).unwrap_or(0)))
-        } else {
-            "practice — your first attempt is the one that counts".to_string()
-        };
-        let mut text = format!("🏁 **{}**: {score}/{total} ({counts}).", self.quiz.key);
-        let missed: Vec<String> = answers
-            .iter()
-            .filter(|a| !a.correct)
-            .filter_map(|a| self.quiz.questions.iter().find(|q| q.id == a.question_id))
-            .map(|q| lesson_note(&self.ctx.curriculum, q))
-            .collect();
-        if !missed.is_empty() {
-            text.push_str("\n\nWhat you missed:\n\n");
-            text.push_str(&missed.join("\n\n"));
-        }
-        Ok(Message { blocks: vec![Block::Text(text)] })
+        Ok(result::message(&self.ctx.curriculum, self.quiz, &done, &answers, 0))
     }
 }
 

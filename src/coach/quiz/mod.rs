@@ -2,7 +2,8 @@
 //! on the first completed attempt; missed questions come back for spaced review.
 
 mod answer;
-mod render;
+pub(super) mod render;
+mod result;
 mod review;
 
 use std::collections::BTreeSet;
@@ -11,6 +12,7 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 
 pub use answer::button;
+pub use result::button as result_button;
 pub use review::button as review_button;
 
 use super::checkpoint::enrol;
@@ -112,10 +114,10 @@ pub async fn on_tick(
         let job = format!("quiz-open:{}:{}", ctx.cohort.id, quiz.key.as_str());
         if coach.store.claim_job(&job, slot.at.timestamp(), now.timestamp()).await? {
             let text = format!(
-                "🧠 The **{}** quiz is open — {} questions, privately, {} s each: `/quiz {}`. Your first attempt counts.",
+                "🧠 The **{}** quiz is open — {} questions, privately, {} each: `/quiz {}`. Your first attempt counts.",
                 quiz.key,
                 quiz.questions.len(),
-                ctx.cohort.quiz_seconds,
+                render::limit(ctx.cohort.quiz_seconds),
                 command_of(quiz.key)
             );
             out.push(Outgoing::channel(&super::tick::channel(ctx), super::Message::text(text)));
@@ -183,8 +185,7 @@ fn show(ctx: &CohortCtx, quiz: &Quiz, attempt: &QuizAttempt, toggled: &BTreeSet<
     let no = usize::try_from(attempt.question_no).unwrap_or(0).min(quiz.questions.len().saturating_sub(1));
     render::question(&render::Shown {
         title: quiz.key.to_string(),
-        number: no + 1,
-        total: quiz.questions.len(),
+        count: format!("question {} of {}", no + 1, quiz.questions.len()),
         seconds: Some(ctx.cohort.quiz_seconds),
         question: &quiz.questions[plan.questions[no]],
         order: &plan.options[no],

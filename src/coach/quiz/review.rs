@@ -1,7 +1,8 @@
 //! Spaced review: `/quiz review` asks the member's due questions one by one, and members who
-//! opted in get one as a warm-up with each lesson post. The state lives in the review rows and in
-//! the buttons themselves (`review:<cohort>:<id>:<toggled mask>:<press>`), so a review needs no
-//! attempt, survives any restart, and works from a direct message.
+//! opted in get one as a warm-up with each lesson post (one question, not a session). The state
+//! lives in the review rows and in the buttons themselves (`review:` or `warmup:`, then
+//! `<cohort>:<id>:<toggled mask>:<press>`), so a review needs no attempt, survives any restart,
+//! and works from a direct message.
 
 use std::collections::BTreeSet;
 
@@ -24,7 +25,7 @@ pub async fn start(coach: &Coach, inbound: &Inbound, now: DateTime<Utc>) -> Coac
     let bank = bank(&ctx)?;
     let mut tx = coach.store.begin().await?;
     let member = enrol(&mut tx, &ctx, inbound, now).await?;
-    let message = next_due(&mut tx, &ctx, &bank, member.id, now).await?;
+    let message = next_due(&mut tx, &ctx, &bank, member.id, Mode::Session, now).await?;
     tx.commit().await?;
     Ok(vec![Outgoing::ephemeral_message(message)])
 }
@@ -42,13 +43,33 @@ pub async fn warmup(
     if store::list_due_reviews(&mut conn, ctx.cohort.id, member, lessons).await?.is_empty() {
         return Ok(None);
     }
-    let mut message = next_due(&mut conn, ctx, &bank, member, now).await?;
+    let mut message = next_due(&mut conn, ctx, &bank, member, Mode::Warmup, now).await?;
     let intro = format!("🔁 Warm-up for today's lesson of **{}**, from your reviews:", ctx.curriculum.title);
     message.blocks.insert(0, Block::Text(intro));
     Ok(Some(message))
 }
 
-/// A press on `review:<cohort>:<question id>:<mask>:<position | submit>`.
+/// A review session asks every due question in turn; a warm-up asks one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    Session,
+    Warmup,
+}
+
+impl Mode {
+    fn of(id: &str) -> Mode {
+        if id.starts_with("warmup:") { Mode::Warmup } else { Mode::Session }
+    }
+
+    fn prefix(self) -> &'static str {
+        match self {
+            Mode::Session => "review",
+            Mode::Warmup => "warmup",
+        }
+    }
+}
+
+/// A press on `review:<cohort>:<question id>:<mask>:<position | submit>` (or `warmup:…`).
 pub async fn button(
     coach: &Coach,
     inbound: &Inbound,
@@ -73,6 +94,7 @@ pub async fn button(
     let mut tx = coach.store.begin().await?;
     let member = enrol(&mut tx, &ctx, inbound, now).await?;
     let lessons = lessons(&ctx, now);
+    let mode = Mode::of(id);
     let due = store::list_due_reviews(&mut tx, ctx.cohort.id, member.id, i64::from(lessons)).await?;
     let Some(row) = due.iter().find(|r| r.question_id == *qid) else {
         user_error!("You already reviewed that question. `/quiz review` shows what is due.");
@@ -83,7 +105,7 @@ pub async fn button(
     let chosen = match read_press(question, &order, toggled, press)? {
         Press::Answered(chosen) => chosen,
         Press::Toggled(toggled) => {
-            let message = ask(ctx.cohort.id, question, &order, &toggled, due.len());
+            let message = ask(ctx.cohort.id, question, &order, &toggled, mode, due.len());
             return Ok(vec![Outgoing::ephemeral_message(message)]);
         }
     };
@@ -92,9 +114,12 @@ pub async fn button(
     let verdict = if correct {
         "✅ Right — it moves up a box and comes back later.".to_string()
     } else {
-        format!("❌ Not yet — back to box 1.\n{}", render::lesson_note(&ctx.curriculum, question))
+        format!("❌ Not yet — back to box 1.\n{}", render::lesson_note(&ctx.curriculum, question, usize::MAX))
     };
-    let mut message = next_due(&mut tx, &ctx, &bank, member.id, now).await?;
+    let mut message = match mode {
+        Mode::Session => next_due(&mut tx, &ctx, &bank, member.id, mode, now).await?,
+        Mode::Warmup => warmup_done(due.len() - 1),
+    };
     tx.commit().await?;
     message.blocks.insert(0, Block::Text(verdict));
     Ok(vec![Outgoing::ephemeral_message(message)])
@@ -105,6 +130,7 @@ async fn next_due(
     ctx: &CohortCtx,
     bank: &QuizBank,
     member: i64,
+    mode: Mode,
     now: DateTime<Utc>,
 ) -> CoachResult<Message> {
     let due = store::list_due_reviews(conn, ctx.cohort.id, member, i64::from(lessons(ctx, now))).await?;
@@ -115,21 +141,44 @@ async fn next_due(
         ));
     };
     let order = options(ctx.cohort.id, member, question, row.due_lesson);
-    Ok(ask(ctx.cohort.id, question, &order, &BTreeSet::new(), due.len()))
+    Ok(ask(ctx.cohort.id, question, &order, &BTreeSet::new(), mode, due.len()))
 }
 
-fn ask(cohort: i64, question: &Question, order: &[usize], toggled: &BTreeSet<usize>, due: usize) -> Message {
+/// After the warm-up's one question: how many more wait for `/quiz review`.
+fn warmup_done(more: usize) -> Message {
+    Message::text(match more {
+        0 => "That was today's warm-up, and nothing else is due. 🎉".to_string(),
+        1 => {
+            "That was today's warm-up. 1 more question is due: `/quiz review` when you have a minute.".into()
+        }
+        n => format!(
+            "That was today's warm-up. {n} more questions are due: `/quiz review` when you have a minute."
+        ),
+    })
+}
+
+fn ask(
+    cohort: i64,
+    question: &Question,
+    order: &[usize],
+    toggled: &BTreeSet<usize>,
+    mode: Mode,
+    due: usize,
+) -> Message {
     // Each button carries the toggles made so far, so a review stores no state of its own.
     let mask: u8 = toggled.iter().map(|p| 1u8 << p).sum();
+    let (title, count) = match mode {
+        Mode::Session => ("Review", format!("{due} due")),
+        Mode::Warmup => ("Warm-up", String::new()),
+    };
     render::question(&Shown {
-        title: "Review".into(),
-        number: 1,
-        total: due,
+        title: title.into(),
+        count,
         seconds: None,
         question,
         order,
         toggled,
-        prefix: format!("review:{cohort}:{}:{mask}", question.id),
+        prefix: format!("{}:{cohort}:{}:{mask}", mode.prefix(), question.id),
     })
 }
 

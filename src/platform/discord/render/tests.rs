@@ -336,7 +336,8 @@ fn nonces_fit_and_stay_stable() {
 #[test]
 fn the_longest_button_ids_the_coach_builds_fit_discord() {
     // Formats from coach::lesson, coach::quiz (`quiz:<attempt>:<no>:<press>`) and coach::quiz::review
-    // (`review:<cohort>:<question id>:<mask>:<press>`), with every number at its widest.
+    // (`review:` or `warmup:<cohort>:<question id>:<mask>:<press>`) and coach::quiz::result
+    // (`result:<attempt>:<page>`), with every number at its widest.
     let question_id = "q".repeat(crate::quiz::Question::ID_MAX);
     let default_id = format!("m{}-{}", u32::MAX, "s".repeat(48));
     assert!(default_id.len() <= crate::quiz::Question::ID_MAX);
@@ -344,6 +345,8 @@ fn the_longest_button_ids_the_coach_builds_fit_discord() {
         coach_lesson::done_button_id(i64::MIN, day(crate::domain::DayNumber::MAX)),
         format!("quiz:{}:{}:submit", i64::MIN, usize::MAX),
         format!("review:{}:{question_id}:{}:submit", i64::MIN, u8::MAX),
+        format!("warmup:{}:{question_id}:{}:submit", i64::MIN, u8::MAX),
+        format!("result:{}:{}", i64::MIN, usize::MAX),
     ];
     for id in ids {
         assert!(id.chars().count() <= CUSTOM_ID_MAX, "{id}: {}", id.chars().count());

@@ -416,6 +416,8 @@ fn every_button_id_the_coach_builds_fits_action_id() {
         coach_lesson::done_button_id(i64::MIN, day(crate::domain::DayNumber::MAX)),
         format!("quiz:{}:{}:submit", i64::MIN, usize::MAX),
         format!("review:{}:{question_id}:{}:submit", i64::MIN, u8::MAX),
+        format!("warmup:{}:{question_id}:{}:submit", i64::MIN, u8::MAX),
+        format!("result:{}:{}", i64::MIN, usize::MAX),
     ];
     for id in ids {
         assert!(id.chars().count() <= ACTION_ID_MAX, "{id}");
