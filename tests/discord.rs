@@ -186,14 +186,31 @@ async fn a_quiz_is_taken_with_buttons_and_the_leaderboard_is_a_table() {
                 json!(7),
                 "a press on the question replaces it: {answers:?}"
             );
-            // The question (or the toggled options) is the updated message; a long result continues in follow-ups.
+            // The question (or the toggled options, or the result) is the updated message, alone.
+            assert_eq!(answers.len(), 1, "one message, no follow-ups: {answers:?}");
             latest = answers[0].clone();
-            result = answers.iter().map(reply_text).collect::<Vec<_>>().join("\n");
+            result = reply_text(&latest);
             presses += 1;
         }
     }
     assert!(result.contains("m17") || result.contains("17"), "{result}");
     assert!(presses >= 17, "module 17 has 17 questions; {presses} presses");
+    // Each miss keeps its right answer, why and lesson together; more misses are a page away.
+    assert!(result.chars().count() <= 2000, "{result}");
+    assert_eq!(result.matches("❌ **").count(), result.matches("📖 Day").count(), "{result}");
+    if let Some((_, more)) = answer_buttons(&latest).into_iter().find(|(label, _)| label == "More ▶") {
+        let on = latest["message_id"].as_str().and_then(|m| m.parse().ok()).expect("the result's message");
+        let press = h.fake.press(&frank, h.channel, on, &more, true).await;
+        h.answered(&press).await;
+        let page = h.fake.responses(&press);
+        assert_eq!(
+            (page.len(), &page[0]["body"]["type"]),
+            (1, &json!(7)),
+            "the page replaces the result: {page:?}"
+        );
+        let text = reply_text(&page[0]);
+        assert!(text.contains("What you missed (") && text != result, "{text}");
+    }
 
     let board = h.ask(&frank, "leaderboard", None, json!([opt("by", "quiz")])).await;
     let block: Vec<&str> =
