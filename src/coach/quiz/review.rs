@@ -118,7 +118,7 @@ pub async fn button(
     };
     let mut message = match mode {
         Mode::Session => next_due(&mut tx, &ctx, &bank, member.id, mode, now).await?,
-        Mode::Warmup => warmup_done(due.len() - 1),
+        Mode::Warmup => warmup_done(due.len().saturating_sub(1)),
     };
     tx.commit().await?;
     message.blocks.insert(0, Block::Text(verdict));
