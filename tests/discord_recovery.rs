@@ -34,6 +34,10 @@ async fn a_dropped_connection_resumes_and_events_sent_meanwhile_count_once() {
     h.fake.unreact(&gina, h.channel, message, "✅").await;
     h.wait_checkpoints("gina's removal after the reconnect", |c| c.len() == 1).await;
     assert_eq!(h.fake.identify_count(), 1);
+    // Discord wants RESUMEs on READY's `resume_gateway_url` (`/resume` here). serenity 0.12.5
+    // never reads it and resumes where it identified; docs/discord.md says what that costs.
+    // A serenity that reads it fails this line: then say so in the docs and expect "/resume".
+    assert_eq!(h.fake.resume_paths(), ["/", "/"], "serenity's known gap, see docs/discord.md");
 }
 
 #[tokio::test(flavor = "multi_thread")]
