@@ -26,7 +26,7 @@
 //!
 //! Added to the brief's API: `start_with_heartbeat` (a short HELLO interval), `wait_for`,
 //! `expire_session` (the next RESUME is refused), `last_heartbeat_seq`, `last_resume`,
-//! `resume_paths`,
+//! `resume_paths`, `offered` and `dm_with` (what a member can invoke where, `invoke.rs`),
 //! `session_id`, `gateway_frames`, `dispatched`, `withheld`, `message(id)`, `dm_channel`,
 //! `request_log`, `connection_endings` (each connection's close code or drop, by side) and
 //! `refuse_identify` (4004 at IDENTIFY for a token REST still accepts); GET /guilds/{id} answers
@@ -37,6 +37,7 @@ mod actors;
 mod commands;
 mod gateway;
 mod interactions;
+mod invoke;
 mod limits;
 mod messages;
 mod multipart;
