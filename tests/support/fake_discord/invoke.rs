@@ -81,15 +81,20 @@ impl Data {
         Ok(data)
     }
 
-    /// `resolved.users` (and `resolved.members` in a guild, without `user`) for a picked user.
+    /// `resolved.users` for a picked user, and in a guild `resolved.members`: Discord's partial
+    /// member, without `user`, `deaf` and `mute`, with the member's `permissions`.
     fn resolve_user(&self, resolved: &mut Map<String, Value>, id: &Value, channel: u64) {
         let id = id.as_str().unwrap_or_default();
         let user = payloads::user(id.parse().unwrap_or(0), &self.username(id.parse().unwrap_or(0)), false);
         let users = resolved.entry("users").or_insert_with(|| json!({}));
         users[id] = user.clone();
         if self.guild_of(channel).is_some() {
-            let mut member = payloads::member(user, None);
-            member.as_object_mut().map(|m| m.remove("user"));
+            let mut member = payloads::member(user, Some(payloads::MEMBER_PERMISSIONS));
+            if let Some(fields) = member.as_object_mut() {
+                for partial in ["user", "deaf", "mute"] {
+                    fields.remove(partial);
+                }
+            }
             let members = resolved.entry("members").or_insert_with(|| json!({}));
             members[id] = member;
         }
