@@ -509,7 +509,7 @@ async fn refusals_change_nothing(fx: Fixture) {
     cycle.play_until("2026-12-14T20:08").await;
     cycle.assert_reply(
         "bob-pause",
-        "Sorry, `/studybot pause` is for the cohort's admins. Ask an admin of this channel, or try `/studybot help`.",
+        "Sorry, `/studybot pause` is for the cohort's admins. Ask an admin of this channel; `/help` lists the commands you can use.",
     );
     let state = cycle.chat.store().get_cohort(cohort).await.unwrap().unwrap().state;
     assert_eq!(state, CohortState::Active);

@@ -16,6 +16,7 @@ backend_tests!(
     days_and_modules_out_of_range_answer_the_range,
     far_clock_moves_answer_too_far,
     bare_choices_bind_the_way_the_help_shows_them,
+    a_member_is_found_by_name_and_commands_elsewhere_say_where_to_go,
 );
 
 const SETUP: &str = "/studybot setup curriculum:days_121_150_lakehouse_architecture start:2026-12-07 schedule:0 9 * * MON-FRI timezone:UTC";
@@ -112,6 +113,20 @@ async fn bare_choices_bind_the_way_the_help_shows_them(fx: Fixture) {
     assert!(!out.contains("must be"), "{out}");
     let out = run(&mut c, &["/leaderboard month"]).await;
     assert!(out.contains("Unexpected `month`. Usage: `/leaderboard [optout|optin]"), "{out}");
+}
+
+async fn a_member_is_found_by_name_and_commands_elsewhere_say_where_to_go(fx: Fixture) {
+    let mut c = console(fx.store.clone()).await;
+    let out = run(&mut c, &[":as bo", "/join", ":as ada", "/progress member:@bo"]).await;
+    assert!(out.contains("📈 bo — "), "{out}");
+    let out = run(&mut c, &[":channel general", "/streak"]).await;
+    assert!(out.contains("work in your cohort's channel") && !out.contains("/studybot setup"), "{out}");
+    let out = run(&mut c, &["/help"]).await;
+    assert!(out.contains("/checkpoint") && !out.contains("/studybot"), "a member's help: {out}");
+    let out = run(&mut c, &[":as org", "/streak"]).await;
+    assert!(out.contains("/studybot setup curriculum:"), "an admin may start a cohort here: {out}");
+    let out = run(&mut c, &["/help"]).await;
+    assert!(out.contains("`/studybot help` lists the admin commands"), "{out}");
 }
 
 async fn far_clock_moves_answer_too_far(fx: Fixture) {

@@ -9,7 +9,7 @@ mod support;
 use serde_json::json;
 use support::discord_bot::{
     DiscordBot, FakeDiscord, STEP, answer_buttons, buttons, id_of, member, opt, organizer, reply_text,
-    running, setup_options,
+    running, setup_options, user_opt,
 };
 
 #[tokio::test(flavor = "multi_thread")]
@@ -31,6 +31,7 @@ async fn an_admin_sets_up_the_cohort_by_slash_command_and_a_member_is_refused() 
     let expected = [
         "assess",
         "checkpoint",
+        "help",
         "join",
         "leaderboard",
         "posted",
@@ -225,4 +226,59 @@ async fn a_quiz_is_taken_with_buttons_and_the_leaderboard_is_a_table() {
     );
     let widths: Vec<usize> = block.iter().map(|l| l.chars().count()).collect();
     assert!(widths.iter().all(|w| *w == widths[0]), "columns aligned: {board}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn progress_of_a_member_is_picked_as_a_user_and_reaches_the_coach_as_that_member() {
+    let h = running("2026-12-01T08:00:00Z", "2026-12-02").await;
+    let commands = h.fake.commands();
+    let progress = commands.iter().find(|c| c["name"] == "progress").expect("/progress");
+    assert_eq!(progress["options"][0]["name"], "member");
+    assert_eq!(progress["options"][0]["type"], 6, "USER: the client offers a user picker: {progress}");
+    let (ada, bo) = (member(41, "Ada"), member(42, "Bo"));
+    h.ask(&bo, "join", None, json!([])).await;
+    let about_bo = h.ask(&ada, "progress", None, json!([user_opt("member", &bo)])).await;
+    assert!(about_bo.contains("📈 Bo — "), "Bo's progress: {about_bo}");
+    let nobody = h.ask(&ada, "progress", None, json!([user_opt("member", &member(43, "Cy"))])).await;
+    assert!(nobody.contains("No member"), "Cy never joined: {nobody}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn commands_are_offered_in_servers_only_and_a_channel_without_a_cohort_says_where_to_go() {
+    let mut h = DiscordBot::new("2026-12-01T08:00:00Z", 30.0).await.without_guilds();
+    h.start().await;
+    let commands = h.fake.commands();
+    assert!(commands.iter().all(|c| c["scope"] == "global" && c["contexts"] == json!([0])), "{commands:?}");
+    let (olivia, bo) = (organizer(), member(42, "Bo"));
+    let dm = h.fake.dm_with(&bo);
+    for name in ["streak", "help", "studybot"] {
+        assert!(h.fake.offered(name, h.channel) && !h.fake.offered(name, dm), "/{name} in a server only");
+    }
+    h.ask(&olivia, "studybot", Some("setup"), setup_options("2026-12-02")).await;
+
+    let general = h.fake.channel("general");
+    let elsewhere = h.ask_in(general, &bo, "streak", json!([])).await;
+    assert!(elsewhere.contains("work in your cohort's channel"), "{elsewhere}");
+    assert!(!elsewhere.contains("/studybot setup"), "not a member's to do: {elsewhere}");
+    let admin = h.ask_in(general, &olivia, "streak", json!([])).await;
+    assert!(admin.contains("/studybot setup curriculum:"), "the admin may start one here: {admin}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn help_is_for_everyone_and_a_refusal_points_to_it() {
+    let h = running("2026-12-01T08:00:00Z", "2026-12-02").await;
+    let commands = h.fake.commands();
+    let help = commands.iter().find(|c| c["name"] == "help").expect("/help is registered");
+    assert!(help["default_member_permissions"].is_null(), "everyone sees /help: {help}");
+
+    let bo = member(42, "Bo");
+    let refused = h.ask(&bo, "studybot", Some("pause"), json!([])).await;
+    assert!(refused.contains("is for the cohort's admins") && refused.contains("`/help`"), "{refused}");
+    let for_bo = h.ask(&bo, "help", None, json!([])).await;
+    assert!(for_bo.contains("/checkpoint") && for_bo.contains("/progress [member:<member>]"), "{for_bo}");
+    assert!(!for_bo.contains("/studybot"), "no command Discord hides from members: {for_bo}");
+    let for_olivia = h.ask(&organizer(), "help", None, json!([])).await;
+    assert!(for_olivia.contains("`/studybot help` lists the admin commands"), "{for_olivia}");
+    let full = h.ask(&organizer(), "studybot", Some("help"), json!([])).await;
+    assert!(full.contains("/studybot pause") && full.contains("/checkpoint"), "{full}");
 }

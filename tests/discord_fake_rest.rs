@@ -3,15 +3,19 @@
 
 mod support;
 
+use std::panic::AssertUnwindSafe;
 use std::time::Duration;
+
+use futures_util::FutureExt;
 
 use serde_json::{Value, json};
 use serenity::all::{
     ApplicationId, ChannelId, Command, CommandOptionType, CreateAttachment, CreateCommand,
-    CreateCommandOption, CreateMessage, GetMessages, GuildId, HttpBuilder, Nonce, Permissions, UserId,
+    CreateCommandOption, CreateMessage, GetMessages, GuildId, HttpBuilder, InteractionContext, Nonce,
+    Permissions, UserId,
 };
 use serenity::http::{ErrorResponse, Http, HttpError};
-use support::fake_discord::{BOT_TOKEN, FakeDiscord};
+use support::fake_discord::{BOT_TOKEN, FakeDiscord, FakeUser};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
@@ -216,4 +220,39 @@ async fn commands_application_dm_files_and_history_parse_in_serenity() {
     let later = study.say(&http, "Day 2").await.expect("post");
     let page = study.messages(&http, GetMessages::new().limit(2)).await.expect("history");
     assert_eq!(page.iter().map(|m| m.id).collect::<Vec<_>>(), [later.id, chart.id], "newest first");
+}
+
+/// Registrations are checked against the OpenAPI spec's option types and contexts; what a member
+/// can then invoke is what the registration offers there, as Discord's client builds it.
+#[tokio::test(flavor = "multi_thread")]
+async fn registrations_follow_the_spec_and_invocations_follow_the_registrations() {
+    let fake = FakeDiscord::start().await;
+    let study = fake.channel("study");
+    let http = http_for(&fake, BOT_TOKEN);
+    http.set_application_id(ApplicationId::new(fake.app_id()));
+    let option = |kind| CreateCommandOption::new(kind, "member", "a member of the cohort");
+    let unknown =
+        CreateCommand::new("progress").description("x").add_option(option(CommandOptionType::Unknown(12)));
+    let err = http_error(Command::set_global_commands(&http, vec![unknown]).await.expect_err("type 12"));
+    assert_eq!((err.error.code, err.error.errors[0].path.as_str()), (50035, "0.options.0.type"));
+    let nowhere =
+        CreateCommand::new("streak").description("x").contexts(vec![InteractionContext::Unknown(7)]);
+    let err = http_error(Command::set_global_commands(&http, vec![nowhere]).await.expect_err("context 7"));
+    assert_eq!(err.error.errors[0].path, "0.contexts");
+
+    let progress = CreateCommand::new("progress")
+        .description("Progress")
+        .add_option(option(CommandOptionType::User))
+        .contexts(vec![InteractionContext::Guild]);
+    let streak = CreateCommand::new("streak").description("Your streak");
+    Command::set_global_commands(&http, vec![progress, streak]).await.expect("registered");
+    let bo = FakeUser::new(1002, "bo", false);
+    let dm = fake.dm_with(&bo);
+    assert!(fake.offered("progress", study) && !fake.offered("progress", dm), "contexts: [0]");
+    assert!(fake.offered("streak", dm), "without contexts Discord offers a command everywhere");
+    let typed = json!([{"name": "member", "type": 3, "value": "<@1001>"}]);
+    let invoke = |channel, options| AssertUnwindSafe(fake.slash(&bo, channel, "progress", None, options));
+    assert!(invoke(study, typed).catch_unwind().await.is_err(), "a USER option is picked, never typed");
+    assert!(invoke(dm, json!([])).catch_unwind().await.is_err(), "not offered in a DM");
+    invoke(study, json!([{"name": "member", "type": 6, "value": "1001"}])).await;
 }

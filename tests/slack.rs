@@ -37,6 +37,7 @@ in_both_modes!(
     a_lesson_is_posted_at_its_time_and_checked_by_reaction_button_and_command,
     a_retried_event_and_a_repeated_command_count_once,
     a_quiz_is_taken_with_ephemeral_buttons_and_the_leaderboard_is_a_table,
+    a_command_outside_the_cohort_channel_says_where_to_go_and_help_fits_who_asks,
 );
 
 async fn an_admin_sets_up_the_cohort_and_a_member_is_refused(mode: Mode) {
@@ -234,4 +235,33 @@ async fn a_member_listed_in_the_config_may_run_the_admin_commands() {
     let done = h.ask(&nia, &setup_text("2026-12-02")).await;
     assert!(!done.contains("is for the cohort's admins"), "{done}");
     assert!(h.cohort_id().await > 0, "set up by a listed member who is no workspace admin");
+}
+
+async fn a_command_outside_the_cohort_channel_says_where_to_go_and_help_fits_who_asks(mode: Mode) {
+    let h = running("2026-12-01T08:00:00Z", "2026-12-02", mode).await;
+    let (olivia, mallory) = (organizer(), member("U0MALLORY", "Mallory"));
+    let general = h.fake.channel("general");
+    let elsewhere = h.ask_in(&general, &mallory, "streak").await;
+    assert!(elsewhere.contains("work in your cohort's channel"), "{elsewhere}");
+    assert!(!elsewhere.contains("/studybot setup"), "not a member's to do: {elsewhere}");
+    let admin = h.ask_in(&general, &olivia, "streak").await;
+    assert!(admin.contains("/studybot setup curriculum:"), "the admin may start one here: {admin}");
+    let dm = h.fake.dm_with(&olivia);
+    let in_dm = h.ask_in(&dm, &olivia, "streak").await;
+    assert!(in_dm.contains("not in a direct message") && !in_dm.contains("setup"), "{in_dm}");
+
+    // Slack has one command, so `/studybot help` is the help: a member's commands, or all of them.
+    let refused = h.ask(&mallory, "pause").await;
+    assert!(refused.contains("`/studybot help` lists the commands you can use"), "{refused}");
+    let for_mallory = h.ask(&mallory, "help").await;
+    assert!(for_mallory.contains("/studybot checkpoint") && !for_mallory.contains("pause"), "{for_mallory}");
+    // Slack sends `@name` as typed: the member is found by their display name.
+    h.ask(&mallory, "join").await;
+    let about = h.ask(&olivia, "progress member:@mallory").await;
+    assert!(about.contains("📈 Mallory — "), "{about}");
+    let for_olivia = h.ask(&olivia, "help").await;
+    assert!(
+        for_olivia.contains("/studybot pause") && for_olivia.contains("/studybot checkpoint"),
+        "{for_olivia}"
+    );
 }

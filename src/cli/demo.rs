@@ -89,7 +89,7 @@ pub fn console(args: &ConsoleArgs, curriculum_dir: &Path) -> anyhow::Result<Exit
         let stdin = std::io::stdin();
         if stdin.is_terminal() {
             println!(
-                "studybot console — curricula: {}. Type :help for directives, /studybot help for commands.",
+                "studybot console — curricula: {}. Type :help for directives, /help for commands.",
                 ids.join(", ")
             );
         }

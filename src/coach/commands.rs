@@ -3,6 +3,10 @@
 //! Slack and the console send text that `grammar` parses against this table; Discord registers
 //! slash commands from it and maps their options onto the same names.
 
+mod help;
+
+pub use help::{full_help, help};
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
     /// A curriculum day: a [`crate::domain::DayNumber`] (whether the curriculum has it is the
@@ -14,8 +18,11 @@ pub enum Kind {
     Bounded(i64, i64),
     /// `YYYY-MM-DD`.
     Date,
-    /// One word (an id, a timezone, a member).
+    /// One word (an id, a timezone).
     Word,
+    /// A member of the chat: Discord offers a user picker and sends the user's id; typed, it is
+    /// `@name`, a `<@id>` mention or an id (`coach/progress.rs` looks it up).
+    User,
     /// Free text that may contain spaces: it runs to the next `key:`.
     Text,
     /// An absolute http(s) URL.
@@ -47,7 +54,10 @@ pub struct Sub {
 /// The use case behind each entry of [`COMMANDS`], one per subcommand.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Handler {
+    /// `/help`: the member commands, for everyone (admins are pointed at `/studybot help`).
     Help,
+    /// `/studybot help`: every command for an admin, the member commands for anyone else.
+    FullHelp,
     Curricula,
     Setup,
     /// An admin command on the channel's cohort (`coach/admin.rs`).
@@ -120,7 +130,7 @@ pub static COMMANDS: &[Spec] = &[
         name: "studybot",
         about: "Set up and run the study cohort of this channel",
         subs: &[
-            sub("help", "What studybot can do", &[], Handler::Help),
+            sub("help", "Every studybot command, the admin ones included", &[], Handler::FullHelp),
             sub("curricula", "List the curricula this bot can run", &[], Handler::Curricula),
             sub(
                 "setup",
@@ -224,6 +234,11 @@ pub static COMMANDS: &[Spec] = &[
         ],
     },
     Spec {
+        name: "help",
+        about: "The study commands you can use",
+        subs: &[sub("", "The study commands you can use", &[], Handler::Help)],
+    },
+    Spec {
         name: "join",
         about: "Join this channel's cohort",
         subs: &[sub("", "Join this channel's cohort", &[], Handler::Join)],
@@ -252,7 +267,7 @@ pub static COMMANDS: &[Spec] = &[
         subs: &[sub(
             "",
             "Your progress, or a member's",
-            &[p("member", Kind::Word, false, "a member")],
+            &[p("member", Kind::User, false, "a member of the cohort")],
             Handler::Own(OwnOp::Progress),
         )],
     },
@@ -363,6 +378,7 @@ impl Sub {
         match self.handler {
             Handler::Setup | Handler::Admin(_) => true,
             Handler::Help
+            | Handler::FullHelp
             | Handler::Curricula
             | Handler::Join
             | Handler::Checkpoint
@@ -392,18 +408,6 @@ impl Sub {
         }
         out
     }
-}
-
-/// The help text: one line per command and subcommand.
-pub fn help(include_admin: bool) -> String {
-    let mut lines = vec!["studybot commands:".to_string()];
-    for spec in COMMANDS {
-        for sub in spec.subs.iter().filter(|s| include_admin || !s.admin()) {
-            let admin = if sub.admin() { " (admin)" } else { "" };
-            lines.push(format!("  {} — {}{admin}", sub.usage(spec.name), sub.about));
-        }
-    }
-    lines.join("\n")
 }
 
 #[cfg(test)]

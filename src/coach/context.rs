@@ -33,14 +33,12 @@ pub fn instant(secs: i64) -> DateTime<Utc> {
 }
 
 impl CohortCtx {
-    /// The cohort bound to a channel, or a reply saying how to set one up.
+    /// The cohort bound to a channel, or [`CoachError::NoCohort`], which the coach answers with
+    /// where to go instead (`coach/elsewhere.rs`).
     pub async fn for_channel(coach: &Coach, channel: &ChannelRef) -> CoachResult<Arc<CohortCtx>> {
         match Contexts::get(coach, channel).await? {
             Some(ctx) => Ok(ctx),
-            None => user_error!(
-                "This channel has no study cohort yet. An admin can start one with \
-                 `/studybot setup curriculum:<id>` (see `/studybot curricula`)."
-            ),
+            None => Err(CoachError::NoCohort),
         }
     }
 

@@ -15,6 +15,10 @@ pub enum CoachError {
     Store(#[from] StoreError),
     #[error(transparent)]
     Other(#[from] anyhow::Error),
+    /// The channel runs no cohort. `Coach::try_handle` turns it into a reply that fits who asked
+    /// and where (`coach/elsewhere.rs`), which the use case that found it does not know.
+    #[error("this channel has no study cohort")]
+    NoCohort,
 }
 
 pub type CoachResult<T> = Result<T, CoachError>;

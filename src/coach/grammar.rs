@@ -76,11 +76,11 @@ struct Token {
 pub fn parse(text: &str) -> Result<Call, UserError> {
     let tokens = tokenize(text.trim())?;
     let Some(first) = tokens.first().filter(|t| t.key.is_none() && t.value.starts_with('/')) else {
-        return Err(UserError("Commands start with `/`, e.g. `/checkpoint` or `/studybot help`.".into()));
+        return Err(UserError("Commands start with `/`, e.g. `/checkpoint` or `/help`.".into()));
     };
     let name = first.value.trim_start_matches('/').to_lowercase();
     let Some(spec) = commands::find(&name) else {
-        return Err(UserError(format!("Unknown command `/{}`. Try `/studybot help`.", quoted(&name))));
+        return Err(UserError(format!("Unknown command `/{}`. Try `/help`.", quoted(&name))));
     };
     let mut rest = &tokens[1..];
     let sub = if spec.has_subcommands() {
@@ -229,8 +229,8 @@ fn convert(param: &Param, text: &str) -> Result<Value, String> {
             }
             _ => Err(format!("`{name}` must be a full link like https://example.com/post, not `{shown}`.")),
         },
-        Kind::Word | Kind::Text if text.is_empty() => Err(format!("`{name}` is empty.")),
-        Kind::Word | Kind::Text => Ok(Value::Text(text.to_string())),
+        Kind::Word | Kind::User | Kind::Text if text.is_empty() => Err(format!("`{name}` is empty.")),
+        Kind::Word | Kind::User | Kind::Text => Ok(Value::Text(text.to_string())),
     }
 }
 

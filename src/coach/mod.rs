@@ -21,6 +21,7 @@ mod context;
 mod contexts;
 mod delivery;
 mod drift;
+mod elsewhere;
 mod fence;
 pub mod grammar;
 mod leaderboard;
@@ -184,6 +185,13 @@ impl Coach {
     /// (bad input, not allowed, not found) or an internal error, neither logged nor turned into a
     /// reply yet. For callers that must know, such as tools and tests; adapters call [`Coach::handle`].
     pub async fn try_handle(&self, inbound: &Inbound, now: DateTime<Utc>) -> CoachResult<Vec<Outgoing>> {
+        match self.dispatch(inbound, now).await {
+            Err(CoachError::NoCohort) => Err(UserError(elsewhere::no_cohort(inbound)).into()),
+            other => other,
+        }
+    }
+
+    async fn dispatch(&self, inbound: &Inbound, now: DateTime<Utc>) -> CoachResult<Vec<Outgoing>> {
         match &inbound.kind {
             InboundKind::Text(text) => {
                 let call = grammar::parse(text)?;
@@ -218,13 +226,14 @@ impl Coach {
     ) -> CoachResult<Vec<Outgoing>> {
         if call.sub.admin() && !inbound.actor.is_admin {
             user_error!(
-                "Sorry, `/{} {}` is for the cohort's admins. Ask an admin of this channel, or try `/studybot help`.",
+                "Sorry, `/{} {}` is for the cohort's admins. Ask an admin of this channel; `/help` lists the commands you can use.",
                 call.spec.name,
                 call.sub.name
             );
         }
         match call.sub.handler {
             Handler::Help => Ok(vec![Outgoing::ephemeral(commands::help(inbound.actor.is_admin))]),
+            Handler::FullHelp => Ok(vec![Outgoing::ephemeral(commands::full_help(inbound.actor.is_admin))]),
             Handler::Curricula => setup::curricula(self),
             Handler::Setup => self.changed(setup::setup(self, inbound, call, now).await),
             Handler::Admin(op) => self.changed(admin::run(self, inbound, op, call, now).await),

@@ -24,7 +24,7 @@ pub async fn run(
         OwnOp::Streak => streak(coach, &ctx, &me(coach, inbound).await?, now).await?,
         OwnOp::Progress => {
             let member = match call.text("member") {
-                Some(who) => lookup(coach, inbound, who).await?,
+                Some(who) => lookup(coach, &ctx, inbound, who).await?,
                 None => me(coach, inbound).await?,
             };
             progress(coach, &ctx, &member, now).await?
@@ -47,14 +47,22 @@ async fn me(coach: &Coach, inbound: &Inbound) -> CoachResult<Member> {
     }
 }
 
-/// `<@123>` (a Discord mention), `@alice` or `alice`.
-async fn lookup(coach: &Coach, inbound: &Inbound, who: &str) -> CoachResult<Member> {
+/// A platform user id (Discord's user picker sends one), a `<@123>` mention, or `@alice` /
+/// `alice`: the display name of one of the cohort's members, as Slack and the console send it.
+async fn lookup(coach: &Coach, ctx: &CohortCtx, inbound: &Inbound, who: &str) -> CoachResult<Member> {
     let id =
         who.trim_start_matches("<@").trim_start_matches('!').trim_end_matches('>').trim_start_matches('@');
     let platform = platform_of(&inbound.channel)?;
-    match coach.store.find_member(platform, id).await? {
-        Some(m) => Ok(m),
-        None => user_error!("No member `{who}` in this cohort."),
+    if let Some(member) = coach.store.find_member(platform, id).await? {
+        return Ok(member);
+    }
+    let name = id.to_lowercase();
+    let profiles = coach.store.list_cohort_member_profiles(ctx.cohort.id).await?;
+    let mut named = profiles.into_iter().map(|(_, m)| m).filter(|m| m.display_name.to_lowercase() == name);
+    match (named.next(), named.next()) {
+        (Some(member), None) => Ok(member),
+        (Some(_), Some(_)) => user_error!("Several members here are called `{id}`; pick one by mention."),
+        (None, _) => user_error!("No member `{who}` in this cohort."),
     }
 }
 

@@ -96,9 +96,27 @@ impl DiscordBot {
 
     /// A slash command; returns the interaction id once the bot has answered it.
     pub async fn slash(&self, user: &FakeUser, name: &str, sub: Option<&str>, options: Value) -> String {
-        let id = self.fake.slash(user, self.channel, name, sub, options).await;
+        self.slash_in(self.channel, user, name, sub, options).await
+    }
+
+    /// A slash command in another channel than the cohort's.
+    pub async fn slash_in(
+        &self,
+        channel: u64,
+        user: &FakeUser,
+        name: &str,
+        sub: Option<&str>,
+        options: Value,
+    ) -> String {
+        let id = self.fake.slash(user, channel, name, sub, options).await;
         self.answered(&id).await;
         id
+    }
+
+    /// The text of the bot's answer to a slash command in `channel`.
+    pub async fn ask_in(&self, channel: u64, user: &FakeUser, name: &str, options: Value) -> String {
+        let id = self.slash_in(channel, user, name, None, options).await;
+        self.fake.responses(&id).iter().map(reply_text).collect::<Vec<_>>().join("\n")
     }
 
     /// The text of the bot's answer to a slash command (first response, with edits applied).
@@ -227,6 +245,11 @@ pub fn opt(name: &str, value: impl Into<Value>) -> Value {
         _ => 3,
     };
     json!({ "name": name, "type": kind, "value": value })
+}
+
+/// A USER option: the member picked in the client's user picker, sent as their id.
+pub fn user_opt(name: &str, user: &FakeUser) -> Value {
+    json!({ "name": name, "type": 6, "value": user.id.to_string() })
 }
 
 pub fn id_of(m: &Value) -> u64 {

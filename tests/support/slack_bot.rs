@@ -151,7 +151,13 @@ impl SlackBot {
 
     /// The text of everything `user` alone saw in answer to `/studybot <text>`.
     pub async fn ask(&self, user: &SlackUser, text: &str) -> String {
-        let id = self.command(user, text).await;
+        self.ask_in(&self.channel, user, text).await
+    }
+
+    /// The same, typed in `channel` (an id) instead of the cohort's.
+    pub async fn ask_in(&self, channel: &str, user: &SlackUser, text: &str) -> String {
+        let id = self.fake.command(user, channel, text).await;
+        self.answered(user, &id).await;
         self.answer_text(user, &id)
     }
 

@@ -7,30 +7,31 @@ use super::*;
 fn index(handler: Handler) -> usize {
     match handler {
         Handler::Help => 0,
-        Handler::Curricula => 1,
-        Handler::Setup => 2,
-        Handler::Admin(AdminOp::Pause) => 3,
-        Handler::Admin(AdminOp::Resume) => 4,
-        Handler::Admin(AdminOp::Skip) => 5,
-        Handler::Admin(AdminOp::SetDay) => 6,
-        Handler::Admin(AdminOp::Holiday) => 7,
-        Handler::Admin(AdminOp::Preview) => 8,
-        Handler::Admin(AdminOp::Status) => 9,
-        Handler::Admin(AdminOp::Curriculum) => 10,
-        Handler::Admin(AdminOp::Settings) => 11,
-        Handler::Join => 12,
-        Handler::Checkpoint => 13,
-        Handler::Leaderboard => 14,
-        Handler::Quiz => 15,
-        Handler::Review => 16,
-        Handler::Own(OwnOp::Streak) => 17,
-        Handler::Own(OwnOp::Progress) => 18,
-        Handler::Own(OwnOp::Remind) => 19,
-        Handler::Own(OwnOp::Posted) => 20,
-        Handler::Own(OwnOp::Assess) => 21,
+        Handler::FullHelp => 1,
+        Handler::Curricula => 2,
+        Handler::Setup => 3,
+        Handler::Admin(AdminOp::Pause) => 4,
+        Handler::Admin(AdminOp::Resume) => 5,
+        Handler::Admin(AdminOp::Skip) => 6,
+        Handler::Admin(AdminOp::SetDay) => 7,
+        Handler::Admin(AdminOp::Holiday) => 8,
+        Handler::Admin(AdminOp::Preview) => 9,
+        Handler::Admin(AdminOp::Status) => 10,
+        Handler::Admin(AdminOp::Curriculum) => 11,
+        Handler::Admin(AdminOp::Settings) => 12,
+        Handler::Join => 13,
+        Handler::Checkpoint => 14,
+        Handler::Leaderboard => 15,
+        Handler::Quiz => 16,
+        Handler::Review => 17,
+        Handler::Own(OwnOp::Streak) => 18,
+        Handler::Own(OwnOp::Progress) => 19,
+        Handler::Own(OwnOp::Remind) => 20,
+        Handler::Own(OwnOp::Posted) => 21,
+        Handler::Own(OwnOp::Assess) => 22,
     }
 }
-const HANDLERS: usize = 22;
+const HANDLERS: usize = 23;
 
 #[test]
 fn every_subcommand_runs_its_own_handler_and_every_handler_is_reachable() {
@@ -54,7 +55,21 @@ fn admin_commands_are_setup_and_the_cohort_subcommands_of_studybot() {
         for sub in spec.subs {
             let admin = spec.name == "studybot" && !matches!(sub.name, "help" | "curricula");
             assert_eq!(sub.admin(), admin, "/{} {}", spec.name, sub.name);
-            assert_eq!(help(false).contains(&sub.usage(spec.name)), !admin, "/{} {}", spec.name, sub.name);
+            // Discord shows `/studybot` to admins only, so a member's help lists none of it.
+            let member = !admin && spec.name != "studybot";
+            assert_eq!(help(false).contains(&sub.usage(spec.name)), member, "/{} {}", spec.name, sub.name);
+            assert!(full_help(true).contains(&sub.usage(spec.name)), "/{} {}", spec.name, sub.name);
         }
     }
+}
+
+#[test]
+fn help_is_the_member_commands_and_points_admins_to_the_full_list() {
+    let pointer = "`/studybot help` lists the admin commands";
+    assert!(!help(false).contains(pointer) && help(true).contains(pointer));
+    assert_eq!(full_help(false), help(false), "a member asking /studybot help gets the member list");
+    assert!(full_help(true).contains("/studybot pause") && !full_help(true).contains(pointer));
+    let help = find("help").expect("a top-level /help");
+    assert!(!help.has_subcommands() && !help.subs[0].admin());
+    assert_eq!(help.subs[0].handler, Handler::Help);
 }

@@ -140,6 +140,7 @@ fn sample(kind: Kind) -> String {
         Kind::Bounded(min, _) => min.to_string(),
         Kind::Date => "2026-12-01".into(),
         Kind::Word => "lakehouse".into(),
+        Kind::User => "@ada".into(),
         Kind::Text => "two words".into(),
         Kind::Url => "https://example.com/post".into(),
         Kind::Flag => String::new(),

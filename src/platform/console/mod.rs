@@ -104,7 +104,7 @@ pub struct Console<W: Write> {
 }
 
 const HELP: &str = "\
-Type commands as the current member, e.g. /studybot help, /checkpoint, /leaderboard.
+Type commands as the current member, e.g. /help, /checkpoint, /leaderboard (an admin: /studybot help).
   :as NAME              act as member NAME
   :admin NAME           act as NAME, with admin rights in the channel
   :channel NAME         switch to channel NAME (each channel can run its own cohort)

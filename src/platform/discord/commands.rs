@@ -66,12 +66,13 @@ fn definition(spec: &Spec, bounds: &Bounds) -> CreateCommand {
     } else {
         spec.subs.first().map(|sub| options(sub.params, bounds)).unwrap_or_default()
     };
-    let command = command.set_options(options);
+    // Every command works on a server's cohort channel, so none is offered in DMs with the bot
+    // (Discord's default is guild, bot DM and private channels; `contexts` replaces the
+    // deprecated `dm_permission` and only matters for global commands, guild ones are guild-only).
+    let command = command.set_options(options).contexts(vec![InteractionContext::Guild]);
     if spec.name == "studybot" {
         // Servers may grant it to others, so the coach checks the member's permissions again.
-        command
-            .default_member_permissions(Permissions::MANAGE_GUILD)
-            .contexts(vec![InteractionContext::Guild])
+        command.default_member_permissions(Permissions::MANAGE_GUILD)
     } else {
         command
     }
@@ -111,6 +112,8 @@ fn option(param: &Param, bounds: &Bounds) -> CreateCommandOption {
             new(CommandOptionType::String, &about).min_length(10).max_length(10)
         }
         Kind::Word => new(CommandOptionType::String, param.about).max_length(WORD_MAX),
+        // A user picker; the interaction carries the user's id (`value` below).
+        Kind::User => new(CommandOptionType::User, param.about),
         Kind::Text => new(CommandOptionType::String, param.about).max_length(TEXT_MAX),
         Kind::Url => new(CommandOptionType::String, param.about).max_length(URL_MAX),
         Kind::Flag => new(CommandOptionType::Boolean, param.about),
@@ -175,7 +178,7 @@ fn value(data: &CommandData, option: &CommandDataOption) -> Result<Option<String
         CommandDataOptionValue::User(id) => id.to_string(),
         _ => {
             return Err(UserError(format!(
-                "`/{}` cannot take `{}` in that form; try `/studybot help`.",
+                "`/{}` cannot take `{}` in that form; `/help` shows the options.",
                 data.name, option.name
             )));
         }

@@ -22,10 +22,12 @@ pub fn command_line(text: &str) -> String {
         "/studybot help".to_string()
     } else if name == "studybot" {
         format!("/studybot {rest}")
-    } else if commands::find(&name).is_some() {
+    } else if name != "help" && commands::find(&name).is_some() {
         format!("/{word} {rest}")
     } else {
         // A subcommand of /studybot, or an unknown word that the grammar answers with the list.
+        // `help` too: Slack has no `/help` of its own, so `/studybot help` is the one help there
+        // (every command for an admin, the member commands for anyone else).
         format!("/studybot {word} {rest}")
     };
     line.trim_end().to_string()

@@ -20,7 +20,9 @@ impl FakeUser {
 
 impl FakeDiscord {
     /// INTERACTION_CREATE type 2 from `user` in `channel`; `options` is Discord's options array
-    /// of the command, or of the subcommand `sub`. Returns the interaction id.
+    /// of the command, or of the subcommand `sub`. Returns the interaction id. Once the bot has
+    /// registered commands, only what the client would send goes out (`invoke.rs`): a command
+    /// not offered in that channel, or an option not as registered, panics.
     pub async fn slash(
         &self,
         user: &FakeUser,
@@ -31,20 +33,26 @@ impl FakeDiscord {
     ) -> String {
         let mut data = self.shared.lock();
         let options = if options.is_null() { json!([]) } else { options };
-        let options = match sub {
-            Some(sub) => json!([{"name": sub, "type": 1, "options": options}]),
-            None => options,
-        };
-        let command = data.commands.iter().find(|c| c["name"] == name).cloned();
-        let command_id = command.as_ref().and_then(|c| c["id"].as_str().map(str::to_owned));
-        let mut payload = json!({
-            "id": command_id.unwrap_or_else(|| data.snowflake().to_string()),
-            "name": name, "type": 1, "options": options,
-        });
-        if let Some(guild) = command.as_ref().and_then(|c| c.get("guild_id")) {
-            payload["guild_id"] = guild.clone();
+        let mut payload =
+            data.command_data(name, sub, options, channel).unwrap_or_else(|e| panic!("/{name}: {e}"));
+        if payload["id"].is_null() {
+            payload["id"] = json!(data.snowflake().to_string());
         }
         data.interact(user, channel, 2, None, payload)
+    }
+
+    /// The DM channel between `user` and the bot, opened as a member opens one from the bot's
+    /// profile (the bot may not have written there yet).
+    pub fn dm_with(&self, user: &FakeUser) -> u64 {
+        let mut data = self.shared.lock();
+        data.users.insert(user.id, user.name.clone());
+        data.dm_channel(user.id)
+    }
+
+    /// Whether Discord's client offers `/name` in `channel` (registered there, and for a DM
+    /// allowed by the command's `contexts`).
+    pub fn offered(&self, name: &str, channel: u64) -> bool {
+        self.shared.lock().offered(name, channel).is_some()
     }
 
     /// INTERACTION_CREATE type 3 (a button, component_type 2) on a message the bot sent; the

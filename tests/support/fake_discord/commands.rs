@@ -74,7 +74,8 @@ fn build(data: &mut Data, body: &Value, scope: &str) -> Value {
 }
 
 /// Discord's rules for names (1–32, lowercase), descriptions (1–100), ≤ 25 options and choices,
-/// and required options before optional ones; returns the command's error subtree.
+/// required options before optional ones, option types and where commands may be used (the
+/// OpenAPI spec's `ApplicationCommandUpdateRequest`); returns the command's error subtree.
 fn check_command(command: &Value) -> Option<Value> {
     let chat_input = command.get("type").and_then(Value::as_u64).unwrap_or(1) == 1;
     let mut errors = json!({});
@@ -82,8 +83,26 @@ fn check_command(command: &Value) -> Option<Value> {
     if chat_input {
         check_description(&mut errors, command);
     }
-    check_options(&mut errors, command.get("options"));
+    // InteractionContextType GUILD, BOT_DM, PRIVATE_CHANNEL; ApplicationIntegrationType
+    // GUILD_INSTALL, USER_INSTALL: each a non-empty list of distinct values, or null.
+    check_enum_list(&mut errors, command, "contexts", &[0, 1, 2]);
+    check_enum_list(&mut errors, command, "integration_types", &[0, 1]);
+    check_options(&mut errors, command.get("options"), None);
     errors.as_object().is_some_and(|e| !e.is_empty()).then_some(errors)
+}
+
+fn check_enum_list(errors: &mut Value, command: &Value, key: &str, allowed: &[u64]) {
+    let Some(value) = command.get(key).filter(|v| !v.is_null()) else { return };
+    let list: Vec<Option<u64>> =
+        value.as_array().map_or(Vec::new(), |l| l.iter().map(Value::as_u64).collect());
+    let valid = value.is_array()
+        && !list.is_empty()
+        && list.iter().all(|v| v.is_some_and(|v| allowed.contains(&v)))
+        && list.iter().enumerate().all(|(i, v)| !list[..i].contains(v));
+    if !valid {
+        errors[key] =
+            leaf("BASE_TYPE_CHOICES", &format!("Value must be a list of distinct values of {allowed:?}."));
+    }
 }
 
 fn check_name(errors: &mut Value, item: &Value) {
@@ -102,7 +121,22 @@ fn check_description(errors: &mut Value, item: &Value) {
     }
 }
 
-fn check_options(errors: &mut Value, options: Option<&Value>) {
+/// ApplicationCommandOptionType: SUB_COMMAND 1, SUB_COMMAND_GROUP 2, STRING 3, INTEGER 4, BOOLEAN
+/// 5, USER 6, CHANNEL 7, ROLE 8, MENTIONABLE 9, NUMBER 10, ATTACHMENT 11. A subcommand group
+/// holds subcommands only, a subcommand no subcommands or groups; `parent` is the enclosing type.
+fn option_type_error(option: &Value, parent: Option<u64>) -> Option<Value> {
+    let kind = option["type"].as_u64().filter(|t| (1..=11).contains(t));
+    let fits = match (kind, parent) {
+        (None, _) => false,
+        (Some(1 | 2), None) => true,
+        (Some(1), Some(2)) => true,
+        (Some(1 | 2), Some(_)) | (Some(_), Some(2)) => false,
+        (Some(_), _) => true,
+    };
+    (!fits).then(|| leaf("BASE_TYPE_CHOICES", "Value must be one of the option types allowed here."))
+}
+
+fn check_options(errors: &mut Value, options: Option<&Value>, parent: Option<u64>) {
     let options = options.and_then(Value::as_array).cloned().unwrap_or_default();
     if options.len() > 25 {
         errors["options"] = leaf("BASE_TYPE_MAX_LENGTH", "Must be 25 or fewer in length.");
@@ -111,6 +145,9 @@ fn check_options(errors: &mut Value, options: Option<&Value>) {
     let mut seen_optional = false;
     for (i, option) in options.iter().enumerate() {
         let mut e = json!({});
+        if let Some(error) = option_type_error(option, parent) {
+            e["type"] = error;
+        }
         check_name(&mut e, option);
         check_description(&mut e, option);
         let required = option["required"].as_bool().unwrap_or(false);
@@ -124,7 +161,7 @@ fn check_options(errors: &mut Value, options: Option<&Value>) {
         if option["choices"].as_array().is_some_and(|c| c.len() > 25) {
             e["choices"] = leaf("BASE_TYPE_MAX_LENGTH", "Must be 25 or fewer in length.");
         }
-        check_options(&mut e, option.get("options"));
+        check_options(&mut e, option.get("options"), option["type"].as_u64());
         if e.as_object().is_some_and(|e| !e.is_empty()) {
             errors["options"][i.to_string()] = e;
         }

@@ -12,18 +12,24 @@ use tokio::sync::mpsc;
 use super::Ending;
 use super::FakeDiscord;
 use super::session::Out;
-use super::state::Shared;
+use super::state::{RESUME_PATH, Shared};
 
 /// How long a closing socket waits for the client's close frame before it is dropped.
 const CLOSE_GRACE: Duration = Duration::from_secs(5);
 
+/// The gateway URL `GET /gateway` names.
 pub(super) async fn upgrade(State(shared): State<Arc<Shared>>, ws: WebSocketUpgrade) -> Response {
-    ws.on_upgrade(move |socket| run(shared, socket))
+    ws.on_upgrade(move |socket| run(shared, socket, "/"))
 }
 
-async fn run(shared: Arc<Shared>, mut socket: WebSocket) {
+/// READY's session-specific `resume_gateway_url`, where Discord wants RESUMEs.
+pub(super) async fn upgrade_resume(State(shared): State<Arc<Shared>>, ws: WebSocketUpgrade) -> Response {
+    ws.on_upgrade(move |socket| run(shared, socket, RESUME_PATH))
+}
+
+async fn run(shared: Arc<Shared>, mut socket: WebSocket, path: &'static str) {
     let (tx, mut rx) = mpsc::unbounded_channel();
-    let conn = shared.lock().gateway.attach(tx);
+    let conn = shared.lock().gateway.attach(tx, path);
     let ending = loop {
         tokio::select! {
             out = rx.recv() => match out {
@@ -44,7 +50,7 @@ async fn run(shared: Arc<Shared>, mut socket: WebSocket) {
             msg = socket.recv() => match msg {
                 Some(Ok(Message::Text(text))) => {
                     let frame: Value = serde_json::from_str(text.as_str()).unwrap_or(Value::Null);
-                    shared.lock().on_gateway_frame(conn, frame, &shared.ws_url());
+                    shared.lock().on_gateway_frame(conn, frame, &shared.resume_url());
                 },
                 // Reading on after a close frame sends tungstenite's automatic answer, which
                 // serenity waits for before it reconnects or shuts down.
@@ -92,6 +98,12 @@ impl FakeDiscord {
 
     pub fn last_identify(&self) -> Option<Value> {
         self.shared.lock().gateway.last_identify.clone()
+    }
+
+    /// The path of the URL each RESUME came over, in order: `/resume` is READY's
+    /// `resume_gateway_url`, `/` the URL `GET /gateway` named.
+    pub fn resume_paths(&self) -> Vec<&'static str> {
+        self.shared.lock().gateway.resume_paths.clone()
     }
 
     pub fn last_resume(&self) -> Option<Value> {

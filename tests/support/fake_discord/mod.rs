@@ -2,8 +2,10 @@
 //!
 //! Wire facts this fake follows (read from serenity 0.12.5 and Discord's docs):
 //! - `GET /api/v10/gateway` answers `{"url": "ws://127.0.0.1:PORT"}` like Discord (no path);
-//!   serenity connects to `url + "?v=10"`, so the websocket is served at `/`. It ignores
-//!   READY's `resume_gateway_url` and always reconnects to that url.
+//!   serenity connects to `url + "?v=10"`, so the websocket is served at `/`. READY's
+//!   `resume_gateway_url` is another URL, `ws://127.0.0.1:PORT/resume`, served too, and
+//!   `resume_paths()` tells which one each RESUME came over: serenity 0.12.5 ignores READY's
+//!   and always reconnects to `GET /gateway`'s (docs/discord.md).
 //! - The IDENTIFY/RESUME token is `"Bot fake-bot-token"` (serenity sends the HTTP form);
 //!   both that and the bare token are accepted, anything else closes with 4004.
 //! - A 429 body is Discord's `{"message","retry_after","global"}` without `code`: serenity's
@@ -24,6 +26,7 @@
 //!
 //! Added to the brief's API: `start_with_heartbeat` (a short HELLO interval), `wait_for`,
 //! `expire_session` (the next RESUME is refused), `last_heartbeat_seq`, `last_resume`,
+//! `resume_paths`, `offered` and `dm_with` (what a member can invoke where, `invoke.rs`),
 //! `session_id`, `gateway_frames`, `dispatched`, `withheld`, `message(id)`, `dm_channel`,
 //! `request_log`, `connection_endings` (each connection's close code or drop, by side) and
 //! `refuse_identify` (4004 at IDENTIFY for a token REST still accepts); GET /guilds/{id} answers
@@ -34,6 +37,7 @@ mod actors;
 mod commands;
 mod gateway;
 mod interactions;
+mod invoke;
 mod limits;
 mod messages;
 mod multipart;
@@ -102,6 +106,7 @@ impl FakeDiscord {
         let app = Router::new()
             .route("/", get(gateway::upgrade))
             .route("/gateway", get(gateway::upgrade))
+            .route(state::RESUME_PATH, get(gateway::upgrade_resume))
             .fallback(rest::handle)
             .with_state(Arc::clone(&shared));
         let server = tokio::spawn(async move {

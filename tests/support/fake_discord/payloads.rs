@@ -57,10 +57,10 @@ pub(super) fn member(user: Value, permissions: Option<u64>) -> Value {
     m
 }
 
-pub(super) fn ready(session_id: &str, ws_url: &str, shard: Value) -> Value {
+pub(super) fn ready(session_id: &str, resume_url: &str, shard: Value) -> Value {
     json!({
         "v": 10, "user": bot_user(), "guilds": [{"id": GUILD_ID.to_string(), "unavailable": true}],
-        "session_id": session_id, "resume_gateway_url": ws_url, "shard": shard,
+        "session_id": session_id, "resume_gateway_url": resume_url, "shard": shard,
         "application": {"id": APP_ID.to_string(), "flags": 0},
         "private_channels": [], "presences": [], "relationships": [], "user_settings": {},
         "guild_join_requests": [], "geo_ordered_rtc_regions": [], "_trace": ["fake-discord"],

@@ -31,6 +31,8 @@ pub(super) enum Out {
 
 struct Conn {
     id: u64,
+    /// The URL path it connected to: `/`, or `/resume` (READY's `resume_gateway_url`).
+    path: &'static str,
     tx: UnboundedSender<Out>,
     /// IDENTIFIED or RESUMED: dispatches go out on it.
     live: bool,
@@ -50,6 +52,8 @@ pub(super) struct Gateway {
     pub heartbeat_count: usize,
     pub last_identify: Option<Value>,
     pub last_resume: Option<Value>,
+    /// The URL path of each RESUME's connection, in order.
+    pub resume_paths: Vec<&'static str>,
     pub last_heartbeat_seq: Option<u64>,
     /// Every frame a client sent, in order.
     pub frames: Vec<Value>,
@@ -79,6 +83,7 @@ impl Gateway {
             heartbeat_count: 0,
             last_identify: None,
             last_resume: None,
+            resume_paths: Vec::new(),
             last_heartbeat_seq: None,
             frames: Vec::new(),
             dispatched: Vec::new(),
@@ -95,11 +100,11 @@ impl Gateway {
     }
 
     /// A new socket becomes the current connection (a client only ever uses its newest one).
-    pub fn attach(&mut self, tx: UnboundedSender<Out>) -> u64 {
+    pub fn attach(&mut self, tx: UnboundedSender<Out>, path: &'static str) -> u64 {
         self.next_conn += 1;
         let hello = json!({"op": 10, "d": {"heartbeat_interval": self.heartbeat_ms}, "s": null, "t": null});
         let _ = tx.send(Out::Text(hello.to_string()));
-        self.conn = Some(Conn { id: self.next_conn, tx, live: false });
+        self.conn = Some(Conn { id: self.next_conn, path, tx, live: false });
         self.next_conn
     }
 
@@ -197,7 +202,7 @@ fn token_ok(d: &Value) -> bool {
 
 impl Data {
     /// Handles one frame a client sent on connection `conn`.
-    pub fn on_gateway_frame(&mut self, conn: u64, frame: Value, ws_url: &str) {
+    pub fn on_gateway_frame(&mut self, conn: u64, frame: Value, resume_url: &str) {
         self.gateway.frames.push(frame.clone());
         let d = frame.get("d").cloned().unwrap_or(Value::Null);
         match frame["op"].as_u64() {
@@ -206,13 +211,13 @@ impl Data {
                 self.gateway.last_heartbeat_seq = d.as_u64();
                 self.gateway.reply(conn, Out::Text(json!({"op": 11, "d": null}).to_string()));
             }
-            Some(2) => self.identify(conn, d, ws_url),
+            Some(2) => self.identify(conn, d, resume_url),
             Some(6) => self.resume(conn, d),
             _ => {}
         }
     }
 
-    fn identify(&mut self, conn: u64, d: Value, ws_url: &str) {
+    fn identify(&mut self, conn: u64, d: Value, resume_url: &str) {
         let gw = &mut self.gateway;
         gw.identify_count += 1;
         gw.last_identify = Some(d.clone());
@@ -229,7 +234,7 @@ impl Data {
             None => return,
         }
         let shard = d.get("shard").cloned().unwrap_or(json!([0, 1]));
-        gw.dispatch("READY", payloads::ready(&id, ws_url, shard));
+        gw.dispatch("READY", payloads::ready(&id, resume_url, shard));
         let guild = payloads::guild_create(self);
         self.gateway.dispatch("GUILD_CREATE", guild);
         for (t, d) in std::mem::take(&mut self.gateway.pending) {
@@ -241,6 +246,8 @@ impl Data {
         let gw = &mut self.gateway;
         gw.resume_count += 1;
         gw.last_resume = Some(d.clone());
+        let path = gw.conn.as_ref().filter(|c| c.id == conn).map_or("?", |c| c.path);
+        gw.resume_paths.push(path);
         if !token_ok(&d) {
             gw.reply(conn, Out::Close(4004, "Authentication failed."));
             return;

@@ -15,6 +15,8 @@ pub(super) const APP_ID: u64 = 1_273_000_000_000_000_002;
 pub(super) const GUILD_ID: u64 = 1_273_000_000_000_000_003;
 pub(super) const GUILD_NAME: &str = "Study Group";
 pub(super) const BOT_NAME: &str = "studybot";
+/// Where READY's `resume_gateway_url` points on this host.
+pub(super) const RESUME_PATH: &str = "/resume";
 
 /// Discord's epoch (2015-01-01T00:00:00Z) in Unix milliseconds; snowflakes count from it.
 const DISCORD_EPOCH_MS: u64 = 1_420_070_400_000;
@@ -119,6 +121,11 @@ impl Shared {
 
     pub fn ws_url(&self) -> String {
         format!("ws://127.0.0.1:{}", self.port)
+    }
+
+    /// READY's `resume_gateway_url`: like Discord's, another URL than `GET /gateway`'s.
+    pub fn resume_url(&self) -> String {
+        format!("{}{RESUME_PATH}", self.ws_url())
     }
 }
 

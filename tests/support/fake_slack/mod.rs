@@ -125,6 +125,14 @@ impl FakeSlack {
         data.channels.iter().find(|(_, c)| c.dm_user.as_deref() == Some(user_id)).map(|(id, _)| id.clone())
     }
 
+    /// The DM channel between `user` and the bot, as when the member opens it from the app's
+    /// Messages tab (the bot may not have written there yet).
+    pub fn dm_with(&self, user: &SlackUser) -> String {
+        let mut data = self.shared.lock();
+        data.remember(user);
+        data.dm_channel(&user.id).0
+    }
+
     /// Makes a user known to users.info before any event of theirs.
     pub fn add_user(&self, user: &SlackUser) {
         self.shared.lock().remember(user);

@@ -44,6 +44,26 @@ fn studybot_is_for_server_managers_in_servers() {
 }
 
 #[test]
+fn every_command_is_offered_in_servers_only() {
+    for command in definitions_json() {
+        assert_eq!(command["contexts"], json!([0]), "GUILD only: {}", command["name"]);
+        assert!(command.get("dm_permission").is_none(), "deprecated in favour of contexts");
+    }
+    assert!(command("help").get("default_member_permissions").is_none(), "/help is for everyone");
+}
+
+#[test]
+fn a_member_is_picked_as_a_user_and_bound_as_their_id() {
+    let member = option(&command("progress")["options"], "member").clone();
+    assert_eq!((&member["type"], &member["required"]), (&json!(6), &json!(false)), "USER: {member}");
+    assert!(member["max_length"].is_null(), "a length is for strings only: {member}");
+    let picked =
+        data(json!({"name": "progress", "options": [{"name": "member", "type": 6, "value": "1002"}]}));
+    let call = call_from(&picked).unwrap();
+    assert_eq!((call.spec.name, call.text("member")), ("progress", Some("1002")));
+}
+
+#[test]
 fn options_carry_their_kinds_and_choices() {
     let leaderboard = command("leaderboard");
     let values = |name: &str| -> Vec<Value> {
