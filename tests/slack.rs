@@ -233,3 +233,19 @@ async fn a_member_listed_in_the_config_may_run_the_admin_commands() {
     assert!(!done.contains("is for the cohort's admins"), "{done}");
     assert!(h.cohort_id().await > 0, "set up by a listed member who is no workspace admin");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_lesson_header_is_plain_text_and_shows_an_ampersand_as_written() {
+    // Day 122 is due at 09:00 on 12-02: "Delta Lake Setup & First Table".
+    let mut h = SlackBot::new("2026-12-02T09:00:30Z", 30.0, Mode::Socket).await;
+    h.setup_at("2026-11-30T12:00:00Z", "2026-12-01").await;
+    h.start().await;
+    let post = h.wait_lesson(1).await;
+    let header = &post["blocks"][0]["text"];
+    assert_eq!(header["type"], "plain_text", "{post}");
+    assert_eq!(header["text"], "Day 122 — Delta Lake Setup & First Table", "{post}");
+    assert_eq!(
+        post["text"], "Day 122 — Delta Lake Setup &amp; First Table",
+        "the notification text is mrkdwn"
+    );
+}

@@ -360,6 +360,44 @@ async fn answers_land_where_slack_shows_them() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn an_entity_in_plain_text_is_refused_wherever_blocks_go() {
+    let fake = FakeSlack::start().await;
+    let general = fake.channel("general");
+    fake.add_user(&ana());
+    let mut bot = SocketBot::start(&fake).await;
+    assert!(fake.wait_connected(WAIT).await);
+    let token = bot_token();
+    let session = bot.client.open_session(&token);
+    // Slack shows plain_text as written: "&amp;" would reach members as "&amp;". mrkdwn decodes it.
+    let header = |t: &str| -> SlackMessageContent {
+        let blocks = slack_blocks![
+            some_into(SlackHeaderBlock::new(pt!(t))),
+            some_into(SlackSectionBlock::new().with_text(md!("Tom &amp; Jerry")))
+        ];
+        SlackMessageContent::new().with_text("Day 122".into()).with_blocks(blocks)
+    };
+    let escaped =
+        SlackApiChatPostMessageRequest::new(general.clone().into(), header("Setup &amp; First Table"));
+    let err = session.chat_post_message(&escaped).await.expect_err("an entity in a header");
+    let SlackClientError::ApiError(refused) = err else { panic!("not an API error: {err:?}") };
+    assert_eq!(refused.code, "invalid_blocks", "{refused:?}");
+    // Another channel: chat.postMessage allows about one message a second per channel.
+    let random = fake.channel("random");
+    let plain = SlackApiChatPostMessageRequest::new(random.into(), header("Setup & First Table"));
+    session.chat_post_message(&plain).await.expect("a header as written");
+
+    // The same check on a response_url: 400 invalid_blocks, nothing shown.
+    let _press = fake.press(&ana(), &general, "1700000000.000100", "quiz_a", "a", true).await;
+    let Seen::Interaction(interaction) = next(&mut bot.seen).await else { panic!("expected an interaction") };
+    let SlackInteractionEvent::BlockActions(actions) = *interaction else { panic!("not block_actions") };
+    let url = actions.response_url.expect("response_url");
+    let answer = SlackApiPostWebhookMessageRequest::new(header("Q&amp;A"));
+    bot.client.respond_to_event(&url, &answer).await.expect_err("an entity in a header, by response_url");
+    assert!(fake.ephemerals(&ana().id).is_empty(), "{:?}", fake.ephemerals(&ana().id));
+    bot.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn history_pages_and_posts_are_validated() {
     let fake = FakeSlack::start().await;
     let log = fake.channel("log");

@@ -18,13 +18,17 @@
 //!   answer, as Slack does, and records a timeout as status 0.
 //! - A response_url answer (or a command's ack payload) is ephemeral unless `response_type` is
 //!   `in_channel`; on a press, `replace_original` / `delete_original` act on the pressed message.
+//!   Blocks in either are checked as chat.postMessage checks them (400 `invalid_blocks` on a
+//!   response_url).
 //!
 //! Choices of this fake: reactions.add/remove by the bot dispatch reaction_added/_removed back
 //! (Slack does); `react`/`unreact` send nothing when nothing changes; chat.postMessage adds a
 //! `block_id` (and a button `action_id`) where the bot left them out, as Slack does; channel ids
 //! look like `C0…`, DMs `D0…`; users are known once a test has used them; conversations.info
 //! answers the documented conversation object for known channels and DMs, team.info the one
-//! workspace ("Fake Study Group", `team` optional, another id `team_not_found`). Not modelled: threads
+//! workspace ("Fake Study Group", `team` optional, another id `team_not_found`); a `plain_text`
+//! object holding `&amp;`, `&lt;` or `&gt;` is refused as `invalid_blocks` (Slack would show the
+//! entity as written, since it decodes them only in mrkdwn). Not modelled: threads
 //! beyond storing `thread_ts`, files, views/modals, message events, Enterprise Grid, the
 //! 30-minute expiry of response_urls, automatic retries of unacked envelopes (use `redeliver`).
 
