@@ -344,6 +344,17 @@ async fn answers_land_where_slack_shows_them() {
     bot.client.respond_to_event(&url, &replace).await.expect("response_url");
     assert_eq!(fake.responses(&press_id)[0]["replace_original"], true);
     assert_eq!(fake.ephemerals(&ana().id)[1]["via"], "response_url");
+    // It replaced the pressed message: Ana sees the answer in its place, not both.
+    let now_shown = fake.shown_ephemerals(&ana().id);
+    assert_eq!(now_shown.len(), 1, "{now_shown:?}");
+    assert_eq!(
+        (now_shown[0]["text"].as_str(), now_shown[0]["message_ts"].as_str()),
+        (Some("Answer recorded"), Some(ephemeral_ts.as_str()))
+    );
+    // Without replace_original an answer is a second message.
+    let more = SlackApiPostWebhookMessageRequest::new(text("and more"));
+    bot.client.respond_to_event(&url, &more).await.expect("a second answer");
+    assert_eq!(fake.shown_ephemerals(&ana().id).len(), 2);
 
     // On a channel message, replace_original edits it and delete_original removes it.
     let done = fake.press(&ana(), &general, &ts.0, "done", "day-1", false).await;

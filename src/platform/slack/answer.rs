@@ -17,7 +17,8 @@ use crate::faults::chain;
 pub const ANSWER_WITHIN: Duration = Duration::from_millis(1800);
 
 /// Runs a command and returns what rides on its acknowledgement (ephemeral). Slow work (the
-/// member's users.info lookup included) is answered later through the `response_url`.
+/// member's users.info lookup included) is answered later through the `response_url`, replacing
+/// the holding reply.
 pub async fn command(shared: &Arc<Shared>, event: SlackCommandEvent) -> SlackCommandEventResponse {
     let (tx, rx) = oneshot::channel();
     let task = Arc::clone(shared);
@@ -27,18 +28,28 @@ pub async fn command(shared: &Arc<Shared>, event: SlackCommandEvent) -> SlackCom
         let actor = task.admins.actor(&task.api, event.user_id.as_ref()).await;
         let inbound = events::command(&event, actor);
         let replies = task.coach.handle(&inbound, task.clock.now()).await;
-        // The receiver is gone when the acknowledgement went out without these replies.
+        // The receiver is gone when the acknowledgement went out with the holding reply: the
+        // answer takes its place (`replace_original` on a command's response_url replaces the
+        // ephemeral message the command showed), so the member is not left with "Working on it".
         if let Err(replies) = tx.send(replies) {
-            deliver(&task, replies, &late_url, false).await;
+            let parts = command_parts(&task, replies);
+            respond(&task, &late_url, parts, true).await;
         }
     });
     let mut private = match tokio::time::timeout(ANSWER_WITHIN, rx).await {
-        Ok(Ok(replies)) => route(shared, replies),
+        Ok(Ok(replies)) => command_parts(shared, replies),
         _ => render::render(&Message::text("⏳ Working on it…")),
     };
-    let first = if private.is_empty() { plain("Nothing changed.") } else { private.remove(0) };
+    let first = private.remove(0);
     respond(shared, &url, private, false).await;
     SlackCommandEventResponse::new(first.content()).with_response_type(SlackMessageResponseType::Ephemeral)
+}
+
+/// A command's private answer as Slack messages, never none: the member typed something and
+/// sees an answer, also to a repeated command (Slack wants one in the acknowledgement).
+fn command_parts(shared: &Arc<Shared>, replies: Vec<Outgoing>) -> Vec<SlackMessage> {
+    let private = route(shared, replies);
+    if private.is_empty() { render::render(&Message::text("Nothing changed.")) } else { private }
 }
 
 /// A button press, already acknowledged: the answer goes to the `response_url`, replacing the
@@ -72,6 +83,8 @@ fn route(shared: &Arc<Shared>, replies: Vec<Outgoing>) -> Vec<SlackMessage> {
     private.iter().flat_map(|r| render::render(&r.message)).collect()
 }
 
+/// Posts `parts` to the `response_url` in order; with `replace_first` the first replaces the
+/// message the url belongs to (the pressed message, or the command's holding reply).
 async fn respond(shared: &Shared, url: &SlackResponseUrl, parts: Vec<SlackMessage>, replace_first: bool) {
     for (i, part) in parts.into_iter().enumerate() {
         let request = SlackApiPostWebhookMessageRequest::new(part.content())
@@ -80,8 +93,4 @@ async fn respond(shared: &Shared, url: &SlackResponseUrl, parts: Vec<SlackMessag
             tracing::warn!(error = %chain(&e), "response to Slack not delivered");
         }
     }
-}
-
-fn plain(text: &str) -> SlackMessage {
-    render::render(&Message::text(text)).remove(0)
 }

@@ -1,5 +1,5 @@
 //! response_url: the per-command / per-press webhook, and how an answer lands (ephemeral, in
-//! channel, replacing or deleting the pressed message).
+//! channel, replacing or deleting the pressed message or the ephemeral the url belongs to).
 
 use std::sync::Arc;
 
@@ -98,12 +98,43 @@ pub(super) fn apply(data: &mut Data, id: &str, body: &Value, via: &str) {
         chat::store(data, &channel, Origin::Response(id.to_string()), content, None);
         return;
     }
+    let pressed = source.map(|(_, ts, _)| ts);
     let mut shown = body.clone();
     shown["via"] = json!(via);
     shown["channel"] = json!(channel);
     shown["user"] = json!(user);
     shown["id"] = json!(id);
+    shown["message_ts"] = json!(data.next_ts());
+    if flag("replace_original") || flag("delete_original") {
+        let Some(original) = ephemeral_original(data, id, &user, pressed.as_deref()) else {
+            data.ephemerals.push(shown);
+            return;
+        };
+        let gone = if flag("delete_original") { "deleted" } else { "replaced" };
+        let original = &mut data.ephemerals[original];
+        original[gone] = json!(true);
+        // The message stays where it was, with its ts, and shows the answer instead.
+        shown["message_ts"] = original["message_ts"].clone();
+        shown["replaces"] = original["message_ts"].clone();
+        if gone == "deleted" {
+            return;
+        }
+    }
     data.ephemerals.push(shown);
+}
+
+/// The ephemeral message a response_url's replace_original / delete_original acts on: the
+/// pressed ephemeral message for a press, else the latest one shown for the same command (its
+/// ack's or an earlier response_url post), as long as the member still sees it.
+fn ephemeral_original(data: &Data, id: &str, user: &str, pressed: Option<&str>) -> Option<usize> {
+    let visible = |e: &Value| e["user"] == user && e.get("replaced").is_none() && e.get("deleted").is_none();
+    data.ephemerals.iter().rposition(|e| {
+        visible(e)
+            && match pressed {
+                Some(ts) => e["message_ts"] == ts,
+                None => e["id"] == id,
+            }
+    })
 }
 
 fn replace(stored: &mut super::state::Stored, body: &Value) {
