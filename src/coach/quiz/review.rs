@@ -13,7 +13,7 @@ use super::{Press, bank, read_press, seed};
 use crate::coach::checkpoint::enrol;
 use crate::coach::context::CohortCtx;
 use crate::coach::error::CoachResult;
-use crate::coach::{Block, Coach, Inbound, Message, Outgoing};
+use crate::coach::{Block, Coach, Handled, Inbound, Message, Outgoing};
 use crate::domain::quiz::{Answer, is_correct, shuffle};
 use crate::quiz::{Question, QuizBank};
 use crate::store::{self, Tx};
@@ -48,13 +48,9 @@ pub async fn warmup(
     Ok(Some(message))
 }
 
-/// A press on `review:<cohort>:<question id>:<mask>:<position | submit>`.
-pub async fn button(
-    coach: &Coach,
-    inbound: &Inbound,
-    id: &str,
-    now: DateTime<Utc>,
-) -> CoachResult<Vec<Outgoing>> {
+/// A press on `review:<cohort>:<question id>:<mask>:<position | submit>`. A redelivered press is
+/// a [`Handled::Replay`]: its dedupe key is stored with the answer (or, for a toggle, alone).
+pub async fn button(coach: &Coach, inbound: &Inbound, id: &str, now: DateTime<Utc>) -> CoachResult<Handled> {
     let parts: Vec<&str> = id.split(':').collect();
     let (Some(cohort), Some(qid), Some(mask), Some(press)) = (
         parts.get(1).and_then(|c| c.parse::<i64>().ok()),
@@ -71,6 +67,10 @@ pub async fn button(
     let ctx = CohortCtx::load(coach, cohort).await?;
     let bank = bank(&ctx)?;
     let mut tx = coach.store.begin().await?;
+    if !store::mark_event_processed(&mut tx, &inbound.dedupe_key, "review", now.timestamp()).await? {
+        tx.rollback().await?;
+        return Ok(Handled::Replay);
+    }
     let member = enrol(&mut tx, &ctx, inbound, now).await?;
     let lessons = lessons(&ctx, now);
     let due = store::list_due_reviews(&mut tx, ctx.cohort.id, member.id, i64::from(lessons)).await?;
@@ -83,8 +83,10 @@ pub async fn button(
     let chosen = match read_press(question, &order, toggled, press)? {
         Press::Answered(chosen) => chosen,
         Press::Toggled(toggled) => {
+            // The toggles live in the buttons; only the key is stored, so a replay stays a replay.
+            tx.commit().await?;
             let message = ask(ctx.cohort.id, question, &order, &toggled, due.len());
-            return Ok(vec![Outgoing::ephemeral_message(message)]);
+            return Ok(vec![Outgoing::ephemeral_message(message)].into());
         }
     };
     let correct = is_correct(&question.correct_options(), &Answer::Chosen(chosen));
@@ -97,7 +99,7 @@ pub async fn button(
     let mut message = next_due(&mut tx, &ctx, &bank, member.id, now).await?;
     tx.commit().await?;
     message.blocks.insert(0, Block::Text(verdict));
-    Ok(vec![Outgoing::ephemeral_message(message)])
+    Ok(vec![Outgoing::ephemeral_message(message)].into())
 }
 
 async fn next_due(

@@ -143,7 +143,7 @@ impl Handler {
             InboundKind::ReactionRemoved { message_id, emoji }
         };
         let event = inbound(reaction.guild_id, reaction.channel_id.get(), actor, &key, kind);
-        let replies = shared.coach.handle(&event, shared.clock.now()).await;
+        let replies = shared.coach.handle(&event, shared.clock.now()).await.into_replies();
         // A reaction has nobody to answer privately; anything public or direct still goes out.
         for reply in replies.iter().filter(|r| r.to != Target::Ephemeral) {
             interactions::deliver(shared, reply).await;

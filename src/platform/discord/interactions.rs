@@ -57,6 +57,7 @@ pub async fn answer(shared: &Shared, inbound: &Inbound, answer: Answer) {
             (work.await, true)
         }
     };
+    let replies = replies.into_replies();
     let mut private = Vec::new();
     for reply in replies {
         match reply.to {
