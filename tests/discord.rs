@@ -6,10 +6,12 @@
 
 mod support;
 
+use std::time::Duration;
+
 use serde_json::json;
 use support::discord_bot::{
-    DiscordBot, FakeDiscord, STEP, answer_buttons, buttons, id_of, member, opt, organizer, reply_text,
-    running, setup_options, user_opt,
+    DiscordBot, FakeDiscord, FakeUser, STEP, answer_buttons, buttons, id_of, member, opt, organizer,
+    reply_text, running, setup_options, user_opt,
 };
 
 #[tokio::test(flavor = "multi_thread")]
@@ -125,8 +127,8 @@ async fn a_lesson_is_posted_at_its_time_and_checked_by_reaction_button_and_comma
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn a_duplicated_dispatch_is_counted_once() {
-    let h = running("2026-12-01T08:59:00Z", "2026-12-01").await;
+async fn a_duplicated_dispatch_is_counted_once_and_answered_once() {
+    let mut h = running("2026-12-01T08:59:00Z", "2026-12-01").await;
     let message = id_of(&h.wait_lesson(1).await);
     let dave = member(24, "Dave");
     let reaction = json!({
@@ -139,21 +141,46 @@ async fn a_duplicated_dispatch_is_counted_once() {
     h.fake.dispatch("MESSAGE_REACTION_ADD", reaction).await;
     h.wait_checkpoints("dave's reaction", |c| c.len() == 1).await;
 
-    // The same INTERACTION_CREATE twice: one checkpoint, and its dedupe key is the interaction id.
-    let erin = member(25, "Erin");
-    let id = h.slash(&erin, "checkpoint", None, json!([])).await;
-    let frame = h
-        .fake
-        .dispatched()
-        .into_iter()
-        .rev()
-        .find(|f| f["t"] == "INTERACTION_CREATE" && f["d"]["id"] == id.as_str());
-    h.fake.dispatch("INTERACTION_CREATE", frame.expect("the dispatched interaction")["d"].clone()).await;
-    h.wait_log("interaction response failed").await; // Discord refuses a second answer to one interaction
+    // The same INTERACTION_CREATE twice — a check-in by command, one by the Done button, and a
+    // command that keeps no dedupe key: one checkpoint each and one answer each. Discord refuses
+    // a second answer to an interaction (400, code 40060), so the bot sends none.
+    let (erin, finn) = (member(25, "Erin"), member(26, "Finn"));
+    let command = h.slash(&erin, "checkpoint", None, json!([])).await;
+    let done = format!("done:{}:121", h.cohort_id().await);
+    let press = h.fake.press(&finn, h.channel, message, &done, false).await;
+    h.answered(&press).await;
+    let streak = h.slash(&erin, "streak", None, json!([])).await;
+    let duplicated = [command, press, streak];
+    answered_once_more(&h, &duplicated, &erin).await;
     let checkpoints = h.checkpoints().await;
-    assert_eq!(checkpoints.len(), 2, "{checkpoints:?}");
-    let progress = h.ask(&dave, "progress", None, json!([])).await;
-    assert!(progress.contains("1/"), "dave has one day done: {progress}");
+    assert_eq!(checkpoints.len(), 3, "{checkpoints:?}");
+
+    // A process that never saw them (another instance on the database, or this one restarted)
+    // knows the check-ins by their keys: still no second answer.
+    h.fake.react_offline(&dave, h.channel, message, "✅", true); // what the startup read-back sees
+    assert_eq!(h.stop(), Some(0), "{}", h.log());
+    h.start().await;
+    answered_once_more(&h, &duplicated[..2], &erin).await;
+    assert_eq!(h.checkpoints().await.len(), 3);
+}
+
+/// Dispatches each interaction again and checks that the bot sent no second initial response
+/// (the fake refuses one with 40060) and logged no warning about an interaction.
+async fn answered_once_more(h: &DiscordBot, ids: &[String], asker: &FakeUser) {
+    for id in ids {
+        h.fake.redispatch(id).await;
+    }
+    // Dispatched after the duplicates, answered after them; then a moment for any stray callback.
+    let progress = h.ask(asker, "progress", None, json!([])).await;
+    assert!(progress.contains("1/"), "one day done: {progress}");
+    let twice = |f: &FakeDiscord| ids.iter().any(|id| f.callbacks(id).len() > 1);
+    assert!(!h.fake.wait_for(Duration::from_millis(500), twice).await, "{}", h.fake.request_log());
+    for id in ids {
+        assert_eq!(h.fake.callbacks(id), [204], "one answer to {id}: {}", h.fake.request_log());
+    }
+    let log = h.log();
+    let warned = log.lines().filter(|l| l.contains("WARN") && l.contains("interaction")).collect::<Vec<_>>();
+    assert!(warned.is_empty(), "{warned:?}");
 }
 
 #[tokio::test(flavor = "multi_thread")]

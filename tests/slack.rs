@@ -265,3 +265,54 @@ async fn a_command_outside_the_cohort_channel_says_where_to_go_and_help_fits_who
         "{for_olivia}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_redelivered_quiz_press_changes_nothing_and_each_press_replaces_the_question() {
+    let mut h = SlackBot::new("2026-12-08T10:00:00Z", 30.0, Mode::Socket).await;
+    h.setup_at("2026-11-30T12:00:00Z", "2026-12-01").await;
+    h.start().await;
+    let gina = member("U0GINA", "Gina");
+    let started = h.command(&gina, "quiz module:17").await;
+    let mut question = h.answers(&gina, &started).last().cloned().unwrap();
+    // Answer with the first option until a multiple-select question is on screen.
+    while !buttons(&question).iter().any(|(label, _)| label == "Submit") {
+        let ts = question["message_ts"].as_str().unwrap().to_string();
+        let press = h.press(&gina, &ts, &buttons(&question)[0].1, true).await;
+        question = h.answers(&gina, &press)[0].clone();
+    }
+    let (ts, options) = (question["message_ts"].as_str().unwrap().to_string(), buttons(&question));
+    let tick = h.press(&gina, &ts, &options[0].1, true).await;
+    assert!(message_text(&h.answers(&gina, &tick)[0]).contains("☑ *A*)"), "{:?}", h.answers(&gina, &tick));
+    // The same block_actions again (same trigger_id): acknowledged, and it does not untick A.
+    h.fake.redeliver(&tick).await;
+    assert!(h.fake.wait_for(STEP, |f| f.acks(&tick).len() == 2).await, "{:?}", h.fake.acks(&tick));
+    let more = h.press(&gina, &ts, &options[1].1, true).await;
+    let both = message_text(&h.answers(&gina, &more)[0]);
+    assert!(both.contains("☑ *A*)") && both.contains("☑ *B*)"), "A stays ticked: {both}");
+    assert_eq!(
+        h.fake.responses(&tick).len(),
+        1,
+        "the redelivery is not answered: {:?}",
+        h.fake.responses(&tick)
+    );
+    // Every answer replaced the question it came from: one question on screen.
+    let on_screen: Vec<_> =
+        h.fake.shown_ephemerals(&gina.id).into_iter().filter(|e| !buttons(e).is_empty()).collect();
+    assert_eq!(on_screen.len(), 1, "{on_screen:?}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_lesson_header_is_plain_text_and_shows_an_ampersand_as_written() {
+    // Day 122 is due at 09:00 on 12-02: "Delta Lake Setup & First Table".
+    let mut h = SlackBot::new("2026-12-02T09:00:30Z", 30.0, Mode::Socket).await;
+    h.setup_at("2026-11-30T12:00:00Z", "2026-12-01").await;
+    h.start().await;
+    let post = h.wait_lesson(1).await;
+    let header = &post["blocks"][0]["text"];
+    assert_eq!(header["type"], "plain_text", "{post}");
+    assert_eq!(header["text"], "Day 122 — Delta Lake Setup & First Table", "{post}");
+    assert_eq!(
+        post["text"], "Day 122 — Delta Lake Setup &amp; First Table",
+        "the notification text is mrkdwn"
+    );
+}

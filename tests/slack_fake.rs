@@ -344,6 +344,17 @@ async fn answers_land_where_slack_shows_them() {
     bot.client.respond_to_event(&url, &replace).await.expect("response_url");
     assert_eq!(fake.responses(&press_id)[0]["replace_original"], true);
     assert_eq!(fake.ephemerals(&ana().id)[1]["via"], "response_url");
+    // It replaced the pressed message: Ana sees the answer in its place, not both.
+    let now_shown = fake.shown_ephemerals(&ana().id);
+    assert_eq!(now_shown.len(), 1, "{now_shown:?}");
+    assert_eq!(
+        (now_shown[0]["text"].as_str(), now_shown[0]["message_ts"].as_str()),
+        (Some("Answer recorded"), Some(ephemeral_ts.as_str()))
+    );
+    // Without replace_original an answer is a second message.
+    let more = SlackApiPostWebhookMessageRequest::new(text("and more"));
+    bot.client.respond_to_event(&url, &more).await.expect("a second answer");
+    assert_eq!(fake.shown_ephemerals(&ana().id).len(), 2);
 
     // On a channel message, replace_original edits it and delete_original removes it.
     let done = fake.press(&ana(), &general, &ts.0, "done", "day-1", false).await;
@@ -356,6 +367,44 @@ async fn answers_land_where_slack_shows_them() {
         SlackApiPostWebhookMessageRequest::new(SlackMessageContent::new()).with_delete_original(true);
     bot.client.respond_to_event(&url, &delete).await.expect("delete");
     assert!(fake.messages(&general).is_empty());
+    bot.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_entity_in_plain_text_is_refused_wherever_blocks_go() {
+    let fake = FakeSlack::start().await;
+    let general = fake.channel("general");
+    fake.add_user(&ana());
+    let mut bot = SocketBot::start(&fake).await;
+    assert!(fake.wait_connected(WAIT).await);
+    let token = bot_token();
+    let session = bot.client.open_session(&token);
+    // Slack shows plain_text as written: "&amp;" would reach members as "&amp;". mrkdwn decodes it.
+    let header = |t: &str| -> SlackMessageContent {
+        let blocks = slack_blocks![
+            some_into(SlackHeaderBlock::new(pt!(t))),
+            some_into(SlackSectionBlock::new().with_text(md!("Tom &amp; Jerry")))
+        ];
+        SlackMessageContent::new().with_text("Day 122".into()).with_blocks(blocks)
+    };
+    let escaped =
+        SlackApiChatPostMessageRequest::new(general.clone().into(), header("Setup &amp; First Table"));
+    let err = session.chat_post_message(&escaped).await.expect_err("an entity in a header");
+    let SlackClientError::ApiError(refused) = err else { panic!("not an API error: {err:?}") };
+    assert_eq!(refused.code, "invalid_blocks", "{refused:?}");
+    // Another channel: chat.postMessage allows about one message a second per channel.
+    let random = fake.channel("random");
+    let plain = SlackApiChatPostMessageRequest::new(random.into(), header("Setup & First Table"));
+    session.chat_post_message(&plain).await.expect("a header as written");
+
+    // The same check on a response_url: 400 invalid_blocks, nothing shown.
+    let _press = fake.press(&ana(), &general, "1700000000.000100", "quiz_a", "a", true).await;
+    let Seen::Interaction(interaction) = next(&mut bot.seen).await else { panic!("expected an interaction") };
+    let SlackInteractionEvent::BlockActions(actions) = *interaction else { panic!("not block_actions") };
+    let url = actions.response_url.expect("response_url");
+    let answer = SlackApiPostWebhookMessageRequest::new(header("Q&amp;A"));
+    bot.client.respond_to_event(&url, &answer).await.expect_err("an entity in a header, by response_url");
+    assert!(fake.ephemerals(&ana().id).is_empty(), "{:?}", fake.ephemerals(&ana().id));
     bot.stop().await;
 }
 

@@ -258,6 +258,11 @@ async fn slow_work_is_acknowledged_in_time_and_answered_through_the_response_url
         let late = message_text(&h.fake.responses(&id)[0]);
         assert!(late.contains("Day 121 done"), "{mode:?}: {late}");
         assert_eq!(h.answers(&lena, &id)[1]["via"], "response_url");
+        // The answer took the holding reply's place: Lena sees one message, and it is the answer.
+        assert_eq!(h.fake.responses(&id)[0]["replace_original"], true, "{mode:?}");
+        let shown = h.shown(&lena, &id);
+        assert_eq!(shown.len(), 1, "{mode:?}: {shown:?}");
+        assert!(message_text(&shown[0]).contains("Day 121 done"), "{mode:?}: {shown:?}");
         h.wait_checkpoints("lena's command and max's ✅, once the database is free", |c| c.len() == 2).await;
     }
 }
@@ -374,5 +379,7 @@ async fn a_slow_users_info_does_not_hold_up_the_acknowledgement() {
     assert!(message_text(&h.answers(&nora, &id)[0]).contains("Working on it"), "{:?}", h.answers(&nora, &id));
     h.answered(&nora, &id).await;
     assert!(h.answer_text(&nora, &id).contains("Day 121 done"), "{}", h.answer_text(&nora, &id));
+    let shown = h.shown(&nora, &id);
+    assert!(shown.len() == 1 && message_text(&shown[0]).contains("Day 121 done"), "{shown:?}");
     assert!(looked_up(&h.fake));
 }

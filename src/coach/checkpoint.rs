@@ -12,7 +12,7 @@ use super::context::CohortCtx;
 use super::contexts::Contexts;
 use super::error::CoachResult;
 use super::stats::Quizzes;
-use super::{Call, Coach, Inbound, Outgoing, lesson, platform_of, stats};
+use super::{Call, Coach, Handled, Inbound, Outgoing, lesson, platform_of, stats};
 use crate::domain::DayNumber;
 use crate::store::{self, CheckpointOutcome, CheckpointSource, Member, MemberStats, NewCheckpoint, Tx};
 
@@ -44,7 +44,7 @@ pub async fn command(
     inbound: &Inbound,
     call: &Call,
     now: DateTime<Utc>,
-) -> CoachResult<Vec<Outgoing>> {
+) -> CoachResult<Handled> {
     let ctx = CohortCtx::for_channel(coach, &inbound.channel).await?;
     let day = match call.day("day") {
         Some(day) => day,
@@ -65,13 +65,13 @@ pub async fn reaction(
     message_id: &str,
     added: bool,
     now: DateTime<Utc>,
-) -> CoachResult<Vec<Outgoing>> {
+) -> CoachResult<Handled> {
     let Some(ctx) = Contexts::get(coach, &inbound.channel).await? else {
-        return Ok(Vec::new());
+        return Ok(Handled::Replies(Vec::new()));
     };
     // A ✅ on any other message is just a reaction.
     let Some(post) = find_post(coach, ctx.cohort.id, message_id).await? else {
-        return Ok(Vec::new());
+        return Ok(Handled::Replies(Vec::new()));
     };
     let day = post.day;
     if added {
@@ -105,12 +105,7 @@ async fn find_post(
 const CONFIRM_RETRIES: u32 = 10;
 const CONFIRM_WAIT: std::time::Duration = std::time::Duration::from_millis(200);
 
-pub async fn button(
-    coach: &Coach,
-    inbound: &Inbound,
-    id: &str,
-    now: DateTime<Utc>,
-) -> CoachResult<Vec<Outgoing>> {
+pub async fn button(coach: &Coach, inbound: &Inbound, id: &str, now: DateTime<Utc>) -> CoachResult<Handled> {
     let Some((cohort_id, day)) = lesson::parse_done_button(id) else {
         user_error!("That button is no longer active.");
     };
@@ -172,7 +167,7 @@ async fn record(
     day: DayNumber,
     source: CheckpointSource,
     now: DateTime<Utc>,
-) -> CoachResult<Vec<Outgoing>> {
+) -> CoachResult<Handled> {
     let slot = check_day(ctx, day, now)?;
     let closes_at = ctx.closes_at(&slot);
     let on_time = closes_at.is_none_or(|c| now < c);
@@ -205,10 +200,10 @@ async fn record(
         })
         .await?;
     let stats = match recorded {
-        Recorded::Replay => return Ok(Vec::new()),
+        Recorded::Replay => return Ok(Handled::Replay),
         Recorded::Already(checked_at) => {
             let when = ctx.local(super::context::instant(checked_at));
-            return Ok(vec![Outgoing::ephemeral(format!("Day {day} was already checked ({when})."))]);
+            return Ok(vec![Outgoing::ephemeral(format!("Day {day} was already checked ({when})."))].into());
         }
         Recorded::New(stats) => stats,
     };
@@ -221,12 +216,15 @@ async fn record(
     Ok(vec![Outgoing::ephemeral(format!(
         "✅ Day {day} done — {timing}. 🔥 Streak: {} (best {}) · {} points.",
         stats.current_streak, stats.best_streak, stats.points
-    ))])
+    ))]
+    .into())
 }
 
 /// What an undo wrote.
 enum Undone {
-    /// A redelivery, or a checkpoint of another source than the one asked for: nothing to say.
+    /// The event was handled before (a redelivery).
+    Replay,
+    /// A checkpoint of another source than the one asked for, or none: nothing to say.
     Quiet,
     /// The member has no checkpoint for the day.
     Missing,
@@ -241,7 +239,7 @@ async fn undo(
     day: DayNumber,
     only: Option<CheckpointSource>,
     now: DateTime<Utc>,
-) -> CoachResult<Vec<Outgoing>> {
+) -> CoachResult<Handled> {
     let platform = platform_of(&inbound.channel)?;
     let (shared, event) = (Arc::clone(ctx), inbound.clone());
     let undone = coach
@@ -249,7 +247,7 @@ async fn undo(
         .write(write_key(ctx, inbound), move |tx: &mut Tx| -> BoxFuture<'_, CoachResult<Undone>> {
             Box::pin(async move {
                 if !store::mark_event_processed(tx, &event.dedupe_key, "undo", now.timestamp()).await? {
-                    return Ok(Undone::Quiet);
+                    return Ok(Undone::Replay);
                 }
                 let member = store::find_member(tx, platform, &event.actor.user_id).await?;
                 let existing = match &member {
@@ -268,12 +266,14 @@ async fn undo(
             })
         })
         .await?;
-    Ok(match undone {
+    let replies = match undone {
+        Undone::Replay => return Ok(Handled::Replay),
         Undone::Quiet => Vec::new(),
         Undone::Missing => vec![Outgoing::ephemeral(format!("You have no checkpoint for day {day}."))],
         Undone::Done(stats) => vec![Outgoing::ephemeral(format!(
             "↩️ Day {day} is no longer checked. 🔥 Streak: {} (best {}).",
             stats.current_streak, stats.best_streak
         ))],
-    })
+    };
+    Ok(Handled::Replies(replies))
 }

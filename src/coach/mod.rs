@@ -101,6 +101,33 @@ pub enum InboundKind {
     },
 }
 
+/// What handling an event came to.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Handled {
+    /// The replies to send; none when there is nothing to say.
+    Replies(Vec<Outgoing>),
+    /// The event was handled before: a redelivery or a duplicate, known by its dedupe key. It
+    /// changed nothing now and its answer went out the first time, so an adapter that may answer
+    /// an event only once (a Discord interaction) sends nothing at all.
+    Replay,
+}
+
+impl Handled {
+    /// The replies, none for a replay: for callers to whom a replay is just silence.
+    pub fn into_replies(self) -> Vec<Outgoing> {
+        match self {
+            Handled::Replies(replies) => replies,
+            Handled::Replay => Vec::new(),
+        }
+    }
+}
+
+impl From<Vec<Outgoing>> for Handled {
+    fn from(replies: Vec<Outgoing>) -> Handled {
+        Handled::Replies(replies)
+    }
+}
+
 /// The emoji that marks a lesson done, by name and as the character.
 pub fn is_checkpoint_emoji(emoji: &str) -> bool {
     matches!(emoji, "✅" | "white_check_mark" | ":white_check_mark:")
@@ -167,31 +194,33 @@ impl Coach {
     }
 
     /// Handles one event. Never fails: a [`UserError`] becomes the reply, anything else is logged
-    /// with its cause chain and the user gets an apology, never internals.
+    /// with its cause chain and the user gets an apology, never internals. A replayed event comes
+    /// back as [`Handled::Replay`], never as a refusal: a redelivery is not the member's mistake.
     #[tracing::instrument(skip_all, fields(platform = %inbound.channel.platform, user = %inbound.actor.user_id))]
-    pub async fn handle(&self, inbound: &Inbound, now: DateTime<Utc>) -> Vec<Outgoing> {
+    pub async fn handle(&self, inbound: &Inbound, now: DateTime<Utc>) -> Handled {
         match self.try_handle(inbound, now).await {
-            Ok(out) => out,
-            Err(CoachError::User(e)) => vec![Outgoing::ephemeral(e.0)],
+            Ok(handled) => handled,
+            Err(CoachError::User(e)) => Handled::Replies(vec![Outgoing::ephemeral(e.0)]),
             Err(e) => {
                 let class =
                     self.failing.failed(&anyhow::Error::from(e), "the member was answered with an apology");
-                vec![Outgoing::ephemeral(apology(class))]
+                Handled::Replies(vec![Outgoing::ephemeral(apology(class))])
             }
         }
     }
 
-    /// Handles one event and says how it went: the replies, or a [`CoachError::User`] refusal
-    /// (bad input, not allowed, not found) or an internal error, neither logged nor turned into a
-    /// reply yet. For callers that must know, such as tools and tests; adapters call [`Coach::handle`].
-    pub async fn try_handle(&self, inbound: &Inbound, now: DateTime<Utc>) -> CoachResult<Vec<Outgoing>> {
+    /// Handles one event and says how it went: the replies or a replay, or a [`CoachError::User`]
+    /// refusal (bad input, not allowed, not found) or an internal error, neither logged nor turned
+    /// into a reply yet. For callers that must know, such as tools and tests; adapters call
+    /// [`Coach::handle`].
+    pub async fn try_handle(&self, inbound: &Inbound, now: DateTime<Utc>) -> CoachResult<Handled> {
         match self.dispatch(inbound, now).await {
             Err(CoachError::NoCohort) => Err(UserError(elsewhere::no_cohort(inbound)).into()),
             other => other,
         }
     }
 
-    async fn dispatch(&self, inbound: &Inbound, now: DateTime<Utc>) -> CoachResult<Vec<Outgoing>> {
+    async fn dispatch(&self, inbound: &Inbound, now: DateTime<Utc>) -> CoachResult<Handled> {
         match &inbound.kind {
             InboundKind::Text(text) => {
                 let call = grammar::parse(text)?;
@@ -204,7 +233,9 @@ impl Coach {
             InboundKind::ReactionRemoved { message_id, emoji } if is_checkpoint_emoji(emoji) => {
                 checkpoint::reaction(self, inbound, message_id, false, now).await
             }
-            InboundKind::ReactionAdded { .. } | InboundKind::ReactionRemoved { .. } => Ok(Vec::new()),
+            InboundKind::ReactionAdded { .. } | InboundKind::ReactionRemoved { .. } => {
+                Ok(Handled::Replies(Vec::new()))
+            }
             InboundKind::Button { id } if id.starts_with("quiz:") => {
                 quiz::button(self, inbound, id, now).await
             }
@@ -212,18 +243,13 @@ impl Coach {
                 quiz::review_button(self, inbound, id, now).await
             }
             InboundKind::Button { id } if id.starts_with("result:") => {
-                quiz::result_button(self, inbound, id).await
+                quiz::result_button(self, inbound, id).await.map(Handled::Replies)
             }
             InboundKind::Button { id } => checkpoint::button(self, inbound, id, now).await,
         }
     }
 
-    async fn command(
-        &self,
-        inbound: &Inbound,
-        call: &Call,
-        now: DateTime<Utc>,
-    ) -> CoachResult<Vec<Outgoing>> {
+    async fn command(&self, inbound: &Inbound, call: &Call, now: DateTime<Utc>) -> CoachResult<Handled> {
         if call.sub.admin() && !inbound.actor.is_admin {
             user_error!(
                 "Sorry, `/{} {}` is for the cohort's admins. Ask an admin of this channel; `/help` lists the commands you can use.",
@@ -231,19 +257,21 @@ impl Coach {
                 call.sub.name
             );
         }
-        match call.sub.handler {
+        let replies = match call.sub.handler {
+            // The one command that keeps its dedupe key: the rest answer a duplicate again.
+            Handler::Checkpoint => return checkpoint::command(self, inbound, call, now).await,
             Handler::Help => Ok(vec![Outgoing::ephemeral(commands::help(inbound.actor.is_admin))]),
             Handler::FullHelp => Ok(vec![Outgoing::ephemeral(commands::full_help(inbound.actor.is_admin))]),
             Handler::Curricula => setup::curricula(self),
             Handler::Setup => self.changed(setup::setup(self, inbound, call, now).await),
             Handler::Admin(op) => self.changed(admin::run(self, inbound, op, call, now).await),
             Handler::Join => checkpoint::join(self, inbound, now).await,
-            Handler::Checkpoint => checkpoint::command(self, inbound, call, now).await,
             Handler::Leaderboard => leaderboard::command(self, inbound, call, now).await,
             Handler::Quiz => quiz::command(self, inbound, call, now).await,
             Handler::Review => quiz::warmup_command(self, inbound, call, now).await,
             Handler::Own(op) => progress::run(self, inbound, op, call, now).await,
-        }
+        };
+        replies.map(Handled::Replies)
     }
 }
 

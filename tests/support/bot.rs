@@ -58,7 +58,7 @@ pub async fn setup_cohorts(
 /// option, a missing permission) or an internal error fails the test with the coach's reason.
 pub async fn admin_does(coach: &Coach, channel: &str, text: &str, at: DateTime<Utc>) -> Vec<Outgoing> {
     match coach.try_handle(&admin_says(channel, text), at).await {
-        Ok(replies) => replies,
+        Ok(handled) => handled.into_replies(),
         Err(e) => panic!("`{text}` in #{channel} was refused: {e:?}"),
     }
 }

@@ -145,7 +145,7 @@ impl InProc {
             dedupe_key: key.into(),
             kind: InboundKind::Text(text.into()),
         };
-        self.coach.handle(&inbound, self.clock.now()).await
+        self.coach.handle(&inbound, self.clock.now()).await.into_replies()
     }
 }
 

@@ -166,6 +166,11 @@ impl SlackBot {
         self.fake.ephemerals(&user.id).into_iter().filter(|e| e["id"] == id).collect()
     }
 
+    /// What `user` still sees of the answers to delivery `id`: without those a later answer replaced.
+    pub fn shown(&self, user: &SlackUser, id: &str) -> Vec<Value> {
+        self.fake.shown_ephemerals(&user.id).into_iter().filter(|e| e["id"] == id).collect()
+    }
+
     pub fn answer_text(&self, user: &SlackUser, id: &str) -> String {
         self.answers(user, id).iter().map(message_text).collect::<Vec<_>>().join("\n")
     }

@@ -1,6 +1,6 @@
 //! Answering: a press on an option (or Submit on a multiple-select question), refused politely
-//! when repeated; a late answer counts as wrong. The last answer finishes the attempt and shows
-//! its result (`result.rs`).
+//! when repeated, a replay of the same press a no-op; a late answer counts as wrong. The last
+//! answer finishes the attempt and shows its result (`result.rs`).
 
 use std::collections::BTreeSet;
 
@@ -11,18 +11,15 @@ use super::{Press, bank, plan, read_press, result, show};
 use crate::coach::checkpoint::enrol;
 use crate::coach::context::{CohortCtx, instant};
 use crate::coach::error::CoachResult;
-use crate::coach::{Block, Coach, Inbound, Message, Outgoing, stats};
+use crate::coach::{Block, Coach, Handled, Inbound, Message, Outgoing, stats};
 use crate::domain::quiz::{Answer, Review, in_time, is_correct, review_after};
 use crate::quiz::{Question, Quiz, QuizKey};
 use crate::store::{self, QuizAnswer, QuizAttempt, StoreError, Tx};
 
-/// A press on `quiz:<attempt>:<question no>:<position | submit>`.
-pub async fn button(
-    coach: &Coach,
-    inbound: &Inbound,
-    id: &str,
-    now: DateTime<Utc>,
-) -> CoachResult<Vec<Outgoing>> {
+/// A press on `quiz:<attempt>:<question no>:<position | submit>`. Its dedupe key is stored with
+/// its effect, so a redelivered press is a [`Handled::Replay`]: it neither toggles an option back
+/// off nor answers the next question.
+pub async fn button(coach: &Coach, inbound: &Inbound, id: &str, now: DateTime<Utc>) -> CoachResult<Handled> {
     let parts: Vec<&str> = id.split(':').collect();
     let (Some(attempt_id), Some(no), Some(choice)) = (
         parts.get(1).and_then(|p| p.parse::<i64>().ok()),
@@ -34,6 +31,10 @@ pub async fn button(
     let ctx = CohortCtx::for_channel(coach, &inbound.channel).await?;
     let bank = bank(&ctx)?;
     let mut tx = coach.store.begin().await?;
+    if !store::mark_event_processed(&mut tx, &inbound.dedupe_key, "quiz", now.timestamp()).await? {
+        tx.rollback().await?;
+        return Ok(Handled::Replay);
+    }
     let member = enrol(&mut tx, &ctx, inbound, now).await?;
     let attempt = store::get_attempt(&mut tx, attempt_id).await?;
     let Some(attempt) = attempt.filter(|a| a.member_id == member.id && a.cohort_id == ctx.cohort.id) else {
@@ -55,7 +56,7 @@ pub async fn button(
     let turn = Turn { ctx: &ctx, quiz, attempt: &attempt, now };
     let reply = turn.press(&mut tx, choice).await?;
     tx.commit().await?;
-    Ok(vec![Outgoing::ephemeral_message(reply)])
+    Ok(vec![Outgoing::ephemeral_message(reply)].into())
 }
 
 /// One press on the question on screen.

@@ -14,7 +14,7 @@ use super::{Press, bank, read_press, seed};
 use crate::coach::checkpoint::enrol;
 use crate::coach::context::CohortCtx;
 use crate::coach::error::CoachResult;
-use crate::coach::{Block, Coach, Inbound, Message, Outgoing};
+use crate::coach::{Block, Coach, Handled, Inbound, Message, Outgoing};
 use crate::domain::quiz::{Answer, is_correct, shuffle};
 use crate::quiz::{Question, QuizBank};
 use crate::store::{self, Tx};
@@ -69,13 +69,10 @@ impl Mode {
     }
 }
 
-/// A press on `review:<cohort>:<question id>:<mask>:<position | submit>` (or `warmup:…`).
-pub async fn button(
-    coach: &Coach,
-    inbound: &Inbound,
-    id: &str,
-    now: DateTime<Utc>,
-) -> CoachResult<Vec<Outgoing>> {
+/// A press on `review:<cohort>:<question id>:<mask>:<position | submit>` (or `warmup:…`). A
+/// redelivered press is a [`Handled::Replay`]: its dedupe key is stored with the answer (or, for
+/// a toggle, alone).
+pub async fn button(coach: &Coach, inbound: &Inbound, id: &str, now: DateTime<Utc>) -> CoachResult<Handled> {
     let parts: Vec<&str> = id.split(':').collect();
     let (Some(cohort), Some(qid), Some(mask), Some(press)) = (
         parts.get(1).and_then(|c| c.parse::<i64>().ok()),
@@ -92,6 +89,10 @@ pub async fn button(
     let ctx = CohortCtx::load(coach, cohort).await?;
     let bank = bank(&ctx)?;
     let mut tx = coach.store.begin().await?;
+    if !store::mark_event_processed(&mut tx, &inbound.dedupe_key, "review", now.timestamp()).await? {
+        tx.rollback().await?;
+        return Ok(Handled::Replay);
+    }
     let member = enrol(&mut tx, &ctx, inbound, now).await?;
     let lessons = lessons(&ctx, now);
     let mode = Mode::of(id);
@@ -105,8 +106,10 @@ pub async fn button(
     let chosen = match read_press(question, &order, toggled, press)? {
         Press::Answered(chosen) => chosen,
         Press::Toggled(toggled) => {
+            // The toggles live in the buttons; only the key is stored, so a replay stays a replay.
+            tx.commit().await?;
             let message = ask(ctx.cohort.id, question, &order, &toggled, mode, due.len());
-            return Ok(vec![Outgoing::ephemeral_message(message)]);
+            return Ok(vec![Outgoing::ephemeral_message(message)].into());
         }
     };
     let correct = is_correct(&question.correct_options(), &Answer::Chosen(chosen));
@@ -122,7 +125,7 @@ pub async fn button(
     };
     tx.commit().await?;
     message.blocks.insert(0, Block::Text(verdict));
-    Ok(vec![Outgoing::ephemeral_message(message)])
+    Ok(vec![Outgoing::ephemeral_message(message)].into())
 }
 
 async fn next_due(

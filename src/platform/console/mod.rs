@@ -268,7 +268,7 @@ impl<W: Write> Console<W> {
     }
 
     async fn deliver(&mut self, event: &Inbound) -> anyhow::Result<()> {
-        let replies = self.coach.handle(event, self.clock).await;
+        let replies = self.coach.handle(event, self.clock).await.into_replies();
         for reply in &replies {
             self.show(&reply.to, &reply.message, None)?;
         }

@@ -13,6 +13,7 @@ use tokio::sync::{oneshot, watch};
 use super::delivery::DiscordDelivery;
 use super::interactions::{self, Answer};
 use super::rest::Rest;
+use super::seen::Seen;
 use super::{commands, reconcile, register};
 use crate::coach::{Actor, ChannelRef, Coach, Inbound, InboundKind, Target};
 use crate::scheduler::Clock;
@@ -34,6 +35,8 @@ pub struct Shared {
     /// Makes each reaction event's dedupe key unique: reactions are deduplicated by state (a
     /// second ✅ on a checked day changes nothing), so a re-add after a removal still counts.
     pub reactions: AtomicU64,
+    /// Interactions already taken in: a duplicated dispatch gets no second answer.
+    pub seen: Seen,
 }
 
 /// The event handler serenity runs. Its second field lives exactly as long as serenity holds
@@ -91,6 +94,16 @@ impl EventHandler for Handler {
 
     async fn interaction_create(&self, _ctx: Context, interaction: Interaction) {
         let shared = &self.0;
+        let id = match &interaction {
+            Interaction::Command(cmd) => cmd.id,
+            Interaction::Component(press) => press.id,
+            _ => return,
+        };
+        // Discord accepts one answer per interaction: a duplicate is dropped, silently.
+        if !shared.seen.first(id.get()) {
+            tracing::debug!(interaction = %id, "a duplicated interaction is ignored");
+            return;
+        }
         let (inbound, answer) = match &interaction {
             Interaction::Command(cmd) => {
                 let kind = match commands::call_from(&cmd.data) {
@@ -143,7 +156,7 @@ impl Handler {
             InboundKind::ReactionRemoved { message_id, emoji }
         };
         let event = inbound(reaction.guild_id, reaction.channel_id.get(), actor, &key, kind);
-        let replies = shared.coach.handle(&event, shared.clock.now()).await;
+        let replies = shared.coach.handle(&event, shared.clock.now()).await.into_replies();
         // A reaction has nobody to answer privately; anything public or direct still goes out.
         for reply in replies.iter().filter(|r| r.to != Target::Ephemeral) {
             interactions::deliver(shared, reply).await;

@@ -9,12 +9,16 @@ use serenity::model::id::{ApplicationId, InteractionId};
 
 use super::events::Shared;
 use super::render::{self, DiscordMessage};
-use crate::coach::{Delivery, Fence, Inbound, Outgoing, Target};
+use super::rest::RestError;
+use crate::coach::{Delivery, Fence, Handled, Inbound, Outgoing, Target};
 use crate::faults::chain;
 
 /// Work that has not answered by then is deferred: Discord drops an interaction whose first
 /// response comes after 3 s, and the request itself needs some of that time.
 const DEFER_AFTER: Duration = Duration::from_millis(1800);
+
+/// Discord's error code for a second initial response to one interaction.
+const ALREADY_ACKNOWLEDGED: i64 = 40060;
 
 /// How to answer one interaction.
 pub struct Answer {
@@ -45,7 +49,7 @@ pub async fn answer(shared: &Shared, inbound: &Inbound, answer: Answer) {
         out = &mut work => Some(out),
         () = tokio::time::sleep(DEFER_AFTER) => None,
     };
-    let (replies, deferred) = match quick {
+    let (handled, deferred) = match quick {
         Some(out) => (out, false),
         None => {
             let defer = if answer.update {
@@ -56,6 +60,12 @@ pub async fn answer(shared: &Shared, inbound: &Inbound, answer: Answer) {
             callback(shared, &answer, &defer).await;
             (work.await, true)
         }
+    };
+    let Handled::Replies(replies) = handled else {
+        // Handled before, by this process or another instance on the same database: Discord
+        // has its answer and refuses a second one (40060), so this delivery gets none.
+        tracing::debug!(interaction = %answer.id, "a replayed interaction gets no second answer");
+        return;
     };
     let mut private = Vec::new();
     for reply in replies {
@@ -100,7 +110,8 @@ async fn respond(shared: &Shared, answer: &Answer, parts: Vec<DiscordMessage>, d
             let edit = first.into_edit();
             log(shared.rest.call_empty(route, LightMethod::Patch, Some(&edit)).await, "edit");
         }
-        // Nothing to say (a replayed event): a press is acknowledged silently.
+        // Nothing to say (a replay never gets here): a press is acknowledged silently, a command
+        // is told so, since Discord shows "did not respond" for one left unanswered.
         (None, false) if answer.update => {
             callback(shared, answer, &CreateInteractionResponse::Acknowledge).await
         }
@@ -121,10 +132,17 @@ async fn respond(shared: &Shared, answer: &Answer, parts: Vec<DiscordMessage>, d
 
 async fn callback(shared: &Shared, answer: &Answer, response: &CreateInteractionResponse) {
     let route = Route::InteractionResponse { interaction_id: answer.id, token: &answer.token };
-    log(shared.rest.call_empty(route, LightMethod::Post, Some(response)).await, "response");
+    match shared.rest.call_empty(route, LightMethod::Post, Some(response)).await {
+        // Another instance on the same database answered first (each gets every interaction),
+        // a race the dedupe keys cannot close for commands that keep none: not a fault.
+        Err(RestError::Status { code: ALREADY_ACKNOWLEDGED, .. }) => {
+            tracing::debug!(interaction = %answer.id, "interaction already answered elsewhere");
+        }
+        result => log(result, "response"),
+    }
 }
 
-fn log(result: Result<(), super::rest::RestError>, what: &str) {
+fn log(result: Result<(), RestError>, what: &str) {
     if let Err(e) = result {
         tracing::warn!(error = %chain(&e), "interaction {what} failed");
     }

@@ -12,6 +12,7 @@ mod reconcile;
 mod register;
 pub mod render;
 mod rest;
+mod seen;
 
 use std::sync::atomic::{AtomicBool, AtomicU64};
 use std::sync::{Arc, OnceLock};
@@ -103,6 +104,7 @@ impl Discord {
             registered: AtomicBool::new(false),
             ready: watch::Sender::new(0),
             reactions: AtomicU64::new(0),
+            seen: seen::Seen::default(),
         });
         // serenity's limiter would send through discord.com whatever the proxy (PLATFORMS.md),
         // and pacing is ours anyway.

@@ -9,7 +9,7 @@ use tokio::sync::oneshot;
 use super::events;
 use super::render::{self, SlackMessage};
 use super::runtime::Shared;
-use crate::coach::{Delivery, Fence, Inbound, Message, Outgoing, Target};
+use crate::coach::{Delivery, Fence, Handled, Inbound, Message, Outgoing, Target};
 use crate::faults::chain;
 
 /// Work that has not answered by then is acknowledged with a holding reply: Slack wants the
@@ -17,7 +17,8 @@ use crate::faults::chain;
 pub const ANSWER_WITHIN: Duration = Duration::from_millis(1800);
 
 /// Runs a command and returns what rides on its acknowledgement (ephemeral). Slow work (the
-/// member's users.info lookup included) is answered later through the `response_url`.
+/// member's users.info lookup included) is answered later through the `response_url`, replacing
+/// the holding reply.
 pub async fn command(shared: &Arc<Shared>, event: SlackCommandEvent) -> SlackCommandEventResponse {
     let (tx, rx) = oneshot::channel();
     let task = Arc::clone(shared);
@@ -26,32 +27,39 @@ pub async fn command(shared: &Arc<Shared>, event: SlackCommandEvent) -> SlackCom
     shared.tasks.spawn(async move {
         let actor = task.admins.actor(&task.api, event.user_id.as_ref()).await;
         let inbound = events::command(&event, actor);
-        let replies = task.coach.handle(&inbound, task.clock.now()).await;
-        // The receiver is gone when the acknowledgement went out without these replies.
-        if let Err(replies) = tx.send(replies) {
-            deliver(&task, replies, &late_url, false).await;
+        let handled = task.coach.handle(&inbound, task.clock.now()).await;
+        // The receiver is gone when the acknowledgement went out with the holding reply: the
+        // answer takes its place (`replace_original` on a command's response_url replaces the
+        // ephemeral message the command showed), so the member is not left with "Working on it".
+        if let Err(handled) = tx.send(handled) {
+            let parts = command_parts(&task, handled);
+            respond(&task, &late_url, parts, true).await;
         }
     });
     let mut private = match tokio::time::timeout(ANSWER_WITHIN, rx).await {
-        Ok(Ok(replies)) => route(shared, replies),
+        Ok(Ok(handled)) => command_parts(shared, handled),
         _ => render::render(&Message::text("⏳ Working on it…")),
     };
-    let first = if private.is_empty() { plain("Nothing changed.") } else { private.remove(0) };
+    let first = private.remove(0);
     respond(shared, &url, private, false).await;
     SlackCommandEventResponse::new(first.content()).with_response_type(SlackMessageResponseType::Ephemeral)
 }
 
-/// A button press, already acknowledged: the answer goes to the `response_url`, replacing the
-/// pressed message when that was an ephemeral one (a quiz question).
-pub async fn press(shared: &Arc<Shared>, inbound: Inbound, url: &SlackResponseUrl, replace: bool) {
-    let replies = shared.coach.handle(&inbound, shared.clock.now()).await;
-    deliver(shared, replies, url, replace).await;
+/// A command's private answer as Slack messages, never none: the member typed something and
+/// sees an answer, also to a repeated command (Slack wants one in the acknowledgement).
+fn command_parts(shared: &Arc<Shared>, handled: Handled) -> Vec<SlackMessage> {
+    let private = route(shared, handled.into_replies());
+    if private.is_empty() { render::render(&Message::text("Nothing changed.")) } else { private }
 }
 
-/// Public and direct messages go out through the pacer; the private ones through `url`.
-pub async fn deliver(shared: &Arc<Shared>, replies: Vec<Outgoing>, url: &SlackResponseUrl, replace: bool) {
-    let private = route(shared, replies);
-    respond(shared, url, private, replace).await;
+/// A button press, already acknowledged: the answer goes to the `response_url`, replacing the
+/// pressed message when that was an ephemeral one (a quiz question). A replayed press gets no
+/// answer: the first one already replaced the question, and a second would replace its verdict.
+pub async fn press(shared: &Arc<Shared>, inbound: Inbound, url: &SlackResponseUrl, replace: bool) {
+    if let Handled::Replies(replies) = shared.coach.handle(&inbound, shared.clock.now()).await {
+        let private = route(shared, replies);
+        respond(shared, url, private, replace).await;
+    }
 }
 
 /// Hands the public and direct replies to a task (the pacer may hold them for a while, and an
@@ -72,6 +80,8 @@ fn route(shared: &Arc<Shared>, replies: Vec<Outgoing>) -> Vec<SlackMessage> {
     private.iter().flat_map(|r| render::render(&r.message)).collect()
 }
 
+/// Posts `parts` to the `response_url` in order; with `replace_first` the first replaces the
+/// message the url belongs to (the pressed message, or the command's holding reply).
 async fn respond(shared: &Shared, url: &SlackResponseUrl, parts: Vec<SlackMessage>, replace_first: bool) {
     for (i, part) in parts.into_iter().enumerate() {
         let request = SlackApiPostWebhookMessageRequest::new(part.content())
@@ -80,8 +90,4 @@ async fn respond(shared: &Shared, url: &SlackResponseUrl, parts: Vec<SlackMessag
             tracing::warn!(error = %chain(&e), "response to Slack not delivered");
         }
     }
-}
-
-fn plain(text: &str) -> SlackMessage {
-    render::render(&Message::text(text)).remove(0)
 }

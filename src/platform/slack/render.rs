@@ -22,7 +22,7 @@ use slack_morphism::blocks::{
 use slack_morphism::{SlackActionId, SlackMessageContent};
 
 pub use self::mrkdwn::escape;
-use self::mrkdwn::{one_line, slack_commands};
+use self::mrkdwn::{one_line, plain, slack_commands};
 use self::split::{len, trim};
 use crate::coach::{Block, Button, Message};
 
@@ -224,7 +224,8 @@ fn sendable(button: &Button) -> bool {
 /// The id goes in `action_id` (what the press event names) and in `value`; Done and Submit are primary.
 fn button(button: &Button) -> SlackActionBlockElement {
     let done = button.id.starts_with("done:");
-    let label = escape(&one_line(&button.label));
+    // A button's text is plain_text: shown as written, never parsed for mentions.
+    let label = plain(&button.label);
     let label = match label.as_str() {
         "" if done => "Done".to_string(),
         "" => "•".to_string(),

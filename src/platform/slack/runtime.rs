@@ -183,7 +183,7 @@ async fn reaction(shared: &Shared, event: SlackPushEventCallback) {
     }
     let actor = shared.admins.actor(&shared.api, &user).await;
     let Some(inbound) = events::reaction(&event, actor) else { return };
-    let replies = shared.coach.handle(&inbound, shared.clock.now()).await;
+    let replies = shared.coach.handle(&inbound, shared.clock.now()).await.into_replies();
     for reply in replies.iter().filter(|r| r.to != Target::Ephemeral) {
         if let Err(e) =
             crate::coach::Delivery::send(&shared.delivery, reply, crate::coach::Fence::unfenced()).await

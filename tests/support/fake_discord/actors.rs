@@ -70,6 +70,25 @@ impl FakeDiscord {
         data.interact(user, channel, 3, Some((message_id, ephemeral)), payload)
     }
 
+    /// Dispatches interaction `id`'s INTERACTION_CREATE again, unchanged (same id and token), as a
+    /// duplicated dispatch would arrive. Its callback is refused with 40060 once one was accepted.
+    pub async fn redispatch(&self, id: &str) {
+        let mut data = self.shared.lock();
+        let mut dispatched = data.gateway.dispatched.iter().rev();
+        let frame = dispatched.find(|f| f["t"] == "INTERACTION_CREATE" && f["d"]["id"] == id).cloned();
+        let frame = frame.unwrap_or_else(|| panic!("no interaction {id} was dispatched"));
+        data.gateway.dispatch("INTERACTION_CREATE", frame["d"].clone());
+    }
+
+    /// The status of every initial response the bot sent for interaction `id`, accepted (204) or
+    /// refused (400 for a second one, as Discord answers with code 40060), in order.
+    pub fn callbacks(&self, id: &str) -> Vec<u16> {
+        let prefix = format!("/api/v10/interactions/{id}/");
+        let requests = self.requests().into_iter();
+        let callbacks = requests.filter(|r| r.method == "POST" && r.path.starts_with(&prefix));
+        callbacks.filter(|r| r.path.ends_with("/callback")).map(|r| r.status).collect()
+    }
+
     /// Adds `user`'s reaction (GET reactions lists it) and dispatches MESSAGE_REACTION_ADD.
     pub async fn react(&self, user: &FakeUser, channel: u64, message_id: u64, emoji: &str) {
         let mut data = self.shared.lock();

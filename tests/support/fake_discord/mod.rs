@@ -28,7 +28,10 @@
 //! `expire_session` (the next RESUME is refused), `last_heartbeat_seq`, `last_resume`,
 //! `resume_paths`, `offered` and `dm_with` (what a member can invoke where, `invoke.rs`),
 //! `session_id`, `gateway_frames`, `dispatched`, `withheld`, `message(id)`, `dm_channel`,
-//! `request_log`, `connection_endings` (each connection's close code or drop, by side) and
+//! `request_log`, `connection_endings` (each connection's close code or drop, by side),
+//! `redispatch` (an INTERACTION_CREATE again, same id and token), `callbacks` (the status of each
+//! initial response to one interaction; a second is refused 400 with code 40060 "Interaction has
+//! already been acknowledged.", as Discord does) and
 //! `refuse_identify` (4004 at IDENTIFY for a token REST still accepts); GET /guilds/{id} answers
 //! the preset guild ("Study Group") as a guild object (for channel labels), any other id 404
 //! Unknown Guild (10004).

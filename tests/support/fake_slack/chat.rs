@@ -50,7 +50,7 @@ fn invalid_blocks(detail: String) -> Reply {
 }
 
 /// Slack's Block Kit limits, and the block_id / action_id it fills in when a bot leaves them out.
-fn check_blocks(data: &mut Data, blocks: Value) -> Result<Value, Reply> {
+pub(super) fn check_blocks(data: &mut Data, blocks: Value) -> Result<Value, Reply> {
     let Value::Array(mut blocks) = blocks else {
         return Err(Reply::error("invalid_blocks_format"));
     };
@@ -71,6 +71,11 @@ fn check_blocks(data: &mut Data, blocks: Value) -> Result<Value, Reply> {
                 "must be less than {limit} characters [json-pointer:/blocks/{i}/text/text]"
             )));
         }
+        if let Some(pointer) = entity_in_plain_text(block, &format!("/blocks/{i}")) {
+            return Err(invalid_blocks(format!(
+                "plain_text shows entities as written [json-pointer:{pointer}]"
+            )));
+        }
         if block.get("block_id").is_none() {
             block["block_id"] = json!(format!("fk{:04}", data.next_number()));
         }
@@ -81,6 +86,29 @@ fn check_blocks(data: &mut Data, blocks: Value) -> Result<Value, Reply> {
         }
     }
     Ok(Value::Array(blocks))
+}
+
+/// The HTML entities Slack decodes where it parses mrkdwn (and the message `text`).
+const ENTITIES: [&str; 3] = ["&amp;", "&lt;", "&gt;"];
+
+/// Where a `plain_text` object holds an entity. Slack decodes entities only where it parses
+/// mrkdwn; a plain_text object (a header, a button label) is shown as written, so members would
+/// read `&amp;`. Real Slack accepts it; the fake refuses it, so the mistake fails a test.
+fn entity_in_plain_text(value: &Value, pointer: &str) -> Option<String> {
+    match value {
+        Value::Object(object) => {
+            let plain = object.get("type").and_then(Value::as_str) == Some("plain_text");
+            let text = object.get("text").and_then(Value::as_str).filter(|_| plain);
+            if text.is_some_and(|t| ENTITIES.iter().any(|e| t.contains(e))) {
+                return Some(format!("{pointer}/text"));
+            }
+            object.iter().find_map(|(key, v)| entity_in_plain_text(v, &format!("{pointer}/{key}")))
+        }
+        Value::Array(items) => {
+            items.iter().enumerate().find_map(|(i, v)| entity_in_plain_text(v, &format!("{pointer}/{i}")))
+        }
+        _ => None,
+    }
 }
 
 fn check_elements(

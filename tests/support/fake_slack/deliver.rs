@@ -104,7 +104,7 @@ pub(super) fn send(data: &mut Data, shared: &Arc<Shared>, id: &str) {
 }
 
 /// A frame from the bot over Socket Mode: an ack `{envelope_id, payload?}`. A slash command's ack
-/// payload is its answer, shown like a response_url post (ephemeral unless `in_channel`).
+/// payload is its answer, checked and shown like a response_url post (ephemeral unless `in_channel`).
 pub(super) fn on_ack(data: &mut Data, frame: Value) {
     data.socket.frames.push(frame.clone());
     let Some(id) = frame["envelope_id"].as_str().and_then(|e| data.envelopes.get(e)).cloned() else {
@@ -120,7 +120,18 @@ pub(super) fn on_ack(data: &mut Data, frame: Value) {
     if delivery.kind == Kind::Command
         && let Some(payload) = frame.get("payload").filter(|p| has_content(p))
     {
-        responses::apply(data, &id, payload, "ack");
+        show_ack(data, &id, payload.clone());
+    }
+}
+
+/// Shows a command's ack payload, or records on the ack why Slack would refuse it.
+fn show_ack(data: &mut Data, id: &str, payload: Value) {
+    match responses::checked(data, payload) {
+        Ok(payload) => responses::apply(data, id, &payload, "ack"),
+        Err((_, error)) => {
+            let ack = data.deliveries.get_mut(id).and_then(|d| d.acks.last_mut());
+            ack.into_iter().for_each(|ack| ack["refused"] = error.clone());
+        }
     }
 }
 
@@ -137,6 +148,6 @@ pub(super) fn on_http_answer(data: &mut Data, id: &str, answer: Value) {
     };
     delivery.acks.push(answer.clone());
     if delivery.kind == Kind::Command && answer["status"] == 200 && has_content(&answer["body"]) {
-        responses::apply(data, id, &answer["body"], "ack");
+        show_ack(data, id, answer["body"].clone());
     }
 }

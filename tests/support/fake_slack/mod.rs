@@ -17,14 +17,19 @@
 //!   each signed (`X-Slack-Signature`, `X-Slack-Request-Timestamp`). The fake waits 3 s for an
 //!   answer, as Slack does, and records a timeout as status 0.
 //! - A response_url answer (or a command's ack payload) is ephemeral unless `response_type` is
-//!   `in_channel`; on a press, `replace_original` / `delete_original` act on the pressed message.
+//!   `in_channel`. `replace_original` / `delete_original` act on the message the url belongs to:
+//!   the pressed message, or for a command the ephemeral it last showed (its ack's answer or an
+//!   earlier response_url post); without them an answer is a new message. Blocks in either are
+//!   checked as chat.postMessage checks them (400 `invalid_blocks` on a response_url).
 //!
 //! Choices of this fake: reactions.add/remove by the bot dispatch reaction_added/_removed back
 //! (Slack does); `react`/`unreact` send nothing when nothing changes; chat.postMessage adds a
 //! `block_id` (and a button `action_id`) where the bot left them out, as Slack does; channel ids
 //! look like `C0…`, DMs `D0…`; users are known once a test has used them; conversations.info
 //! answers the documented conversation object for known channels and DMs, team.info the one
-//! workspace ("Fake Study Group", `team` optional, another id `team_not_found`). Not modelled: threads
+//! workspace ("Fake Study Group", `team` optional, another id `team_not_found`); a `plain_text`
+//! object holding `&amp;`, `&lt;` or `&gt;` is refused as `invalid_blocks` (Slack would show the
+//! entity as written, since it decodes them only in mrkdwn). Not modelled: threads
 //! beyond storing `thread_ts`, files, views/modals, message events, Enterprise Grid, the
 //! 30-minute expiry of response_urls, automatic retries of unacked envelopes (use `redeliver`).
 
@@ -179,12 +184,20 @@ impl FakeSlack {
         visible.map(|m| chat::shown(&data, m, true)).collect()
     }
 
-    /// What `user_id` alone saw: chat.postEphemeral calls (`via: "chat.postEphemeral"`, with
-    /// `message_ts`), response_url posts (`via: "response_url"`) and command ack payloads
-    /// (`via: "ack"`) that were not `in_channel`; the latter two carry the delivery `id`.
+    /// What `user_id` alone saw, in order: chat.postEphemeral calls (`via: "chat.postEphemeral"`),
+    /// response_url posts (`via: "response_url"`) and command ack payloads (`via: "ack"`) that
+    /// were not `in_channel`; the latter two carry the delivery `id`. Each has a `message_ts`; one
+    /// that a later `replace_original` / `delete_original` took away is marked `replaced` /
+    /// `deleted`, and the answer that replaced it names it in `replaces`.
     pub fn ephemerals(&self, user_id: &str) -> Vec<Value> {
         let data = self.shared.lock();
         data.ephemerals.iter().filter(|e| e["user"] == user_id).cloned().collect()
+    }
+
+    /// The ephemeral messages `user_id` sees now: `ephemerals` without the replaced and deleted.
+    pub fn shown_ephemerals(&self, user_id: &str) -> Vec<Value> {
+        let gone = |e: &Value| e.get("replaced").is_some() || e.get("deleted").is_some();
+        self.ephemerals(user_id).into_iter().filter(|e| !gone(e)).collect()
     }
 
     /// User ids that reacted with `reaction` on a message, in the order they did.

@@ -5,7 +5,7 @@ use slack_morphism::blocks::{
     SlackSectionBlock,
 };
 
-use super::mrkdwn::{escape, mrkdwn, one_line};
+use super::mrkdwn::{escape, mrkdwn, one_line, plain};
 use super::split::{self, len, trim};
 use super::{CONTEXT_TEXT_MAX, HEADER_MAX, SECTION_MAX};
 use crate::coach::LessonCard;
@@ -31,7 +31,8 @@ struct Part {
 }
 
 pub fn render(card: &LessonCard) -> Lesson {
-    let title = escape(&one_line(&format!("Day {} — {}", card.day, card.title)));
+    // The header is plain_text (shown as written); the notification text is mrkdwn (escaped).
+    let title = plain(&format!("Day {} — {}", card.day, card.title));
     let mut blocks = vec![header(&trim(&title, HEADER_MAX))];
     for part in parts(card) {
         blocks.extend(part.sections());

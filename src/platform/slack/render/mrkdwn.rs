@@ -44,6 +44,14 @@ pub fn one_line(text: &str) -> String {
     text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
+/// Text for a `plain_text` object (a header, a button label): on one line, otherwise as written.
+/// Slack decodes `&amp;`, `&lt;` and `&gt;` only where it parses mrkdwn; a `plain_text` object
+/// has no formatting and no mentions, so it is shown literally and escaping it would show
+/// members `&amp;`.
+pub fn plain(text: &str) -> String {
+    one_line(text)
+}
+
 /// Coach text as mrkdwn: escaped, then Discord's `**bold**` as Slack's `*bold*`.
 pub fn mrkdwn(text: &str) -> String {
     bold(&escape(text))

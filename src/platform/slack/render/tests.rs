@@ -46,10 +46,14 @@ fn cannot_ping(text: &str) {
     }
 }
 
+/// mrkdwn must not ping; plain_text cannot (Slack parses nothing in it) and is checked for
+/// being sent as written by the tests that know what was written.
 fn text_object(t: &Value, kind: &str, what: &str, max: usize) {
     assert_eq!(t["type"], kind, "{what}: {t}");
     within(&t["text"], what, 1, max);
-    cannot_ping(t["text"].as_str().unwrap_or(""));
+    if kind == "mrkdwn" {
+        cannot_ping(t["text"].as_str().unwrap_or(""));
+    }
 }
 
 /// Every limit Block Kit puts on one message, checked on the JSON `chat.postMessage` would get.
@@ -404,9 +408,47 @@ fn hostile_text_cannot_ping_anywhere() {
         out[0]["text"],
         "&lt;!channel&gt; @\u{200d}here &lt;@U123&gt; &lt;!subteam^S1&gt; &amp;lt; *bold* ` &lt;https://evil.example|x&gt;"
     );
+    // Headers and buttons are plain_text: Slack shows them as written and parses no mention there.
+    let header = &blocks_of(&out[0], "header")[0]["text"]["text"];
+    assert_eq!(header.as_str(), Some(trim(&format!("Day 123 — {hostile}"), HEADER_MAX).as_str()));
+    let actions = blocks_of(&out[0], "actions");
+    assert_eq!(actions[0]["elements"][0]["text"]["text"], trim(hostile, BUTTON_TEXT_MAX));
     let text = all_text(&out);
     assert!(text.contains("• <https://ok.example/a%20b%7Cc&gt;d|&lt;!channel&gt; @\u{200d}here"), "{text}");
     assert!(text.contains("• mention — !channel\n• user — @U123\n• <https://x.example/&lt;!here&gt;>"));
+}
+
+#[test]
+fn plain_text_is_sent_as_written_and_only_mrkdwn_is_escaped() {
+    let card = LessonCard {
+        title: "Delta Lake Setup & First Table".into(),
+        objective: Some("Compare <Parquet> & Delta".into()),
+        ..huge_card()
+    };
+    let message =
+        post(card).with(Block::Buttons(vec![Button { id: "quiz:1:0:0".into(), label: "A & <B>".into() }]));
+    let out = checked(&message);
+    let header = blocks_of(&out[0], "header")[0];
+    assert_eq!(
+        header["text"],
+        json!({"type": "plain_text", "text": "Day 123 — Delta Lake Setup & First Table"})
+    );
+    assert_eq!(
+        out[0]["text"], "Day 123 — Delta Lake Setup &amp; First Table",
+        "the notification text is mrkdwn"
+    );
+    let objective = blocks_of(&out[0], "section")[0]["text"]["text"].as_str().unwrap();
+    assert!(objective.contains("Compare &lt;Parquet&gt; &amp; Delta"), "{objective}");
+    let labels: Vec<&Value> = blocks_of(&out[0], "actions")
+        .iter()
+        .flat_map(|a| a["elements"].as_array().unwrap())
+        .map(|b| &b["text"]["text"])
+        .collect();
+    assert!(labels.contains(&&json!("A & <B>")), "{labels:?}");
+    let fields = (0..70).map(|i| Field { label: format!("L{i}"), text: format!("t{i}") }).collect();
+    let continued = checked(&post(LessonCard { title: "Q&A".into(), fields, ..huge_card() }));
+    let header = &continued[1]["blocks"][0]["text"];
+    assert_eq!(header["text"], "Day 123 — Q&A (continued)", "{header}");
 }
 
 #[test]
