@@ -3,6 +3,11 @@
 use std::path::Path;
 use std::process::{Command, Output};
 
+#[path = "support/cycles.rs"]
+mod cycles;
+
+use cycles::write_cycle;
+
 const SHIPPED: &str = "curriculum/days_121_150_lakehouse_architecture.md";
 
 fn studybot(args: &[&str]) -> Output {
@@ -239,7 +244,9 @@ fn check_refuses_a_device_a_directory_or_an_oversized_file_with_the_reason() {
     let big = dir.path().join("big.md");
     std::fs::File::create(&big).unwrap().set_len(5 * 1024 * 1024).unwrap();
     let big = big.to_str().unwrap();
-    let folder = dir.path().to_str().unwrap();
+    let empty = dir.path().join("empty");
+    std::fs::create_dir(&empty).unwrap();
+    let folder = empty.to_str().unwrap();
     let out = studybot(&["curriculum", "check", "/dev/zero", folder, big, SHIPPED]);
     assert_eq!(out.status.code(), Some(1));
     let err = stderr(&out);
@@ -247,10 +254,7 @@ fn check_refuses_a_device_a_directory_or_an_oversized_file_with_the_reason() {
         err.contains("/dev/zero: error: cannot read the file: not a regular file (a character device)"),
         "{err}"
     );
-    assert!(
-        err.contains(&format!("{folder}: error: cannot read the file: not a regular file (a directory)")),
-        "{err}"
-    );
+    assert!(err.contains(&format!("{folder}: error: a directory without curriculum files (*.md)")), "{err}");
     assert!(
         err.contains(&format!("{big}: error: cannot read the file: larger than the limit of 4 MiB")),
         "{err}"
@@ -300,4 +304,33 @@ fn check_does_not_call_a_file_cut_short_ok() {
     assert!(err.contains(&format!("{cut}:1: warning: the title promises days 121-150")), "{err}");
     assert!(err.contains(&format!("{cut}:12: warning: section `Module 17")), "{err}");
     assert!(err.contains(&format!("{cut}:33: warning: the last day, 123, has no Task or Project")), "{err}");
+}
+
+#[test]
+fn check_of_a_directory_says_which_cycle_continues_which_and_warns_of_overlaps() {
+    let dir = tempfile::tempdir().unwrap();
+    write_cycle(dir.path(), "a_alpha.md", (1, 3), "Alpha");
+    write_cycle(dir.path(), "b_beta.md", (4, 6), "Beta");
+    write_cycle(dir.path(), "c_gamma.md", (6, 8), "Gamma");
+    std::fs::write(dir.path().join("notes.txt"), "not a curriculum").unwrap();
+    let out = studybot(&["curriculum", "check", dir.path().to_str().unwrap()]);
+    assert!(out.status.success(), "overlaps are warnings: {}", stderr(&out));
+    let at = |file: &str| dir.path().join(file).display().to_string();
+    let summary = stdout(&out);
+    assert_eq!(summary.lines().count(), 3, "the .md files only: {summary}");
+    assert!(summary.contains(&format!("{}: ok — 3 days", at("a_alpha.md"))), "{summary}");
+    assert!(
+        summary.contains(&format!(" · continues {}\n", at("a_alpha.md"))),
+        "beta follows alpha: {summary}"
+    );
+    let err = stderr(&out);
+    assert!(
+        err.contains(&format!(
+            "{}: warning: days 6-8 overlap days 4-6 of {}",
+            at("c_gamma.md"),
+            at("b_beta.md")
+        )),
+        "{err}"
+    );
+    assert_eq!(err.matches("overlap").count(), 1, "{err}");
 }

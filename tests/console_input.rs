@@ -17,6 +17,7 @@ backend_tests!(
     far_clock_moves_answer_too_far,
     bare_choices_bind_the_way_the_help_shows_them,
     a_member_is_found_by_name_and_commands_elsewhere_say_where_to_go,
+    curricula_say_which_cycle_continues_which,
 );
 
 const SETUP: &str = "/studybot setup curriculum:days_121_150_lakehouse_architecture start:2026-12-07 schedule:0 9 * * MON-FRI timezone:UTC";
@@ -347,4 +348,18 @@ proptest! {
         let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
         runtime.block_on(play(setup, &lines));
     }
+}
+
+/// `/studybot curricula` marks a cycle whose first day follows another's last day.
+async fn curricula_say_which_cycle_continues_which(fx: Fixture) {
+    let dir = tempfile::tempdir().unwrap();
+    support::cycles::write_cycle(dir.path(), "alpha.md", (1, 3), "Alpha");
+    support::cycles::write_cycle(dir.path(), "beta.md", (4, 6), "Beta");
+    let catalog = Catalog::load_dir(dir.path()).unwrap();
+    let mut c = Console::new(Coach::new(fx.store.clone(), catalog), start(), Vec::new());
+    let out = run(&mut c, &["/studybot curricula"]).await;
+    let line =
+        |id: &str| out.lines().find(|l| l.starts_with(&format!("• `{id}`"))).unwrap_or_default().to_string();
+    assert!(line("beta").ends_with("(days 4-6, 3 lessons) · continues `alpha`"), "{out}");
+    assert!(line("alpha").ends_with("(days 1-3, 3 lessons)"), "the first cycle continues none: {out}");
 }

@@ -6,6 +6,7 @@ use std::process::ExitCode;
 use anyhow::{Context, bail};
 use clap::Subcommand;
 
+use crate::curriculum::journey::{self, Span};
 use crate::curriculum::{self, Checked};
 use crate::domain::DayNumber;
 
@@ -15,10 +16,12 @@ pub enum CurriculumCommand {
     ///
     /// Errors and warnings name FILE:LINE and say how to fix them. A file that looks cut short (a
     /// declared day range it does not fill, a last day that stops early) is summarised as
-    /// "LOOKS CUT SHORT" instead of "ok". Exits 0 when every file is valid (warnings allowed), 1
-    /// otherwise.
+    /// "LOOKS CUT SHORT" instead of "ok". A directory stands for the `.md` files in it. Files
+    /// checked together are one journey: a warning names two whose day ranges overlap, and the
+    /// summary says which one a file continues. Exits 0 when every file is valid (warnings
+    /// allowed), 1 otherwise.
     Check {
-        /// Markdown curriculum files
+        /// Markdown curriculum files, or directories of them
         #[arg(required = true, value_name = "FILE")]
         files: Vec<PathBuf>,
     },
@@ -57,11 +60,12 @@ pub fn run(cmd: CurriculumCommand) -> anyhow::Result<ExitCode> {
     }
 }
 
-fn check(files: &[PathBuf]) -> ExitCode {
+fn check(args: &[PathBuf]) -> ExitCode {
     let mut all_valid = true;
-    for file in files {
+    let mut checked_files = Vec::new();
+    for file in expand(args, &mut all_valid) {
         let name = file.display().to_string();
-        let checked = match crate::files::read_bounded(file) {
+        let checked = match crate::files::read_bounded(&file) {
             Ok(bytes) => curriculum::check(&bytes),
             Err(e) => {
                 eprintln!("{name}: error: cannot read the file: {e}");
@@ -73,9 +77,51 @@ fn check(files: &[PathBuf]) -> ExitCode {
             eprintln!("{}", d.located(&name));
         }
         all_valid &= !checked.has_errors();
-        println!("{}", summary(&name, &checked));
+        checked_files.push((name, checked));
+    }
+    let spans: Vec<Span> =
+        checked_files.iter().filter_map(|(name, c)| Span::of(name, &c.curriculum)).collect();
+    for (a, b) in journey::overlaps(&spans) {
+        eprintln!(
+            "{}: warning: days {}-{} overlap days {}-{} of {}; cycles of one journey number their days one after another",
+            b.name, b.first, b.last, a.first, a.last, a.name
+        );
+    }
+    for (name, checked) in &checked_files {
+        let after = Span::of(name, &checked.curriculum)
+            .and_then(|span| {
+                journey::continues(&spans, &span).map(|before| format!(" · continues {}", before.name))
+            })
+            .unwrap_or_default();
+        println!("{}{after}", summary(name, checked));
     }
     if all_valid { ExitCode::SUCCESS } else { ExitCode::FAILURE }
+}
+
+/// The files to check: each argument, or the `.md` files of a directory, by name. A directory
+/// without any is an error, said once.
+fn expand(args: &[PathBuf], all_valid: &mut bool) -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    for arg in args {
+        if !arg.is_dir() {
+            files.push(arg.clone());
+            continue;
+        }
+        let mut found: Vec<PathBuf> = std::fs::read_dir(arg)
+            .into_iter()
+            .flatten()
+            .flatten()
+            .map(|entry| entry.path())
+            .filter(|p| p.is_file() && p.extension().is_some_and(|e| e == "md"))
+            .collect();
+        if found.is_empty() {
+            eprintln!("{}: error: a directory without curriculum files (*.md)", arg.display());
+            *all_valid = false;
+        }
+        found.sort();
+        files.extend(found);
+    }
+    files
 }
 
 fn summary(name: &str, checked: &Checked) -> String {

@@ -5,6 +5,7 @@ use chrono::{DateTime, Duration, Utc};
 use super::context::CohortCtx;
 use super::error::CoachResult;
 use super::{Call, Coach, Inbound, Outgoing, platform_of};
+use crate::curriculum::journey::{self, Span};
 use crate::domain::{CronSpec, Timezone};
 use crate::store::{
     self, Cohort, DEFAULT_CATCH_UP, DEFAULT_MAX_LATENESS_SECS, DEFAULT_QUIZ_SECONDS, NewCohort,
@@ -16,9 +17,20 @@ pub fn curricula(coach: &Coach) -> CoachResult<Vec<Outgoing>> {
     if coach.catalog.is_empty() {
         user_error!("No curriculum is loaded. Put a Markdown curriculum in the bot's curriculum folder.");
     }
+    let spans: Vec<Span> = coach.catalog.iter().filter_map(|(id, c)| Span::of(id, c)).collect();
     let mut lines = vec!["Curricula:".to_string()];
     for (id, c) in coach.catalog.iter() {
-        lines.push(format!("• `{id}` — {} (days {}, {} lessons)", c.title, c.days_label(), c.days().count()));
+        let after = Span::of(id, c)
+            .and_then(|span| {
+                journey::continues(&spans, &span).map(|before| format!(" · continues `{}`", before.name))
+            })
+            .unwrap_or_default();
+        lines.push(format!(
+            "• `{id}` — {} (days {}, {} lessons){after}",
+            c.title,
+            c.days_label(),
+            c.days().count()
+        ));
     }
     Ok(vec![Outgoing::ephemeral(lines.join("\n"))])
 }

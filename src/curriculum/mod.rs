@@ -3,6 +3,7 @@
 mod cut_short;
 mod diagnostic;
 pub mod diff;
+pub mod journey;
 mod model;
 mod parse;
 pub(crate) mod text;
