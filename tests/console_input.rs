@@ -362,4 +362,7 @@ async fn curricula_say_which_cycle_continues_which(fx: Fixture) {
         |id: &str| out.lines().find(|l| l.starts_with(&format!("• `{id}`"))).unwrap_or_default().to_string();
     assert!(line("beta").ends_with("(days 4-6, 3 lessons) · continues `alpha`"), "{out}");
     assert!(line("alpha").ends_with("(days 1-3, 3 lessons)"), "the first cycle continues none: {out}");
+    // A cycle without a quiz bank has no quizzes, and its setup says so once.
+    let setup = run(&mut c, &[":admin org", "/studybot setup curriculum:alpha start:2026-12-07"]).await;
+    assert!(setup.contains("This curriculum has no quiz bank, so this cycle has no quizzes."), "{setup}");
 }

@@ -101,8 +101,12 @@ pub async fn setup(
         .take(3)
         .map(|s| format!("  • day {} — {}", s.day, ctx.local(s.at)))
         .collect();
+    let quizzes = match &ctx.bank {
+        Some(bank) => format!("{} quizzes: `/quiz` lists them and when each opens.", bank.quizzes.len()),
+        None => "This curriculum has no quiz bank, so this cycle has no quizzes.".to_string(),
+    };
     let reply = format!(
-        "✅ This channel now runs **{}** (`{id}`), from day {first_day}, starting {start}, on `{}` ({}).\nNext posts:\n{}",
+        "✅ This channel now runs **{}** (`{id}`), from day {first_day}, starting {start}, on `{}` ({}).\nNext posts:\n{}\n{quizzes}",
         curriculum.title,
         schedule.as_str(),
         timezone.name(),
