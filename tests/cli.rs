@@ -334,3 +334,15 @@ fn check_of_a_directory_says_which_cycle_continues_which_and_warns_of_overlaps()
     );
     assert_eq!(err.matches("overlap").count(), 1, "{err}");
 }
+
+#[test]
+fn a_missing_curriculum_is_named_once_and_its_cause_said_once() {
+    let quiz = ["quiz", "check", "no/such/bank.md", "--curriculum", SHIPPED];
+    for args in [&["demo", "--curriculum", "no/such/cycle.md"][..], &quiz] {
+        let out = studybot(args);
+        assert!(!out.status.success(), "{args:?}");
+        let err = stderr(&out);
+        assert!(err.contains("no/such/"), "the file is named: {err}");
+        assert_eq!(err.matches("No such file or directory").count(), 1, "{args:?}: {err}");
+    }
+}

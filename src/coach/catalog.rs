@@ -133,8 +133,8 @@ type Unreadable = (Vec<u8>, LoadError);
 /// The file's text and its curriculum; on failure, the bytes read (for the broken file's hash)
 /// and why. Warnings that it looks cut short are logged: the operator should know.
 fn read_curriculum(path: &Path) -> Result<(String, Curriculum), Unreadable> {
-    let bytes =
-        std::fs::read(path).map_err(|source| (Vec::new(), LoadError::Io { path: path.into(), source }))?;
+    let bytes = std::fs::read(path)
+        .map_err(|source| (Vec::new(), LoadError::Io { path: path.into(), cause: source }))?;
     let checked = curriculum::check(&bytes);
     if checked.has_errors() {
         return Err((bytes, LoadError::Invalid { path: path.into(), diagnostics: checked.diagnostics }));
@@ -144,7 +144,7 @@ fn read_curriculum(path: &Path) -> Result<(String, Curriculum), Unreadable> {
         tracing::warn!("{}", warning.located(&file));
     }
     let text = String::from_utf8(bytes).map_err(|e| {
-        let err = LoadError::Io { path: path.into(), source: std::io::Error::other(e.utf8_error()) };
+        let err = LoadError::Io { path: path.into(), cause: std::io::Error::other(e.utf8_error()) };
         (e.into_bytes(), err)
     })?;
     Ok((text, checked.curriculum))
@@ -160,7 +160,7 @@ fn read_bank(curriculum_path: &Path, curriculum: &Curriculum) -> Option<(String,
     let bytes = match std::fs::read(&path) {
         Ok(bytes) => bytes,
         Err(source) => {
-            tracing::warn!(error = %quiz::LoadError::Io { path, source }, "quiz bank left out");
+            tracing::warn!(error = %quiz::LoadError::Io { path, cause: source }, "quiz bank left out");
             return None;
         }
     };
@@ -180,7 +180,7 @@ fn read_bank(curriculum_path: &Path, curriculum: &Curriculum) -> Option<(String,
 
 fn first_error(err: &LoadError) -> String {
     match err {
-        LoadError::Io { source, .. } => format!("cannot read it: {source}"),
+        LoadError::Io { cause, .. } => format!("cannot read it: {cause}"),
         LoadError::Invalid { diagnostics, .. } => diagnostics
             .iter()
             .find(|d| d.is_error())

@@ -70,8 +70,9 @@ fn empty() -> Curriculum {
 
 #[derive(Debug, thiserror::Error)]
 pub enum LoadError {
-    #[error("cannot read {}: {source}", path.display())]
-    Io { path: PathBuf, source: std::io::Error },
+    /// The cause is part of the message, not a `source`: an error chain would print it twice.
+    #[error("cannot read {}: {cause}", path.display())]
+    Io { path: PathBuf, cause: std::io::Error },
     #[error("{} is not a valid curriculum:\n{}", path.display(), errors(path, diagnostics))]
     Invalid { path: PathBuf, diagnostics: Vec<Diagnostic> },
 }
@@ -85,8 +86,8 @@ fn errors(path: &Path, diagnostics: &[Diagnostic]) -> String {
 
 /// Reads a curriculum file; a file with errors is refused, warnings come back with the value.
 pub fn load(path: &Path) -> Result<Checked, LoadError> {
-    let bytes =
-        crate::files::read_bounded(path).map_err(|source| LoadError::Io { path: path.into(), source })?;
+    let bytes = crate::files::read_bounded(path)
+        .map_err(|source| LoadError::Io { path: path.into(), cause: source })?;
     let checked = check(&bytes);
     if checked.has_errors() {
         return Err(LoadError::Invalid { path: path.into(), diagnostics: checked.diagnostics });

@@ -47,8 +47,9 @@ pub fn check(bytes: &[u8], curriculum: &Curriculum) -> Checked {
 
 #[derive(Debug, thiserror::Error)]
 pub enum LoadError {
-    #[error("cannot read {}: {source}", path.display())]
-    Io { path: PathBuf, source: std::io::Error },
+    /// The cause is part of the message, not a `source`: an error chain would print it twice.
+    #[error("cannot read {}: {cause}", path.display())]
+    Io { path: PathBuf, cause: std::io::Error },
     #[error("{} is not a valid quiz bank:\n{}", path.display(), errors(path, diagnostics))]
     Invalid { path: PathBuf, diagnostics: Vec<Diagnostic> },
 }
@@ -64,7 +65,7 @@ fn errors(path: &Path, diagnostics: &[Diagnostic]) -> String {
 /// warnings are logged.
 pub fn load(bank_path: &Path, curriculum: &Curriculum) -> Result<QuizBank, LoadError> {
     let bytes = crate::files::read_bounded(bank_path)
-        .map_err(|source| LoadError::Io { path: bank_path.into(), source })?;
+        .map_err(|source| LoadError::Io { path: bank_path.into(), cause: source })?;
     let checked = check(&bytes, curriculum);
     if checked.has_errors() {
         return Err(LoadError::Invalid { path: bank_path.into(), diagnostics: checked.diagnostics });
