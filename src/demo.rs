@@ -14,7 +14,7 @@ use chrono::{DateTime, Duration, TimeZone, Utc};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
-use crate::coach::{Block, Catalog, Coach, Target};
+use crate::coach::{Block, Catalog, Coach, Target, shipped};
 use crate::curriculum;
 use crate::domain::DayNumber;
 use crate::platform::console::{Console, render};
@@ -79,9 +79,14 @@ pub async fn run(options: &Options<'_>, out: &mut impl Write) -> anyhow::Result<
         None => format!("sqlite://{}", temp.path().join("demo.db").display()),
     };
     let store = Store::open(&url).await?;
-    let checked = curriculum::load(options.curriculum)?;
     let id = curriculum::id_from_path(options.curriculum).unwrap_or_else(|| "curriculum".into());
-    let catalog = Catalog::load_file(options.curriculum)?;
+    // The shipped curriculum by default: from the binary when its file is not here.
+    let built_in = options.curriculum == shipped::default_path() && !options.curriculum.exists();
+    let (checked, catalog) = if built_in {
+        (curriculum::check(shipped::curriculum_source().as_bytes()), shipped::catalog()?)
+    } else {
+        (curriculum::load(options.curriculum)?, Catalog::load_file(options.curriculum)?)
+    };
     let coach = Coach::new(store.clone(), catalog);
     let start = Utc.with_ymd_and_hms(2026, 12, 6, 12, 0, 0).single().context("demo start")?;
     let mut console = Console::new(coach, start, Vec::new());

@@ -346,3 +346,40 @@ fn a_missing_curriculum_is_named_once_and_its_cause_said_once() {
         assert_eq!(err.matches("No such file or directory").count(), 1, "{args:?}: {err}");
     }
 }
+
+#[test]
+fn demo_and_console_run_outside_the_checkout_on_the_built_in_curriculum() {
+    use std::io::Write;
+    let elsewhere = tempfile::tempdir().unwrap();
+    let run = |args: &[&str], stdin: &str| {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_studybot"))
+            .args(args)
+            .current_dir(elsewhere.path())
+            .env_remove("RUST_LOG")
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
+        child.wait_with_output().unwrap()
+    };
+    let demo = run(&["demo", "--members", "3"], "");
+    assert!(demo.status.success(), "{}", stderr(&demo));
+    assert!(stdout(&demo).contains("Simulated 30 lessons"), "{}", stdout(&demo));
+    let console = run(&["console", "--start", "2026-12-06T12:00"], "/studybot curricula\n:quit\n");
+    assert!(console.status.success(), "{}", stderr(&console));
+    assert!(stdout(&console).contains("• `days_121_150_lakehouse_architecture` — "), "{}", stdout(&console));
+    // A folder the operator names must be there: it is named, with its cause, once.
+    let named = Command::new(env!("CARGO_BIN_EXE_studybot"))
+        .arg("console")
+        .current_dir(elsewhere.path())
+        .env("STUDYBOT_CURRICULUM__DIR", "no/such/folder")
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    assert!(!named.status.success());
+    let err = stderr(&named);
+    assert!(err.contains("no/such/folder"), "{err}");
+    assert_eq!(err.matches("No such file or directory").count(), 1, "{err}");
+}

@@ -82,7 +82,7 @@ pub fn console(args: &ConsoleArgs, curriculum_dir: &Path) -> anyhow::Result<Exit
         let store = Store::open(&url).await?;
         let catalog = match &args.curriculum {
             Some(file) => Catalog::load_file(file)?,
-            None => Catalog::load_dir(curriculum_dir)?,
+            None => crate::coach::shipped::load(curriculum_dir)?,
         };
         let ids: Vec<String> = catalog.iter().map(|(id, _)| id.to_string()).collect();
         let start = args.start.unwrap_or_else(Utc::now);

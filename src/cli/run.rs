@@ -10,7 +10,7 @@ use chrono::{DateTime, Utc};
 use clap::Args;
 use tokio_util::sync::CancellationToken;
 
-use crate::coach::{Catalog, Coach, Delivery};
+use crate::coach::{Coach, Delivery};
 use crate::config::{Config, DiscordConfig, SlackConfig, redact_url};
 use crate::platform::console::RecordDelivery;
 use crate::platform::discord::Discord;
@@ -67,7 +67,7 @@ async fn serve(args: &RunArgs, config: &Config) -> anyhow::Result<()> {
     let url = config.database.connect_url();
     let store = Store::connect_with(url.expose(), Some(config.database.max_connections)).await?;
     store.migrate().await.with_context(|| format!("migrating {}", redact_url(&config.database.url)))?;
-    let catalog = Catalog::load_dir(&config.curriculum.dir)?;
+    let catalog = crate::coach::shipped::load(&config.curriculum.dir)?;
     let coach = Coach::new(store.clone(), catalog);
     let stop = CancellationToken::new();
     watch_signals(stop.clone())?;

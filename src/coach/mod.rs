@@ -33,6 +33,7 @@ mod quiz;
 mod reconcile;
 mod settle;
 mod setup;
+pub mod shipped;
 mod stats;
 mod status;
 mod tick;

@@ -98,13 +98,17 @@ impl DatabaseConfig {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct CurriculumConfig {
-    /// Directory of curriculum Markdown files. Relative to the working directory.
+    /// Directory of curriculum Markdown files. Relative to the working directory. Without it
+    /// (the default `curriculum` absent), the binary runs the curriculum built into it.
     pub dir: PathBuf,
 }
 
+/// The default curriculum folder; when it is absent the binary runs its built-in curriculum.
+pub const DEFAULT_CURRICULUM_DIR: &str = "curriculum";
+
 impl Default for CurriculumConfig {
     fn default() -> Self {
-        Self { dir: "curriculum".into() }
+        Self { dir: DEFAULT_CURRICULUM_DIR.into() }
     }
 }
 
