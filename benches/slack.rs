@@ -8,14 +8,16 @@
 #[path = "../tests/support/fake_slack/mod.rs"]
 #[allow(dead_code)]
 mod fake_slack;
+#[path = "common/process.rs"]
+#[allow(dead_code)]
+mod process;
 
-use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
-use std::sync::{Arc, Mutex};
+use std::process::Command;
 use std::time::{Duration, Instant, SystemTime};
 
 use fake_slack::{APP_TOKEN, BOT_TOKEN, FakeSlack, SIGNING_SECRET, SlackUser};
+use process::{Process, percentile, report_log};
 use serde_json::Value;
 use studybot::store::{NewCohort, Platform, Store};
 
@@ -89,7 +91,7 @@ async fn burst(cohorts: usize, all_checks: bool) {
     );
     checkmarks(&fake, &channels, started, all_checks).await;
     let problems = bot.stop();
-    report_log("burst", &problems);
+    report_log("slack  burst", &problems);
 }
 
 /// Watches the bot's ✅ under the posts: for 60 s, or until all are there.
@@ -199,7 +201,7 @@ async fn acknowledgements(mode: Mode, commands: usize) {
         fake.rate_limited(),
     );
     let problems = bot.stop();
-    report_log(&format!("acks {}", mode.name()), &problems);
+    report_log(&format!("slack  acks {}", mode.name()), &problems);
 }
 
 /// Whether `user` has seen an answer to delivery `id` other than the holding reply.
@@ -242,14 +244,6 @@ impl Figures {
         f.ack_ms.sort_unstable();
         f
     }
-}
-
-/// Nearest-rank percentile of sorted values.
-fn percentile(sorted: &[u64], p: usize) -> u64 {
-    if sorted.is_empty() {
-        return 0;
-    }
-    sorted[(sorted.len() * p).div_ceil(100).max(1) - 1]
 }
 
 /// A database with one cohort per channel, due at [`DUE`], and the bot's config beside it.
@@ -304,50 +298,34 @@ fn cohort(team: &str, channel: &str) -> NewCohort {
     }
 }
 
-/// Prints the bot's warnings and errors (distinct, without timestamps), if any.
-fn report_log(part: &str, problems: &[String]) {
-    let mut distinct: Vec<&str> = Vec::new();
-    for line in problems {
-        let text = line.split_once(' ').map_or(line.as_str(), |(_, rest)| rest.trim());
-        if !distinct.contains(&text) {
-            distinct.push(text);
-        }
-    }
-    println!("slack  {part}: bot log had {} WARN/ERROR lines, {} distinct", problems.len(), distinct.len());
-    for text in distinct.iter().take(5) {
-        println!("slack  {part}:   {}", text.chars().take(300).collect::<String>());
-    }
-}
-
-/// A running `studybot run` on Slack; its stderr lines are collected as they come.
-struct Bot {
-    child: Child,
-    log: Arc<Mutex<Vec<String>>>,
-}
+/// A running `studybot run` on Slack.
+struct Bot;
 
 impl Bot {
     /// Starts the bot and waits until Slack can reach it: the socket connected, or the endpoint
     /// listening (then the fake's request urls point at it). Returns whether it got there.
-    async fn start(fake: &FakeSlack, dir: &Path, mode: Mode, port: u16) -> (Bot, bool) {
+    async fn start(fake: &FakeSlack, dir: &Path, mode: Mode, port: u16) -> (Process, bool) {
         let secret = match mode {
             Mode::Socket => ("STUDYBOT_SLACK__APP_TOKEN", APP_TOKEN),
             Mode::Http => ("STUDYBOT_SLACK__SIGNING_SECRET", SIGNING_SECRET),
         };
-        let bot = Bot::spawn(dir, secret);
+        let mut bot = Bot::spawn(dir, secret);
         let ready = match mode {
             Mode::Socket => fake.wait_connected(Duration::from_secs(60)).await,
             Mode::Http => {
-                let listening = bot.wait_log("Slack Events API endpoint listening").await;
+                let listening =
+                    bot.wait_log(0, "Slack Events API endpoint listening", Duration::from_secs(60)).await;
                 fake.use_http(&format!("http://127.0.0.1:{port}/slack"));
-                listening
+                listening.is_ok()
             }
         };
         (bot, ready)
     }
 
-    fn spawn(dir: &Path, secret: (&str, &str)) -> Bot {
+    fn spawn(dir: &Path, secret: (&str, &str)) -> Process {
         let anchor = SystemTime::now().duration_since(SystemTime::UNIX_EPOCH).unwrap().as_millis();
-        let mut child = Command::new(env!("CARGO_BIN_EXE_studybot"))
+        let mut command = Command::new(env!("CARGO_BIN_EXE_studybot"));
+        command
             .current_dir(dir)
             .env("STUDYBOT_SLACK__BOT_TOKEN", BOT_TOKEN)
             .env(secret.0, secret.1)
@@ -355,47 +333,7 @@ impl Bot {
             .env("RUST_LOG", "info")
             .env("NO_COLOR", "1")
             .arg("run")
-            .args(["--clock-origin", DUE, "--clock-speed", "1", "--clock-anchor-ms", &anchor.to_string()])
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("start studybot run");
-        let log = Arc::new(Mutex::new(Vec::new()));
-        let (stderr, sink) = (child.stderr.take().expect("piped stderr"), Arc::clone(&log));
-        std::thread::spawn(move || {
-            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-                sink.lock().unwrap().push(line);
-            }
-        });
-        Bot { child, log }
-    }
-
-    async fn wait_log(&self, needle: &str) -> bool {
-        for _ in 0..3000 {
-            if self.log.lock().unwrap().iter().any(|l| l.contains(needle)) {
-                return true;
-            }
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
-        false
-    }
-
-    /// SIGTERM (SIGKILL after 15 s); returns the WARN and ERROR lines it logged.
-    fn stop(mut self) -> Vec<String> {
-        let _ = Command::new("kill").args(["-TERM", &self.child.id().to_string()]).status();
-        let started = Instant::now();
-        while started.elapsed() < Duration::from_secs(15) {
-            if let Ok(Some(_)) = self.child.try_wait() {
-                break;
-            }
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        if let Ok(None) = self.child.try_wait() {
-            let _ = self.child.kill();
-            let _ = self.child.wait();
-        }
-        let log = self.log.lock().unwrap();
-        log.iter().filter(|l| l.contains("WARN") || l.contains("ERROR")).cloned().collect()
+            .args(["--clock-origin", DUE, "--clock-speed", "1", "--clock-anchor-ms", &anchor.to_string()]);
+        Process::start(command)
     }
 }

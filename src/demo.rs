@@ -82,11 +82,8 @@ pub async fn run(options: &Options<'_>, out: &mut impl Write) -> anyhow::Result<
     let id = curriculum::id_from_path(options.curriculum).unwrap_or_else(|| "curriculum".into());
     // The shipped curriculum by default: from the binary when its file is not here.
     let built_in = options.curriculum == shipped::default_path() && !options.curriculum.exists();
-    let (checked, catalog) = if built_in {
-        (curriculum::check(shipped::curriculum_source().as_bytes()), shipped::catalog()?)
-    } else {
-        (curriculum::load(options.curriculum)?, Catalog::load_file(options.curriculum)?)
-    };
+    let catalog = if built_in { shipped::catalog()? } else { Catalog::load_file(options.curriculum)? };
+    let curriculum = catalog.get(&id).context("the demo's curriculum is loaded")?;
     let coach = Coach::new(store.clone(), catalog);
     let start = Utc.with_ymd_and_hms(2026, 12, 6, 12, 0, 0).single().context("demo start")?;
     let mut console = Console::new(coach, start, Vec::new());
@@ -96,7 +93,7 @@ pub async fn run(options: &Options<'_>, out: &mut impl Write) -> anyhow::Result<
     writeln!(
         out,
         "studybot demo — {} on a virtual clock, {} members, seed {}",
-        checked.curriculum.title,
+        curriculum.title,
         members.len(),
         options.seed
     )?;
@@ -124,7 +121,7 @@ pub async fn run(options: &Options<'_>, out: &mut impl Write) -> anyhow::Result<
     writeln!(
         out,
         "\nSimulated {} lessons for {} members in {:.2} s (database: {}).",
-        checked.curriculum.days().count(),
+        curriculum.days().count(),
         members.len(),
         started.elapsed().as_secs_f64(),
         if options.db_url.is_some() {

@@ -19,6 +19,22 @@ fn studybot(args: &[&str]) -> Output {
         .expect("the studybot binary runs")
 }
 
+/// The binary run in `dir` with `stdin` piped in, to its end.
+fn piped(dir: &Path, args: &[&str], stdin: &str) -> Output {
+    use std::io::Write;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_studybot"))
+        .args(args)
+        .current_dir(dir)
+        .env_remove("RUST_LOG")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
+    child.wait_with_output().unwrap()
+}
+
 fn stdout(o: &Output) -> String {
     String::from_utf8_lossy(&o.stdout).into_owned()
 }
@@ -187,7 +203,6 @@ fn demo_runs_a_whole_cycle_and_is_deterministic_per_seed() {
 
 #[test]
 fn console_reads_a_script_from_a_pipe() {
-    use std::io::Write;
     let script = "\
 :admin alice
 /studybot setup curriculum:days_121_150_lakehouse_architecture start:2026-12-07 timezone:Europe/Berlin
@@ -198,16 +213,8 @@ fn console_reads_a_script_from_a_pipe() {
 /studybot pause
 :quit
 ";
-    let mut child = Command::new(env!("CARGO_BIN_EXE_studybot"))
-        .args(["console", "--curriculum", SHIPPED, "--start", "2026-12-06T12:00"])
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    child.stdin.take().unwrap().write_all(script.as_bytes()).unwrap();
-    let out = child.wait_with_output().unwrap();
+    let args = ["console", "--curriculum", SHIPPED, "--start", "2026-12-06T12:00"];
+    let out = piped(Path::new(env!("CARGO_MANIFEST_DIR")), &args, script);
     assert!(out.status.success(), "{}", stderr(&out));
     let text = stdout(&out);
     for part in [
@@ -261,9 +268,11 @@ fn check_refuses_a_device_a_directory_or_an_oversized_file_with_the_reason() {
     );
     assert!(stdout(&out).contains(&format!("{SHIPPED}: ok")), "the other files are still checked");
 
-    for args in
-        [&["curriculum", "export", "/dev/zero"][..], &["curriculum", "show", "/dev/zero", "--day", "1"]]
-    {
+    for args in [
+        &["curriculum", "export", "/dev/zero"][..],
+        &["curriculum", "show", "/dev/zero", "--day", "1"],
+        &["demo", "--curriculum", "/dev/zero"],
+    ] {
         let out = studybot(args);
         assert_eq!(out.status.code(), Some(1), "{args:?}");
         assert!(stderr(&out).contains("not a regular file (a character device)"), "{}", stderr(&out));
@@ -349,21 +358,8 @@ fn a_missing_curriculum_is_named_once_and_its_cause_said_once() {
 
 #[test]
 fn demo_and_console_run_outside_the_checkout_on_the_built_in_curriculum() {
-    use std::io::Write;
     let elsewhere = tempfile::tempdir().unwrap();
-    let run = |args: &[&str], stdin: &str| {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_studybot"))
-            .args(args)
-            .current_dir(elsewhere.path())
-            .env_remove("RUST_LOG")
-            .stdin(std::process::Stdio::piped())
-            .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::piped())
-            .spawn()
-            .unwrap();
-        child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
-        child.wait_with_output().unwrap()
-    };
+    let run = |args: &[&str], stdin: &str| piped(elsewhere.path(), args, stdin);
     let demo = run(&["demo", "--members", "3"], "");
     assert!(demo.status.success(), "{}", stderr(&demo));
     assert!(stdout(&demo).contains("Simulated 30 lessons"), "{}", stdout(&demo));

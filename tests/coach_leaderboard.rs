@@ -27,6 +27,12 @@ async fn run(c: &mut Console<Vec<u8>>, lines: &[&str]) -> String {
     String::from_utf8(std::mem::take(c.output_mut())).unwrap()
 }
 
+/// A console on the shipped curriculum, at [`start`].
+fn console(fx: &Fixture) -> Console<Vec<u8>> {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("curriculum");
+    Console::new(Coach::new(fx.store.clone(), Catalog::load_dir(&dir).unwrap()), start(), Vec::new())
+}
+
 /// The board's table as printed: from its title to its footer.
 fn board(out: &str) -> String {
     let from = out.find("🏆").unwrap_or_else(|| panic!("no board in {out}"));
@@ -34,9 +40,7 @@ fn board(out: &str) -> String {
 }
 
 async fn weekly_board_counts_the_last_seven_days(fx: Fixture) {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("curriculum");
-    let mut c =
-        Console::new(Coach::new(fx.store.clone(), Catalog::load_dir(&dir).unwrap()), start(), Vec::new());
+    let mut c = console(&fx);
     #[rustfmt::skip]
     run(&mut c, &[
         ":admin org", SETUP,
@@ -99,9 +103,7 @@ You: #1 with 30 points";
 /// `by:streak period:week` is the longest run of on-time check-ins among the week's lessons, not
 /// the all-time streak under a weekly title.
 async fn weekly_streak_is_the_longest_run_of_the_week(fx: Fixture) {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("curriculum");
-    let mut c =
-        Console::new(Coach::new(fx.store.clone(), Catalog::load_dir(&dir).unwrap()), start(), Vec::new());
+    let mut c = console(&fx);
     // Weekday lessons from Monday 7 December: 124 on the 10th … 128 on the 16th lie in the week of
     // a board asked at 2026-12-16T20:00. Ada checks 124-126 in time, then misses 127 (its window
     // closed at 15:00 on the 16th): her streak is 0, her week's run 3. Bo checks only 128.

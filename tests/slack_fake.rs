@@ -304,13 +304,19 @@ async fn http_mode_posts_signed_requests_the_events_layer_accepts() {
     assert!(bot.seen.try_recv().is_err(), "a refused request reached a handler");
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn answers_land_where_slack_shows_them() {
+/// A fake Slack with Ana and #general, and a Socket Mode client connected to it.
+async fn ana_in_general() -> (FakeSlack, String, SocketBot) {
     let fake = FakeSlack::start().await;
     let general = fake.channel("general");
     fake.add_user(&ana());
-    let mut bot = SocketBot::start(&fake).await;
+    let bot = SocketBot::start(&fake).await;
     assert!(fake.wait_connected(WAIT).await);
+    (fake, general, bot)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn answers_land_where_slack_shows_them() {
+    let (fake, general, mut bot) = ana_in_general().await;
     let token = bot_token();
     let session = bot.client.open_session(&token);
     let channel: SlackChannelId = general.clone().into();
@@ -372,11 +378,7 @@ async fn answers_land_where_slack_shows_them() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn an_entity_in_plain_text_is_refused_wherever_blocks_go() {
-    let fake = FakeSlack::start().await;
-    let general = fake.channel("general");
-    fake.add_user(&ana());
-    let mut bot = SocketBot::start(&fake).await;
-    assert!(fake.wait_connected(WAIT).await);
+    let (fake, general, mut bot) = ana_in_general().await;
     let token = bot_token();
     let session = bot.client.open_session(&token);
     // Slack shows plain_text as written: "&amp;" would reach members as "&amp;". mrkdwn decodes it.

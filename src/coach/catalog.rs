@@ -133,7 +133,8 @@ type Unreadable = (Vec<u8>, LoadError);
 /// The file's text and its curriculum; on failure, the bytes read (for the broken file's hash)
 /// and why. Warnings that it looks cut short are logged: the operator should know.
 fn read_curriculum(path: &Path) -> Result<(String, Curriculum), Unreadable> {
-    let bytes = std::fs::read(path)
+    // Bounded like every curriculum read: a device or an oversized file is refused, not read.
+    let bytes = crate::files::read_bounded(path)
         .map_err(|source| (Vec::new(), LoadError::Io { path: path.into(), cause: source }))?;
     let checked = curriculum::check(&bytes);
     if checked.has_errors() {
@@ -157,7 +158,7 @@ fn read_bank(curriculum_path: &Path, curriculum: &Curriculum) -> Option<(String,
     if !path.exists() {
         return None;
     }
-    let bytes = match std::fs::read(&path) {
+    let bytes = match crate::files::read_bounded(&path) {
         Ok(bytes) => bytes,
         Err(source) => {
             tracing::warn!(error = %quiz::LoadError::Io { path, cause: source }, "quiz bank left out");

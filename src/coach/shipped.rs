@@ -22,11 +22,6 @@ pub fn default_path() -> PathBuf {
     Path::new(crate::config::DEFAULT_CURRICULUM_DIR).join(format!("{ID}.md"))
 }
 
-/// The shipped curriculum's text.
-pub fn curriculum_source() -> &'static str {
-    CURRICULUM
-}
-
 /// The curricula of `dir`; when the default folder `curriculum` is not there (the binary runs
 /// outside its checkout), the shipped one. A folder the operator named must exist.
 pub fn load(dir: &Path) -> anyhow::Result<Catalog> {
