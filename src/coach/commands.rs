@@ -62,6 +62,8 @@ pub enum Handler {
     Setup,
     /// An admin command on the channel's cohort (`coach/admin.rs`).
     Admin(AdminOp),
+    /// Ending this cycle or queueing the next (`coach/cycles_admin.rs`).
+    Cycle(CycleOp),
     Join,
     Checkpoint,
     Leaderboard,
@@ -93,6 +95,13 @@ impl AdminOp {
             AdminOp::Preview | AdminOp::Status | AdminOp::Curriculum | AdminOp::Settings => false,
         }
     }
+}
+
+/// The admin subcommands of `/studybot` about the channel's cycles.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum CycleOp {
+    Finish,
+    Next,
 }
 
 /// A member's commands about themselves.
@@ -231,6 +240,34 @@ pub static COMMANDS: &[Spec] = &[
                 ],
                 Handler::Admin(AdminOp::Settings),
             ),
+            sub(
+                "finish",
+                "End this cycle now with its final leaderboard (asks you to confirm)",
+                &[],
+                Handler::Cycle(CycleOp::Finish),
+            ),
+            sub(
+                "next",
+                "Queue the cycle that follows this one; alone, show it; with cancel, remove it",
+                &[
+                    p(
+                        "curriculum",
+                        Kind::Word,
+                        false,
+                        "curriculum id of the next cycle (see /studybot curricula)",
+                    ),
+                    p(
+                        "start",
+                        Kind::Date,
+                        false,
+                        "its first lesson date, YYYY-MM-DD (default: the next lesson date after this cycle)",
+                    ),
+                    p("schedule", Kind::Text, false, "cron (default: this cycle's)"),
+                    p("timezone", Kind::Word, false, "IANA timezone (default: this cycle's)"),
+                    p("cancel", Kind::Flag, false, "remove the queued cycle"),
+                ],
+                Handler::Cycle(CycleOp::Next),
+            ),
         ],
     },
     Spec {
@@ -267,7 +304,15 @@ pub static COMMANDS: &[Spec] = &[
         subs: &[sub(
             "",
             "Your progress, or a member's",
-            &[p("member", Kind::User, false, "a member of the cohort")],
+            &[
+                p("member", Kind::User, false, "a member of the cohort"),
+                p(
+                    "cycle",
+                    Kind::Word,
+                    false,
+                    "an earlier cycle of this channel: its number or curriculum id",
+                ),
+            ],
             Handler::Own(OwnOp::Progress),
         )],
     },
@@ -291,6 +336,18 @@ pub static COMMANDS: &[Spec] = &[
                     "ranking (default: points)",
                 ),
                 p("period", Kind::Choice(&["all", "week"]), false, "all time (default) or this week"),
+                p(
+                    "scope",
+                    Kind::Choice(&["cycle", "journey"]),
+                    false,
+                    "this cycle (default) or every cycle of this channel",
+                ),
+                p(
+                    "cycle",
+                    Kind::Word,
+                    false,
+                    "an earlier cycle of this channel: its number or curriculum id",
+                ),
             ],
             Handler::Leaderboard,
         )],
@@ -376,7 +433,7 @@ impl Sub {
     /// Whether only the cohort's admins may run it: setting a cohort up and the admin commands.
     pub fn admin(&self) -> bool {
         match self.handler {
-            Handler::Setup | Handler::Admin(_) => true,
+            Handler::Setup | Handler::Admin(_) | Handler::Cycle(_) => true,
             Handler::Help
             | Handler::FullHelp
             | Handler::Curricula

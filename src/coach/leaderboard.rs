@@ -7,7 +7,7 @@ use chrono::{DateTime, Duration, Utc};
 
 use super::context::{CohortCtx, instant};
 use super::error::CoachResult;
-use super::{Block, Call, Coach, Inbound, Message, Outgoing, Table, platform_of, stats};
+use super::{Block, Call, Coach, Inbound, Message, Outgoing, Table, journey, platform_of, plural, stats};
 use crate::domain::quiz::quiz_points;
 use crate::domain::{Check, Entry, PointsRules, StreakRules, board, summarize};
 use crate::store::{CheckpointWeights, MemberStats, StatsOrder};
@@ -77,13 +77,13 @@ pub async fn command(
     call: &Call,
     now: DateTime<Utc>,
 ) -> CoachResult<Vec<Outgoing>> {
-    let ctx = CohortCtx::for_channel(coach, &inbound.channel).await?;
+    let current = CohortCtx::for_channel(coach, &inbound.channel).await?;
     let platform = platform_of(&inbound.channel)?;
     let member = coach.store.find_member(platform, &inbound.actor.user_id).await?;
     if let Some(action) = call.text("action") {
         let Some(member) = member else { user_error!("You're not in this cohort yet; `/join` first.") };
         let out = action == "optout";
-        coach.store.set_leaderboard_optout(ctx.cohort.id, member.id, out).await?;
+        coach.store.set_leaderboard_optout(current.cohort.id, member.id, out).await?;
         let text = if out {
             "🙈 You're hidden from leaderboards. You still see your own rank; `/leaderboard optin` shows you again."
         } else {
@@ -91,9 +91,18 @@ pub async fn command(
         };
         return Ok(vec![Outgoing::ephemeral(text)]);
     }
+    let by = By::parse(call.text("by"));
+    let caller = member.map(|m| m.id);
+    if call.text("scope") == Some("journey") {
+        let message = journey_board(coach, &current, by, caller).await?;
+        return Ok(vec![Outgoing::ephemeral_message(message)]);
+    }
+    let ctx = match call.text("cycle") {
+        Some(which) => journey::cycle(coach, &current, which).await?,
+        None => current,
+    };
     let week = call.text("period") == Some("week");
-    let message =
-        board_message(coach, &ctx, By::parse(call.text("by")), week, member.map(|m| m.id), now).await?;
+    let message = board_message(coach, &ctx, by, week, caller, now).await?;
     Ok(vec![Outgoing::ephemeral_message(message)])
 }
 
@@ -127,28 +136,59 @@ pub async fn board_message(
             entry.reached_at = reached;
         }
     }
-    let board = board(&entries, caller, TOP);
+    let unit = if week && by == By::Streak { "in a row".into() } else { column.to_lowercase() };
+    let title = format!("🏆 Leaderboard — {column} ({period})");
+    Ok(render(&entries, &names, caller, title, column, &unit))
+}
+
+/// Every cycle of the channel: points, lessons and quiz points summed, the streak the journey
+/// streak of the current cycle.
+async fn journey_board(coach: &Coach, ctx: &CohortCtx, by: By, caller: Option<i64>) -> CoachResult<Message> {
+    let rows = coach.store.journey_stats(&ctx.cohort, None).await?;
+    let names: HashMap<i64, String> = rows.iter().map(|s| (s.member_id, s.display_name.clone())).collect();
+    let entries: Vec<Entry> = rows
+        .iter()
+        .map(|s| Entry {
+            member_id: s.member_id,
+            score: match by {
+                By::Points => s.points,
+                By::Streak => s.journey_streak,
+                By::Lessons => s.lessons_done,
+                By::Quiz => s.quiz_points,
+            },
+            reached_at: s.reached_at,
+            hidden: s.hidden,
+        })
+        .collect();
+    let column = by.label();
+    let cycles = plural(u64::try_from(ctx.cohort.cycle_no).unwrap_or(0), "cycle", "cycles");
+    let title = format!("🏆 Journey leaderboard — {column} (all {cycles} of this channel)");
+    Ok(render(&entries, &names, caller, title, column, &column.to_lowercase()))
+}
+
+/// The top 10 as a table, and the caller's own rank under it.
+fn render(
+    entries: &[Entry],
+    names: &HashMap<i64, String>,
+    caller: Option<i64>,
+    title: String,
+    column: &str,
+    unit: &str,
+) -> Message {
+    let board = board(entries, caller, TOP);
     let name = |id: i64| names.get(&id).cloned().unwrap_or_else(|| format!("member {id}"));
     let table_rows = board
         .top
         .iter()
         .map(|r| vec![format!("{}", r.rank), name(r.entry.member_id), r.entry.score.to_string()])
         .collect();
-    let footer = match (&board.caller, caller) {
-        (Some(r), _) => {
-            let hidden = if r.entry.hidden { " (hidden from others)" } else { "" };
-            let unit = if week && by == By::Streak { "in a row".into() } else { column.to_lowercase() };
-            Some(format!("You: #{} with {} {unit}{hidden}", r.rank, r.entry.score))
-        }
-        (None, Some(_)) | (None, None) => None,
-    };
-    let table = Table {
-        title: format!("🏆 Leaderboard — {column} ({period})"),
-        columns: vec!["#".into(), "Member".into(), column.into()],
-        rows: table_rows,
-        footer,
-    };
-    Ok(Message::default().with(Block::Table(table)))
+    let footer = board.caller.as_ref().map(|r| {
+        let hidden = if r.entry.hidden { " (hidden from others)" } else { "" };
+        format!("You: #{} with {} {unit}{hidden}", r.rank, r.entry.score)
+    });
+    let table =
+        Table { title, columns: vec!["#".into(), "Member".into(), column.into()], rows: table_rows, footer };
+    Message::default().with(Block::Table(table))
 }
 
 /// Each member's score over the last 7 days (both ends included), with the instant they reached

@@ -19,11 +19,14 @@ mod checkpoint;
 pub mod commands;
 mod context;
 mod contexts;
+mod cycles;
+mod cycles_admin;
 mod delivery;
 mod drift;
 mod elsewhere;
 mod fence;
 pub mod grammar;
+mod journey;
 mod leaderboard;
 pub mod lesson;
 pub mod message;
@@ -48,7 +51,7 @@ use chrono::{DateTime, Utc};
 use tokio::sync::Notify;
 
 pub use catalog::Catalog;
-pub use commands::{AdminOp, Handler, OwnOp};
+pub use commands::{AdminOp, CycleOp, Handler, OwnOp};
 pub use context::CohortCtx;
 pub use delivery::{Delivery, DeliveryError};
 pub use error::{CoachError, CoachResult, UserError};
@@ -246,6 +249,9 @@ impl Coach {
             InboundKind::Button { id } if id.starts_with("result:") => {
                 quiz::result_button(self, inbound, id).await.map(Handled::Replies)
             }
+            InboundKind::Button { id } if cycles_admin::is_finish_button(id) => {
+                cycles_admin::finish_button(self, inbound, id, now).await.map(Handled::Replies)
+            }
             InboundKind::Button { id } => checkpoint::button(self, inbound, id, now).await,
         }
     }
@@ -266,6 +272,7 @@ impl Coach {
             Handler::Curricula => setup::curricula(self),
             Handler::Setup => self.changed(setup::setup(self, inbound, call, now).await),
             Handler::Admin(op) => self.changed(admin::run(self, inbound, op, call, now).await),
+            Handler::Cycle(op) => self.changed(cycles_admin::run(self, inbound, op, call, now).await),
             Handler::Join => checkpoint::join(self, inbound, now).await,
             Handler::Leaderboard => leaderboard::command(self, inbound, call, now).await,
             Handler::Quiz => quiz::command(self, inbound, call, now).await,
@@ -292,8 +299,24 @@ fn apology(class: ErrorClass) -> String {
     format!("Sorry — {why}, so nothing was recorded. It has been logged; please try again in a few minutes.")
 }
 
+/// `1 lesson done`, `2 lessons done`.
+fn plural<N: Into<u64>>(n: N, one: &str, many: &str) -> String {
+    let n: u64 = n.into();
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
 /// The platform of a channel, as the store knows it.
 fn platform_of(channel: &ChannelRef) -> CoachResult<Platform> {
     Platform::parse(&channel.platform)
         .ok_or_else(|| CoachError::Other(anyhow::anyhow!("unknown platform {}", channel.platform)))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn one_is_singular() {
+        let said: Vec<String> =
+            [0_u32, 1, 2].into_iter().map(|n| super::plural(n, "lesson done", "lessons done")).collect();
+        assert_eq!(said, ["0 lessons done", "1 lesson done", "2 lessons done"]);
+    }
 }

@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use super::commands::OwnOp;
 use super::context::CohortCtx;
 use super::error::CoachResult;
-use super::{Call, Coach, Inbound, Outgoing, platform_of, stats};
+use super::{Call, Coach, Inbound, Outgoing, journey, platform_of, plural, stats};
 use crate::curriculum::Curriculum;
 use crate::domain::{DayNumber, StreakSummary};
 use crate::store::{ContentKind, Member, NewContentPost, StoreError};
@@ -26,6 +26,10 @@ pub async fn run(
             let member = match call.text("member") {
                 Some(who) => lookup(coach, &ctx, inbound, who).await?,
                 None => me(coach, inbound).await?,
+            };
+            let ctx = match call.text("cycle") {
+                Some(which) => journey::cycle(coach, &ctx, which).await?,
+                None => ctx,
             };
             progress(coach, &ctx, &member, now).await?
         }
@@ -78,14 +82,19 @@ async fn summary(
 async fn streak(coach: &Coach, ctx: &CohortCtx, member: &Member, now: DateTime<Utc>) -> CoachResult<String> {
     let s = summary(coach, ctx, member, now).await?;
     let done = s.on_time + s.late;
-    Ok(format!(
+    let mut out = format!(
         "🔥 {}: streak {} (best {}) · ❄️ {} · {}",
         member.display_name,
         s.current,
         s.best,
         plural(s.freezes_held, "freeze held", "freezes held"),
         plural(done, "lesson done", "lessons done")
-    ))
+    );
+    if let Some(line) = journey::line(coach, ctx, member.id, &s, now).await? {
+        out.push('\n');
+        out.push_str(&line);
+    }
+    Ok(out)
 }
 
 async fn progress(
@@ -110,9 +119,13 @@ async fn progress(
         })
         .collect();
     let points = coach.store.get_member_stats(ctx.cohort.id, member.id).await?.map_or(0, |m| m.points);
+    let cycle = match ctx.cohort.archived_at {
+        Some(_) => format!("cycle {}, finished: ", ctx.cohort.cycle_no),
+        None => String::new(),
+    };
     let mut out = vec![
         format!(
-            "📈 {} — {} ({} of {} days posted)",
+            "📈 {} — {} ({cycle}{} of {} days posted)",
             member.display_name,
             ctx.curriculum.title,
             lessons.len(),
@@ -128,8 +141,9 @@ async fn progress(
             s.pending
         ),
         format!("🔥 Streak {} (best {}) · ❄ freezes {} · {points} points", s.current, s.best, s.freezes_held),
-        "Modules:".into(),
     ];
+    out.extend(journey::line(coach, ctx, member.id, &s, now).await?);
+    out.push("Modules:".into());
     for section in &ctx.curriculum.sections {
         let done = section.days.iter().filter(|d| checked.contains_key(&d.day)).count();
         out.push(format!("  {} — {done}/{}", section.heading, section.days.len()));
@@ -312,19 +326,4 @@ async fn checklist_view(coach: &Coach, ctx: &CohortCtx, member: &Member) -> Coac
         }
     }
     Ok(out.join("\n"))
-}
-
-/// `1 lesson done`, `2 lessons done`.
-fn plural(n: u32, one: &str, many: &str) -> String {
-    format!("{n} {}", if n == 1 { one } else { many })
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn one_is_singular() {
-        let said: Vec<String> =
-            [0, 1, 2].into_iter().map(|n| super::plural(n, "lesson done", "lessons done")).collect();
-        assert_eq!(said, ["0 lessons done", "1 lesson done", "2 lessons done"]);
-    }
 }

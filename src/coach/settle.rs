@@ -5,6 +5,7 @@
 use chrono::{DateTime, Utc};
 
 use super::context::CohortCtx;
+use super::cycles::{self, NextCycle};
 use super::error::CoachResult;
 use super::leaderboard::{By, board_message};
 use super::tick::{LOOKBACK, channel, direct};
@@ -66,20 +67,77 @@ pub(super) async fn complete(
     if !coach.store.list_unconfirmed_posts(ctx.cohort.id).await?.is_empty() {
         return Ok(false);
     }
+    end_cycle(coach, ctx, close, Ending::Completed, now, out).await
+}
+
+/// How a cycle ends.
+pub(super) enum Ending {
+    /// Its last lesson's window closed.
+    Completed,
+    /// An admin finished it early (`/studybot finish`), by name.
+    Finished { by: String },
+}
+
+/// Ends the cycle at `now`: the job `complete:<cohort>` (at `due`), every member's final summary,
+/// the completion and, when a cycle is queued after it, the beginning of that cycle, all in one
+/// transaction — a crash cannot leave a completed cycle whose successor never begins. Then the
+/// final board goes to the channel, naming the next cycle. `true` when this call ended it.
+pub(super) async fn end_cycle(
+    coach: &Coach,
+    ctx: &CohortCtx,
+    due: DateTime<Utc>,
+    ending: Ending,
+    now: DateTime<Utc>,
+    out: &mut Vec<Outgoing>,
+) -> CoachResult<bool> {
+    let queued = coach.store.get_queued_cycle(ctx.cohort.id).await?;
+    let next = match &queued {
+        Some(queued) => Some(NextCycle::queued(coach, queued, now).await?),
+        None => None,
+    };
     let mut tx = coach.store.begin().await?;
     let job = format!("complete:{}", ctx.cohort.id);
-    if !store::claim_job(&mut tx, &job, close.timestamp(), now.timestamp()).await? {
+    if !store::claim_job(&mut tx, &job, due.timestamp(), now.timestamp()).await? {
         return Ok(false);
     }
     let notices = refresh_all(&mut tx, ctx, now).await?;
-    store::complete_cohort(&mut tx, ctx.cohort.id, now.timestamp()).await?;
+    if !store::complete_cohort(&mut tx, ctx.cohort.id, now.timestamp()).await? {
+        return Ok(false); // dropped: rolled back, it was completed already
+    }
+    let begun = match &next {
+        // Still queued inside the transaction: not cancelled in the meantime.
+        Some(next) if store::get_queued_cycle(&mut tx, ctx.cohort.id).await?.is_some() => {
+            Some(cycles::begin(&mut tx, ctx, now, next, now).await?)
+        }
+        _ => None,
+    };
     tx.commit().await?;
     out.extend(notices);
     let board = board_message(coach, ctx, By::Points, false, None, now).await?;
-    let text = format!(
-        "🎓 That's the whole of **{}** — congratulations, everyone! Here is the final leaderboard.",
-        ctx.curriculum.title
-    );
+    let title = &ctx.curriculum.title;
+    let mut text = match ending {
+        Ending::Completed => {
+            format!(
+                "🎓 That's the whole of **{title}** — congratulations, everyone! Here is the final leaderboard."
+            )
+        }
+        Ending::Finished { by } => {
+            let after = ctx.slots.due(now).map_or(String::new(), |s| format!(" after day {}", s.day));
+            format!("🏁 {by} finished **{title}**{after}. Here is its final leaderboard.")
+        }
+    };
+    match (&next, &begun) {
+        (Some(next), Some(begun)) => {
+            text.push_str(&format!(
+                "\n⏭ Next: {}. {}",
+                next.describe(),
+                cycles::carried_line(&ctx.cohort, begun)
+            ));
+        }
+        _ => {
+            text.push_str("\nAn admin starts the next cycle here with `/studybot setup` or `/studybot next`.")
+        }
+    }
     let mut message = Message::text(text);
     message.blocks.extend(board.blocks);
     out.push(Outgoing::channel(&channel(ctx), message));

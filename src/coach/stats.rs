@@ -5,6 +5,7 @@ use chrono::{DateTime, Duration, Utc};
 
 use super::context::CohortCtx;
 use super::error::CoachResult;
+use crate::domain::journey::journey_streak;
 use crate::domain::quiz::quiz_points;
 use crate::domain::{Check, PointsRules, StreakRules, StreakSummary, points, summarize};
 use crate::store::{self, MemberStats, Tx};
@@ -68,6 +69,8 @@ pub async fn refresh_with(
         Some(p) if p.points >= total => p.reached_at,
         _ => now.timestamp(),
     };
+    let carried = previous.as_ref().map_or(0, |p| p.carried_streak);
+    let journey = journey_streak(u32::try_from(carried).unwrap_or(0), &summary);
     let stats = MemberStats {
         cohort_id: ctx.cohort.id,
         member_id,
@@ -83,6 +86,8 @@ pub async fn refresh_with(
         points: total,
         reached_at,
         updated_at: now.timestamp(),
+        carried_streak: carried,
+        journey_streak: journey.into(),
     };
     store::upsert_member_stats(conn, &stats).await?;
     Ok((stats, summary))

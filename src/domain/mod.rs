@@ -1,8 +1,9 @@
-//! Domain: pure rules — lesson calendar, streaks, ranking, points. No I/O, no platform, no clock.
+//! Domain: pure rules — lesson calendar, streaks (and across cycles), ranking, points. No I/O, no platform, no clock.
 
 pub mod calendar;
 pub mod catchup;
 pub mod day;
+pub mod journey;
 pub mod quiz;
 pub mod ranking;
 pub mod schedule;

@@ -54,6 +54,9 @@ pub struct StreakSummary {
     pub freezes_held: u32,
     /// Days on which a freeze was spent, in order.
     pub freezes_used: Vec<DayNumber>,
+    /// A window closed without an on-time check or a freeze: the streak has been reset at least
+    /// once since the first lesson, so it no longer continues one from before (`domain/journey.rs`).
+    pub broken: bool,
 }
 
 /// How one lesson turned out for a member at `now`.
@@ -142,6 +145,7 @@ impl StreakSummary {
             self.freezes_used.push(day);
         } else {
             self.current = 0;
+            self.broken = true;
         }
         if checked {
             self.late += 1;

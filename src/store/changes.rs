@@ -40,7 +40,7 @@ pub async fn channel_cohort_stamp(
     no_nul("channel id", channel_id)?;
     let row = sqlx::query(
         "SELECT c.id, COALESCE(ch.epoch, 0) FROM cohorts c LEFT JOIN cohort_changes ch ON ch.cohort_id = c.id \
-         WHERE c.platform = $1 AND c.channel_id = $2",
+         WHERE c.platform = $1 AND c.channel_id = $2 AND c.archived_at IS NULL",
     )
     .bind(platform.as_str())
     .bind(channel_id)

@@ -1,4 +1,5 @@
-//! Cohorts: one study group bound to one chat channel, with its schedule and state.
+//! Cohorts: one cycle of a study group in one chat channel, with its schedule and state. A channel
+//! has one current cohort and, before it, the archived cycles it finished (`store/cycles.rs`).
 
 use sqlx::AnyConnection;
 use sqlx::Row;
@@ -24,7 +25,7 @@ macro_rules! cohort_columns {
         "id, platform, workspace_id, channel_id, curriculum_id, start_date, first_day, schedule, \
          timezone, catch_up, max_lateness_secs, quiz_seconds, grace_secs, reminder_hours, \
          leaderboard_schedule, state, flag_reason, completed_at, created_by, created_at, updated_at, \
-         curriculum_version"
+         curriculum_version, cycle_no, archived_at"
     };
 }
 
@@ -93,10 +94,14 @@ pub struct Cohort {
     /// Hash of the stored curriculum version the cohort runs on; `None` only for a cohort set up
     /// before versions existed, until the coach first loads it.
     pub curriculum_version: Option<String>,
+    /// 1 for the channel's first cycle, then 2, 3, …
+    pub cycle_no: i64,
+    /// When the next cycle replaced this one; `None` for the channel's current cycle.
+    pub archived_at: Option<i64>,
 }
 
 impl Cohort {
-    fn from_row(row: &AnyRow) -> Result<Cohort, StoreError> {
+    pub(super) fn from_row(row: &AnyRow) -> Result<Cohort, StoreError> {
         Ok(Cohort {
             id: row.try_get("id")?,
             platform: enum_col(row, "platform", Platform::parse)?,
@@ -120,11 +125,14 @@ impl Cohort {
             created_at: row.try_get("created_at")?,
             updated_at: row.try_get("updated_at")?,
             curriculum_version: row.try_get("curriculum_version")?,
+            cycle_no: row.try_get("cycle_no")?,
+            archived_at: row.try_get("archived_at")?,
         })
     }
 }
 
-/// Fails with `Duplicate` if the channel already has a cohort (one cohort per channel).
+/// Fails with `Duplicate` if the channel already has a current cohort (one per channel). The new
+/// cohort is the channel's next cycle: its number follows the highest the channel had.
 #[tracing::instrument(skip_all)]
 pub async fn create_cohort(conn: &mut AnyConnection, new: &NewCohort) -> Result<Cohort, StoreError> {
     no_nul("workspace id", &new.workspace_id)?;
@@ -133,8 +141,9 @@ pub async fn create_cohort(conn: &mut AnyConnection, new: &NewCohort) -> Result<
     let row = sqlx::query(concat!(
         "INSERT INTO cohorts (platform, workspace_id, channel_id, curriculum_id, start_date, \
          first_day, schedule, timezone, catch_up, max_lateness_secs, quiz_seconds, grace_secs, \
-         reminder_hours, leaderboard_schedule, state, created_by, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, 'active', $16, $15, $15) \
+         reminder_hours, leaderboard_schedule, state, created_by, created_at, updated_at, cycle_no) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, 'active', $16, $15, $15, \
+         (SELECT COALESCE(MAX(cycle_no), 0) + 1 FROM cohorts WHERE platform = $1 AND channel_id = $3)) \
          RETURNING ",
         cohort_columns!()
     ))
@@ -166,6 +175,7 @@ pub async fn get_cohort(conn: &mut AnyConnection, id: i64) -> Result<Option<Coho
     row.as_ref().map(Cohort::from_row).transpose()
 }
 
+/// The channel's current cohort (not an archived cycle).
 #[tracing::instrument(skip_all)]
 pub async fn find_cohort_by_channel(
     conn: &mut AnyConnection,
@@ -173,7 +183,11 @@ pub async fn find_cohort_by_channel(
     channel_id: &str,
 ) -> Result<Option<Cohort>, StoreError> {
     no_nul("channel id", channel_id)?;
-    let sql = concat!("SELECT ", cohort_columns!(), " FROM cohorts WHERE platform = $1 AND channel_id = $2");
+    let sql = concat!(
+        "SELECT ",
+        cohort_columns!(),
+        " FROM cohorts WHERE platform = $1 AND channel_id = $2 AND archived_at IS NULL"
+    );
     let row = sqlx::query(sql).bind(platform.as_str()).bind(channel_id).fetch_optional(conn).await?;
     row.as_ref().map(Cohort::from_row).transpose()
 }

@@ -2,7 +2,7 @@
 //!
 //! Every query is written once with `$1..$n` placeholders and only integer, text and blob
 //! columns, so it runs unchanged on both backends. Invariants (one post per cohort and day, one
-//! checkpoint per member and day, one cohort per channel, replayed events) are UNIQUE constraints
+//! checkpoint per member and day, one current cohort per channel, replayed events) are UNIQUE constraints
 //! in the migrations; the functions here turn a conflict into an outcome value instead of relying
 //! on a read-then-write check.
 //!
@@ -15,7 +15,10 @@ mod backend;
 mod calendar;
 mod changes;
 mod checkpoints;
+// Its `cohort_columns!` is used by `cycles`.
+#[macro_use]
 mod cohorts;
+mod cycles;
 mod error;
 mod jobs;
 pub mod lease;
@@ -54,6 +57,10 @@ pub use cohorts::{
     find_cohort_by_channel, get_cohort, list_active_cohorts, list_cohorts, schedule_epoch, set_cohort_start,
     set_cohort_state, set_quiz_seconds, update_cohort_catch_up, update_cohort_schedule,
     update_cohort_settings,
+};
+pub use cycles::{
+    JourneyStats, QueuedCycle, archive_cohort, carry_members, delete_queued_cycle, get_queued_cycle,
+    journey_stats, list_channel_cycles, put_queued_cycle, unarchive_cohort,
 };
 pub use error::StoreError;
 pub use jobs::claim_job;

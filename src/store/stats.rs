@@ -28,6 +28,12 @@ pub struct MemberStats {
     /// Epoch seconds when `points` last increased: among equals, who got there first ranks higher.
     pub reached_at: i64,
     pub updated_at: i64,
+    /// The journey streak brought in from the channel's previous cycle (0 when the gap between
+    /// the cycles broke it); written when the cycle begins.
+    pub carried_streak: i64,
+    /// `carried_streak` plus `current_streak` while this cycle's streak has not broken since it
+    /// began, else `current_streak`.
+    pub journey_streak: i64,
 }
 
 /// Leaderboard order; ties go to the earlier `reached_at`, then the lower member id.
@@ -42,7 +48,8 @@ pub enum StatsOrder {
 macro_rules! stats_columns {
     () => {
         "cohort_id, member_id, lessons_done, on_time, late, missed, current_streak, best_streak, \
-         freezes_held, freezes_used, quiz_points, points, reached_at, updated_at"
+         freezes_held, freezes_used, quiz_points, points, reached_at, updated_at, carried_streak, \
+         journey_streak"
     };
 }
 
@@ -53,7 +60,7 @@ macro_rules! top_sql {
         concat!(
             "SELECT s.cohort_id, s.member_id, s.lessons_done, s.on_time, s.late, s.missed, \
              s.current_streak, s.best_streak, s.freezes_held, s.freezes_used, s.quiz_points, \
-             s.points, s.reached_at, s.updated_at, m.display_name, \
+             s.points, s.reached_at, s.updated_at, s.carried_streak, s.journey_streak, m.display_name, \
              COALESCE(cm.leaderboard_optout, 0) AS leaderboard_optout \
              FROM member_stats s \
              JOIN members m ON m.id = s.member_id \
@@ -94,6 +101,8 @@ impl MemberStats {
             points: row.try_get("points")?,
             reached_at: row.try_get("reached_at")?,
             updated_at: row.try_get("updated_at")?,
+            carried_streak: row.try_get("carried_streak")?,
+            journey_streak: row.try_get("journey_streak")?,
         })
     }
 }
@@ -104,14 +113,15 @@ pub async fn upsert_member_stats(conn: &mut AnyConnection, stats: &MemberStats) 
     sqlx::query(concat!(
         "INSERT INTO member_stats (",
         stats_columns!(),
-        ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) \
+        ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) \
          ON CONFLICT (cohort_id, member_id) DO UPDATE SET \
          lessons_done = excluded.lessons_done, on_time = excluded.on_time, late = excluded.late, \
          missed = excluded.missed, current_streak = excluded.current_streak, \
          best_streak = excluded.best_streak, freezes_held = excluded.freezes_held, \
          freezes_used = excluded.freezes_used, quiz_points = excluded.quiz_points, \
          points = excluded.points, reached_at = excluded.reached_at, \
-         updated_at = excluded.updated_at"
+         updated_at = excluded.updated_at, carried_streak = excluded.carried_streak, \
+         journey_streak = excluded.journey_streak"
     ))
     .bind(stats.cohort_id)
     .bind(stats.member_id)
@@ -127,6 +137,8 @@ pub async fn upsert_member_stats(conn: &mut AnyConnection, stats: &MemberStats) 
     .bind(stats.points)
     .bind(stats.reached_at)
     .bind(stats.updated_at)
+    .bind(stats.carried_streak)
+    .bind(stats.journey_streak)
     .execute(conn)
     .await?;
     Ok(())

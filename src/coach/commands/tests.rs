@@ -29,9 +29,11 @@ fn index(handler: Handler) -> usize {
         Handler::Own(OwnOp::Remind) => 20,
         Handler::Own(OwnOp::Posted) => 21,
         Handler::Own(OwnOp::Assess) => 22,
+        Handler::Cycle(CycleOp::Finish) => 23,
+        Handler::Cycle(CycleOp::Next) => 24,
     }
 }
-const HANDLERS: usize = 23;
+const HANDLERS: usize = 25;
 
 #[test]
 fn every_subcommand_runs_its_own_handler_and_every_handler_is_reachable() {

@@ -53,6 +53,7 @@ fn summary(
         pending,
         freezes_held,
         freezes_used: freezes_used.iter().copied().map(day).collect(),
+        broken: false,
     }
 }
 
