@@ -67,6 +67,8 @@ pub struct Options<'a> {
     pub seed: u64,
     pub db_url: Option<String>,
     pub curriculum: &'a Path,
+    /// The next cycle's curriculum, if any.
+    pub then: Option<&'a Path>,
     pub verbose: bool,
 }
 
@@ -82,8 +84,16 @@ pub async fn run(options: &Options<'_>, out: &mut impl Write) -> anyhow::Result<
     let id = curriculum::id_from_path(options.curriculum).unwrap_or_else(|| "curriculum".into());
     // The shipped curriculum by default: from the binary when its file is not here.
     let built_in = options.curriculum == shipped::default_path() && !options.curriculum.exists();
-    let catalog = if built_in { shipped::catalog()? } else { Catalog::load_file(options.curriculum)? };
+    let mut catalog = if built_in { shipped::catalog()? } else { Catalog::load_file(options.curriculum)? };
     let curriculum = catalog.get(&id).context("the demo's curriculum is loaded")?;
+    let then = match options.then {
+        Some(path) => {
+            let then_id = curriculum::id_from_path(path).unwrap_or_else(|| "next".into());
+            catalog.merge(Catalog::load_file(path)?);
+            Some((then_id.clone(), catalog.get(&then_id).context("the next cycle's curriculum is loaded")?))
+        }
+        None => None,
+    };
     let coach = Coach::new(store.clone(), catalog);
     let start = Utc.with_ymd_and_hms(2026, 12, 6, 12, 0, 0).single().context("demo start")?;
     let mut console = Console::new(coach, start, Vec::new());
@@ -97,6 +107,9 @@ pub async fn run(options: &Options<'_>, out: &mut impl Write) -> anyhow::Result<
         members.len(),
         options.seed
     )?;
+    if let Some((_, next)) = &then {
+        writeln!(out, "then, in the same channel, {}", next.title)?;
+    }
     for (name, habit) in &members {
         writeln!(out, "  {name}: {habit:?}")?;
     }
@@ -106,6 +119,9 @@ pub async fn run(options: &Options<'_>, out: &mut impl Write) -> anyhow::Result<
             "/studybot setup curriculum:{id} start:2026-12-07 schedule:0 9 * * MON-FRI timezone:Europe/Berlin"
         ))
         .await?;
+    if let Some((then_id, _)) = &then {
+        console.line(&format!("/studybot next curriculum:{then_id}")).await?;
+    }
     for (i, (name, _)) in members.iter().enumerate() {
         console.line(&format!(":as {name}")).await?;
         if i % 2 == 0 {
@@ -118,10 +134,10 @@ pub async fn run(options: &Options<'_>, out: &mut impl Write) -> anyhow::Result<
     writeln!(out, "{}", String::from_utf8_lossy(&std::mem::take(console.output_mut())))?;
     simulate(&mut console, &members, &mut rng, options.verbose, out).await?;
     summary(&store, &members, out).await?;
+    let lessons = curriculum.days().count() + then.as_ref().map_or(0, |(_, c)| c.days().count());
     writeln!(
         out,
-        "\nSimulated {} lessons for {} members in {:.2} s (database: {}).",
-        curriculum.days().count(),
+        "\nSimulated {lessons} lessons for {} members in {:.2} s (database: {}).",
         members.len(),
         started.elapsed().as_secs_f64(),
         if options.db_url.is_some() {
@@ -229,35 +245,53 @@ fn narrate(
 }
 
 async fn summary(store: &Store, members: &[(&str, Habit)], out: &mut impl Write) -> anyhow::Result<()> {
-    let cohort =
-        store.find_cohort_by_channel(Platform::Console, "study").await?.context("the demo cohort")?;
-    let mut rows = BTreeMap::new();
-    for (name, habit) in members {
-        let Some(member) = store.find_member(Platform::Console, name).await? else { continue };
-        if let Some(s) = store.get_member_stats(cohort.id, member.id).await? {
-            rows.insert(Reverse((s.points, name.to_string())), (habit, s));
+    let cycles = store.list_channel_cycles(Platform::Console, "study").await?;
+    let current = cycles.last().context("the demo cohort")?;
+    for cohort in &cycles {
+        let mut rows = BTreeMap::new();
+        for (name, habit) in members {
+            let Some(member) = store.find_member(Platform::Console, name).await? else { continue };
+            if let Some(s) = store.get_member_stats(cohort.id, member.id).await? {
+                rows.insert(Reverse((s.points, name.to_string())), (habit, s));
+            }
         }
-    }
-    writeln!(out, "\nFinal summary (state: {}):", cohort.state.as_str())?;
-    writeln!(
-        out,
-        "  {:<10} {:<9} {:>5} {:>7} {:>5} {:>6} {:>5} {:>7} {:>6}",
-        "member", "habit", "done", "on time", "late", "missed", "best", "freezes", "points"
-    )?;
-    for (Reverse((_, name)), (habit, s)) in &rows {
+        let cycle = if cycles.len() > 1 {
+            format!(" of cycle {} ({})", cohort.cycle_no, cohort.curriculum_id)
+        } else {
+            String::new()
+        };
+        writeln!(out, "\nFinal summary{cycle} (state: {}):", cohort.state.as_str())?;
         writeln!(
             out,
             "  {:<10} {:<9} {:>5} {:>7} {:>5} {:>6} {:>5} {:>7} {:>6}",
-            name,
-            format!("{habit:?}"),
-            s.lessons_done,
-            s.on_time,
-            s.late,
-            s.missed,
-            s.best_streak,
-            s.freezes_used,
-            s.points
+            "member", "habit", "done", "on time", "late", "missed", "best", "freezes", "points"
         )?;
+        for (Reverse((_, name)), (habit, s)) in &rows {
+            writeln!(
+                out,
+                "  {:<10} {:<9} {:>5} {:>7} {:>5} {:>6} {:>5} {:>7} {:>6}",
+                name,
+                format!("{habit:?}"),
+                s.lessons_done,
+                s.on_time,
+                s.late,
+                s.missed,
+                s.best_streak,
+                s.freezes_used,
+                s.points
+            )?;
+        }
+    }
+    if cycles.len() > 1 {
+        writeln!(out, "\nJourney over {} cycles:", cycles.len())?;
+        writeln!(out, "  {:<10} {:>5} {:>6} {:>14}", "member", "done", "points", "journey streak")?;
+        for s in store.journey_stats(current, None).await? {
+            writeln!(
+                out,
+                "  {:<10} {:>5} {:>6} {:>14}",
+                s.display_name, s.lessons_done, s.points, s.journey_streak
+            )?;
+        }
     }
     Ok(())
 }

@@ -202,6 +202,31 @@ fn demo_runs_a_whole_cycle_and_is_deterministic_per_seed() {
 }
 
 #[test]
+fn demo_then_runs_the_next_cycle_in_the_same_channel() {
+    let dir = tempfile::tempdir().unwrap();
+    write_cycle(dir.path(), "days_151_153_performance.md", (151, 153), "Performance Engineering");
+    let next = dir.path().join("days_151_153_performance.md");
+    let run = studybot(&["demo", "--members", "3", "--then", next.to_str().unwrap()]);
+    assert!(run.status.success(), "{}", stderr(&run));
+    let text = story(&run);
+    assert!(text.contains("then, in the same channel, Days 151-153: Performance Engineering"), "{text}");
+    assert_eq!(text.matches("📅 posted day").count(), 33, "30 lessons, then 3: {text}");
+    assert!(text.contains("⏭ Next: **Days 151-153: Performance Engineering**, starting"), "{text}");
+    assert!(text.contains("Cycle 2 of this channel: 3 members carried over"), "{text}");
+    assert!(text.contains("📅 posted day 153"), "{text}");
+    assert!(
+        text.contains("Final summary of cycle 1 (days_121_150_lakehouse_architecture) (state: completed)"),
+        "{text}"
+    );
+    assert!(
+        text.contains("Final summary of cycle 2 (days_151_153_performance) (state: completed)"),
+        "{text}"
+    );
+    assert!(text.contains("Journey over 2 cycles:"), "{text}");
+    assert!(stdout(&run).contains("Simulated 33 lessons"), "{}", stdout(&run));
+}
+
+#[test]
 fn console_reads_a_script_from_a_pipe() {
     let script = "\
 :admin alice

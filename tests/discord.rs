@@ -9,9 +9,11 @@ mod support;
 use std::time::Duration;
 
 use serde_json::json;
+use studybot::store::Platform;
+use support::bot::CURRICULUM;
 use support::discord_bot::{
-    DiscordBot, FakeDiscord, FakeUser, STEP, answer_buttons, buttons, id_of, member, opt, organizer,
-    reply_text, running, setup_options, user_opt,
+    DiscordBot, FakeDiscord, FakeUser, STEP, answer_buttons, buttons, id_of, member, message_text, opt,
+    organizer, reply_text, running, setup_options, user_opt,
 };
 
 #[tokio::test(flavor = "multi_thread")]
@@ -308,4 +310,54 @@ async fn help_is_for_everyone_and_a_refusal_points_to_it() {
     assert!(for_olivia.contains("`/studybot help` lists the admin commands"), "{for_olivia}");
     let full = h.ask(&organizer(), "studybot", Some("help"), json!([])).await;
     assert!(full.contains("/studybot pause") && full.contains("/checkpoint"), "{full}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_next_cycle_is_queued_and_begins_when_an_admin_finishes_this_one() {
+    let h = running("2026-12-02T10:00:00Z", "2026-12-02").await;
+    let studybot = h.fake.commands().into_iter().find(|c| c["name"] == "studybot").unwrap();
+    let subs = studybot["options"].as_array().unwrap();
+    let next = subs.iter().find(|o| o["name"] == "next").expect("/studybot next is registered");
+    let cancel = next["options"].as_array().unwrap().iter().find(|o| o["name"] == "cancel").unwrap();
+    assert_eq!(cancel["type"], 5, "BOOLEAN: {next}");
+    assert!(subs.iter().any(|o| o["name"] == "finish"), "{studybot}");
+
+    let olivia = organizer();
+    h.ask(&olivia, "join", None, json!([])).await;
+    let queued = h.ask(&olivia, "studybot", Some("next"), json!([opt("curriculum", CURRICULUM)])).await;
+    assert!(queued.contains("⏭ Queued after **Days 121-150"), "{queued}");
+    let shown = h.ask(&olivia, "studybot", Some("next"), json!([])).await;
+    assert!(shown.contains("⏭ Next after"), "{shown}");
+
+    // Finish: the answer asks to confirm with a button, which the admin presses.
+    let asked = h.slash(&olivia, "studybot", Some("finish"), json!([])).await;
+    let confirm = h.fake.responses(&asked)[0].clone();
+    assert_eq!(confirm["body"]["data"]["flags"], json!(64), "asked privately: {confirm}");
+    let (label, custom_id) = answer_buttons(&confirm).into_iter().next().expect("a confirm button");
+    assert_eq!(label, "Finish the cycle");
+    let on = confirm["message_id"].as_str().and_then(|m| m.parse().ok()).expect("the answer's message");
+    let press = h.fake.press(&olivia, h.channel, on, &custom_id, true).await;
+    h.answered(&press).await;
+    assert!(
+        reply_text(&h.fake.responses(&press)[0]).contains("is finished"),
+        "{:?}",
+        h.fake.responses(&press)
+    );
+
+    // The final board goes to the channel, naming the next cycle, which has begun.
+    let ended = |f: &FakeDiscord| f.messages(h.channel).iter().any(|m| message_text(m).contains("⏭ Next:"));
+    assert!(h.fake.wait_for(STEP, ended).await, "{:?}", h.fake.messages(h.channel));
+    let post = h.fake.messages(h.channel).into_iter().find(|m| message_text(m).contains("⏭ Next:")).unwrap();
+    let text = message_text(&post);
+    assert!(
+        text.contains("🏁 Olivia finished **Days 121-150") && text.contains("Cycle 2 of this channel"),
+        "{text}"
+    );
+    let store = h.store().await;
+    let cycles = store.list_channel_cycles(Platform::Discord, &h.channel.to_string()).await.unwrap();
+    assert_eq!(cycles.len(), 2, "{cycles:?}");
+    assert!(cycles[0].archived_at.is_some() && cycles[1].archived_at.is_none());
+    store.close().await;
+    let progress = h.ask(&olivia, "progress", None, json!([opt("cycle", "1")])).await;
+    assert!(progress.contains("(cycle 1, finished:"), "{progress}");
 }

@@ -9,6 +9,8 @@
 mod support;
 
 use serde_json::json;
+use studybot::store::Platform;
+use support::bot::CURRICULUM;
 use support::slack_bot::{
     FakeSlack, Mode, STEP, SlackBot, buttons, member, message_text, organizer, running, setup_text,
 };
@@ -315,4 +317,42 @@ async fn a_lesson_header_is_plain_text_and_shows_an_ampersand_as_written() {
         post["text"], "Day 122 — Delta Lake Setup &amp; First Table",
         "the notification text is mrkdwn"
     );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_next_cycle_is_queued_and_begins_when_an_admin_finishes_this_one() {
+    let h = running("2026-12-02T10:00:00Z", "2026-12-02", Mode::Socket).await;
+    let olivia = organizer();
+    h.ask(&olivia, "join").await;
+    let queued = h.ask(&olivia, &format!("next curriculum:{CURRICULUM}")).await;
+    assert!(queued.contains("⏭ Queued after *Days 121-150"), "{queued}");
+    let shown = h.ask(&olivia, "next").await;
+    assert!(shown.contains("⏭ Next after"), "{shown}");
+
+    // Finish: the answer asks to confirm with a button, which the admin presses.
+    let asked = h.command(&olivia, "finish").await;
+    let confirm = h.answers(&olivia, &asked).last().cloned().unwrap();
+    assert_ne!(confirm["response_type"], "in_channel", "asked privately: {confirm}");
+    let (label, action_id) = buttons(&confirm).into_iter().next().expect("a confirm button");
+    assert_eq!(label, "Finish the cycle");
+    let ts = confirm["message_ts"].as_str().unwrap_or("0").to_string();
+    let press = h.press(&olivia, &ts, &action_id, true).await;
+    assert!(h.answer_text(&olivia, &press).contains("is finished"), "{:?}", h.answers(&olivia, &press));
+
+    // The final board goes to the channel, naming the next cycle, which has begun.
+    let ended = |f: &FakeSlack| f.history(&h.channel).iter().any(|m| message_text(m).contains("⏭ Next:"));
+    assert!(h.fake.wait_for(STEP, ended).await, "{:?}", h.fake.history(&h.channel));
+    let post = h.fake.history(&h.channel).into_iter().find(|m| message_text(m).contains("⏭ Next:")).unwrap();
+    let text = message_text(&post);
+    assert!(
+        text.contains("🏁 Olivia finished *Days 121-150") && text.contains("Cycle 2 of this channel"),
+        "{text}"
+    );
+    let store = h.store().await;
+    let cycles = store.list_channel_cycles(Platform::Slack, &h.channel).await.unwrap();
+    assert_eq!(cycles.len(), 2, "{cycles:?}");
+    assert!(cycles[0].archived_at.is_some() && cycles[1].archived_at.is_none());
+    store.close().await;
+    let progress = h.ask(&olivia, "progress cycle:1").await;
+    assert!(progress.contains("(cycle 1, finished:"), "{progress}");
 }

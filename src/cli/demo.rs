@@ -29,6 +29,10 @@ pub struct DemoArgs {
     /// Curriculum file to run
     #[arg(long, value_name = "FILE", default_value = SHIPPED)]
     pub curriculum: PathBuf,
+    /// A second curriculum file, run as the next cycle in the same channel: queued with
+    /// `/studybot next`, it begins when the first completes and members carry on
+    #[arg(long, value_name = "FILE")]
+    pub then: Option<PathBuf>,
     /// Print the whole chat transcript instead of the story
     #[arg(long)]
     pub verbose: bool,
@@ -64,6 +68,7 @@ pub fn demo(args: &DemoArgs) -> anyhow::Result<ExitCode> {
         seed: args.seed,
         db_url: args.db.clone(),
         curriculum: &args.curriculum,
+        then: args.then.as_deref(),
         verbose: args.verbose,
     };
     let mut out = std::io::stdout().lock();

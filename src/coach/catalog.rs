@@ -75,6 +75,13 @@ impl Catalog {
         Ok(catalog)
     }
 
+    /// Takes in every curriculum of `other` (the demo's second cycle); one with the same id replaces
+    /// this catalog's.
+    pub fn merge(&mut self, other: Catalog) {
+        self.entries.extend(other.entries);
+        self.broken.extend(other.broken);
+    }
+
     /// Adds a curriculum from its source text (tests): refused with its errors, as a file would be.
     pub fn add(&mut self, id: &str, source: &str, bank_source: Option<&str>) -> anyhow::Result<Arc<Version>> {
         let checked = curriculum::check(source.as_bytes());

@@ -20,6 +20,9 @@ pub enum Kind {
     Date,
     /// One word (an id, a timezone).
     Word,
+    /// A cycle of the channel: its number or its curriculum's id. Given by name only
+    /// (`cycle:1`): a bare word is not taken for one, so a typo in a choice stays a usage error.
+    Cycle,
     /// A member of the chat: Discord offers a user picker and sends the user's id; typed, it is
     /// `@name`, a `<@id>` mention or an id (`coach/progress.rs` looks it up).
     User,
@@ -308,7 +311,7 @@ pub static COMMANDS: &[Spec] = &[
                 p("member", Kind::User, false, "a member of the cohort"),
                 p(
                     "cycle",
-                    Kind::Word,
+                    Kind::Cycle,
                     false,
                     "an earlier cycle of this channel: its number or curriculum id",
                 ),
@@ -344,7 +347,7 @@ pub static COMMANDS: &[Spec] = &[
                 ),
                 p(
                     "cycle",
-                    Kind::Word,
+                    Kind::Cycle,
                     false,
                     "an earlier cycle of this channel: its number or curriculum id",
                 ),

@@ -162,7 +162,8 @@ fn positional_target<'a>(
     raw: &BTreeMap<&str, String>,
     word: &str,
 ) -> Result<Option<&'a Param>, UserError> {
-    let empty = || sub.params.iter().filter(|p| p.kind != Kind::Flag && !raw.contains_key(p.name));
+    let named_only = |p: &&Param| matches!(p.kind, Kind::Flag | Kind::Cycle);
+    let empty = || sub.params.iter().filter(|p| !named_only(p) && !raw.contains_key(p.name));
     if let Some(flag) = sub.params.iter().find(|p| p.kind == Kind::Flag && p.name.eq_ignore_ascii_case(word))
     {
         return Ok(Some(flag));
@@ -229,8 +230,10 @@ fn convert(param: &Param, text: &str) -> Result<Value, String> {
             }
             _ => Err(format!("`{name}` must be a full link like https://example.com/post, not `{shown}`.")),
         },
-        Kind::Word | Kind::User | Kind::Text if text.is_empty() => Err(format!("`{name}` is empty.")),
-        Kind::Word | Kind::User | Kind::Text => Ok(Value::Text(text.to_string())),
+        Kind::Word | Kind::Cycle | Kind::User | Kind::Text if text.is_empty() => {
+            Err(format!("`{name}` is empty."))
+        }
+        Kind::Word | Kind::Cycle | Kind::User | Kind::Text => Ok(Value::Text(text.to_string())),
     }
 }
 

@@ -29,9 +29,15 @@ pub(super) async fn run(coach: &Coach, ctx: &CohortCtx, now: DateTime<Utc>) -> C
     let possible = members.len() * due.len();
     let rate = if possible == 0 { 0.0 } else { 100.0 * checks.len() as f64 / possible as f64 };
     let c = &ctx.cohort;
+    let cycle =
+        if c.cycle_no > 1 { format!(" · cycle {} of this channel", c.cycle_no) } else { String::new() };
+    let next = match coach.store.get_queued_cycle(c.id).await? {
+        Some(queued) => format!("\n⏭ Queued next: `{}` (`/studybot next` shows it).", queued.curriculum_id),
+        None => String::new(),
+    };
     Ok(format!(
-        "📋 `{}` — {} (version `{}`)\nState: {}{} · schedule `{}` ({}) · started {}\n{}Members: {} · completion: \
-         {rate:.0}% ({} checkpoints of {possible} possible)\n{}",
+        "📋 `{}` — {} (version `{}`){cycle}\nState: {}{} · schedule `{}` ({}) · started {}\n{}Members: {} · completion: \
+         {rate:.0}% ({} checkpoints of {possible} possible)\n{}{next}",
         c.curriculum_id,
         ctx.curriculum.title,
         ctx.version.short(),

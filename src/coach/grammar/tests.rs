@@ -110,7 +110,8 @@ fn a_bare_word_binds_to_the_choice_that_lists_it() {
     let err = parse("/leaderboard month").unwrap_err().0;
     assert!(
         err.contains(
-            "Unexpected `month`. Usage: `/leaderboard [optout|optin] [points|streak|lessons|quiz] [all|week]`"
+            "Unexpected `month`. Usage: `/leaderboard [optout|optin] [points|streak|lessons|quiz] [all|week] \
+             [cycle|journey] [cycle:<cycle>]`"
         ),
         "{err}"
     );
@@ -140,6 +141,7 @@ fn sample(kind: Kind) -> String {
         Kind::Bounded(min, _) => min.to_string(),
         Kind::Date => "2026-12-01".into(),
         Kind::Word => "lakehouse".into(),
+        Kind::Cycle => "1".into(),
         Kind::User => "@ada".into(),
         Kind::Text => "two words".into(),
         Kind::Url => "https://example.com/post".into(),

@@ -53,7 +53,8 @@ fn summary(
         pending,
         freezes_held,
         freezes_used: freezes_used.iter().copied().map(day).collect(),
-        broken: false,
+        // Every window closed without an on-time check either spent a freeze or broke the streak.
+        broken: usize::try_from(late + missed).unwrap_or(usize::MAX) > freezes_used.len(),
     }
 }
 

@@ -111,7 +111,7 @@ fn option(param: &Param, bounds: &Bounds) -> CreateCommandOption {
             };
             new(CommandOptionType::String, &about).min_length(10).max_length(10)
         }
-        Kind::Word => new(CommandOptionType::String, param.about).max_length(WORD_MAX),
+        Kind::Word | Kind::Cycle => new(CommandOptionType::String, param.about).max_length(WORD_MAX),
         // A user picker; the interaction carries the user's id (`value` below).
         Kind::User => new(CommandOptionType::User, param.about),
         Kind::Text => new(CommandOptionType::String, param.about).max_length(TEXT_MAX),

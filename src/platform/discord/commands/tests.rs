@@ -106,6 +106,25 @@ fn check_named(v: &Value, path: &str) {
     assert!((1..=DESCRIPTION_MAX).contains(&description), "{path} {name}: description of {description}");
 }
 
+/// Discord's limit on a command's name, description and value properties together, its options,
+/// subcommands and choices included.
+const COMBINED_MAX: usize = 4_000;
+
+/// The characters of every `name`, `description` and `value` string in `v`, recursively.
+fn combined(v: &Value) -> usize {
+    match v {
+        Value::Object(map) => map
+            .iter()
+            .map(|(key, value)| match (key.as_str(), value) {
+                ("name" | "description" | "value", Value::String(s)) => s.chars().count(),
+                (_, nested) => combined(nested),
+            })
+            .sum(),
+        Value::Array(items) => items.iter().map(combined).sum(),
+        _ => 0,
+    }
+}
+
 #[test]
 fn every_command_keeps_discords_rules() {
     let all = definitions_json();
@@ -113,6 +132,8 @@ fn every_command_keeps_discords_rules() {
     for c in &all {
         check_named(c, "");
         check(&c["options"], c["name"].as_str().unwrap());
+        let size = combined(c);
+        assert!(size <= COMBINED_MAX, "/{}: {size} characters of names, descriptions and values", c["name"]);
     }
     assert_eq!(description(&"x".repeat(150)).chars().count(), 100);
     assert!(description(&"x".repeat(150)).ends_with('…'));
