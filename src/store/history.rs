@@ -96,3 +96,27 @@ impl std::fmt::Display for SchemaHistory {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_history_is_current_behind_ahead_or_diverged() {
+        let migrator = super::super::pool::migrator(Backend::Sqlite);
+        let ours: Vec<(i64, Vec<u8>)> = migrator.iter().map(|m| (m.version, m.checksum.to_vec())).collect();
+        let latest = ours.last().map(|(v, _)| *v).unwrap();
+        assert_eq!(compare(migrator, &ours), SchemaHistory::Current { version: latest });
+        assert_eq!(compare(migrator, &ours[..2]), SchemaHistory::Behind { version: ours[1].0, latest });
+        let mut newer = ours.clone();
+        newer.push((latest + 1, vec![0]));
+        assert_eq!(compare(migrator, &newer), SchemaHistory::Ahead { version: latest + 1, latest });
+        let mut edited = ours.clone();
+        edited[1].1 = vec![0];
+        assert_eq!(compare(migrator, &edited), SchemaHistory::Diverged { version: ours[1].0 });
+        assert!(
+            !SchemaHistory::Missing.is_upgradable()
+                && SchemaHistory::Behind { version: 1, latest }.is_upgradable()
+        );
+    }
+}
