@@ -9,8 +9,7 @@ use crate::config::{Config, redact_url};
 use crate::store::Store;
 
 pub fn run(config: &Config) -> anyhow::Result<ExitCode> {
-    let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
-    runtime.block_on(migrate(config))?;
+    super::block_on(migrate(config))??;
     Ok(ExitCode::SUCCESS)
 }
 

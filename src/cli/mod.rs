@@ -1,5 +1,6 @@
 //! Command-line interface: argument parsing and dispatch to the subcommands.
 
+mod backup;
 mod curriculum;
 mod demo;
 mod migrate;
@@ -49,6 +50,30 @@ pub enum Command {
     Quiz(quiz::QuizCommand),
     /// Create or upgrade the database schema (also done at every start)
     Migrate,
+    /// Write a consistent copy of the SQLite database to FILE, safe while the bot runs
+    ///
+    /// The copy is taken with SQLite's `VACUUM INTO` from one snapshot, checked with
+    /// `PRAGMA integrity_check`, and renamed into place, so FILE is never half written. An
+    /// existing FILE is refused unless --force. The database is the configured one (as for
+    /// `studybot migrate`). A PostgreSQL database is backed up by pg_dump: this prints the command
+    /// and exits with an error.
+    Backup(backup::BackupArgs),
+    /// Put a backup back in place of the configured SQLite database (stop the bot first)
+    ///
+    /// FILE must be a SQLite database that passes `PRAGMA integrity_check` and whose migrations
+    /// are this studybot's (or an earlier part of them): a backup from a newer studybot is refused.
+    /// It is refused while `studybot run` works on the database. The database it replaces is kept
+    /// as `<db>.before-restore`; the backup is copied beside the database and renamed over it, and
+    /// migrations then bring it up to date.
+    Restore(backup::RestoreArgs),
+    /// Copy every table of one database into another, e.g. SQLite into PostgreSQL (stop the bot first)
+    ///
+    /// The target is migrated first and must be empty (only the rows migrations insert), unless
+    /// --force, which empties it. Tables are found in the databases' own catalogs and filled in
+    /// foreign-key order, 500 rows per transaction, ids kept; PostgreSQL sequences then continue
+    /// after the largest id. Each table is then verified by row count and a SHA-256 over its rows
+    /// in key order, read from both databases; any difference exits with an error.
+    Copy(backup::CopyArgs),
     /// Print a schedule's next lesson instants, to check a cron and timezone before using them
     Schedule(schedule::ScheduleArgs),
 }
@@ -70,6 +95,17 @@ pub fn run(cli: Cli) -> ExitCode {
         }
         Command::Run(args) => migrate::load_config(cli.config.as_deref()).and_then(|c| run::run(&args, &c)),
         Command::Migrate => migrate::load_config(cli.config.as_deref()).and_then(|c| migrate::run(&c)),
+        Command::Backup(args) => {
+            migrate::load_config(cli.config.as_deref()).and_then(|c| backup::backup(&args, &c))
+        }
+        Command::Restore(args) => {
+            migrate::load_config(cli.config.as_deref()).and_then(|c| backup::restore(&args, &c))
+        }
+        // No config is loaded: both databases are named on the command line.
+        Command::Copy(args) => {
+            init_logging(false);
+            backup::copy(&args)
+        }
         // No config is loaded: checking a schedule must work before any setup exists.
         Command::Schedule(args) => {
             init_logging(false);
@@ -83,6 +119,13 @@ pub fn run(cli: Cli) -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// Runs `future` to its end on a new async runtime.
+fn block_on<F: std::future::Future>(future: F) -> anyhow::Result<F::Output> {
+    use anyhow::Context;
+    let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
+    Ok(runtime.block_on(future))
 }
 
 /// Logs go to stderr so that stdout stays clean for command output such as JSON exports.

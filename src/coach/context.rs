@@ -13,7 +13,7 @@ use super::{ChannelRef, Coach};
 use crate::curriculum::Curriculum;
 use crate::domain::{Adjustment, Calendar, CronSpec, DayNumber, Lesson, Pause, Slot, Slots, Timezone};
 use crate::quiz::QuizBank;
-use crate::store::{AdjustmentKind, Cohort};
+use crate::store::{AdjustmentKind, Cohort, CohortState};
 
 pub struct CohortCtx {
     pub cohort: Cohort,
@@ -47,7 +47,11 @@ impl CohortCtx {
         let version = coach.cohort_version(&cohort).await?;
         cohort.curriculum_version = Some(version.hash.clone());
         let calendar = calendar(coach, &cohort, &version.curriculum).await?;
-        let slots = calendar.computed();
+        let slots = match (cohort.state, cohort.completed_at) {
+            // A completed cycle's lessons are those it had when it ended, whatever the date now.
+            (CohortState::Completed, Some(at)) => calendar.computed().ended_at(instant(at)),
+            _ => calendar.computed(),
+        };
         let (curriculum, bank) = (Arc::clone(&version.curriculum), version.bank.clone());
         Ok(CohortCtx { cohort, version, curriculum, bank, calendar, slots })
     }

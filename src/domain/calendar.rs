@@ -93,6 +93,13 @@ impl Slots {
     pub fn is_complete(&self, now: DateTime<Utc>) -> bool {
         self.slots.last().is_some_and(|slot| Some(slot.day) == self.last_day && slot.at <= now)
     }
+
+    /// Only the slots that had gone out by `end`: a cycle that ended there (finished early) posts
+    /// nothing after it, so nothing after it is ever due, open or missed.
+    pub fn ended_at(mut self, end: DateTime<Utc>) -> Slots {
+        self.slots.retain(|slot| slot.at <= end);
+        self
+    }
 }
 
 impl Calendar {

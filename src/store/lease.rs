@@ -248,3 +248,24 @@ fn application_url(url: &str) -> String {
 fn millis(d: Duration) -> i64 {
     i64::try_from(d.as_millis()).unwrap_or(i64::MAX / 4)
 }
+
+/// SQLite's one-instance lock taken by a maintenance command (restore) while it replaces the
+/// database file, so no `studybot run` works on the file meanwhile; released when dropped.
+pub struct InstanceLock(Option<sqlite::FileLock>);
+
+/// Takes SQLite's one-instance lock for `url`; `Ok(Err(why))` when a running instance holds it.
+pub fn lock_instance(url: &str) -> Result<Result<InstanceLock, String>, LeaseError> {
+    Ok(match sqlite::try_lock(url)? {
+        sqlite::Locked::Busy(why) => Err(why),
+        sqlite::Locked::Private => Ok(InstanceLock(None)),
+        sqlite::Locked::Held(lock) => Ok(InstanceLock(Some(lock))),
+    })
+}
+
+impl Drop for InstanceLock {
+    fn drop(&mut self) {
+        if let Some(lock) = self.0.take() {
+            lock.release();
+        }
+    }
+}

@@ -12,14 +12,17 @@
 mod activity;
 mod audit;
 mod backend;
+mod backup;
 mod calendar;
 mod changes;
 mod checkpoints;
 // Its `cohort_columns!` is used by `cycles`.
 #[macro_use]
 mod cohorts;
+mod copy;
 mod cycles;
 mod error;
+mod history;
 mod jobs;
 pub mod lease;
 mod members;
@@ -40,6 +43,7 @@ pub use activity::{
 };
 pub use audit::{AuditEntry, NewAudit, list_audit, record_audit};
 pub use backend::Backend;
+pub use backup::{BackupError, BackupInfo, Restored, backup_sqlite, inspect, restore_sqlite, sqlite_file};
 pub use calendar::{
     AdjustmentRow, add_adjustment, add_holiday, end_pause, list_adjustments, list_holidays, list_pauses,
     remove_holiday, start_pause,
@@ -58,11 +62,13 @@ pub use cohorts::{
     set_cohort_state, set_quiz_seconds, update_cohort_catch_up, update_cohort_schedule,
     update_cohort_settings,
 };
+pub use copy::{CopyError, CopyReport, Digest256, TableReport, copy_database};
 pub use cycles::{
     JourneyStats, QueuedCycle, archive_cohort, carry_members, delete_queued_cycle, get_queued_cycle,
     journey_stats, list_channel_cycles, put_queued_cycle, unarchive_cohort,
 };
 pub use error::StoreError;
+pub use history::{SchemaHistory, latest_version, schema_history};
 pub use jobs::claim_job;
 pub use members::{
     CohortMember, Member, add_cohort_member, enrol_member, ensure_member, find_member, get_cohort_member,

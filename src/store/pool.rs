@@ -22,6 +22,14 @@ use crate::redact::redact_url;
 static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("./migrations/sqlite");
 static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("./migrations/postgres");
 
+/// The migrations built into this binary for `backend`.
+pub(crate) fn migrator(backend: Backend) -> &'static Migrator {
+    match backend {
+        Backend::Sqlite => &SQLITE_MIGRATIONS,
+        Backend::Postgres => &POSTGRES_MIGRATIONS,
+    }
+}
+
 /// Per-connection SQLite settings. They are not persistent, so the pool applies them to every new
 /// connection. FULL syncs the WAL at every commit, so a write the bot has acknowledged survives a
 /// power loss, not only a crash (NORMAL may lose the last commits then). Members' writes are
@@ -78,11 +86,7 @@ impl Store {
     /// Applies pending migrations; already-applied ones are skipped, so this runs at every boot.
     #[tracing::instrument(skip_all)]
     pub async fn migrate(&self) -> Result<(), StoreError> {
-        let migrator = match self.backend {
-            Backend::Sqlite => &SQLITE_MIGRATIONS,
-            Backend::Postgres => &POSTGRES_MIGRATIONS,
-        };
-        migrator.run(&self.pool).await.map_err(StoreError::Migrate)
+        migrator(self.backend).run(&self.pool).await.map_err(StoreError::Migrate)
     }
 
     pub async fn open(url: &str) -> Result<Store, StoreError> {

@@ -226,6 +226,17 @@ fn due_next_and_completion_follow_now() {
 }
 
 #[test]
+fn a_cycle_ended_early_has_only_the_slots_it_had_then() {
+    // Ended on Wednesday 4 March at noon: days 121-123 went out, 124-127 never will.
+    let slots = weekdays(121..=127).computed().ended_at(utc("2026-03-04T12:00:00Z"));
+    let later = utc("2027-01-01T00:00:00Z");
+    assert_eq!(slots.due_slots(later).len(), 3);
+    assert_eq!(slots.due(later).map(|slot| slot.day.get()), Some(123));
+    assert_eq!(slots.next(later), None);
+    assert!(!slots.is_complete(later), "ended, not completed by the calendar");
+}
+
+#[test]
 fn slot_of_finds_the_first_slot_carrying_a_day() {
     let calendar = with(weekdays(121..=123), |c| c.adjustments.push(set_day("2026-03-04", 121)));
     let first = Slot { day: day(121), date: date("2026-03-02"), at: utc("2026-03-02T08:00:00Z") };
