@@ -18,6 +18,7 @@ use support::db::Fixture;
 
 backend_tests!(
     a_setup_after_completion_begins_the_next_cycle_and_keeps_the_first,
+    a_next_cycle_set_up_again_before_its_first_lesson_still_follows_the_first,
     a_queued_cycle_begins_when_the_current_completes_and_a_long_gap_breaks_the_journey_streak,
     finish_ends_a_cycle_early_after_a_confirmation,
 );
@@ -101,6 +102,9 @@ fn record(s: &MemberStats) -> (i64, i64, i64, i64, i64, i64) {
 async fn a_setup_after_completion_begins_the_next_cycle_and_keeps_the_first(fx: Fixture) {
     let mut chat = Chat::new(&fx).await;
     chat.play_cycle(["2027-01-06", "2027-01-07", "2027-01-08"], [1, 2, 3]).await;
+    chat.as_member("bob", "/remind on").await;
+    chat.as_member("carol", "/leaderboard optout").await;
+    chat.admin("/studybot settings grace:2 quiz:90").await;
 
     let out = chat.admin(&format!("/studybot setup curriculum:beta {SCHEDULE}")).await;
     assert!(out.contains("This channel is running `alpha` (day 3 of 1-3 posted)"), "{out}");
@@ -128,6 +132,14 @@ async fn a_setup_after_completion_begins_the_next_cycle_and_keeps_the_first(fx: 
     assert!(cycles[0].archived_at.is_some() && cycles[1].archived_at.is_none());
     assert_eq!((cycles[0].cycle_no, cycles[1].cycle_no), (1, 2));
     let beta = cycles[1].clone();
+    // Members stay joined with their settings; the group's settings carry over too.
+    let bob_id = chat.store().find_member(Platform::Console, "bob").await.unwrap().unwrap().id;
+    let carol_id = chat.store().find_member(Platform::Console, "carol").await.unwrap().unwrap().id;
+    let bob_in_beta = chat.store().get_cohort_member(beta.id, bob_id).await.unwrap().unwrap();
+    let carol_in_beta = chat.store().get_cohort_member(beta.id, carol_id).await.unwrap().unwrap();
+    assert!(bob_in_beta.remind && !bob_in_beta.leaderboard_optout);
+    assert!(carol_in_beta.leaderboard_optout && !carol_in_beta.remind);
+    assert_eq!((beta.grace_secs, beta.quiz_seconds), (2 * 3600, 90));
 
     // Fresh cycle stats; the journey carries bob's 3 and not carol's broken streak.
     let bob = chat.stats(beta.id, "bob").await;
@@ -144,10 +156,10 @@ async fn a_setup_after_completion_begins_the_next_cycle_and_keeps_the_first(fx: 
     assert!(out.contains("streak 1 (best 1)"), "{out}");
     assert!(out.contains("day 4 of 9 · 2 cycles · 4 lessons done · journey streak 4"), "{out}");
     let out = chat.as_member("carol", "/leaderboard").await;
-    assert!(out.contains("bob") && out.contains("You: #2 with 0 points"), "{out}");
+    assert!(out.contains("bob") && out.contains("You: #2 with 0 points (hidden from others)"), "{out}");
     let out = chat.as_member("carol", "/leaderboard scope:journey").await;
     assert!(out.contains("Journey leaderboard — Points (all 2 cycles of this channel)"), "{out}");
-    assert!(out.contains("You: #2 with 20 points"), "{out}");
+    assert!(out.contains("You: #2 with 20 points (hidden from others)"), "{out}");
     let out = chat.as_member("bob", "/leaderboard scope:journey by:streak").await;
     assert!(out.contains("You: #1 with 4 streak"), "{out}");
 
@@ -158,7 +170,7 @@ async fn a_setup_after_completion_begins_the_next_cycle_and_keeps_the_first(fx: 
     assert!(out.contains("Days 1-3: Alpha (cycle 1, finished: 3 of 3 days posted)"), "{out}");
     assert!(out.contains("✅✅⬜"), "{out}");
     let out = chat.as_member("carol", "/leaderboard cycle:alpha").await;
-    assert!(out.contains("You: #2 with 20 points"), "{out}");
+    assert!(out.contains("You: #2 with 20 points (hidden from others)"), "{out}");
     let out = chat.as_member("carol", "/progress cycle:7").await;
     assert!(
         out.contains("This channel has no cycle `7`. Its cycles: 1 `alpha` (finished), 2 `beta` (current)."),
@@ -167,6 +179,25 @@ async fn a_setup_after_completion_begins_the_next_cycle_and_keeps_the_first(fx: 
     // A ✅ on an alpha lesson post no longer counts anywhere.
     let out = chat.as_member("carol", "/checkpoint day:3").await;
     assert!(out.contains("Day 3 is not in this curriculum"), "{out}");
+}
+
+async fn a_next_cycle_set_up_again_before_its_first_lesson_still_follows_the_first(fx: Fixture) {
+    let mut chat = Chat::new(&fx).await;
+    chat.play_cycle(["2027-01-06", "2027-01-07", "2027-01-08"], [1, 2, 3]).await;
+    chat.advance_to("2027-01-10T12:00").await;
+    let out = chat.admin("/studybot setup curriculum:gamma start:2027-01-11").await;
+    assert!(out.contains("Cycle 2 of this channel"), "{out}");
+    // A typo: the organizer meant beta. Nothing is posted yet, so the cycle is set up again,
+    // still as the cycle after alpha, with alpha's members and their journey streaks.
+    let out = chat.admin("/studybot setup curriculum:beta start:2027-01-11").await;
+    assert!(out.contains("now runs **Days 4-6: Beta**"), "{out}");
+    assert!(out.contains("Cycle 2 of this channel: 2 members carried over from `alpha`"), "{out}");
+    assert!(out.contains("journey streaks carry on"), "{out}");
+    let cycles = chat.cycles().await;
+    let shape: Vec<(i64, &str, bool)> =
+        cycles.iter().map(|c| (c.cycle_no, c.curriculum_id.as_str(), c.archived_at.is_some())).collect();
+    assert_eq!(shape, [(1, "alpha", true), (2, "beta", false)]);
+    assert_eq!(chat.stats(cycles[1].id, "bob").await.journey_streak, 3);
 }
 
 async fn a_queued_cycle_begins_when_the_current_completes_and_a_long_gap_breaks_the_journey_streak(
