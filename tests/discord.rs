@@ -35,9 +35,11 @@ async fn an_admin_sets_up_the_cohort_by_slash_command_and_a_member_is_refused() 
     let expected = [
         "assess",
         "checkpoint",
+        "forget",
         "help",
         "join",
         "leaderboard",
+        "leave",
         "posted",
         "progress",
         "quiz",

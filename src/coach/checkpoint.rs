@@ -24,6 +24,8 @@ pub async fn join(coach: &Coach, inbound: &Inbound, now: DateTime<Utc>) -> Coach
         .write(write_key(&ctx, inbound), move |tx: &mut Tx| -> BoxFuture<'_, CoachResult<()>> {
             Box::pin(async move {
                 let member = enrol(tx, &shared, &member, now).await?;
+                // Back after `/leave`: reminders and direct messages may come again.
+                store::set_left(tx, shared.cohort.id, member.id, false, now.timestamp()).await?;
                 stats::refresh(tx, &shared, member.id, now).await?;
                 Ok(())
             })

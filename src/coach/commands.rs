@@ -74,6 +74,10 @@ pub enum Handler {
     Review,
     /// A member's own view or record (`coach/progress.rs`).
     Own(OwnOp),
+    /// `/forget`: delete the member's data, after a confirmation (`coach/forget.rs`).
+    Forget,
+    /// `/leave`: no more reminders or direct messages; history kept.
+    Leave,
 }
 
 /// The admin subcommands of `/studybot` that act on an existing cohort.
@@ -404,6 +408,21 @@ pub static COMMANDS: &[Spec] = &[
         )],
     },
     Spec {
+        name: "leave",
+        about: "Stop reminders and direct messages; your history stays",
+        subs: &[sub("", "Stop reminders and direct messages; your history stays", &[], Handler::Leave)],
+    },
+    Spec {
+        name: "forget",
+        about: "Delete everything the bot keeps about you (asks you to confirm)",
+        subs: &[sub(
+            "",
+            "Delete your data in this cycle, or everywhere (asks you to confirm)",
+            &[p("everywhere", Kind::Flag, false, "in every cohort on this platform, and your name")],
+            Handler::Forget,
+        )],
+    },
+    Spec {
         name: "assess",
         about: "The cycle assessment checklist; tick an item with item:",
         subs: &[sub(
@@ -445,7 +464,9 @@ impl Sub {
             | Handler::Leaderboard
             | Handler::Quiz
             | Handler::Review
-            | Handler::Own(_) => false,
+            | Handler::Own(_)
+            | Handler::Forget
+            | Handler::Leave => false,
         }
     }
 

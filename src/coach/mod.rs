@@ -25,6 +25,7 @@ mod delivery;
 mod drift;
 mod elsewhere;
 mod fence;
+mod forget;
 pub mod grammar;
 mod journey;
 mod leaderboard;
@@ -249,6 +250,9 @@ impl Coach {
             InboundKind::Button { id } if id.starts_with("result:") => {
                 quiz::result_button(self, inbound, id).await.map(Handled::Replies)
             }
+            InboundKind::Button { id } if forget::is_forget_button(id) => {
+                forget::forget_button(self, inbound, id, now).await.map(Handled::Replies)
+            }
             InboundKind::Button { id } if cycles_admin::is_finish_button(id) => {
                 cycles_admin::finish_button(self, inbound, id, now).await.map(Handled::Replies)
             }
@@ -278,6 +282,8 @@ impl Coach {
             Handler::Quiz => quiz::command(self, inbound, call, now).await,
             Handler::Review => quiz::warmup_command(self, inbound, call, now).await,
             Handler::Own(op) => progress::run(self, inbound, op, call, now).await,
+            Handler::Forget => forget::forget(self, inbound, call).await,
+            Handler::Leave => forget::leave(self, inbound, now).await,
         };
         replies.map(Handled::Replies)
     }

@@ -150,7 +150,9 @@ async fn refresh_all(conn: &mut Tx, ctx: &CohortCtx, now: DateTime<Utc>) -> Coac
     let mut notices = Vec::new();
     for (membership, member) in store::list_cohort_member_profiles(conn, ctx.cohort.id).await? {
         let (stats, summary) = stats::refresh(conn, ctx, membership.member_id, now).await?;
-        for day in &summary.freezes_used {
+        // A member who left (`/leave`) gets no direct messages.
+        let told = if membership.left { &[][..] } else { &summary.freezes_used[..] };
+        for day in told {
             let key = day.to_string();
             if store::notice_once(conn, ctx.cohort.id, member.id, "freeze_used", &key, now.timestamp())
                 .await?

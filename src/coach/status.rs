@@ -14,10 +14,10 @@ use std::collections::BTreeSet;
 
 use chrono::{DateTime, Utc};
 
-use super::Coach;
 use super::admin::next_post;
 use super::context::{CohortCtx, instant};
 use super::error::CoachResult;
+use super::{Coach, plural};
 use crate::domain::DayNumber;
 use crate::store::{LessonPost, PostState};
 
@@ -31,13 +31,23 @@ pub(super) async fn run(coach: &Coach, ctx: &CohortCtx, now: DateTime<Utc>) -> C
     let c = &ctx.cohort;
     let cycle =
         if c.cycle_no > 1 { format!(" · cycle {} of this channel", c.cycle_no) } else { String::new() };
+    let (forgotten, their_checks) = coach.store.cohort_deletions(c.id).await?;
+    let deleted = if forgotten > 0 {
+        format!(
+            "\nDeleted on request: the data of {} ({}), not counted above.",
+            plural(u64::try_from(forgotten).unwrap_or(0), "member", "members"),
+            plural(u64::try_from(their_checks).unwrap_or(0), "check-in", "check-ins")
+        )
+    } else {
+        String::new()
+    };
     let next = match coach.store.get_queued_cycle(c.id).await? {
         Some(queued) => format!("\n⏭ Queued next: `{}` (`/studybot next` shows it).", queued.curriculum_id),
         None => String::new(),
     };
     Ok(format!(
         "📋 `{}` — {} (version `{}`){cycle}\nState: {}{} · schedule `{}` ({}) · started {}\n{}Members: {} · completion: \
-         {rate:.0}% ({} checkpoints of {possible} possible)\n{}{next}",
+         {rate:.0}% ({} checkpoints of {possible} possible){deleted}\n{}{next}",
         c.curriculum_id,
         ctx.curriculum.title,
         ctx.version.short(),

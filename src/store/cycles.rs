@@ -136,7 +136,7 @@ pub async fn delete_queued_cycle(conn: &mut AnyConnection, cohort_id: i64) -> Re
     Ok(done.rows_affected() > 0)
 }
 
-/// Makes every member of cycle `from` a member of cycle `to` with the same settings (admin,
+/// Makes every member of cycle `from` who has not left (`/leave`) a member of cycle `to` with the same settings (admin,
 /// reminders, leaderboard opt-out, warm-up reviews), and gives each a fresh summary that carries
 /// their journey streak into the new cycle when `carry` is set. Returns how many were carried.
 #[tracing::instrument(skip_all)]
@@ -151,7 +151,7 @@ pub async fn carry_members(
         "INSERT INTO cohort_members (cohort_id, member_id, joined_at, is_admin, remind, \
          leaderboard_optout, review_warmup) \
          SELECT $2, member_id, $3, is_admin, remind, leaderboard_optout, review_warmup \
-         FROM cohort_members WHERE cohort_id = $1",
+         FROM cohort_members WHERE cohort_id = $1 AND left_at IS NULL",
     )
     .bind(from)
     .bind(to)
@@ -165,7 +165,7 @@ pub async fn carry_members(
          CASE WHEN $4 = 1 THEN COALESCE(s.journey_streak, 0) ELSE 0 END \
          FROM cohort_members cm \
          LEFT JOIN member_stats s ON s.cohort_id = cm.cohort_id AND s.member_id = cm.member_id \
-         WHERE cm.cohort_id = $1",
+         WHERE cm.cohort_id = $1 AND cm.left_at IS NULL",
     )
     .bind(from)
     .bind(to)

@@ -29,11 +29,14 @@ pub struct CohortMember {
     pub leaderboard_optout: bool,
     /// Wants a warm-up review question (a DM) with each lesson post.
     pub review_warmup: bool,
+    /// Left the cohort's reminders and direct messages (`/leave`); history kept.
+    pub left: bool,
 }
 
 macro_rules! membership_columns {
     () => {
-        "cohort_id, member_id, joined_at, is_admin, remind, leaderboard_optout, review_warmup"
+        "cohort_id, member_id, joined_at, is_admin, remind, leaderboard_optout, review_warmup, \
+         CAST(CASE WHEN left_at IS NULL THEN 0 ELSE 1 END AS BIGINT) AS has_left"
     };
 }
 
@@ -59,6 +62,7 @@ impl CohortMember {
             remind: flag_col(row, "remind")?,
             leaderboard_optout: flag_col(row, "leaderboard_optout")?,
             review_warmup: flag_col(row, "review_warmup")?,
+            left: flag_col(row, "has_left")?,
         })
     }
 }
@@ -168,7 +172,9 @@ pub async fn list_cohort_member_profiles(
 ) -> Result<Vec<(CohortMember, Member)>, StoreError> {
     let rows = sqlx::query(
         "SELECT cm.cohort_id, cm.member_id, cm.joined_at, cm.is_admin, cm.remind, \
-         cm.leaderboard_optout, cm.review_warmup, m.id, m.platform, m.user_id, m.display_name, m.created_at \
+         cm.leaderboard_optout, cm.review_warmup, \
+         CAST(CASE WHEN cm.left_at IS NULL THEN 0 ELSE 1 END AS BIGINT) AS has_left, \
+         m.id, m.platform, m.user_id, m.display_name, m.created_at \
          FROM cohort_members cm JOIN members m ON m.id = cm.member_id \
          WHERE cm.cohort_id = $1 ORDER BY cm.joined_at, cm.member_id",
     )
@@ -293,7 +299,44 @@ async fn set_flag(
     CohortMember::from_row(&row)
 }
 
+/// `/leave` (`left`) or `/join` again: leaving turns reminders and warm-up reviews off and keeps
+/// the member out of direct messages; history stays. `None` when the member is not in the cohort.
+#[tracing::instrument(skip_all)]
+pub async fn set_left(
+    conn: &mut AnyConnection,
+    cohort_id: i64,
+    member_id: i64,
+    left: bool,
+    now: i64,
+) -> Result<Option<CohortMember>, StoreError> {
+    let sql = concat!(
+        "UPDATE cohort_members SET left_at = CASE WHEN $3 = 1 THEN $4 END, \
+         remind = CASE WHEN $3 = 1 THEN 0 ELSE remind END, \
+         review_warmup = CASE WHEN $3 = 1 THEN 0 ELSE review_warmup END \
+         WHERE cohort_id = $1 AND member_id = $2 RETURNING ",
+        membership_columns!()
+    );
+    let row = sqlx::query(sql)
+        .bind(cohort_id)
+        .bind(member_id)
+        .bind(i64::from(left))
+        .bind(now)
+        .fetch_optional(conn)
+        .await?;
+    row.as_ref().map(CohortMember::from_row).transpose()
+}
+
 impl Store {
+    pub async fn set_left(
+        &self,
+        cohort_id: i64,
+        member_id: i64,
+        left: bool,
+        now: i64,
+    ) -> Result<Option<CohortMember>, StoreError> {
+        set_left(&mut *self.acquire().await?, cohort_id, member_id, left, now).await
+    }
+
     pub async fn upsert_member(
         &self,
         platform: Platform,

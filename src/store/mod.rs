@@ -22,6 +22,7 @@ mod cohorts;
 mod copy;
 mod cycles;
 mod error;
+mod forget;
 mod history;
 mod jobs;
 pub mod lease;
@@ -68,12 +69,13 @@ pub use cycles::{
     journey_stats, list_channel_cycles, put_queued_cycle, unarchive_cohort,
 };
 pub use error::StoreError;
+pub use forget::{Deleted, cohort_deletions, forget_everywhere, forget_in_cohort, record_deletion};
 pub use history::{SchemaHistory, latest_version, schema_history};
 pub use jobs::claim_job;
 pub use members::{
     CohortMember, Member, add_cohort_member, enrol_member, ensure_member, find_member, get_cohort_member,
-    list_cohort_member_profiles, list_cohort_members, set_leaderboard_optout, set_remind, set_review_warmup,
-    upsert_member,
+    list_cohort_member_profiles, list_cohort_members, set_leaderboard_optout, set_left, set_remind,
+    set_review_warmup, upsert_member,
 };
 pub use outbox::{
     Claim, LessonPost, NewLessonPost, SentPost, claim_post, close_post, complete_post, defer_post,
