@@ -20,6 +20,7 @@ mod checkpoints;
 #[macro_use]
 mod cohorts;
 mod copy;
+mod corrections;
 mod cycles;
 mod error;
 mod history;
@@ -41,7 +42,7 @@ pub use activity::{
     ContentPost, NewContentPost, add_content_post, list_assessment_ticks, list_content_posts, notice_once,
     tick_assessment,
 };
-pub use audit::{AuditEntry, NewAudit, list_audit, record_audit};
+pub use audit::{AuditEntry, NewAudit, list_audit, list_recent_audit, record_audit};
 pub use backend::Backend;
 pub use backup::{BackupError, BackupInfo, Restored, backup_sqlite, inspect, restore_sqlite, sqlite_file};
 pub use calendar::{
@@ -62,6 +63,7 @@ pub use cohorts::{
     set_cohort_state, set_quiz_seconds, update_cohort_catch_up, update_cohort_schedule,
     update_cohort_settings,
 };
+pub use corrections::{delete_checkpoint, excuse_day, list_excused_days, unexcuse_day};
 pub use copy::{CopyError, CopyReport, Digest256, TableReport, copy_database};
 pub use cycles::{
     JourneyStats, QueuedCycle, archive_cohort, carry_members, delete_queued_cycle, get_queued_cycle,

@@ -31,9 +31,11 @@ fn index(handler: Handler) -> usize {
         Handler::Own(OwnOp::Assess) => 22,
         Handler::Cycle(CycleOp::Finish) => 23,
         Handler::Cycle(CycleOp::Next) => 24,
+        Handler::Admin(AdminOp::Correct) => 25,
+        Handler::Admin(AdminOp::Audit) => 26,
     }
 }
-const HANDLERS: usize = 25;
+const HANDLERS: usize = 27;
 
 #[test]
 fn every_subcommand_runs_its_own_handler_and_every_handler_is_reachable() {
