@@ -110,7 +110,10 @@ async fn a_correction_recomputes_streak_points_and_the_board(fx: Fixture) {
 
     // Excused: the streak holds over day 3 and goes on; not missed, no points.
     let out = chat.admin("/studybot correct member:bob day:3 status:excused reason:was ill").await;
-    assert!(out.contains("✏️ bob, day 3: missed → excused (was ill). Streak 4 (best 4) · 40 points."), "{out}");
+    assert!(
+        out.contains("✏️ bob, day 3: missed → excused (was ill). Streak 4 (best 4) · 40 points."),
+        "{out}"
+    );
     assert_eq!(record(&chat.stats("bob").await), (4, 0, 0, 4, 4, 40));
     let out = chat.as_member("bob", "/progress").await;
     assert!(out.contains("✅✅❄✅✅⏳"), "{out}");
@@ -175,7 +178,14 @@ async fn corrections_are_refused_with_a_reason_to_the_admin(fx: Fixture) {
     assert!(out.contains("is for the cohort's admins"), "{out}");
     let bob = chat.stats("bob").await;
     assert_eq!((bob.on_time, bob.points), (1, 10), "nothing changed");
-    assert!(chat.store().list_audit(chat.cohort().await).await.unwrap().iter().all(|e| e.action == "cohort.setup"));
+    assert!(
+        chat.store()
+            .list_audit(chat.cohort().await)
+            .await
+            .unwrap()
+            .iter()
+            .all(|e| e.action == "cohort.setup")
+    );
 }
 
 async fn every_admin_act_is_audited_and_listed_newest_first(fx: Fixture) {
@@ -220,7 +230,8 @@ async fn every_admin_act_is_audited_and_listed_newest_first(fx: Fixture) {
     ];
     assert_eq!(actions, expected);
     let beta = chat.cohort().await;
-    let begun: Vec<String> = chat.store().list_audit(beta).await.unwrap().into_iter().map(|e| e.action).collect();
+    let begun: Vec<String> =
+        chat.store().list_audit(beta).await.unwrap().into_iter().map(|e| e.action).collect();
     assert_eq!(begun, ["cycle.next"], "the next cycle's beginning is the new cycle's");
 
     let out = chat.admin("/studybot audit").await;

@@ -158,9 +158,10 @@ async fn holiday(
     }
     let add = call.text("action") == Some("add");
     let mut tx = coach.store.begin().await?;
-    let changed = match add {
-        true => store::add_holiday(&mut tx, ctx.cohort.id, &text).await?,
-        false => store::remove_holiday(&mut tx, ctx.cohort.id, &text).await?,
+    let changed = if add {
+        store::add_holiday(&mut tx, ctx.cohort.id, &text).await?
+    } else {
+        store::remove_holiday(&mut tx, ctx.cohort.id, &text).await?
     };
     let verb = if add { "is now a holiday" } else { "is a lesson date again" };
     let state = if changed { verb.to_string() } else { "was already set that way".to_string() };

@@ -258,7 +258,12 @@ pub static COMMANDS: &[Spec] = &[
                 &[
                     p("member", Kind::User, true, "the member"),
                     p("day", Kind::Day, true, "a posted day"),
-                    p("status", Kind::Choice(&["done", "late", "excused", "clear"]), true, "what the day becomes"),
+                    p(
+                        "status",
+                        Kind::Choice(&["done", "late", "excused", "clear"]),
+                        true,
+                        "what the day becomes",
+                    ),
                     p("reason", Kind::Text, true, "why, for the audit log"),
                 ],
                 Handler::Admin(AdminOp::Correct),

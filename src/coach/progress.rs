@@ -53,7 +53,12 @@ async fn me(coach: &Coach, inbound: &Inbound) -> CoachResult<Member> {
 
 /// A platform user id (Discord's user picker sends one), a `<@123>` mention, or `@alice` /
 /// `alice`: the display name of one of the cohort's members, as Slack and the console send it.
-pub(super) async fn lookup(coach: &Coach, ctx: &CohortCtx, inbound: &Inbound, who: &str) -> CoachResult<Member> {
+pub(super) async fn lookup(
+    coach: &Coach,
+    ctx: &CohortCtx,
+    inbound: &Inbound,
+    who: &str,
+) -> CoachResult<Member> {
     let id =
         who.trim_start_matches("<@").trim_start_matches('!').trim_end_matches('>').trim_start_matches('@');
     let platform = platform_of(&inbound.channel)?;

@@ -134,7 +134,10 @@ pub async fn setup(
     store::put_curriculum_version(&mut tx, &version.row(now.timestamp())).await?;
     let cohort = store::create_cohort(&mut tx, &new).await?;
     let bound = store::bind_cohort_version(&mut tx, cohort.id, &version.hash).await?;
-    let detail = format!("{} from day {first_day}, starting {}, on `{}` ({})", new.curriculum_id, new.start_date, new.schedule, new.timezone);
+    let detail = format!(
+        "{} from day {first_day}, starting {}, on `{}` ({})",
+        new.curriculum_id, new.start_date, new.schedule, new.timezone
+    );
     store::record_audit(&mut tx, &audit::entry(inbound, cohort.id, "cohort.setup", detail, now)).await?;
     tx.commit().await?;
     let cohort = Cohort { curriculum_version: Some(bound), ..cohort };

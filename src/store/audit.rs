@@ -84,12 +84,11 @@ pub async fn record_audit(conn: &mut AnyConnection, entry: &NewAudit) -> Result<
 /// A cohort's entries, oldest first.
 #[tracing::instrument(skip_all)]
 pub async fn list_audit(conn: &mut AnyConnection, cohort_id: i64) -> Result<Vec<AuditEntry>, StoreError> {
-    let rows = sqlx::query(
-        concat!("SELECT ", audit_columns!(), " FROM audit WHERE cohort_id = $1 ORDER BY at, id"),
-    )
-    .bind(cohort_id)
-    .fetch_all(conn)
-    .await?;
+    let rows =
+        sqlx::query(concat!("SELECT ", audit_columns!(), " FROM audit WHERE cohort_id = $1 ORDER BY at, id"))
+            .bind(cohort_id)
+            .fetch_all(conn)
+            .await?;
     rows.iter().map(AuditEntry::from_row).collect()
 }
 

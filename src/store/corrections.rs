@@ -82,7 +82,11 @@ pub async fn delete_checkpoint(
 }
 
 impl Store {
-    pub async fn list_excused_days(&self, cohort_id: i64, member_id: i64) -> Result<Vec<DayNumber>, StoreError> {
+    pub async fn list_excused_days(
+        &self,
+        cohort_id: i64,
+        member_id: i64,
+    ) -> Result<Vec<DayNumber>, StoreError> {
         list_excused_days(&mut *self.acquire().await?, cohort_id, member_id).await
     }
 }

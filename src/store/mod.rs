@@ -63,8 +63,8 @@ pub use cohorts::{
     set_cohort_state, set_quiz_seconds, update_cohort_catch_up, update_cohort_schedule,
     update_cohort_settings,
 };
-pub use corrections::{delete_checkpoint, excuse_day, list_excused_days, unexcuse_day};
 pub use copy::{CopyError, CopyReport, Digest256, TableReport, copy_database};
+pub use corrections::{delete_checkpoint, excuse_day, list_excused_days, unexcuse_day};
 pub use cycles::{
     JourneyStats, QueuedCycle, archive_cohort, carry_members, delete_queued_cycle, get_queued_cycle,
     journey_stats, list_channel_cycles, put_queued_cycle, unarchive_cohort,

@@ -204,7 +204,8 @@ fn an_excused_day_holds_the_streak_without_growing_it_or_spending_a_freeze() {
     let plain = with_excused(5, &checks, &[], &rules);
     assert_eq!((plain.current, plain.missed, plain.freezes_used.len(), plain.freezes_held), (4, 1, 1, 1));
     let got = with_excused(5, &checks, &[3], &rules);
-    let expected = StreakSummary { excused: 1, excused_days: vec![day(3)], ..summary(4, 4, 4, 0, 0, 0, 2, &[]) };
+    let expected =
+        StreakSummary { excused: 1, excused_days: vec![day(3)], ..summary(4, 4, 4, 0, 0, 0, 2, &[]) };
     assert_eq!(got, expected);
     assert!(!got.broken);
     // With no freeze held, an excused day still breaks nothing.
@@ -218,7 +219,10 @@ fn a_check_on_an_excused_day_counts_as_the_check_says() {
     let rules = StreakRules::default();
     let late = [on_time_checks([1, 2]), vec![check(3, Duration::hours(40))]].concat();
     let got = with_excused(3, &late, &[3], &rules);
-    assert_eq!((got.current, got.on_time, got.late, got.missed, got.excused, got.broken), (2, 2, 1, 0, 0, false));
+    assert_eq!(
+        (got.current, got.on_time, got.late, got.missed, got.excused, got.broken),
+        (2, 2, 1, 0, 0, false)
+    );
     let got = with_excused(3, &on_time_checks([1, 2, 3]), &[3], &rules);
     assert_eq!((got.current, got.on_time, got.excused), (3, 3, 0), "an on-time check makes the excuse moot");
 }
