@@ -19,6 +19,7 @@ backend_tests!(
     a_correction_recomputes_streak_points_and_the_board,
     corrections_are_refused_with_a_reason_to_the_admin,
     every_admin_act_is_audited_and_listed_newest_first,
+    an_excusal_is_stored_once_and_goes_with_its_cohort,
 );
 
 struct Chat {
@@ -247,4 +248,22 @@ async fn every_admin_act_is_audited_and_listed_newest_first(fx: Fixture) {
     assert_eq!(out.lines().filter(|l| l.starts_with("• ")).count(), 1, "only the correction: {out}");
     let out = chat.as_member("bob", "/studybot audit").await;
     assert!(out.contains("is for the cohort's admins"), "{out}");
+}
+
+async fn an_excusal_is_stored_once_and_goes_with_its_cohort(fx: Fixture) {
+    let mut chat = Chat::new(&fx).await;
+    chat.run(&[":advance-to 2027-01-05T10:00"]).await;
+    chat.as_member("bob", "/join").await;
+    let cohort = chat.cohort().await;
+    let bob = chat.store().find_member(Platform::Console, "bob").await.unwrap().unwrap();
+    let day = |n: u32| studybot::domain::DayNumber::new(i64::from(n)).unwrap();
+    for _ in 0..2 {
+        chat.admin("/studybot correct member:bob day:1 status:excused reason:twice").await;
+    }
+    assert_eq!(chat.store().list_excused_days(cohort, bob.id).await.unwrap(), [day(1)]);
+    chat.admin("/studybot correct member:bob day:1 status:clear reason:no").await;
+    assert!(chat.store().list_excused_days(cohort, bob.id).await.unwrap().is_empty());
+    chat.admin("/studybot correct member:bob day:2 status:excused reason:again").await;
+    assert!(chat.store().delete_cohort(cohort).await.unwrap());
+    assert!(chat.store().list_excused_days(cohort, bob.id).await.unwrap().is_empty(), "ON DELETE CASCADE");
 }
