@@ -1,7 +1,8 @@
 //! `studybot demo`: a whole simulated cohort through a curriculum on a virtual clock, deterministic per seed.
 //!
 //! Members with different habits check in through the console platform (✅ reactions, the Done
-//! button, `/checkpoint`), so the demo exercises the same code paths as a real group.
+//! button, `/checkpoint`), and the first member takes each module quiz once it opens (`/quiz
+//! module:N`, answered with `:press`), so the demo exercises the same code paths as a real group.
 
 use std::cmp::Reverse;
 use std::collections::{BTreeMap, BinaryHeap};
@@ -84,6 +85,7 @@ pub async fn run(options: &Options<'_>, out: &mut impl Write) -> anyhow::Result<
     let id = curriculum::id_from_path(options.curriculum).unwrap_or_else(|| "curriculum".into());
     // The shipped curriculum by default: from the binary when its file is not here.
     let built_in = options.curriculum == shipped::default_path() && !options.curriculum.exists();
+    // The file's quiz bank comes with it (`quizzes/<same name>`), as the built-in one does.
     let mut catalog = if built_in { shipped::catalog()? } else { Catalog::load_file(options.curriculum)? };
     let curriculum = catalog.get(&id).context("the demo's curriculum is loaded")?;
     let then = match options.then {
@@ -176,8 +178,10 @@ async fn simulate(
             (None, None) => break,
         };
         console.advance_to(next).await?;
+        let mut quizzes = Vec::new();
         for delivered in console.take_log() {
             narrate(&delivered.to, &delivered.message, verbose, out)?;
+            quizzes.extend(opened_module_quiz(&delivered.to, &delivered.message));
             let day = delivered.message.blocks.iter().find_map(|b| match b {
                 Block::Lesson(card) => Some(card.day),
                 _ => None,
@@ -192,6 +196,12 @@ async fn simulate(
                     }
                 }
                 lessons += 1;
+            }
+        }
+        for module in quizzes {
+            let result = take_quiz(console, members[0].0, module, rng).await?;
+            if !verbose {
+                writeln!(out, "   🧠 {} takes `/quiz module:{module}` — {result}", members[0].0)?;
             }
         }
         while queue.peek().is_some_and(|a| a.0.at <= console.now()) {
@@ -217,6 +227,58 @@ async fn check_in(console: &mut Console<Vec<u8>>, name: &str, action: &Action) -
     };
     console.line(&line).await?;
     Ok(())
+}
+
+/// The module number of a channel message announcing that a module quiz is open.
+fn opened_module_quiz(to: &Target, message: &crate::coach::Message) -> Option<u32> {
+    if !matches!(to, Target::Channel(_)) {
+        return None;
+    }
+    message.blocks.iter().find_map(|b| match b {
+        Block::Text(text) if text.starts_with("🧠") => {
+            let rest = text.split("`/quiz module:").nth(1)?;
+            rest.split('`').next()?.parse().ok()
+        }
+        _ => None,
+    })
+}
+
+/// A member takes a module quiz: `/quiz module:N`, then a choice picked by the seed for each
+/// question (and Submit where several may be chosen), until the result. Returns its first line.
+async fn take_quiz(
+    console: &mut Console<Vec<u8>>,
+    name: &str,
+    module: u32,
+    rng: &mut ChaCha8Rng,
+) -> anyhow::Result<String> {
+    console.line(&format!(":as {name}")).await?;
+    console.line(&format!("/quiz module:{module}")).await?;
+    // Each question takes one or two presses; a bank never has hundreds of questions.
+    for _ in 0..500 {
+        if let Some(result) = reply_text(console).filter(|t| t.starts_with("🏁")) {
+            return Ok(result.lines().next().unwrap_or_default().to_string());
+        }
+        let buttons = console.replies().iter().flat_map(|o| &o.message.blocks).find_map(|b| match b {
+            Block::Buttons(buttons) => Some(buttons.clone()),
+            _ => None,
+        });
+        let Some(buttons) = buttons else { break };
+        let (choices, submit): (Vec<_>, Vec<_>) = buttons.iter().partition(|b| b.label != "Submit");
+        let Some(choice) = choices.get(rng.random_range(0..choices.len().max(1))) else { break };
+        console.line(&format!(":press {}", choice.id)).await?;
+        if let Some(submit) = submit.first() {
+            console.line(&format!(":press {}", submit.id)).await?;
+        }
+    }
+    Ok(reply_text(console).unwrap_or_else(|| "no result".into()))
+}
+
+/// The text of the coach's latest reply, if it had any.
+fn reply_text(console: &Console<Vec<u8>>) -> Option<String> {
+    console.replies().iter().flat_map(|o| &o.message.blocks).find_map(|b| match b {
+        Block::Text(text) => Some(text.clone()),
+        _ => None,
+    })
 }
 
 fn narrate(

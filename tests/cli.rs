@@ -195,6 +195,10 @@ fn demo_runs_a_whole_cycle_and_is_deterministic_per_seed() {
     assert!(text.contains("Final summary (state: completed)"), "{text}");
     assert!(text.contains("congratulations"), "{text}");
     assert!(text.contains("🏆 Leaderboard — Points (last 7 days)"), "weekly boards are posted");
+    // The first member takes each module quiz as it opens, from the shipped curriculum's bank.
+    let quizzes: Vec<&str> = text.lines().filter(|l| l.contains("🧠 ada takes `/quiz module:")).collect();
+    assert!(!quizzes.is_empty(), "{text}");
+    assert!(quizzes.iter().all(|l| l.contains(" — 🏁 **") && l.contains("it counts")), "{quizzes:?}");
     let again = studybot(&["demo", "--members", "4", "--seed", "11"]);
     assert_eq!(story(&again), text, "same seed, same run");
     let other = studybot(&["demo", "--members", "4", "--seed", "12"]);

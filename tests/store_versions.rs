@@ -101,6 +101,7 @@ async fn audit_entries_outlive_their_cohort(fx: Fixture) {
         action: action.into(),
         detail: "version a → b".into(),
         reason: "typos".into(),
+        member: String::new(),
     };
     let second = store.record_audit(&entry(NOW + 5, "curriculum.apply")).await.unwrap();
     let first = store.record_audit(&entry(NOW, "cohort.setup")).await.unwrap();

@@ -1,14 +1,15 @@
 //! Admin subcommands of `/studybot`: pause, resume, skip, set-day, holiday, preview, status, settings
-//! (and `curriculum`, in `version_admin`).
+//! (and `curriculum`, in `version_admin`; `correct`; `audit`). Each change is written with its
+//! audit entry in one transaction.
 
 use chrono::{DateTime, Utc};
 
 use super::commands::AdminOp;
 use super::context::CohortCtx;
 use super::error::CoachResult;
-use super::{Call, Coach, Inbound, Message, Outgoing, UserError, lesson};
+use super::{Call, Coach, Inbound, Message, Outgoing, UserError, audit, lesson};
 use crate::domain::{CatchUp, CronSpec, local_instant};
-use crate::store::{self, AdjustmentKind, CohortState};
+use crate::store::{self, AdjustmentKind, CohortState, Tx};
 
 pub async fn run(
     coach: &Coach,
@@ -22,15 +23,17 @@ pub async fn run(
         user_error!("This cohort has completed its curriculum; `/studybot status` shows how it went.");
     }
     let reply = match op {
-        AdminOp::Pause => pause(coach, &ctx, now).await?,
+        AdminOp::Pause => pause(coach, inbound, &ctx, now).await?,
         AdminOp::Resume => resume(coach, inbound, &ctx, now).await?,
-        AdminOp::Skip => skip(coach, &ctx, now).await?,
-        AdminOp::SetDay => set_day(coach, &ctx, call, now).await?,
-        AdminOp::Holiday => holiday(coach, &ctx, call, now).await?,
+        AdminOp::Skip => skip(coach, inbound, &ctx, now).await?,
+        AdminOp::SetDay => set_day(coach, inbound, &ctx, call, now).await?,
+        AdminOp::Holiday => holiday(coach, inbound, &ctx, call, now).await?,
         AdminOp::Preview => return preview(&ctx, call, now),
         AdminOp::Status => super::status::run(coach, &ctx, now).await?,
-        AdminOp::Settings => settings(coach, &ctx, call, now).await?,
+        AdminOp::Settings => settings(coach, inbound, &ctx, call, now).await?,
         AdminOp::Curriculum => super::version_admin::command(coach, inbound, &ctx, call, now).await?,
+        AdminOp::Correct => super::correct::run(coach, inbound, &ctx, call, now).await?,
+        AdminOp::Audit => super::audit::command(coach, inbound, &ctx, call).await?,
     };
     Ok(vec![Outgoing::ephemeral(reply)])
 }
@@ -49,11 +52,27 @@ pub(super) async fn next_post(coach: &Coach, ctx: &CohortCtx, now: DateTime<Utc>
     })
 }
 
-async fn pause(coach: &Coach, ctx: &CohortCtx, now: DateTime<Utc>) -> CoachResult<String> {
-    if !coach.store.start_pause(ctx.cohort.id, now.timestamp()).await? {
+/// Writes the audit entry of an act on the cohort in the act's transaction, and commits both.
+async fn commit_audited(
+    mut tx: Tx,
+    inbound: &Inbound,
+    ctx: &CohortCtx,
+    action: &str,
+    detail: String,
+    now: DateTime<Utc>,
+) -> CoachResult<()> {
+    store::record_audit(&mut tx, &audit::entry(inbound, ctx.cohort.id, action, detail, now)).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+async fn pause(coach: &Coach, inbound: &Inbound, ctx: &CohortCtx, now: DateTime<Utc>) -> CoachResult<String> {
+    let mut tx = coach.store.begin().await?;
+    if !store::start_pause(&mut tx, ctx.cohort.id, now.timestamp()).await? {
         user_error!("The cohort is already paused; `/studybot resume` restarts it.");
     }
-    coach.store.set_cohort_state(ctx.cohort.id, CohortState::Paused, None, now.timestamp()).await?;
+    store::set_cohort_state(&mut tx, ctx.cohort.id, CohortState::Paused, None, now.timestamp()).await?;
+    commit_audited(tx, inbound, ctx, "cohort.pause", "lesson posts paused".into(), now).await?;
     Ok("⏸️ Paused. No lessons are posted and no streak breaks until `/studybot resume`.".into())
 }
 
@@ -68,17 +87,22 @@ async fn resume(
         let again = super::unflag::run(coach, inbound, ctx, now).await?;
         return Ok(format!("▶️ Lesson posts are back on. {again}{}", next_post(coach, ctx, now).await?));
     }
-    if !coach.store.end_pause(ctx.cohort.id, now.timestamp()).await? {
+    let mut tx = coach.store.begin().await?;
+    if !store::end_pause(&mut tx, ctx.cohort.id, now.timestamp()).await? {
         user_error!("The cohort is not paused.");
     }
-    coach.store.set_cohort_state(ctx.cohort.id, CohortState::Active, None, now.timestamp()).await?;
+    store::set_cohort_state(&mut tx, ctx.cohort.id, CohortState::Active, None, now.timestamp()).await?;
+    commit_audited(tx, inbound, ctx, "cohort.resume", "lesson posts resumed".into(), now).await?;
     Ok(format!("▶️ Resumed. {}", next_post(coach, ctx, now).await?))
 }
 
-async fn skip(coach: &Coach, ctx: &CohortCtx, now: DateTime<Utc>) -> CoachResult<String> {
+async fn skip(coach: &Coach, inbound: &Inbound, ctx: &CohortCtx, now: DateTime<Utc>) -> CoachResult<String> {
     let Some(next) = ctx.slots.next(now) else { user_error!("There is no upcoming lesson to skip.") };
     let date = next.date.format("%Y-%m-%d").to_string();
-    coach.store.add_adjustment(ctx.cohort.id, AdjustmentKind::Skip, &date, None, now.timestamp()).await?;
+    let mut tx = coach.store.begin().await?;
+    store::add_adjustment(&mut tx, ctx.cohort.id, AdjustmentKind::Skip, &date, None, now.timestamp()).await?;
+    let detail = format!("no lesson on {date}; day {} moves on", next.day);
+    commit_audited(tx, inbound, ctx, "cohort.skip", detail, now).await?;
     Ok(format!(
         "⏭️ No lesson on {date}; day {} moves to the next lesson date. {}",
         next.day,
@@ -86,7 +110,13 @@ async fn skip(coach: &Coach, ctx: &CohortCtx, now: DateTime<Utc>) -> CoachResult
     ))
 }
 
-async fn set_day(coach: &Coach, ctx: &CohortCtx, call: &Call, now: DateTime<Utc>) -> CoachResult<String> {
+async fn set_day(
+    coach: &Coach,
+    inbound: &Inbound,
+    ctx: &CohortCtx,
+    call: &Call,
+    now: DateTime<Utc>,
+) -> CoachResult<String> {
     // The grammar requires the day and has checked it is a day number.
     let Some(day) = call.day("day") else { user_error!("Give the day: `/studybot set-day day:<day>`.") };
     if ctx.curriculum.day(day).is_none() {
@@ -101,14 +131,20 @@ async fn set_day(coach: &Coach, ctx: &CohortCtx, call: &Call, now: DateTime<Utc>
     }
     let Some(next) = ctx.slots.next(now) else { user_error!("There is no upcoming lesson date.") };
     let date = next.date.format("%Y-%m-%d").to_string();
-    coach
-        .store
-        .add_adjustment(ctx.cohort.id, AdjustmentKind::SetDay, &date, Some(day), now.timestamp())
+    let mut tx = coach.store.begin().await?;
+    store::add_adjustment(&mut tx, ctx.cohort.id, AdjustmentKind::SetDay, &date, Some(day), now.timestamp())
         .await?;
+    commit_audited(tx, inbound, ctx, "cohort.set-day", format!("day {day} from {date}"), now).await?;
     Ok(format!("🔢 From {date} on, lessons continue with day {day}. {}", next_post(coach, ctx, now).await?))
 }
 
-async fn holiday(coach: &Coach, ctx: &CohortCtx, call: &Call, now: DateTime<Utc>) -> CoachResult<String> {
+async fn holiday(
+    coach: &Coach,
+    inbound: &Inbound,
+    ctx: &CohortCtx,
+    call: &Call,
+    now: DateTime<Utc>,
+) -> CoachResult<String> {
     let date = call.date("date").unwrap_or_default();
     let text = date.format("%Y-%m-%d").to_string();
     // History stays as it was posted: only dates still ahead can change.
@@ -120,12 +156,18 @@ async fn holiday(coach: &Coach, ctx: &CohortCtx, call: &Call, now: DateTime<Utc>
             "{text} is not ahead of the last posted lesson; holidays can only be set for future dates."
         );
     }
-    let changed = match call.text("action") {
-        Some("add") => coach.store.add_holiday(ctx.cohort.id, &text).await?,
-        _ => coach.store.remove_holiday(ctx.cohort.id, &text).await?,
+    let add = call.text("action") == Some("add");
+    let mut tx = coach.store.begin().await?;
+    let changed = if add {
+        store::add_holiday(&mut tx, ctx.cohort.id, &text).await?
+    } else {
+        store::remove_holiday(&mut tx, ctx.cohort.id, &text).await?
     };
-    let verb = if call.text("action") == Some("add") { "is now a holiday" } else { "is a lesson date again" };
+    let verb = if add { "is now a holiday" } else { "is a lesson date again" };
     let state = if changed { verb.to_string() } else { "was already set that way".to_string() };
+    if changed {
+        commit_audited(tx, inbound, ctx, "cohort.holiday", format!("{text} {verb}"), now).await?;
+    }
     Ok(format!("📅 {text} {state}. {}", next_post(coach, ctx, now).await?))
 }
 
@@ -144,7 +186,13 @@ fn preview(ctx: &CohortCtx, call: &Call, now: DateTime<Utc>) -> CoachResult<Vec<
     Ok(vec![Outgoing::ephemeral_message(note), Outgoing::ephemeral_message(message)])
 }
 
-async fn settings(coach: &Coach, ctx: &CohortCtx, call: &Call, now: DateTime<Utc>) -> CoachResult<String> {
+async fn settings(
+    coach: &Coach,
+    inbound: &Inbound,
+    ctx: &CohortCtx,
+    call: &Call,
+    now: DateTime<Utc>,
+) -> CoachResult<String> {
     let c = &ctx.cohort;
     // The grammar has checked every bound (Kind::Bounded).
     let grace = call.int("grace").map_or(c.grace_secs, |h| h * 3600);
@@ -161,7 +209,12 @@ async fn settings(coach: &Coach, ctx: &CohortCtx, call: &Call, now: DateTime<Utc
     store::update_cohort_settings(&mut tx, c.id, grace, reminder, &board, now.timestamp()).await?;
     store::update_cohort_catch_up(&mut tx, c.id, &catch_up, lateness, now.timestamp()).await?;
     store::set_quiz_seconds(&mut tx, c.id, quiz, now.timestamp()).await?;
-    tx.commit().await?;
+    let detail = format!(
+        "grace {} h, reminders {reminder} h, leaderboard `{board}`, catch-up {catch_up}, lateness {} h, quiz {quiz} s",
+        grace / 3600,
+        lateness / 3600
+    );
+    commit_audited(tx, inbound, ctx, "cohort.settings", detail, now).await?;
     Ok(format!(
         "⚙️ Grace period {} h after the next lesson · reminders {reminder} h before a window closes · weekly leaderboard `{board}` ({}) · after downtime: catch-up `{catch_up}`, never more than {} h late · {} per quiz question.",
         grace / 3600,

@@ -66,18 +66,27 @@ impl Catalog {
         Ok(catalog)
     }
 
-    /// One curriculum file, without its quiz bank (the demo, `console --curriculum`).
+    /// One curriculum file with its quiz bank from `quizzes/<same name>` beside it, if there is one
+    /// (the demo, `console --curriculum`).
     pub fn load_file(path: &Path) -> Result<Catalog, LoadError> {
         let id = curriculum::id_from_path(path).unwrap_or_else(|| "curriculum".into());
         let (source, curriculum) = read_curriculum(path).map_err(|(_, e)| e)?;
+        let bank = read_bank(path, &curriculum);
         let mut catalog = Catalog::default();
-        catalog.entries.insert(id.clone(), Arc::new(Version::new(&id, source, curriculum, None)));
+        catalog.entries.insert(id.clone(), Arc::new(Version::new(&id, source, curriculum, bank)));
         Ok(catalog)
     }
 
-    /// Takes in every curriculum of `other` (the demo's second cycle); one with the same id replaces
-    /// this catalog's.
+    /// Takes in every curriculum of `other` (the curriculum folder over the built-in one, the
+    /// demo's second cycle); one with the same id replaces this catalog's, and so does a broken
+    /// file: the curriculum of that id is the broken file now.
     pub fn merge(&mut self, other: Catalog) {
+        for id in other.broken.keys() {
+            self.entries.remove(id);
+        }
+        for id in other.entries.keys() {
+            self.broken.remove(id);
+        }
         self.entries.extend(other.entries);
         self.broken.extend(other.broken);
     }

@@ -92,6 +92,10 @@ pub enum AdminOp {
     Status,
     Curriculum,
     Settings,
+    /// Fix one member's day (`coach/correct.rs`).
+    Correct,
+    /// The channel's recent admin acts (`coach/audit.rs`).
+    Audit,
 }
 
 impl AdminOp {
@@ -99,7 +103,12 @@ impl AdminOp {
     pub fn changes_calendar(self) -> bool {
         match self {
             AdminOp::Pause | AdminOp::Resume | AdminOp::Skip | AdminOp::SetDay | AdminOp::Holiday => true,
-            AdminOp::Preview | AdminOp::Status | AdminOp::Curriculum | AdminOp::Settings => false,
+            AdminOp::Preview
+            | AdminOp::Status
+            | AdminOp::Curriculum
+            | AdminOp::Settings
+            | AdminOp::Correct
+            | AdminOp::Audit => false,
         }
     }
 }
@@ -246,6 +255,28 @@ pub static COMMANDS: &[Spec] = &[
                     p("quiz", Kind::Bounded(10, 600), false, "seconds to answer each quiz question (10-600)"),
                 ],
                 Handler::Admin(AdminOp::Settings),
+            ),
+            sub(
+                "correct",
+                "Fix a member's day: done, late, excused or clear",
+                &[
+                    p("member", Kind::User, true, "the member"),
+                    p("day", Kind::Day, true, "a posted day"),
+                    p(
+                        "status",
+                        Kind::Choice(&["done", "late", "excused", "clear"]),
+                        true,
+                        "what the day becomes",
+                    ),
+                    p("reason", Kind::Text, true, "why, for the audit log"),
+                ],
+                Handler::Admin(AdminOp::Correct),
+            ),
+            sub(
+                "audit",
+                "Recent admin actions, newest first",
+                &[p("member", Kind::User, false, "only those about this member")],
+                Handler::Admin(AdminOp::Audit),
             ),
             sub(
                 "finish",

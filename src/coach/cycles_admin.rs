@@ -9,7 +9,7 @@ use super::cycles::{NextCycle, next_lesson_date};
 use super::error::CoachResult;
 use super::settle::{Ending, end_cycle};
 use super::setup::{Chosen, choose};
-use super::{Block, Button, Call, Coach, Inbound, Message, Outgoing};
+use super::{Block, Button, Call, Coach, Inbound, Message, Outgoing, audit};
 use crate::store::{self, CohortState, QueuedCycle};
 
 const FINISH: &str = "finish:";
@@ -70,7 +70,9 @@ pub async fn finish_button(
         user_error!("That cycle has already ended.");
     }
     let mut out = Vec::new();
-    let ending = Ending::Finished { by: inbound.actor.name.clone() };
+    let detail = format!("cycle {} ({}) ended early", ctx.cohort.cycle_no, ctx.cohort.curriculum_id);
+    let audit = Box::new(audit::entry(inbound, ctx.cohort.id, "cycle.finish", detail, now));
+    let ending = Ending::Finished { by: inbound.actor.name.clone(), audit };
     if !end_cycle(coach, &ctx, now, ending, now, &mut out).await? {
         user_error!("That cycle has already ended.");
     }
@@ -87,12 +89,14 @@ async fn next(
     now: DateTime<Utc>,
 ) -> CoachResult<Vec<Outgoing>> {
     if call.flag("cancel") {
-        let text = if coach.store.delete_queued_cycle(ctx.cohort.id).await? {
-            "Cancelled: no cycle is queued after this one any more."
-        } else {
-            "Nothing was queued after this cycle."
-        };
-        return Ok(vec![Outgoing::ephemeral(text)]);
+        let mut tx = coach.store.begin().await?;
+        if !store::delete_queued_cycle(&mut tx, ctx.cohort.id).await? {
+            return Ok(vec![Outgoing::ephemeral("Nothing was queued after this cycle.")]);
+        }
+        let entry = audit::entry(inbound, ctx.cohort.id, "cycle.next", "queued cycle cancelled", now);
+        store::record_audit(&mut tx, &entry).await?;
+        tx.commit().await?;
+        return Ok(vec![Outgoing::ephemeral("Cancelled: no cycle is queued after this one any more.")]);
     }
     if call.text("curriculum").is_none() {
         return Ok(vec![Outgoing::ephemeral(show(coach, ctx, now).await?)]);
@@ -120,7 +124,7 @@ async fn next(
     };
     if ctx.cohort.state == CohortState::Completed {
         // Nothing to wait for: the cycle begins now, as a setup would.
-        return super::setup::begin_after(coach, ctx, &next, now).await;
+        return super::setup::begin_after(coach, inbound, ctx, &next, "cycle.next", now).await;
     }
     let queued = QueuedCycle {
         cohort_id: ctx.cohort.id,
@@ -136,6 +140,8 @@ async fn next(
     let mut tx = coach.store.begin().await?;
     store::put_curriculum_version(&mut tx, &next.version.row(now.timestamp())).await?;
     store::put_queued_cycle(&mut tx, &queued).await?;
+    let detail = format!("queued {}", next.describe());
+    store::record_audit(&mut tx, &audit::entry(inbound, ctx.cohort.id, "cycle.next", detail, now)).await?;
     tx.commit().await?;
     let when = if start.is_some() {
         String::new()

@@ -14,11 +14,13 @@
 #[macro_use]
 pub mod error;
 mod admin;
+mod audit;
 mod catalog;
 mod checkpoint;
 pub mod commands;
 mod context;
 mod contexts;
+mod correct;
 mod cycles;
 mod cycles_admin;
 mod delivery;

@@ -53,7 +53,12 @@ async fn me(coach: &Coach, inbound: &Inbound) -> CoachResult<Member> {
 
 /// A platform user id (Discord's user picker sends one), a `<@123>` mention, or `@alice` /
 /// `alice`: the display name of one of the cohort's members, as Slack and the console send it.
-async fn lookup(coach: &Coach, ctx: &CohortCtx, inbound: &Inbound, who: &str) -> CoachResult<Member> {
+pub(super) async fn lookup(
+    coach: &Coach,
+    ctx: &CohortCtx,
+    inbound: &Inbound,
+    who: &str,
+) -> CoachResult<Member> {
     let id =
         who.trim_start_matches("<@").trim_start_matches('!').trim_end_matches('>').trim_start_matches('@');
     let platform = platform_of(&inbound.channel)?;
@@ -107,7 +112,8 @@ async fn progress(
     let checks = coach.store.list_member_checkpoints(ctx.cohort.id, member.id).await?;
     let checked: HashMap<DayNumber, bool> = checks.iter().map(|c| (c.day, c.on_time)).collect();
     let lessons = ctx.lessons(now);
-    let frozen: HashSet<DayNumber> = s.freezes_used.iter().copied().collect();
+    // An excused day shows like a freeze: the streak held over it.
+    let frozen: HashSet<DayNumber> = s.freezes_used.iter().chain(&s.excused_days).copied().collect();
     let strip: String = lessons
         .iter()
         .map(|l| match checked.get(&l.day) {
@@ -131,13 +137,14 @@ async fn progress(
             lessons.len(),
             ctx.total_days()
         ),
-        format!("{strip}  (✅ on time · 🕒 late · ❄ freeze · ⬜ missed · ⏳ open)"),
+        format!("{strip}  (✅ on time · 🕒 late · ❄ freeze or excused · ⬜ missed · ⏳ open)"),
         format!(
-            "Done {} (on time {}, late {}) · missed {} · open {}",
+            "Done {} (on time {}, late {}) · missed {}{} · open {}",
             s.on_time + s.late,
             s.on_time,
             s.late,
             s.missed,
+            if s.excused > 0 { format!(" · excused {}", s.excused) } else { String::new() },
             s.pending
         ),
         format!("🔥 Streak {} (best {}) · ❄ freezes {} · {points} points", s.current, s.best, s.freezes_held),

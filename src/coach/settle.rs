@@ -11,7 +11,7 @@ use super::leaderboard::{By, board_message};
 use super::tick::{LOOKBACK, channel, direct};
 use super::{Coach, Message, Outgoing, stats};
 use crate::domain::Slot;
-use crate::store::{self, Tx};
+use crate::store::{self, NewAudit, Tx};
 
 /// Settles every window that closed within the lookback: the jobs `close:<cohort>:<day>` are
 /// claimed, and every member's summary refreshed, in one transaction.
@@ -74,8 +74,8 @@ pub(super) async fn complete(
 pub(super) enum Ending {
     /// Its last lesson's window closed.
     Completed,
-    /// An admin finished it early (`/studybot finish`), by name.
-    Finished { by: String },
+    /// An admin finished it early (`/studybot finish`), by name, with the act's audit entry.
+    Finished { by: String, audit: Box<NewAudit> },
 }
 
 /// Ends the cycle at `now`: the job `complete:<cohort>` (at `due`), every member's final summary,
@@ -104,6 +104,9 @@ pub(super) async fn end_cycle(
     if !store::complete_cohort(&mut tx, ctx.cohort.id, now.timestamp()).await? {
         return Ok(false); // dropped: rolled back, it was completed already
     }
+    if let Ending::Finished { audit, .. } = &ending {
+        store::record_audit(&mut tx, audit).await?;
+    }
     let begun = match &next {
         // Still queued inside the transaction: not cancelled in the meantime.
         Some(next) if store::get_queued_cycle(&mut tx, ctx.cohort.id).await?.is_some() => {
@@ -121,7 +124,7 @@ pub(super) async fn end_cycle(
                 "🎓 That's the whole of **{title}** — congratulations, everyone! Here is the final leaderboard."
             )
         }
-        Ending::Finished { by } => {
+        Ending::Finished { by, .. } => {
             let after = ctx.slots.due(now).map_or(String::new(), |s| format!(" after day {}", s.day));
             format!("🏁 {by} finished **{title}**{after}. Here is its final leaderboard.")
         }

@@ -9,7 +9,7 @@ use super::context::{CohortCtx, instant};
 use super::cycles::{self, NextCycle};
 use super::error::CoachResult;
 use super::version::Version;
-use super::{Call, Coach, Inbound, Outgoing, platform_of};
+use super::{Call, Coach, Inbound, Outgoing, audit, platform_of};
 use crate::curriculum::journey::{self, Span};
 use crate::domain::{CronSpec, DayNumber, Timezone};
 use crate::store::{
@@ -108,7 +108,7 @@ pub async fn setup(
             timezone,
             created_by: inbound.actor.user_id.clone(),
         };
-        return begin_after(coach, before, &next, now).await;
+        return begin_after(coach, inbound, before, &next, "cohort.setup", now).await;
     }
     let channel = &inbound.channel;
     let new = NewCohort {
@@ -134,22 +134,32 @@ pub async fn setup(
     store::put_curriculum_version(&mut tx, &version.row(now.timestamp())).await?;
     let cohort = store::create_cohort(&mut tx, &new).await?;
     let bound = store::bind_cohort_version(&mut tx, cohort.id, &version.hash).await?;
+    let detail = format!(
+        "{} from day {first_day}, starting {}, on `{}` ({})",
+        new.curriculum_id, new.start_date, new.schedule, new.timezone
+    );
+    store::record_audit(&mut tx, &audit::entry(inbound, cohort.id, "cohort.setup", detail, now)).await?;
     tx.commit().await?;
     let cohort = Cohort { curriculum_version: Some(bound), ..cohort };
     let ctx = CohortCtx::load(coach, cohort).await?;
     Ok(vec![Outgoing::ephemeral(started(&ctx))])
 }
 
-/// Begins `next` after the completed cycle `before`, now, and says so as a setup does.
+/// Begins `next` after the completed cycle `before`, now, and says so as a setup does; the new
+/// cycle's audit entry (`action`) is written with it.
 pub(super) async fn begin_after(
     coach: &Coach,
+    inbound: &Inbound,
     before: &CohortCtx,
     next: &NextCycle,
+    action: &str,
     now: DateTime<Utc>,
 ) -> CoachResult<Vec<Outgoing>> {
     let ended = before.cohort.completed_at.map_or(now, instant);
     let mut tx = coach.store.begin().await?;
     let begun = cycles::begin(&mut tx, before, ended, next, now).await?;
+    let detail = format!("cycle {} began: {}", begun.cohort.cycle_no, next.describe());
+    store::record_audit(&mut tx, &audit::entry(inbound, begun.cohort.id, action, detail, now)).await?;
     tx.commit().await?;
     coach.changes().notify_one();
     let line = cycles::carried_line(&before.cohort, &begun);

@@ -1,20 +1,22 @@
 //! Per-member summaries: recomputed from the member's own checkpoints and kept in `member_stats`,
 //! in the same transaction as the change, so leaderboards read one row per member.
 
+use std::collections::BTreeSet;
+
 use chrono::{DateTime, Duration, Utc};
 
 use super::context::CohortCtx;
 use super::error::CoachResult;
 use crate::domain::journey::journey_streak;
 use crate::domain::quiz::quiz_points;
-use crate::domain::{Check, PointsRules, StreakRules, StreakSummary, points, summarize};
+use crate::domain::{Check, DayNumber, PointsRules, StreakRules, StreakSummary, points, summarize_excused};
 use crate::store::{self, MemberStats, Tx};
 
 pub fn streak_rules(ctx: &CohortCtx) -> StreakRules {
     StreakRules { grace: Duration::seconds(ctx.cohort.grace_secs), ..StreakRules::default() }
 }
 
-/// The member's streak summary as of `now` (read-only).
+/// The member's streak summary as of `now`, with the days an admin excused (read-only).
 pub async fn summary(
     conn: &mut Tx,
     ctx: &CohortCtx,
@@ -24,7 +26,9 @@ pub async fn summary(
     let checks = store::list_member_checkpoints(conn, ctx.cohort.id, member_id).await?;
     let checks: Vec<Check> =
         checks.iter().map(|c| Check { day: c.day, at: super::context::instant(c.checked_at) }).collect();
-    Ok(summarize(&ctx.lessons(now), &checks, &streak_rules(ctx), now))
+    let excused: BTreeSet<DayNumber> =
+        store::list_excused_days(conn, ctx.cohort.id, member_id).await?.into_iter().collect();
+    Ok(summarize_excused(&ctx.lessons(now), &checks, &excused, &streak_rules(ctx), now))
 }
 
 /// Whether a refresh recounts the member's quiz points or keeps the stored ones.

@@ -18,7 +18,7 @@ use super::context::CohortCtx;
 use super::error::CoachResult;
 use super::{Coach, Inbound};
 use crate::domain::{CatchUp, DayNumber, to_repost};
-use crate::store::{self, CohortState, NewAudit, PostState};
+use crate::store::{self, CohortState, PostState};
 
 /// Unflags the cohort and re-opens its failed posts per [`to_repost`]; returns the sentence that
 /// says which days go out again and which stay failed (empty when none failed).
@@ -45,15 +45,8 @@ pub(super) async fn run(
         }
     }
     store::set_cohort_state(&mut tx, cohort, CohortState::Active, None, now.timestamp()).await?;
-    let entry = NewAudit {
-        at: now.timestamp(),
-        platform: inbound.channel.platform.clone(),
-        actor: inbound.actor.user_id.clone(),
-        cohort_id: Some(cohort),
-        action: "cohort.resume".into(),
-        detail: format!("flag cleared ({}); posted again: {}", flag(ctx), days(&reopened, "none")),
-        reason: String::new(),
-    };
+    let detail = format!("flag cleared ({}); posted again: {}", flag(ctx), days(&reopened, "none"));
+    let entry = super::audit::entry(inbound, cohort, "cohort.resume", detail, now);
     store::record_audit(&mut tx, &entry).await?;
     tx.commit().await?;
     tracing::info!(cohort, ?reopened, "flagged cohort resumed");

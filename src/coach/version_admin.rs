@@ -125,14 +125,10 @@ async fn move_cohort(
     if !store::set_cohort_version(&mut tx, ctx.cohort.id, from, to, now.timestamp()).await? {
         user_error!("The cohort's curriculum changed meanwhile; run `/studybot curriculum` again.");
     }
+    let detail = format!("version {from} → {to}: {}", lines.join("; "));
     let entry = NewAudit {
-        at: now.timestamp(),
-        platform: inbound.channel.platform.clone(),
-        actor: inbound.actor.user_id.clone(),
-        cohort_id: Some(ctx.cohort.id),
-        action: "curriculum.apply".into(),
-        detail: format!("version {from} → {to}: {}", lines.join("; ")),
         reason: reason.to_string(),
+        ..super::audit::entry(inbound, ctx.cohort.id, "curriculum.apply", detail, now)
     };
     store::record_audit(&mut tx, &entry).await?;
     tx.commit().await?;

@@ -16,4 +16,6 @@ pub(crate) use day::day;
 pub use day::{DayNumber, DayNumberError};
 pub use ranking::{Board, Entry, PointsRules, Ranked, board, points, rank};
 pub use schedule::{CronSpec, ScheduleError, Timezone, local_instant, upcoming};
-pub use streak::{Check, Lesson, StreakRules, StreakSummary, on_time, reminder_due, summarize};
+pub use streak::{
+    Check, Lesson, StreakRules, StreakSummary, on_time, reminder_due, summarize, summarize_excused,
+};

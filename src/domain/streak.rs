@@ -1,6 +1,6 @@
-//! Streaks over lesson days: on-time windows with grace, earned freezes, and reminder timing.
+//! Streaks over lesson days: on-time windows with grace, earned freezes, excused days, and reminder timing.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{DateTime, Duration, Utc};
 
@@ -47,8 +47,12 @@ pub struct StreakSummary {
     pub on_time: u32,
     /// Checked after the window closed: counts for completion, not for the streak.
     pub late: u32,
-    /// Window closed with no check at all.
+    /// Window closed with no check at all (and not excused).
     pub missed: u32,
+    /// Excused by an admin and not checked: neither done nor missed; the streak holds, unspent.
+    pub excused: u32,
+    /// The excused days counted in `excused`, in order.
+    pub excused_days: Vec<DayNumber>,
     /// Window still open and not yet checked.
     pub pending: u32,
     pub freezes_held: u32,
@@ -67,6 +71,10 @@ enum Outcome {
         checked: bool,
     },
     Pending,
+    /// Excused by an admin without an on-time check; `checked` = a late check exists.
+    Excused {
+        checked: bool,
+    },
 }
 
 /// Walks `lessons` in order (the caller passes only posted lessons, so weekends, holidays and
@@ -78,12 +86,33 @@ pub fn summarize(
     rules: &StreakRules,
     now: DateTime<Utc>,
 ) -> StreakSummary {
+    summarize_excused(lessons, checks, &BTreeSet::new(), rules, now)
+}
+
+/// [`summarize`] with the days an admin excused for the member. An excused day without an
+/// on-time check is settled at once, open window or not: the streak neither breaks nor grows,
+/// no freeze is spent or earned, and it counts as `excused` — neither done nor missed. A late
+/// check on an excused day still counts as a late lesson done (and, being excused, breaks
+/// nothing); an on-time check makes the excuse moot.
+pub fn summarize_excused(
+    lessons: &[Lesson],
+    checks: &[Check],
+    excused: &BTreeSet<DayNumber>,
+    rules: &StreakRules,
+    now: DateTime<Utc>,
+) -> StreakSummary {
     let earliest = earliest_checks(checks);
     let mut summary = StreakSummary::default();
     for lesson in lessons {
-        match outcome(lesson, earliest.get(&lesson.day).copied(), now) {
+        let checked_at = earliest.get(&lesson.day).copied();
+        match outcome(lesson, checked_at, excused.contains(&lesson.day), now) {
             Outcome::OnTime => summary.record_on_time(rules),
             Outcome::Closed { checked } => summary.record_closed(lesson.day, checked),
+            Outcome::Excused { checked: true } => summary.late += 1,
+            Outcome::Excused { checked: false } => {
+                summary.excused += 1;
+                summary.excused_days.push(lesson.day);
+            }
             Outcome::Pending => summary.pending += 1,
         }
     }
@@ -116,9 +145,12 @@ fn earliest_checks(checks: &[Check]) -> BTreeMap<DayNumber, DateTime<Utc>> {
     earliest
 }
 
-fn outcome(lesson: &Lesson, checked_at: Option<DateTime<Utc>>, now: DateTime<Utc>) -> Outcome {
+fn outcome(lesson: &Lesson, checked_at: Option<DateTime<Utc>>, excused: bool, now: DateTime<Utc>) -> Outcome {
     if checked_at.is_some_and(|at| on_time(lesson, at)) {
         return Outcome::OnTime;
+    }
+    if excused {
+        return Outcome::Excused { checked: checked_at.is_some() };
     }
     match lesson.closes_at {
         Some(closes_at) if closes_at <= now => Outcome::Closed { checked: checked_at.is_some() },

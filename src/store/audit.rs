@@ -4,8 +4,15 @@ use sqlx::AnyConnection;
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
-use super::error::StoreError;
+use super::error::{StoreError, no_nul};
 use super::pool::Store;
+use super::types::Platform;
+
+macro_rules! audit_columns {
+    () => {
+        "id, at, platform, actor, cohort_id, action, detail, reason, member"
+    };
+}
 
 /// One act to record. `action` is a dotted name (`curriculum.apply`); `detail` says what changed,
 /// `reason` why (empty when nobody gave one).
@@ -19,6 +26,8 @@ pub struct NewAudit {
     pub action: String,
     pub detail: String,
     pub reason: String,
+    /// Platform user id of the member the act is about; empty for acts on the whole cohort.
+    pub member: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -31,6 +40,8 @@ pub struct AuditEntry {
     pub action: String,
     pub detail: String,
     pub reason: String,
+    /// Platform user id of the member the act is about; empty for acts on the whole cohort.
+    pub member: String,
 }
 
 impl AuditEntry {
@@ -44,6 +55,7 @@ impl AuditEntry {
             action: row.try_get("action")?,
             detail: row.try_get("detail")?,
             reason: row.try_get("reason")?,
+            member: row.try_get("member")?,
         })
     }
 }
@@ -53,8 +65,8 @@ impl AuditEntry {
 #[tracing::instrument(skip_all, fields(action = %entry.action))]
 pub async fn record_audit(conn: &mut AnyConnection, entry: &NewAudit) -> Result<i64, StoreError> {
     let id = sqlx::query_scalar(
-        "INSERT INTO audit (at, platform, actor, cohort_id, action, detail, reason) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+        "INSERT INTO audit (at, platform, actor, cohort_id, action, detail, reason, member) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
     )
     .bind(entry.at)
     .bind(&entry.platform)
@@ -63,6 +75,7 @@ pub async fn record_audit(conn: &mut AnyConnection, entry: &NewAudit) -> Result<
     .bind(&entry.action)
     .bind(&entry.detail)
     .bind(&entry.reason)
+    .bind(&entry.member)
     .fetch_one(conn)
     .await?;
     Ok(id)
@@ -71,11 +84,36 @@ pub async fn record_audit(conn: &mut AnyConnection, entry: &NewAudit) -> Result<
 /// A cohort's entries, oldest first.
 #[tracing::instrument(skip_all)]
 pub async fn list_audit(conn: &mut AnyConnection, cohort_id: i64) -> Result<Vec<AuditEntry>, StoreError> {
-    let rows = sqlx::query(
-        "SELECT id, at, platform, actor, cohort_id, action, detail, reason FROM audit \
-         WHERE cohort_id = $1 ORDER BY at, id",
-    )
-    .bind(cohort_id)
+    let rows =
+        sqlx::query(concat!("SELECT ", audit_columns!(), " FROM audit WHERE cohort_id = $1 ORDER BY at, id"))
+            .bind(cohort_id)
+            .fetch_all(conn)
+            .await?;
+    rows.iter().map(AuditEntry::from_row).collect()
+}
+
+/// The entries about any cycle of a channel, newest first, at most `limit`; with `member` (a
+/// platform user id), only those about that member.
+#[tracing::instrument(skip_all)]
+pub async fn list_recent_audit(
+    conn: &mut AnyConnection,
+    platform: Platform,
+    channel_id: &str,
+    member: Option<&str>,
+    limit: u32,
+) -> Result<Vec<AuditEntry>, StoreError> {
+    no_nul("channel id", channel_id)?;
+    no_nul("member", member.unwrap_or_default())?;
+    let rows = sqlx::query(concat!(
+        "SELECT ",
+        audit_columns!(),
+        " FROM audit WHERE cohort_id IN (SELECT id FROM cohorts WHERE platform = $1 AND channel_id = $2) \
+         AND ($3 = '' OR member = $3) ORDER BY id DESC LIMIT $4"
+    ))
+    .bind(platform.as_str())
+    .bind(channel_id)
+    .bind(member.unwrap_or_default())
+    .bind(i64::from(limit))
     .fetch_all(conn)
     .await?;
     rows.iter().map(AuditEntry::from_row).collect()
@@ -88,5 +126,15 @@ impl Store {
 
     pub async fn list_audit(&self, cohort_id: i64) -> Result<Vec<AuditEntry>, StoreError> {
         list_audit(&mut *self.acquire().await?, cohort_id).await
+    }
+
+    pub async fn list_recent_audit(
+        &self,
+        platform: Platform,
+        channel_id: &str,
+        member: Option<&str>,
+        limit: u32,
+    ) -> Result<Vec<AuditEntry>, StoreError> {
+        list_recent_audit(&mut *self.acquire().await?, platform, channel_id, member, limit).await
     }
 }

@@ -31,11 +31,13 @@ fn index(handler: Handler) -> usize {
         Handler::Own(OwnOp::Assess) => 22,
         Handler::Cycle(CycleOp::Finish) => 23,
         Handler::Cycle(CycleOp::Next) => 24,
-        Handler::Forget => 25,
-        Handler::Leave => 26,
+        Handler::Admin(AdminOp::Correct) => 25,
+        Handler::Admin(AdminOp::Audit) => 26,
+        Handler::Forget => 27,
+        Handler::Leave => 28,
     }
 }
-const HANDLERS: usize = 27;
+const HANDLERS: usize = 29;
 
 #[test]
 fn every_subcommand_runs_its_own_handler_and_every_handler_is_reachable() {

@@ -53,6 +53,8 @@ fn summary(
         pending,
         freezes_held,
         freezes_used: freezes_used.iter().copied().map(day).collect(),
+        excused: 0,
+        excused_days: Vec::new(),
         // Every window closed without an on-time check either spent a freeze or broke the streak.
         broken: usize::try_from(late + missed).unwrap_or(usize::MAX) > freezes_used.len(),
     }
@@ -186,6 +188,52 @@ fn freezes_follow_the_rules_given() {
     let never = StreakRules { freeze_every: 0, ..rules };
     let got = summarize(&lessons(3, false), &on_time_checks([1, 2, 3]), &never, base() + Duration::days(100));
     assert_eq!(got.freezes_held, 0);
+}
+
+/// `summarize_excused` over days 1..=`last` with `excused` days, long after the last window.
+fn with_excused(last: u32, checks: &[Check], excused: &[u32], rules: &StreakRules) -> StreakSummary {
+    let excused: BTreeSet<DayNumber> = excused.iter().copied().map(day).collect();
+    summarize_excused(&lessons(last, false), checks, &excused, rules, base() + Duration::days(100))
+}
+
+#[test]
+fn an_excused_day_holds_the_streak_without_growing_it_or_spending_a_freeze() {
+    let rules = StreakRules { grace: Duration::hours(6), freeze_every: 2, max_freezes: 5 };
+    let checks = on_time_checks([1, 2, 4, 5]);
+    // Without the excuse day 3 spends the freeze earned on day 2.
+    let plain = with_excused(5, &checks, &[], &rules);
+    assert_eq!((plain.current, plain.missed, plain.freezes_used.len(), plain.freezes_held), (4, 1, 1, 1));
+    let got = with_excused(5, &checks, &[3], &rules);
+    let expected =
+        StreakSummary { excused: 1, excused_days: vec![day(3)], ..summary(4, 4, 4, 0, 0, 0, 2, &[]) };
+    assert_eq!(got, expected);
+    assert!(!got.broken);
+    // With no freeze held, an excused day still breaks nothing.
+    let none = StreakRules { freeze_every: 0, ..rules };
+    let got = with_excused(5, &checks, &[3], &none);
+    assert_eq!((got.current, got.best, got.missed, got.excused, got.broken), (4, 4, 0, 1, false));
+}
+
+#[test]
+fn a_check_on_an_excused_day_counts_as_the_check_says() {
+    let rules = StreakRules::default();
+    let late = [on_time_checks([1, 2]), vec![check(3, Duration::hours(40))]].concat();
+    let got = with_excused(3, &late, &[3], &rules);
+    assert_eq!(
+        (got.current, got.on_time, got.late, got.missed, got.excused, got.broken),
+        (2, 2, 1, 0, 0, false)
+    );
+    let got = with_excused(3, &on_time_checks([1, 2, 3]), &[3], &rules);
+    assert_eq!((got.current, got.on_time, got.excused), (3, 3, 0), "an on-time check makes the excuse moot");
+}
+
+#[test]
+fn an_excused_day_is_settled_at_once_and_only_posted_days_count() {
+    let rules = StreakRules::default();
+    let now = posted(2) + Duration::hours(1);
+    let excused: BTreeSet<DayNumber> = [day(2), day(9)].into();
+    let got = summarize_excused(&lessons(2, true), &on_time_checks([1]), &excused, &rules, now);
+    assert_eq!((got.current, got.pending, got.excused, got.excused_days), (1, 0, 1, vec![day(2)]));
 }
 
 #[test]
