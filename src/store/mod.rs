@@ -22,6 +22,7 @@ mod cohorts;
 mod copy;
 mod cycles;
 mod error;
+mod health;
 mod history;
 mod jobs;
 pub mod lease;
@@ -68,6 +69,7 @@ pub use cycles::{
     journey_stats, list_channel_cycles, put_queued_cycle, unarchive_cohort,
 };
 pub use error::StoreError;
+pub use health::ActiveCounts;
 pub use history::{SchemaHistory, latest_version, schema_history};
 pub use jobs::claim_job;
 pub use members::{
