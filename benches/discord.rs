@@ -41,6 +41,7 @@ async fn main() {
         .env("STUDYBOT_DISCORD__TOKEN", BOT_TOKEN)
         .env("STUDYBOT_CURRICULUM__DIR", std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("curriculum"))
         .env("RUST_LOG", "warn")
+        .env("STUDYBOT_HTTP__LISTEN", "127.0.0.1:0")
         .args(["run", "--clock-origin", DUE, "--clock-speed", "1", "--clock-anchor-ms", &anchor.to_string()])
         .stdin(Stdio::null())
         .stdout(Stdio::null())

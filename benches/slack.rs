@@ -332,6 +332,12 @@ impl Bot {
             .env("STUDYBOT_CURRICULUM__DIR", Path::new(env!("CARGO_MANIFEST_DIR")).join("curriculum"))
             .env("RUST_LOG", "info")
             .env("NO_COLOR", "1")
+            // Socket Mode: the health server on a free port. HTTP mode: where `slack.listen` says
+            // (an empty variable is an unset one).
+            .env(
+                "STUDYBOT_HTTP__LISTEN",
+                if secret.0 == "STUDYBOT_SLACK__APP_TOKEN" { "127.0.0.1:0" } else { "" },
+            )
             .arg("run")
             .args(["--clock-origin", DUE, "--clock-speed", "1", "--clock-anchor-ms", &anchor.to_string()]);
         Process::start(command)

@@ -52,6 +52,29 @@ impl ErrorClass {
         }
     }
 
+    /// The class as a metric label: `disk_full`, `read_only`, `busy`, `connection_lost`,
+    /// `constraint`, `other`.
+    pub fn label(self) -> &'static str {
+        match self {
+            ErrorClass::DiskFull => "disk_full",
+            ErrorClass::ReadOnly => "read_only",
+            ErrorClass::Busy => "busy",
+            ErrorClass::ConnectionLost => "connection_lost",
+            ErrorClass::Constraint => "constraint",
+            ErrorClass::Other => "other",
+        }
+    }
+
+    /// Every class, for metrics that start each series at zero.
+    pub const ALL: [ErrorClass; 6] = [
+        ErrorClass::DiskFull,
+        ErrorClass::ReadOnly,
+        ErrorClass::Busy,
+        ErrorClass::ConnectionLost,
+        ErrorClass::Constraint,
+        ErrorClass::Other,
+    ];
+
     /// What an operator can do about it.
     pub fn advice(self) -> &'static str {
         match self {

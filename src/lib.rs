@@ -9,6 +9,7 @@ pub mod domain;
 pub mod faults;
 pub mod files;
 pub mod hash;
+pub mod ops;
 pub mod platform;
 pub mod quiz;
 pub mod redact;

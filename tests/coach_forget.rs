@@ -167,6 +167,10 @@ async fn forgetting_everywhere_removes_the_member_and_their_user_id(fx: Fixture)
     let named = "SELECT COUNT(*) FROM cohorts WHERE created_by = 'ada'";
     assert_eq!(count(&fx, named).await, 0, "no cohort names her as its organizer");
     assert_eq!(count(&fx, audited).await, 0, "audit entries stay, by someone forgotten ({before} were hers)");
+    assert!(before > 0, "her setup and holiday were audited");
+    let forgets =
+        "SELECT COUNT(*) FROM audit WHERE action = 'member.forget' AND actor = 'a forgotten member'";
+    assert_eq!(count(&fx, forgets).await, 1, "the deletion itself is audited, without who");
     assert_eq!(count(&fx, "SELECT COUNT(*) FROM deletions WHERE cohort_id IS NULL").await, 1);
     assert_eq!(count(&fx, "SELECT COUNT(*) FROM cohorts").await, 2, "her cohort runs on for the others");
 }

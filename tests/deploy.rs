@@ -1,5 +1,7 @@
 //! Checks on deploy/ that need no Docker: the image builds what README documents, Compose and the systemd unit are well-formed.
 
+mod support;
+
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -234,4 +236,59 @@ fn discord_docs_give_the_invite_permissions_the_code_defines() {
     let bits = studybot::platform::discord::invite_permissions().bits().to_string();
     assert!(docs.contains(&format!("permissions={bits}")), "docs/discord.md's invite URL must carry {bits}");
     assert!(docs.contains("scope=bot+applications.commands"));
+}
+
+/// The `studybot_*` names an alert expression uses, e.g. `studybot_lesson_lateness_seconds_bucket`.
+fn metric_names(expr: &str) -> Vec<String> {
+    let mut names = Vec::new();
+    let mut rest = expr;
+    while let Some(at) = rest.find("studybot_") {
+        let tail = &rest[at..];
+        let end = tail.find(|c: char| !(c.is_ascii_alphanumeric() || c == '_')).unwrap_or(tail.len());
+        names.push(tail[..end].to_string());
+        rest = &tail[end..];
+    }
+    names
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn alert_rules_are_valid_and_name_only_metrics_the_binary_exposes() {
+    let rules: Value = serde_yaml_ng::from_str(&read("deploy/prometheus/studybot-alerts.yml")).expect("YAML");
+    let groups = rules["groups"].as_sequence().expect("a `groups` list");
+    let mut used = std::collections::BTreeSet::new();
+    let mut alerts = Vec::new();
+    for group in groups {
+        assert!(group["name"].as_str().is_some(), "a group without a name: {group:?}");
+        for rule in group["rules"].as_sequence().expect("a group's `rules` list") {
+            let alert = rule["alert"].as_str().expect("every rule is an alert");
+            let expr = rule["expr"].as_str().unwrap_or_else(|| panic!("{alert}: no expr"));
+            assert!(rule["labels"]["severity"].as_str().is_some(), "{alert}: no severity");
+            assert!(rule["annotations"]["summary"].as_str().is_some(), "{alert}: no summary");
+            if let Some(wait) = rule.get("for") {
+                let wait = wait.as_str().unwrap_or_default();
+                assert!(wait.ends_with('m') || wait.ends_with('s'), "{alert}: for: {wait}");
+            }
+            used.extend(metric_names(expr));
+            alerts.push(alert.to_string());
+        }
+    }
+    for wanted in
+        ["LessonPostsFailing", "LessonsLate", "NoLeaseHolder", "NotReady", "DatabaseErrors", "AcksMissing"]
+    {
+        assert!(alerts.iter().any(|a| a.contains(wanted)), "no alert for {wanted}: {alerts:?}");
+    }
+
+    // What a real `studybot run` exposes, scraped.
+    let dir = tempfile::tempdir().unwrap();
+    let url = support::db::sqlite_url(dir.path());
+    let timeline = support::bot::Timeline::starting_now("2026-12-01T08:00:00Z".parse().unwrap(), 1.0);
+    let bot = support::bot::Bot::start(dir.path(), &url, &dir.path().join("r.jsonl"), &timeline, 1);
+    let address = bot.http_address();
+    let page = support::scrape::scrape_until(address, std::time::Duration::from_secs(30), |p| {
+        p.value("studybot_lease_holder", &[]) == Some(1.0)
+    })
+    .await;
+    let exposed = page.names();
+    let missing: Vec<&String> = used.iter().filter(|name| !exposed.contains(*name)).collect();
+    assert!(missing.is_empty(), "alerts use metrics the binary does not expose: {missing:?}\n{exposed:?}");
 }

@@ -101,3 +101,20 @@ fn secrets_live_in_the_secret_only() {
     let keys = secret["stringData"].as_mapping().unwrap();
     assert!(keys.keys().all(|k| text(k).starts_with("STUDYBOT_")), "environment variables the bot reads");
 }
+
+#[test]
+fn the_configmap_config_loads_and_serves_where_the_probes_look() {
+    let toml = manifest("configmap")["data"]["studybot.toml"].as_str().unwrap().to_string();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("studybot.toml");
+    fs::write(&path, toml).unwrap();
+    let config = studybot::config::Config::load_from(Some(&path), Vec::new())
+        .unwrap_or_else(|e| panic!("the ConfigMap's studybot.toml: {e}"));
+    assert!(config.database.url.starts_with("postgres://"), "two replicas need PostgreSQL");
+    assert_eq!(config.curriculum.dir, Path::new("/usr/share/studybot/curriculum"), "the image's curriculum");
+    assert_eq!(
+        config.http.listen.as_deref(),
+        Some("0.0.0.0:9464"),
+        "the port the probes and the Service use"
+    );
+}

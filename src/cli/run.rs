@@ -12,6 +12,9 @@ use tokio_util::sync::CancellationToken;
 
 use crate::coach::{Coach, Delivery};
 use crate::config::{Config, DiscordConfig, SlackConfig, redact_url};
+use crate::ops::health::{self, Link};
+use crate::ops::metrics;
+use crate::ops::server::Server;
 use crate::platform::console::RecordDelivery;
 use crate::platform::discord::Discord;
 use crate::platform::slack::Slack;
@@ -69,6 +72,7 @@ async fn serve(args: &RunArgs, config: &Config) -> anyhow::Result<()> {
     store.migrate().await.with_context(|| format!("migrating {}", redact_url(&config.database.url)))?;
     let catalog = crate::coach::shipped::load(&config.curriculum.dir)?;
     let coach = Coach::new(store.clone(), catalog);
+    let server = start_http(config, &store).await?;
     let stop = CancellationToken::new();
     watch_signals(stop.clone())?;
     let lease = LeaseArgs {
@@ -80,20 +84,44 @@ async fn serve(args: &RunArgs, config: &Config) -> anyhow::Result<()> {
     };
     let served = match (&config.discord, &config.slack) {
         (Some(discord), _) => serve_discord(discord, coach, clock(args), &lease, args).await,
-        (None, Some(slack)) => serve_slack(slack, coach, clock(args), &lease).await,
+        (None, Some(slack)) => serve_slack(slack, coach, clock(args), &lease, server.as_ref()).await,
         (None, None) => {
-            let delivery =
-                Paced::new(RecordDelivery::open(args.record.as_deref(), args.quiet)?, Limits::none());
+            let record = RecordDelivery::open(args.record.as_deref(), args.quiet)?;
+            let delivery = Paced::new(record, Limits::none()).on_platform("console");
+            health::set_link(Link::Connected);
             let scheduler = Scheduler::new(coach, delivery, clock(args), lease.scheduler.clone());
             tracing::info!(database = %redact_url(&config.database.url), platform = "console", "studybot running");
             lead(&scheduler, &lease).await
         }
     };
+    if let Some(server) = server {
+        server.shutdown().await;
+    }
     let closed = tokio::time::timeout(SHUTDOWN_LIMIT / 2, store.close()).await;
     if closed.is_err() {
         tracing::warn!("database connections did not close in time");
     }
     served
+}
+
+/// The platform this process serves, as its metrics name it.
+fn platform(config: &Config) -> &'static str {
+    match (&config.discord, &config.slack) {
+        (Some(_), _) => "discord",
+        (None, Some(_)) => "slack",
+        (None, None) => "console",
+    }
+}
+
+/// The HTTP server (health, readiness, metrics; Slack's routes in HTTP mode), unless
+/// `http.listen` turns it off. A port already taken stops the start with the address.
+async fn start_http(config: &Config, store: &Store) -> anyhow::Result<Option<Server>> {
+    let Some(listen) = config.http_listen() else {
+        tracing::info!("HTTP server off (http.listen): no /healthz, /readyz or /metrics");
+        return Ok(None);
+    };
+    let handle = metrics::install(platform(config)).context("installing the metrics recorder")?;
+    Server::start(listen, store.clone(), handle).await.map(Some)
 }
 
 /// Where the lease lives, its timing, the scheduler's settings and when to stop: what [`lead`]
@@ -123,8 +151,9 @@ async fn serve_slack(
     coach: Coach,
     clock: Arc<dyn Clock>,
     lease: &LeaseArgs<'_>,
+    server: Option<&Server>,
 ) -> anyhow::Result<()> {
-    let slack = Slack::start(config, coach.clone(), Arc::clone(&clock)).await?;
+    let slack = Slack::start(config, coach.clone(), Arc::clone(&clock), server).await?;
     tracing::info!(platform = "slack", "studybot running");
     let scheduler = Scheduler::new(coach, slack.delivery(), clock, lease.scheduler.clone());
     let led = lead(&scheduler, lease).await;

@@ -209,6 +209,7 @@ async fn record(
         }
         Recorded::New(stats) => stats,
     };
+    crate::ops::metrics::checkin(&inbound.channel.platform, source.as_str());
     let timing = if on_time {
         "on time".to_string()
     } else {

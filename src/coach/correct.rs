@@ -106,6 +106,9 @@ pub(super) async fn run(
     };
     store::record_audit(&mut tx, &entry).await?;
     tx.commit().await?;
+    if checked_at.is_some() {
+        crate::ops::metrics::checkin(&inbound.channel.platform, "admin");
+    }
     tracing::info!(cohort = ctx.cohort.id, member = member.id, %day, status = status.as_str(), "day corrected");
     Ok(format!(
         "✏️ {}, day {day}: {before} → {} ({reason}). Streak {} (best {}) · {} points.",

@@ -4,6 +4,7 @@
 
 use chrono::{DateTime, Utc};
 
+use super::audit;
 use super::context::CohortCtx;
 use super::error::CoachResult;
 use super::{Block, Button, Call, Coach, Inbound, Message, Outgoing, platform_of, plural};
@@ -67,6 +68,17 @@ pub async fn forget_button(
         _ => user_error!("That button is no longer active."),
     };
     store::record_deletion(&mut tx, platform, cohort, deleted, now.timestamp()).await?;
+    let detail = format!(
+        "{} and {} deleted {where_}",
+        plural(deleted.checkpoints, "check-in", "check-ins"),
+        plural(deleted.quiz_attempts, "quiz attempt", "quiz attempts")
+    );
+    let entry = store::NewAudit {
+        actor: "a forgotten member".into(),
+        cohort_id: cohort,
+        ..audit::entry(inbound, cohort.unwrap_or_default(), "member.forget", detail, now)
+    };
+    store::record_audit(&mut tx, &entry).await?;
     tx.commit().await?;
     Ok(vec![Outgoing::ephemeral(format!(
         "🗑 Deleted {where_}: {}, {} and everything else the bot kept about you. Leaderboards no longer show you.",

@@ -205,6 +205,18 @@ impl Coach {
     /// back as [`Handled::Replay`], never as a refusal: a redelivery is not the member's mistake.
     #[tracing::instrument(skip_all, fields(platform = %inbound.channel.platform, user = %inbound.actor.user_id))]
     pub async fn handle(&self, inbound: &Inbound, now: DateTime<Utc>) -> Handled {
+        let started = std::time::Instant::now();
+        let handled = self.handle_timed(inbound, now).await;
+        let kind = match inbound.kind {
+            InboundKind::Text(_) | InboundKind::Call(_) => "command",
+            InboundKind::ReactionAdded { .. } | InboundKind::ReactionRemoved { .. } => "reaction",
+            InboundKind::Button { .. } => "button",
+        };
+        crate::ops::metrics::handled(&inbound.channel.platform, kind, started.elapsed());
+        handled
+    }
+
+    async fn handle_timed(&self, inbound: &Inbound, now: DateTime<Utc>) -> Handled {
         match self.try_handle(inbound, now).await {
             Ok(handled) => handled,
             Err(CoachError::User(e)) => Handled::Replies(vec![Outgoing::ephemeral(e.0)]),

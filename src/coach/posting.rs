@@ -11,6 +11,7 @@ use super::tick::{TickReport, channel};
 use super::{Coach, Delivery, DeliveryError, Fence, Message, Outgoing, lesson};
 use crate::domain::{CatchUp, DayNumber, Slot, to_post};
 use crate::faults::chain;
+use crate::ops::metrics::{self, PostOutcome};
 use crate::store::{Claim, CohortState, LessonPost, NewLessonPost, PostState, StoreError};
 
 /// First retry after a temporary failure; doubles per attempt up to [`MAX_BACKOFF`].
@@ -101,12 +102,14 @@ impl<D: Delivery> Posting<'_, D> {
                     return Ok(Flow::Stop);
                 }
                 tracing::info!(%day, %message_id, "unconfirmed post found");
+                self.count(PostOutcome::Sent);
                 self.report.recovered += 1;
                 Ok(self.mark(&message_id).await)
             }
             Ok(None) if now - late_since(&post) > max_lateness(self.ctx) => {
                 let why = "unconfirmed after a restart and now too late to post";
                 store.close_post(post.id, fence.generation(), PostState::Abandoned, why).await?;
+                self.count(PostOutcome::Abandoned);
                 tracing::warn!(%day, "lesson post abandoned: {why}");
                 Ok(Flow::Continue)
             }
@@ -134,6 +137,7 @@ impl<D: Delivery> Posting<'_, D> {
         let Some(message) = lesson::post(&ctx.curriculum, ctx.cohort.id, day) else {
             let why = format!("day {day} is not in curriculum `{}`", ctx.cohort.curriculum_id);
             self.coach.store.close_post(post.id, fence.generation(), PostState::Failed, &why).await?;
+            self.count(PostOutcome::Failed);
             return Ok(Flow::Continue);
         };
         match self.delivery.post(&channel(ctx), &message, &post.nonce, fence).await {
@@ -141,6 +145,9 @@ impl<D: Delivery> Posting<'_, D> {
                 if !self.completed(&post, &message_id).await? {
                     return Ok(Flow::Stop);
                 }
+                self.count(PostOutcome::Sent);
+                let late = (self.now - instant(post.due_at)).num_milliseconds() as f64 / 1000.0;
+                metrics::lesson_lateness(ctx.cohort.platform.as_str(), late);
                 self.report.posted.push((ctx.cohort.id, day));
                 super::quiz::warmups(self.coach, ctx, self.now, self.out).await?;
                 Ok(Flow::Continue)
@@ -179,9 +186,11 @@ impl<D: Delivery> Posting<'_, D> {
                 let retry = self.now + retry_wait(&post, &error);
                 if retry - late_since(&post) > max_lateness(self.ctx) {
                     store.close_post(post.id, generation, PostState::Abandoned, &error.to_string()).await?;
+                    self.count(PostOutcome::Abandoned);
                     tracing::warn!(%day, %error, "lesson post abandoned: too late to retry");
                 } else {
                     store.defer_post(post.id, generation, &error.to_string(), retry.timestamp()).await?;
+                    self.count(PostOutcome::Retried);
                     tracing::warn!(%day, %error, attempts = post.attempts, %retry, "lesson post will be retried");
                     self.report.retry_at(retry);
                 }
@@ -189,9 +198,15 @@ impl<D: Delivery> Posting<'_, D> {
             }
         };
         store.close_post(post.id, generation, PostState::Failed, &reason).await?;
+        self.count(PostOutcome::Failed);
         self.flag(day, &reason).await?;
         self.report.flagged.push(cohort);
         Ok(Flow::Stop)
+    }
+
+    /// Counts what a post came to, by the cohort's platform.
+    fn count(&self, outcome: PostOutcome) {
+        metrics::lesson_post(self.ctx.cohort.platform.as_str(), outcome);
     }
 
     /// Stops the cohort's posts and tells the organizer (and admin members) what to fix.

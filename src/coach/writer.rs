@@ -151,6 +151,7 @@ async fn run(store: Store, counters: Arc<Counters>, queue: Arc<tokio::sync::Mute
     while queue.lock().await.recv_many(&mut batch, MAX_BATCH).await > 0 {
         counters.batches.fetch_add(1, Ordering::Relaxed);
         counters.writes.fetch_add(batch.len() as u64, Ordering::Relaxed);
+        crate::ops::metrics::writer_batch(batch.len());
         commit_batch(&store, std::mem::take(&mut batch)).await;
     }
 }

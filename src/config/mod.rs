@@ -1,6 +1,7 @@
 //! Configuration: defaults, the TOML file and STUDYBOT_* environment variables, with secrets kept out of logs.
 
 mod error;
+mod http;
 mod scheduler;
 mod secret;
 mod sources;
@@ -17,6 +18,7 @@ use url::Url;
 use crate::redact::has_password;
 pub use crate::redact::redact_url;
 pub use error::ConfigError;
+pub use http::HttpConfig;
 pub use scheduler::SchedulerConfig;
 pub use secret::Secret;
 pub use sources::env_var_name;
@@ -39,6 +41,8 @@ pub struct Config {
     pub curriculum: CurriculumConfig,
     pub log: LogConfig,
     pub scheduler: SchedulerConfig,
+    /// The HTTP server: health, readiness, metrics (and Slack's routes in its HTTP mode).
+    pub http: HttpConfig,
     /// Present (a `[discord]` table, or any `STUDYBOT_DISCORD__*` variable) → `run` serves Discord.
     pub discord: Option<DiscordConfig>,
     /// Present (a `[slack]` table, or any `STUDYBOT_SLACK__*` variable) → `run` serves Slack.
@@ -159,8 +163,8 @@ pub struct SlackConfig {
     pub signing_secret: Option<Secret>,
     /// The Web API base; another one for a proxy or a fake in tests.
     pub api_url: String,
-    /// HTTP mode: the address the bot's HTTP server listens on.
-    pub listen: String,
+    /// HTTP mode: an older name for `http.listen`, still read (the two must agree when both are set).
+    pub listen: Option<String>,
     /// Member ids allowed the admin commands besides workspace admins and owners.
     #[serde(deserialize_with = "text_list")]
     pub admins: Vec<String>,
@@ -177,7 +181,7 @@ impl Default for SlackConfig {
             app_token: None,
             signing_secret: None,
             api_url: "https://slack.com/api".into(),
-            listen: "0.0.0.0:3000".into(),
+            listen: None,
             admins: Vec::new(),
             reconcile_days: 3,
         }
@@ -254,6 +258,12 @@ pub enum LogFormat {
 }
 
 impl Config {
+    /// Where `studybot run`'s HTTP server listens, or `None` when it is off (see [`HttpConfig`]).
+    /// Validated when the configuration was loaded, so an invalid address reads as off here.
+    pub fn http_listen(&self) -> Option<std::net::SocketAddr> {
+        http::resolve(&self.http, self.slack.as_ref()).ok().flatten()
+    }
+
     /// Loads from `path` (or `studybot.toml` if present) and the process environment.
     pub fn load(path: Option<&Path>) -> Result<Config, ConfigError> {
         Self::load_from(path, std::env::vars())
@@ -372,6 +382,7 @@ fn validate(config: &Config, figment: &Figment) -> Result<(), ConfigError> {
     if let Some(slack) = &config.slack {
         validate_slack(slack).map_err(|(key, reason)| invalid(key, reason))?;
     }
+    http::resolve(&config.http, config.slack.as_ref()).map_err(|(key, reason)| invalid(key, reason))?;
     if config.discord.is_some() && config.slack.is_some() {
         // Both sections may come from the file, the environment or one of each: name neither source.
         let location = "`[discord]` and `[slack]`".to_string();
@@ -412,9 +423,6 @@ fn validate_slack(slack: &SlackConfig) -> Result<(), (&'static str, String)> {
         SlackMode::Http if missing(&slack.signing_secret) => {
             let reason = "HTTP mode needs the app's signing secret: set STUDYBOT_SLACK__SIGNING_SECRET";
             return Err(("slack.signing_secret", reason.into()));
-        }
-        SlackMode::Http if slack.listen.parse::<std::net::SocketAddr>().is_err() => {
-            return Err(("slack.listen", format!("`{}` is not an address like 0.0.0.0:3000", slack.listen)));
         }
         _ => {}
     }

@@ -25,7 +25,7 @@ fn implicit_missing_file_means_defaults_and_env() {
 fn top_level_keys_come_from_the_struct() {
     assert_eq!(
         field_names::<Config>(),
-        ["database", "curriculum", "log", "scheduler", "discord", "slack", "secrets_file"]
+        ["database", "curriculum", "log", "scheduler", "http", "discord", "slack", "secrets_file"]
     );
 }
 
@@ -177,11 +177,14 @@ fn slack_modes_need_their_secrets() {
         ("STUDYBOT_SLACK__SIGNING_SECRET", "s"),
         ("STUDYBOT_SLACK__ADMINS", "U1, U2"),
     ]);
-    let slack = load_layers(&path, true, http).unwrap().slack.unwrap();
+    let config = load_layers(&path, true, http).unwrap();
+    let slack = config.slack.as_ref().unwrap();
     assert_eq!(
-        (slack.mode, slack.admins.len(), slack.listen.as_str(), slack.reconcile_days),
-        (SlackMode::Http, 2, "0.0.0.0:3000", 3)
+        (slack.mode, slack.admins.len(), slack.listen.as_deref(), slack.reconcile_days),
+        (SlackMode::Http, 2, None, 3)
     );
+    // HTTP mode without any listen key keeps the address it always had.
+    assert_eq!(config.http_listen(), Some("0.0.0.0:3000".parse().unwrap()));
     fs::write(&path, "[slack]\nreconcile_days = 31\n").unwrap();
     let e = load_layers(&path, true, socket_env()).unwrap_err().to_string();
     assert!(e.contains("slack.reconcile_days") && e.contains("0-30"), "{e}");

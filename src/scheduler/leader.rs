@@ -10,6 +10,7 @@ use tokio_util::sync::CancellationToken;
 use crate::coach::Fence;
 use crate::config::SchedulerConfig;
 use crate::faults::{Backoff, Episode, chain};
+use crate::ops::{health, metrics};
 use crate::store::Store;
 use crate::store::lease::{LeaseConn, LeaseRow, Opened, SCHEDULER, Taken};
 
@@ -89,12 +90,17 @@ where
                 standing_by = false;
                 failing.recovered();
                 backoff.reset();
+                health::set_lease_known();
+                metrics::lease_taken();
+                metrics::lease_held(true);
                 let lease = Held { row, sent, taken: Instant::now(), timing };
                 lease.hold(&mut conn, &holder, stop, &mut work).await;
+                metrics::lease_held(false);
                 continue;
             }
             Ok(Taken::Busy(row)) => {
                 failing.recovered();
+                health::set_lease_known();
                 if !standing_by {
                     tracing::info!("standing by: {}", busy(&row));
                     standing_by = true;

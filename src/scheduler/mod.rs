@@ -4,6 +4,7 @@
 
 mod cache;
 pub mod clock;
+mod gauges;
 pub mod leader;
 pub mod pacing;
 mod retention;

@@ -11,6 +11,7 @@ use tokio::time::Instant;
 
 use self::window::Window;
 use crate::coach::{ChannelRef, Delivery, DeliveryError, Fence, Message, Outgoing, Target};
+use crate::ops::metrics;
 
 /// At most `count` requests in any interval of length `per`. A `count` of 0 is read as 1, so a
 /// misconfigured limit slows delivery down instead of stopping it for good.
@@ -108,6 +109,8 @@ pub struct Paced<D> {
     inner: D,
     limits: Limits,
     max_retries: u32,
+    /// The platform label of its metrics (429s, time waited).
+    platform: &'static str,
     state: Mutex<State>,
 }
 
@@ -130,7 +133,14 @@ impl<D> Paced<D> {
     pub fn new(inner: D, limits: Limits) -> Paced<D> {
         let state =
             State { windows: HashMap::new(), stats: PaceStats::default(), next_sweep: Instant::now() };
-        Paced { inner, limits, max_retries: DEFAULT_MAX_RETRIES, state: Mutex::new(state) }
+        let platform = "other";
+        Paced { inner, limits, max_retries: DEFAULT_MAX_RETRIES, platform, state: Mutex::new(state) }
+    }
+
+    /// Names the platform in its metrics (`discord`, `slack`, `console`); default `other`.
+    pub fn on_platform(mut self, platform: &'static str) -> Paced<D> {
+        self.platform = platform;
+        self
     }
 
     /// Changes how many times a request is retried after a 429 (default [`DEFAULT_MAX_RETRIES`]).
@@ -174,7 +184,11 @@ impl<D> Paced<D> {
         let mut not_before = Instant::now();
         let mut retries = 0;
         loop {
+            let asked = Instant::now();
             let at = self.lock().reserve(&self.limits, local.as_ref(), not_before);
+            if at > asked {
+                metrics::rate_limit_wait(self.platform, at - asked);
+            }
             tokio::time::sleep_until(at).await;
             // A late wake-up, or a 429 block set while this request slept, can make its slot
             // wrong: check it against what was actually sent, else take a new slot.
@@ -186,6 +200,7 @@ impl<D> Paced<D> {
                 Err(DeliveryError::RateLimited { retry_after, global }) => (retry_after, global),
                 other => return other,
             };
+            metrics::rate_limited(self.platform);
             let mut state = self.lock();
             if retries >= self.max_retries {
                 state.stats.gave_up += 1;

@@ -79,7 +79,8 @@ impl<D: Delivery> Scheduler<D> {
     /// Runs until `stop` is cancelled or `fence` ends; returns what it did. Every send goes
     /// through `fence`. Database errors are logged once per episode and retried with backoff on
     /// real time, whatever the virtual clock: a scheduler that gives up posts nothing. Beside
-    /// the posting, old dedupe keys are deleted once an hour; that work never holds it up.
+    /// the posting, old dedupe keys are deleted once an hour and the active counts are refreshed
+    /// once a minute; that work never holds it up.
     #[tracing::instrument(skip_all, fields(generation = fence.generation()))]
     pub async fn run(&self, fence: &Fence, stop: CancellationToken) -> TickReport {
         let housekeeping = stop.child_token();
@@ -89,7 +90,8 @@ impl<D: Delivery> Scheduler<D> {
             total
         };
         let retention = self.retention.run(self.coach.store(), &*self.clock, fence, &housekeeping);
-        let (total, ()) = tokio::join!(schedule, retention);
+        let gauges = super::gauges::refresh(self.coach.store(), &housekeeping);
+        let (total, (), ()) = tokio::join!(schedule, retention, gauges);
         tracing::info!(posted = total.posted.len(), "scheduler stopped");
         total
     }

@@ -81,8 +81,14 @@ impl StoreError {
 
 impl From<sqlx::Error> for StoreError {
     fn from(err: sqlx::Error) -> Self {
-        if crate::faults::ErrorClass::of(&err) == crate::faults::ErrorClass::ReadOnly {
+        let class = crate::faults::ErrorClass::of(&err);
+        if class == crate::faults::ErrorClass::ReadOnly {
             super::pool::note_read_only();
+        }
+        // Every database error passes here on its way up: the one place to count them. "No row"
+        // is an answer, not a fault.
+        if !matches!(err, sqlx::Error::RowNotFound) {
+            crate::ops::metrics::db_error(class);
         }
         let constraint = match err.as_database_error() {
             Some(db) if db.is_unique_violation() => {

@@ -112,6 +112,12 @@ async fn forget_user(conn: &mut AnyConnection, member: &Member) -> Result<(), St
             "UPDATE audit SET actor = 'a forgotten member' WHERE platform = $1 AND actor = $2",
             user.to_string(),
         ),
+        // An entry about them (a correction) keeps what was done, not to whom.
+        (
+            "UPDATE audit SET member = '', detail = 'about a forgotten member' \
+             WHERE platform = $1 AND member = $2",
+            user.to_string(),
+        ),
     ];
     for (sql, value) in statements {
         sqlx::query(sql).bind(platform).bind(value).execute(&mut *conn).await?;

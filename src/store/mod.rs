@@ -24,6 +24,7 @@ mod corrections;
 mod cycles;
 mod error;
 mod forget;
+mod health;
 mod history;
 mod jobs;
 pub mod lease;
@@ -72,6 +73,7 @@ pub use cycles::{
 };
 pub use error::StoreError;
 pub use forget::{Deleted, cohort_deletions, forget_everywhere, forget_in_cohort, record_deletion};
+pub use health::ActiveCounts;
 pub use history::{SchemaHistory, latest_version, schema_history};
 pub use jobs::claim_job;
 pub use members::{

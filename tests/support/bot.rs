@@ -126,6 +126,8 @@ impl Bot {
             .current_dir(dir)
             .env("STUDYBOT_CURRICULUM__DIR", curriculum_dir())
             .env("RUST_LOG", "info")
+            // Tests run many bots at once: each HTTP server on a port of its own, read from the log.
+            .env("STUDYBOT_HTTP__LISTEN", "127.0.0.1:0")
             .envs(env.iter().copied())
             .arg("run")
             .args(["--clock-origin", &timeline.origin.to_rfc3339()])
@@ -184,6 +186,22 @@ impl Bot {
 
     pub fn log(&self) -> String {
         self.log.lock().unwrap().join("\n")
+    }
+
+    /// The address the HTTP server bound, from its start line; waits up to 20 s for it.
+    pub fn http_address(&self) -> std::net::SocketAddr {
+        let needle = "HTTP server listening";
+        assert!(
+            self.wait_for_log(needle, Duration::from_secs(20)).is_some(),
+            "no HTTP server: {}",
+            self.log()
+        );
+        let line = self.log.lock().unwrap().iter().find(|l| l.contains(needle)).cloned().expect("just seen");
+        // The field may be coloured: `address` ESC[0m ESC[2m = ESC[0m 127.0.0.1:…
+        let after = line.split("address").nth(1).unwrap_or_default();
+        let value = after.split('=').nth(1).unwrap_or_default().trim_start_matches("\u{1b}[0m");
+        let address = value.split(|c: char| c.is_whitespace() || c == '\u{1b}').next().unwrap_or_default();
+        address.parse().unwrap_or_else(|_| panic!("no address in `{line}`"))
     }
 
     /// SIGSTOP: the process stops between two instructions, holding whatever it held.

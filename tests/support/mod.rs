@@ -12,6 +12,8 @@ pub mod fake_slack;
 pub mod fixtures;
 pub mod inproc;
 pub mod limited;
+pub mod proxy;
 pub mod readback;
+pub mod scrape;
 pub mod slack_bot;
 pub mod slack_client;

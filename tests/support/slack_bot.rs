@@ -120,6 +120,11 @@ impl SlackBot {
             Mode::Socket => ("STUDYBOT_SLACK__APP_TOKEN", self.app_token.as_str()),
             Mode::Http => ("STUDYBOT_SLACK__SIGNING_SECRET", SIGNING_SECRET),
         });
+        // HTTP mode listens where the config's `slack.listen` (the older key) says: an empty
+        // variable is an unset one, so the port-0 default of every test bot gives way.
+        if self.mode == Mode::Http {
+            env.push(("STUDYBOT_HTTP__LISTEN", ""));
+        }
         self.bot =
             Some(Bot::spawn(self.dir.path(), &env, &self.timeline, &["--lease-poll".into(), "1".into()]));
     }

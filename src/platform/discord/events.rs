@@ -4,8 +4,8 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock};
 
 use serenity::all::{
-    Context, EventHandler, Guild, GuildChannel, GuildId, Interaction, Member, Reaction, ReactionType, Ready,
-    ResumedEvent, User,
+    ConnectionStage, Context, EventHandler, Guild, GuildChannel, GuildId, Interaction, Member, Reaction,
+    ReactionType, Ready, ResumedEvent, ShardStageUpdateEvent, User,
 };
 use serenity::async_trait;
 use tokio::sync::{oneshot, watch};
@@ -16,6 +16,7 @@ use super::rest::Rest;
 use super::seen::Seen;
 use super::{commands, reconcile, register};
 use crate::coach::{Actor, ChannelRef, Coach, Inbound, InboundKind, Target};
+use crate::ops::health::{self, Link};
 use crate::scheduler::Clock;
 use crate::scheduler::pacing::Paced;
 
@@ -53,6 +54,7 @@ impl EventHandler for Handler {
         let shared = Arc::clone(&self.0);
         let _ = shared.bot_id.set(ready.user.id.to_string());
         tracing::info!(bot = %ready.user.name, guilds = ready.guilds.len(), "Discord gateway ready");
+        health::set_link(Link::Connected);
         if !shared.registered.swap(true, Ordering::SeqCst) {
             register::commands(&shared, ready.application.id).await;
         }
@@ -82,6 +84,15 @@ impl EventHandler for Handler {
 
     async fn resume(&self, _ctx: Context, _event: ResumedEvent) {
         tracing::info!("Discord gateway session resumed");
+        health::set_link(Link::Connected);
+    }
+
+    /// A shard that leaves the connected stage (reconnecting, resuming) makes the instance
+    /// unready until READY or RESUMED says it is back.
+    async fn shard_stage_update(&self, _ctx: Context, event: ShardStageUpdateEvent) {
+        if event.old == ConnectionStage::Connected && event.new != ConnectionStage::Connected {
+            health::set_link(Link::Disconnected);
+        }
     }
 
     async fn reaction_add(&self, _ctx: Context, reaction: Reaction) {

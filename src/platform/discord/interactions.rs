@@ -1,6 +1,6 @@
 //! Answering an interaction: the first response within Discord's 3 seconds (or a defer), then edits and follow-ups.
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use serenity::all::{CommandInteraction, ComponentInteraction, MessageFlags};
 use serenity::builder::{CreateInteractionResponse, CreateInteractionResponseMessage};
@@ -28,16 +28,20 @@ pub struct Answer {
     /// A press on an ephemeral message (a quiz question) replaces that message with the answer;
     /// anything else gets a new private reply.
     update: bool,
+    /// When the interaction came in: Discord's 3 s count from about then.
+    received: Instant,
 }
 
 impl Answer {
     pub fn command(cmd: &CommandInteraction) -> Answer {
-        Answer { id: cmd.id, app: cmd.application_id, token: cmd.token.clone(), update: false }
+        let received = Instant::now();
+        Answer { id: cmd.id, app: cmd.application_id, token: cmd.token.clone(), update: false, received }
     }
 
     pub fn press(press: &ComponentInteraction) -> Answer {
         let ephemeral = press.message.flags.is_some_and(|f| f.contains(MessageFlags::EPHEMERAL));
-        Answer { id: press.id, app: press.application_id, token: press.token.clone(), update: ephemeral }
+        let (id, app, token) = (press.id, press.application_id, press.token.clone());
+        Answer { id, app, token, update: ephemeral, received: Instant::now() }
     }
 }
 
@@ -132,7 +136,10 @@ async fn respond(shared: &Shared, answer: &Answer, parts: Vec<DiscordMessage>, d
 
 async fn callback(shared: &Shared, answer: &Answer, response: &CreateInteractionResponse) {
     let route = Route::InteractionResponse { interaction_id: answer.id, token: &answer.token };
-    match shared.rest.call_empty(route, LightMethod::Post, Some(response)).await {
+    let result = shared.rest.call_empty(route, LightMethod::Post, Some(response)).await;
+    // Only an initial response (or a defer) goes through here: the acknowledgement.
+    crate::ops::metrics::ack("discord", answer.received.elapsed());
+    match result {
         // Another instance on the same database answered first (each gets every interaction),
         // a race the dedupe keys cannot close for commands that keep none: not a fault.
         Err(RestError::Status { code: ALREADY_ACKNOWLEDGED, .. }) => {

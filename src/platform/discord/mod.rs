@@ -91,8 +91,10 @@ impl Discord {
         let me = check_token(&rest).await?;
         tracing::info!(bot = %me.username, "Discord token accepted");
         let bot_id = Arc::new(OnceLock::from(me.id));
-        let delivery =
-            Arc::new(Paced::new(DiscordDelivery::new(Arc::clone(&rest), Arc::clone(&bot_id)), limits()));
+        let delivery = Arc::new(
+            Paced::new(DiscordDelivery::new(Arc::clone(&rest), Arc::clone(&bot_id)), limits())
+                .on_platform("discord"),
+        );
         let shared = Arc::new(Shared {
             coach,
             clock,

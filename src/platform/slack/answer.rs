@@ -1,7 +1,7 @@
 //! Answering Slack within its 3 seconds: a command's first reply rides on the acknowledgement, the rest (and anything slow) goes to its `response_url`.
 
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use slack_morphism::prelude::*;
 use tokio::sync::oneshot;
@@ -11,6 +11,7 @@ use super::render::{self, SlackMessage};
 use super::runtime::Shared;
 use crate::coach::{Delivery, Fence, Handled, Inbound, Message, Outgoing, Target};
 use crate::faults::chain;
+use crate::ops::metrics;
 
 /// Work that has not answered by then is acknowledged with a holding reply: Slack wants the
 /// acknowledgement within 3 s, and the way back takes some of that time.
@@ -20,6 +21,7 @@ pub const ANSWER_WITHIN: Duration = Duration::from_millis(1800);
 /// member's users.info lookup included) is answered later through the `response_url`, replacing
 /// the holding reply.
 pub async fn command(shared: &Arc<Shared>, event: SlackCommandEvent) -> SlackCommandEventResponse {
+    let received = Instant::now();
     let (tx, rx) = oneshot::channel();
     let task = Arc::clone(shared);
     let url = event.response_url.clone();
@@ -42,6 +44,7 @@ pub async fn command(shared: &Arc<Shared>, event: SlackCommandEvent) -> SlackCom
     };
     let first = private.remove(0);
     respond(shared, &url, private, false).await;
+    metrics::ack("slack", received.elapsed());
     SlackCommandEventResponse::new(first.content()).with_response_type(SlackMessageResponseType::Ephemeral)
 }
 

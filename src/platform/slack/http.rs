@@ -9,15 +9,13 @@ use axum::extract::{Request, State};
 use axum::http::StatusCode;
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::post;
 use slack_morphism::prelude::*;
-use tokio_util::sync::CancellationToken;
 
 use super::answer;
 use super::runtime::{self, Shared};
 use super::signature;
 use crate::config::Secret;
-use crate::faults::chain;
 
 /// Slack's payloads are small; anything larger is refused before it is read whole.
 const BODY_LIMIT: usize = 1 << 20;
@@ -30,8 +28,8 @@ struct Http {
 
 /// The routes Slack is configured to call: `/slack/events` (Event Subscriptions),
 /// `/slack/commands` (the slash command), `/slack/interactions` (Interactivity); all signed.
-/// `GET /healthz` (unsigned, outside the check) is for load balancers; Slack's `ssl_check` is
-/// answered on every route.
+/// Slack's `ssl_check` is answered on every route. They are mounted on the process's HTTP
+/// server (`crate::ops::server`), which also serves `GET /healthz` for load balancers.
 pub fn router(shared: Arc<Shared>, secret: Secret) -> Router {
     let state = Http { shared, secret: Arc::new(secret) };
     Router::new()
@@ -39,27 +37,7 @@ pub fn router(shared: Arc<Shared>, secret: Secret) -> Router {
         .route("/slack/commands", post(commands))
         .route("/slack/interactions", post(interactions))
         .layer(middleware::from_fn_with_state(state.clone(), verify))
-        .route("/healthz", get(|| async { "ok" }))
         .with_state(state)
-}
-
-/// Serves `router` on `listen` until `stop`.
-pub async fn serve(
-    router: Router,
-    listen: &str,
-    stop: CancellationToken,
-) -> anyhow::Result<tokio::task::JoinHandle<()>> {
-    let listener = tokio::net::TcpListener::bind(listen)
-        .await
-        .map_err(|e| anyhow::anyhow!("listening on {listen}: {e}"))?;
-    tracing::info!(address = %listener.local_addr()?, "Slack Events API endpoint listening");
-    Ok(tokio::spawn(async move {
-        let served =
-            axum::serve(listener, router).with_graceful_shutdown(async move { stop.cancelled().await }).await;
-        if let Err(e) = served {
-            tracing::error!(error = %chain(&e), "the Slack HTTP endpoint stopped");
-        }
-    }))
 }
 
 /// Slack's certificate check: a form POST of `token=…&ssl_check=1` to a request URL, which wants a

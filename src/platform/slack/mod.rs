@@ -19,7 +19,6 @@ use std::time::Duration;
 
 use anyhow::Context as _;
 use slack_morphism::prelude::*;
-use tokio_util::sync::CancellationToken;
 
 pub use delivery::{SlackApi, SlackDelivery};
 pub use http::router;
@@ -27,6 +26,8 @@ pub use runtime::Shared;
 
 use crate::coach::Coach;
 use crate::config::{SlackConfig, SlackMode};
+use crate::ops::health::{self, Link};
+use crate::ops::server::{Mount, Server};
 use crate::scheduler::Clock;
 use crate::scheduler::pacing::Paced;
 
@@ -34,14 +35,21 @@ use crate::scheduler::pacing::Paced;
 pub struct Slack {
     shared: Arc<Shared>,
     socket: Option<SlackClientSocketModeListener<SlackClientHyperHttpsConnector>>,
-    http: Option<(CancellationToken, tokio::task::JoinHandle<()>)>,
+    /// HTTP mode: where Slack's routes are mounted on the process's HTTP server.
+    http: Option<Mount>,
     reconciling: tokio::task::JoinHandle<()>,
 }
 
 impl Slack {
-    /// Checks the bot token, opens Socket Mode or the HTTP endpoint, then reads back the ✅ on
-    /// recent posts in the background.
-    pub async fn start(config: &SlackConfig, coach: Coach, clock: Arc<dyn Clock>) -> anyhow::Result<Slack> {
+    /// Checks the bot token, opens Socket Mode or mounts the Events API routes on `server` (the
+    /// process's HTTP server, which HTTP mode needs), then reads back the ✅ on recent posts in
+    /// the background.
+    pub async fn start(
+        config: &SlackConfig,
+        coach: Coach,
+        clock: Arc<dyn Clock>,
+        server: Option<&Server>,
+    ) -> anyhow::Result<Slack> {
         let token = config.bot_token.as_ref().context("no Slack bot token")?;
         let api = SlackApi::new(&config.api_url, token.expose())?;
         let shared = Arc::new(Shared::connect(api, coach, clock, config.admins.clone()).await?);
@@ -50,14 +58,16 @@ impl Slack {
                 let app_token = config.app_token.as_ref().context("no Slack app-level token")?;
                 let listener = runtime::socket_mode(Arc::clone(&shared), app_token.expose()).await?;
                 tracing::info!("Slack Socket Mode started");
+                health::set_link(Link::Connected);
                 (Some(listener), None)
             }
             SlackMode::Http => {
                 let secret = config.signing_secret.clone().context("no Slack signing secret")?;
-                let stop = CancellationToken::new();
-                let served =
-                    http::serve(router(Arc::clone(&shared), secret), &config.listen, stop.clone()).await?;
-                (None, Some((stop, served)))
+                let server = server.context("Slack's HTTP mode needs the HTTP server (http.listen)")?;
+                server.mount.set(Some(router(Arc::clone(&shared), secret)));
+                tracing::info!(address = %server.address, "Slack Events API endpoint listening");
+                health::set_link(Link::Connected);
+                (None, Some(server.mount.clone()))
             }
         };
         let (days, events) = (config.reconcile_days, Arc::clone(&shared));
@@ -70,7 +80,8 @@ impl Slack {
         Arc::clone(&self.shared.delivery)
     }
 
-    /// Closes the websocket or stops the HTTP endpoint, then gives the events already taken in
+    /// Closes the websocket or takes the HTTP routes down (Slack gets 404s and retries
+    /// elsewhere or later), then gives the events already taken in
     /// (a check-in being stored, an answer on its way to the response_url) up to `grace` to
     /// finish; what is still running after that is named in the log and dropped.
     pub async fn shutdown(self, grace: Duration) {
@@ -78,12 +89,10 @@ impl Slack {
         if let Some(listener) = &self.socket {
             listener.shutdown().await;
         }
-        if let Some((stop, served)) = self.http {
-            stop.cancel();
-            if tokio::time::timeout(Duration::from_secs(2), served).await.is_err() {
-                tracing::warn!("the Slack HTTP endpoint did not stop in time");
-            }
+        if let Some(mount) = &self.http {
+            mount.set(None);
         }
+        health::set_link(Link::Disconnected);
         let tasks = &self.shared.tasks;
         tasks.close();
         if !tasks.is_empty() {

@@ -50,7 +50,8 @@ impl Shared {
             },
         };
         tracing::info!(team = ?me.team, "Slack token accepted");
-        let delivery = Arc::new(Paced::new(SlackDelivery::new(api.clone()), Limits::slack()));
+        let delivery =
+            Arc::new(Paced::new(SlackDelivery::new(api.clone()), Limits::slack()).on_platform("slack"));
         let bot_user = me.user_id.to_string();
         let tasks = TaskTracker::new();
         Ok(Shared { coach, clock, api, delivery, admins: Admins::new(admins), bot_user, tasks })
@@ -164,11 +165,13 @@ async fn on_push(
 /// after an acknowledgement within Slack's 3 s, since a late one only brings a retry, and the
 /// reconciliation at startup covers a crash in between.
 pub async fn push(shared: &Arc<Shared>, event: SlackPushEventCallback) {
+    let received = std::time::Instant::now();
     let task = Arc::clone(shared);
     let work = shared.tasks.spawn(async move { reaction(&task, event).await });
     if tokio::time::timeout(answer::ANSWER_WITHIN, work).await.is_err() {
         tracing::debug!("a slow reaction event is acknowledged before it is stored");
     }
+    crate::ops::metrics::ack("slack", received.elapsed());
 }
 
 async fn reaction(shared: &Shared, event: SlackPushEventCallback) {
