@@ -12,6 +12,10 @@ const NOT_EXAMPLES: &[&str] = &[
     "/studybot <subcommand>",
     "/invite @studybot",
     "/studybot failed with the error \"dispatch_failed\"",
+    // The HTTP server's endpoints (docs/operations.md).
+    "/healthz",
+    "/readyz",
+    "/metrics",
 ];
 
 /// `/…` spans in backticks and lines of code blocks that start with `/`, each with its line and

@@ -3,6 +3,7 @@
 mod backup;
 mod curriculum;
 mod demo;
+mod export;
 mod migrate;
 mod quiz;
 mod run;
@@ -76,6 +77,9 @@ pub enum Command {
     Copy(backup::CopyArgs),
     /// Print a schedule's next lesson instants, to check a cron and timezone before using them
     Schedule(schedule::ScheduleArgs),
+    /// Export one cohort's record: members × days (on time, late, freeze, excused, missed, open),
+    /// streaks, points, quiz scores and content posts, as CSV or JSON
+    Export(export::ExportArgs),
 }
 
 /// Runs a parsed command line; the exit code says whether it succeeded.
@@ -105,6 +109,9 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Copy(args) => {
             init_logging(false);
             backup::copy(&args)
+        }
+        Command::Export(args) => {
+            migrate::load_config(cli.config.as_deref()).and_then(|c| export::run(&args, &c))
         }
         // No config is loaded: checking a schedule must work before any setup exists.
         Command::Schedule(args) => {

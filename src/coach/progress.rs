@@ -9,7 +9,7 @@ use super::context::CohortCtx;
 use super::error::CoachResult;
 use super::{Call, Coach, Inbound, Outgoing, journey, platform_of, plural, stats};
 use crate::curriculum::Curriculum;
-use crate::domain::{DayNumber, StreakSummary};
+use crate::domain::{DayNumber, Lesson, StreakSummary};
 use crate::store::{ContentKind, Member, NewContentPost, StoreError};
 
 pub async fn run(
@@ -112,18 +112,8 @@ async fn progress(
     let checks = coach.store.list_member_checkpoints(ctx.cohort.id, member.id).await?;
     let checked: HashMap<DayNumber, bool> = checks.iter().map(|c| (c.day, c.on_time)).collect();
     let lessons = ctx.lessons(now);
-    // An excused day shows like a freeze: the streak held over it.
-    let frozen: HashSet<DayNumber> = s.freezes_used.iter().chain(&s.excused_days).copied().collect();
-    let strip: String = lessons
-        .iter()
-        .map(|l| match checked.get(&l.day) {
-            Some(true) => '✅',
-            Some(false) => '🕒',
-            None if frozen.contains(&l.day) => '❄',
-            None if l.closes_at.is_some_and(|c| c <= now) => '⬜',
-            None => '⏳',
-        })
-        .collect();
+    let strip: String =
+        marks(&lessons, &checked, &s, now).into_iter().map(|(_, mark)| mark.symbol()).collect();
     let points = coach.store.get_member_stats(ctx.cohort.id, member.id).await?.map_or(0, |m| m.points);
     let cycle = match ctx.cohort.archived_at {
         Some(_) => format!("cycle {}, finished: ", ctx.cohort.cycle_no),
@@ -333,4 +323,68 @@ async fn checklist_view(coach: &Coach, ctx: &CohortCtx, member: &Member) -> Coac
         }
     }
     Ok(out.join("\n"))
+}
+
+/// How a posted lesson stands for a member: `/progress` draws it, `studybot export` writes it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mark {
+    OnTime,
+    Late,
+    /// The window closed without an on-time check and a freeze covered it.
+    Freeze,
+    /// An organizer excused the day (`/studybot correct … status:excused`).
+    Excused,
+    Missed,
+    /// The window is still open and nothing is checked yet.
+    Open,
+}
+
+impl Mark {
+    /// An excused day shows like a freeze: the streak held over it.
+    pub fn symbol(self) -> char {
+        match self {
+            Mark::OnTime => '✅',
+            Mark::Late => '🕒',
+            Mark::Freeze | Mark::Excused => '❄',
+            Mark::Missed => '⬜',
+            Mark::Open => '⏳',
+        }
+    }
+
+    pub fn word(self) -> &'static str {
+        match self {
+            Mark::OnTime => "on time",
+            Mark::Late => "late",
+            Mark::Freeze => "freeze",
+            Mark::Excused => "excused",
+            Mark::Missed => "missed",
+            Mark::Open => "open",
+        }
+    }
+}
+
+/// Each of `lessons` with its mark, from the member's check-ins (`checked`: day → on time) and
+/// their streak summary.
+pub fn marks(
+    lessons: &[Lesson],
+    checked: &HashMap<DayNumber, bool>,
+    summary: &StreakSummary,
+    now: DateTime<Utc>,
+) -> Vec<(DayNumber, Mark)> {
+    let frozen: HashSet<DayNumber> = summary.freezes_used.iter().copied().collect();
+    let excused: HashSet<DayNumber> = summary.excused_days.iter().copied().collect();
+    lessons
+        .iter()
+        .map(|l| {
+            let mark = match checked.get(&l.day) {
+                Some(true) => Mark::OnTime,
+                Some(false) => Mark::Late,
+                None if excused.contains(&l.day) => Mark::Excused,
+                None if frozen.contains(&l.day) => Mark::Freeze,
+                None if l.closes_at.is_some_and(|c| c <= now) => Mark::Missed,
+                None => Mark::Open,
+            };
+            (l.day, mark)
+        })
+        .collect()
 }

@@ -1,7 +1,7 @@
 //! `/studybot status`: the cohort's curriculum, state and schedule; what became of its lesson posts (posted, pending, failed and why, abandoned); members and completion.
 //!
 //! ```text
-//! 📋 `days_121_150_lakehouse_architecture` — Lakehouse Architecture (version `3f2a9c1d`)
+//! 📋 `days_121_150_lakehouse_architecture` — Lakehouse Architecture (version `3f2a9c1d`, cohort 7)
 //! State: active · schedule `0 9 * * *` (UTC) · started 2026-12-01
 //! Posted: 3 of 30 days · pending: 1 · failed: 1 · abandoned: 0
 //! Failed: day 122 (Discord answered 403: Missing Access (code 50001))
@@ -46,11 +46,12 @@ pub(super) async fn run(coach: &Coach, ctx: &CohortCtx, now: DateTime<Utc>) -> C
         None => String::new(),
     };
     Ok(format!(
-        "📋 `{}` — {} (version `{}`){cycle}\nState: {}{} · schedule `{}` ({}) · started {}\n{}Members: {} · completion: \
+        "📋 `{}` — {} (version `{}`, cohort {}){cycle}\nState: {}{} · schedule `{}` ({}) · started {}\n{}Members: {} · completion: \
          {rate:.0}% ({} checkpoints of {possible} possible){deleted}\n{}{next}",
         c.curriculum_id,
         ctx.curriculum.title,
         ctx.version.short(),
+        c.id,
         c.state.as_str(),
         c.flag_reason.as_deref().map(|r| format!(" ({r})")).unwrap_or_default(),
         c.schedule,

@@ -88,9 +88,9 @@ pub use outbox::{
 };
 pub use pool::Store;
 pub use quiz::{
-    NewQuizAttempt, QuizAnswer, QuizAttempt, QuizStart, ask_question, counted_quiz_score, expire_attempts,
-    finish_quiz_attempt, get_attempt, list_attempt_answers, record_quiz_answer, set_pending,
-    start_quiz_attempt,
+    NewQuizAttempt, QuizAnswer, QuizAttempt, QuizStart, ask_question, counted_quiz_score,
+    counted_quiz_scores, expire_attempts, finish_quiz_attempt, get_attempt, list_attempt_answers,
+    record_quiz_answer, set_pending, start_quiz_attempt,
 };
 pub use ranges::{CheckpointWeights, RangeScore, checkpoint_scores, quiz_scores};
 pub use review::{ReviewRow, get_review, list_due_reviews, put_review};

@@ -272,6 +272,23 @@ pub async fn expire_attempts(
     Ok(done.rows_affected())
 }
 
+/// Every counted attempt of the cohort (the first finished one of each member and quiz), as
+/// (member id, quiz key, right answers, questions), by member and quiz.
+#[tracing::instrument(skip_all)]
+pub async fn counted_quiz_scores(
+    conn: &mut AnyConnection,
+    cohort_id: i64,
+) -> Result<Vec<(i64, String, i64, i64)>, StoreError> {
+    let rows: Vec<(i64, String, Option<i64>, Option<i64>)> = sqlx::query_as(
+        "SELECT member_id, quiz_key, score, max_score FROM quiz_attempts \
+         WHERE cohort_id = $1 AND counted = 1 ORDER BY member_id, quiz_key",
+    )
+    .bind(cohort_id)
+    .fetch_all(conn)
+    .await?;
+    Ok(rows.into_iter().map(|(m, q, s, max)| (m, q, s.unwrap_or(0), max.unwrap_or(0))).collect())
+}
+
 /// Sum of the scores of the member's counted attempts in the cohort (one per quiz).
 pub async fn counted_quiz_score(
     conn: &mut AnyConnection,

@@ -1,0 +1,191 @@
+//! A cohort's record for its organizer: members × posted days (on time, late, freeze, excused,
+//! missed, open), streaks, points, quiz scores and content posts, as CSV or JSON.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use chrono::{DateTime, Utc};
+use serde_json::{Value, json};
+
+use super::Coach;
+use super::context::CohortCtx;
+use super::error::CoachResult;
+use super::progress::{Mark, marks};
+use super::stats;
+use crate::domain::DayNumber;
+use crate::store::{self, ContentKind};
+
+/// One member's line.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Line {
+    pub member: String,
+    /// One mark per posted day, in [`Record::days`] order.
+    pub marks: Vec<Mark>,
+    pub lessons_done: i64,
+    pub on_time: i64,
+    pub late: i64,
+    pub missed: i64,
+    pub current_streak: i64,
+    pub best_streak: i64,
+    pub points: i64,
+    pub quiz_points: i64,
+    /// Right answers and questions of the counted attempt, per quiz in [`Record::quizzes`] order.
+    pub quizzes: Vec<Option<(i64, i64)>>,
+    pub linkedin: usize,
+    pub blog: usize,
+}
+
+/// The whole cohort as of an instant.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Record {
+    pub curriculum: String,
+    pub days: Vec<DayNumber>,
+    pub quizzes: Vec<String>,
+    pub lines: Vec<Line>,
+}
+
+/// The record of `ctx`'s cohort at `now`, members in the order they joined.
+pub async fn record(coach: &Coach, ctx: &CohortCtx, now: DateTime<Utc>) -> CoachResult<Record> {
+    let mut tx = coach.store.begin_read().await?;
+    let lessons = ctx.lessons(now);
+    let days: Vec<DayNumber> = lessons.iter().map(|l| l.day).collect();
+    let counted = store::counted_quiz_scores(&mut tx, ctx.cohort.id).await?;
+    let quizzes: Vec<String> =
+        counted.iter().map(|(_, quiz, ..)| quiz.clone()).collect::<BTreeSet<_>>().into_iter().collect();
+    let mut scores: HashMap<(i64, String), (i64, i64)> = HashMap::new();
+    for (member, quiz, score, max) in counted {
+        scores.insert((member, quiz), (score, max));
+    }
+    let mut checked: BTreeMap<i64, HashMap<DayNumber, bool>> = BTreeMap::new();
+    for c in store::list_cohort_checkpoints(&mut tx, ctx.cohort.id).await? {
+        checked.entry(c.member_id).or_default().insert(c.day, c.on_time);
+    }
+    let mut lines = Vec::new();
+    for (_, member) in store::list_cohort_member_profiles(&mut tx, ctx.cohort.id).await? {
+        let summary = stats::summary(&mut tx, ctx, member.id, now).await?;
+        let none = HashMap::new();
+        let mine = checked.get(&member.id).unwrap_or(&none);
+        let saved = store::get_member_stats(&mut tx, ctx.cohort.id, member.id).await?.unwrap_or_default();
+        let posts = store::list_content_posts(&mut tx, ctx.cohort.id, member.id).await?;
+        let count = |kind| posts.iter().filter(|p| p.kind == kind).count();
+        lines.push(Line {
+            member: member.display_name.clone(),
+            marks: marks(&lessons, mine, &summary, now).into_iter().map(|(_, mark)| mark).collect(),
+            lessons_done: i64::from(summary.on_time + summary.late),
+            on_time: summary.on_time.into(),
+            late: summary.late.into(),
+            missed: summary.missed.into(),
+            current_streak: summary.current.into(),
+            best_streak: summary.best.into(),
+            points: saved.points,
+            quiz_points: saved.quiz_points,
+            quizzes: quizzes.iter().map(|q| scores.get(&(member.id, q.clone())).copied()).collect(),
+            linkedin: count(ContentKind::Linkedin),
+            blog: count(ContentKind::Blog),
+        });
+    }
+    Ok(Record { curriculum: ctx.cohort.curriculum_id.clone(), days, quizzes, lines })
+}
+
+impl Record {
+    fn header(&self) -> Vec<String> {
+        let mut header = vec!["member".to_string()];
+        header.extend(self.days.iter().map(|d| format!("day {d}")));
+        for name in
+            ["lessons done", "on time", "late", "missed", "streak", "best streak", "points", "quiz points"]
+        {
+            header.push(name.into());
+        }
+        header.extend(self.quizzes.iter().map(|q| format!("quiz {q}")));
+        header.extend(["linkedin posts".into(), "blog posts".into()]);
+        header
+    }
+
+    /// RFC 4180: a header line, then one line per member; CRLF line ends.
+    pub fn csv(&self) -> String {
+        let mut out = csv_line(&self.header());
+        for line in &self.lines {
+            let mut cells = vec![line.member.clone()];
+            cells.extend(line.marks.iter().map(|m| m.word().to_string()));
+            for n in [
+                line.lessons_done,
+                line.on_time,
+                line.late,
+                line.missed,
+                line.current_streak,
+                line.best_streak,
+                line.points,
+                line.quiz_points,
+            ] {
+                cells.push(n.to_string());
+            }
+            cells.extend(line.quizzes.iter().map(|s| s.map_or(String::new(), |(r, of)| format!("{r}/{of}"))));
+            cells.extend([line.linkedin.to_string(), line.blog.to_string()]);
+            out.push_str(&csv_line(&cells));
+        }
+        out
+    }
+
+    pub fn json(&self) -> Value {
+        let members: Vec<Value> = self
+            .lines
+            .iter()
+            .map(|line| {
+                let days: serde_json::Map<String, Value> = self
+                    .days
+                    .iter()
+                    .zip(&line.marks)
+                    .map(|(day, mark)| (day.to_string(), json!(mark.word())))
+                    .collect();
+                let quizzes: serde_json::Map<String, Value> = self
+                    .quizzes
+                    .iter()
+                    .zip(&line.quizzes)
+                    .filter_map(|(q, s)| s.map(|(right, of)| (q.clone(), json!({"right": right, "of": of}))))
+                    .collect();
+                json!({
+                    "member": line.member,
+                    "days": days,
+                    "lessons_done": line.lessons_done,
+                    "on_time": line.on_time,
+                    "late": line.late,
+                    "missed": line.missed,
+                    "current_streak": line.current_streak,
+                    "best_streak": line.best_streak,
+                    "points": line.points,
+                    "quiz_points": line.quiz_points,
+                    "quizzes": quizzes,
+                    "linkedin_posts": line.linkedin,
+                    "blog_posts": line.blog,
+                })
+            })
+            .collect();
+        json!({"curriculum": self.curriculum, "members": members})
+    }
+}
+
+/// One CSV line: a cell with a comma, a quote or a line break is quoted, quotes doubled.
+fn csv_line(cells: &[String]) -> String {
+    let quoted: Vec<String> = cells
+        .iter()
+        .map(|c| {
+            if c.contains([',', '"', '\n', '\r']) {
+                format!("\"{}\"", c.replace('"', "\"\""))
+            } else {
+                c.clone()
+            }
+        })
+        .collect();
+    format!("{}\r\n", quoted.join(","))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::csv_line;
+
+    #[test]
+    fn cells_with_commas_quotes_and_line_breaks_are_quoted() {
+        let cells =
+            ["ada".to_string(), "a, b".into(), "say \"hi\"".into(), "two\nlines".into(), String::new()];
+        assert_eq!(csv_line(&cells), "ada,\"a, b\",\"say \"\"hi\"\"\",\"two\nlines\",\r\n");
+    }
+}
