@@ -76,7 +76,7 @@ async fn without_configured_guilds_the_commands_are_registered_globally() {
     let mut h = DiscordBot::new("2026-12-01T08:00:00Z", 30.0).await.without_guilds();
     h.start().await;
     let commands = h.fake.commands();
-    assert_eq!(commands.len(), 12, "{commands:?}");
+    assert_eq!(commands.len(), studybot::coach::commands::COMMANDS.len(), "{commands:?}");
     assert!(commands.iter().all(|c| c["scope"] == "global"), "{commands:?}");
     h.wait_log("slash commands registered globally").await;
 }
