@@ -8,11 +8,8 @@
 
 mod support;
 
-use chrono::{DateTime, TimeZone, Utc};
-use studybot::coach::{Catalog, Coach};
-use studybot::platform::console::Console;
-use studybot::store::{MemberStats, Platform, Store};
-use support::cycles::write_cycle;
+use studybot::store::{MemberStats, Platform};
+use support::chat::Chat;
 use support::db::Fixture;
 
 backend_tests!(
@@ -22,62 +19,27 @@ backend_tests!(
     an_excusal_is_stored_once_and_goes_with_its_cohort,
 );
 
-struct Chat {
-    console: Console<Vec<u8>>,
-    _dir: tempfile::TempDir,
+/// Alpha and beta set up by alice at Sunday 3 Jan 2027 noon: alpha starts on Monday.
+async fn chat(fx: &Fixture) -> Chat {
+    let cycles = [("alpha", (1, 6), "Alpha"), ("beta", (7, 9), "Beta")];
+    let mut chat = Chat::new(&fx.store, &cycles, "2027-01-03T12:00");
+    let out = chat
+        .admin("/studybot setup curriculum:alpha start:2027-01-04 schedule:0 9 * * MON-FRI timezone:Europe/Berlin")
+        .await;
+    assert!(out.contains("now runs **Days 1-6: Alpha**"), "{out}");
+    chat
 }
 
-impl Chat {
-    /// Alpha and beta set up by alice at Sunday 3 Jan 2027 noon: alpha starts on Monday.
-    async fn new(fx: &Fixture) -> Chat {
-        let dir = tempfile::tempdir().unwrap();
-        write_cycle(dir.path(), "alpha.md", (1, 6), "Alpha");
-        write_cycle(dir.path(), "beta.md", (7, 9), "Beta");
-        let catalog = Catalog::load_dir(dir.path()).unwrap();
-        let start: DateTime<Utc> = Utc.with_ymd_and_hms(2027, 1, 3, 12, 0, 0).unwrap();
-        let console = Console::new(Coach::new(fx.store.clone(), catalog), start, Vec::new());
-        let mut chat = Chat { console, _dir: dir };
-        let out = chat
-            .admin("/studybot setup curriculum:alpha start:2027-01-04 schedule:0 9 * * MON-FRI timezone:Europe/Berlin")
-            .await;
-        assert!(out.contains("now runs **Days 1-6: Alpha**"), "{out}");
-        chat
-    }
+/// `who`'s summary in the current cycle.
+async fn stats(chat: &Chat, who: &str) -> MemberStats {
+    chat.stats_in(chat.cohort().await, who).await
+}
 
-    fn store(&self) -> &Store {
-        self.console.coach().store()
-    }
-
-    async fn run(&mut self, lines: &[&str]) -> String {
-        for line in lines {
-            self.console.line(line).await.unwrap();
-        }
-        String::from_utf8(std::mem::take(self.console.output_mut())).unwrap()
-    }
-
-    async fn admin(&mut self, line: &str) -> String {
-        self.run(&[":admin alice", line]).await
-    }
-
-    async fn as_member(&mut self, who: &str, line: &str) -> String {
-        self.run(&[&format!(":as {who}"), line]).await
-    }
-
-    async fn cohort(&self) -> i64 {
-        self.store().find_cohort_by_channel(Platform::Console, "study").await.unwrap().unwrap().id
-    }
-
-    async fn stats(&self, who: &str) -> MemberStats {
-        let member = self.store().find_member(Platform::Console, who).await.unwrap().unwrap();
-        self.store().get_member_stats(self.cohort().await, member.id).await.unwrap().unwrap()
-    }
-
-    /// Whether `first` is ranked above `second` on the points board.
-    async fn ranks_above(&mut self, first: &str, second: &str) -> bool {
-        let out = self.as_member("dave", "/leaderboard").await;
-        let at = |who: &str| out.find(who).unwrap_or_else(|| panic!("{who} on the board: {out}"));
-        at(first) < at(second)
-    }
+/// Whether `first` is ranked above `second` on the points board.
+async fn ranks_above(chat: &mut Chat, first: &str, second: &str) -> bool {
+    let out = chat.as_member("dave", "/leaderboard").await;
+    let at = |who: &str| out.find(who).unwrap_or_else(|| panic!("{who} on the board: {out}"));
+    at(first) < at(second)
 }
 
 /// (on time, late, missed, current streak, best streak, points)
@@ -102,12 +64,12 @@ async fn play_week(chat: &mut Chat) {
 }
 
 async fn a_correction_recomputes_streak_points_and_the_board(fx: Fixture) {
-    let mut chat = Chat::new(&fx).await;
+    let mut chat = chat(&fx).await;
     chat.as_member("dave", "/join").await;
     play_week(&mut chat).await;
-    assert_eq!(record(&chat.stats("bob").await), (4, 0, 1, 2, 2, 40));
-    assert_eq!(record(&chat.stats("carol").await), (4, 1, 0, 0, 4, 45));
-    assert!(chat.ranks_above("carol", "bob").await);
+    assert_eq!(record(&stats(&chat, "bob").await), (4, 0, 1, 2, 2, 40));
+    assert_eq!(record(&stats(&chat, "carol").await), (4, 1, 0, 0, 4, 45));
+    assert!(ranks_above(&mut chat, "carol", "bob").await);
 
     // Excused: the streak holds over day 3 and goes on; not missed, no points.
     let out = chat.admin("/studybot correct member:bob day:3 status:excused reason:was ill").await;
@@ -115,7 +77,7 @@ async fn a_correction_recomputes_streak_points_and_the_board(fx: Fixture) {
         out.contains("✏️ bob, day 3: missed → excused (was ill). Streak 4 (best 4) · 40 points."),
         "{out}"
     );
-    assert_eq!(record(&chat.stats("bob").await), (4, 0, 0, 4, 4, 40));
+    assert_eq!(record(&stats(&chat, "bob").await), (4, 0, 0, 4, 4, 40));
     let out = chat.as_member("bob", "/progress").await;
     assert!(out.contains("✅✅❄✅✅⏳"), "{out}");
     assert!(out.contains("missed 0 · excused 1 · open 1"), "{out}");
@@ -123,23 +85,23 @@ async fn a_correction_recomputes_streak_points_and_the_board(fx: Fixture) {
     // Done: an on-time lesson, ten points more, and bob passes carol.
     let out = chat.admin("/studybot correct member:@bob day:3 status:done reason:checked in by DM").await;
     assert!(out.contains("day 3: excused → done"), "{out}");
-    assert_eq!(record(&chat.stats("bob").await), (5, 0, 0, 5, 5, 50));
-    assert!(chat.ranks_above("bob", "carol").await);
+    assert_eq!(record(&stats(&chat, "bob").await), (5, 0, 0, 5, 5, 50));
+    assert!(ranks_above(&mut chat, "bob", "carol").await);
 
     // Late: done, but the streak breaks at day 3.
     let out = chat.admin("/studybot correct member:bob day:3 status:late reason:it was late").await;
     assert!(out.contains("day 3: done → late"), "{out}");
-    assert_eq!(record(&chat.stats("bob").await), (4, 1, 0, 2, 2, 45));
+    assert_eq!(record(&stats(&chat, "bob").await), (4, 1, 0, 2, 2, 45));
 
     // Clear: as it was before any correction.
     let out = chat.admin("/studybot correct member:bob day:3 status:clear reason:undo").await;
     assert!(out.contains("day 3: late → clear"), "{out}");
-    assert_eq!(record(&chat.stats("bob").await), (4, 0, 1, 2, 2, 40));
-    assert!(chat.ranks_above("carol", "bob").await);
+    assert_eq!(record(&stats(&chat, "bob").await), (4, 0, 1, 2, 2, 40));
+    assert!(ranks_above(&mut chat, "carol", "bob").await);
 
     // A member's own check-in can be corrected too: carol's late day 5 becomes on time.
     chat.admin("/studybot correct member:carol day:5 status:done reason:the post was late").await;
-    assert_eq!(record(&chat.stats("carol").await), (5, 0, 0, 5, 5, 50));
+    assert_eq!(record(&stats(&chat, "carol").await), (5, 0, 0, 5, 5, 50));
     let cohort = chat.cohort().await;
     let audit = chat.store().list_audit(cohort).await.unwrap();
     let corrections: Vec<(&str, &str)> = audit
@@ -160,7 +122,7 @@ async fn a_correction_recomputes_streak_points_and_the_board(fx: Fixture) {
 }
 
 async fn corrections_are_refused_with_a_reason_to_the_admin(fx: Fixture) {
-    let mut chat = Chat::new(&fx).await;
+    let mut chat = chat(&fx).await;
     chat.run(&[":advance-to 2027-01-05T10:00"]).await;
     chat.as_member("bob", "/checkpoint day:1").await;
     let refusals = [
@@ -177,7 +139,7 @@ async fn corrections_are_refused_with_a_reason_to_the_admin(fx: Fixture) {
     }
     let out = chat.as_member("bob", "/studybot correct member:bob day:1 status:clear reason:x").await;
     assert!(out.contains("is for the cohort's admins"), "{out}");
-    let bob = chat.stats("bob").await;
+    let bob = stats(&chat, "bob").await;
     assert_eq!((bob.on_time, bob.points), (1, 10), "nothing changed");
     assert!(
         chat.store()
@@ -190,7 +152,7 @@ async fn corrections_are_refused_with_a_reason_to_the_admin(fx: Fixture) {
 }
 
 async fn every_admin_act_is_audited_and_listed_newest_first(fx: Fixture) {
-    let mut chat = Chat::new(&fx).await;
+    let mut chat = chat(&fx).await;
     chat.run(&[":advance-to 2027-01-04T10:00"]).await;
     chat.as_member("bob", "/checkpoint").await;
     let acts = [
@@ -251,7 +213,7 @@ async fn every_admin_act_is_audited_and_listed_newest_first(fx: Fixture) {
 }
 
 async fn an_excusal_is_stored_once_and_goes_with_its_cohort(fx: Fixture) {
-    let mut chat = Chat::new(&fx).await;
+    let mut chat = chat(&fx).await;
     chat.run(&[":advance-to 2027-01-05T10:00"]).await;
     chat.as_member("bob", "/join").await;
     let cohort = chat.cohort().await;

@@ -9,11 +9,8 @@
 
 mod support;
 
-use chrono::{DateTime, TimeZone, Utc};
-use studybot::coach::{Catalog, Coach};
-use studybot::platform::console::Console;
-use studybot::store::{MemberStats, Platform, Store};
-use support::cycles::write_cycle;
+use studybot::store::{MemberStats, Platform};
+use support::chat::Chat;
 use support::db::Fixture;
 
 backend_tests!(
@@ -25,73 +22,31 @@ backend_tests!(
 
 const SCHEDULE: &str = "schedule:0 9 * * MON-FRI timezone:UTC";
 
-struct Chat {
-    console: Console<Vec<u8>>,
-    _dir: tempfile::TempDir,
+/// The console with alpha, beta and gamma at Sunday 3 Jan 2027 noon, and alpha set up by alice
+/// to start on Wednesday.
+async fn chat(fx: &Fixture) -> Chat {
+    let cycles = [("alpha", (1, 3), "Alpha"), ("beta", (4, 6), "Beta"), ("gamma", (7, 9), "Gamma")];
+    let mut chat = Chat::new(&fx.store, &cycles, "2027-01-03T12:00");
+    let out = chat.admin(&format!("/studybot setup curriculum:alpha start:2027-01-06 {SCHEDULE}")).await;
+    assert!(out.contains("now runs **Days 1-3: Alpha**"), "{out}");
+    chat
 }
 
-impl Chat {
-    /// The console on `fx`'s database with alpha, beta and gamma, at Sunday 3 Jan 2027 noon, and
-    /// alpha set up by alice to start on Wednesday.
-    async fn new(fx: &Fixture) -> Chat {
-        let dir = tempfile::tempdir().unwrap();
-        write_cycle(dir.path(), "alpha.md", (1, 3), "Alpha");
-        write_cycle(dir.path(), "beta.md", (4, 6), "Beta");
-        write_cycle(dir.path(), "gamma.md", (7, 9), "Gamma");
-        let catalog = Catalog::load_dir(dir.path()).unwrap();
-        let start: DateTime<Utc> = Utc.with_ymd_and_hms(2027, 1, 3, 12, 0, 0).unwrap();
-        let console = Console::new(Coach::new(fx.store.clone(), catalog), start, Vec::new());
-        let mut chat = Chat { console, _dir: dir };
-        let out = chat.admin(&format!("/studybot setup curriculum:alpha start:2027-01-06 {SCHEDULE}")).await;
-        assert!(out.contains("now runs **Days 1-3: Alpha**"), "{out}");
-        chat
-    }
-
-    fn store(&self) -> &Store {
-        self.console.coach().store()
-    }
-
-    /// Runs `lines` and returns what they printed.
-    async fn run(&mut self, lines: &[&str]) -> String {
-        for line in lines {
-            self.console.line(line).await.unwrap();
+/// Bob checks in on every day of the cycle on time; carol on all but its last day.
+async fn play_cycle(chat: &mut Chat, dates: [&str; 3], days: [u32; 3]) -> String {
+    let mut out = String::new();
+    for (i, (date, day)) in dates.iter().zip(days).enumerate() {
+        out += &chat.advance_to(&format!("{date}T10:00")).await;
+        out += &chat.as_member("bob", &format!("/checkpoint day:{day}")).await;
+        if i < 2 {
+            out += &chat.as_member("carol", &format!("/checkpoint day:{day}")).await;
         }
-        String::from_utf8(std::mem::take(self.console.output_mut())).unwrap()
     }
+    out
+}
 
-    async fn admin(&mut self, line: &str) -> String {
-        self.run(&[":admin alice", line]).await
-    }
-
-    async fn as_member(&mut self, who: &str, line: &str) -> String {
-        self.run(&[&format!(":as {who}"), line]).await
-    }
-
-    async fn advance_to(&mut self, at: &str) -> String {
-        self.run(&[&format!(":advance-to {at}")]).await
-    }
-
-    /// Bob checks in on every day of the cycle on time; carol on all but its last day.
-    async fn play_cycle(&mut self, dates: [&str; 3], days: [u32; 3]) -> String {
-        let mut out = String::new();
-        for (i, (date, day)) in dates.iter().zip(days).enumerate() {
-            out += &self.advance_to(&format!("{date}T10:00")).await;
-            out += &self.as_member("bob", &format!("/checkpoint day:{day}")).await;
-            if i < 2 {
-                out += &self.as_member("carol", &format!("/checkpoint day:{day}")).await;
-            }
-        }
-        out
-    }
-
-    async fn cycles(&self) -> Vec<studybot::store::Cohort> {
-        self.store().list_channel_cycles(Platform::Console, "study").await.unwrap()
-    }
-
-    async fn stats(&self, cohort: i64, who: &str) -> MemberStats {
-        let member = self.store().find_member(Platform::Console, who).await.unwrap().unwrap();
-        self.store().get_member_stats(cohort, member.id).await.unwrap().unwrap()
-    }
+async fn cycles(chat: &Chat) -> Vec<studybot::store::Cohort> {
+    chat.store().list_channel_cycles(Platform::Console, "study").await.unwrap()
 }
 
 /// The counters that say a cycle's history is what it was.
@@ -100,8 +55,8 @@ fn record(s: &MemberStats) -> (i64, i64, i64, i64, i64, i64) {
 }
 
 async fn a_setup_after_completion_begins_the_next_cycle_and_keeps_the_first(fx: Fixture) {
-    let mut chat = Chat::new(&fx).await;
-    chat.play_cycle(["2027-01-06", "2027-01-07", "2027-01-08"], [1, 2, 3]).await;
+    let mut chat = chat(&fx).await;
+    play_cycle(&mut chat, ["2027-01-06", "2027-01-07", "2027-01-08"], [1, 2, 3]).await;
     chat.as_member("bob", "/remind on").await;
     chat.as_member("carol", "/leaderboard optout").await;
     chat.admin("/studybot settings grace:2 quiz:90").await;
@@ -113,8 +68,9 @@ async fn a_setup_after_completion_begins_the_next_cycle_and_keeps_the_first(fx: 
     let out = chat.advance_to("2027-01-09T16:00").await;
     assert!(out.contains("That's the whole of **Days 1-3: Alpha**"), "{out}");
     assert!(out.contains("`/studybot setup` or `/studybot next`"), "no next cycle is queued: {out}");
-    let alpha = chat.cycles().await[0].clone();
-    let (bob_before, carol_before) = (chat.stats(alpha.id, "bob").await, chat.stats(alpha.id, "carol").await);
+    let alpha = cycles(&chat).await[0].clone();
+    let (bob_before, carol_before) =
+        (chat.stats_in(alpha.id, "bob").await, chat.stats_in(alpha.id, "carol").await);
     // Bob: 3 on time, streak 3, 30 points. Carol: days 1-2 on time, day 3 missed: streak 0.
     assert_eq!(record(&bob_before), (3, 3, 0, 3, 30, 3));
     assert_eq!(record(&carol_before), (2, 2, 1, 0, 20, 0));
@@ -127,7 +83,7 @@ async fn a_setup_after_completion_begins_the_next_cycle_and_keeps_the_first(fx: 
     assert!(out.contains("Cycle 2 of this channel: 2 members carried over from `alpha`"), "{out}");
     assert!(out.contains("journey streaks carry on"), "a weekend is no gap: {out}");
 
-    let cycles = chat.cycles().await;
+    let cycles = cycles(&chat).await;
     assert_eq!(cycles.len(), 2);
     assert!(cycles[0].archived_at.is_some() && cycles[1].archived_at.is_none());
     assert_eq!((cycles[0].cycle_no, cycles[1].cycle_no), (1, 2));
@@ -142,9 +98,9 @@ async fn a_setup_after_completion_begins_the_next_cycle_and_keeps_the_first(fx: 
     assert_eq!((beta.grace_secs, beta.quiz_seconds), (2 * 3600, 90));
 
     // Fresh cycle stats; the journey carries bob's 3 and not carol's broken streak.
-    let bob = chat.stats(beta.id, "bob").await;
+    let bob = chat.stats_in(beta.id, "bob").await;
     assert_eq!(record(&bob), (0, 0, 0, 0, 0, 3));
-    assert_eq!(chat.stats(beta.id, "carol").await.journey_streak, 0);
+    assert_eq!(chat.stats_in(beta.id, "carol").await.journey_streak, 0);
     let out = chat.as_member("bob", "/progress").await;
     assert!(out.contains("Days 4-6: Beta (0 of 3 days posted)"), "{out}");
     assert!(out.contains("🧭 Journey: day 3 of 9 · 2 cycles · 3 lessons done · journey streak 3"), "{out}");
@@ -164,8 +120,8 @@ async fn a_setup_after_completion_begins_the_next_cycle_and_keeps_the_first(fx: 
     assert!(out.contains("You: #1 with 4 streak"), "{out}");
 
     // The finished cycle: unchanged, read-only, viewable.
-    assert_eq!(record(&chat.stats(alpha.id, "bob").await), record(&bob_before));
-    assert_eq!(record(&chat.stats(alpha.id, "carol").await), record(&carol_before));
+    assert_eq!(record(&chat.stats_in(alpha.id, "bob").await), record(&bob_before));
+    assert_eq!(record(&chat.stats_in(alpha.id, "carol").await), record(&carol_before));
     let out = chat.as_member("carol", "/progress cycle:1").await;
     assert!(out.contains("Days 1-3: Alpha (cycle 1, finished: 3 of 3 days posted)"), "{out}");
     assert!(out.contains("✅✅⬜"), "{out}");
@@ -182,8 +138,8 @@ async fn a_setup_after_completion_begins_the_next_cycle_and_keeps_the_first(fx: 
 }
 
 async fn a_next_cycle_set_up_again_before_its_first_lesson_still_follows_the_first(fx: Fixture) {
-    let mut chat = Chat::new(&fx).await;
-    chat.play_cycle(["2027-01-06", "2027-01-07", "2027-01-08"], [1, 2, 3]).await;
+    let mut chat = chat(&fx).await;
+    play_cycle(&mut chat, ["2027-01-06", "2027-01-07", "2027-01-08"], [1, 2, 3]).await;
     chat.advance_to("2027-01-10T12:00").await;
     let out = chat.admin("/studybot setup curriculum:gamma start:2027-01-11").await;
     assert!(out.contains("Cycle 2 of this channel"), "{out}");
@@ -193,17 +149,17 @@ async fn a_next_cycle_set_up_again_before_its_first_lesson_still_follows_the_fir
     assert!(out.contains("now runs **Days 4-6: Beta**"), "{out}");
     assert!(out.contains("Cycle 2 of this channel: 2 members carried over from `alpha`"), "{out}");
     assert!(out.contains("journey streaks carry on"), "{out}");
-    let cycles = chat.cycles().await;
+    let cycles = cycles(&chat).await;
     let shape: Vec<(i64, &str, bool)> =
         cycles.iter().map(|c| (c.cycle_no, c.curriculum_id.as_str(), c.archived_at.is_some())).collect();
     assert_eq!(shape, [(1, "alpha", true), (2, "beta", false)]);
-    assert_eq!(chat.stats(cycles[1].id, "bob").await.journey_streak, 3);
+    assert_eq!(chat.stats_in(cycles[1].id, "bob").await.journey_streak, 3);
 }
 
 async fn a_queued_cycle_begins_when_the_current_completes_and_a_long_gap_breaks_the_journey_streak(
     fx: Fixture,
 ) {
-    let mut chat = Chat::new(&fx).await;
+    let mut chat = chat(&fx).await;
     let out = chat.admin("/studybot next").await;
     assert!(out.contains("Nothing is queued after **Days 1-3: Alpha**"), "{out}");
     let out = chat.admin("/studybot next curriculum:beta start:2027-01-07").await;
@@ -216,7 +172,7 @@ async fn a_queued_cycle_begins_when_the_current_completes_and_a_long_gap_breaks_
     let out = chat.admin("/studybot next").await;
     assert!(out.contains("Next after **Days 1-3: Alpha**: **Days 4-6: Beta**, starting Mon 11 Jan"), "{out}");
 
-    chat.play_cycle(["2027-01-06", "2027-01-07", "2027-01-08"], [1, 2, 3]).await;
+    play_cycle(&mut chat, ["2027-01-06", "2027-01-07", "2027-01-08"], [1, 2, 3]).await;
     let out = chat.advance_to("2027-01-09T16:00").await;
     assert!(out.contains("That's the whole of **Days 1-3: Alpha**"), "{out}");
     assert!(
@@ -224,13 +180,13 @@ async fn a_queued_cycle_begins_when_the_current_completes_and_a_long_gap_breaks_
         "the post names the next cycle: {out}"
     );
     assert!(out.contains("journey streaks carry on"), "{out}");
-    let beta = chat.cycles().await[1].clone();
+    let beta = cycles(&chat).await[1].clone();
     assert_eq!((beta.curriculum_id.as_str(), beta.start_date.as_str()), ("beta", "2027-01-11"));
 
     // Beta runs Mon-Wed on the queued schedule; its lessons are posted on their own.
-    let out = chat.play_cycle(["2027-01-11", "2027-01-12", "2027-01-13"], [4, 5, 6]).await;
+    let out = play_cycle(&mut chat, ["2027-01-11", "2027-01-12", "2027-01-13"], [4, 5, 6]).await;
     assert_eq!(out.matches("📅 Day").count(), 3, "{out}");
-    assert_eq!(chat.stats(beta.id, "bob").await.journey_streak, 6);
+    assert_eq!(chat.stats_in(beta.id, "bob").await.journey_streak, 6);
 
     // Gamma a week and a half later: lesson dates go by unused, so the journey streak starts again.
     let out = chat.admin("/studybot next curriculum:gamma start:2027-01-25").await;
@@ -238,14 +194,14 @@ async fn a_queued_cycle_begins_when_the_current_completes_and_a_long_gap_breaks_
     let out = chat.advance_to("2027-01-14T16:00").await;
     assert!(out.contains("⏭ Next: **Days 7-9: Gamma**, starting Mon 25 Jan."), "{out}");
     assert!(out.contains("journey streaks start again"), "{out}");
-    let gamma = chat.cycles().await[2].clone();
-    assert_eq!(chat.stats(gamma.id, "bob").await.journey_streak, 0);
+    let gamma = cycles(&chat).await[2].clone();
+    assert_eq!(chat.stats_in(gamma.id, "bob").await.journey_streak, 0);
     chat.advance_to("2027-01-25T10:00").await;
     chat.as_member("bob", "/checkpoint").await;
     let out = chat.as_member("bob", "/progress").await;
     assert!(out.contains("🧭 Journey: day 7 of 9 · 3 cycles · 7 lessons done · journey streak 1"), "{out}");
     // The finished cycles keep their own numbers.
-    assert_eq!(chat.stats(beta.id, "bob").await.lessons_done, 3);
+    assert_eq!(chat.stats_in(beta.id, "bob").await.lessons_done, 3);
     let out = chat.as_member("bob", "/leaderboard scope:journey by:lessons").await;
     assert!(out.contains("You: #1 with 7 lessons"), "{out}");
 
@@ -259,7 +215,7 @@ async fn a_queued_cycle_begins_when_the_current_completes_and_a_long_gap_breaks_
 }
 
 async fn finish_ends_a_cycle_early_after_a_confirmation(fx: Fixture) {
-    let mut chat = Chat::new(&fx).await;
+    let mut chat = chat(&fx).await;
     chat.advance_to("2027-01-06T10:00").await;
     chat.as_member("bob", "/checkpoint").await;
     let out = chat.as_member("bob", "/studybot finish").await;
@@ -267,7 +223,7 @@ async fn finish_ends_a_cycle_early_after_a_confirmation(fx: Fixture) {
     let out = chat.admin("/studybot finish").await;
     assert!(out.contains("Finish **Days 1-3: Alpha** now? 1 of 3 lessons have been posted"), "{out}");
     // A member cannot press the admin's button either.
-    let cohort = chat.cycles().await[0].id;
+    let cohort = cycles(&chat).await[0].id;
     let out = chat.run(&[":as bob", &format!(":press finish:{cohort}")]).await;
     assert!(out.contains("finishing a cycle is for the cohort's admins"), "{out}");
     let out = chat.run(&[":admin alice", &format!(":press finish:{cohort}")]).await;

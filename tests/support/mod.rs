@@ -3,6 +3,7 @@
 #![allow(dead_code)] // each test crate uses a different subset
 
 pub mod bot;
+pub mod chat;
 pub mod cli;
 pub mod cycles;
 pub mod db;
