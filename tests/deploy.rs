@@ -215,6 +215,8 @@ fn slack_manifest_asks_for_what_the_bot_uses() {
         "channels:read",
         "groups:read",
         "team:read",
+        "im:write",
+        "files:write",
     ] {
         assert!(scopes.contains(&scope), "missing bot scope {scope}: {scopes:?}");
     }

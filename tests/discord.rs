@@ -363,3 +363,51 @@ async fn the_next_cycle_is_queued_and_begins_when_an_admin_finishes_this_one() {
     let progress = h.ask(&olivia, "progress", None, json!([opt("cycle", "1")])).await;
     assert!(progress.contains("(cycle 1, finished:"), "{progress}");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_admin_exports_the_record_as_a_file_attached_to_the_private_answer() {
+    let h = running("2026-12-02T10:00:00Z", "2026-12-02").await;
+    let (olivia, bo) = (organizer(), member(42, "Bo"));
+    h.ask(&olivia, "join", None, json!([])).await;
+    h.ask(&bo, "join", None, json!([])).await;
+
+    let id = h.slash(&olivia, "studybot", Some("export"), json!([])).await;
+    let answer = h.fake.responses(&id)[0].clone();
+    assert_eq!(answer["body"]["data"]["flags"], json!(64), "for the admin alone: {answer}");
+    assert!(reply_text(&answer).contains("📎 The record of"), "{answer}");
+    let meta = &answer["body"]["data"]["attachments"][0];
+    assert_eq!(meta["id"], "0", "described as files[0]: {answer}");
+    // The upload as Discord received it: multipart, `payload_json` beside `files[0]`.
+    let request = h
+        .fake
+        .requests()
+        .into_iter()
+        .find(|r| r.path.ends_with("/callback") && !r.files.is_empty())
+        .expect("a callback with a file");
+    assert_eq!(request.status, 204, "Discord took it: {:?}", request.body);
+    let file = &request.files[0];
+    assert_eq!((file.field.as_str(), file.content_type.as_str()), ("files[0]", "text/csv"));
+    assert_eq!(meta["filename"], file.filename.as_str());
+    assert!(file.filename.starts_with("studybot-cohort-") && file.filename.ends_with(".csv"), "{file:?}");
+    let csv = String::from_utf8(file.content.clone()).unwrap();
+    assert!(csv.starts_with("member,day 121,"), "{csv}");
+    assert!(csv.contains("\r\nOlivia,") && csv.contains("\r\nBo,"), "{csv}");
+    // The message the answer made carries the attachment, with its description.
+    let on = answer["message_id"].as_str().and_then(|m| m.parse().ok()).expect("the answer's message");
+    let shown = h.fake.message(on).expect("stored");
+    assert_eq!(shown["attachments"][0]["filename"], file.filename.as_str(), "{shown}");
+    assert!(
+        shown["attachments"][0]["description"].as_str().is_some_and(|d| d.contains("2 members")),
+        "{shown}"
+    );
+
+    let json_id = h.slash(&olivia, "studybot", Some("export"), json!([opt("format", "json")])).await;
+    let sent = h.fake.requests().into_iter().filter(|r| !r.files.is_empty()).nth(1).expect("a second upload");
+    let record: serde_json::Value = serde_json::from_slice(&sent.files[0].content).expect("JSON");
+    assert_eq!(record["members"].as_array().map(Vec::len), Some(2), "{record}");
+    assert!(
+        h.fake.responses(&json_id)[0]["body"]["data"]["attachments"][0]["filename"]
+            .as_str()
+            .is_some_and(|n| n.ends_with(".json"))
+    );
+}

@@ -117,3 +117,27 @@ fn an_unknown_cohort_is_named() {
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("there is no cohort 99 in this database"));
 }
+
+#[test]
+fn an_admin_exports_in_the_console_and_the_file_is_the_operators_export() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = played(dir.path());
+    let files = dir.path().join("files");
+    let script =
+        ":as bo\n/studybot export\n:admin org\n/studybot export\n/studybot export format:json\n:quit\n";
+    let args = ["console", "--db", &db, "--start", "2026-12-14T12:00", "--files", files.to_str().unwrap()];
+    let out = studybot(&db, &args, script);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let screen = String::from_utf8(out.stdout).unwrap();
+    assert!(screen.contains("is for the cohort's admins"), "bo may not: {screen}");
+    let csv = files.join("studybot-cohort-1-2026-12-14.csv");
+    assert!(screen.contains(&format!("saved to {}", csv.display())), "{screen}");
+    let operator = studybot(&db, &["export", "--cohort", "1", "--at", "2026-12-14T12:00"], "");
+    assert_eq!(std::fs::read(&csv).unwrap(), operator.stdout, "the same record as the CLI's");
+    let json = std::fs::read_to_string(files.join("studybot-cohort-1-2026-12-14.json")).unwrap();
+    assert!(serde_json::from_str::<serde_json::Value>(&json).is_ok(), "{json}");
+
+    let wrong = studybot(&db, &["export", "--cohort", "1", "--format", "xlsx"], "");
+    assert_eq!(wrong.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&wrong.stderr).contains("`xlsx` is not a format: use one of csv, json"));
+}

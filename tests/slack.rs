@@ -356,3 +356,52 @@ async fn the_next_cycle_is_queued_and_begins_when_an_admin_finishes_this_one() {
     let progress = h.ask(&olivia, "progress cycle:1").await;
     assert!(progress.contains("(cycle 1, finished:"), "{progress}");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_admin_exports_the_record_and_gets_it_as_a_file_in_a_direct_message() {
+    let h = running("2026-12-02T10:00:00Z", "2026-12-02", Mode::Socket).await;
+    let (olivia, bo) = (organizer(), member("U0BO", "=Bo, \"the\" tester"));
+    h.ask(&olivia, "join").await;
+    h.ask(&bo, "join").await;
+    let refused = h.ask(&bo, "export").await;
+    assert!(refused.contains("is for the cohort's admins"), "{refused}");
+
+    let said = h.ask(&olivia, "export").await;
+    assert!(said.contains("📎 The record of") && said.contains("in your direct messages"), "{said}");
+    let shared = |f: &FakeSlack| f.files().iter().any(|file| file.completed);
+    assert!(h.fake.wait_for(STEP, shared).await, "{:?}\n{}", h.fake.files(), h.log());
+    let files = h.fake.files();
+    assert_eq!(files.len(), 1, "one upload: {files:?}");
+    let file = &files[0];
+    assert!(file.name.starts_with("studybot-cohort-") && file.name.ends_with(".csv"), "{file:?}");
+    let csv = String::from_utf8(file.content.clone().expect("the bytes arrived")).unwrap();
+    assert_eq!(csv.len(), file.length, "the declared length is what was uploaded");
+    let lines: Vec<&str> = csv.split("\r\n").collect();
+    assert!(lines[0].starts_with("member,day 121,"), "{csv}");
+    assert!(lines.iter().any(|l| l.starts_with("Olivia,")), "{csv}");
+    // A member-chosen name stays one cell and is no spreadsheet formula.
+    assert!(lines.iter().any(|l| l.starts_with("\"'=Bo, \"\"the\"\" tester\",")), "{csv}");
+    let dm = h.fake.dm_channel(&olivia.id).expect("a DM with the admin");
+    assert_eq!(file.shared_in, vec![dm.clone()], "shared with the admin alone");
+    let post =
+        h.fake.messages(&dm).into_iter().find(|m| m.get("files").is_some()).expect("the file's message");
+    assert!(message_text(&post).contains("The record of"), "introduced: {post}");
+    assert!(h.fake.files().iter().all(|f| !f.shared_in.contains(&h.channel)), "never in the channel");
+
+    let json_said = h.ask(&olivia, "export format:json").await;
+    assert!(json_said.contains(".json"), "{json_said}");
+    let two = |f: &FakeSlack| f.files().iter().filter(|file| file.completed).count() == 2;
+    assert!(h.fake.wait_for(STEP, two).await, "{:?}", h.fake.files());
+    let record: serde_json::Value =
+        serde_json::from_slice(h.fake.files()[1].content.as_deref().unwrap()).expect("JSON");
+    assert_eq!(record["members"].as_array().map(Vec::len), Some(2), "{record}");
+    let audit = h.ask(&olivia, "audit").await;
+    assert!(audit.contains("cohort.export"), "{audit}");
+
+    // Slack refuses the share (an app installed before `files:write` was added): the admin is told.
+    h.fake.fail_channel(&dm, "missing_scope");
+    let id = h.command(&olivia, "export").await;
+    let told = |_: &FakeSlack| h.answer_text(&olivia, &id).contains("could not be sent to you");
+    assert!(h.fake.wait_for(STEP, told).await, "{}", h.answer_text(&olivia, &id));
+    assert!(h.answer_text(&olivia, &id).contains("missing_scope"), "{}", h.answer_text(&olivia, &id));
+}

@@ -49,6 +49,9 @@ pub struct ConsoleArgs {
     /// Start of the virtual clock, e.g. 2026-12-07T08:00 (UTC; default: now)
     #[arg(long, value_name = "DATETIME", value_parser = parse_start)]
     pub start: Option<DateTime<Utc>>,
+    /// Where files the bot sends (`/studybot export`) are written (default: <temp>/studybot-files)
+    #[arg(long, value_name = "DIR")]
+    pub files: Option<PathBuf>,
 }
 
 fn parse_start(text: &str) -> Result<DateTime<Utc>, String> {
@@ -99,6 +102,9 @@ pub fn console(args: &ConsoleArgs, curriculum_dir: &Path) -> anyhow::Result<Exit
             );
         }
         let mut console = Console::new(Coach::new(store.clone(), catalog), start, std::io::stdout());
+        if let Some(dir) = &args.files {
+            console = console.with_files_dir(dir);
+        }
         console.run(stdin.lock()).await?;
         store.close().await;
         Ok(ExitCode::SUCCESS)

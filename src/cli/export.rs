@@ -6,18 +6,13 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use chrono::{DateTime, Utc};
-use clap::{Args, ValueEnum};
+use clap::Args;
 
-use crate::coach::{Coach, CohortCtx, export};
+use crate::coach::export::{self, Format};
+use crate::coach::{Coach, CohortCtx};
 use crate::config::Config;
 use crate::platform::console::parse_instant;
 use crate::store::Store;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum Format {
-    Csv,
-    Json,
-}
 
 #[derive(Debug, Args)]
 pub struct ExportArgs {
@@ -25,7 +20,7 @@ pub struct ExportArgs {
     #[arg(long, value_name = "ID")]
     pub cohort: i64,
     /// CSV (a members × days grid and the totals) or JSON (the same, per member)
-    #[arg(long, value_enum, default_value_t = Format::Csv)]
+    #[arg(long, default_value = "csv", value_parser = parse_format)]
     pub format: Format,
     /// Write here instead of to standard output
     #[arg(long, value_name = "FILE")]
@@ -33,6 +28,11 @@ pub struct ExportArgs {
     /// The record as of this instant, e.g. 2026-12-14T12:00 (UTC; default: now)
     #[arg(long, value_name = "DATETIME", value_parser = parse_at)]
     pub at: Option<DateTime<Utc>>,
+}
+
+fn parse_format(text: &str) -> Result<Format, String> {
+    Format::from_name(text)
+        .ok_or_else(|| format!("`{text}` is not a format: use one of {}", export::FORMATS.join(", ")))
 }
 
 fn parse_at(text: &str) -> Result<DateTime<Utc>, String> {
@@ -60,8 +60,5 @@ async fn render(args: &ExportArgs, config: &Config) -> anyhow::Result<String> {
     let ctx = CohortCtx::load(&coach, cohort).await?;
     let record = export::record(&coach, &ctx, args.at.unwrap_or_else(Utc::now)).await?;
     store.close().await;
-    Ok(match args.format {
-        Format::Csv => record.csv(),
-        Format::Json => format!("{:#}\n", record.json()),
-    })
+    Ok(args.format.render(&record))
 }

@@ -97,6 +97,8 @@ pub enum AdminOp {
     Correct,
     /// The channel's recent admin acts (`coach/audit.rs`).
     Audit,
+    /// The cohort's record as a file (`coach/export.rs`).
+    Export,
 }
 
 impl AdminOp {
@@ -109,7 +111,8 @@ impl AdminOp {
             | AdminOp::Curriculum
             | AdminOp::Settings
             | AdminOp::Correct
-            | AdminOp::Audit => false,
+            | AdminOp::Audit
+            | AdminOp::Export => false,
         }
     }
 }

@@ -1,18 +1,95 @@
 //! A cohort's record for its organizer: members × posted days (on time, late, freeze, excused,
-//! missed, open), streaks, points, quiz scores and content posts, as CSV or JSON.
+//! missed, open), streaks, points, quiz scores and content posts, as CSV or JSON; and
+//! `/studybot export`, which hands it to the admin as a file.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
 
-use super::Coach;
 use super::context::CohortCtx;
 use super::error::CoachResult;
 use super::progress::{Mark, marks};
-use super::stats;
+use super::{Attachment, Block, Call, Coach, Inbound, Message, Outgoing, audit, stats};
 use crate::domain::DayNumber;
 use crate::store::{self, ContentKind};
+
+/// The formats, as `/studybot export format:` and `studybot export --format` name them.
+pub const FORMATS: &[&str] = &["csv", "json"];
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Csv,
+    Json,
+}
+
+impl Format {
+    /// One of [`FORMATS`].
+    pub fn from_name(name: &str) -> Option<Format> {
+        match name {
+            "csv" => Some(Format::Csv),
+            "json" => Some(Format::Json),
+            _ => None,
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Format::Csv => "csv",
+            Format::Json => "json",
+        }
+    }
+
+    fn content_type(self) -> &'static str {
+        match self {
+            Format::Csv => "text/csv",
+            Format::Json => "application/json",
+        }
+    }
+
+    /// The record as this format's text.
+    pub fn render(self, record: &Record) -> String {
+        match self {
+            Format::Csv => record.csv(),
+            Format::Json => format!("{:#}\n", record.json()),
+        }
+    }
+}
+
+/// `/studybot export [format:]`: the record as of now, as a file only the admin gets; audited,
+/// since it carries every member's data.
+pub(super) async fn command(
+    coach: &Coach,
+    inbound: &Inbound,
+    ctx: &CohortCtx,
+    call: &Call,
+    now: DateTime<Utc>,
+) -> CoachResult<Vec<Outgoing>> {
+    let format = call.text("format").and_then(Format::from_name).unwrap_or(Format::Csv);
+    let record = record(coach, ctx, now).await?;
+    let cohort = ctx.cohort.id;
+    let (members, days) = (record.lines.len(), record.days.len());
+    let detail = format!("{} record: {members} members × {days} days", format.name());
+    let mut tx = coach.store.begin().await?;
+    store::record_audit(&mut tx, &audit::entry(inbound, cohort, "cohort.export", detail, now)).await?;
+    tx.commit().await?;
+    let file = Attachment {
+        name: format!("studybot-cohort-{cohort}-{}.{}", ctx.today(now), format.name()),
+        content_type: format.content_type().into(),
+        description: format!(
+            "{} record of cohort {cohort} ({}), {members} members × {days} days",
+            format.name().to_uppercase(),
+            record.curriculum
+        ),
+        bytes: format.render(&record).into_bytes(),
+    };
+    let text = format!(
+        "📎 The record of **{}** as of {}: {members} members × {days} posted days (on time, late, freeze, excused, missed), streaks, points, quiz scores and posts. Only you get this file; it is in the audit log.",
+        ctx.curriculum.title,
+        ctx.local(now)
+    );
+    Ok(vec![Outgoing::ephemeral_message(Message::text(text).with(Block::File(file)))])
+}
 
 /// One member's line.
 #[derive(Debug, Clone, PartialEq)]
@@ -163,16 +240,15 @@ impl Record {
     }
 }
 
-/// One CSV line: a cell with a comma, a quote or a line break is quoted, quotes doubled.
+/// One CSV line: a cell with a comma, a quote or a line break is quoted, quotes doubled. A
+/// cell a spreadsheet would run as a formula (a member named `=HYPERLINK(…)`) gets a leading
+/// `'`, as OWASP advises against CSV injection.
 fn csv_line(cells: &[String]) -> String {
     let quoted: Vec<String> = cells
         .iter()
         .map(|c| {
-            if c.contains([',', '"', '\n', '\r']) {
-                format!("\"{}\"", c.replace('"', "\"\""))
-            } else {
-                c.clone()
-            }
+            let c = if c.starts_with(['=', '+', '-', '@', '\t', '\r']) { format!("'{c}") } else { c.clone() };
+            if c.contains([',', '"', '\n', '\r']) { format!("\"{}\"", c.replace('"', "\"\"")) } else { c }
         })
         .collect();
     format!("{}\r\n", quoted.join(","))
@@ -187,5 +263,11 @@ mod tests {
         let cells =
             ["ada".to_string(), "a, b".into(), "say \"hi\"".into(), "two\nlines".into(), String::new()];
         assert_eq!(csv_line(&cells), "ada,\"a, b\",\"say \"\"hi\"\"\",\"two\nlines\",\r\n");
+    }
+
+    #[test]
+    fn cells_a_spreadsheet_would_run_as_formulas_are_defused() {
+        let cells = ["=HYPERLINK(\"http://x\")".to_string(), "+1".into(), "@sum".into(), "ada".into()];
+        assert_eq!(csv_line(&cells), r#""'=HYPERLINK(""http://x"")",'+1,'@sum,ada"#.to_string() + "\r\n");
     }
 }

@@ -41,6 +41,27 @@ pub enum Block {
     Lesson(Box<LessonCard>),
     Table(Table),
     Buttons(Vec<Button>),
+    /// A file that goes with the message (a cohort's record as CSV): Discord attaches it, Slack
+    /// shares it through its file upload flow, the console writes it to disk.
+    File(Attachment),
+}
+
+/// A file's name, type, description (alt text) and bytes.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Attachment {
+    /// The file name people see and save it as, e.g. `cohort-12-record.csv`.
+    pub name: String,
+    /// Its media type, e.g. `text/csv`.
+    pub content_type: String,
+    /// One line on what it holds: Discord's attachment description, Slack's title.
+    pub description: String,
+    /// The content; a logged message shows its size, not its bytes.
+    #[serde(rename = "size", serialize_with = "size_of")]
+    pub bytes: Vec<u8>,
+}
+
+fn size_of<S: serde::Serializer>(bytes: &[u8], s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_u64(bytes.len() as u64)
 }
 
 /// One lesson as posted: everything an adapter needs for an embed, Block Kit or plain text.
@@ -82,6 +103,14 @@ pub struct Button {
 impl Message {
     pub fn text(text: impl Into<String>) -> Message {
         Message { blocks: vec![Block::Text(text.into())] }
+    }
+
+    /// The files the message carries, in block order.
+    pub fn files(&self) -> impl Iterator<Item = &Attachment> {
+        self.blocks.iter().filter_map(|b| match b {
+            Block::File(file) => Some(file),
+            _ => None,
+        })
     }
 
     pub fn with(mut self, block: Block) -> Message {

@@ -61,7 +61,7 @@ pub use delivery::{Delivery, DeliveryError};
 pub use error::{CoachError, CoachResult, UserError};
 pub use fence::Fence;
 pub use grammar::Call;
-pub use message::{Block, Button, ChannelRef, LessonCard, Message, Outgoing, Table, Target};
+pub use message::{Attachment, Block, Button, ChannelRef, LessonCard, Message, Outgoing, Table, Target};
 pub use progress::Mark;
 pub use reconcile::{ReadReactions, RecentPost, Reconciled};
 pub use tick::{TickReport, wakeup};

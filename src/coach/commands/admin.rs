@@ -2,6 +2,7 @@
 //! the cohort's admins (and `help`, `curricula`, for anyone).
 
 use super::{AdminOp, CycleOp, Handler, Kind, Sub, p, sub};
+use crate::coach::export;
 
 pub(super) static STUDYBOT: &[Sub] = &[
     sub("help", "Every studybot command, the admin ones included", &[], Handler::FullHelp),
@@ -111,6 +112,12 @@ pub(super) static STUDYBOT: &[Sub] = &[
         "Recent admin actions, newest first",
         &[p("member", Kind::User, false, "only those about this member")],
         Handler::Admin(AdminOp::Audit),
+    ),
+    sub(
+        "export",
+        "The cohort's record as a file: members × days, streaks, points, quiz scores, posts",
+        &[p("format", Kind::Choice(export::FORMATS), false, "csv (the default, for a spreadsheet) or json")],
+        Handler::Admin(AdminOp::Export),
     ),
     sub(
         "finish",

@@ -35,9 +35,10 @@ fn index(handler: Handler) -> usize {
         Handler::Admin(AdminOp::Audit) => 26,
         Handler::Forget => 27,
         Handler::Leave => 28,
+        Handler::Admin(AdminOp::Export) => 29,
     }
 }
-const HANDLERS: usize = 29;
+const HANDLERS: usize = 30;
 
 #[test]
 fn every_subcommand_runs_its_own_handler_and_every_handler_is_reachable() {

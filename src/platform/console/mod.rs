@@ -100,6 +100,8 @@ pub struct Console<W: Write> {
     log: Vec<Delivered>,
     /// The replies to the latest event, for tests that read a quiz question off the screen.
     replies: Vec<Outgoing>,
+    /// Where files the bot sends (an export) are written.
+    files: std::path::PathBuf,
     out: W,
 }
 
@@ -134,8 +136,15 @@ impl<W: Write> Console<W> {
             shown_buttons: Vec::new(),
             replies: Vec::new(),
             log: Vec::new(),
+            files: std::env::temp_dir().join("studybot-files"),
             out,
         }
+    }
+
+    /// Writes files the bot sends into `dir` instead of `<temp>/studybot-files`.
+    pub fn with_files_dir(mut self, dir: impl Into<std::path::PathBuf>) -> Console<W> {
+        self.files = dir.into();
+        self
     }
 
     pub fn now(&self) -> DateTime<Utc> {
@@ -379,8 +388,26 @@ impl<W: Write> Console<W> {
             Target::Ephemeral => format!("── {when} UTC · only {} sees this ──", self.actor.name),
             Target::Direct { user_id, .. } => format!("── {when} UTC · direct message to {user_id} ──"),
         };
-        writeln!(self.out, "{header}\n{}\n", render(message))?;
+        writeln!(self.out, "{header}\n{}", render(message))?;
+        for file in message.files() {
+            let line = match self.save(file) {
+                Ok(path) => format!("   saved to {}", path.display()),
+                Err(e) => format!("   not saved: {e}"),
+            };
+            writeln!(self.out, "{line}")?;
+        }
+        writeln!(self.out)?;
         Ok(())
+    }
+
+    /// Writes a file the bot sent under [`Console::files`]; the name is the bot's own, with no
+    /// path in it.
+    fn save(&self, file: &crate::coach::Attachment) -> std::io::Result<std::path::PathBuf> {
+        std::fs::create_dir_all(&self.files)?;
+        let name = std::path::Path::new(&file.name).file_name().unwrap_or("file".as_ref());
+        let path = self.files.join(name);
+        std::fs::write(&path, &file.bytes)?;
+        Ok(std::path::absolute(&path).unwrap_or(path))
     }
 
     fn say(&mut self, text: &str) -> anyhow::Result<()> {

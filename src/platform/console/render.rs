@@ -19,6 +19,7 @@ fn block(block: &Block) -> String {
                 buttons.iter().map(|b| format!("[{}] (:press {})", b.label, b.id)).collect();
             shown.join("  ")
         }
+        Block::File(file) => format!("📎 {} — {} ({} bytes)", file.name, file.description, file.bytes.len()),
     }
 }
 

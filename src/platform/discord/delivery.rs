@@ -82,10 +82,18 @@ impl DiscordDelivery {
         Ok(posted.id)
     }
 
-    /// Sends every part of a rendered message, in order; the first failure stops the rest.
+    /// Sends every part of a rendered message, in order, each with its file; the first failure
+    /// stops the rest.
     async fn create_all(&self, channel: ChannelId, parts: Vec<DiscordMessage>) -> Result<(), DeliveryError> {
-        for part in parts {
-            self.create(channel, part.into_create(None)).await?;
+        for mut part in parts {
+            match part.file.take() {
+                Some(file) => {
+                    let route = Route::ChannelMessages { channel_id: channel };
+                    let create = part.into_create(None);
+                    self.rest.upload(route, LightMethod::Post, &create, &file, None).await?;
+                }
+                None => drop(self.create(channel, part.into_create(None)).await?),
+            }
         }
         Ok(())
     }

@@ -10,7 +10,7 @@ use serenity::model::id::{ApplicationId, InteractionId};
 use super::events::Shared;
 use super::render::{self, DiscordMessage};
 use super::rest::RestError;
-use crate::coach::{Delivery, Fence, Handled, Inbound, Outgoing, Target};
+use crate::coach::{Attachment, Delivery, Fence, Handled, Inbound, Outgoing, Target};
 use crate::faults::chain;
 
 /// Work that has not answered by then is deferred: Discord drops an interaction whose first
@@ -61,7 +61,7 @@ pub async fn answer(shared: &Shared, inbound: &Inbound, answer: Answer) {
             } else {
                 CreateInteractionResponse::Defer(CreateInteractionResponseMessage::new().ephemeral(true))
             };
-            callback(shared, &answer, &defer).await;
+            callback(shared, &answer, &defer, None).await;
             (work.await, true)
         }
     };
@@ -97,46 +97,57 @@ pub async fn deliver(shared: &Shared, reply: &Outgoing) {
 async fn respond(shared: &Shared, answer: &Answer, parts: Vec<DiscordMessage>, deferred: bool) {
     let mut parts = parts.into_iter();
     match (parts.next(), deferred) {
-        (Some(first), false) => {
+        (Some(mut first), false) => {
+            let file = first.file.take();
             let data = first.into_response(true);
             let response = if answer.update {
                 CreateInteractionResponse::UpdateMessage(data)
             } else {
                 CreateInteractionResponse::Message(data)
             };
-            callback(shared, answer, &response).await;
+            callback(shared, answer, &response, file.as_ref()).await;
         }
-        (Some(first), true) => {
+        (Some(mut first), true) => {
             let route = Route::WebhookOriginalInteractionResponse {
                 application_id: answer.app,
                 token: &answer.token,
             };
+            let file = first.file.take();
             let edit = first.into_edit();
-            log(shared.rest.call_empty(route, LightMethod::Patch, Some(&edit)).await, "edit");
+            let sent = shared.rest.call_maybe_upload(route, LightMethod::Patch, &edit, file.as_ref(), None);
+            log(sent.await, "edit");
         }
         // Nothing to say (a replay never gets here): a press is acknowledged silently, a command
         // is told so, since Discord shows "did not respond" for one left unanswered.
         (None, false) if answer.update => {
-            callback(shared, answer, &CreateInteractionResponse::Acknowledge).await
+            callback(shared, answer, &CreateInteractionResponse::Acknowledge, None).await
         }
         (None, false) => {
             let data = render::render(&crate::coach::Message::text("Nothing changed."))
                 .remove(0)
                 .into_response(true);
-            callback(shared, answer, &CreateInteractionResponse::Message(data)).await;
+            callback(shared, answer, &CreateInteractionResponse::Message(data), None).await;
         }
         (None, true) => {}
     }
-    for part in parts {
+    for mut part in parts {
         let route = Route::WebhookFollowupMessages { application_id: answer.app, token: &answer.token };
+        let file = part.file.take();
         let followup = part.into_followup(true);
-        log(shared.rest.call_empty(route, LightMethod::Post, Some(&followup)).await, "follow-up");
+        let sent = shared.rest.call_maybe_upload(route, LightMethod::Post, &followup, file.as_ref(), None);
+        log(sent.await, "follow-up");
     }
 }
 
-async fn callback(shared: &Shared, answer: &Answer, response: &CreateInteractionResponse) {
+/// The initial response (or a defer), with the file of its message if any.
+async fn callback(
+    shared: &Shared,
+    answer: &Answer,
+    response: &CreateInteractionResponse,
+    file: Option<&Attachment>,
+) {
     let route = Route::InteractionResponse { interaction_id: answer.id, token: &answer.token };
-    let result = shared.rest.call_empty(route, LightMethod::Post, Some(response)).await;
+    let result = shared.rest.call_maybe_upload(route, LightMethod::Post, response, file, Some("data")).await;
     // Only an initial response (or a defer) goes through here: the acknowledgement.
     crate::ops::metrics::ack("discord", answer.received.elapsed());
     match result {

@@ -2,7 +2,8 @@
 //!
 //! A lesson card becomes an embed; text and tables become the content; buttons become action
 //! rows. What does not fit one message continues in the next, and the buttons stay on the first:
-//! that is the lesson post members press Done on.
+//! that is the lesson post members press Done on. Files go one to a message, the first with the
+//! first part (see `Rest::upload`).
 
 mod lesson;
 mod split;
@@ -20,7 +21,7 @@ use serenity::model::application::ButtonStyle;
 use serenity::model::channel::Nonce;
 
 use self::split::{len, trim};
-use crate::coach::{Block, Button, Message};
+use crate::coach::{Attachment, Block, Button, Message};
 
 pub const CONTENT_MAX: usize = 2000;
 pub const EMBEDS_MAX: usize = 10;
@@ -37,29 +38,52 @@ pub struct DiscordMessage {
     pub content: String,
     pub embeds: Vec<CreateEmbed>,
     pub components: Vec<CreateActionRow>,
+    /// A file uploaded with the message.
+    pub file: Option<Attachment>,
 }
 
 /// The message as one or more Discord messages, in posting order; never empty.
 pub fn render(message: &Message) -> Vec<DiscordMessage> {
-    let contents = contents(&message.blocks);
+    let mut contents = contents(&message.blocks);
     let embeds = embed_groups(&message.blocks);
     let rows = row_groups(&message.blocks);
-    let count = contents.len().max(embeds.len()).max(rows.len()).max(1);
+    let (files, too_big): (Vec<&Attachment>, Vec<&Attachment>) =
+        message.files().partition(|f| f.bytes.len() <= super::rest::FILE_MAX);
+    contents.extend(too_big.iter().map(|f| too_big_note(f)));
+    let count = contents.len().max(embeds.len()).max(rows.len()).max(files.len()).max(1);
     let (mut contents, mut embeds, mut rows) = (contents.into_iter(), embeds.into_iter(), rows.into_iter());
+    let mut files = files.into_iter();
     (0..count)
         .map(|_| {
             let mut out = DiscordMessage {
                 content: contents.next().unwrap_or_default(),
                 embeds: embeds.next().unwrap_or_default(),
                 components: rows.next().unwrap_or_default(),
+                file: files.next().cloned(),
             };
-            if out.content.is_empty() && out.embeds.is_empty() && out.components.is_empty() {
+            if out.content.is_empty()
+                && out.embeds.is_empty()
+                && out.components.is_empty()
+                && out.file.is_none()
+            {
                 // Discord refuses a message with nothing in it.
                 out.content = "…".into();
             }
             out
         })
         .collect()
+}
+
+/// Said instead of a file Discord would refuse (413).
+fn too_big_note(file: &Attachment) -> String {
+    let mib = file.bytes.len() as f64 / (1024.0 * 1024.0);
+    trim(
+        &format!(
+            "📎 {} is {mib:.1} MiB, more than the 10 MiB Discord takes from a bot; the bot's operator can write it with `studybot export`.",
+            file.name
+        ),
+        CONTENT_MAX,
+    )
 }
 
 /// Text and tables in block order, packed into contents of at most 2,000 characters. A table
@@ -75,7 +99,7 @@ fn contents(blocks: &[Block]) -> Vec<String> {
                 text.clear();
                 units.push(table::render(t, CONTENT_MAX));
             }
-            Block::Lesson(_) | Block::Buttons(_) => {}
+            Block::Lesson(_) | Block::Buttons(_) | Block::File(_) => {}
         }
     }
     units.extend(split::split(&text.join("\n"), CONTENT_MAX));

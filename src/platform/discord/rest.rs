@@ -9,14 +9,19 @@ use std::time::Duration;
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;
-use serenity::http::{LightMethod, Request, Route};
+use serde_json::{Value, json};
+use serenity::builder::CreateAttachment;
+use serenity::http::{LightMethod, Multipart, MultipartUpload, Request, Route};
 
-use crate::coach::DeliveryError;
+use crate::coach::{Attachment, DeliveryError};
 use crate::config::Secret;
 
 /// The fallback wait when a 429 carries no readable `retry_after`.
 const DEFAULT_RETRY: Duration = Duration::from_secs(1);
 const TIMEOUT: Duration = Duration::from_secs(15);
+const DESCRIPTION_MAX: usize = 1024;
+/// The largest file a bot may upload to a server without boosts (10 MiB).
+pub const FILE_MAX: usize = 10 * 1024 * 1024;
 
 pub struct Rest {
     client: reqwest::Client,
@@ -89,7 +94,8 @@ impl Rest {
         body: Option<&(impl Serialize + ?Sized)>,
         params: Vec<(&'static str, String)>,
     ) -> Result<T, RestError> {
-        let response = self.send(route, method, body, params).await?;
+        let body = body.map(serde_json::to_vec).transpose().map_err(|e| RestError::Decode(e.to_string()))?;
+        let response = self.send(Request::new(route, method).body(body), params).await?;
         let bytes = response.bytes().await.map_err(|e| RestError::Network(e.without_url().to_string()))?;
         serde_json::from_slice(&bytes).map_err(|e| RestError::Decode(e.to_string()))
     }
@@ -101,19 +107,67 @@ impl Rest {
         method: LightMethod,
         body: Option<&(impl Serialize + ?Sized)>,
     ) -> Result<(), RestError> {
-        self.send(route, method, body, Vec::new()).await.map(drop)
+        let body = body.map(serde_json::to_vec).transpose().map_err(|e| RestError::Decode(e.to_string()))?;
+        self.send(Request::new(route, method).body(body), Vec::new()).await.map(drop)
+    }
+
+    /// Runs one request that uploads `file` with the message `body` (Discord's "uploading
+    /// files"): multipart/form-data with the JSON as `payload_json` and the file as `files[0]`,
+    /// described in the body's `attachments` (under `under`, e.g. `data` for an interaction
+    /// callback). Decodes the JSON answer, `Value::Null` when there is none (204).
+    pub async fn upload(
+        &self,
+        route: Route<'_>,
+        method: LightMethod,
+        body: &(impl Serialize + ?Sized),
+        file: &Attachment,
+        under: Option<&str>,
+    ) -> Result<Value, RestError> {
+        let mut payload = serde_json::to_value(body).map_err(|e| RestError::Decode(e.to_string()))?;
+        let message = match under {
+            Some(key) => &mut payload[key],
+            None => &mut payload,
+        };
+        message["attachments"] =
+            json!([{"id": "0", "filename": file.name, "description": describe(&file.description)}]);
+        let multipart = Multipart {
+            upload: MultipartUpload::Attachments(vec![CreateAttachment::bytes(
+                file.bytes.clone(),
+                &file.name,
+            )]),
+            fields: Vec::new(),
+            payload_json: Some(payload.to_string()),
+        };
+        let response = self.send(Request::new(route, method).multipart(Some(multipart)), Vec::new()).await?;
+        let bytes = response.bytes().await.map_err(|e| RestError::Network(e.without_url().to_string()))?;
+        if bytes.is_empty() {
+            return Ok(Value::Null);
+        }
+        serde_json::from_slice(&bytes).map_err(|e| RestError::Decode(e.to_string()))
+    }
+
+    /// [`Rest::upload`] when there is a file, else [`Rest::call_empty`].
+    pub async fn call_maybe_upload(
+        &self,
+        route: Route<'_>,
+        method: LightMethod,
+        body: &(impl Serialize + ?Sized),
+        file: Option<&Attachment>,
+        under: Option<&str>,
+    ) -> Result<(), RestError> {
+        match file {
+            Some(file) => self.upload(route, method, body, file, under).await.map(drop),
+            None => self.call_empty(route, method, Some(body)).await,
+        }
     }
 
     async fn send(
         &self,
-        route: Route<'_>,
-        method: LightMethod,
-        body: Option<&(impl Serialize + ?Sized)>,
+        request: Request<'_>,
         params: Vec<(&'static str, String)>,
     ) -> Result<reqwest::Response, RestError> {
-        let body = body.map(serde_json::to_vec).transpose().map_err(|e| RestError::Decode(e.to_string()))?;
         let params = (!params.is_empty()).then_some(params);
-        let request = Request::new(route, method).body(body).params(params);
+        let request = request.params(params);
         let builder = request
             .build(&self.client, self.auth.expose(), self.proxy.as_deref())
             .map_err(|e| RestError::Network(e.to_string()))?;
@@ -124,6 +178,11 @@ impl Rest {
         }
         Err(read_error(response).await)
     }
+}
+
+/// Discord keeps an attachment description of at most 1,024 characters.
+fn describe(text: &str) -> String {
+    text.chars().take(DESCRIPTION_MAX).collect()
 }
 
 async fn read_error(response: reqwest::Response) -> RestError {

@@ -46,7 +46,7 @@ impl SlackApi {
 }
 
 pub struct SlackDelivery {
-    api: SlackApi,
+    pub(super) api: SlackApi,
     /// DM channel per user id.
     dms: Mutex<HashMap<String, SlackChannelId>>,
     /// `#name in Workspace` per channel id, once both names were found.
@@ -104,7 +104,7 @@ impl SlackDelivery {
         Ok(())
     }
 
-    async fn dm_channel(&self, user_id: &str) -> Result<SlackChannelId, DeliveryError> {
+    pub(super) async fn dm_channel(&self, user_id: &str) -> Result<SlackChannelId, DeliveryError> {
         if let Some(id) = self.dms.lock().expect("dm cache").get(user_id) {
             return Ok(id.clone());
         }

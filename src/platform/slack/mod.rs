@@ -7,6 +7,7 @@ mod answer;
 mod checkmarks;
 mod delivery;
 mod events;
+mod files;
 mod http;
 mod reconcile;
 pub mod render;

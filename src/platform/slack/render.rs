@@ -105,6 +105,8 @@ fn items(blocks: &[Block]) -> Vec<Item> {
             }
             Block::Table(t) => items.extend(sections(&table::render(t)).into_iter().map(content)),
             Block::Buttons(row) => items.extend(buttons.blocks(row)),
+            // Shared through Slack's file upload flow by the adapter (`files.rs`), not in a message.
+            Block::File(_) => {}
         }
     }
     items.extend(text_sections(&text.join("\n")));
@@ -174,6 +176,11 @@ impl Item {
     }
 }
 
+/// Coach text as one mrkdwn string, e.g. a shared file's comment.
+pub fn mrkdwn_text(text: &str) -> String {
+    mrkdwn::mrkdwn(&slack_commands(text))
+}
+
 /// The first line that says what the message is: the lesson's day and title, a text's first line.
 fn summary(blocks: &[Block]) -> String {
     let first_line = |text: &str| text.lines().map(str::trim).find(|l| !l.is_empty()).map(str::to_string);
@@ -181,7 +188,7 @@ fn summary(blocks: &[Block]) -> String {
         Block::Lesson(card) => Some(lesson::summary(card)),
         Block::Text(text) => first_line(text).map(|l| mrkdwn::mrkdwn(&slack_commands(&l))),
         Block::Table(table) => first_line(&table.title).map(|l| escape(&l)),
-        Block::Buttons(_) => None,
+        Block::Buttons(_) | Block::File(_) => None,
     });
     trim(&one_line(&found.unwrap_or_else(|| EMPTY.to_string())), SUMMARY_MAX)
 }

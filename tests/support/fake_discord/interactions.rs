@@ -3,10 +3,10 @@
 
 use serde_json::{Value, json};
 
-use super::payloads;
 use super::rest::{Reply, Req};
 use super::state::{APP_ID, Data, GUILD_ID, Origin, Stored};
 use super::validate;
+use super::{messages, payloads};
 
 const EPHEMERAL: u64 = 1 << 6;
 /// Discord's flag on the "is thinking…" message a deferred response creates.
@@ -59,7 +59,7 @@ fn callback(data: &mut Data, req: &Req, id: &str, token: &str) -> Reply {
     {
         return Reply { status: 400, body: Some(body) };
     }
-    let original = data.original_message(id, kind, &payload);
+    let original = data.original_message(id, kind, &payload, req);
     let inter = data.interactions.get_mut(id).expect("found above");
     inter.acked = true;
     inter.original = original;
@@ -108,7 +108,8 @@ fn followup(data: &mut Data, req: &Req, id: &str) -> Reply {
         return Reply { status: 400, body: Some(body) };
     }
     let channel = data.interactions[id].channel;
-    let message = data.interaction_message(id, channel, &req.body, 0);
+    let files = messages::attachments(data, req, channel);
+    let message = data.interaction_message(id, channel, &req.body, 0, files);
     let inter = data.interactions.get_mut(id).expect("exists");
     let after_ms = req.now.duration_since(inter.at).as_millis() as u64;
     let message_id = message.to_string();
@@ -122,8 +123,13 @@ fn edit(data: &mut Data, req: &Req, id: &str, message: u64) -> Reply {
     if let Err(body) = validate::message(&req.body, None, false) {
         return Reply { status: 400, body: Some(body) };
     }
+    let channel = data.messages[&message].channel;
+    let files = messages::attachments(data, req, channel);
     let json = &mut data.messages.get_mut(&message).expect("checked").json;
     payloads::edit_message(json, &req.body);
+    if !files.is_empty() {
+        json["attachments"] = json!(files);
+    }
     let flags = json["flags"].as_u64().unwrap_or(0);
     json["flags"] = json!(flags & !LOADING);
     let reply = json.clone();
@@ -139,15 +145,19 @@ fn edit(data: &mut Data, req: &Req, id: &str, message: u64) -> Reply {
 impl Data {
     /// The message a callback of `kind` makes the interaction's @original: a new reply (4), an
     /// "is thinking…" placeholder (5), or the pressed message, updated (7) or not (6).
-    fn original_message(&mut self, id: &str, kind: u64, payload: &Value) -> Option<u64> {
+    fn original_message(&mut self, id: &str, kind: u64, payload: &Value, req: &Req) -> Option<u64> {
         let inter = &self.interactions[id];
         let (channel, component) = (inter.channel, inter.component_message);
         let message_type = if inter.kind == 2 { 20 } else { 0 };
         match kind {
-            4 => Some(self.interaction_message(id, channel, payload, message_type)),
+            4 => {
+                let files = messages::attachments(self, req, channel);
+                Some(self.interaction_message(id, channel, payload, message_type, files))
+            }
             5 => {
                 let flags = LOADING | (payload["flags"].as_u64().unwrap_or(0) & EPHEMERAL);
-                Some(self.interaction_message(id, channel, &json!({"flags": flags}), message_type))
+                let placeholder = json!({"flags": flags});
+                Some(self.interaction_message(id, channel, &placeholder, message_type, Vec::new()))
             }
             7 => {
                 if let Some(pressed) = component.and_then(|m| self.messages.get_mut(&m)) {
@@ -161,9 +171,16 @@ impl Data {
     }
 
     /// Stores a message the bot sent through an interaction (webhook-authored, as Discord shows it).
-    fn interaction_message(&mut self, interaction: &str, channel: u64, body: &Value, kind: u8) -> u64 {
+    fn interaction_message(
+        &mut self,
+        interaction: &str,
+        channel: u64,
+        body: &Value,
+        kind: u8,
+        files: Vec<Value>,
+    ) -> u64 {
         let id = self.snowflake();
-        let mut json = payloads::message(id, channel, self.guild_of(channel), body, Vec::new());
+        let mut json = payloads::message(id, channel, self.guild_of(channel), body, files);
         json["type"] = json!(kind);
         json["webhook_id"] = json!(APP_ID.to_string());
         json["application_id"] = json!(APP_ID.to_string());

@@ -82,20 +82,33 @@ fn nonce_key(body: &Value) -> Option<String> {
     }
 }
 
-fn attachments(data: &mut Data, req: &Req, channel: u64) -> Vec<Value> {
+/// The attachment objects of a message's uploads, as Discord returns them; the filename and
+/// description are the `attachments` metadata's when it names the file.
+pub(super) fn attachments(data: &mut Data, req: &Req, channel: u64) -> Vec<Value> {
     let mut list = Vec::new();
     for upload in &req.uploads {
         let id = data.snowflake();
         let path = format!("attachments/{channel}/{id}/{}", upload.filename);
+        let meta = described(req, &upload.field);
         list.push(json!({
             "id": id.to_string(), "filename": upload.filename, "size": upload.size,
             "url": format!("https://cdn.discordapp.com/{path}"),
             "proxy_url": format!("https://media.discordapp.net/{path}"),
             "content_type": upload.content_type, "width": null, "height": null,
-            "description": null,
+            "description": meta["description"].clone(),
         }));
     }
     list
+}
+
+/// The `attachments` entry describing the upload in form field `field` (`files[n]` has id n).
+fn described(req: &Req, field: &str) -> Value {
+    let n = field.strip_prefix("files[").and_then(|r| r.strip_suffix(']')).unwrap_or_default();
+    let callback = req.segs.first().is_some_and(|s| s == "interactions");
+    let message = if callback { &req.body["data"] } else { &req.body };
+    let items = message["attachments"].as_array().cloned().unwrap_or_default();
+    let same = |v: &Value| v.as_str().map(str::to_string).or_else(|| v.as_u64().map(|n| n.to_string()));
+    items.into_iter().find(|a| same(&a["id"]).as_deref() == Some(n)).unwrap_or(Value::Null)
 }
 
 /// GET /channels/{c}/messages: newest first, `limit` 1–100 (default 50), `before`/`after`.

@@ -3,10 +3,14 @@
 use serde_json::{Value, json};
 
 /// A file part of a multipart body.
-pub(super) struct Upload {
+#[derive(Debug, Clone)]
+pub struct Upload {
+    /// The form field, e.g. `files[0]`.
+    pub field: String,
     pub filename: String,
     pub size: usize,
     pub content_type: String,
+    pub content: Vec<u8>,
 }
 
 /// The JSON body (`payload_json` for multipart) and any uploaded files.
@@ -37,9 +41,11 @@ fn multipart(body: &[u8], boundary: &str) -> (Value, Vec<Upload>) {
         let field = disposition(&head, "name").unwrap_or_default();
         match disposition(&head, "filename") {
             Some(filename) => uploads.push(Upload {
+                field,
                 filename,
                 size: content.len(),
                 content_type: header(&head, "content-type").unwrap_or("application/octet-stream".into()),
+                content: content.to_vec(),
             }),
             None if field == "payload_json" => {
                 payload = serde_json::from_slice(content).unwrap_or(Value::Null)

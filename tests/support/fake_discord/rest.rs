@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 use super::limits::Scope;
 use super::multipart::{self, Upload};
 use super::state::{BOT_ID, Data, GUILD_ID, Recorded, Shared};
-use super::{BOT_TOKEN, interactions, messages, payloads};
+use super::{BOT_TOKEN, interactions, messages, payloads, validate};
 
 /// One parsed request, as the route handlers see it.
 pub(super) struct Req {
@@ -86,7 +86,7 @@ pub(super) async fn handle(
         segs: api_segments(uri.path()).unwrap_or_default(),
         query: query.as_deref().map(parse_query).unwrap_or_default(),
         body: body.clone(),
-        uploads,
+        uploads: uploads.clone(),
         ws_url: shared.ws_url(),
         now: Instant::now(),
     };
@@ -101,7 +101,8 @@ pub(super) async fn handle(
         (Reply::not_found(), Vec::new())
     };
     let (method, path) = (method.to_string(), uri.path().to_string());
-    data.requests.push(Recorded { method, path, query, authorized, body, status: reply.status });
+    let status = reply.status;
+    data.requests.push(Recorded { method, path, query, authorized, body, files: uploads, status });
     drop(data);
     respond(reply, extra)
 }
@@ -120,13 +121,16 @@ fn respond(reply: Reply, headers: Vec<(String, String)>) -> Response {
     response
 }
 
-/// Rate limits first (as Discord), then injected failures, then the route.
+/// Rate limits first (as Discord), then injected failures, then uploads' rules, then the route.
 fn serve(data: &mut Data, req: &Req) -> (Reply, Vec<(String, String)>) {
     let scope = scope_of(req, data.limits.per_channel);
     let headers = match data.limits.admit(&scope, req.now) {
         Ok(headers) => headers,
         Err(rejection) => return (Reply { status: 429, body: Some(rejection.body) }, rejection.headers),
     };
+    if let Err(refusal) = validate::uploads(req) {
+        return (refusal, headers);
+    }
     let failed = match req.segs.as_slice() {
         [first, channel, ..] if first == "channels" => {
             channel.parse().ok().and_then(|c| data.failures.get(&c))

@@ -30,6 +30,8 @@ pub struct Recorded {
     pub authorized: bool,
     /// The JSON body (`payload_json` for multipart), `Null` when there was none.
     pub body: Value,
+    /// The files of a multipart body, as uploaded.
+    pub files: Vec<super::multipart::Upload>,
     pub status: u16,
 }
 

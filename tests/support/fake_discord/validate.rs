@@ -163,3 +163,68 @@ fn component(errors: &mut Errors, path: &[&str], c: &Value, seen: &mut HashSet<S
         errors.max_len(&join(path, &["options", &k, "value"]), option.get("value"), 100);
     }
 }
+
+/// Discord's rules for a multipart upload ("Uploading Files"): parts named `files[n]`, at most
+/// 10, 10 MiB together (413, code 40005), and the message's `attachments` (under `data` for an
+/// interaction callback) describing them by `id` = n, with a 1–1,024 character filename and a
+/// description of at most 1,024.
+pub(super) fn uploads(req: &super::rest::Req) -> Result<(), super::rest::Reply> {
+    use super::rest::Reply;
+    if req.uploads.is_empty() {
+        return Ok(());
+    }
+    let total: usize = req.uploads.iter().map(|u| u.size).sum();
+    if total > 10 * 1024 * 1024 {
+        return Err(Reply::error(413, "Request entity too large", 40005));
+    }
+    let mut indexes = HashSet::new();
+    for upload in &req.uploads {
+        let n = upload.field.strip_prefix("files[").and_then(|r| r.strip_suffix(']'));
+        match n.and_then(|n| n.parse::<u64>().ok()) {
+            Some(n) => indexes.insert(n.to_string()),
+            None => {
+                return Err(Reply::invalid_field(&upload.field, "UNKNOWN_FIELD", "Unknown form field."));
+            }
+        };
+    }
+    let callback = req.segs.first().is_some_and(|s| s == "interactions");
+    let (message, root) = if callback { (&req.body["data"], vec!["data"]) } else { (&req.body, vec![]) };
+    let mut errors = Errors::default();
+    let items = errors.max_items(&join(&root, &["attachments"]), message.get("attachments"), 10);
+    if req.uploads.len() > 10 {
+        errors.add(&join(&root, &["files"]), "BASE_TYPE_MAX_LENGTH", "Must be 10 or fewer in length.".into());
+    }
+    for (i, item) in items.iter().enumerate() {
+        let i = i.to_string();
+        let path = join(&root, &["attachments", &i]);
+        let id = match &item["id"] {
+            Value::String(s) => Some(s.clone()),
+            Value::Number(n) => Some(n.to_string()),
+            _ => None,
+        };
+        match id {
+            None => errors.add(&join(&path, &["id"]), "BASE_TYPE_REQUIRED", "This field is required".into()),
+            Some(id) if !indexes.contains(&id) => errors.add(
+                &join(&path, &["id"]),
+                "ATTACHMENT_NOT_FOUND",
+                format!("No file was uploaded as files[{id}]."),
+            ),
+            Some(_) => {}
+        }
+        if let Some(name) = item.get("filename").and_then(Value::as_str) {
+            let len = name.chars().count();
+            if len == 0 || len > 1024 {
+                errors.add(
+                    &join(&path, &["filename"]),
+                    "BASE_TYPE_BAD_LENGTH",
+                    "Must be between 1 and 1024 in length.".into(),
+                );
+            }
+        }
+        errors.max_len(&join(&path, &["description"]), item.get("description"), 1024);
+    }
+    match errors.0 {
+        Some(tree) => Err(Reply::invalid_form(tree)),
+        None => Ok(()),
+    }
+}

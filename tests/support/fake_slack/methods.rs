@@ -6,6 +6,7 @@ use serde_json::{Value, json};
 
 use super::chat;
 use super::deliver;
+use super::files;
 use super::payloads;
 use super::state::{
     APP_ID, BOT_ID, BOT_NAME, BOT_USER_ID, Data, Shared, TEAM_DOMAIN, TEAM_ID, TEAM_NAME, unix_now,
@@ -31,6 +32,8 @@ pub(super) fn route(data: &mut Data, shared: &Arc<Shared>, call: &Call) -> Reply
         "team.info" => team_info(call),
         "users.info" => users_info(data, call),
         "apps.connections.open" => connections_open(data, shared),
+        "files.getUploadURLExternal" => files::get_upload_url(data, shared, call),
+        "files.completeUploadExternal" => files::complete(data, call),
         _ => Reply::error("unknown_method"),
     }
 }

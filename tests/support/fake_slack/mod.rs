@@ -36,6 +36,7 @@
 mod chat;
 mod deliver;
 mod drive;
+mod files;
 mod http;
 mod limits;
 mod methods;
@@ -53,6 +54,7 @@ use axum::routing::{any, get, post};
 use serde_json::{Value, json};
 use tokio::task::JoinHandle;
 
+pub use files::FakeFile;
 pub use state::Recorded;
 use state::{BOT_USER_ID, Origin, Shared, TEAM_ID};
 
@@ -99,6 +101,7 @@ impl FakeSlack {
             .route("/socket", get(socket::upgrade))
             .route("/response/{id}", post(responses::handle))
             .route("/api/{*method}", any(web::handle))
+            .route("/upload/v1/{id}", post(files::upload))
             .with_state(Arc::clone(&shared));
         let server = tokio::spawn(async move {
             let _ = axum::serve(listener, app).await;
@@ -194,6 +197,11 @@ impl FakeSlack {
         data.ephemerals.iter().filter(|e| e["user"] == user_id).cloned().collect()
     }
 
+    /// Every file the bot started uploading, in order, with what arrived and where it was shared.
+    pub fn files(&self) -> Vec<FakeFile> {
+        self.shared.lock().files.clone()
+    }
+
     /// The ephemeral messages `user_id` sees now: `ephemerals` without the replaced and deleted.
     pub fn shown_ephemerals(&self, user_id: &str) -> Vec<Value> {
         let gone = |e: &Value| e.get("replaced").is_some() || e.get("deleted").is_some();
@@ -207,7 +215,7 @@ impl FakeSlack {
         found.map(|r| r.users.clone()).unwrap_or_default()
     }
 
-    /// chat.postMessage / chat.postEphemeral / chat.update to `channel` answer
+    /// chat.postMessage / chat.postEphemeral / chat.update / files.completeUploadExternal to `channel` answer
     /// `{"ok":false,"error":error}` ("channel_not_found", "not_in_channel", …); "" clears it.
     pub fn fail_channel(&self, channel: &str, error: &str) {
         let mut data = self.shared.lock();

@@ -112,6 +112,8 @@ pub(super) struct Data {
     /// Web API method → how long the fake takes to answer it (a slow Slack).
     pub delays: HashMap<String, std::time::Duration>,
     pub limits: Limits,
+    /// Files from files.getUploadURLExternal on, in that order.
+    pub files: Vec<super::files::FakeFile>,
     pub socket: Socket,
     pub http: Option<HttpTarget>,
     /// The `use_http` url that request paths are joined to.
@@ -148,6 +150,7 @@ impl Shared {
             failures: HashMap::new(),
             delays: HashMap::new(),
             limits: Limits::default(),
+            files: Vec::new(),
             socket: Socket::default(),
             http: None,
             bot_url: String::new(),

@@ -123,11 +123,14 @@ fn serve(data: &mut Data, shared: &Arc<Shared>, call: &Call, token: Option<&str>
     if let Err(refusal) = authorize(&call.method, token) {
         return refusal;
     }
-    let channel = call.str("channel");
+    let channel = call.str("channel").or_else(|| call.str("channel_id"));
     if let Err(retry_after) = data.limits.admit(&call.method, channel.as_deref(), Instant::now()) {
         return Reply::rate_limited(retry_after);
     }
-    let posting = matches!(call.method.as_str(), "chat.postMessage" | "chat.postEphemeral" | "chat.update");
+    let posting = matches!(
+        call.method.as_str(),
+        "chat.postMessage" | "chat.postEphemeral" | "chat.update" | "files.completeUploadExternal"
+    );
     if let Some(error) = channel.as_ref().and_then(|c| data.failures.get(c)).filter(|_| posting) {
         return Reply::error(error);
     }
