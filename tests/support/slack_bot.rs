@@ -83,6 +83,47 @@ impl SlackBot {
         self
     }
 
+    /// Runs on the database at `url` (a PostgreSQL one, to share it with another instance).
+    pub fn with_database(mut self, url: &str) -> SlackBot {
+        let path = self.dir.path().join("studybot.toml");
+        let config = std::fs::read_to_string(&path).unwrap();
+        std::fs::write(
+            &path,
+            config.replace(&format!("url = \"{}\"", self.url), &format!("url = \"{url}\"")),
+        )
+        .unwrap();
+        self.url = url.to_string();
+        self
+    }
+
+    /// Another instance of the same bot (same database, tokens and clock) with its own endpoint
+    /// port: started, and connected (Socket Mode) or listening (HTTP).
+    pub async fn start_instance(&self) -> Instance {
+        let dir = tempfile::tempdir().unwrap();
+        let port = free_port();
+        let config = std::fs::read_to_string(self.dir.path().join("studybot.toml")).unwrap();
+        let config = config.replace(&format!("127.0.0.1:{}", self.port), &format!("127.0.0.1:{port}"));
+        std::fs::write(dir.path().join("studybot.toml"), config).unwrap();
+        let connected = self.fake.live_connections();
+        let bot = Bot::spawn(dir.path(), &self.env(), &self.timeline, &["--lease-poll".into(), "1".into()]);
+        let instance = Instance { bot, port, _dir: dir };
+        match self.mode {
+            Mode::Socket => {
+                let more = |f: &FakeSlack| f.live_connections() > connected;
+                assert!(
+                    self.fake.wait_for(STEP, more).await,
+                    "no second connection:\n{}",
+                    instance.bot.log()
+                );
+            }
+            Mode::Http => {
+                wait_log_count(|| instance.bot.log(), "Slack Events API endpoint listening", 1).await
+            }
+        }
+        wait_log_count(|| instance.bot.log(), "studybot running", 1).await;
+        instance
+    }
+
     /// Appends lines to the `[slack]` section (it is the config's last).
     pub fn with_slack_config(self, lines: &str) -> SlackBot {
         let path = self.dir.path().join("studybot.toml");
@@ -115,6 +156,13 @@ impl SlackBot {
 
     /// Starts the process with the mode's secrets in the environment, as an operator sets them.
     pub fn spawn(&mut self) {
+        let env = self.env();
+        self.bot =
+            Some(Bot::spawn(self.dir.path(), &env, &self.timeline, &["--lease-poll".into(), "1".into()]));
+    }
+
+    /// The mode's secrets, as an operator sets them in the environment.
+    fn env(&self) -> Vec<(&'static str, &str)> {
         let mut env = vec![("STUDYBOT_SLACK__BOT_TOKEN", self.bot_token.as_str())];
         env.push(match self.mode {
             Mode::Socket => ("STUDYBOT_SLACK__APP_TOKEN", self.app_token.as_str()),
@@ -125,8 +173,7 @@ impl SlackBot {
         if self.mode == Mode::Http {
             env.push(("STUDYBOT_HTTP__LISTEN", ""));
         }
-        self.bot =
-            Some(Bot::spawn(self.dir.path(), &env, &self.timeline, &["--lease-poll".into(), "1".into()]));
+        env
     }
 
     /// SIGTERM and the exit code.
@@ -252,6 +299,20 @@ impl SlackBot {
 
     pub fn dir(&self) -> PathBuf {
         self.dir.path().to_path_buf()
+    }
+}
+
+/// A second (third, …) process of the same bot, from [`SlackBot::start_instance`].
+pub struct Instance {
+    pub bot: Bot,
+    pub port: u16,
+    _dir: tempfile::TempDir,
+}
+
+impl Instance {
+    /// Its request url prefix in HTTP mode.
+    pub fn endpoint(&self) -> String {
+        format!("http://127.0.0.1:{}/slack", self.port)
     }
 }
 

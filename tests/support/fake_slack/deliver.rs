@@ -48,6 +48,7 @@ pub(super) fn start(
         attempts: 0,
         last_sent: Instant::now(),
         acks: Vec::new(),
+        connections: Vec::new(),
         responses: Vec::new(),
     };
     data.deliveries.insert(id.clone(), delivery);
@@ -72,7 +73,7 @@ pub(super) fn send_event(
 
 /// Sends a delivery (again): over HTTP when `use_http` was called, else as a Socket Mode envelope.
 pub(super) fn send(data: &mut Data, shared: &Arc<Shared>, id: &str) {
-    let http_target = data.http.clone();
+    let http_target = data.next_http_target();
     let Some(first) = data.deliveries.get(id).map(|d| (d.attempts == 0).then(|| d.envelope_id.clone()))
     else {
         return;
@@ -85,7 +86,9 @@ pub(super) fn send(data: &mut Data, shared: &Arc<Shared>, id: &str) {
     delivery.last_sent = Instant::now();
     let retry = delivery.attempts - 1;
     match http_target {
-        Some(target) => http::post_delivery(shared, &target, id, delivery.kind, &delivery.payload, retry),
+        Some((instance, target)) => {
+            http::post_delivery(shared, (instance, &target), id, delivery.kind, &delivery.payload, retry)
+        }
         None => {
             let mut envelope = json!({
                 "envelope_id": envelope_id,
@@ -98,14 +101,17 @@ pub(super) fn send(data: &mut Data, shared: &Arc<Shared>, id: &str) {
                 envelope["retry_attempt"] = json!(retry);
                 envelope["retry_reason"] = json!(if retry > 0 { "timeout" } else { "" });
             }
-            data.socket.send(envelope.to_string());
+            let connection = data.socket.send(envelope.to_string());
+            if let Some(delivery) = data.deliveries.get_mut(id) {
+                delivery.connections.push(connection);
+            }
         }
     }
 }
 
 /// A frame from the bot over Socket Mode: an ack `{envelope_id, payload?}`. A slash command's ack
 /// payload is its answer, checked and shown like a response_url post (ephemeral unless `in_channel`).
-pub(super) fn on_ack(data: &mut Data, frame: Value) {
+pub(super) fn on_ack(data: &mut Data, frame: Value, connection: u64) {
     data.socket.frames.push(frame.clone());
     let Some(id) = frame["envelope_id"].as_str().and_then(|e| data.envelopes.get(e)).cloned() else {
         return;
@@ -116,6 +122,7 @@ pub(super) fn on_ack(data: &mut Data, frame: Value) {
     let mut ack = frame.clone();
     ack["after_ms"] = json!(delivery.last_sent.elapsed().as_millis() as u64);
     ack["attempt"] = json!(delivery.attempts);
+    ack["connection"] = json!(connection);
     delivery.acks.push(ack);
     if delivery.kind == Kind::Command
         && let Some(payload) = frame.get("payload").filter(|p| has_content(p))

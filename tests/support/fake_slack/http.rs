@@ -42,10 +42,11 @@ fn body_of(kind: Kind, payload: &Value) -> (String, &'static str) {
 }
 
 /// POSTs one delivery in the background (Slack does not wait on the user), then records
-/// `{status, body, after_ms, retry_num}` as its ack; a timeout records status 0.
+/// `{status, body, after_ms, retry_num, instance}` as its ack (`instance`: which of the balanced
+/// urls took it); a timeout records status 0.
 pub(super) fn post_delivery(
     shared: &Arc<Shared>,
-    target: &HttpTarget,
+    (instance, target): (usize, &HttpTarget),
     id: &str,
     kind: Kind,
     payload: &Value,
@@ -69,7 +70,7 @@ pub(super) fn post_delivery(
         let body = serde_json::from_str(&text).unwrap_or(Value::String(text));
         let answer = json!({
             "status": status, "body": body, "after_ms": started.elapsed().as_millis() as u64,
-            "retry_num": retry,
+            "retry_num": retry, "instance": instance,
         });
         deliver::on_http_answer(&mut shared.lock(), &id, answer);
     });
@@ -130,9 +131,27 @@ impl FakeSlack {
         });
     }
 
+    /// HTTP mode behind a load balancer: each delivery (a retry too) goes to the next of
+    /// `bot_urls` in turn, as to several instances behind one request url.
+    pub fn use_http_balanced(&self, bot_urls: &[String]) {
+        let mut data = self.shared.lock();
+        data.bot_url = bot_urls.first().cloned().unwrap_or_default();
+        data.balanced = bot_urls
+            .iter()
+            .map(|base| HttpTarget {
+                events: join(base, "/events"),
+                commands: join(base, "/commands"),
+                interactions: join(base, "/interactions"),
+            })
+            .collect();
+        data.http = data.balanced.first().cloned();
+    }
+
     /// Back to Socket Mode for later deliveries.
     pub fn use_socket_mode(&self) {
-        self.shared.lock().http = None;
+        let mut data = self.shared.lock();
+        data.http = None;
+        data.balanced.clear();
     }
 
     /// POSTs `body` to `path` (under the `use_http` url, or a full url) with exactly `headers`

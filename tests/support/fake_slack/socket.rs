@@ -44,6 +44,10 @@ pub(super) struct Socket {
     pending: Vec<String>,
     /// Every frame a client sent, in order.
     pub frames: Vec<Value>,
+    /// Envelopes go round the live connections (several instances of one app, each with its own
+    /// connection), instead of to the newest.
+    pub spread: bool,
+    sent: usize,
 }
 
 impl Socket {
@@ -51,11 +55,25 @@ impl Socket {
         self.conns.iter().filter(|c| c.live).count()
     }
 
-    /// Sends on the newest live connection (Slack spreads envelopes over an app's connections).
-    pub fn send(&mut self, frame: String) {
-        match self.conns.iter().rev().find(|c| c.live) {
-            Some(conn) => _ = conn.tx.send(Out::Text(frame)),
-            None => self.pending.push(frame),
+    /// Sends on the newest live connection, or with `spread` on the next one round the live
+    /// ones (Slack spreads an app's envelopes over its connections); the connection's id.
+    pub fn send(&mut self, frame: String) -> Option<u64> {
+        let live: Vec<&Conn> = self.conns.iter().filter(|c| c.live).collect();
+        let chosen = match (live.is_empty(), self.spread) {
+            (true, _) => None,
+            (false, true) => Some(live[self.sent % live.len()]),
+            (false, false) => live.last().copied(),
+        };
+        self.sent += 1;
+        match chosen {
+            Some(conn) => {
+                _ = conn.tx.send(Out::Text(frame));
+                Some(conn.id)
+            }
+            None => {
+                self.pending.push(frame);
+                None
+            }
         }
     }
 
@@ -133,7 +151,7 @@ async fn run(shared: Arc<Shared>, mut socket: WebSocket) {
             msg = socket.recv() => match msg {
                 Some(Ok(Message::Text(text))) => {
                     let frame: Value = serde_json::from_str(text.as_str()).unwrap_or(Value::Null);
-                    deliver::on_ack(&mut shared.lock(), frame);
+                    deliver::on_ack(&mut shared.lock(), frame, conn);
                 },
                 Some(Ok(Message::Close(_))) => {
                     drain(&mut socket).await;
@@ -153,6 +171,17 @@ async fn drain(socket: &mut WebSocket) {
 }
 
 impl FakeSlack {
+    /// Envelopes go round every live connection (as Slack spreads them over the connections of
+    /// several instances), not only to the newest.
+    pub fn spread_over_connections(&self) {
+        self.shared.lock().socket.spread = true;
+    }
+
+    /// Live Socket Mode connections now.
+    pub fn live_connections(&self) -> usize {
+        self.shared.lock().socket.live_count()
+    }
+
     /// Websocket connections opened so far (reconnects count).
     pub fn connections(&self) -> usize {
         self.shared.lock().socket.opened

@@ -85,6 +85,8 @@ pub(super) struct Delivery {
     pub last_sent: Instant,
     pub acks: Vec<Value>,
     pub responses: Vec<Value>,
+    /// Socket Mode: the connection each send went out on (`None`: held until one opens).
+    pub connections: Vec<Option<u64>>,
 }
 
 /// One emoji on one message, with the users who chose it in the order they did.
@@ -116,6 +118,9 @@ pub(super) struct Data {
     pub files: Vec<super::files::FakeFile>,
     pub socket: Socket,
     pub http: Option<HttpTarget>,
+    /// `use_http_balanced`: the instances' request urls, taken in turn.
+    pub balanced: Vec<HttpTarget>,
+    balanced_next: usize,
     /// The `use_http` url that request paths are joined to.
     pub bot_url: String,
 }
@@ -153,6 +158,8 @@ impl Shared {
             files: Vec::new(),
             socket: Socket::default(),
             http: None,
+            balanced: Vec::new(),
+            balanced_next: 0,
             bot_url: String::new(),
         };
         let http_client = reqwest::Client::builder().build().expect("reqwest client");
@@ -170,6 +177,17 @@ impl Shared {
 }
 
 impl Data {
+    /// Where the next HTTP delivery goes, and which instance that is: the next balanced url in
+    /// turn, or the one `use_http` url; `None` in Socket Mode.
+    pub fn next_http_target(&mut self) -> Option<(usize, HttpTarget)> {
+        if self.balanced.is_empty() {
+            return self.http.clone().map(|t| (0, t));
+        }
+        let i = self.balanced_next % self.balanced.len();
+        self.balanced_next += 1;
+        Some((i, self.balanced[i].clone()))
+    }
+
     /// A message timestamp: the current time in microseconds, strictly rising, as Slack's `ts`.
     pub fn next_ts(&mut self) -> String {
         let now = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_micros());
