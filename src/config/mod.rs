@@ -1,5 +1,6 @@
 //! Configuration: defaults, the TOML file and STUDYBOT_* environment variables, with secrets kept out of logs.
 
+mod discord;
 mod error;
 mod http;
 mod scheduler;
@@ -17,6 +18,7 @@ use url::Url;
 
 use crate::redact::has_password;
 pub use crate::redact::redact_url;
+pub use discord::{DiscordConfig, Shards};
 pub use error::ConfigError;
 pub use http::HttpConfig;
 pub use scheduler::SchedulerConfig;
@@ -116,30 +118,6 @@ impl Default for CurriculumConfig {
     }
 }
 
-#[derive(Debug, Clone, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct DiscordConfig {
-    /// The bot token: `STUDYBOT_DISCORD__TOKEN`, or `DISCORD_TOKEN` when that is unset.
-    pub token: Option<Secret>,
-    /// Guild ids whose slash commands are registered per guild (instant updates); empty means
-    /// global registration, which Discord can take up to an hour to show. In the environment:
-    /// `STUDYBOT_DISCORD__GUILDS=123,456` (brackets optional).
-    #[serde(deserialize_with = "id_list")]
-    pub guilds: Vec<u64>,
-    /// A base URL that replaces `https://discord.com` for every REST call (a shared rate-limit
-    /// proxy such as twilight-http-proxy, or a fake in tests).
-    pub rest_proxy: Option<String>,
-    /// After a restart or a full re-identify, the ✅ reactions on the lesson posts of this many
-    /// days are read back through REST, so reactions changed while the bot was away count.
-    pub reconcile_days: u32,
-}
-
-impl Default for DiscordConfig {
-    fn default() -> Self {
-        Self { token: None, guilds: Vec::new(), rest_proxy: None, reconcile_days: 3 }
-    }
-}
-
 /// How Slack reaches the bot.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -207,40 +185,6 @@ fn text_list<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Vec<St
             .filter(|w| !w.is_empty())
             .collect(),
     })
-}
-
-/// A list of ids from TOML (`[123, "456"]`) or from one environment string (`123,456`).
-fn id_list<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Vec<u64>, D::Error> {
-    #[derive(Deserialize)]
-    #[serde(untagged)]
-    enum Id {
-        Number(u64),
-        Text(String),
-    }
-    #[derive(Deserialize)]
-    #[serde(untagged)]
-    enum Ids {
-        List(Vec<Id>),
-        Text(String),
-    }
-    let parse = |text: &str| {
-        let id = text.trim().trim_matches('"');
-        id.parse::<u64>().map_err(|_| serde::de::Error::custom(format!("`{id}` is not a numeric id")))
-    };
-    let items = match Ids::deserialize(deserializer)? {
-        Ids::List(ids) => ids,
-        Ids::Text(text) => {
-            let inner = text.trim().trim_start_matches('[').trim_end_matches(']');
-            inner.split(',').filter(|t| !t.trim().is_empty()).map(|t| Id::Text(t.to_string())).collect()
-        }
-    };
-    items
-        .into_iter()
-        .map(|id| match id {
-            Id::Number(n) => Ok(n),
-            Id::Text(t) => parse(&t),
-        })
-        .collect()
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -377,7 +321,7 @@ fn validate(config: &Config, figment: &Figment) -> Result<(), ConfigError> {
     }
     config.scheduler.validate().map_err(|(key, reason)| invalid(key, reason))?;
     if let Some(discord) = &config.discord {
-        validate_discord(discord).map_err(|(key, reason)| invalid(key, reason))?;
+        discord::validate_discord(discord).map_err(|(key, reason)| invalid(key, reason))?;
     }
     if let Some(slack) = &config.slack {
         validate_slack(slack).map_err(|(key, reason)| invalid(key, reason))?;
@@ -389,23 +333,6 @@ fn validate(config: &Config, figment: &Figment) -> Result<(), ConfigError> {
         let reason =
             "one process serves one platform; run a second instance (its own config) for Slack".into();
         return Err(ConfigError::Invalid { location, reason });
-    }
-    Ok(())
-}
-
-fn validate_discord(discord: &DiscordConfig) -> Result<(), (&'static str, String)> {
-    if discord.token.as_ref().is_none_or(|t| t.expose().trim().is_empty()) {
-        let reason = "no bot token: set STUDYBOT_DISCORD__TOKEN (or DISCORD_TOKEN) in the environment".into();
-        return Err(("discord.token", reason));
-    }
-    if let Some(proxy) = &discord.rest_proxy {
-        match Url::parse(proxy) {
-            Ok(url) if matches!(url.scheme(), "http" | "https") && url.host().is_some() => {}
-            _ => return Err(("discord.rest_proxy", format!("`{proxy}` is not an http(s) URL"))),
-        }
-    }
-    if discord.reconcile_days > 30 {
-        return Err(("discord.reconcile_days", "must be 0-30".into()));
     }
     Ok(())
 }

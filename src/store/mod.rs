@@ -34,6 +34,7 @@ mod pool;
 mod quiz;
 mod ranges;
 mod review;
+mod shards;
 mod stats;
 mod tx;
 mod types;

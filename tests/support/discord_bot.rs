@@ -56,6 +56,14 @@ impl DiscordBot {
         self
     }
 
+    /// Appends lines to the `[discord]` section (it is the config's last).
+    pub fn with_discord_config(self, lines: &str) -> DiscordBot {
+        let path = self.dir.path().join("studybot.toml");
+        let config = std::fs::read_to_string(&path).unwrap();
+        std::fs::write(&path, format!("{config}{lines}\n")).unwrap();
+        self
+    }
+
     pub fn with_token(mut self, token: &str) -> DiscordBot {
         self.token = token.into();
         self

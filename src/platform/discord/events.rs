@@ -16,7 +16,6 @@ use super::rest::Rest;
 use super::seen::Seen;
 use super::{commands, reconcile, register};
 use crate::coach::{Actor, ChannelRef, Coach, Inbound, InboundKind, Target};
-use crate::ops::health::{self, Link};
 use crate::scheduler::Clock;
 use crate::scheduler::pacing::Paced;
 
@@ -33,6 +32,8 @@ pub struct Shared {
     pub registered: AtomicBool,
     /// Counts READY events (full identifies), for the startup wait and for tests reading logs.
     pub ready: watch::Sender<u64>,
+    /// Which gateway shards are connected.
+    pub shards: super::shards::Links,
     /// Makes each reaction event's dedupe key unique: reactions are deduplicated by state (a
     /// second ✅ on a checked day changes nothing), so a re-add after a removal still counts.
     pub reactions: AtomicU64,
@@ -50,11 +51,15 @@ pub struct Handler(
 
 #[async_trait]
 impl EventHandler for Handler {
-    async fn ready(&self, _ctx: Context, ready: Ready) {
+    async fn ready(&self, ctx: Context, ready: Ready) {
         let shared = Arc::clone(&self.0);
         let _ = shared.bot_id.set(ready.user.id.to_string());
-        tracing::info!(bot = %ready.user.name, guilds = ready.guilds.len(), "Discord gateway ready");
-        health::set_link(Link::Connected);
+        let shard = ctx.shard_id.0;
+        tracing::info!(bot = %ready.user.name, shard, guilds = ready.guilds.len(), "Discord gateway ready");
+        if !shared.shards.connected(shard) {
+            return;
+        }
+        // Every shard has a session from here on.
         if !shared.registered.swap(true, Ordering::SeqCst) {
             register::commands(&shared, ready.application.id).await;
         }
@@ -82,16 +87,16 @@ impl EventHandler for Handler {
         self.0.delivery.inner().labels().learn_channel(new.guild_id.get(), new.id.get(), &new.name);
     }
 
-    async fn resume(&self, _ctx: Context, _event: ResumedEvent) {
-        tracing::info!("Discord gateway session resumed");
-        health::set_link(Link::Connected);
+    async fn resume(&self, ctx: Context, _event: ResumedEvent) {
+        tracing::info!(shard = ctx.shard_id.0, "Discord gateway session resumed");
+        self.0.shards.connected(ctx.shard_id.0);
     }
 
     /// A shard that leaves the connected stage (reconnecting, resuming) makes the instance
     /// unready until READY or RESUMED says it is back.
     async fn shard_stage_update(&self, _ctx: Context, event: ShardStageUpdateEvent) {
         if event.old == ConnectionStage::Connected && event.new != ConnectionStage::Connected {
-            health::set_link(Link::Disconnected);
+            self.0.shards.lost(event.shard_id.0);
         }
     }
 

@@ -13,6 +13,7 @@ mod register;
 pub mod render;
 mod rest;
 mod seen;
+mod shards;
 
 use std::sync::atomic::{AtomicBool, AtomicU64};
 use std::sync::{Arc, OnceLock};
@@ -105,6 +106,7 @@ impl Discord {
             reconcile_days: config.reconcile_days,
             registered: AtomicBool::new(false),
             ready: watch::Sender::new(0),
+            shards: shards::Links::default(),
             reactions: AtomicU64::new(0),
             seen: seen::Seen::default(),
         });
@@ -119,8 +121,26 @@ impl Discord {
             .event_handler(Handler(Arc::clone(&shared), held))
             .await
             .context("building the Discord client")?;
+        let now = shared.clock.now().timestamp();
+        let (count, budget) = shards::plan(&shared.rest, shared.coach.store(), config.shards, now).await?;
+        shared.shards.set_total(count);
         let shards = Arc::clone(&client.shard_manager);
-        let gateway = tokio::spawn(async move { client.start().await.map_err(|e| e.to_string()) });
+        let (links, manager) = (Arc::clone(&shared), Arc::clone(&shards));
+        // serenity boots one shard every 5 s.
+        let limit = Duration::from_secs(config.connect_timeout_secs + 5 * u64::from(count));
+        let gateway = tokio::spawn(async move {
+            shards::within_budget(&budget, count).await;
+            let watch = Arc::clone(&links);
+            let watchdog = tokio::spawn(async move {
+                if watch.shards.watch_startup(limit).await.is_some() {
+                    manager.shutdown_all().await;
+                }
+            });
+            let started = client.start_shards(count).await.map_err(|e| e.to_string());
+            watchdog.abort();
+            started?;
+            links.shards.given_up().map_or(Ok(()), Err)
+        });
         Ok(Discord { shared, shards, gateway: Some(gateway), released })
     }
 

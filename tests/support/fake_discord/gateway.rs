@@ -159,6 +159,48 @@ impl FakeDiscord {
         self.shared.lock().gateway.refuse_identify = true;
     }
 
+    /// `GET /gateway/bot` recommends `shards` from now on.
+    pub fn recommend_shards(&self, shards: u64) {
+        self.shared.lock().gateway.recommended_shards = shards;
+    }
+
+    /// A session whose shard would hold more than `guilds` guilds is closed with 4011 at IDENTIFY
+    /// (Discord's limit is 2,500; the fake has one guild, so 0 makes sharding required).
+    pub fn limit_guilds_per_session(&self, guilds: usize) {
+        self.shared.lock().gateway.guild_limit = guilds;
+    }
+
+    /// Every IDENTIFY's `d`, in order.
+    pub fn identifies(&self) -> Vec<Value> {
+        self.shared.lock().gateway.identifies.clone()
+    }
+
+    /// Shards with a live session now, ascending.
+    pub fn ready_shards(&self) -> Vec<u64> {
+        self.shared.lock().gateway.ready_shards()
+    }
+
+    /// (shard, event name) of every dispatch, in order: where Discord sent each event.
+    pub fn routed(&self) -> Vec<(u64, String)> {
+        self.shared.lock().gateway.routed.clone()
+    }
+
+    /// From now on an IDENTIFY within 5 s of another in its `max_concurrency` bucket gets op 9
+    /// (not resumable), as Discord paces them; off by default, so restarts in tests are quick.
+    pub fn pace_identify(&self) {
+        self.shared.lock().gateway.pace_identify = true;
+    }
+
+    /// IDENTIFYs answered with op 9 for coming within 5 s of another in their concurrency bucket.
+    pub fn identify_refusals(&self) -> usize {
+        self.shared.lock().gateway.identify_refusals
+    }
+
+    /// The shard the preset guild's events go on with `shards` shards.
+    pub fn guild_shard(&self, shards: u64) -> u64 {
+        super::session::shard_for(self.guild_id(), shards)
+    }
+
     /// Forgets the session without telling the client, as Discord does after a long outage: its
     /// next RESUME gets op 9 `false` and it must IDENTIFY again.
     pub async fn expire_session(&self) {

@@ -57,9 +57,12 @@ pub(super) fn member(user: Value, permissions: Option<u64>) -> Value {
     m
 }
 
-pub(super) fn ready(session_id: &str, resume_url: &str, shard: Value) -> Value {
+/// READY of a session on `shard` (`[id, count]`), listing the guild when it is on that shard.
+pub(super) fn ready(session_id: &str, resume_url: &str, shard: Value, with_guild: bool) -> Value {
+    let guilds =
+        if with_guild { json!([{"id": GUILD_ID.to_string(), "unavailable": true}]) } else { json!([]) };
     json!({
-        "v": 10, "user": bot_user(), "guilds": [{"id": GUILD_ID.to_string(), "unavailable": true}],
+        "v": 10, "user": bot_user(), "guilds": guilds,
         "session_id": session_id, "resume_gateway_url": resume_url, "shard": shard,
         "application": {"id": APP_ID.to_string(), "flags": 0},
         "private_channels": [], "presences": [], "relationships": [], "user_settings": {},

@@ -173,11 +173,14 @@ pub(super) fn unknown_channel() -> Reply {
     Reply::error(404, "Unknown Channel", 10003)
 }
 
+/// The recommended shard count and the session start budget (1,000 a day, each IDENTIFY counts).
 fn gateway_bot(data: &Data, req: &Req) -> Reply {
-    let remaining = 1000usize.saturating_sub(data.gateway.identify_count);
-    let limit =
-        json!({"total": 1000, "remaining": remaining, "reset_after": 86_400_000, "max_concurrency": 1});
-    Reply::json(json!({"url": req.ws_url, "shards": 1, "session_start_limit": limit}))
+    let gw = &data.gateway;
+    let remaining = 1000usize.saturating_sub(gw.identify_count);
+    let limit = json!({
+        "total": 1000, "remaining": remaining, "reset_after": 86_400_000, "max_concurrency": gw.max_concurrency,
+    });
+    Reply::json(json!({"url": req.ws_url, "shards": gw.recommended_shards, "session_start_limit": limit}))
 }
 
 /// POST /users/@me/channels {recipient_id}: the one DM channel with that user.

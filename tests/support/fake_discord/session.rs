@@ -1,11 +1,18 @@
-//! Gateway sessions: IDENTIFY/RESUME/heartbeat handling, sequence numbers, replay and intent filtering.
+//! Gateway sessions: IDENTIFY/RESUME/heartbeat handling, sequence numbers, replay and intent
+//! filtering, and shards — one session per shard, each guild's events on shard
+//! `(guild_id >> 22) % shards` and direct messages on shard 0, IDENTIFY paced per
+//! `max_concurrency` bucket (one per 5 s), and a session refused with 4011 when its shard would
+//! hold more guilds than the limit (2,500 on Discord).
+
+use std::collections::BTreeMap;
+use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 use tokio::sync::mpsc::UnboundedSender;
 
 use super::BOT_TOKEN;
 use super::payloads;
-use super::state::Data;
+use super::state::{Data, GUILD_ID};
 
 /// How a gateway connection ended, as the fake saw it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -36,6 +43,8 @@ struct Conn {
     tx: UnboundedSender<Out>,
     /// IDENTIFIED or RESUMED: dispatches go out on it.
     live: bool,
+    /// The shard its IDENTIFY or RESUME was for.
+    shard: Option<u64>,
 }
 
 struct Session {
@@ -43,7 +52,11 @@ struct Session {
     seq: u64,
     /// Every dispatch of the session (but RESUMED), kept to replay on RESUME.
     log: Vec<(u64, String)>,
+    intents: u64,
 }
+
+/// How long one `max_concurrency` bucket waits between IDENTIFYs.
+const IDENTIFY_WINDOW: Duration = Duration::from_secs(5);
 
 pub(super) struct Gateway {
     pub heartbeat_ms: u64,
@@ -65,11 +78,27 @@ pub(super) struct Gateway {
     pub endings: Vec<(u64, Ending)>,
     /// IDENTIFY is answered with close 4004 even with the right token (revoked after startup).
     pub refuse_identify: bool,
-    intents: u64,
-    session: Option<Session>,
-    /// Dispatches made while no session existed; sent after the next READY.
+    /// What `GET /gateway/bot` recommends.
+    pub recommended_shards: u64,
+    pub max_concurrency: u64,
+    /// The most guilds one session may hold before IDENTIFY is closed with 4011.
+    pub guild_limit: usize,
+    /// Every IDENTIFY's `d`, in order.
+    pub identifies: Vec<Value>,
+    /// (shard, event name) of every dispatch, in order.
+    pub routed: Vec<(u64, String)>,
+    /// IDENTIFYs refused for coming too soon in their concurrency bucket.
+    pub identify_refusals: usize,
+    /// Discord's IDENTIFY pacing (one per `max_concurrency` bucket every 5 s), when enforced.
+    pub pace_identify: bool,
+    /// The shard count of the sessions (the latest IDENTIFY's), 1 until one says otherwise.
+    total: u64,
+    sessions: BTreeMap<u64, Session>,
+    /// Dispatches for a shard without a session; sent after its next READY.
     pending: Vec<(String, Value)>,
-    conn: Option<Conn>,
+    /// When each concurrency bucket last identified.
+    last_identify_at: BTreeMap<u64, Instant>,
+    conns: Vec<Conn>,
     next_conn: u64,
     next_session: u64,
 }
@@ -90,42 +119,69 @@ impl Gateway {
             withheld: Vec::new(),
             endings: Vec::new(),
             refuse_identify: false,
-            intents: 0,
-            session: None,
+            recommended_shards: 1,
+            max_concurrency: 1,
+            guild_limit: 2500,
+            identifies: Vec::new(),
+            routed: Vec::new(),
+            identify_refusals: 0,
+            pace_identify: false,
+            total: 1,
+            sessions: BTreeMap::new(),
             pending: Vec::new(),
-            conn: None,
+            last_identify_at: BTreeMap::new(),
+            conns: Vec::new(),
             next_conn: 0,
             next_session: 0,
         }
     }
 
-    /// A new socket becomes the current connection (a client only ever uses its newest one).
+    /// The shard Discord sends an event on: its guild's (a GUILD_* event names it as `id`), or 0
+    /// for a direct message.
+    fn shard_of(&self, t: &str, d: &Value) -> u64 {
+        let id = |v: &Value| v.as_str().and_then(|s| s.parse().ok()).or(v.as_u64());
+        let guild = d
+            .get("guild_id")
+            .and_then(id)
+            .or_else(|| t.starts_with("GUILD_").then(|| d.get("id").and_then(id)).flatten());
+        guild.map_or(0, |g| shard_for(g, self.total))
+    }
+
+    /// Shards with a live connection now.
+    pub fn ready_shards(&self) -> Vec<u64> {
+        let mut shards: Vec<u64> = self.conns.iter().filter(|c| c.live).filter_map(|c| c.shard).collect();
+        shards.sort_unstable();
+        shards.dedup();
+        shards
+    }
+
+    /// A new socket; a shard's newest connection is the one its events go to.
     pub fn attach(&mut self, tx: UnboundedSender<Out>, path: &'static str) -> u64 {
         self.next_conn += 1;
         let hello = json!({"op": 10, "d": {"heartbeat_interval": self.heartbeat_ms}, "s": null, "t": null});
         let _ = tx.send(Out::Text(hello.to_string()));
-        self.conn = Some(Conn { id: self.next_conn, path, tx, live: false });
+        self.conns.push(Conn { id: self.next_conn, path, tx, live: false, shard: None });
         self.next_conn
     }
 
     pub fn detach(&mut self, id: u64, ending: Ending) {
         self.endings.push((id, ending));
-        if self.conn.as_ref().is_some_and(|c| c.id == id) {
-            self.conn = None;
-        }
+        self.conns.retain(|c| c.id != id);
     }
 
+    /// Some connection is IDENTIFIED or RESUMED.
     pub fn is_ready(&self) -> bool {
-        self.conn.as_ref().is_some_and(|c| c.live)
+        self.conns.iter().any(|c| c.live)
     }
 
+    /// Shard 0's session id.
     pub fn session_id(&self) -> Option<String> {
-        self.session.as_ref().map(|s| s.id.clone())
+        self.sessions.get(&0).map(|s| s.id.clone())
     }
 
-    /// Sends to the current connection and forgets it: later dispatches wait for a RESUME.
+    /// Sends to the newest connection and forgets it: later dispatches wait for a RESUME.
     pub fn detach_current(&mut self, frames: Vec<Out>) {
-        if let Some(conn) = self.conn.take() {
+        if let Some(conn) = self.conns.pop() {
             for out in frames {
                 let _ = conn.tx.send(out);
             }
@@ -133,37 +189,45 @@ impl Gateway {
     }
 
     pub fn invalidate_session(&mut self) {
-        self.session = None;
+        self.sessions.clear();
     }
 
-    fn send(&self, text: String) {
-        if let Some(conn) = self.conn.as_ref().filter(|c| c.live) {
+    fn send(&self, shard: u64, text: String) {
+        if let Some(conn) = self.conns.iter().rev().find(|c| c.live && c.shard == Some(shard)) {
             let _ = conn.tx.send(Out::Text(text));
         }
     }
 
     fn reply(&self, conn: u64, out: Out) {
-        if let Some(c) = self.conn.as_ref().filter(|c| c.id == conn) {
+        if let Some(c) = self.conns.iter().find(|c| c.id == conn) {
             let _ = c.tx.send(out);
         }
     }
 
-    /// op 0 with the session's next `s`; sent now if a connection is live, else kept for RESUME.
+    /// op 0 with the next `s` of the session of the event's shard; sent now if that shard's
+    /// connection is live, else kept for its RESUME (or, without a session, its next READY).
     pub fn dispatch(&mut self, t: &str, d: Value) {
-        if !intent_allows(self.intents, t, &d) && self.session.is_some() {
-            self.withheld.push((t.to_string(), d));
-            return;
-        }
-        let Some(session) = self.session.as_mut() else {
+        let shard = self.shard_of(t, &d);
+        let Some(session) = self.sessions.get_mut(&shard) else {
             self.pending.push((t.to_string(), d));
             return;
         };
+        if !intent_allows(session.intents, t, &d) {
+            self.withheld.push((t.to_string(), d));
+            return;
+        }
         session.seq += 1;
         let frame = json!({"op": 0, "s": session.seq, "t": t, "d": d});
         session.log.push((session.seq, frame.to_string()));
-        self.send(frame.to_string());
+        self.send(shard, frame.to_string());
+        self.routed.push((shard, t.to_string()));
         self.dispatched.push(frame);
     }
+}
+
+/// Discord's routing: `(guild_id >> 22) % shards`.
+pub(super) fn shard_for(guild: u64, shards: u64) -> u64 {
+    (guild >> 22) % shards.max(1)
 }
 
 /// Discord sends an event only when the IDENTIFY intents ask for it.
@@ -221,23 +285,56 @@ impl Data {
         let gw = &mut self.gateway;
         gw.identify_count += 1;
         gw.last_identify = Some(d.clone());
+        gw.identifies.push(d.clone());
         if !token_ok(&d) || gw.refuse_identify {
             gw.reply(conn, Out::Close(4004, "Authentication failed."));
             return;
         }
-        gw.intents = d["intents"].as_u64().unwrap_or(0);
+        let pair = |i: usize| d["shard"].get(i).and_then(Value::as_u64);
+        let (shard, total) = match (pair(0), pair(1)) {
+            (Some(id), Some(count)) if count >= 1 && id < count => (id, count),
+            (None, None) => (0, 1),
+            _ => {
+                gw.reply(conn, Out::Close(4010, "Invalid shard."));
+                return;
+            }
+        };
+        // One IDENTIFY per `max_concurrency` bucket every 5 s; sooner is an invalid session.
+        let bucket = shard % gw.max_concurrency.max(1);
+        let now = Instant::now();
+        let recent =
+            gw.last_identify_at.get(&bucket).is_some_and(|at| now.duration_since(*at) < IDENTIFY_WINDOW);
+        if gw.pace_identify && recent {
+            gw.identify_refusals += 1;
+            gw.reply(conn, Out::Text(json!({"op": 9, "d": false}).to_string()));
+            return;
+        }
+        gw.last_identify_at.insert(bucket, now);
+        let guilds = u64::from(shard_for(GUILD_ID, total) == shard) as usize;
+        if guilds > gw.guild_limit {
+            gw.reply(conn, Out::Close(4011, "Sharding required."));
+            return;
+        }
+        gw.total = total;
         gw.next_session += 1;
         let id = format!("{:032x}", 0xfa4e_0000_u64 + gw.next_session);
-        gw.session = Some(Session { id: id.clone(), seq: 0, log: Vec::new() });
-        match gw.conn.as_mut().filter(|c| c.id == conn) {
-            Some(c) => c.live = true,
+        let intents = d["intents"].as_u64().unwrap_or(0);
+        gw.sessions.insert(shard, Session { id: id.clone(), seq: 0, log: Vec::new(), intents });
+        match gw.conns.iter_mut().find(|c| c.id == conn) {
+            Some(c) => {
+                c.live = true;
+                c.shard = Some(shard);
+            }
             None => return,
         }
-        let shard = d.get("shard").cloned().unwrap_or(json!([0, 1]));
-        gw.dispatch("READY", payloads::ready(&id, resume_url, shard));
-        let guild = payloads::guild_create(self);
-        self.gateway.dispatch("GUILD_CREATE", guild);
-        for (t, d) in std::mem::take(&mut self.gateway.pending) {
+        let on_shard = guilds > 0;
+        gw.dispatch_on(shard, "READY", payloads::ready(&id, resume_url, json!([shard, total]), on_shard));
+        if on_shard {
+            let guild = payloads::guild_create(self);
+            self.gateway.dispatch("GUILD_CREATE", guild);
+        }
+        let pending = std::mem::take(&mut self.gateway.pending);
+        for (t, d) in pending {
             self.gateway.dispatch(&t, d);
         }
     }
@@ -246,29 +343,43 @@ impl Data {
         let gw = &mut self.gateway;
         gw.resume_count += 1;
         gw.last_resume = Some(d.clone());
-        let path = gw.conn.as_ref().filter(|c| c.id == conn).map_or("?", |c| c.path);
+        let path = gw.conns.iter().find(|c| c.id == conn).map_or("?", |c| c.path);
         gw.resume_paths.push(path);
         if !token_ok(&d) {
             gw.reply(conn, Out::Close(4004, "Authentication failed."));
             return;
         }
-        let known = gw.session.as_ref().is_some_and(|s| Some(s.id.as_str()) == d["session_id"].as_str());
-        if !known {
+        let known = gw.sessions.iter().find(|(_, s)| Some(s.id.as_str()) == d["session_id"].as_str());
+        let Some(shard) = known.map(|(shard, _)| *shard) else {
             gw.reply(conn, Out::Text(json!({"op": 9, "d": false}).to_string()));
             return;
-        }
-        let Some(c) = gw.conn.as_mut().filter(|c| c.id == conn) else { return };
+        };
+        let Some(c) = gw.conns.iter_mut().find(|c| c.id == conn) else { return };
         c.live = true;
+        c.shard = Some(shard);
         let from = d["seq"].as_u64().unwrap_or(0);
-        let session = gw.session.as_mut().expect("checked above");
+        let session = gw.sessions.get_mut(&shard).expect("found above");
         let replay: Vec<String> =
             session.log.iter().filter(|(s, _)| *s > from).map(|(_, f)| f.clone()).collect();
         session.seq += 1;
         let resumed = json!({"op": 0, "s": session.seq, "t": "RESUMED", "d": {"_trace": ["fake-discord"]}});
         for frame in replay {
-            gw.send(frame);
+            gw.send(shard, frame);
         }
-        gw.send(resumed.to_string());
+        gw.send(shard, resumed.to_string());
         gw.dispatched.push(resumed);
+    }
+}
+
+impl Gateway {
+    /// A dispatch on `shard`'s session whatever its content (READY, which names no guild).
+    fn dispatch_on(&mut self, shard: u64, t: &str, d: Value) {
+        let Some(session) = self.sessions.get_mut(&shard) else { return };
+        session.seq += 1;
+        let frame = json!({"op": 0, "s": session.seq, "t": t, "d": d});
+        session.log.push((session.seq, frame.to_string()));
+        self.send(shard, frame.to_string());
+        self.routed.push((shard, t.to_string()));
+        self.dispatched.push(frame);
     }
 }
