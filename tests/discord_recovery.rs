@@ -79,6 +79,16 @@ async fn without_configured_guilds_the_commands_are_registered_globally() {
     assert_eq!(commands.len(), studybot::coach::commands::COMMANDS.len(), "{commands:?}");
     assert!(commands.iter().all(|c| c["scope"] == "global"), "{commands:?}");
     h.wait_log("slash commands registered globally").await;
+
+    // The same command table is registered once: a restart (or another instance) leaves it.
+    let puts = |f: &FakeDiscord| {
+        f.requests().iter().filter(|r| r.method == "PUT" && r.path.ends_with("/commands")).count()
+    };
+    assert_eq!(puts(&h.fake), 1);
+    assert_eq!(h.stop(), Some(0), "{}", h.log());
+    h.start().await;
+    h.wait_log("slash commands already registered").await;
+    assert_eq!(puts(&h.fake), 1, "no second registration of the same table");
 }
 
 #[tokio::test(flavor = "multi_thread")]
