@@ -121,8 +121,12 @@ fn share_files(shared: &Arc<Shared>, message: &mut Message, user: &str, url: &Sl
             let comment = render::mrkdwn_text(&comment);
             if let Err(e) = task.delivery.inner().share_privately(&user, &file, &comment).await {
                 tracing::warn!(error = %chain(&e), file = %file.name, "file not shared");
-                let note =
-                    format!("📎 `{}` could not be sent to you: {e}. Try again in a minute.", file.name);
+                let hint = if e.to_string().contains("missing_scope") {
+                    " The Slack app needs the `files:write` scope: ask whoever installed it to reinstall it from the current manifest."
+                } else {
+                    " Try again in a minute."
+                };
+                let note = format!("📎 `{}` could not be sent to you: {e}.{hint}", file.name);
                 respond(&task, &url, render::render(&Message::text(note)), false).await;
             }
         }

@@ -208,7 +208,7 @@ impl Gateway {
     /// connection is live, else kept for its RESUME (or, without a session, its next READY).
     pub fn dispatch(&mut self, t: &str, d: Value) {
         let shard = self.shard_of(t, &d);
-        let Some(session) = self.sessions.get_mut(&shard) else {
+        let Some(session) = self.sessions.get(&shard) else {
             self.pending.push((t.to_string(), d));
             return;
         };
@@ -216,6 +216,12 @@ impl Gateway {
             self.withheld.push((t.to_string(), d));
             return;
         }
+        self.dispatch_on(shard, t, d);
+    }
+
+    /// op 0 on `shard`'s session whatever its content (READY, which names no guild).
+    fn dispatch_on(&mut self, shard: u64, t: &str, d: Value) {
+        let Some(session) = self.sessions.get_mut(&shard) else { return };
         session.seq += 1;
         let frame = json!({"op": 0, "s": session.seq, "t": t, "d": d});
         session.log.push((session.seq, frame.to_string()));
@@ -368,18 +374,5 @@ impl Data {
         }
         gw.send(shard, resumed.to_string());
         gw.dispatched.push(resumed);
-    }
-}
-
-impl Gateway {
-    /// A dispatch on `shard`'s session whatever its content (READY, which names no guild).
-    fn dispatch_on(&mut self, shard: u64, t: &str, d: Value) {
-        let Some(session) = self.sessions.get_mut(&shard) else { return };
-        session.seq += 1;
-        let frame = json!({"op": 0, "s": session.seq, "t": t, "d": d});
-        session.log.push((session.seq, frame.to_string()));
-        self.send(shard, frame.to_string());
-        self.routed.push((shard, t.to_string()));
-        self.dispatched.push(frame);
     }
 }
