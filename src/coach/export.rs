@@ -84,7 +84,7 @@ pub(super) async fn command(
         bytes: format.render(&record).into_bytes(),
     };
     let text = format!(
-        "📎 The record of **{}** as of {}: {members} members × {days} posted days (on time, late, freeze, excused, missed), streaks, points, quiz scores and posts. Only you get this file; it is in the audit log.",
+        "📎 The record of **{}** as of {}: {members} members × {days} posted days (on time, late, freeze, excused, missed), streaks, points, quiz scores and posts. Only you get this file; the export is noted in the audit log.",
         ctx.curriculum.title,
         ctx.local(now)
     );

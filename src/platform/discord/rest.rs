@@ -94,8 +94,7 @@ impl Rest {
         body: Option<&(impl Serialize + ?Sized)>,
         params: Vec<(&'static str, String)>,
     ) -> Result<T, RestError> {
-        let body = body.map(serde_json::to_vec).transpose().map_err(|e| RestError::Decode(e.to_string()))?;
-        let response = self.send(Request::new(route, method).body(body), params).await?;
+        let response = self.send(Request::new(route, method).body(json_body(body)?), params).await?;
         let bytes = response.bytes().await.map_err(|e| RestError::Network(e.without_url().to_string()))?;
         serde_json::from_slice(&bytes).map_err(|e| RestError::Decode(e.to_string()))
     }
@@ -107,8 +106,7 @@ impl Rest {
         method: LightMethod,
         body: Option<&(impl Serialize + ?Sized)>,
     ) -> Result<(), RestError> {
-        let body = body.map(serde_json::to_vec).transpose().map_err(|e| RestError::Decode(e.to_string()))?;
-        self.send(Request::new(route, method).body(body), Vec::new()).await.map(drop)
+        self.send(Request::new(route, method).body(json_body(body)?), Vec::new()).await.map(drop)
     }
 
     /// Runs one request that uploads `file` with the message `body` (Discord's "uploading
@@ -178,6 +176,11 @@ impl Rest {
         }
         Err(read_error(response).await)
     }
+}
+
+/// A request's JSON body, if it has one.
+fn json_body(body: Option<&(impl Serialize + ?Sized)>) -> Result<Option<Vec<u8>>, RestError> {
+    body.map(serde_json::to_vec).transpose().map_err(|e| RestError::Decode(e.to_string()))
 }
 
 /// Discord keeps an attachment description of at most 1,024 characters.
