@@ -123,8 +123,8 @@ fn an_admin_exports_in_the_console_and_the_file_is_the_operators_export() {
     let dir = tempfile::tempdir().unwrap();
     let db = played(dir.path());
     let files = dir.path().join("files");
-    let script =
-        ":as bo\n/studybot export\n:admin org\n/studybot export\n/studybot export format:json\n:quit\n";
+    let script = ":as bo\n/studybot export\n:admin org\n/studybot correct member:bo day:122 status:excused reason:ill\n\
+                  /studybot export\n/studybot export format:json\n:quit\n";
     let args = ["console", "--db", &db, "--start", "2026-12-14T12:00", "--files", files.to_str().unwrap()];
     let out = studybot(&db, &args, script);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
@@ -134,6 +134,10 @@ fn an_admin_exports_in_the_console_and_the_file_is_the_operators_export() {
     assert!(screen.contains(&format!("saved to {}", csv.display())), "{screen}");
     let operator = studybot(&db, &["export", "--cohort", "1", "--at", "2026-12-14T12:00"], "");
     assert_eq!(std::fs::read(&csv).unwrap(), operator.stdout, "the same record as the CLI's");
+    // The correction shows: bo's day 122 is excused and no longer missed.
+    let text = String::from_utf8(operator.stdout).unwrap();
+    let bo: Vec<&str> = text.lines().find(|l| l.starts_with("bo,")).expect("bo's row").split(',').collect();
+    assert_eq!((bo[2], bo[12]), ("excused", "3"), "{text}");
     let json = std::fs::read_to_string(files.join("studybot-cohort-1-2026-12-14.json")).unwrap();
     assert!(serde_json::from_str::<serde_json::Value>(&json).is_ok(), "{json}");
 

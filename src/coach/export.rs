@@ -2,7 +2,7 @@
 //! missed, open), streaks, points, quiz scores and content posts, as CSV or JSON; and
 //! `/studybot export`, which hands it to the admin as a file.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap};
 
 use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
@@ -132,21 +132,35 @@ pub async fn record(coach: &Coach, ctx: &CohortCtx, now: DateTime<Utc>) -> Coach
     for (member, quiz, score, max) in counted {
         scores.insert((member, quiz), (score, max));
     }
-    let mut checked: BTreeMap<i64, HashMap<DayNumber, bool>> = BTreeMap::new();
+    // The whole cohort in five reads, grouped by member: no query per member.
+    let mut checkpoints: HashMap<i64, Vec<store::Checkpoint>> = HashMap::new();
     for c in store::list_cohort_checkpoints(&mut tx, ctx.cohort.id).await? {
-        checked.entry(c.member_id).or_default().insert(c.day, c.on_time);
+        checkpoints.entry(c.member_id).or_default().push(c);
+    }
+    let mut excused: HashMap<i64, BTreeSet<DayNumber>> = HashMap::new();
+    for (member, day) in store::list_cohort_excusals(&mut tx, ctx.cohort.id).await? {
+        excused.entry(member).or_default().insert(day);
+    }
+    let saved: HashMap<i64, store::MemberStats> = store::list_member_stats(&mut tx, ctx.cohort.id)
+        .await?
+        .into_iter()
+        .map(|s| (s.member_id, s))
+        .collect();
+    let mut posts: HashMap<(i64, ContentKind), usize> = HashMap::new();
+    for post in store::list_cohort_content_posts(&mut tx, ctx.cohort.id).await? {
+        *posts.entry((post.member_id, post.kind)).or_default() += 1;
     }
     let mut lines = Vec::new();
     for (_, member) in store::list_cohort_member_profiles(&mut tx, ctx.cohort.id).await? {
-        let summary = stats::summary(&mut tx, ctx, member.id, now).await?;
-        let none = HashMap::new();
-        let mine = checked.get(&member.id).unwrap_or(&none);
-        let saved = store::get_member_stats(&mut tx, ctx.cohort.id, member.id).await?.unwrap_or_default();
-        let posts = store::list_content_posts(&mut tx, ctx.cohort.id, member.id).await?;
-        let count = |kind| posts.iter().filter(|p| p.kind == kind).count();
+        let mine = checkpoints.remove(&member.id).unwrap_or_default();
+        let summary =
+            stats::summary_of(ctx, &lessons, &mine, &excused.remove(&member.id).unwrap_or_default(), now);
+        let checked: HashMap<DayNumber, bool> = mine.iter().map(|c| (c.day, c.on_time)).collect();
+        let saved = saved.get(&member.id).cloned().unwrap_or_default();
+        let count = |kind| posts.get(&(member.id, kind)).copied().unwrap_or(0);
         lines.push(Line {
             member: member.display_name.clone(),
-            marks: marks(&lessons, mine, &summary, now).into_iter().map(|(_, mark)| mark).collect(),
+            marks: marks(&lessons, &checked, &summary, now).into_iter().map(|(_, mark)| mark).collect(),
             lessons_done: i64::from(summary.on_time + summary.late),
             on_time: summary.on_time.into(),
             late: summary.late.into(),

@@ -9,7 +9,9 @@ use super::context::CohortCtx;
 use super::error::CoachResult;
 use crate::domain::journey::journey_streak;
 use crate::domain::quiz::quiz_points;
-use crate::domain::{Check, DayNumber, PointsRules, StreakRules, StreakSummary, points, summarize_excused};
+use crate::domain::{
+    Check, DayNumber, Lesson, PointsRules, StreakRules, StreakSummary, points, summarize_excused,
+};
 use crate::store::{self, MemberStats, Tx};
 
 pub fn streak_rules(ctx: &CohortCtx) -> StreakRules {
@@ -24,11 +26,22 @@ pub async fn summary(
     now: DateTime<Utc>,
 ) -> CoachResult<StreakSummary> {
     let checks = store::list_member_checkpoints(conn, ctx.cohort.id, member_id).await?;
-    let checks: Vec<Check> =
-        checks.iter().map(|c| Check { day: c.day, at: super::context::instant(c.checked_at) }).collect();
     let excused: BTreeSet<DayNumber> =
         store::list_excused_days(conn, ctx.cohort.id, member_id).await?.into_iter().collect();
-    Ok(summarize_excused(&ctx.lessons(now), &checks, &excused, &streak_rules(ctx), now))
+    Ok(summary_of(ctx, &ctx.lessons(now), &checks, &excused, now))
+}
+
+/// [`summary`] from checkpoints and excused days already read (a whole cohort's at once).
+pub fn summary_of(
+    ctx: &CohortCtx,
+    lessons: &[Lesson],
+    checkpoints: &[store::Checkpoint],
+    excused: &BTreeSet<DayNumber>,
+    now: DateTime<Utc>,
+) -> StreakSummary {
+    let checks: Vec<Check> =
+        checkpoints.iter().map(|c| Check { day: c.day, at: super::context::instant(c.checked_at) }).collect();
+    summarize_excused(lessons, &checks, excused, &streak_rules(ctx), now)
 }
 
 /// Whether a refresh recounts the member's quiz points or keeps the stored ones.

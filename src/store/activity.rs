@@ -117,6 +117,22 @@ pub async fn list_content_posts(
     rows.iter().map(ContentPost::from_row).collect()
 }
 
+/// Every content post in the cohort, by member, day, then kind.
+#[tracing::instrument(skip_all)]
+pub async fn list_cohort_content_posts(
+    conn: &mut AnyConnection,
+    cohort_id: i64,
+) -> Result<Vec<ContentPost>, StoreError> {
+    let rows = sqlx::query(
+        "SELECT id, cohort_id, member_id, kind, day, url, posted_at FROM content_posts \
+         WHERE cohort_id = $1 ORDER BY member_id, day, kind",
+    )
+    .bind(cohort_id)
+    .fetch_all(conn)
+    .await?;
+    rows.iter().map(ContentPost::from_row).collect()
+}
+
 /// Ticks an assessment item; `false` if it was already ticked (the first tick's time stands).
 #[tracing::instrument(skip_all)]
 pub async fn tick_assessment(

@@ -1,7 +1,7 @@
 //! Admin corrections of a member's day: excused days (`day_excusals`) and replacing or removing
 //! the day's checkpoint, whatever its source.
 
-use sqlx::AnyConnection;
+use sqlx::{AnyConnection, Row};
 
 use super::error::StoreError;
 use super::pool::Store;
@@ -61,6 +61,20 @@ pub async fn list_excused_days(
             .fetch_all(conn)
             .await?;
     rows.iter().map(|row| day_col(row, "day")).collect()
+}
+
+/// Every excused day in the cohort, as (member id, day).
+#[tracing::instrument(skip_all)]
+pub async fn list_cohort_excusals(
+    conn: &mut AnyConnection,
+    cohort_id: i64,
+) -> Result<Vec<(i64, DayNumber)>, StoreError> {
+    let rows =
+        sqlx::query("SELECT member_id, day FROM day_excusals WHERE cohort_id = $1 ORDER BY member_id, day")
+            .bind(cohort_id)
+            .fetch_all(conn)
+            .await?;
+    rows.iter().map(|row| Ok((row.try_get("member_id")?, day_col(row, "day")?))).collect()
 }
 
 /// Deletes the member's checkpoint for the day, whatever made it (a correction overrides a

@@ -42,8 +42,8 @@ mod versions;
 
 pub use crate::redact::redact_url;
 pub use activity::{
-    ContentPost, NewContentPost, add_content_post, list_assessment_ticks, list_content_posts, notice_once,
-    tick_assessment,
+    ContentPost, NewContentPost, add_content_post, list_assessment_ticks, list_cohort_content_posts,
+    list_content_posts, notice_once, tick_assessment,
 };
 pub use audit::{AuditEntry, NewAudit, list_audit, list_recent_audit, record_audit};
 pub use backend::Backend;
@@ -67,7 +67,7 @@ pub use cohorts::{
     update_cohort_settings,
 };
 pub use copy::{CopyError, CopyReport, Digest256, TableReport, copy_database};
-pub use corrections::{delete_checkpoint, excuse_day, list_excused_days, unexcuse_day};
+pub use corrections::{delete_checkpoint, excuse_day, list_cohort_excusals, list_excused_days, unexcuse_day};
 pub use cycles::{
     JourneyStats, QueuedCycle, archive_cohort, carry_members, delete_queued_cycle, get_queued_cycle,
     journey_stats, list_channel_cycles, put_queued_cycle, unarchive_cohort,
