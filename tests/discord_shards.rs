@@ -84,3 +84,15 @@ async fn one_shard_where_discord_requires_sharding_stops_with_what_to_set() {
         h.fake.identify_count()
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_spent_session_budget_is_waited_out_before_identifying() {
+    let mut h = DiscordBot::new("2026-12-01T08:00:00Z", 30.0).await;
+    h.fake.limit_sessions(0, std::time::Duration::from_secs(3));
+    let spawned = std::time::Instant::now();
+    h.start().await;
+    assert!(h.log().contains("session start limit is used up"), "{}", h.log());
+    // One shard alone would be READY within a second; the wait holds its IDENTIFY for the reset.
+    assert!(spawned.elapsed() >= std::time::Duration::from_secs(3), "identified before the reset");
+    assert_eq!((h.fake.identify_count(), h.fake.ready_shards()), (1, vec![0]));
+}

@@ -170,6 +170,12 @@ impl FakeDiscord {
         self.shared.lock().gateway.guild_limit = guilds;
     }
 
+    /// `GET /gateway/bot` says `remaining` sessions may start before the budget resets in
+    /// `reset_after` (as Discord reports a day's budget nearly spent).
+    pub fn limit_sessions(&self, remaining: usize, reset_after: Duration) {
+        self.shared.lock().gateway.session_budget = Some((remaining, reset_after.as_millis() as u64));
+    }
+
     /// Every IDENTIFY's `d`, in order.
     pub fn identifies(&self) -> Vec<Value> {
         self.shared.lock().gateway.identifies.clone()

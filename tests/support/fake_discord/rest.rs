@@ -176,9 +176,12 @@ pub(super) fn unknown_channel() -> Reply {
 /// The recommended shard count and the session start budget (1,000 a day, each IDENTIFY counts).
 fn gateway_bot(data: &Data, req: &Req) -> Reply {
     let gw = &data.gateway;
-    let remaining = 1000usize.saturating_sub(gw.identify_count);
+    let (remaining, reset_after) = match gw.session_budget {
+        Some((remaining, reset_after)) => (remaining, reset_after),
+        None => (1000usize.saturating_sub(gw.identify_count), 86_400_000),
+    };
     let limit = json!({
-        "total": 1000, "remaining": remaining, "reset_after": 86_400_000, "max_concurrency": gw.max_concurrency,
+        "total": 1000, "remaining": remaining, "reset_after": reset_after, "max_concurrency": gw.max_concurrency,
     });
     Reply::json(json!({"url": req.ws_url, "shards": gw.recommended_shards, "session_start_limit": limit}))
 }

@@ -91,6 +91,8 @@ pub(super) struct Gateway {
     pub identify_refusals: usize,
     /// Discord's IDENTIFY pacing (one per `max_concurrency` bucket every 5 s), when enforced.
     pub pace_identify: bool,
+    /// `session_start_limit` as (remaining, reset_after ms) instead of 1,000 a day.
+    pub session_budget: Option<(usize, u64)>,
     /// The shard count of the sessions (the latest IDENTIFY's), 1 until one says otherwise.
     total: u64,
     sessions: BTreeMap<u64, Session>,
@@ -126,6 +128,7 @@ impl Gateway {
             routed: Vec::new(),
             identify_refusals: 0,
             pace_identify: false,
+            session_budget: None,
             total: 1,
             sessions: BTreeMap::new(),
             pending: Vec::new(),
