@@ -91,8 +91,8 @@ async fn sqlite_refuses_a_second_instance_on_the_same_file() {
     let mut first = Bot::start(dir.path(), &url, &record, &timeline, LEASE_POLL);
     first.wait_for_log("scheduler lease acquired", Duration::from_secs(30)).expect("first instance leads");
     let mut second = Bot::start(dir.path(), &url, &record, &timeline, LEASE_POLL);
-    let status = second.child.wait().unwrap();
-    assert_eq!(status.code(), Some(1), "{}", second.log());
+    let code = second.wait_exit(Duration::from_secs(30)).await;
+    assert_eq!(code, Some(1), "{}", second.log());
     let log = second.log();
     assert!(log.contains("already running the scheduler") && log.contains("PostgreSQL"), "{log}");
     assert!(log.contains(&std::process::id().to_string()) || log.contains("pid"), "{log}");

@@ -95,6 +95,9 @@ impl Timeline {
 pub struct Bot {
     pub child: Child,
     log: Arc<Mutex<Vec<String>>>,
+    /// The thread taking in stderr; joined once the process has exited, so the log then holds
+    /// its last lines.
+    reader: Option<std::thread::JoinHandle<()>>,
 }
 
 impl Bot {
@@ -142,17 +145,26 @@ impl Bot {
         let log = Arc::new(Mutex::new(Vec::new()));
         let stderr = child.stderr.take().expect("piped stderr");
         let sink = Arc::clone(&log);
-        std::thread::spawn(move || {
+        let reader = std::thread::spawn(move || {
             for line in BufReader::new(stderr).lines().map_while(Result::ok) {
                 sink.lock().unwrap().push(line);
             }
         });
-        Bot { child, log }
+        Bot { child, log, reader: Some(reader) }
     }
 
-    /// Whether the process has exited, and with which code.
+    /// Whether the process has exited, and with which code; once it has, the log is complete.
     pub fn exited(&mut self) -> Option<Option<i32>> {
-        self.child.try_wait().ok().flatten().map(|s| s.code())
+        let code = self.child.try_wait().ok().flatten().map(|s| s.code())?;
+        self.read_to_end();
+        Some(code)
+    }
+
+    /// Waits for the stderr reader (the process has exited: its end of the pipe is closed).
+    fn read_to_end(&mut self) {
+        if let Some(reader) = self.reader.take() {
+            let _ = reader.join();
+        }
     }
 
     /// Waits up to `limit` for the process to exit on its own and returns its code; fails with
@@ -227,6 +239,7 @@ impl Bot {
     pub fn kill(&mut self) {
         let _ = self.child.kill(); // SIGKILL
         let _ = self.child.wait();
+        self.read_to_end();
     }
 
     /// SIGTERM, then the exit status (killed after 15 s if it does not stop).
@@ -241,6 +254,7 @@ impl Bot {
         let _ = Command::new("kill").args([&format!("-{name}"), &pid]).status();
         while started.elapsed() < Duration::from_secs(15) {
             if let Ok(Some(status)) = self.child.try_wait() {
+                self.read_to_end();
                 return (status.code(), started.elapsed());
             }
             std::thread::sleep(Duration::from_millis(20));
