@@ -161,8 +161,8 @@ async fn serve_slack(
     led
 }
 
-/// Discord: events are served by every instance; lesson posts only by the lease holder. A
-/// gateway that gives up (a token refused at IDENTIFY) stops the process with the reason.
+/// Discord: each guild's events are served by the instance holding its shard; lesson posts
+/// only by the scheduler lease's holder. A gateway that gives up (a token refused at IDENTIFY) stops the process with the reason.
 async fn serve_discord(
     config: &DiscordConfig,
     coach: Coach,
@@ -173,7 +173,8 @@ async fn serve_discord(
     if args.record.is_some() || args.quiet {
         tracing::warn!("--record and --quiet apply to the console platform only; ignored on Discord");
     }
-    let mut discord = Discord::start(config, coach.clone(), Arc::clone(&clock)).await?;
+    let mut discord =
+        Discord::start(config, coach.clone(), Arc::clone(&clock), lease.url, lease.timing).await?;
     tracing::info!(platform = "discord", "studybot running");
     let scheduler = Scheduler::new(coach, discord.delivery(), clock, lease.scheduler.clone());
     let watch_gateway = async {

@@ -30,6 +30,10 @@ pub struct RecentPost {
 /// How an adapter reads back who has the ✅ on a post now (bots left out).
 pub trait ReadReactions: Sync {
     type Error: std::error::Error + Send + Sync + 'static;
+    /// Whether this reader reads `post` (a Discord instance reads only its shards' guilds).
+    fn covers(&self, _post: &RecentPost) -> bool {
+        true
+    }
     fn reacted(&self, post: &RecentPost) -> impl Future<Output = Result<Vec<Actor>, Self::Error>> + Send;
 }
 
@@ -100,7 +104,7 @@ impl Coach {
         }
         let since = now() - chrono::Duration::days(i64::from(days));
         let posts = match self.recent_posts(platform, since, now()).await {
-            Ok(posts) => posts,
+            Ok(posts) => posts.into_iter().filter(|p| reader.covers(p)).collect::<Vec<_>>(),
             Err(e) => {
                 tracing::error!(error = %chain(&e), platform, "cannot list recent lesson posts to reconcile");
                 return total;

@@ -40,7 +40,7 @@ impl LeaseTiming {
     /// The local deadline after a renewal (or acquisition) whose statement was sent at `sent`:
     /// the database computed the expiry from its clock when the statement ran, which was after
     /// `sent`, so this deadline falls before the expiry.
-    fn deadline(&self, sent: Instant) -> Instant {
+    pub(crate) fn deadline(&self, sent: Instant) -> Instant {
         sent + self.ttl - self.margin()
     }
 

@@ -1,7 +1,7 @@
 //! Leases in the database: rows that expire unless renewed, fenced by a generation number; the
 //! dedicated connection that takes and renews them; and SQLite's one-instance lock file.
 //!
-//! - The row decides who holds a lease (the scheduler's today, a Discord shard's later) and until
+//! - The row decides who holds a lease (the scheduler's, each Discord shard's) and until
 //!   when, on the database's clock. Taking it over once it has expired increments its generation;
 //!   outbox statements carry that generation and are refused once it is stale
 //!   ([`lease_current_sql`] and the `generation` guards in `outbox`).
@@ -23,7 +23,9 @@ use std::time::Duration;
 
 use sqlx::{AnyConnection, ConnectOptions, Connection};
 
-pub use rows::{LeaseRow, SCHEDULER, Taken, acquire_lease, get_lease, release_lease, renew_lease};
+pub use rows::{
+    LeaseRow, SCHEDULER, Taken, acquire_lease, get_lease, list_leases, release_lease, renew_lease,
+};
 pub(crate) use rows::{lease_current_sql, scheduler_generation_sql};
 
 use super::pool::{quiet_options, with_application_name};
@@ -150,6 +152,14 @@ impl LeaseConn {
         }
     }
 
+    /// Every lease of a family (names starting with `prefix`), expired ones too.
+    pub async fn list(&mut self, prefix: &str) -> Result<Vec<LeaseRow>, LeaseError> {
+        match self.run(Op::List { prefix }).await? {
+            Done::Listed(rows) => Ok(rows),
+            _ => unreachable!("list answers Listed"),
+        }
+    }
+
     /// Runs one statement within the round-trip bound; a failure or timeout drops the session so
     /// the next call starts on a fresh one (the old one may be dead or mid-statement).
     async fn run(&mut self, op: Op<'_>) -> Result<Done, LeaseError> {
@@ -199,12 +209,14 @@ enum Op<'a> {
     Acquire { name: &'a str, holder: &'a str, ttl_ms: i64, force: bool },
     Renew { name: &'a str, holder: &'a str, generation: i64, ttl_ms: i64 },
     Release { name: &'a str, holder: &'a str, generation: i64 },
+    List { prefix: &'a str },
 }
 
 enum Done {
     Taken(Taken),
     Renewed(Option<LeaseRow>),
     Released(bool),
+    Listed(Vec<LeaseRow>),
 }
 
 impl Op<'_> {
@@ -219,6 +231,7 @@ impl Op<'_> {
             Op::Release { name, holder, generation } => {
                 Done::Released(release_lease(conn, name, holder, generation).await?)
             }
+            Op::List { prefix } => Done::Listed(list_leases(conn, prefix).await?),
         })
     }
 }

@@ -75,7 +75,7 @@ impl DiscordBot {
         let fake = &self.fake;
         let ready = fake.wait_for(STEP, |f| f.identify_count() + f.resume_count() > 0).await;
         assert!(ready && fake.wait_ready(STEP).await, "no READY; bot log:\n{}", self.log());
-        self.wait_log("reactions reconciled").await;
+        self.wait_log("every Discord shard this instance holds is connected").await;
     }
 
     pub fn spawn(&mut self) {

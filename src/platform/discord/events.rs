@@ -56,16 +56,28 @@ impl EventHandler for Handler {
         let _ = shared.bot_id.set(ready.user.id.to_string());
         let shard = ctx.shard_id.0;
         tracing::info!(bot = %ready.user.name, shard, guilds = ready.guilds.len(), "Discord gateway ready");
-        if !shared.shards.connected(shard) {
+        if !shared.shards.owns(shard) {
+            // A session of a shard this instance has handed over (its runner was between
+            // reconnects when it was stopped): close it, its events are another instance's.
+            tracing::warn!(shard, "a session of a shard this instance no longer holds: closing it");
+            ctx.shard.shutdown_clean();
             return;
         }
-        // Every shard has a session from here on.
+        let all = shared.shards.connected(shard);
+        // Once per table, whichever instance gets there first (`register`).
         if !shared.registered.swap(true, Ordering::SeqCst) {
             register::commands(&shared, ready.application.id).await;
         }
-        // A READY means a new session: reactions made while no session was open never arrive.
-        reconcile::recent(&shared).await;
-        shared.ready.send_modify(|n| *n += 1);
+        // A READY means a new session: reactions made on this shard's guilds while no session
+        // was open never arrive.
+        reconcile::recent(&shared, shard).await;
+        if all {
+            tracing::info!(
+                shards = shared.shards.total(),
+                "every Discord shard this instance holds is connected"
+            );
+            shared.ready.send_modify(|n| *n += 1);
+        }
     }
 
     /// Every channel of the guild with its name: kept for the labels that name a channel in a
@@ -100,16 +112,23 @@ impl EventHandler for Handler {
         }
     }
 
-    async fn reaction_add(&self, _ctx: Context, reaction: Reaction) {
-        self.reaction(reaction, true).await;
+    async fn reaction_add(&self, ctx: Context, reaction: Reaction) {
+        if self.holds(&ctx) {
+            self.reaction(reaction, true).await;
+        }
     }
 
-    async fn reaction_remove(&self, _ctx: Context, reaction: Reaction) {
-        self.reaction(reaction, false).await;
+    async fn reaction_remove(&self, ctx: Context, reaction: Reaction) {
+        if self.holds(&ctx) {
+            self.reaction(reaction, false).await;
+        }
     }
 
-    async fn interaction_create(&self, _ctx: Context, interaction: Interaction) {
+    async fn interaction_create(&self, ctx: Context, interaction: Interaction) {
         let shared = &self.0;
+        if !self.holds(&ctx) {
+            return;
+        }
         let id = match &interaction {
             Interaction::Command(cmd) => cmd.id,
             Interaction::Component(press) => press.id,
@@ -148,6 +167,19 @@ impl EventHandler for Handler {
 }
 
 impl Handler {
+    /// Whether the event's shard is still this instance's: after a freeze past the shard lease's
+    /// deadline, the event is left to the instance that took the shard over.
+    fn holds(&self, ctx: &Context) -> bool {
+        let held = self.0.shards.owns(ctx.shard_id.0);
+        if !held {
+            tracing::info!(
+                shard = ctx.shard_id.0,
+                "an event on a shard this instance no longer holds is left to its holder"
+            );
+        }
+        held
+    }
+
     async fn reaction(&self, reaction: Reaction, added: bool) {
         let shared = &self.0;
         let Some(user) = reaction.user_id else { return };

@@ -12,8 +12,10 @@ mod reconcile;
 mod register;
 pub mod render;
 mod rest;
+mod runners;
 mod seen;
 mod shards;
+mod spread;
 
 use std::sync::atomic::{AtomicBool, AtomicU64};
 use std::sync::{Arc, OnceLock};
@@ -21,12 +23,11 @@ use std::time::Duration;
 
 use anyhow::Context as _;
 use serde::Deserialize;
-use serenity::all::{
-    ClientBuilder, GatewayIntents, HttpBuilder, Permissions, ShardManager, ShardRunnerMessage,
-};
+use serenity::all::{EventHandler, GatewayIntents, HttpBuilder, Permissions};
 use serenity::http::{LightMethod, Route};
 use tokio::sync::{oneshot, watch};
 use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
 
 pub use delivery::DiscordDelivery;
 use events::{Handler, Shared};
@@ -35,7 +36,10 @@ use rest::{Rest, RestError};
 use crate::coach::Coach;
 use crate::config::DiscordConfig;
 use crate::scheduler::Clock;
+use crate::scheduler::leader::LeaseTiming;
 use crate::scheduler::pacing::{Limits, Paced, Rate};
+use crate::store::Backend;
+use crate::store::lease::{LeaseConn, Opened};
 
 /// Nothing privileged: slash commands carry their options, so message content is never read.
 pub fn intents() -> GatewayIntents {
@@ -64,9 +68,10 @@ pub fn limits() -> Limits {
 /// A running connection to Discord.
 pub struct Discord {
     shared: Arc<Shared>,
-    shards: Arc<ShardManager>,
-    /// serenity's client; `None` once [`Discord::failed`] has seen it end, since a finished
-    /// JoinHandle must not be awaited again.
+    /// Stops the shards' loop ([`spread`]), which closes every session and releases every lease.
+    stop: CancellationToken,
+    /// That loop; `None` once [`Discord::failed`] has seen it end, since a finished JoinHandle
+    /// must not be awaited again.
     gateway: Option<JoinHandle<Result<(), String>>>,
     /// Resolves (with an error) when serenity drops the event handler: every shard runner has
     /// ended, so every session has been closed.
@@ -80,12 +85,16 @@ struct Me {
 }
 
 impl Discord {
-    /// Checks the token, then connects the gateway in the background. A token Discord refuses
-    /// stops here with a message that says so; nothing reaches the gateway with it.
+    /// Checks the token, then connects the gateway in the background: every shard on SQLite, a
+    /// fair share of them through shard leases on PostgreSQL (`url` is the database's, `timing`
+    /// the leases'). A token Discord refuses stops here with a message that says so; nothing
+    /// reaches the gateway with it.
     pub async fn start(
         config: &DiscordConfig,
         coach: Coach,
         clock: Arc<dyn Clock>,
+        url: &str,
+        timing: LeaseTiming,
     ) -> anyhow::Result<Discord> {
         let token = config.token.as_ref().context("no Discord token")?.expose().trim().to_string();
         let rest = Arc::new(Rest::new(&token, config.rest_proxy.as_deref())?);
@@ -110,6 +119,19 @@ impl Discord {
             reactions: AtomicU64::new(0),
             seen: seen::Seen::default(),
         });
+        let now = shared.clock.now().timestamp();
+        let (count, budget) = shards::plan(&shared.rest, shared.coach.store(), config.shards, now).await?;
+        shared.shards.set_total(count);
+        let claims = match Backend::from_url(url)? {
+            Backend::Sqlite => spread::Claims::All,
+            Backend::Postgres => {
+                let round_trip = timing.renew.max(Duration::from_secs(1));
+                match LeaseConn::open(url, shared.coach.store(), round_trip).await? {
+                    Opened::Ready(conn) => spread::Claims::Leased { conn, timing },
+                    Opened::Refused(why) => anyhow::bail!("{why}"),
+                }
+            }
+        };
         // serenity's limiter would send through discord.com whatever the proxy (PLATFORMS.md),
         // and pacing is ours anyway.
         let mut http = HttpBuilder::new(&token).ratelimiter_disabled(true);
@@ -117,31 +139,19 @@ impl Discord {
             http = http.proxy(proxy.trim_end_matches('/'));
         }
         let (held, released) = oneshot::channel();
-        let mut client = ClientBuilder::new_with_http(http.build(), intents())
-            .event_handler(Handler(Arc::clone(&shared), held))
-            .await
-            .context("building the Discord client")?;
-        let now = shared.clock.now().timestamp();
-        let (count, budget) = shards::plan(&shared.rest, shared.coach.store(), config.shards, now).await?;
-        shared.shards.set_total(count);
-        let shards = Arc::clone(&client.shard_manager);
-        let (links, manager) = (Arc::clone(&shared), Arc::clone(&shards));
-        // serenity boots one shard every 5 s.
-        let limit = Duration::from_secs(config.connect_timeout_secs + 5 * u64::from(count));
-        let gateway = tokio::spawn(async move {
-            shards::within_budget(&budget, count).await;
-            let watch = Arc::clone(&links);
-            let watchdog = tokio::spawn(async move {
-                if watch.shards.watch_startup(limit).await.is_some() {
-                    manager.shutdown_all().await;
-                }
-            });
-            let started = client.start_shards(count).await.map_err(|e| e.to_string());
-            watchdog.abort();
-            started?;
-            links.shards.given_up().map_or(Ok(()), Err)
-        });
-        Ok(Discord { shared, shards, gateway: Some(gateway), released })
+        let handler: Arc<dyn EventHandler> = Arc::new(Handler(Arc::clone(&shared), held));
+        let (runners, failures) =
+            runners::Runners::new(Arc::new(http.build()), handler, intents(), count).await;
+        let spread = spread::Spread {
+            shared: Arc::clone(&shared),
+            runners,
+            failures,
+            budget,
+            connect_limit: Duration::from_secs(config.connect_timeout_secs),
+        };
+        let stop = CancellationToken::new();
+        let gateway = tokio::spawn(spread.run(claims, stop.clone()));
+        Ok(Discord { shared, stop, gateway: Some(gateway), released })
     }
 
     /// The delivery the scheduler posts through; interactions share its pacer.
@@ -170,28 +180,17 @@ impl Discord {
         tokio::time::timeout(limit, ready.wait_for(|n| *n > 0)).await.is_ok_and(|r| r.is_ok())
     }
 
-    /// Closes the gateway session with close code 1000 and waits (up to 3 s) until it is closed.
-    /// After a gateway failure there is no session left, and nothing to wait for.
+    /// Closes every gateway session with close code 1000, releases the shard leases, and waits
+    /// (up to 5 s) until all is done. After a gateway failure there is nothing left to close.
     pub async fn shutdown(mut self) {
         let Some(gateway) = self.gateway.take() else { return };
-        self.close_sessions().await;
-        self.shards.shutdown_all().await;
+        self.stop.cancel();
         let closed = async {
             let _ = gateway.await;
             let _ = self.released.await;
         };
-        if tokio::time::timeout(Duration::from_secs(3), closed).await.is_err() {
+        if tokio::time::timeout(Duration::from_secs(5), closed).await.is_err() {
             tracing::warn!("the Discord gateway did not close in time");
-        }
-    }
-
-    /// Asks every shard runner itself to close its session with 1000. `shutdown_all` alone does
-    /// not reach a runner started by a re-identify (op 9): serenity 0.12.5 then holds a stale
-    /// shutdown acknowledgement, forgets the runner before passing the request on, and the
-    /// socket died with the process instead of closing.
-    async fn close_sessions(&self) {
-        for (id, runner) in self.shards.runners.lock().await.iter() {
-            runner.runner_tx.send_to_shard(ShardRunnerMessage::Shutdown(*id, 1000));
         }
     }
 }

@@ -7,6 +7,7 @@ use serenity::model::id::{ChannelId, MessageId};
 use super::delivery::{CHECK_EMOJI, snowflake};
 use super::events::Shared;
 use super::rest::RestError;
+use super::shards::routes_to;
 use crate::coach::{Actor, ReadReactions, RecentPost};
 
 /// Discord's page size for the users who reacted.
@@ -24,17 +25,29 @@ struct ReactedUser {
     bot: bool,
 }
 
-/// Reconciles every lesson post of the last `reconcile_days`.
-pub async fn recent(shared: &Shared) {
+/// Reconciles every lesson post of the last `reconcile_days` in the guilds of `shard`.
+pub async fn recent(shared: &Shared, shard: u32) {
     let clock = &shared.clock;
-    shared.coach.reconcile_recent("discord", shared.reconcile_days, || clock.now(), shared).await;
+    let reader = ShardReader { shared, shard, total: shared.shards.total() };
+    shared.coach.reconcile_recent("discord", shared.reconcile_days, || clock.now(), &reader).await;
 }
 
-impl ReadReactions for Shared {
+/// Reads the reactions of the posts in the guilds one shard carries.
+struct ShardReader<'a> {
+    shared: &'a Shared,
+    shard: u32,
+    total: u32,
+}
+
+impl ReadReactions for ShardReader<'_> {
     type Error = RestError;
 
+    fn covers(&self, post: &RecentPost) -> bool {
+        routes_to(&post.channel.workspace, self.shard, self.total)
+    }
+
     async fn reacted(&self, post: &RecentPost) -> Result<Vec<Actor>, RestError> {
-        reacted(self, post).await
+        reacted(self.shared, post).await
     }
 }
 

@@ -3,12 +3,11 @@
 //! connected — the instance is ready (`/readyz`) only while all of them are.
 //!
 //! Discord routes a guild's events to shard `(guild_id >> 22) % shards` and direct messages to
-//! shard 0; serenity boots the shards one after another, 5 s apart, which keeps within any
-//! `max_concurrency` bucket.
+//! shard 0. Which instance runs which shard is [`super::spread`]'s.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Mutex;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use serde::Deserialize;
 use serenity::http::{LightMethod, Route};
@@ -70,63 +69,143 @@ pub async fn within_budget(limit: &StartLimit, count: u32) {
     tokio::time::sleep(wait).await;
 }
 
-/// Which shards have a live session.
+/// The shards this instance holds, until when (the local deadline of each shard's lease), which
+/// of them have a live session, and since when each has been starting. The instance is ready
+/// (`/readyz`) once it has settled what it holds and every shard it holds has a session.
 #[derive(Debug, Default)]
 pub struct Links {
-    total: Mutex<u32>,
-    connected: Mutex<BTreeSet<u32>>,
-    given_up: Mutex<Option<String>>,
+    state: Mutex<State>,
+}
+
+#[derive(Debug, Default)]
+struct State {
+    total: u32,
+    /// Shard → the monotonic deadline until which its events are this instance's to handle.
+    held: BTreeMap<u32, Instant>,
+    /// Shard → when its session was started, until it first connects.
+    starting: BTreeMap<u32, Instant>,
+    connected: BTreeSet<u32>,
+    /// The first claim round has run: holding nothing is then a settled state (more instances
+    /// than shards), not a start that has not happened yet.
+    settled: bool,
 }
 
 impl Links {
     pub fn set_total(&self, total: u32) {
-        *self.total.lock().expect("shard links") = total;
+        self.lock().total = total;
     }
 
-    /// Why the gateway was given up, if it was.
-    pub fn given_up(&self) -> Option<String> {
-        self.given_up.lock().expect("shard links").clone()
+    pub fn total(&self) -> u32 {
+        self.lock().total
     }
 
-    /// Shard `id` is connected (READY or RESUMED); true when that makes all of them.
+    fn lock(&self) -> std::sync::MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// This instance holds shard `id` until `deadline` (renewals move it on).
+    pub fn hold(&self, id: u32, deadline: Instant) {
+        self.lock().held.insert(id, deadline);
+    }
+
+    /// Shard `id`'s session is being started now.
+    pub fn starting(&self, id: u32) {
+        self.lock().starting.insert(id, Instant::now());
+    }
+
+    /// This instance no longer holds shard `id`: its events are left to the next holder.
+    pub fn release(&self, id: u32) {
+        let mut state = self.lock();
+        state.held.remove(&id);
+        state.starting.remove(&id);
+        state.connected.remove(&id);
+        drop(state);
+        self.report();
+    }
+
+    /// The first claim round is done.
+    pub fn settle(&self) {
+        self.lock().settled = true;
+        self.report();
+    }
+
+    /// Whether an event that came over shard `id` is this instance's to handle: it holds the
+    /// shard and the shard's lease has not passed its deadline (a frozen process that wakes up
+    /// past it leaves the event to whoever took the shard over).
+    pub fn owns(&self, id: u32) -> bool {
+        self.lock().held.get(&id).is_some_and(|deadline| Instant::now() < *deadline)
+    }
+
+    /// Shard `id` is connected (READY or RESUMED); true when every shard held is.
     pub fn connected(&self, id: u32) -> bool {
         let all = {
-            let mut connected = self.connected.lock().expect("shard links");
-            connected.insert(id);
-            connected.len() as u32 >= (*self.total.lock().expect("shard links")).max(1)
+            let mut state = self.lock();
+            state.starting.remove(&id);
+            state.connected.insert(id);
+            state.all_connected()
         };
-        if all {
-            health::set_link(Link::Connected);
-        }
+        self.report();
         all
-    }
-
-    /// Gives the gateway up unless every shard connected within `limit` of the start: serenity
-    /// retries a refused session every 5 s for ever (a 4011 "sharding required" too), and every
-    /// IDENTIFY spends the day's session start budget, past which Discord resets the token.
-    pub async fn watch_startup(&self, limit: Duration) -> Option<String> {
-        tokio::time::sleep(limit).await;
-        let total = *self.total.lock().expect("shard links");
-        let connected = self.connected.lock().expect("shard links").clone();
-        let missing: Vec<String> =
-            (0..total).filter(|s| !connected.contains(s)).map(|s| s.to_string()).collect();
-        if missing.is_empty() {
-            return None;
-        }
-        let reason = format!(
-            "shard {} of {total} had no Discord session {}s after the start; if the log says \
-             \"Shard has too many guilds\", Discord requires sharding for this many servers: set \
-             discord.shards = \"auto\" (or a larger number)",
-            missing.join(", "),
-            limit.as_secs()
-        );
-        self.given_up.lock().expect("shard links").get_or_insert(reason.clone());
-        Some(reason)
     }
 
     /// Shard `id` left the connected stage: the instance is not ready until it is back.
     pub fn lost(&self, id: u32) {
-        self.connected.lock().expect("shard links").remove(&id);
-        health::set_link(Link::Disconnected);
+        self.lock().connected.remove(&id);
+        self.report();
     }
+
+    /// Gives the gateway up when a held shard has had no session for `limit` since it was
+    /// started: serenity retries a refused session every 5 s for ever (a 4011 "sharding
+    /// required" too), and every IDENTIFY spends the day's session start budget, past which
+    /// Discord resets the token.
+    pub fn stalled(&self, limit: Duration) -> Option<String> {
+        let (missing, total) = {
+            let state = self.lock();
+            let missing: Vec<String> = state
+                .starting
+                .iter()
+                .filter(|(_, since)| since.elapsed() >= limit)
+                .map(|(id, _)| id.to_string())
+                .collect();
+            (missing, state.total)
+        };
+        if missing.is_empty() {
+            return None;
+        }
+        Some(format!(
+            "shard {} of {total} had no Discord session {}s after it was started; if the log says \
+             \"Shard has too many guilds\", Discord requires sharding for this many servers: set \
+             discord.shards = \"auto\" (or a larger number)",
+            missing.join(", "),
+            limit.as_secs()
+        ))
+    }
+
+    /// Tells `/readyz`: connected once settled with every held shard connected; connecting
+    /// before any shard ever connected; disconnected (reconnecting) otherwise.
+    fn report(&self) {
+        let state = self.lock();
+        let link = if state.settled && state.all_connected() {
+            Link::Connected
+        } else if state.connected.is_empty() && !state.settled {
+            Link::Connecting
+        } else {
+            Link::Disconnected
+        };
+        drop(state);
+        health::set_link(link);
+    }
+}
+
+impl State {
+    fn all_connected(&self) -> bool {
+        self.held.keys().all(|id| self.connected.contains(id))
+    }
+}
+
+/// Whether a post in `workspace` (a guild id; anything else is a direct message) comes over
+/// shard `shard` of `total`: Discord routes a guild to `(guild_id >> 22) % total`, DMs to 0.
+pub fn routes_to(workspace: &str, shard: u32, total: u32) -> bool {
+    let home = workspace.parse::<u64>().map_or(0, |guild| (guild >> 22) % u64::from(total.max(1)));
+    home == u64::from(shard)
 }

@@ -154,6 +154,17 @@ pub async fn get_lease(conn: &mut AnyConnection, name: &str) -> Result<Option<Le
     row.as_ref().map(LeaseRow::from_row).transpose()
 }
 
+/// Every lease whose name starts with `prefix` (a family: one row per Discord shard, one per
+/// live instance), with the database's clock, by name.
+#[tracing::instrument(skip_all, fields(prefix))]
+pub async fn list_leases(conn: &mut AnyConnection, prefix: &str) -> Result<Vec<LeaseRow>, StoreError> {
+    let now = now_ms_sql(conn);
+    let sql = format!("SELECT {} FROM leases WHERE substr(name, 1, $2) = $1 ORDER BY name", returning(now));
+    let length = i32::try_from(prefix.chars().count()).unwrap_or(i32::MAX);
+    let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(prefix).bind(length).fetch_all(conn).await?;
+    rows.iter().map(LeaseRow::from_row).collect()
+}
+
 /// The SQL condition "`$n` is the current, unexpired generation of the scheduler lease", for
 /// statements that must be refused when their caller's lease has ended. Generation 0 is an
 /// in-process tool that owns its database (the console, the demo) and holds no lease.
