@@ -216,6 +216,10 @@ impl Bot {
         address.parse().unwrap_or_else(|_| panic!("no address in `{line}`"))
     }
 
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     /// SIGSTOP: the process stops between two instructions, holding whatever it held.
     pub fn freeze(&self) {
         self.send_signal("STOP");

@@ -20,6 +20,8 @@ pub struct DiscordBot {
     pub url: String,
     pub dir: tempfile::TempDir,
     token: String,
+    /// More environment for every instance (e.g. a short lease TTL).
+    env: Vec<(String, String)>,
 }
 
 impl DiscordBot {
@@ -44,6 +46,7 @@ impl DiscordBot {
             url,
             dir,
             token: BOT_TOKEN.into(),
+            env: Vec::new(),
         }
     }
 
@@ -64,6 +67,22 @@ impl DiscordBot {
         self
     }
 
+    /// Another database than the SQLite file (PostgreSQL, for several instances).
+    pub fn with_database(mut self, url: &str) -> DiscordBot {
+        let path = self.dir.path().join("studybot.toml");
+        let config = std::fs::read_to_string(&path).unwrap();
+        let config = config.replace(&format!("url = \"{}\"", self.url), &format!("url = \"{url}\""));
+        std::fs::write(&path, config).unwrap();
+        self.url = url.to_string();
+        self
+    }
+
+    /// An environment variable for every instance started from now on.
+    pub fn with_env(mut self, name: &str, value: &str) -> DiscordBot {
+        self.env.push((name.to_string(), value.to_string()));
+        self
+    }
+
     pub fn with_token(mut self, token: &str) -> DiscordBot {
         self.token = token.into();
         self
@@ -79,9 +98,14 @@ impl DiscordBot {
     }
 
     pub fn spawn(&mut self) {
-        let env = [("STUDYBOT_DISCORD__TOKEN", self.token.as_str())];
-        self.bot =
-            Some(Bot::spawn(self.dir.path(), &env, &self.timeline, &["--lease-poll".into(), "1".into()]));
+        self.bot = Some(self.spawn_instance());
+    }
+
+    /// Another process of the same bot (same config, database, token and clock), not waited for.
+    pub fn spawn_instance(&self) -> Bot {
+        let mut env = vec![("STUDYBOT_DISCORD__TOKEN", self.token.as_str())];
+        env.extend(self.env.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+        Bot::spawn(self.dir.path(), &env, &self.timeline, &["--lease-poll".into(), "1".into()])
     }
 
     /// SIGTERM and the exit code.

@@ -197,6 +197,12 @@ impl FakeDiscord {
         self.shared.lock().gateway.pace_identify = true;
     }
 
+    /// `GET /gateway/bot`'s `session_start_limit.max_concurrency`: how many buckets may
+    /// IDENTIFY at once (Discord gives large bots 16 or more).
+    pub fn set_max_concurrency(&self, buckets: u64) {
+        self.shared.lock().gateway.max_concurrency = buckets;
+    }
+
     /// IDENTIFYs answered with op 9 for coming within 5 s of another in their concurrency bucket.
     pub fn identify_refusals(&self) -> usize {
         self.shared.lock().gateway.identify_refusals
