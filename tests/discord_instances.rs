@@ -38,7 +38,11 @@ async fn holders(url: &str) -> BTreeMap<u64, u32> {
 }
 
 /// Waits until the unexpired shard leases satisfy `done`; returns them.
-async fn wait_holders(url: &str, what: &str, done: impl Fn(&BTreeMap<u64, u32>) -> bool) -> BTreeMap<u64, u32> {
+async fn wait_holders(
+    url: &str,
+    what: &str,
+    done: impl Fn(&BTreeMap<u64, u32>) -> bool,
+) -> BTreeMap<u64, u32> {
     let deadline = Instant::now() + STEP;
     loop {
         let now = holders(url).await;
@@ -65,7 +69,8 @@ async fn three_instances_share_four_shards_and_take_over_a_killed_and_a_frozen_o
         .without_guilds()
         .with_discord_config("shards = 4")
         .with_database(&url)
-        .with_env("STUDYBOT_SCHEDULER__LEASE_TTL_SECS", &TTL_SECS.to_string());
+        .with_env("STUDYBOT_SCHEDULER__LEASE_TTL_SECS", &TTL_SECS.to_string())
+        .with_env("STUDYBOT_SCHEDULER__LEASE_RENEW_SECS", &POLL_SECS.to_string());
     h.fake.set_max_concurrency(SHARDS);
     let mut guilds = vec![Guild { id: h.fake.guild_id(), channel: h.channel }];
     for k in 0..GUILDS {
@@ -93,7 +98,9 @@ async fn three_instances_share_four_shards_and_take_over_a_killed_and_a_frozen_o
     let olivia = organizer();
     let mut interactions = Vec::new();
     for g in &guilds {
-        interactions.push(h.slash_in(g.channel, &olivia, "studybot", Some("setup"), setup_options("2026-12-01")).await);
+        interactions.push(
+            h.slash_in(g.channel, &olivia, "studybot", Some("setup"), setup_options("2026-12-01")).await,
+        );
     }
     // Each guild gets its lesson; one member reacts to it, another checks in with /checkpoint.
     for (i, g) in guilds.iter().enumerate() {
@@ -182,7 +189,8 @@ async fn wait_lesson(h: &DiscordBot, url: &str, g: &Guild) -> Value {
     let posted = |_: &FakeDiscord| !lesson_posts(h, g.channel).is_empty();
     assert!(h.fake.wait_for(STEP, posted).await, "no lesson in guild {}", g.id);
     let post = lesson_posts(h, g.channel).remove(0);
-    let readback = Readback { url: url.to_string(), platform: Platform::Discord, channel: g.channel.to_string() };
+    let readback =
+        Readback { url: url.to_string(), platform: Platform::Discord, channel: g.channel.to_string() };
     readback.wait_confirmed(post["id"].as_str().unwrap_or_default(), String::new).await;
     post
 }
@@ -207,7 +215,11 @@ async fn wait_stored(url: &str, n: usize, bots: &[Bot]) {
             return;
         }
         let logs: Vec<String> = bots.iter().map(Bot::log).collect();
-        assert!(Instant::now() < deadline, "{rows} checkpoints stored, waiting for {n}\n{}", logs.join("\n---\n"));
+        assert!(
+            Instant::now() < deadline,
+            "{rows} checkpoints stored, waiting for {n}\n{}",
+            logs.join("\n---\n")
+        );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }

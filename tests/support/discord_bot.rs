@@ -63,7 +63,7 @@ impl DiscordBot {
     pub fn with_discord_config(self, lines: &str) -> DiscordBot {
         let path = self.dir.path().join("studybot.toml");
         let config = std::fs::read_to_string(&path).unwrap();
-        std::fs::write(&path, format!("{config}{lines}\n")).unwrap();
+        std::fs::write(&path, format!("{}\n{lines}\n", config.trim_end())).unwrap();
         self
     }
 
