@@ -110,10 +110,13 @@ async fn three_instances_share_four_shards_and_take_over_a_killed_and_a_frozen_o
     wait_stored(&url, all, &bots).await;
     interactions.extend(checkpoint_everywhere(&h, &guilds, 200).await);
     wait_stored(&url, 2 * all, &bots).await;
-    // The shards were spread: every instance took some.
+    // The shards were spread — every instance took some — and handed over (the first instance
+    // ran all four until the others came) without two sessions of one shard at once.
     for bot in &bots {
         assert!(bot.count_logged("Discord shard lease taken") > 0, "{}", bot.log());
     }
+    assert!(bots[0].count_logged("handing a Discord shard over") >= 2, "{}", bots[0].log());
+    assert_eq!(h.fake.shard_overlaps(), Vec::<u64>::new(), "a shard ran in two processes at once");
 
     // One instance dies, another freezes: the third serves every guild within TTL + one poll.
     let survivor = pids.iter().copied().find(|p| spread.values().any(|h| h == p)).unwrap_or(pids[0]);
@@ -138,9 +141,16 @@ async fn three_instances_share_four_shards_and_take_over_a_killed_and_a_frozen_o
     );
     assert!(taken_over <= Duration::from_secs(TTL_SECS + 2 * POLL_SECS), "took {taken_over:?}");
 
-    // The frozen one wakes past its deadlines: it closes what it lost and handles none of it.
+    // The frozen one wakes past its deadlines: it closes what it lost and handles none of it,
+    // then takes its share back from the survivor.
     bots[frozen].thaw();
     wait_log_count(|| bots[frozen].log(), "Discord shard lease lost", 1).await;
+    let back = pids[frozen];
+    wait_holders(&url, "the woken instance takes its share back", |held| {
+        held.len() == SHARDS as usize && held.values().filter(|p| **p == back).count() == 2
+    })
+    .await;
+    wait_log_count(|| bots[frozen].log(), "every Discord shard this instance holds is connected", 2).await;
     interactions.extend(checkpoint_everywhere(&h, &guilds, 400).await);
     wait_stored(&url, 4 * all, &bots).await;
 

@@ -203,6 +203,12 @@ impl FakeDiscord {
         self.shared.lock().gateway.max_concurrency = buckets;
     }
 
+    /// Shards that were identified while another connection of theirs was still live (two
+    /// processes running one shard), one entry each time, in order.
+    pub fn shard_overlaps(&self) -> Vec<u64> {
+        self.shared.lock().gateway.overlaps.clone()
+    }
+
     /// IDENTIFYs answered with op 9 for coming within 5 s of another in their concurrency bucket.
     pub fn identify_refusals(&self) -> usize {
         self.shared.lock().gateway.identify_refusals

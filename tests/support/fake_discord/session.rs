@@ -90,6 +90,8 @@ pub(super) struct Gateway {
     pub routed: Vec<(u64, String)>,
     /// IDENTIFYs refused for coming too soon in their concurrency bucket.
     pub identify_refusals: usize,
+    /// Shards identified while another connection of theirs was still live, one entry each time.
+    pub overlaps: Vec<u64>,
     /// Discord's IDENTIFY pacing (one per `max_concurrency` bucket every 5 s), when enforced.
     pub pace_identify: bool,
     /// `session_start_limit` as (remaining, reset_after ms) instead of 1,000 a day.
@@ -128,6 +130,7 @@ impl Gateway {
             identifies: Vec::new(),
             routed: Vec::new(),
             identify_refusals: 0,
+            overlaps: Vec::new(),
             pace_identify: false,
             session_budget: None,
             total: 1,
@@ -338,6 +341,9 @@ impl Data {
         let id = format!("{:032x}", 0xfa4e_0000_u64 + gw.next_session);
         let intents = d["intents"].as_u64().unwrap_or(0);
         gw.sessions.insert(shard, Session { id: id.clone(), seq: 0, log: Vec::new(), intents });
+        if gw.conns.iter().any(|c| c.live && c.shard == Some(shard) && c.id != conn) {
+            gw.overlaps.push(shard);
+        }
         match gw.conns.iter_mut().find(|c| c.id == conn) {
             Some(c) => {
                 c.live = true;
