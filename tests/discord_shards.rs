@@ -69,9 +69,22 @@ async fn auto_runs_the_recommended_shards_and_each_guild_is_served_on_its_own() 
 async fn one_shard_where_discord_requires_sharding_stops_with_what_to_set() {
     let mut h = DiscordBot::new("2026-12-01T08:00:00Z", 30.0)
         .await
-        .with_discord_config("shards = 1\nconnect_timeout_secs = 3");
+        .with_discord_config("shards = 1\nconnect_timeout_secs = 4");
     h.fake.limit_guilds_per_session(0);
     h.spawn();
+    // Meanwhile `/readyz` names the shard that has no session.
+    let address = h.bot.as_ref().unwrap().http_address();
+    let named = "Discord shard 0 of 1 without a session";
+    let mut seen = None;
+    for _ in 0..30 {
+        let (status, body) = support::scrape::get(address, "/readyz").await;
+        if body.contains(named) {
+            seen = Some(status);
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(seen, Some(503), "/readyz names the shard without a session: {}", h.log());
     let code = h.bot.as_mut().unwrap().wait_exit(STEP).await;
     let log = h.log();
     assert_eq!(code, Some(1), "{log}");

@@ -23,11 +23,23 @@ pub enum Link {
 }
 
 static LINK: AtomicU8 = AtomicU8::new(Link::Connecting as u8);
+/// What is missing while the link is not connected, when the adapter can say (which shards).
+static LINK_DETAIL: std::sync::Mutex<Option<String>> = std::sync::Mutex::new(None);
 static LEASE_KNOWN: AtomicBool = AtomicBool::new(false);
 
 /// What the adapter reports about its connection.
 pub fn set_link(link: Link) {
     LINK.store(link as u8, Ordering::Relaxed);
+}
+
+/// The link with what it still lacks, e.g. "Discord shards 2, 3 of 4 have no session".
+pub fn set_link_with(link: Link, detail: Option<String>) {
+    *LINK_DETAIL.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = detail;
+    set_link(link);
+}
+
+fn link_detail() -> Option<String> {
+    LINK_DETAIL.lock().unwrap_or_else(std::sync::PoisonError::into_inner).clone()
 }
 
 pub fn link() -> Link {
@@ -55,10 +67,13 @@ pub async fn check(store: &Store) -> Result<(), String> {
         Ok(Err(e)) => return Err(format!("database unreachable: {}", chain(&e))),
         Err(_) => return Err(format!("database unreachable: no answer to SELECT 1 within {DB_TIMEOUT:?}")),
     }
-    match link() {
-        Link::Connected => {}
-        Link::Connecting => return Err("platform not connected yet".into()),
-        Link::Disconnected => return Err("platform connection lost; reconnecting".into()),
+    let why = match link() {
+        Link::Connected => None,
+        Link::Connecting => Some("platform not connected yet"),
+        Link::Disconnected => Some("platform connection lost; reconnecting"),
+    };
+    if let Some(why) = why {
+        return Err(link_detail().map_or_else(|| why.to_string(), |detail| format!("{why}: {detail}")));
     }
     if !lease_known() {
         return Err("scheduler lease state not known yet".into());

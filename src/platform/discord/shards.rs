@@ -182,18 +182,23 @@ impl Links {
     }
 
     /// Tells `/readyz`: connected once settled with every held shard connected; connecting
-    /// before any shard ever connected; disconnected (reconnecting) otherwise.
+    /// while no shard has a session; disconnected (reconnecting) otherwise — naming the
+    /// shards without a session (serenity retries each every 5 s).
     fn report(&self) {
         let state = self.lock();
         let link = if state.settled && state.all_connected() {
             Link::Connected
-        } else if state.connected.is_empty() && !state.settled {
+        } else if state.connected.is_empty() {
             Link::Connecting
         } else {
             Link::Disconnected
         };
+        let missing: Vec<String> =
+            state.held.keys().filter(|id| !state.connected.contains(id)).map(u32::to_string).collect();
+        let detail = (!missing.is_empty())
+            .then(|| format!("Discord shard {} of {} without a session", missing.join(", "), state.total));
         drop(state);
-        health::set_link(link);
+        health::set_link_with(link, detail);
     }
 }
 
