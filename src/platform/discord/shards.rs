@@ -214,3 +214,32 @@ pub fn routes_to(workspace: &str, shard: u32, total: u32) -> bool {
     let home = workspace.parse::<u64>().map_or(0, |guild| (guild >> 22) % u64::from(total.max(1)));
     home == u64::from(shard)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_post_is_read_back_by_the_shard_its_guild_is_routed_to() {
+        let guild = (7_u64 << 22) | 12_345; // (guild >> 22) % 4 == 3
+        let on: Vec<u32> = (0..4).filter(|s| routes_to(&guild.to_string(), *s, 4)).collect();
+        assert_eq!(on, [3]);
+        assert!(routes_to("dm", 0, 4), "direct messages come over shard 0");
+        assert!(routes_to(&guild.to_string(), 0, 1), "one shard carries everything");
+    }
+
+    #[test]
+    fn an_instance_is_ready_once_every_shard_it_holds_is_connected() {
+        let links = Links::default();
+        links.set_total(4);
+        let later = Instant::now() + Duration::from_secs(60);
+        links.hold(1, later);
+        links.hold(3, later);
+        links.settle();
+        assert!(!links.connected(1));
+        assert!(links.connected(3), "shards 0 and 2 are another instance's");
+        assert!(links.owns(3) && !links.owns(0));
+        links.hold(2, Instant::now());
+        assert!(!links.owns(2), "past its deadline, a shard's events are not this instance's");
+    }
+}
