@@ -77,6 +77,7 @@ impl Spread {
                             boots.queue(id);
                         }
                     }
+                    self.shared.shards.settle();
                 }
                 Claims::Leased { conn, timing } => {
                     let round = Round { conn, timing: *timing, holder: &holder, total };
@@ -84,15 +85,21 @@ impl Spread {
                         .run(&mut self.runners, &self.shared.shards, &mut held, &mut presence, &mut boots)
                         .await
                     {
-                        Ok(()) => failing.recovered(),
+                        Ok(()) => {
+                            failing.recovered();
+                            self.shared.shards.settle();
+                        }
                         Err(e) => {
                             failing.failed(&e, "cannot renew or claim Discord shard leases; retrying");
                         }
                     }
                 }
             }
-            self.shared.shards.settle();
-            boots.start_due(&mut self.runners, &self.shared, &self.budget).await;
+            // The first start may wait hours for Discord's session budget: a stop ends the wait.
+            tokio::select! {
+                () = boots.start_due(&mut self.runners, &self.shared, &self.budget) => {}
+                () = stop.cancelled() => break Ok(()),
+            }
             if let Some(why) = self.shared.shards.stalled(self.connect_limit) {
                 break Err(why);
             }
