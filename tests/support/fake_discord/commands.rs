@@ -3,10 +3,11 @@
 use serde_json::{Value, json};
 
 use super::rest::{Reply, Req};
-use super::state::{APP_ID, Data, GUILD_ID};
+use super::state::{APP_ID, Data};
 
-/// PUT …/commands: replaces the scope's commands; a name that existed keeps its id.
-pub(super) fn put(data: &mut Data, req: &Req, scope: &str) -> Reply {
+/// PUT …/commands: replaces the commands of `guild` (global ones for `None`); a name that
+/// existed there keeps its id.
+pub(super) fn put(data: &mut Data, req: &Req, guild: Option<u64>) -> Reply {
     let Some(list) = req.body.as_array() else {
         let errors = json!({"_errors": [{"code": "BASE_TYPE_ARRAY", "message": "Must be an array."}]});
         return Reply::invalid_form(errors);
@@ -20,15 +21,28 @@ pub(super) fn put(data: &mut Data, req: &Req, scope: &str) -> Reply {
     if errors.as_object().is_some_and(|e| !e.is_empty()) {
         return Reply::invalid_form(errors);
     }
-    let built: Vec<Value> = list.iter().map(|c| build(data, c, scope)).collect();
-    data.commands.retain(|c| c["scope"] != scope);
+    let built: Vec<Value> = list.iter().map(|c| build(data, c, guild)).collect();
+    data.commands.retain(|c| !in_scope(c, guild));
     data.commands.extend(built.iter().cloned());
     Reply::json(Value::Array(built.into_iter().map(strip_scope).collect()))
 }
 
-pub(super) fn list(data: &Data, scope: &str) -> Reply {
-    let list = data.commands.iter().filter(|c| c["scope"] == scope).cloned().map(strip_scope);
+/// GET …/commands: the commands of `guild`, or the global ones for `None`.
+pub(super) fn list(data: &Data, guild: Option<u64>) -> Reply {
+    let list = data.commands.iter().filter(|c| in_scope(c, guild)).cloned().map(strip_scope);
     Reply::json(Value::Array(list.collect()))
+}
+
+/// A stored command is registered in `guild` (`scope` "guild" with that `guild_id`), or for
+/// `None` globally.
+pub(super) fn in_scope(command: &Value, guild: Option<u64>) -> bool {
+    match guild {
+        Some(g) => {
+            let registered_in = command["guild_id"].as_str().and_then(|id| id.parse::<u64>().ok());
+            command["scope"] == "guild" && registered_in == Some(g)
+        }
+        None => command["scope"] == "global",
+    }
 }
 
 fn strip_scope(mut command: Value) -> Value {
@@ -46,9 +60,9 @@ fn invalid(errors: Value) -> Reply {
 }
 
 /// The command as Discord returns it (plus `scope`, which the REST answer leaves out).
-fn build(data: &mut Data, body: &Value, scope: &str) -> Value {
+fn build(data: &mut Data, body: &Value, guild: Option<u64>) -> Value {
     let name = body["name"].as_str().unwrap_or_default();
-    let existing = data.commands.iter().find(|c| c["scope"] == scope && c["name"] == name);
+    let existing = data.commands.iter().find(|c| in_scope(c, guild) && c["name"] == name);
     let existing = existing.and_then(|c| c["id"].as_str()).map(str::to_owned);
     let id = existing.unwrap_or_else(|| data.snowflake().to_string());
     let mut command = json!({
@@ -61,14 +75,14 @@ fn build(data: &mut Data, body: &Value, scope: &str) -> Value {
         "nsfw": body.get("nsfw").cloned().unwrap_or(json!(false)),
         "contexts": body.get("contexts").cloned().unwrap_or(Value::Null),
         "integration_types": body.get("integration_types").cloned().unwrap_or(json!([0])),
-        "scope": scope,
+        "scope": if guild.is_some() { "guild" } else { "global" },
     });
     if let Some(options) = body.get("options").filter(|o| o.as_array().is_some_and(|a| !a.is_empty())) {
         command["options"] = options.clone();
     }
-    match scope {
-        "guild" => command["guild_id"] = json!(GUILD_ID.to_string()),
-        _ => command["dm_permission"] = body.get("dm_permission").cloned().unwrap_or(json!(true)),
+    match guild {
+        Some(g) => command["guild_id"] = json!(g.to_string()),
+        None => command["dm_permission"] = body.get("dm_permission").cloned().unwrap_or(json!(true)),
     }
     command
 }

@@ -165,7 +165,7 @@ impl FakeDiscord {
     }
 
     /// A session whose shard would hold more than `guilds` guilds is closed with 4011 at IDENTIFY
-    /// (Discord's limit is 2,500; the fake has one guild, so 0 makes sharding required).
+    /// (Discord's limit is 2,500; with only the preset guild, 0 makes sharding required).
     pub fn limit_guilds_per_session(&self, guilds: usize) {
         self.shared.lock().gateway.guild_limit = guilds;
     }
@@ -204,7 +204,12 @@ impl FakeDiscord {
 
     /// The shard the preset guild's events go on with `shards` shards.
     pub fn guild_shard(&self, shards: u64) -> u64 {
-        super::session::shard_for(self.guild_id(), shards)
+        self.shard_of(self.guild_id(), shards)
+    }
+
+    /// The shard `guild`'s events go on with `shards` shards: `(guild >> 22) % shards`.
+    pub fn shard_of(&self, guild: u64, shards: u64) -> u64 {
+        super::session::shard_for(guild, shards)
     }
 
     /// Forgets the session without telling the client, as Discord does after a long outage: its

@@ -4,7 +4,7 @@
 use serde_json::{Value, json};
 
 use super::rest::{Reply, Req};
-use super::state::{APP_ID, Data, GUILD_ID, Origin, Stored};
+use super::state::{APP_ID, Data, Origin, Stored};
 use super::validate;
 use super::{messages, payloads};
 
@@ -21,13 +21,20 @@ pub(super) fn route(data: &mut Data, req: &Req, segs: &[&str]) -> Reply {
         }
         (_, ["webhooks", ..]) => unknown_webhook(),
         (_, ["applications", app, ..]) if !app_ok(app) => Reply::error(403, "Missing Access", 50001),
-        (_, ["applications", _, "guilds", g, "commands"]) if *g != GUILD_ID.to_string() => {
-            Reply::error(403, "Missing Access", 50001)
-        }
-        ("PUT", ["applications", _, "guilds", _, "commands"]) => super::commands::put(data, req, "guild"),
-        ("PUT", ["applications", _, "commands"]) => super::commands::put(data, req, "global"),
-        ("GET", ["applications", _, "guilds", _, "commands"]) => super::commands::list(data, "guild"),
-        ("GET", ["applications", _, "commands"]) => super::commands::list(data, "global"),
+        (method, ["applications", _, "guilds", g, "commands"]) => guild_commands(data, req, method, g),
+        ("PUT", ["applications", _, "commands"]) => super::commands::put(data, req, None),
+        ("GET", ["applications", _, "commands"]) => super::commands::list(data, None),
+        _ => Reply::not_found(),
+    }
+}
+
+/// …/guilds/{g}/commands of a guild the bot is in; another guild is 403 Missing Access.
+fn guild_commands(data: &mut Data, req: &Req, method: &str, guild: &str) -> Reply {
+    let known = guild.parse::<u64>().ok().filter(|g| data.guilds.contains_key(g));
+    match (method, known) {
+        (_, None) => Reply::error(403, "Missing Access", 50001),
+        ("PUT", Some(g)) => super::commands::put(data, req, Some(g)),
+        ("GET", Some(g)) => super::commands::list(data, Some(g)),
         _ => Reply::not_found(),
     }
 }

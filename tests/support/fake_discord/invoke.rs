@@ -6,6 +6,7 @@
 
 use serde_json::{Map, Value, json};
 
+use super::commands::in_scope;
 use super::payloads;
 use super::state::Data;
 
@@ -21,14 +22,14 @@ const USER: u64 = 6;
 const NUMBER: u64 = 10;
 
 impl Data {
-    /// The registered command `name` as the client offers it in `channel`: a guild command in
-    /// the guild's channels, a global one where its contexts allow. `None`: not offered there.
+    /// The registered command `name` as the client offers it in `channel`: a command of the
+    /// channel's guild there, a global one where its contexts allow. `None`: not offered there.
     pub(super) fn offered(&self, name: &str, channel: u64) -> Option<&Value> {
-        let in_guild = self.guild_of(channel).is_some();
-        let scoped = |scope: &str| self.commands.iter().find(|c| c["name"] == name && c["scope"] == scope);
-        let guild = scoped("guild").filter(|_| in_guild);
-        let context = if in_guild { GUILD } else { BOT_DM };
-        guild.or_else(|| scoped("global").filter(|c| contexts(c).contains(&context)))
+        let in_guild = self.guild_of(channel);
+        let scoped = |guild| self.commands.iter().find(|c| c["name"] == name && in_scope(c, guild));
+        let guild = in_guild.and_then(|g| scoped(Some(g)));
+        let context = if in_guild.is_some() { GUILD } else { BOT_DM };
+        guild.or_else(|| scoped(None).filter(|c| contexts(c).contains(&context)))
     }
 
     /// The `data` of the interaction for `/name [sub] options`, as the client builds it from the

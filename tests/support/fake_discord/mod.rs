@@ -31,10 +31,20 @@
 //! `request_log`, `connection_endings` (each connection's close code or drop, by side),
 //! `redispatch` (an INTERACTION_CREATE again, same id and token), `callbacks` (the status of each
 //! initial response to one interaction; a second is refused 400 with code 40060 "Interaction has
-//! already been acknowledged.", as Discord does) and
-//! `refuse_identify` (4004 at IDENTIFY for a token REST still accepts); GET /guilds/{id} answers
-//! the preset guild ("Study Group") as a guild object (for channel labels), any other id 404
-//! Unknown Guild (10004).
+//! already been acknowledged.", as Discord does), `refuse_identify` (4004 at IDENTIFY for a token
+//! REST still accepts), and for many guilds `add_guild`, `guild_channel` and `shard_of` (below).
+//!
+//! Guilds: besides the preset guild (`guild_id()`, "Study Group", whose channels `channel(name)`
+//! makes), `add_guild(name)` adds more and `guild_channel(guild, name)` makes their text channels.
+//! Each guild is routed to its own shard, `(guild_id >> 22) % shards`, and added guilds take
+//! successive shards: READY of a shard lists that shard's guilds (unavailable) and a GUILD_CREATE
+//! follows for each, on it; `limit_guilds_per_session` counts them per shard. Everything
+//! guild-scoped carries the guild of its channel: interactions (`guild_id`, `guild_locale`,
+//! the member with its permissions), reactions, messages and channel objects. GET /guilds/{id}
+//! answers a known guild as a guild object with its own name (for channel labels), GET
+//! /guilds/{id}/channels its text channels, any other id 404 Unknown Guild (10004); guild
+//! commands may be registered in any known guild (another is 403 Missing Access) and are
+//! offered in that guild's channels only.
 
 mod actors;
 mod commands;
@@ -68,7 +78,8 @@ pub const BOT_TOKEN: &str = "fake-bot-token";
 /// Discord's usual HELLO interval.
 const DEFAULT_HEARTBEAT: Duration = Duration::from_millis(41_250);
 
-/// A member of the preset guild. `admin` adds MANAGE_GUILD to the member's permissions.
+/// A member of every guild (and a user who can DM the bot). `admin` adds MANAGE_GUILD to the
+/// member's permissions.
 #[derive(Debug, Clone)]
 pub struct FakeUser {
     pub id: u64,
@@ -135,13 +146,26 @@ impl FakeDiscord {
         GUILD_ID
     }
 
-    /// The id of the guild text channel `name`, created on first use: announced with
-    /// CHANNEL_CREATE once a session exists, listed in GUILD_CREATE before that.
+    /// The id of the preset guild's text channel `name` (`guild_channel(guild_id(), name)`).
     pub fn channel(&self, name: &str) -> u64 {
+        self.guild_channel(GUILD_ID, name)
+    }
+
+    /// Another guild named `name`, with no channels yet; returns its id. The k-th guild added
+    /// (from 0) is routed to shard `k % shards` for any shard count from 1 to 8 (and every count
+    /// dividing 840), so successive guilds fill successive shards; the preset guild keeps its id.
+    pub fn add_guild(&self, name: &str) -> u64 {
+        self.shared.lock().add_guild(name)
+    }
+
+    /// The id of text channel `name` in `guild`, created on first use: announced with
+    /// CHANNEL_CREATE once a session exists for the guild's shard, listed in its GUILD_CREATE
+    /// before that. Panics for a guild the fake does not know.
+    pub fn guild_channel(&self, guild: u64, name: &str) -> u64 {
         let mut data = self.shared.lock();
-        let known = data.channels.len();
-        let id = data.channel_named(name);
-        if data.channels.len() > known && data.gateway.session_id().is_some() {
+        assert!(data.guilds.contains_key(&guild), "guild_channel: no guild {guild} (add_guild makes one)");
+        let (id, created) = data.channel_named(guild, name);
+        if created && data.gateway.has_session_for(guild) {
             let channel = payloads::channel(&data, id).expect("just created");
             data.gateway.dispatch("CHANNEL_CREATE", channel);
         }

@@ -1,8 +1,8 @@
-//! JSON shapes of Discord objects (users, members, messages, interactions, reactions, READY, guild).
+//! JSON shapes of Discord objects (users, members, messages, interactions, reactions, READY, guilds).
 
 use serde_json::{Value, json};
 
-use super::state::{APP_ID, BOT_ID, BOT_NAME, Data, GUILD_ID, GUILD_NAME, now_iso};
+use super::state::{APP_ID, BOT_ID, BOT_NAME, Data, now_iso};
 
 const VIEW_CHANNEL: u64 = 1 << 10;
 const SEND_MESSAGES: u64 = 1 << 11;
@@ -57,10 +57,10 @@ pub(super) fn member(user: Value, permissions: Option<u64>) -> Value {
     m
 }
 
-/// READY of a session on `shard` (`[id, count]`), listing the guild when it is on that shard.
-pub(super) fn ready(session_id: &str, resume_url: &str, shard: Value, with_guild: bool) -> Value {
-    let guilds =
-        if with_guild { json!([{"id": GUILD_ID.to_string(), "unavailable": true}]) } else { json!([]) };
+/// READY of a session on `shard` (`[id, count]`), listing that shard's `guilds` as unavailable.
+pub(super) fn ready(session_id: &str, resume_url: &str, shard: Value, guilds: &[u64]) -> Value {
+    let guilds: Vec<Value> =
+        guilds.iter().map(|g| json!({"id": g.to_string(), "unavailable": true})).collect();
     json!({
         "v": 10, "user": bot_user(), "guilds": guilds,
         "session_id": session_id, "resume_gateway_url": resume_url, "shard": shard,
@@ -70,9 +70,9 @@ pub(super) fn ready(session_id: &str, resume_url: &str, shard: Value, with_guild
     })
 }
 
-pub(super) fn guild_channel(id: u64, name: &str, position: usize) -> Value {
+pub(super) fn guild_channel(id: u64, guild: u64, name: &str, position: usize) -> Value {
     json!({
-        "id": id.to_string(), "type": 0, "guild_id": GUILD_ID.to_string(), "name": name,
+        "id": id.to_string(), "type": 0, "guild_id": guild.to_string(), "name": name,
         "position": position, "permission_overwrites": [], "nsfw": false, "parent_id": null,
         "topic": null, "last_message_id": null, "rate_limit_per_user": 0, "flags": 0,
     })
@@ -84,25 +84,34 @@ pub(super) fn dm_channel(id: u64, recipient: Value) -> Value {
 
 pub(super) fn channel(data: &Data, id: u64) -> Option<Value> {
     let c = data.channels.get(&id)?;
-    Some(match c.dm_user {
-        Some(u) => dm_channel(id, user(u, &data.username(u), false)),
+    Some(match c.guild {
+        Some(g) => {
+            let position = data.guild_channels(g).position(|(k, _)| k == id).unwrap_or(0);
+            guild_channel(id, g, &c.name, position)
+        }
         None => {
-            let position = data.channels.keys().position(|k| *k == id).unwrap_or(0);
-            guild_channel(id, &c.name, position)
+            let u = c.dm_user.unwrap_or_default();
+            dm_channel(id, user(u, &data.username(u), false))
         }
     })
 }
 
+/// GET /guilds/{g}/channels: the guild's text channels in `position` order.
+pub(super) fn guild_channels(data: &Data, guild: u64) -> Value {
+    let channels = data.guild_channels(guild).enumerate();
+    Value::Array(channels.map(|(i, (id, c))| guild_channel(id, guild, &c.name, i)).collect())
+}
+
 /// The guild object as GET /guilds/{id} returns it: the fields serenity's `PartialGuild` requires.
-pub(super) fn guild() -> Value {
+pub(super) fn guild(id: u64, name: &str) -> Value {
     let everyone = json!({
-        "id": GUILD_ID.to_string(), "name": "@everyone", "color": 0, "hoist": false, "icon": null,
+        "id": id.to_string(), "name": "@everyone", "color": 0, "hoist": false, "icon": null,
         "colors": {"primary_color": 0, "secondary_color": null, "tertiary_color": null},
         "unicode_emoji": null, "position": 0, "permissions": MEMBER_PERMISSIONS.to_string(),
         "managed": false, "mentionable": false, "flags": 0,
     });
     json!({
-        "id": GUILD_ID.to_string(), "name": GUILD_NAME, "icon": null, "icon_hash": null,
+        "id": id.to_string(), "name": name, "icon": null, "icon_hash": null,
         "splash": null, "discovery_splash": null, "owner_id": "1000", "afk_channel_id": null,
         "afk_timeout": 300, "verification_level": 1, "default_message_notifications": 1,
         "explicit_content_filter": 0, "roles": [everyone], "emojis": [], "features": [],
@@ -114,16 +123,11 @@ pub(super) fn guild() -> Value {
     })
 }
 
-/// The GUILD_CREATE that follows READY: the fields serenity's `Guild` requires, with the channels.
-pub(super) fn guild_create(data: &Data) -> Value {
-    let channels: Vec<Value> = data
-        .channels
-        .iter()
-        .filter(|(_, c)| c.dm_user.is_none())
-        .enumerate()
-        .map(|(i, (id, c))| guild_channel(*id, &c.name, i))
-        .collect();
-    let mut guild = guild();
+/// The GUILD_CREATE of a known guild that follows READY: the fields serenity's `Guild` requires,
+/// with the guild's channels.
+pub(super) fn guild_create(data: &Data, id: u64) -> Value {
+    let channels = guild_channels(data, id);
+    let mut guild = guild(id, data.guilds.get(&id).map_or("", String::as_str));
     // GUILD_CREATE's extra fields (json! nests too deep for one literal).
     let extra = json!({
         "joined_at": "2024-09-01T09:00:00.000000+00:00", "large": false, "unavailable": false,
@@ -210,7 +214,7 @@ fn number_component(c: &mut Value, next: &mut u64) {
     *next += 1;
 }
 
-/// The fields every interaction carries, for a member of the preset guild or a DM user.
+/// The fields every interaction carries, for a member of the channel's guild or a DM user.
 pub(super) struct Invocation<'a> {
     pub id: &'a str,
     pub token: &'a str,

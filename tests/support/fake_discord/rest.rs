@@ -11,7 +11,7 @@ use serde_json::{Value, json};
 
 use super::limits::Scope;
 use super::multipart::{self, Upload};
-use super::state::{BOT_ID, Data, GUILD_ID, Recorded, Shared};
+use super::state::{BOT_ID, Data, Recorded, Shared};
 use super::{BOT_TOKEN, interactions, messages, payloads, validate};
 
 /// One parsed request, as the route handlers see it.
@@ -160,12 +160,22 @@ fn route(data: &mut Data, req: &Req) -> Reply {
             c.parse().ok().and_then(|c| payloads::channel(data, c)).map_or_else(unknown_channel, Reply::json)
         }
         (_, ["channels", ..]) => messages::route(data, req, &segs),
-        ("GET", ["guilds", g]) if g.parse() == Ok(GUILD_ID) => Reply::json(payloads::guild()),
-        ("GET", ["guilds", _]) => Reply::error(404, "Unknown Guild", 10004),
+        ("GET", ["guilds", g] | ["guilds", g, "channels"]) => guild_route(data, g, segs.len() > 2),
         (_, ["interactions", ..] | ["webhooks", ..] | ["applications", ..]) => {
             interactions::route(data, req, &segs)
         }
         _ => Reply::not_found(),
+    }
+}
+
+/// GET /guilds/{g} (the guild object, with its own name) or, with `channels`, GET
+/// /guilds/{g}/channels, of any known guild; another id is 404 Unknown Guild.
+fn guild_route(data: &Data, guild: &str, channels: bool) -> Reply {
+    let known = guild.parse().ok().and_then(|g| data.guilds.get_key_value(&g));
+    match known {
+        None => Reply::error(404, "Unknown Guild", 10004),
+        Some((id, _)) if channels => Reply::json(payloads::guild_channels(data, *id)),
+        Some((id, name)) => Reply::json(payloads::guild(*id, name)),
     }
 }
 

@@ -2,7 +2,8 @@
 //! filtering, and shards — one session per shard, each guild's events on shard
 //! `(guild_id >> 22) % shards` and direct messages on shard 0, IDENTIFY paced per
 //! `max_concurrency` bucket (one per 5 s), and a session refused with 4011 when its shard would
-//! hold more guilds than the limit (2,500 on Discord).
+//! hold more guilds than the limit (2,500 on Discord). READY lists the shard's guilds as
+//! unavailable and a GUILD_CREATE follows for each, on that shard.
 
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
@@ -12,7 +13,7 @@ use tokio::sync::mpsc::UnboundedSender;
 
 use super::BOT_TOKEN;
 use super::payloads;
-use super::state::{Data, GUILD_ID};
+use super::state::Data;
 
 /// How a gateway connection ended, as the fake saw it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -177,6 +178,12 @@ impl Gateway {
         self.conns.iter().any(|c| c.live)
     }
 
+    /// Whether `guild`'s shard (with the current shard count) has a session: its events go out
+    /// or wait for a RESUME, rather than for a READY whose GUILD_CREATE lists them anyway.
+    pub fn has_session_for(&self, guild: u64) -> bool {
+        self.sessions.contains_key(&shard_for(guild, self.total))
+    }
+
     /// Shard 0's session id.
     pub fn session_id(&self) -> Option<String> {
         self.sessions.get(&0).map(|s| s.id.clone())
@@ -319,8 +326,10 @@ impl Data {
             return;
         }
         gw.last_identify_at.insert(bucket, now);
-        let guilds = u64::from(shard_for(GUILD_ID, total) == shard) as usize;
-        if guilds > gw.guild_limit {
+        let guilds: Vec<u64> =
+            self.guilds.keys().copied().filter(|g| shard_for(*g, total) == shard).collect();
+        let gw = &mut self.gateway;
+        if guilds.len() > gw.guild_limit {
             gw.reply(conn, Out::Close(4011, "Sharding required."));
             return;
         }
@@ -336,11 +345,10 @@ impl Data {
             }
             None => return,
         }
-        let on_shard = guilds > 0;
-        gw.dispatch_on(shard, "READY", payloads::ready(&id, resume_url, json!([shard, total]), on_shard));
-        if on_shard {
-            let guild = payloads::guild_create(self);
-            self.gateway.dispatch("GUILD_CREATE", guild);
+        gw.dispatch_on(shard, "READY", payloads::ready(&id, resume_url, json!([shard, total]), &guilds));
+        for guild in guilds {
+            let create = payloads::guild_create(self, guild);
+            self.gateway.dispatch("GUILD_CREATE", create);
         }
         let pending = std::mem::take(&mut self.gateway.pending);
         for (t, d) in pending {

@@ -14,6 +14,10 @@ pub(super) const BOT_ID: u64 = 1_273_000_000_000_000_001;
 pub(super) const APP_ID: u64 = 1_273_000_000_000_000_002;
 pub(super) const GUILD_ID: u64 = 1_273_000_000_000_000_003;
 pub(super) const GUILD_NAME: &str = "Study Group";
+/// Added guild k's id is `((ADDED_GUILD_BASE + k) << 22) | 1`: the base is a multiple of 840
+/// (every shard count 1–8 divides it), so guild k lands on shard `k % shards`; its timestamp
+/// part is 2024-08-01, like a real guild's snowflake, and below every id `snowflake` makes.
+const ADDED_GUILD_BASE: u64 = 840 * 360_000_000;
 pub(super) const BOT_NAME: &str = "studybot";
 /// Where READY's `resume_gateway_url` points on this host.
 pub(super) const RESUME_PATH: &str = "/resume";
@@ -35,9 +39,11 @@ pub struct Recorded {
     pub status: u16,
 }
 
-/// A text channel of the preset guild, or a DM channel with one user.
+/// A text channel of a guild, or a DM channel with one user.
 pub(super) struct Channel {
     pub name: String,
+    /// The guild of a text channel; `None` for a DM channel.
+    pub guild: Option<u64>,
     pub dm_user: Option<u64>,
 }
 
@@ -75,6 +81,10 @@ pub(super) struct Interaction {
 
 pub(super) struct Data {
     last_id: u64,
+    /// Guild id → name: the preset guild and every `add_guild`, on their shards.
+    pub guilds: BTreeMap<u64, String>,
+    /// Guilds added so far (the preset one not counted).
+    added_guilds: u64,
     pub channels: BTreeMap<u64, Channel>,
     pub users: HashMap<u64, String>,
     pub messages: BTreeMap<u64, Stored>,
@@ -101,6 +111,8 @@ impl Shared {
         users.insert(BOT_ID, BOT_NAME.to_string());
         let data = Data {
             last_id: 0,
+            guilds: BTreeMap::from([(GUILD_ID, GUILD_NAME.to_string())]),
+            added_guilds: 0,
             channels: BTreeMap::new(),
             users,
             messages: BTreeMap::new(),
@@ -140,13 +152,28 @@ impl Data {
         id
     }
 
-    pub fn channel_named(&mut self, name: &str) -> u64 {
-        if let Some((id, _)) = self.channels.iter().find(|(_, c)| c.dm_user.is_none() && c.name == name) {
-            return *id;
+    /// A new guild named `name`: the k-th added (from 0) is routed to shard `k % shards`.
+    pub fn add_guild(&mut self, name: &str) -> u64 {
+        let id = ((ADDED_GUILD_BASE + self.added_guilds) << 22) | 1;
+        self.added_guilds += 1;
+        self.guilds.insert(id, name.to_string());
+        id
+    }
+
+    /// Text channel `name` of `guild` and whether it was just created.
+    pub fn channel_named(&mut self, guild: u64, name: &str) -> (u64, bool) {
+        let same = |c: &Channel| c.guild == Some(guild) && c.name == name;
+        if let Some((id, _)) = self.channels.iter().find(|(_, c)| same(c)) {
+            return (*id, false);
         }
         let id = self.snowflake();
-        self.channels.insert(id, Channel { name: name.to_string(), dm_user: None });
-        id
+        self.channels.insert(id, Channel { name: name.to_string(), guild: Some(guild), dm_user: None });
+        (id, true)
+    }
+
+    /// The text channels of `guild`, oldest first (their order is their `position`).
+    pub fn guild_channels(&self, guild: u64) -> impl Iterator<Item = (u64, &Channel)> {
+        self.channels.iter().filter(move |(_, c)| c.guild == Some(guild)).map(|(id, c)| (*id, c))
     }
 
     pub fn dm_channel(&mut self, user: u64) -> u64 {
@@ -154,16 +181,13 @@ impl Data {
             return *id;
         }
         let id = self.snowflake();
-        self.channels.insert(id, Channel { name: String::new(), dm_user: Some(user) });
+        self.channels.insert(id, Channel { name: String::new(), guild: None, dm_user: Some(user) });
         id
     }
 
-    /// The guild a channel belongs to: `None` for DM channels.
+    /// The guild a channel belongs to: `None` for DM channels (and unknown ones).
     pub fn guild_of(&self, channel: u64) -> Option<u64> {
-        match self.channels.get(&channel) {
-            Some(c) if c.dm_user.is_none() => Some(GUILD_ID),
-            _ => None,
-        }
+        self.channels.get(&channel).and_then(|c| c.guild)
     }
 
     pub fn username(&self, id: u64) -> String {
