@@ -3,14 +3,15 @@
 
 mod support;
 
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 use std::time::Duration;
 
 use serde_json::json;
 use serenity::all::{
-    ChannelId, ClientBuilder, CommandDataOptionValue, Context, CreateActionRow, CreateButton,
+    ChannelId, ClientBuilder, CommandDataOptionValue, Context, CreateActionRow, CreateButton, CreateCommand,
     CreateInteractionResponse, CreateInteractionResponseFollowup, CreateInteractionResponseMessage,
-    CreateMessage, EditInteractionResponse, Event, EventHandler, GatewayIntents, Guild, HttpBuilder,
+    CreateMessage, EditInteractionResponse, Event, EventHandler, GatewayIntents, Guild, GuildId, HttpBuilder,
     Interaction, Message, Permissions, Reaction, ReactionType, Ready, ResumedEvent, ShardManager, UserId,
 };
 use serenity::http::{Http, HttpError};
@@ -65,6 +66,15 @@ struct Bot {
 
 impl Bot {
     async fn start(fake: &FakeDiscord, token: &str) -> Bot {
+        Bot::launch(fake, token, false).await
+    }
+
+    /// Like `start`, with as many shards as `GET /gateway/bot` recommends.
+    async fn start_autosharded(fake: &FakeDiscord) -> Bot {
+        Bot::launch(fake, BOT_TOKEN, true).await
+    }
+
+    async fn launch(fake: &FakeDiscord, token: &str, autosharded: bool) -> Bot {
         let _ = tracing_subscriber::fmt()
             .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
             .with_test_writer()
@@ -77,7 +87,9 @@ impl Bot {
         let mut client =
             ClientBuilder::new_with_http(http, intents).event_handler(Forward(tx)).await.expect("client");
         let (http, shards) = (Arc::clone(&client.http), Arc::clone(&client.shard_manager));
-        let run = tokio::spawn(async move { client.start().await });
+        let run = tokio::spawn(async move {
+            if autosharded { client.start_autosharded().await } else { client.start().await }
+        });
         Bot { http, shards, events, run }
     }
 
@@ -423,5 +435,80 @@ async fn a_deferred_reply_is_completed_by_editing_the_original() {
         fake.responses(&id).iter().map(|r| r["kind"].as_str().unwrap_or("").to_owned()).collect();
     assert_eq!(kinds, ["callback", "edit"]);
     assert!(fake.messages(study).is_empty(), "interaction replies are not channel posts");
+    bot.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn each_shard_carries_only_its_guilds_and_a_second_guilds_events_come_over_its_shard() {
+    let fake = FakeDiscord::start().await;
+    fake.recommend_shards(2);
+    // Added guild k is on shard k % shards; the preset guild is on shard 0 of 2.
+    let (west, east) = (fake.add_guild("West Wing"), fake.add_guild("East Wing"));
+    let home = fake.guild_id();
+    assert_eq!([fake.shard_of(home, 2), fake.shard_of(west, 2), fake.shard_of(east, 2)], [0, 0, 1]);
+    let (study, east_study) = (fake.channel("study"), fake.guild_channel(east, "study"));
+    assert_ne!(study, east_study, "a channel name is per guild");
+    let mut bot = Bot::start_autosharded(&fake).await;
+    let mut readies: BTreeMap<u32, BTreeSet<u64>> = BTreeMap::new();
+    let mut creates: BTreeMap<u64, (String, Vec<u64>)> = BTreeMap::new();
+    while readies.len() < 2 || creates.len() < 3 {
+        match bot.next("READY and GUILD_CREATE of both shards", Some).await {
+            Seen::Ready(r) => {
+                let shard = r.shard.map(|s| s.id.0).expect("READY names its shard");
+                readies.insert(shard, r.guilds.iter().map(|g| g.id.get()).collect());
+            }
+            Seen::Guild(g) => {
+                creates.insert(g.id.get(), (g.name.clone(), g.channels.keys().map(|c| c.get()).collect()));
+            }
+            _ => {}
+        }
+    }
+    assert_eq!(readies, BTreeMap::from([(0, BTreeSet::from([west, home])), (1, BTreeSet::from([east]))]));
+    assert_eq!(creates[&east], ("East Wing".to_string(), vec![east_study]));
+    assert_eq!(creates[&home], ("Study Group".to_string(), vec![study]));
+    assert_eq!(creates[&west], ("West Wing".to_string(), vec![]));
+    let routed = fake.routed();
+    let frames = fake.dispatched();
+    assert_eq!(routed.len(), frames.len(), "no RESUMED in between");
+    let guild_of = |i: usize| frames[i]["d"]["id"].as_str().and_then(|g| g.parse::<u64>().ok());
+    let mut created_on: Vec<(u64, u64)> = (0..routed.len())
+        .filter(|i| routed[*i].1 == "GUILD_CREATE")
+        .map(|i| (routed[i].0, guild_of(i).expect("GUILD_CREATE names its guild")))
+        .collect();
+    created_on.sort_unstable();
+    assert_eq!(created_on, [(0, west), (0, home), (1, east)], "each GUILD_CREATE on its guild's shard");
+
+    // Commands registered in the second guild are offered in its channels only.
+    let streak = CreateCommand::new("streak").description("Your streak");
+    GuildId::new(east).set_commands(&bot.http, vec![streak]).await.expect("commands in the second guild");
+    assert!(fake.offered("streak", east_study) && !fake.offered("streak", study));
+    let ada = FakeUser::new(1001, "ada", false);
+    let id = fake.slash(&ada, east_study, "streak", None, json!([])).await;
+    let Interaction::Command(command) = bot.next("INTERACTION_CREATE", interaction).await else {
+        panic!("expected a command interaction");
+    };
+    assert_eq!(command.id.to_string(), id);
+    assert_eq!(
+        (command.guild_id.map(|g| g.get()), command.data.guild_id.map(|g| g.get())),
+        (Some(east), Some(east))
+    );
+    assert_eq!((command.channel_id.get(), command.guild_locale.as_deref()), (east_study, Some("en-US")));
+    let lesson = post_lesson(&bot.http, east_study).await;
+    assert_eq!(lesson.guild_id.map(|g| g.get()), Some(east));
+    fake.react(&ada, east_study, lesson.id.get(), "✅").await;
+    let added = bot.next("reaction add", reaction_added).await;
+    assert_eq!(added.guild_id.map(|g| g.get()), Some(east));
+    let last: Vec<_> = fake.routed().into_iter().rev().take(2).collect();
+    assert_eq!(
+        last,
+        [(1, "MESSAGE_REACTION_ADD".to_string()), (1, "INTERACTION_CREATE".to_string())],
+        "the second guild's events come over its shard"
+    );
+
+    // REST answers the second guild with its own name and channels.
+    let guild = bot.http.get_guild(GuildId::new(east)).await.expect("a known guild");
+    assert_eq!(guild.name, "East Wing");
+    let channels = GuildId::new(east).channels(&bot.http).await.expect("the guild's channels");
+    assert_eq!(channels.keys().map(|c| c.get()).collect::<Vec<_>>(), [east_study]);
     bot.stop().await;
 }
