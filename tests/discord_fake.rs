@@ -1,143 +1,20 @@
 //! The real serenity 0.12.5 client against the fake Discord: gateway lifecycle (READY, heartbeats,
-//! RESUME, RECONNECT, INVALID_SESSION), interactions, reactions, and REST limits and failures.
+//! RESUME, RECONNECT, INVALID_SESSION), interactions, reactions, REST limits and failures, and
+//! guilds on their shards. The client is `support::discord_client`'s.
 
 mod support;
 
-use std::sync::Arc;
+use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
 use serde_json::json;
 use serenity::all::{
-    ChannelId, ClientBuilder, CommandDataOptionValue, Context, CreateActionRow, CreateButton,
-    CreateInteractionResponse, CreateInteractionResponseFollowup, CreateInteractionResponseMessage,
-    CreateMessage, EditInteractionResponse, Event, EventHandler, GatewayIntents, Guild, HttpBuilder,
-    Interaction, Message, Permissions, Reaction, ReactionType, Ready, ResumedEvent, ShardManager, UserId,
+    ChannelId, CommandDataOptionValue, CreateCommand, CreateInteractionResponse,
+    CreateInteractionResponseFollowup, CreateInteractionResponseMessage, EditInteractionResponse, Event,
+    GuildId, Interaction, Permissions, ReactionType, UserId,
 };
-use serenity::http::{Http, HttpError};
+use support::discord_client::{Bot, Seen, WAIT, http_error, interaction, post_lesson, reaction_added};
 use support::fake_discord::{BOT_TOKEN, FakeDiscord, FakeUser};
-use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender, unbounded_channel};
-use tokio::task::JoinHandle;
-
-const WAIT: Duration = Duration::from_secs(10);
-
-/// What the bot's event handler saw.
-#[derive(Debug)]
-enum Seen {
-    Ready(Box<Ready>),
-    Guild(Box<Guild>),
-    Resumed,
-    Interaction(Box<Interaction>),
-    ReactionAdd(Reaction),
-    ReactionRemove(Reaction),
-}
-
-struct Forward(UnboundedSender<Seen>);
-
-#[serenity::async_trait]
-impl EventHandler for Forward {
-    async fn ready(&self, _: Context, ready: Ready) {
-        let _ = self.0.send(Seen::Ready(Box::new(ready)));
-    }
-    async fn guild_create(&self, _: Context, guild: Guild, _: Option<bool>) {
-        let _ = self.0.send(Seen::Guild(Box::new(guild)));
-    }
-    async fn resume(&self, _: Context, _: ResumedEvent) {
-        let _ = self.0.send(Seen::Resumed);
-    }
-    async fn interaction_create(&self, _: Context, interaction: Interaction) {
-        let _ = self.0.send(Seen::Interaction(Box::new(interaction)));
-    }
-    async fn reaction_add(&self, _: Context, reaction: Reaction) {
-        let _ = self.0.send(Seen::ReactionAdd(reaction));
-    }
-    async fn reaction_remove(&self, _: Context, reaction: Reaction) {
-        let _ = self.0.send(Seen::ReactionRemove(reaction));
-    }
-}
-
-/// A serenity client pointed at the fake, as the real bot builds it.
-struct Bot {
-    http: Arc<Http>,
-    shards: Arc<ShardManager>,
-    events: UnboundedReceiver<Seen>,
-    run: JoinHandle<serenity::Result<()>>,
-}
-
-impl Bot {
-    async fn start(fake: &FakeDiscord, token: &str) -> Bot {
-        let _ = tracing_subscriber::fmt()
-            .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
-            .with_test_writer()
-            .try_init();
-        let http = HttpBuilder::new(token).proxy(fake.url()).ratelimiter_disabled(true).build();
-        let intents = GatewayIntents::GUILDS
-            | GatewayIntents::GUILD_MESSAGE_REACTIONS
-            | GatewayIntents::DIRECT_MESSAGE_REACTIONS;
-        let (tx, events) = unbounded_channel();
-        let mut client =
-            ClientBuilder::new_with_http(http, intents).event_handler(Forward(tx)).await.expect("client");
-        let (http, shards) = (Arc::clone(&client.http), Arc::clone(&client.shard_manager));
-        let run = tokio::spawn(async move { client.start().await });
-        Bot { http, shards, events, run }
-    }
-
-    /// The next event `pick` accepts (others are skipped); panics after `WAIT`.
-    async fn next<T>(&mut self, what: &str, pick: impl Fn(Seen) -> Option<T>) -> T {
-        let found = tokio::time::timeout(WAIT, async {
-            while let Some(seen) = self.events.recv().await {
-                if let Some(found) = pick(seen) {
-                    return Some(found);
-                }
-            }
-            None
-        });
-        found.await.ok().flatten().unwrap_or_else(|| panic!("no {what} within {WAIT:?}"))
-    }
-
-    /// Everything that arrives within `window`.
-    async fn drain(&mut self, window: Duration) -> Vec<Seen> {
-        let mut seen = Vec::new();
-        let _ = tokio::time::timeout(window, async {
-            while let Some(s) = self.events.recv().await {
-                seen.push(s);
-            }
-        })
-        .await;
-        seen
-    }
-
-    async fn ready(&mut self) -> Ready {
-        *self.next("READY", |s| if let Seen::Ready(r) = s { Some(r) } else { None }).await
-    }
-
-    async fn stop(self) {
-        self.shards.shutdown_all().await;
-        let _ = tokio::time::timeout(WAIT, self.run).await;
-    }
-}
-
-fn reaction_added(s: Seen) -> Option<Reaction> {
-    if let Seen::ReactionAdd(r) = s { Some(r) } else { None }
-}
-
-fn interaction(s: Seen) -> Option<Interaction> {
-    if let Seen::Interaction(i) = s { Some(*i) } else { None }
-}
-
-/// The bot posts a lesson with a Done button, as the coach would.
-async fn post_lesson(http: &Http, channel: u64) -> Message {
-    let button = CreateButton::new("done:1").label("Done");
-    let lesson =
-        CreateMessage::new().content("Day 1").components(vec![CreateActionRow::Buttons(vec![button])]);
-    ChannelId::new(channel).send_message(http, lesson).await.expect("lesson posted")
-}
-
-fn http_error(err: serenity::Error) -> serenity::http::ErrorResponse {
-    match err {
-        serenity::Error::Http(HttpError::UnsuccessfulRequest(response)) => response,
-        other => panic!("expected an HTTP error response, got {other:?}"),
-    }
-}
 
 #[tokio::test(flavor = "multi_thread")]
 async fn connect_identifies_with_the_intents_and_heartbeats_are_acked() {
@@ -423,5 +300,80 @@ async fn a_deferred_reply_is_completed_by_editing_the_original() {
         fake.responses(&id).iter().map(|r| r["kind"].as_str().unwrap_or("").to_owned()).collect();
     assert_eq!(kinds, ["callback", "edit"]);
     assert!(fake.messages(study).is_empty(), "interaction replies are not channel posts");
+    bot.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn each_shard_carries_only_its_guilds_and_a_second_guilds_events_come_over_its_shard() {
+    let fake = FakeDiscord::start().await;
+    fake.recommend_shards(2);
+    // Added guild k is on shard k % shards; the preset guild is on shard 0 of 2.
+    let (west, east) = (fake.add_guild("West Wing"), fake.add_guild("East Wing"));
+    let home = fake.guild_id();
+    assert_eq!([fake.shard_of(home, 2), fake.shard_of(west, 2), fake.shard_of(east, 2)], [0, 0, 1]);
+    let (study, east_study) = (fake.channel("study"), fake.guild_channel(east, "study"));
+    assert_ne!(study, east_study, "a channel name is per guild");
+    let mut bot = Bot::start_autosharded(&fake).await;
+    let mut readies: BTreeMap<u32, BTreeSet<u64>> = BTreeMap::new();
+    let mut creates: BTreeMap<u64, (String, Vec<u64>)> = BTreeMap::new();
+    while readies.len() < 2 || creates.len() < 3 {
+        match bot.next("READY and GUILD_CREATE of both shards", Some).await {
+            Seen::Ready(r) => {
+                let shard = r.shard.map(|s| s.id.0).expect("READY names its shard");
+                readies.insert(shard, r.guilds.iter().map(|g| g.id.get()).collect());
+            }
+            Seen::Guild(g) => {
+                creates.insert(g.id.get(), (g.name.clone(), g.channels.keys().map(|c| c.get()).collect()));
+            }
+            _ => {}
+        }
+    }
+    assert_eq!(readies, BTreeMap::from([(0, BTreeSet::from([west, home])), (1, BTreeSet::from([east]))]));
+    assert_eq!(creates[&east], ("East Wing".to_string(), vec![east_study]));
+    assert_eq!(creates[&home], ("Study Group".to_string(), vec![study]));
+    assert_eq!(creates[&west], ("West Wing".to_string(), vec![]));
+    let routed = fake.routed();
+    let frames = fake.dispatched();
+    assert_eq!(routed.len(), frames.len(), "no RESUMED in between");
+    let guild_of = |i: usize| frames[i]["d"]["id"].as_str().and_then(|g| g.parse::<u64>().ok());
+    let mut created_on: Vec<(u64, u64)> = (0..routed.len())
+        .filter(|i| routed[*i].1 == "GUILD_CREATE")
+        .map(|i| (routed[i].0, guild_of(i).expect("GUILD_CREATE names its guild")))
+        .collect();
+    created_on.sort_unstable();
+    assert_eq!(created_on, [(0, west), (0, home), (1, east)], "each GUILD_CREATE on its guild's shard");
+
+    // Commands registered in the second guild are offered in its channels only.
+    let streak = CreateCommand::new("streak").description("Your streak");
+    GuildId::new(east).set_commands(&bot.http, vec![streak]).await.expect("commands in the second guild");
+    assert!(fake.offered("streak", east_study) && !fake.offered("streak", study));
+    let ada = FakeUser::new(1001, "ada", false);
+    let id = fake.slash(&ada, east_study, "streak", None, json!([])).await;
+    let Interaction::Command(command) = bot.next("INTERACTION_CREATE", interaction).await else {
+        panic!("expected a command interaction");
+    };
+    assert_eq!(command.id.to_string(), id);
+    assert_eq!(
+        (command.guild_id.map(|g| g.get()), command.data.guild_id.map(|g| g.get())),
+        (Some(east), Some(east))
+    );
+    assert_eq!((command.channel_id.get(), command.guild_locale.as_deref()), (east_study, Some("en-US")));
+    let lesson = post_lesson(&bot.http, east_study).await;
+    assert_eq!(lesson.guild_id.map(|g| g.get()), Some(east));
+    fake.react(&ada, east_study, lesson.id.get(), "✅").await;
+    let added = bot.next("reaction add", reaction_added).await;
+    assert_eq!(added.guild_id.map(|g| g.get()), Some(east));
+    let last: Vec<_> = fake.routed().into_iter().rev().take(2).collect();
+    assert_eq!(
+        last,
+        [(1, "MESSAGE_REACTION_ADD".to_string()), (1, "INTERACTION_CREATE".to_string())],
+        "the second guild's events come over its shard"
+    );
+
+    // REST answers the second guild with its own name and channels.
+    let guild = bot.http.get_guild(GuildId::new(east)).await.expect("a known guild");
+    assert_eq!(guild.name, "East Wing");
+    let channels = GuildId::new(east).channels(&bot.http).await.expect("the guild's channels");
+    assert_eq!(channels.keys().map(|c| c.get()).collect::<Vec<_>>(), [east_study]);
     bot.stop().await;
 }

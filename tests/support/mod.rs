@@ -8,6 +8,7 @@ pub mod cli;
 pub mod cycles;
 pub mod db;
 pub mod discord_bot;
+pub mod discord_client;
 pub mod fake_discord;
 pub mod fake_slack;
 pub mod fixtures;

@@ -37,7 +37,10 @@ pub(super) fn list(data: &Data, guild: Option<u64>) -> Reply {
 /// `None` globally.
 pub(super) fn in_scope(command: &Value, guild: Option<u64>) -> bool {
     match guild {
-        Some(g) => command["scope"] == "guild" && command["guild_id"] == g.to_string(),
+        Some(g) => {
+            let registered_in = command["guild_id"].as_str().and_then(|id| id.parse::<u64>().ok());
+            command["scope"] == "guild" && registered_in == Some(g)
+        }
         None => command["scope"] == "global",
     }
 }
