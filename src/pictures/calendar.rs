@@ -1,6 +1,6 @@
 //! One member's cycle as a calendar heatmap: rows of ten days, module starts marked, streak and points, a legend.
 
-use super::canvas::{BODY, Canvas, INK, MARGIN, MUTED, SMALL};
+use super::canvas::{BODY, Canvas, INK, MARGIN, MUTED, SMALL, legend_height};
 use super::{Calendar, Cell, Picture, alt_text, clean, describe_tally, modules_in, tally};
 
 /// Days per row when the cycle has at most [`WIDE_FROM`] days, which reads as days 1–10, 11–20, ….
@@ -74,7 +74,8 @@ pub fn calendar(c: &Calendar) -> Picture {
     let module_lines = modules.len().min(MAX_MODULE_LINES + 1);
     let width = layout.width();
     let notes = (c.days.len() > layout.shown) as i32 + i32::from(c.days.is_empty());
-    let height = layout.bottom() + 12 + notes * 20 + module_lines as i32 * 18 + 12 + 2 * 24 + MARGIN;
+    let legend = legend_height(width - 2 * MARGIN);
+    let height = layout.bottom() + 12 + notes * 20 + module_lines as i32 * 18 + 12 + legend + MARGIN;
     let mut canvas = Canvas::new(width as u32, height as u32);
     let title = clean(&c.title);
     canvas.title(&title);

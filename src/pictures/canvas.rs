@@ -148,19 +148,14 @@ impl Canvas {
 
     /// The legend of every state, wrapping within `max_width`; returns its height.
     pub fn legend(&mut self, x: i32, top: i32, max_width: i32) -> i32 {
-        let line = LEGEND_SWATCH as i32 + 8;
-        let (mut cx, mut cy) = (x, top);
-        for cell in Cell::ALL {
-            let item = LEGEND_SWATCH as i32 + 6 + text::width(cell.label(), BODY).ceil() as i32;
-            if cx > x && cx + item > x + max_width {
-                (cx, cy) = (x, cy + line);
-            }
+        let (places, height) = legend_places(max_width);
+        for (cell, (dx, dy)) in Cell::ALL.into_iter().zip(places) {
+            let (cx, cy) = (x + dx, top + dy);
             self.cell(cx, cy, LEGEND_SWATCH, cell);
             let text_top = cy as f32 + (LEGEND_SWATCH as f32 - BODY.size) / 2.0;
             self.text(cell.label(), BODY, (cx + LEGEND_SWATCH as i32 + 6) as f32, text_top, INK);
-            cx += item + 18;
         }
-        cy + line - top
+        height
     }
 
     /// Encodes the canvas as an 8-bit RGB PNG.
@@ -178,6 +173,27 @@ impl Canvas {
         writer.finish().expect("PNG end into memory");
         Picture { png, alt, width, height }
     }
+}
+
+/// The height of the legend drawn within `max_width`.
+pub(crate) fn legend_height(max_width: i32) -> i32 {
+    legend_places(max_width).1
+}
+
+/// Each legend item's offset from the legend's top-left, and the legend's height.
+fn legend_places(max_width: i32) -> ([(i32, i32); 6], i32) {
+    let line = LEGEND_SWATCH as i32 + 8;
+    let (mut x, mut y) = (0, 0);
+    let mut places = [(0, 0); 6];
+    for (place, cell) in places.iter_mut().zip(Cell::ALL) {
+        let item = LEGEND_SWATCH as i32 + 6 + text::width(cell.label(), BODY).ceil() as i32;
+        if x > 0 && x + item > max_width {
+            (x, y) = (0, y + line);
+        }
+        *place = (x, y);
+        x += item + 18;
+    }
+    (places, y + line)
 }
 
 fn solid(rgb: Rgb) -> Paint<'static> {

@@ -1,6 +1,6 @@
 //! The cohort grid: members × days, one page per [`GRID_PAGE_ROWS`] members, module boundaries, a legend.
 
-use super::canvas::{BODY, Canvas, INK, MARGIN, MUTED, RULE, SMALL};
+use super::canvas::{BODY, Canvas, INK, MARGIN, MUTED, RULE, SMALL, legend_height};
 use super::text::{self, Style};
 use super::{
     Cell, GRID_PAGE_ROWS, Grid, GridRow, Module, Picture, alt_text, clean, cut_chars, describe_tally,
@@ -15,7 +15,7 @@ const MAX_PITCH: i32 = 18;
 const MIN_PITCH: i32 = 6;
 const CELLS_WIDTH: i32 = 60 * MAX_PITCH;
 /// The widest the squares may spread before days are cut (with a note).
-const MAX_CELLS_WIDTH: i32 = 3600;
+const MAX_CELLS_WIDTH: i32 = 2400;
 const MIN_WIDTH: i32 = 600;
 const MAX_MODULE_LINES: usize = 12;
 const HEADER: i32 = MARGIN + 28 + 22 + 16 + 16;
@@ -77,7 +77,7 @@ fn grid_page(g: &Grid, page: usize, pages: usize) -> Picture {
     let width = layout.width();
     let module_lines = modules.len().min(MAX_MODULE_LINES + 1) as i32;
     let body = (rows.len() as i32).max(2) * ROW_PITCH;
-    let height = HEADER + body + 12 + 20 + module_lines * 18 + 12 + 3 * 24 + MARGIN;
+    let height = HEADER + body + 12 + module_lines * 18 + 8 + legend_height(width - 2 * MARGIN) + MARGIN;
     let mut canvas = Canvas::new(width as u32, height as u32);
     canvas.title(&title);
     let subtitle = subtitle(g, first, rows.len(), &layout);
