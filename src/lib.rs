@@ -10,6 +10,7 @@ pub mod faults;
 pub mod files;
 pub mod hash;
 pub mod ops;
+pub mod pictures;
 pub mod platform;
 pub mod quiz;
 pub mod redact;
