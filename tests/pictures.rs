@@ -2,13 +2,16 @@
 //!
 //! Each picture is also written to `target/pictures/` for people to look at.
 
-use std::collections::HashSet;
+mod support;
+
 use std::path::PathBuf;
 
 use studybot::pictures::{
     self, BAR_COLOR, Bars, Calendar, CalendarLayout, Cell, Distribution, GRID_PAGE_ROWS, Grid, GridLayout,
     GridRow, MAX_ALT_CHARS, MAX_SIDE, MINE_COLOR, Module, Picture,
 };
+
+use support::png::Decoded;
 
 const WHITE: [u8; 3] = [255, 255, 255];
 const WEIRD: [&str; 7] = [
@@ -21,39 +24,12 @@ const WEIRD: [&str; 7] = [
     "e\u{301}\u{301}\u{301} combining",
 ];
 
-struct Decoded {
-    width: u32,
-    height: u32,
-    rgb: Vec<u8>,
-}
-
-impl Decoded {
-    fn at(&self, x: i32, y: i32) -> [u8; 3] {
-        let i = (y as usize * self.width as usize + x as usize) * 3;
-        [self.rgb[i], self.rgb[i + 1], self.rgb[i + 2]]
-    }
-
-    fn colours(&self) -> HashSet<[u8; 3]> {
-        self.rgb.chunks_exact(3).map(|p| [p[0], p[1], p[2]]).collect()
-    }
-
-    fn count(&self, rgb: [u8; 3]) -> usize {
-        self.rgb.chunks_exact(3).filter(|p| **p == rgb).count()
-    }
-}
-
 /// Decodes `picture`, checks what every picture must be, and saves it as `target/pictures/{name}.png`.
 fn decode(name: &str, picture: &Picture) -> Decoded {
     let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("../pictures");
     std::fs::create_dir_all(&dir).unwrap();
     std::fs::write(dir.join(format!("{name}.png")), &picture.png).unwrap();
-    let decoder = png::Decoder::new(std::io::Cursor::new(&picture.png));
-    let mut reader = decoder.read_info().unwrap();
-    assert_eq!(reader.output_color_type(), (png::ColorType::Rgb, png::BitDepth::Eight), "{name}");
-    let mut rgb = vec![0; reader.output_buffer_size().unwrap()];
-    let info = reader.next_frame(&mut rgb).unwrap();
-    rgb.truncate(info.buffer_size());
-    let decoded = Decoded { width: info.width, height: info.height, rgb };
+    let decoded = Decoded::from_png(name, &picture.png);
     assert_eq!((decoded.width, decoded.height), (picture.width, picture.height), "{name}");
     assert!(
         picture.width <= MAX_SIDE && picture.height <= MAX_SIDE,
@@ -62,9 +38,7 @@ fn decode(name: &str, picture: &Picture) -> Decoded {
         picture.height
     );
     assert_eq!(decoded.at(0, 0), WHITE, "{name}: white background");
-    let ink = decoded.rgb.chunks_exact(3).filter(|p| p[0] < 128 && p[1] < 128 && p[2] < 128).count();
-    assert!(ink > 200, "{name}: only {ink} dark pixels (no text?)");
-    assert!(decoded.colours().len() > 8, "{name}: blank");
+    decoded.assert_drawn(name);
     assert!(
         !picture.alt.is_empty() && picture.alt.chars().count() <= MAX_ALT_CHARS,
         "{name}: {}",

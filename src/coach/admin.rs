@@ -30,7 +30,7 @@ pub async fn run(
         AdminOp::Holiday => holiday(coach, inbound, &ctx, call, now).await?,
         AdminOp::Preview => return preview(&ctx, call, now),
         AdminOp::Export => return super::export::command(coach, inbound, &ctx, call, now).await,
-        AdminOp::Status => super::status::run(coach, &ctx, now).await?,
+        AdminOp::Status => return super::status::command(coach, &ctx, now).await,
         AdminOp::Settings => settings(coach, inbound, &ctx, call, now).await?,
         AdminOp::Curriculum => super::version_admin::command(coach, inbound, &ctx, call, now).await?,
         AdminOp::Correct => super::correct::run(coach, inbound, &ctx, call, now).await?,

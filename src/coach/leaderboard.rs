@@ -7,7 +7,9 @@ use chrono::{DateTime, Duration, Utc};
 
 use super::context::{CohortCtx, instant};
 use super::error::CoachResult;
-use super::{Block, Call, Coach, Inbound, Message, Outgoing, Table, journey, platform_of, plural, stats};
+use super::{
+    Block, Call, Coach, Inbound, Message, Outgoing, Table, charts, journey, platform_of, plural, stats,
+};
 use crate::domain::quiz::quiz_points;
 use crate::domain::{Check, Entry, PointsRules, StreakRules, board, summarize};
 use crate::store::{CheckpointWeights, MemberStats, StatsOrder};
@@ -139,6 +141,21 @@ pub async fn board_message(
     let unit = if week && by == By::Streak { "in a row".into() } else { column.to_lowercase() };
     let title = format!("🏆 Leaderboard — {column} ({period})");
     Ok(render(&entries, &names, caller, title, column, &unit))
+}
+
+/// The board with its top as a bar chart, for the weekly post in the channel (an answer to
+/// `/leaderboard` stays text: on Slack a file would go to the member's DMs each time).
+pub fn with_chart(message: Message, file: &str) -> Message {
+    let Some(Block::Table(table)) = message.blocks.iter().find(|b| matches!(b, Block::Table(_))) else {
+        return message;
+    };
+    let bars: Vec<(String, i64)> =
+        table.rows.iter().filter_map(|row| Some((row.get(1)?.clone(), row.get(2)?.parse().ok()?))).collect();
+    if bars.is_empty() {
+        return message;
+    }
+    let chart = charts::bars(&table.title, file, bars);
+    message.with(Block::File(chart))
 }
 
 /// Every cycle of the channel: points, lessons and quiz points summed, the streak the journey

@@ -16,6 +16,7 @@ pub mod error;
 mod admin;
 mod audit;
 mod catalog;
+pub mod charts;
 mod checkpoint;
 pub mod commands;
 mod context;

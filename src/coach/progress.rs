@@ -7,7 +7,8 @@ use chrono::{DateTime, Utc};
 use super::commands::OwnOp;
 use super::context::CohortCtx;
 use super::error::CoachResult;
-use super::{Call, Coach, Inbound, Outgoing, journey, platform_of, plural, stats};
+use super::message::{Attachment, Block, Message};
+use super::{Call, Coach, Inbound, Outgoing, charts, journey, platform_of, plural, stats};
 use crate::curriculum::Curriculum;
 use crate::domain::{DayNumber, Lesson, StreakSummary};
 use crate::store::{ContentKind, Member, NewContentPost, StoreError};
@@ -31,7 +32,8 @@ pub async fn run(
                 Some(which) => journey::cycle(coach, &ctx, which).await?,
                 None => ctx,
             };
-            progress(coach, &ctx, &member, now).await?
+            let (text, picture) = progress(coach, &ctx, &member, now).await?;
+            return Ok(vec![Outgoing::ephemeral_message(Message::text(text).with(Block::File(picture)))]);
         }
         OwnOp::Remind => remind(coach, &ctx, inbound, call.text("state") == Some("on"), now).await?,
         OwnOp::Posted => posted(coach, &ctx, &me(coach, inbound).await?, call, now).await?,
@@ -102,19 +104,21 @@ async fn streak(coach: &Coach, ctx: &CohortCtx, member: &Member, now: DateTime<U
     Ok(out)
 }
 
+/// The member's progress as text, and as a calendar picture.
 async fn progress(
     coach: &Coach,
     ctx: &CohortCtx,
     member: &Member,
     now: DateTime<Utc>,
-) -> CoachResult<String> {
+) -> CoachResult<(String, Attachment)> {
     let s = summary(coach, ctx, member, now).await?;
     let checks = coach.store.list_member_checkpoints(ctx.cohort.id, member.id).await?;
     let checked: HashMap<DayNumber, bool> = checks.iter().map(|c| (c.day, c.on_time)).collect();
     let lessons = ctx.lessons(now);
-    let strip: String =
-        marks(&lessons, &checked, &s, now).into_iter().map(|(_, mark)| mark.symbol()).collect();
+    let marked: Vec<Mark> = marks(&lessons, &checked, &s, now).into_iter().map(|(_, mark)| mark).collect();
+    let strip: String = marked.iter().map(|mark| mark.symbol()).collect();
     let points = coach.store.get_member_stats(ctx.cohort.id, member.id).await?.map_or(0, |m| m.points);
+    let picture = charts::calendar(ctx, &member.display_name, &marked, s.current, points);
     let cycle = match ctx.cohort.archived_at {
         Some(_) => format!("cycle {}, finished: ", ctx.cohort.cycle_no),
         None => String::new(),
@@ -159,7 +163,7 @@ async fn progress(
         count(ContentKind::Linkedin),
         count(ContentKind::Blog)
     ));
-    Ok(out.join("\n"))
+    Ok((out.join("\n"), picture))
 }
 
 /// Targets from the "Content Created" checklist ("12-15 LinkedIn posts" → 12), else the number of prompts.

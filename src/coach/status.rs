@@ -1,4 +1,4 @@
-//! `/studybot status`: the cohort's curriculum, state and schedule; what became of its lesson posts (posted, pending, failed and why, abandoned); members and completion.
+//! `/studybot status`: the cohort's curriculum, state and schedule; what became of its lesson posts (posted, pending, failed and why, abandoned); members and completion — and the cohort grid as a picture.
 //!
 //! ```text
 //! 📋 `days_121_150_lakehouse_architecture` — Lakehouse Architecture (version `3f2a9c1d`, cohort 7)
@@ -17,11 +17,29 @@ use chrono::{DateTime, Utc};
 use super::admin::next_post;
 use super::context::{CohortCtx, instant};
 use super::error::CoachResult;
-use super::{Coach, plural};
+use super::message::{Block, Message, Outgoing};
+use super::{Coach, charts, plural};
 use crate::domain::DayNumber;
 use crate::store::{LessonPost, PostState};
 
-pub(super) async fn run(coach: &Coach, ctx: &CohortCtx, now: DateTime<Utc>) -> CoachResult<String> {
+/// The status as text, with the cohort grid (members × days) as pictures.
+pub(super) async fn command(
+    coach: &Coach,
+    ctx: &CohortCtx,
+    now: DateTime<Utc>,
+) -> CoachResult<Vec<Outgoing>> {
+    let text = run(coach, ctx, now).await?;
+    let record = super::export::record(coach, ctx, now).await?;
+    let mut message = Message::text(text);
+    if !record.lines.is_empty() {
+        for page in charts::grid(ctx, &record) {
+            message = message.with(Block::File(page));
+        }
+    }
+    Ok(vec![Outgoing::ephemeral_message(message)])
+}
+
+async fn run(coach: &Coach, ctx: &CohortCtx, now: DateTime<Utc>) -> CoachResult<String> {
     let members = coach.store.list_cohort_members(ctx.cohort.id).await?;
     let due = ctx.slots.due_slots(now);
     let checks = coach.store.list_cohort_checkpoints(ctx.cohort.id).await?;

@@ -6,7 +6,7 @@ use chrono::{DateTime, Duration, Utc};
 use super::context::CohortCtx;
 use super::drift::tell_drift;
 use super::error::CoachResult;
-use super::leaderboard::{By, board_message};
+use super::leaderboard::{By, board_message, with_chart};
 use super::posting::Posting;
 use super::settle::{close_windows, complete};
 use super::{ChannelRef, Coach, Delivery, DeliveryError, Fence, Message, Outgoing};
@@ -220,6 +220,7 @@ async fn weekly_board(
         return Ok(());
     }
     let board = board_message(coach, ctx, By::Points, true, None, now).await?;
+    let board = with_chart(board, &format!("cohort-{}-week", ctx.cohort.id));
     out.push(Outgoing::channel(&channel(ctx), board));
     Ok(())
 }

@@ -32,7 +32,7 @@ pub fn set_link(link: Link) {
     LINK.store(link as u8, Ordering::Relaxed);
 }
 
-/// The link with what it still lacks, e.g. "Discord shards 2, 3 of 4 have no session".
+/// The link with what it still lacks, e.g. "Discord shard 2, 3 of 4 without a session".
 pub fn set_link_with(link: Link, detail: Option<String>) {
     *LINK_DETAIL.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = detail;
     set_link(link);

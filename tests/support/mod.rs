@@ -14,6 +14,7 @@ pub mod fake_slack;
 pub mod fixtures;
 pub mod inproc;
 pub mod limited;
+pub mod png;
 pub mod proxy;
 pub mod readback;
 pub mod scrape;

@@ -11,7 +11,7 @@ use super::{Press, bank, plan, read_press, result, show};
 use crate::coach::checkpoint::enrol;
 use crate::coach::context::{CohortCtx, instant};
 use crate::coach::error::CoachResult;
-use crate::coach::{Block, Coach, Handled, Inbound, Message, Outgoing, stats};
+use crate::coach::{Attachment, Block, Coach, Handled, Inbound, Message, Outgoing, charts, stats};
 use crate::domain::quiz::{Answer, Review, in_time, is_correct, review_after};
 use crate::quiz::{Question, Quiz, QuizKey};
 use crate::store::{self, QuizAnswer, QuizAttempt, StoreError, Tx};
@@ -168,7 +168,29 @@ impl Turn<'_> {
         )
         .await?;
         stats::refresh(conn, self.ctx, self.attempt.member_id, self.now).await?;
-        Ok(result::message(&self.ctx.curriculum, self.quiz, &done, &answers, 0))
+        let message = result::message(&self.ctx.curriculum, self.quiz, &done, &answers, 0);
+        Ok(message.with(Block::File(self.distribution(conn, &done.quiz_key, score, total).await?)))
+    }
+
+    /// The cohort's counted scores on this quiz as a histogram, this member's score marked: shown
+    /// only now that they have finished.
+    async fn distribution(
+        &self,
+        conn: &mut Tx,
+        key: &str,
+        score: usize,
+        total: usize,
+    ) -> CoachResult<Attachment> {
+        let scores: Vec<u32> = store::counted_quiz_scores(conn, self.ctx.cohort.id)
+            .await?
+            .into_iter()
+            .filter(|(_, quiz, ..)| quiz == key)
+            .map(|(_, _, right, _)| u32::try_from(right).unwrap_or(0))
+            .collect();
+        let title = format!("{} — scores in the cohort", self.quiz.title);
+        let file = format!("quiz-{}-scores", key.replace(|c: char| !c.is_ascii_alphanumeric(), "-"));
+        let (max, mine) = (u32::try_from(total).unwrap_or(0), u32::try_from(score).ok());
+        Ok(charts::distribution(&title, &file, max, scores, mine))
     }
 }
 

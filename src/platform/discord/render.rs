@@ -3,7 +3,7 @@
 //! A lesson card becomes an embed; text and tables become the content; buttons become action
 //! rows. What does not fit one message continues in the next, and the buttons stay on the first:
 //! that is the lesson post members press Done on. Files go one to a message, the first with the
-//! first part (see `Rest::upload`).
+//! first part (see `Rest::upload`); a picture is shown in an embed (`attachment://name`).
 
 mod lesson;
 mod split;
@@ -61,6 +61,12 @@ pub fn render(message: &Message) -> Vec<DiscordMessage> {
                 components: rows.next().unwrap_or_default(),
                 file: files.next().cloned(),
             };
+            // A picture shows in an embed that references its attachment by name.
+            if let Some(file) = out.file.as_ref().filter(|f| f.content_type.starts_with("image/"))
+                && out.embeds.len() < EMBEDS_MAX
+            {
+                out.embeds.push(CreateEmbed::new().image(format!("attachment://{}", file.name)));
+            }
             if out.content.is_empty()
                 && out.embeds.is_empty()
                 && out.components.is_empty()

@@ -97,9 +97,17 @@ impl SlackDelivery {
         Ok(session.chat_post_message(&request).await.map_err(delivery_error)?.ts)
     }
 
+    /// The message's parts, then its files (a picture shows inline under the text).
     async fn post_all(&self, channel: &SlackChannelId, message: &Message) -> Result<(), DeliveryError> {
         for part in render::render(message) {
             self.post_one(channel, part.content()).await?;
+        }
+        // The text is out: a file Slack refuses (an app installed before `files:write`) must
+        // not make the caller send the message again.
+        for file in message.files() {
+            if let Err(e) = self.share(channel.clone(), file, None).await {
+                tracing::warn!(error = %chain(&e), file = %file.name, "file not shared in the channel");
+            }
         }
         Ok(())
     }
