@@ -72,6 +72,19 @@ fn mark_class(mark: Mark) -> &'static str {
     }
 }
 
+/// A glyph every common font has (the chat's emoji need an emoji font, which a server-side
+/// screenshot or an older desktop lacks), so the state never rests on the colour alone.
+fn glyph(mark: Mark) -> &'static str {
+    match mark {
+        Mark::OnTime => "✓",
+        Mark::Late => "L",
+        Mark::Freeze => "❄",
+        Mark::Excused => "E",
+        Mark::Missed => "✗",
+        Mark::Open => "…",
+    }
+}
+
 const MARKS: [Mark; 6] = [Mark::OnTime, Mark::Late, Mark::Freeze, Mark::Excused, Mark::Missed, Mark::Open];
 
 /// The page an admin's signed link opens.
@@ -120,7 +133,7 @@ fn grid(page: &AdminPage) -> Markup {
         section #grid {
             h2 { "Members and days" }
             ul.legend aria-label="Legend" {
-                @for mark in MARKS { li class=(mark_class(mark)) { (mark.symbol()) " " (mark.word()) } }
+                @for mark in MARKS { li class=(mark_class(mark)) { (glyph(mark)) " " (mark.word()) } }
             }
             @if record.lines.is_empty() {
                 p { "Nobody has joined yet." }
@@ -138,7 +151,7 @@ fn grid(page: &AdminPage) -> Markup {
                             th scope="row" { (line.member) }
                             @for mark in &line.marks {
                                 td class=(mark_class(*mark)) {
-                                    span aria-hidden="true" { (mark.symbol()) } span.sr { (mark.word()) }
+                                    span aria-hidden="true" title=(mark.word()) { (glyph(mark)) } span.sr { (mark.word()) }
                                 }
                             }
                             td.n { (line.current_streak) } td.n { (line.best_streak) }
