@@ -151,7 +151,7 @@ fn grid(page: &AdminPage) -> Markup {
                             th scope="row" { (line.member) }
                             @for mark in &line.marks {
                                 td class=(mark_class(*mark)) {
-                                    span aria-hidden="true" title=(mark.word()) { (glyph(mark)) } span.sr { (mark.word()) }
+                                    span aria-hidden="true" title=(mark.word()) { (glyph(*mark)) } span.sr { (mark.word()) }
                                 }
                             }
                             td.n { (line.current_streak) } td.n { (line.best_streak) }
