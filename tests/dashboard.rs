@@ -432,7 +432,7 @@ async fn chromium_renders_the_dashboard_without_console_errors() {
         let forged = format!("{}{}", &token[..token.len() - 1], if token.ends_with('0') { '1' } else { '0' });
         let forged = format!("http://{}/dashboard/{study}/{forged}", bot.http_address());
         let (dom, stderr) = browse(&chromium, &profile, &["--dump-dom".into()], &forged).await;
-        let text = dom.replace(|c: char| c == '<' || c == '>', " ");
+        let text = dom.replace(['<', '>'], " ");
         assert!(dom.contains("Forbidden") && !dom.contains("ada") && !dom.contains("Day 121"), "{dom}");
         assert!(!text.contains("cohort"), "nothing but forbidden:\n{dom}");
         assert!(console_errors(&stderr).is_empty(), "{:?}", console_errors(&stderr));

@@ -37,7 +37,9 @@ pub(super) fn list(data: &Data, guild: Option<u64>) -> Reply {
 /// `None` globally.
 pub(super) fn in_scope(command: &Value, guild: Option<u64>) -> bool {
     match guild {
-        Some(g) => command["scope"] == "guild" && command["guild_id"] == g.to_string(),
+        Some(g) => {
+            command["scope"] == "guild" && command["guild_id"].as_str() == Some(g.to_string().as_str())
+        }
         None => command["scope"] == "global",
     }
 }
