@@ -1,15 +1,18 @@
 //! `studybot demo` and `studybot console`: the coach on the console platform, no tokens needed.
 
 use std::io::IsTerminal;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::Arc;
 
 use anyhow::Context;
 use chrono::{DateTime, Utc};
 use clap::Args;
 
 use crate::coach::{Catalog, Coach};
+use crate::config::Config;
 use crate::curriculum::text::quoted;
+use crate::ops::dashboard::ConfigLinks;
 use crate::platform::console::{Console, clock_range, parse_instant};
 use crate::store::Store;
 
@@ -79,7 +82,10 @@ pub fn demo(args: &DemoArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-pub fn console(args: &ConsoleArgs, curriculum_dir: &Path) -> anyhow::Result<ExitCode> {
+/// `studybot console`: with the dashboard configured, `/studybot dashboard` hands out links to
+/// the pages `studybot run` serves from the same database.
+pub fn console(args: &ConsoleArgs, config: &Config) -> anyhow::Result<ExitCode> {
+    let curriculum_dir = &config.curriculum.dir;
     let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
     runtime.block_on(async {
         let temp = tempfile::tempdir().context("creating a temp dir for the console database")?;
@@ -101,7 +107,8 @@ pub fn console(args: &ConsoleArgs, curriculum_dir: &Path) -> anyhow::Result<Exit
                 ids.join(", ")
             );
         }
-        let mut console = Console::new(Coach::new(store.clone(), catalog), start, std::io::stdout());
+        let coach = Coach::new(store.clone(), catalog).with_dashboard(Arc::new(ConfigLinks::new(config)));
+        let mut console = Console::new(coach, start, std::io::stdout());
         if let Some(dir) = &args.files {
             console = console.with_files_dir(dir);
         }

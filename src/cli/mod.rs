@@ -95,7 +95,7 @@ pub fn run(cli: Cli) -> ExitCode {
         }
         Command::Demo(args) => demo::demo(&args),
         Command::Console(args) => {
-            migrate::load_config(cli.config.as_deref()).and_then(|c| demo::console(&args, &c.curriculum.dir))
+            migrate::load_config(cli.config.as_deref()).and_then(|c| demo::console(&args, &c))
         }
         Command::Run(args) => migrate::load_config(cli.config.as_deref()).and_then(|c| run::run(&args, &c)),
         Command::Migrate => migrate::load_config(cli.config.as_deref()).and_then(|c| migrate::run(&c)),

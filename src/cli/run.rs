@@ -12,6 +12,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::coach::{Coach, Delivery};
 use crate::config::{Config, DiscordConfig, SlackConfig, redact_url};
+use crate::ops::dashboard::{ConfigLinks, Dashboard};
 use crate::ops::health::{self, Link};
 use crate::ops::metrics;
 use crate::ops::server::Server;
@@ -71,8 +72,10 @@ async fn serve(args: &RunArgs, config: &Config) -> anyhow::Result<()> {
     let store = Store::connect_with(url.expose(), Some(config.database.max_connections)).await?;
     store.migrate().await.with_context(|| format!("migrating {}", redact_url(&config.database.url)))?;
     let catalog = crate::coach::shipped::load(&config.curriculum.dir)?;
-    let coach = Coach::new(store.clone(), catalog);
-    let server = start_http(config, &store).await?;
+    let coach = Coach::new(store.clone(), catalog).with_dashboard(Arc::new(ConfigLinks::new(config)));
+    // One clock for the process: the scheduler posts by it and the dashboard expires links by it.
+    let clock = clock(args);
+    let server = start_http(config, &store, &coach, &clock).await?;
     let stop = CancellationToken::new();
     watch_signals(stop.clone())?;
     let lease = LeaseArgs {
@@ -83,13 +86,13 @@ async fn serve(args: &RunArgs, config: &Config) -> anyhow::Result<()> {
         stop: &stop,
     };
     let served = match (&config.discord, &config.slack) {
-        (Some(discord), _) => serve_discord(discord, coach, clock(args), &lease, args).await,
-        (None, Some(slack)) => serve_slack(slack, coach, clock(args), &lease, server.as_ref()).await,
+        (Some(discord), _) => serve_discord(discord, coach, clock, &lease, args).await,
+        (None, Some(slack)) => serve_slack(slack, coach, clock, &lease, server.as_ref()).await,
         (None, None) => {
             let record = RecordDelivery::open(args.record.as_deref(), args.quiet)?;
             let delivery = Paced::new(record, Limits::none()).on_platform("console");
             health::set_link(Link::Connected);
-            let scheduler = Scheduler::new(coach, delivery, clock(args), lease.scheduler.clone());
+            let scheduler = Scheduler::new(coach, delivery, clock, lease.scheduler.clone());
             tracing::info!(database = %redact_url(&config.database.url), platform = "console", "studybot running");
             lead(&scheduler, &lease).await
         }
@@ -113,15 +116,29 @@ fn platform(config: &Config) -> &'static str {
     }
 }
 
-/// The HTTP server (health, readiness, metrics; Slack's routes in HTTP mode), unless
-/// `http.listen` turns it off. A port already taken stops the start with the address.
-async fn start_http(config: &Config, store: &Store) -> anyhow::Result<Option<Server>> {
+/// The HTTP server (health, readiness, metrics, the dashboard; Slack's routes in HTTP mode),
+/// unless `http.listen` turns it off. A port already taken stops the start with the address.
+async fn start_http(
+    config: &Config,
+    store: &Store,
+    coach: &Coach,
+    clock: &Arc<dyn Clock>,
+) -> anyhow::Result<Option<Server>> {
+    let dashboard = Dashboard::from_config(config, coach.clone(), Arc::clone(clock));
     let Some(listen) = config.http_listen() else {
+        if dashboard.is_some() {
+            tracing::warn!("dashboard.secret is set but the HTTP server is off (http.listen): no dashboard");
+        }
         tracing::info!("HTTP server off (http.listen): no /healthz, /readyz or /metrics");
         return Ok(None);
     };
+    if dashboard.is_some() && config.public_url().is_none() {
+        tracing::warn!(
+            "the dashboard is served, but /studybot dashboard hands out no links until http.public_url is set"
+        );
+    }
     let handle = metrics::install(platform(config)).context("installing the metrics recorder")?;
-    Server::start(listen, store.clone(), handle).await.map(Some)
+    Server::start(listen, store.clone(), handle, dashboard).await.map(Some)
 }
 
 /// Where the lease lives, its timing, the scheduler's settings and when to stop: what [`lead`]

@@ -1,5 +1,5 @@
 //! Admin subcommands of `/studybot`: pause, resume, skip, set-day, holiday, preview, status, settings
-//! (and `curriculum`, in `version_admin`; `correct`; `audit`; `export`). Each change is written with its
+//! (and `curriculum`, in `version_admin`; `correct`; `audit`; `export`; `dashboard`). Each change is written with its
 //! audit entry in one transaction.
 
 use chrono::{DateTime, Utc};
@@ -30,6 +30,7 @@ pub async fn run(
         AdminOp::Holiday => holiday(coach, inbound, &ctx, call, now).await?,
         AdminOp::Preview => return preview(&ctx, call, now),
         AdminOp::Export => return super::export::command(coach, inbound, &ctx, call, now).await,
+        AdminOp::Dashboard => return super::dashboard::command(coach, inbound, &ctx, call, now).await,
         AdminOp::Status => return super::status::command(coach, &ctx, now).await,
         AdminOp::Settings => settings(coach, inbound, &ctx, call, now).await?,
         AdminOp::Curriculum => super::version_admin::command(coach, inbound, &ctx, call, now).await?,

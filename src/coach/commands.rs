@@ -99,6 +99,8 @@ pub enum AdminOp {
     Audit,
     /// The cohort's record as a file (`coach/export.rs`).
     Export,
+    /// A link to the cohort's web dashboard; its public page on or off (`coach/dashboard.rs`).
+    Dashboard,
 }
 
 impl AdminOp {
@@ -112,7 +114,8 @@ impl AdminOp {
             | AdminOp::Settings
             | AdminOp::Correct
             | AdminOp::Audit
-            | AdminOp::Export => false,
+            | AdminOp::Export
+            | AdminOp::Dashboard => false,
         }
     }
 }

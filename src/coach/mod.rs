@@ -24,6 +24,7 @@ mod contexts;
 mod correct;
 mod cycles;
 mod cycles_admin;
+pub mod dashboard;
 mod delivery;
 mod drift;
 mod elsewhere;
@@ -57,7 +58,8 @@ use tokio::sync::Notify;
 
 pub use catalog::Catalog;
 pub use commands::{AdminOp, CycleOp, Handler, OwnOp};
-pub use context::CohortCtx;
+pub use context::{CohortCtx, instant};
+pub use dashboard::{DashboardLinks, Link};
 pub use delivery::{Delivery, DeliveryError};
 pub use error::{CoachError, CoachResult, UserError};
 pub use fence::Fence;
@@ -155,6 +157,8 @@ pub struct Coach {
     failing: Arc<Episode>,
     /// Members' writes from events, group-committed.
     writer: Arc<writer::Writer>,
+    /// Makes the web dashboard's links; `None` where no dashboard is configured.
+    dashboard: Option<Arc<dyn DashboardLinks>>,
 }
 
 impl Coach {
@@ -167,7 +171,18 @@ impl Coach {
         let failing = Arc::new(Episode::new("handling events"));
         let contexts = Arc::default();
         let writer = Arc::new(writer::Writer::new(store.clone()));
-        Coach { store, catalog, changes: Arc::new(Notify::new()), versions, contexts, failing, writer }
+        let changes = Arc::new(Notify::new());
+        Coach { store, catalog, changes, versions, contexts, failing, writer, dashboard: None }
+    }
+
+    /// The coach with the web dashboard's links, for `/studybot dashboard`.
+    pub fn with_dashboard(mut self, links: Arc<dyn DashboardLinks>) -> Coach {
+        self.dashboard = Some(links);
+        self
+    }
+
+    fn dashboard(&self) -> Option<&dyn DashboardLinks> {
+        self.dashboard.as_deref()
     }
 
     /// Notified after every admin command in this process, so a scheduler sleeping until its

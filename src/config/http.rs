@@ -1,9 +1,10 @@
-//! `[http]`: the one HTTP server of `studybot run` (health, readiness, metrics, and Slack's
-//! routes in HTTP mode), and how `slack.listen` from before it still works.
+//! `[http]`: the one HTTP server of `studybot run` (health, readiness, metrics, the dashboard,
+//! and Slack's routes in HTTP mode), its public address, and how `slack.listen` still works.
 
 use std::net::SocketAddr;
 
 use serde::Deserialize;
+use url::Url;
 
 use super::{SlackConfig, SlackMode};
 
@@ -20,6 +21,31 @@ pub const SLACK_HTTP_DEFAULT_LISTEN: &str = "0.0.0.0:3000";
 pub struct HttpConfig {
     /// `IP:PORT` (port 0 picks a free port, logged at start), or `""` / `"off"` for no server.
     pub listen: Option<String>,
+    /// The address people reach the server at from outside (`https://studybot.example.org`, a
+    /// path prefix allowed): dashboard links start with it. Unset: no links are handed out.
+    pub public_url: Option<String>,
+}
+
+/// `http.public_url` as a base to join paths onto: an absolute http(s) URL with a host, no
+/// query, fragment or credentials; a trailing `/` is added so a path prefix is kept.
+pub fn public_base(text: &str) -> Result<Url, String> {
+    let text = text.trim();
+    let refuse = |why: &str| format!("`{text}` {why}; give an address like https://studybot.example.org");
+    let mut url = Url::parse(text).map_err(|_| refuse("is not a URL"))?;
+    if !matches!(url.scheme(), "http" | "https") || url.host().is_none() {
+        return Err(refuse("is not an http(s) address with a host"));
+    }
+    if url.query().is_some()
+        || url.fragment().is_some()
+        || !url.username().is_empty()
+        || url.password().is_some()
+    {
+        return Err(refuse("has a query, a fragment or credentials"));
+    }
+    if !url.path().ends_with('/') {
+        url.set_path(&format!("{}/", url.path()));
+    }
+    Ok(url)
 }
 
 /// The address the server binds, or `None` when it is off. `Err` names the key and why.
@@ -63,7 +89,7 @@ mod tests {
     use super::*;
 
     fn http(listen: Option<&str>) -> HttpConfig {
-        HttpConfig { listen: listen.map(str::to_string) }
+        HttpConfig { listen: listen.map(str::to_string), public_url: None }
     }
 
     fn slack(mode: SlackMode, listen: Option<&str>) -> SlackConfig {
@@ -79,6 +105,19 @@ mod tests {
         let (key, why) = resolve(&http(Some("localhost")), None).unwrap_err();
         assert_eq!(key, "http.listen");
         assert!(why.contains("`localhost`"), "{why}");
+    }
+
+    #[test]
+    fn public_url_is_an_http_base_with_a_trailing_slash() {
+        let base = |t: &str| public_base(t).map(|u| u.to_string());
+        assert_eq!(base("https://studybot.example.org"), Ok("https://studybot.example.org/".into()));
+        assert_eq!(base("http://10.0.0.5:9464/bot"), Ok("http://10.0.0.5:9464/bot/".into()));
+        assert_eq!(base(" https://x.org/bot/ "), Ok("https://x.org/bot/".into()));
+        for bad in ["studybot.example.org", "ftp://x.org", "https://x.org/?a=1", "https://u:p@x.org", "/dash"]
+        {
+            let why = public_base(bad).unwrap_err();
+            assert!(why.contains("https://studybot.example.org"), "{bad}: {why}");
+        }
     }
 
     #[test]

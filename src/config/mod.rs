@@ -1,5 +1,6 @@
 //! Configuration: defaults, the TOML file and STUDYBOT_* environment variables, with secrets kept out of logs.
 
+mod dashboard;
 mod discord;
 mod error;
 mod http;
@@ -18,6 +19,7 @@ use url::Url;
 
 use crate::redact::has_password;
 pub use crate::redact::redact_url;
+pub use dashboard::DashboardConfig;
 pub use discord::{DiscordConfig, Shards};
 pub use error::ConfigError;
 pub use http::HttpConfig;
@@ -31,8 +33,14 @@ pub const DEFAULT_PATH: &str = "studybot.toml";
 
 /// Keys that may be set only from the environment or the secrets file, never the config file.
 /// A new section lists its tokens here (e.g. `discord.token`) and types them as [`Secret`].
-pub const SECRET_KEYS: &[&str] =
-    &["database.password", "discord.token", "slack.bot_token", "slack.app_token", "slack.signing_secret"];
+pub const SECRET_KEYS: &[&str] = &[
+    "database.password",
+    "discord.token",
+    "slack.bot_token",
+    "slack.app_token",
+    "slack.signing_secret",
+    "dashboard.secret",
+];
 
 /// The whole configuration. A new section is a new field here (with `Default`); the environment
 /// picks it up by itself, because the known `STUDYBOT_<SECTION>__*` prefixes come from these fields.
@@ -45,6 +53,8 @@ pub struct Config {
     pub scheduler: SchedulerConfig,
     /// The HTTP server: health, readiness, metrics (and Slack's routes in its HTTP mode).
     pub http: HttpConfig,
+    /// The read-only web dashboard per cohort, served by the HTTP server.
+    pub dashboard: DashboardConfig,
     /// Present (a `[discord]` table, or any `STUDYBOT_DISCORD__*` variable) → `run` serves Discord.
     pub discord: Option<DiscordConfig>,
     /// Present (a `[slack]` table, or any `STUDYBOT_SLACK__*` variable) → `run` serves Slack.
@@ -208,6 +218,12 @@ impl Config {
         http::resolve(&self.http, self.slack.as_ref()).ok().flatten()
     }
 
+    /// `http.public_url` as a base for links (with a trailing `/`), or `None` when unset.
+    /// Validated when the configuration was loaded, so an invalid one reads as unset here.
+    pub fn public_url(&self) -> Option<Url> {
+        self.http.public_url.as_deref().and_then(|u| http::public_base(u).ok())
+    }
+
     /// Loads from `path` (or `studybot.toml` if present) and the process environment.
     pub fn load(path: Option<&Path>) -> Result<Config, ConfigError> {
         Self::load_from(path, std::env::vars())
@@ -327,6 +343,10 @@ fn validate(config: &Config, figment: &Figment) -> Result<(), ConfigError> {
         validate_slack(slack).map_err(|(key, reason)| invalid(key, reason))?;
     }
     http::resolve(&config.http, config.slack.as_ref()).map_err(|(key, reason)| invalid(key, reason))?;
+    if let Some(public) = &config.http.public_url {
+        http::public_base(public).map_err(|reason| invalid("http.public_url", reason))?;
+    }
+    config.dashboard.validate().map_err(|(key, reason)| invalid(key, reason))?;
     if config.discord.is_some() && config.slack.is_some() {
         // Both sections may come from the file, the environment or one of each: name neither source.
         let location = "`[discord]` and `[slack]`".to_string();

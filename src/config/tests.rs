@@ -25,7 +25,17 @@ fn implicit_missing_file_means_defaults_and_env() {
 fn top_level_keys_come_from_the_struct() {
     assert_eq!(
         field_names::<Config>(),
-        ["database", "curriculum", "log", "scheduler", "http", "discord", "slack", "secrets_file"]
+        [
+            "database",
+            "curriculum",
+            "log",
+            "scheduler",
+            "http",
+            "dashboard",
+            "discord",
+            "slack",
+            "secrets_file"
+        ]
     );
 }
 

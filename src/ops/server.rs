@@ -1,5 +1,6 @@
-//! The one HTTP server of `studybot run`: `/healthz`, `/readyz`, `/metrics`, and Slack's signed
-//! routes when Slack runs in HTTP mode, mounted once the Slack side has started.
+//! The one HTTP server of `studybot run`: `/healthz`, `/readyz`, `/metrics`, the cohorts'
+//! dashboard when it is configured, and Slack's signed routes when Slack runs in HTTP mode,
+//! mounted once the Slack side has started.
 
 use std::net::SocketAddr;
 use std::sync::{Arc, PoisonError, RwLock};
@@ -15,6 +16,7 @@ use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 use tower::ServiceExt;
 
+use super::dashboard::Dashboard;
 use super::{health, metrics};
 use crate::faults::chain;
 use crate::store::Store;
@@ -56,8 +58,14 @@ pub struct Server {
 }
 
 impl Server {
-    /// Binds `listen` (a failure names the address) and serves until [`Server::shutdown`].
-    pub async fn start(listen: SocketAddr, store: Store, handle: PrometheusHandle) -> anyhow::Result<Server> {
+    /// Binds `listen` (a failure names the address) and serves until [`Server::shutdown`]; with
+    /// the dashboard's routes when there is one.
+    pub async fn start(
+        listen: SocketAddr,
+        store: Store,
+        handle: PrometheusHandle,
+        dashboard: Option<Dashboard>,
+    ) -> anyhow::Result<Server> {
         let listener = tokio::net::TcpListener::bind(listen)
             .await
             .map_err(|e| anyhow::anyhow!("cannot listen on {listen} (http.listen): {e}"))?;
@@ -65,7 +73,16 @@ impl Server {
         let mount = Mount::default();
         let ops = Ops { store, handle: handle.clone(), mount: mount.clone() };
         let stop = CancellationToken::new();
-        let router = router(ops);
+        let dashboard = dashboard.map(Dashboard::router);
+        let paths = if dashboard.is_some() {
+            "/healthz, /readyz, /metrics, /dashboard"
+        } else {
+            "/healthz, /readyz, /metrics"
+        };
+        let router = match dashboard {
+            Some(dashboard) => router(ops).merge(dashboard),
+            None => router(ops),
+        };
         let (until, upkeep_stop) = (stop.clone(), stop.clone());
         tokio::spawn(async move {
             loop {
@@ -81,7 +98,7 @@ impl Server {
                 tracing::error!(error = %chain(&e), "the HTTP server stopped");
             }
         });
-        tracing::info!(%address, "HTTP server listening (/healthz, /readyz, /metrics)");
+        tracing::info!(%address, "HTTP server listening ({paths})");
         Ok(Server { address, mount, stop, served })
     }
 

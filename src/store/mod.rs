@@ -22,6 +22,7 @@ mod cohorts;
 mod copy;
 mod corrections;
 mod cycles;
+mod dashboard;
 mod error;
 mod forget;
 mod health;
@@ -72,6 +73,7 @@ pub use cycles::{
     JourneyStats, QueuedCycle, archive_cohort, carry_members, delete_queued_cycle, get_queued_cycle,
     journey_stats, list_channel_cycles, put_queued_cycle, unarchive_cohort,
 };
+pub use dashboard::{is_dashboard_public, set_dashboard_public};
 pub use error::StoreError;
 pub use forget::{Deleted, cohort_deletions, forget_everywhere, forget_in_cohort, record_deletion};
 pub use health::ActiveCounts;

@@ -42,6 +42,8 @@ pub struct SlackBot {
     pub port: u16,
     bot_token: String,
     app_token: String,
+    /// More environment for every instance (e.g. the dashboard's secret).
+    extra_env: Vec<(String, String)>,
 }
 
 impl SlackBot {
@@ -70,11 +72,18 @@ impl SlackBot {
             port,
             bot_token: BOT_TOKEN.into(),
             app_token: APP_TOKEN.into(),
+            extra_env: Vec::new(),
         }
     }
 
     pub fn with_bot_token(mut self, token: &str) -> SlackBot {
         self.bot_token = token.into();
+        self
+    }
+
+    /// An environment variable for every instance started from now on.
+    pub fn with_env(mut self, name: &str, value: &str) -> SlackBot {
+        self.extra_env.push((name.to_string(), value.to_string()));
         self
     }
 
@@ -162,7 +171,7 @@ impl SlackBot {
     }
 
     /// The mode's secrets, as an operator sets them in the environment.
-    fn env(&self) -> Vec<(&'static str, &str)> {
+    fn env(&self) -> Vec<(&str, &str)> {
         let mut env = vec![("STUDYBOT_SLACK__BOT_TOKEN", self.bot_token.as_str())];
         env.push(match self.mode {
             Mode::Socket => ("STUDYBOT_SLACK__APP_TOKEN", self.app_token.as_str()),
@@ -173,6 +182,7 @@ impl SlackBot {
         if self.mode == Mode::Http {
             env.push(("STUDYBOT_HTTP__LISTEN", ""));
         }
+        env.extend(self.extra_env.iter().map(|(k, v)| (k.as_str(), v.as_str())));
         env
     }
 

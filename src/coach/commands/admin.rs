@@ -1,7 +1,7 @@
 //! The subcommands of `/studybot`: setting a channel up and running its cohort and cycles, for
 //! the cohort's admins (and `help`, `curricula`, for anyone).
 
-use super::{AdminOp, CycleOp, Handler, Kind, Sub, p, sub};
+use super::{AdminOp, CycleOp, Handler, Kind, ON_OFF, Sub, p, sub};
 use crate::coach::export;
 
 pub(super) static STUDYBOT: &[Sub] = &[
@@ -118,6 +118,17 @@ pub(super) static STUDYBOT: &[Sub] = &[
         "The cohort's record as a file: members × days, streaks, points, quiz scores, posts",
         &[p("format", Kind::Choice(export::FORMATS), false, "csv (the default, for a spreadsheet) or json")],
         Handler::Admin(AdminOp::Export),
+    ),
+    sub(
+        "dashboard",
+        "A private link to the cohort's web page; public:on shares a members' leaderboard page",
+        &[p(
+            "public",
+            ON_OFF,
+            false,
+            "on: a leaderboard page anyone with its address sees; off: withdraw it",
+        )],
+        Handler::Admin(AdminOp::Dashboard),
     ),
     sub(
         "finish",

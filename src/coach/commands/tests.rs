@@ -36,9 +36,10 @@ fn index(handler: Handler) -> usize {
         Handler::Forget => 27,
         Handler::Leave => 28,
         Handler::Admin(AdminOp::Export) => 29,
+        Handler::Admin(AdminOp::Dashboard) => 30,
     }
 }
-const HANDLERS: usize = 30;
+const HANDLERS: usize = 31;
 
 #[test]
 fn every_subcommand_runs_its_own_handler_and_every_handler_is_reachable() {
