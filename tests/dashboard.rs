@@ -6,6 +6,8 @@
 
 mod support;
 
+use base64::prelude::Engine as _;
+
 use std::future::Future;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -185,6 +187,11 @@ async fn the_dashboard_shows_its_cohort_and_nothing_else(fx: Fixture) {
         assert!(page.contains("href=\"https://example.com/ada/121\""), "the content tracker:\n{page}");
         assert!(page.contains("cohort.pause") && page.contains("dashboard.link"), "the audit trail:\n{page}");
         assert!(page.contains("1 of 3"), "a checklist item ticked by one of three:\n{page}");
+        // The grid the chat shows, inline as a PNG with its alt text.
+        let png = page.split("src=\"data:image/png;base64,").nth(1).and_then(|rest| rest.split('"').next());
+        let png = base64::prelude::BASE64_STANDARD.decode(png.expect("an inline picture")).unwrap();
+        support::png::Decoded::from_png("the inline grid", &png).assert_drawn("the inline grid");
+        assert!(page.contains("days, one row per member, one square per day"), "the picture's alt text:\n{page}");
         assert!(!page.contains("<script"), "no script at all");
 
         let token = path.rsplit('/').next().unwrap();

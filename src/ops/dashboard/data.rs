@@ -7,7 +7,7 @@ use std::collections::{BTreeSet, HashMap};
 use chrono::{DateTime, Utc};
 
 use crate::coach::export::{self, Record};
-use crate::coach::{Coach, CoachResult, CohortCtx, Mark};
+use crate::coach::{Attachment, Coach, CoachResult, CohortCtx, Mark, charts};
 use crate::domain::DayNumber;
 use crate::quiz::QuizKey;
 use crate::store::{self, CohortState, StatsOrder};
@@ -30,6 +30,8 @@ pub struct AdminPage {
     pub public: bool,
     /// When the link that opened the page stops working, in the cohort's timezone.
     pub link_expires: String,
+    /// The cohort grid as the chat shows it (`/studybot status`), a PNG per 100 members.
+    pub pictures: Vec<Attachment>,
 }
 
 /// What both pages say about the cohort at the top.
@@ -190,7 +192,9 @@ pub async fn admin_page(
             reason: e.reason.clone(),
         })
         .collect();
+    let pictures = if record.lines.is_empty() { Vec::new() } else { charts::grid(ctx, &record) };
     Ok(AdminPage {
+        pictures,
         head: head(ctx, now),
         modules: modules(ctx, &record),
         record,

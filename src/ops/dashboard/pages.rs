@@ -2,6 +2,7 @@
 //! given): no JavaScript, tables with captions and header scopes, headings in order, and each
 //! state shown by a symbol and a word as well as a colour.
 
+use base64::prelude::{BASE64_STANDARD, Engine as _};
 use maud::{DOCTYPE, Markup, PreEscaped, html};
 
 use super::data::{AdminPage, Head, PublicPage, quiz_label};
@@ -119,12 +120,21 @@ pub fn admin(page: &AdminPage) -> Markup {
     )
 }
 
-/// Where the pictures the chat shows (the cohort grid, module completion, the leaderboard as
-/// PNGs) go inline once they are rendered: return each as `img` with a `data:image/png;base64`
-/// source and an `alt` text. The page's Content-Security-Policy already allows `data:` images.
-/// Until then there are none and the section is left out.
-pub fn pictures(_page: &AdminPage) -> Option<Markup> {
-    None
+/// The pictures the chat shows (the cohort grid), inline as `data:` PNGs with their alt text;
+/// the page's Content-Security-Policy allows `data:` images and nothing else.
+pub fn pictures(page: &AdminPage) -> Option<Markup> {
+    if page.pictures.is_empty() {
+        return None;
+    }
+    Some(html! {
+        @for picture in &page.pictures {
+            figure {
+                img src=(format!("data:{};base64,{}", picture.content_type, BASE64_STANDARD.encode(&picture.bytes)))
+                    alt=(picture.description) style="max-width:100%;height:auto";
+                figcaption { (picture.description) }
+            }
+        }
+    })
 }
 
 fn grid(page: &AdminPage) -> Markup {
