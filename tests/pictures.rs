@@ -188,6 +188,9 @@ fn five_hundred_members_make_five_bounded_pages() {
     let g = cohort(500, 30);
     let pages = pictures::grid(&g);
     assert_eq!(pages.len(), 500usize.div_ceil(GRID_PAGE_ROWS));
+    assert_eq!(pictures::grid_pages(&g), pages.len());
+    assert_eq!(pictures::grid_page(&g, 3).as_ref(), Some(&pages[3]));
+    assert_eq!(pictures::grid_page(&g, 5), None);
     let layout = GridLayout::new(30);
     for (p, page) in pages.iter().enumerate() {
         let image = decode(&format!("grid-500-page-{}", p + 1), page);
