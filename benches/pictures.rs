@@ -53,7 +53,7 @@ fn state(member: usize, day: usize, today: usize) -> Cell {
         return Cell::Upcoming;
     }
     if day == today {
-        return if member % 3 == 0 { Cell::OnTime } else { Cell::Open };
+        return if member.is_multiple_of(3) { Cell::OnTime } else { Cell::Open };
     }
     match (member * 7 + day * 13 + member * day) % 11 {
         0 | 1 => Cell::Missed,

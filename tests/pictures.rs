@@ -54,7 +54,7 @@ fn state(member: usize, day: usize, today: usize) -> Cell {
         return Cell::Upcoming;
     }
     if day == today {
-        return if member % 3 == 0 { Cell::OnTime } else { Cell::Open };
+        return if member.is_multiple_of(3) { Cell::OnTime } else { Cell::Open };
     }
     match (member * 7 + day * 13 + member * day) % 11 {
         0 | 1 => Cell::Missed,
@@ -162,6 +162,9 @@ fn five_hundred_members_make_five_bounded_pages() {
     let g = cohort(500, 30);
     let pages = pictures::grid(&g);
     assert_eq!(pages.len(), 500usize.div_ceil(GRID_PAGE_ROWS));
+    assert_eq!(pictures::grid_pages(&g), pages.len());
+    assert_eq!(pictures::grid_page(&g, 3).as_ref(), Some(&pages[3]));
+    assert_eq!(pictures::grid_page(&g, 5), None);
     let layout = GridLayout::new(30);
     for (p, page) in pages.iter().enumerate() {
         let image = decode(&format!("grid-500-page-{}", p + 1), page);

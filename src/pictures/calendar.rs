@@ -47,7 +47,8 @@ impl CalendarLayout {
         }
     }
 
-    /// Top-left of day `day`'s square.
+    /// Top-left of day `day`'s square; the pixel `cell / 2` right and down from it has exactly the
+    /// state's [`color`](super::color).
     pub fn square(&self, day: usize) -> (i32, i32) {
         let (row, col) = ((day / self.columns) as i32, (day % self.columns) as i32);
         (self.origin.0 + col * self.pitch.0, self.origin.1 + row * self.pitch.1)
@@ -73,7 +74,7 @@ pub fn calendar(c: &Calendar) -> Picture {
     let modules = modules_in(&c.modules, layout.shown);
     let module_lines = modules.len().min(MAX_MODULE_LINES + 1);
     let width = layout.width();
-    let notes = (c.days.len() > layout.shown) as i32 + i32::from(c.days.is_empty());
+    let notes = i32::from(c.days.len() > layout.shown) + i32::from(c.days.is_empty());
     let legend = legend_height(width - 2 * MARGIN);
     let height = layout.bottom() + 12 + notes * 20 + module_lines as i32 * 18 + 12 + legend + MARGIN;
     let mut canvas = Canvas::new(width as u32, height as u32);

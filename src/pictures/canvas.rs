@@ -74,6 +74,9 @@ impl Canvas {
 
     /// A rectangle's border, `t` pixels thick, inside its bounds.
     pub fn frame(&mut self, x: i32, y: i32, w: u32, h: u32, t: u32, rgb: Rgb) {
+        if w == 0 || h == 0 {
+            return;
+        }
         let t = t.min(w / 2).min(h / 2).max(1);
         self.rect(x, y, w, t, rgb);
         self.rect(x, y + (h - t) as i32, w, t, rgb);

@@ -46,7 +46,8 @@ impl GridLayout {
         }
     }
 
-    /// Top-left of the square of the page's `row`-th member on `day`.
+    /// Top-left of the square of the page's `row`-th member on `day`; the pixel `cell / 2` right
+    /// and down from it has exactly the state's [`color`](super::color).
     pub fn square(&self, row: usize, day: usize) -> (i32, i32) {
         let down = (ROW_PITCH - self.cell as i32) / 2;
         (self.origin.0 + day as i32 * self.pitch.0, self.origin.1 + row as i32 * self.pitch.1 + down)
@@ -64,11 +65,22 @@ impl GridLayout {
 
 /// The cohort's members × days, as pages of at most [`GRID_PAGE_ROWS`] members; always at least one picture.
 pub fn grid(g: &Grid) -> Vec<Picture> {
-    let pages = g.rows.len().div_ceil(GRID_PAGE_ROWS).max(1);
-    (0..pages).map(|page| grid_page(g, page, pages)).collect()
+    let pages = grid_pages(g);
+    (0..pages).map(|page| render_page(g, page, pages)).collect()
 }
 
-fn grid_page(g: &Grid, page: usize, pages: usize) -> Picture {
+/// How many pictures [`grid`] makes: one per [`GRID_PAGE_ROWS`] members, at least one.
+pub fn grid_pages(g: &Grid) -> usize {
+    g.rows.len().div_ceil(GRID_PAGE_ROWS).max(1)
+}
+
+/// Only page `page` (0-based) of [`grid`], or `None` past the last page.
+pub fn grid_page(g: &Grid, page: usize) -> Option<Picture> {
+    let pages = grid_pages(g);
+    (page < pages).then(|| render_page(g, page, pages))
+}
+
+fn render_page(g: &Grid, page: usize, pages: usize) -> Picture {
     let layout = GridLayout::new(g.days);
     let first = page * GRID_PAGE_ROWS;
     let rows = &g.rows[first.min(g.rows.len())..(first + GRID_PAGE_ROWS).min(g.rows.len())];
@@ -162,11 +174,16 @@ fn draw_rows(canvas: &mut Canvas, layout: &GridLayout, rows: &[GridRow]) {
 /// A dark rule in the gap before each module's first day, from the tags down to `bottom`, and its tag.
 fn draw_module_marks(canvas: &mut Canvas, layout: &GridLayout, modules: &[&Module], bottom: i32) {
     let gap = layout.pitch.0 - layout.cell as i32;
+    let top = HEADER - 30;
+    // Tags of modules that start close together would overlap; the later one is left out.
+    let mut free_from = i32::MIN;
     for (i, module) in modules.iter().enumerate().take(MAX_MODULE_LINES) {
         let x = layout.origin.0 + module.first_day as i32 * layout.pitch.0 - gap / 2 - 1;
-        let top = HEADER - 30;
         canvas.rect(x, top + 12, 2, (bottom - top - 12).max(1) as u32, INK);
-        canvas.text(&format!("M{}", i + 1), SMALL, (x + 3) as f32, top as f32, INK);
+        if x + 3 >= free_from {
+            let advance = canvas.text(&format!("M{}", i + 1), SMALL, (x + 3) as f32, top as f32, INK);
+            free_from = x + 3 + advance.ceil() as i32 + 2;
+        }
     }
 }
 

@@ -16,7 +16,7 @@ mod text;
 pub use bars::{BAR_COLOR, bars};
 pub use calendar::{CalendarLayout, calendar};
 pub use distribution::{MINE_COLOR, distribution};
-pub use grid::{GridLayout, grid};
+pub use grid::{GridLayout, grid, grid_page, grid_pages};
 
 /// No picture is wider or taller than this many pixels.
 pub const MAX_SIDE: u32 = 4096;
@@ -140,7 +140,8 @@ pub struct Distribution {
 pub(crate) fn tally<'a>(cells: impl IntoIterator<Item = &'a Cell>) -> [usize; 6] {
     let mut counts = [0; 6];
     for cell in cells {
-        counts[Cell::ALL.iter().position(|c| c == cell).unwrap_or(0)] += 1;
+        // The variants are declared in `Cell::ALL` order.
+        counts[*cell as usize] += 1;
     }
     counts
 }
@@ -205,6 +206,13 @@ mod tests {
             for b in &Cell::ALL[i + 1..] {
                 assert_ne!(color(*a), color(*b), "{a:?} and {b:?}");
             }
+        }
+    }
+
+    #[test]
+    fn all_is_in_declaration_order() {
+        for (i, cell) in Cell::ALL.iter().enumerate() {
+            assert_eq!(*cell as usize, i);
         }
     }
 

@@ -1,8 +1,9 @@
 //! The embedded font and single-line text: measuring, cutting to a width with "…", and drawing glyph coverage.
 //!
-//! Text is laid out one character per glyph, left to right, with the font's kerning. There is no
-//! shaping or bidi reordering: right-to-left names show their letters in logical order, and a
-//! character the font lacks is drawn as the font's fallback box. Nothing here panics on any input.
+//! Text is laid out one character per glyph, left to right, with the font's kerning. Runs of
+//! Hebrew or Arabic letters are reversed so that they read right to left (a simplified bidi; no
+//! Arabic joining forms), and a character the font lacks is drawn as the font's fallback box.
+//! Nothing here panics on any input.
 
 use std::sync::OnceLock;
 
@@ -102,7 +103,7 @@ pub(crate) fn draw(text: &str, style: Style, x: f32, top: f32, mut plot: impl Fn
     let baseline = top + font.ascent();
     let mut caret = x;
     let mut previous: Option<GlyphId> = None;
-    for c in text.chars() {
+    for c in visual_order(text).chars() {
         let id = font.glyph_id(c);
         if let Some(p) = previous {
             caret += font.kern(p, id);
@@ -117,6 +118,59 @@ pub(crate) fn draw(text: &str, style: Style, x: f32, top: f32, mut plot: impl Fn
         previous = Some(id);
     }
     caret - x
+}
+
+/// `text` with each right-to-left run reversed, keeping combining marks after their letter. A run
+/// starts and ends with a right-to-left letter and may hold spaces, digits and punctuation between.
+fn visual_order(text: &str) -> String {
+    let chars: Vec<char> = text.chars().collect();
+    let mut out = String::with_capacity(text.len());
+    let mut i = 0;
+    while i < chars.len() {
+        if !is_rtl(chars[i]) {
+            out.push(chars[i]);
+            i += 1;
+            continue;
+        }
+        let mut end = i;
+        let mut j = i;
+        while j < chars.len() && (is_rtl(chars[j]) || is_mark(chars[j]) || !chars[j].is_alphabetic()) {
+            if is_rtl(chars[j]) || is_mark(chars[j]) {
+                end = j + 1;
+            }
+            j += 1;
+        }
+        out.extend(clusters(&chars[i..end]).into_iter().rev().flatten());
+        i = end;
+    }
+    out
+}
+
+/// `chars` split into what keeps its order when a run is reversed: a letter with its combining
+/// marks, or a number.
+fn clusters(chars: &[char]) -> Vec<&[char]> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    for k in 1..=chars.len() {
+        let number = k < chars.len() && chars[k].is_numeric() && chars[k - 1].is_numeric();
+        if k == chars.len() || !(is_mark(chars[k]) || number) {
+            out.push(&chars[start..k]);
+            start = k;
+        }
+    }
+    out
+}
+
+fn is_rtl(c: char) -> bool {
+    matches!(c, '\u{05D0}'..='\u{05EA}' | '\u{05F0}'..='\u{05F4}' | '\u{0600}'..='\u{06FF}' | '\u{0750}'..='\u{077F}'
+        | '\u{FB1D}'..='\u{FDFF}' | '\u{FE70}'..='\u{FEFF}')
+        && !is_mark(c)
+        && !c.is_numeric()
+}
+
+fn is_mark(c: char) -> bool {
+    matches!(c, '\u{0300}'..='\u{036F}' | '\u{0591}'..='\u{05C7}' | '\u{0610}'..='\u{061A}' | '\u{064B}'..='\u{065F}'
+        | '\u{0670}' | '\u{06D6}'..='\u{06ED}')
 }
 
 #[cfg(test)]
@@ -137,6 +191,16 @@ mod tests {
         assert!(cut.ends_with('…'), "{cut}");
         assert!(width(&cut, style) <= 120.0);
         assert_eq!(fit("Ada", style, 120.0), "Ada");
+    }
+
+    #[test]
+    fn right_to_left_runs_are_reversed() {
+        assert_eq!(visual_order("abc"), "abc");
+        assert_eq!(visual_order("שלום עולם"), "םלוע םולש");
+        assert_eq!(visual_order("Ada (שלום) 5"), "Ada (םולש) 5");
+        assert_eq!(visual_order("בְּ"), "בְּ");
+        assert_eq!(visual_order("אב!"), "בא!");
+        assert_eq!(visual_order("שלום 123 עולם"), "םלוע 123 םולש");
     }
 
     #[test]
