@@ -191,7 +191,10 @@ async fn the_dashboard_shows_its_cohort_and_nothing_else(fx: Fixture) {
         let png = page.split("src=\"data:image/png;base64,").nth(1).and_then(|rest| rest.split('"').next());
         let png = base64::prelude::BASE64_STANDARD.decode(png.expect("an inline picture")).unwrap();
         support::png::Decoded::from_png("the inline grid", &png).assert_drawn("the inline grid");
-        assert!(page.contains("days, one row per member, one square per day"), "the picture's alt text:\n{page}");
+        assert!(
+            page.contains("days, one row per member, one square per day"),
+            "the picture's alt text:\n{page}"
+        );
         assert!(!page.contains("<script"), "no script at all");
 
         let token = path.rsplit('/').next().unwrap();
