@@ -154,7 +154,9 @@ pub fn with_chart(message: Message, file: &str) -> Message {
     if bars.is_empty() {
         return message;
     }
-    let chart = charts::bars(&table.title, file, bars);
+    // The font draws no emoji: the title starts at its first letter.
+    let title = table.title.trim_start_matches(|c: char| !c.is_alphanumeric()).trim();
+    let chart = charts::bars(title, file, bars);
     message.with(Block::File(chart))
 }
 
