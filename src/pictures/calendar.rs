@@ -1,6 +1,6 @@
 //! One member's cycle as a calendar heatmap: rows of ten days, module starts marked, streak and points, a legend.
 
-use super::canvas::{BODY, Canvas, INK, MARGIN, MUTED, SMALL, legend_height};
+use super::canvas::{BODY, Canvas, INK, MARGIN, MAX_MODULE_LINES, MUTED, SMALL, legend_height};
 use super::{Calendar, Cell, Picture, alt_text, clean, describe_tally, modules_in, tally};
 
 /// Days per row when the cycle has at most [`WIDE_FROM`] days, which reads as days 1–10, 11–20, ….
@@ -17,7 +17,6 @@ const GAP: i32 = 6;
 const TAG_BAND: i32 = 14;
 const LABEL_WIDTH: i32 = 78;
 const MIN_WIDTH: i32 = 560;
-const MAX_MODULE_LINES: usize = 12;
 
 /// Where the calendar's squares are: the geometry shared by drawing and by tests.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -94,7 +93,7 @@ pub fn calendar(c: &Calendar) -> Picture {
         canvas.text(&note, BODY, MARGIN as f32, y as f32, INK);
         y += 20;
     }
-    y = draw_module_names(&mut canvas, &modules, c.days.len(), y, width);
+    y = canvas.module_names(&modules, c.days.len(), y, width);
     canvas.legend(MARGIN, y + 12, width - 2 * MARGIN);
     canvas.finish(alt(c, &title))
 }
@@ -129,34 +128,6 @@ fn draw_module_marks(canvas: &mut Canvas, layout: &CalendarLayout, modules: &[&s
         canvas.rect(x - GAP / 2 - 2, y - 3, 3, layout.cell + 6, INK);
         canvas.text(&format!("M{}", i + 1), SMALL, (x - 2) as f32, (y - TAG_BAND) as f32, INK);
     }
-}
-
-/// "M1 Foundations (days 1–7)", one a line; returns the y below them.
-fn draw_module_names(
-    canvas: &mut Canvas,
-    modules: &[&super::Module],
-    days: usize,
-    top: i32,
-    width: i32,
-) -> i32 {
-    let mut y = top;
-    for (i, module) in modules.iter().enumerate().take(MAX_MODULE_LINES) {
-        let end = modules.get(i + 1).map_or(days, |next| next.first_day);
-        let line = format!("M{} {} ({})", i + 1, clean(&module.name), day_span(module.first_day, end));
-        canvas.text_fit(&line, BODY, MARGIN as f32, y as f32, (width - 2 * MARGIN) as f32, INK);
-        y += 18;
-    }
-    if modules.len() > MAX_MODULE_LINES {
-        let more = format!("+{} more modules", modules.len() - MAX_MODULE_LINES);
-        canvas.text(&more, BODY, MARGIN as f32, y as f32, MUTED);
-        y += 18;
-    }
-    y
-}
-
-/// "days 3–9" for the 0-based half-open range `first..end`.
-fn day_span(first: usize, end: usize) -> String {
-    if end <= first + 1 { format!("day {}", first + 1) } else { format!("days {}–{}", first + 1, end) }
 }
 
 fn alt(c: &Calendar, title: &str) -> String {

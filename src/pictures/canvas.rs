@@ -3,7 +3,7 @@
 use tiny_skia::{FillRule, Paint, PathBuilder, Pixmap, Rect, Transform};
 
 use super::text::{self, Style};
-use super::{Cell, MAX_SIDE, Picture, color};
+use super::{Cell, MAX_SIDE, Module, Picture, clean, color};
 
 pub(crate) type Rgb = [u8; 3];
 
@@ -23,6 +23,8 @@ pub(crate) const SMALL: Style = Style::regular(11.0);
 
 /// Outer margin of every picture.
 pub(crate) const MARGIN: i32 = 20;
+/// Module names listed under a calendar or grid at most; the rest are counted ("+3 more modules").
+pub(crate) const MAX_MODULE_LINES: usize = 12;
 const LEGEND_SWATCH: u32 = 16;
 
 pub(crate) struct Canvas {
@@ -30,6 +32,29 @@ pub(crate) struct Canvas {
 }
 
 impl Canvas {
+    /// "M1 Foundations (days 1–7)", one a line from `top`, at most [`MAX_MODULE_LINES`] of them;
+    /// returns the y below them. `days` ends the last module.
+    pub fn module_names(&mut self, modules: &[&Module], days: usize, top: i32, width: i32) -> i32 {
+        let mut y = top;
+        for (i, module) in modules.iter().enumerate().take(MAX_MODULE_LINES) {
+            let end = modules.get(i + 1).map_or(days, |next| next.first_day);
+            let span = if end <= module.first_day + 1 {
+                format!("day {}", module.first_day + 1)
+            } else {
+                format!("days {}–{}", module.first_day + 1, end)
+            };
+            let line = format!("M{} {} ({span})", i + 1, clean(&module.name));
+            self.text_fit(&line, BODY, MARGIN as f32, y as f32, (width - 2 * MARGIN) as f32, INK);
+            y += 18;
+        }
+        if modules.len() > MAX_MODULE_LINES {
+            let more = format!("+{} more modules", modules.len() - MAX_MODULE_LINES);
+            self.text(&more, BODY, MARGIN as f32, y as f32, MUTED);
+            y += 18;
+        }
+        y
+    }
+
     /// A white canvas; each side is clamped to `1..=MAX_SIDE`.
     pub fn new(width: u32, height: u32) -> Self {
         let (width, height) = (width.clamp(1, MAX_SIDE), height.clamp(1, MAX_SIDE));

@@ -1,6 +1,6 @@
 //! The cohort grid: members × days, one page per [`GRID_PAGE_ROWS`] members, module boundaries, a legend.
 
-use super::canvas::{BODY, Canvas, INK, MARGIN, MUTED, RULE, SMALL, legend_height};
+use super::canvas::{BODY, Canvas, INK, MARGIN, MAX_MODULE_LINES, MUTED, RULE, SMALL, legend_height};
 use super::text::{self, Style};
 use super::{
     Cell, GRID_PAGE_ROWS, Grid, GridRow, Module, Picture, alt_text, clean, cut_chars, describe_tally,
@@ -17,7 +17,6 @@ const CELLS_WIDTH: i32 = 60 * MAX_PITCH;
 /// The widest the squares may spread before days are cut (with a note).
 const MAX_CELLS_WIDTH: i32 = 2400;
 const MIN_WIDTH: i32 = 600;
-const MAX_MODULE_LINES: usize = 12;
 const HEADER: i32 = MARGIN + 28 + 22 + 16 + 16;
 
 /// Where a grid page's squares are: the geometry shared by drawing and by tests.
@@ -101,7 +100,7 @@ fn render_page(g: &Grid, page: usize, pages: usize) -> Picture {
     if let Some(note) = empty_note(g) {
         canvas.text(note, BODY, layout.origin.0 as f32, (HEADER + 4) as f32, INK);
     }
-    y = draw_module_names(&mut canvas, &modules, layout.shown_days, y + 4, width);
+    y = canvas.module_names(&modules, layout.shown_days, y + 4, width);
     canvas.legend(MARGIN, y + 8, width - 2 * MARGIN);
     canvas.finish(alt(g, &title, first, rows))
 }
@@ -185,27 +184,6 @@ fn draw_module_marks(canvas: &mut Canvas, layout: &GridLayout, modules: &[&Modul
             free_from = x + 3 + advance.ceil() as i32 + 2;
         }
     }
-}
-
-fn draw_module_names(canvas: &mut Canvas, modules: &[&Module], days: usize, top: i32, width: i32) -> i32 {
-    let mut y = top;
-    for (i, module) in modules.iter().enumerate().take(MAX_MODULE_LINES) {
-        let end = modules.get(i + 1).map_or(days, |next| next.first_day);
-        let span = if end <= module.first_day + 1 {
-            format!("day {}", module.first_day + 1)
-        } else {
-            format!("days {}–{}", module.first_day + 1, end)
-        };
-        let line = format!("M{} {} ({span})", i + 1, clean(&module.name));
-        canvas.text_fit(&line, BODY, MARGIN as f32, y as f32, (width - 2 * MARGIN) as f32, INK);
-        y += 18;
-    }
-    if modules.len() > MAX_MODULE_LINES {
-        let more = format!("+{} more modules", modules.len() - MAX_MODULE_LINES);
-        canvas.text(&more, BODY, MARGIN as f32, y as f32, MUTED);
-        y += 18;
-    }
-    y
 }
 
 fn alt(g: &Grid, title: &str, first: usize, rows: &[GridRow]) -> String {
