@@ -168,6 +168,16 @@ pub async fn list_assessment_ticks(
     Ok(sqlx::query_scalar(sql).bind(cohort_id).bind(member_id).fetch_all(conn).await?)
 }
 
+/// Every tick of the cohort's members, as (member id, item), by member and time.
+pub async fn list_cohort_assessment_ticks(
+    conn: &mut AnyConnection,
+    cohort_id: i64,
+) -> Result<Vec<(i64, String)>, StoreError> {
+    let sql = "SELECT member_id, item FROM assessment_ticks WHERE cohort_id = $1 \
+               ORDER BY member_id, ticked_at, item";
+    Ok(sqlx::query_as(sql).bind(cohort_id).fetch_all(conn).await?)
+}
+
 impl Store {
     pub async fn notice_once(
         &self,

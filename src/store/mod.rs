@@ -43,8 +43,8 @@ mod versions;
 
 pub use crate::redact::redact_url;
 pub use activity::{
-    ContentPost, NewContentPost, add_content_post, list_assessment_ticks, list_cohort_content_posts,
-    list_content_posts, notice_once, tick_assessment,
+    ContentPost, NewContentPost, add_content_post, list_assessment_ticks, list_cohort_assessment_ticks,
+    list_cohort_content_posts, list_content_posts, notice_once, tick_assessment,
 };
 pub use audit::{AuditEntry, NewAudit, list_audit, list_recent_audit, record_audit};
 pub use backend::Backend;

@@ -162,10 +162,8 @@ pub async fn admin_page(
         .collect();
     posts.sort_by(|a, b| (a.day, &a.member).cmp(&(b.day, &b.member)));
     let mut ticks: HashMap<String, Vec<String>> = HashMap::new();
-    for (_, member) in &profiles {
-        for item in store::list_assessment_ticks(&mut tx, ctx.cohort.id, member.id).await? {
-            ticks.entry(item).or_default().push(member.display_name.clone());
-        }
+    for (member, item) in store::list_cohort_assessment_ticks(&mut tx, ctx.cohort.id).await? {
+        ticks.entry(item).or_default().push(name(member));
     }
     let public = store::is_dashboard_public(&mut tx, ctx.cohort.id).await?;
     let entries = store::list_audit(&mut tx, ctx.cohort.id).await?;
