@@ -8,13 +8,14 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 use futures_util::future::BoxFuture;
 
+use super::checkins::{CheckIn, Recorded};
 use super::context::CohortCtx;
 use super::contexts::Contexts;
 use super::error::CoachResult;
 use super::stats::Quizzes;
 use super::{Call, Coach, Handled, Inbound, Outgoing, lesson, platform_of, stats};
 use crate::domain::DayNumber;
-use crate::store::{self, CheckpointOutcome, CheckpointSource, Member, MemberStats, NewCheckpoint, Tx};
+use crate::store::{self, CheckpointSource, Member, MemberStats, Tx};
 
 pub async fn join(coach: &Coach, inbound: &Inbound, now: DateTime<Utc>) -> CoachResult<Vec<Outgoing>> {
     let ctx = CohortCtx::for_channel(coach, &inbound.channel).await?;
@@ -153,15 +154,6 @@ fn write_key(ctx: &CohortCtx, inbound: &Inbound) -> String {
     format!("{}:{}", ctx.cohort.id, inbound.actor.user_id)
 }
 
-/// What a check-in wrote.
-enum Recorded {
-    /// The event was handled before (a redelivery): nothing to say.
-    Replay,
-    /// The day was checked already, at this instant.
-    Already(i64),
-    New(MemberStats),
-}
-
 async fn record(
     coach: &Coach,
     ctx: &Arc<CohortCtx>,
@@ -173,34 +165,18 @@ async fn record(
     let slot = check_day(ctx, day, now)?;
     let closes_at = ctx.closes_at(&slot);
     let on_time = closes_at.is_none_or(|c| now < c);
-    let (shared, event) = (Arc::clone(ctx), inbound.clone());
-    let recorded = coach
-        .writer()
-        .write(write_key(ctx, inbound), move |tx: &mut Tx| -> BoxFuture<'_, CoachResult<Recorded>> {
-            Box::pin(async move {
-                if !store::mark_event_processed(tx, &event.dedupe_key, "checkpoint", now.timestamp()).await? {
-                    return Ok(Recorded::Replay);
-                }
-                let member = enrol(tx, &shared, &event, now).await?;
-                let new = NewCheckpoint {
-                    cohort_id: shared.cohort.id,
-                    member_id: member.id,
-                    day,
-                    source,
-                    checked_at: now.timestamp(),
-                    on_time,
-                    dedupe_key: Some(event.dedupe_key.clone()),
-                };
-                if let CheckpointOutcome::AlreadyChecked(existing) =
-                    store::record_checkpoint(tx, &new).await?
-                {
-                    return Ok(Recorded::Already(existing.checked_at));
-                }
-                let (stats, _) = stats::refresh_with(tx, &shared, member.id, Quizzes::Unchanged, now).await?;
-                Ok(Recorded::New(stats))
-            })
-        })
-        .await?;
+    let item = CheckIn {
+        ctx: Arc::clone(ctx),
+        platform: platform_of(&inbound.channel)?,
+        user_id: inbound.actor.user_id.clone(),
+        name: inbound.actor.name.clone(),
+        dedupe_key: inbound.dedupe_key.clone(),
+        day,
+        source,
+        on_time,
+        now,
+    };
+    let recorded = coach.writer().check_in(write_key(ctx, inbound), item).await?;
     let stats = match recorded {
         Recorded::Replay => return Ok(Handled::Replay),
         Recorded::Already(checked_at) => {

@@ -17,6 +17,7 @@ mod admin;
 mod audit;
 mod catalog;
 pub mod charts;
+mod checkins;
 mod checkpoint;
 pub mod commands;
 mod context;

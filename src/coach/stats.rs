@@ -80,15 +80,30 @@ pub async fn refresh_with(
             u32::try_from(store::counted_quiz_score(conn, ctx.cohort.id, member_id).await?).unwrap_or(0),
         ),
     };
+    let stats = compose(ctx, member_id, &summary, previous.as_ref(), quiz_points, now);
+    store::upsert_member_stats(conn, &stats).await?;
+    Ok((stats, summary))
+}
+
+/// The member's summary row from the streak summary, the stored row it replaces (if any) and the
+/// quiz points.
+pub fn compose(
+    ctx: &CohortCtx,
+    member_id: i64,
+    summary: &StreakSummary,
+    previous: Option<&MemberStats>,
+    quiz_points: i64,
+    now: DateTime<Utc>,
+) -> MemberStats {
     let total = points(&PointsRules::default(), summary.on_time, summary.late, quiz_points, summary.best);
     // Ties are ordered by who got there first, so the instant only moves when points grow.
-    let reached_at = match &previous {
+    let reached_at = match previous {
         Some(p) if p.points >= total => p.reached_at,
         _ => now.timestamp(),
     };
-    let carried = previous.as_ref().map_or(0, |p| p.carried_streak);
-    let journey = journey_streak(u32::try_from(carried).unwrap_or(0), &summary);
-    let stats = MemberStats {
+    let carried = previous.map_or(0, |p| p.carried_streak);
+    let journey = journey_streak(u32::try_from(carried).unwrap_or(0), summary);
+    MemberStats {
         cohort_id: ctx.cohort.id,
         member_id,
         lessons_done: i64::from(summary.on_time + summary.late),
@@ -105,7 +120,5 @@ pub async fn refresh_with(
         updated_at: now.timestamp(),
         carried_streak: carried,
         journey_streak: journey.into(),
-    };
-    store::upsert_member_stats(conn, &stats).await?;
-    Ok((stats, summary))
+    }
 }

@@ -7,12 +7,14 @@
 //! one task takes whatever writes are queued when it is free, up to [`MAX_BATCH`], runs each
 //! inside its own savepoint of a single transaction, commits once, and only then hands each
 //! caller its result. Nothing waits for a batch to fill: a lone write is committed at once, and
-//! under load the queue fills while the previous batch commits.
+//! under load the queue fills while the previous batch commits. Check-ins, the bulk of a burst,
+//! are not run one by one: those next to each other in a batch are written together in a few
+//! multi-row statements ([`checkins`]), in one savepoint.
 //!
 //! SQLite has one write lock, so one task writes. PostgreSQL takes [`PG_WRITERS`] tasks: while
-//! one commits, the next gathers and runs its batch. Each batch runs its writes in the order of
-//! their keys (the member they are about), so two batches in flight lock rows in the same order
-//! and cannot deadlock.
+//! one commits, the next gathers and runs its batch. A batch first takes an advisory lock per key
+//! (the member a write is about), so a batch about a member another batch in flight is writing
+//! waits for it and then sees its rows; taken first and in one order, they cannot deadlock.
 //!
 //! A write that fails (a refused statement, a user error) is rolled back to its savepoint and
 //! told so; the others in its batch go on. When the batch's own commit fails, every write in it
@@ -25,8 +27,9 @@ use std::sync::{Arc, Mutex, PoisonError};
 use futures_util::future::BoxFuture;
 use tokio::sync::{mpsc, oneshot};
 
+use super::checkins::{self, CheckIn, Recorded};
 use super::error::{CoachError, CoachResult};
-use crate::store::{Backend, Store, StoreError, Tx};
+use crate::store::{self, Backend, Store, StoreError, Tx};
 
 /// The most writes one transaction takes: enough to amortize the commit over a burst, few enough
 /// that a batch's locks are short.
@@ -44,12 +47,36 @@ type Erased = CoachResult<Box<dyn Any + Send>>;
 /// A write's statements, run in the batch's transaction.
 type Work = Box<dyn for<'a> FnOnce(&'a mut Tx) -> BoxFuture<'a, Erased> + Send>;
 
-/// One queued write: its statements, and where its result goes once the commit is known.
+/// What a queued write does.
+enum Task {
+    /// Its own statements, in its own savepoint.
+    Work(Work),
+    /// A check-in: the check-ins next to each other in a batch are written together
+    /// ([`checkins::write_all`]), in one savepoint.
+    CheckIn(Box<CheckIn>),
+}
+
+/// One queued write: what it does, and where its result goes once the commit is known.
 struct Job {
     /// What the write is about (e.g. a member in a cohort): a batch runs its writes in key order.
     key: String,
-    work: Work,
+    task: Task,
     reply: oneshot::Sender<Erased>,
+}
+
+/// Writes run as one: a write of its own, or a run of check-ins; each with its caller's reply.
+enum Unit {
+    Work(Work, oneshot::Sender<Erased>),
+    CheckIns(Vec<CheckIn>, Vec<oneshot::Sender<Erased>>),
+}
+
+impl Unit {
+    fn replies(self) -> Vec<oneshot::Sender<Erased>> {
+        match self {
+            Unit::Work(_, reply) => vec![reply],
+            Unit::CheckIns(_, replies) => replies,
+        }
+    }
 }
 
 /// How many transactions the writer committed (or tried to), and how many writes they held.
@@ -93,11 +120,20 @@ impl Writer {
         T: Send + 'static,
         F: for<'a> FnOnce(&'a mut Tx) -> BoxFuture<'a, CoachResult<T>> + Send + 'static,
     {
-        let (reply, answer) = oneshot::channel();
         let work: Work = Box::new(move |tx| {
             Box::pin(async move { work(tx).await.map(|value| Box::new(value) as Box<dyn Any + Send>) })
         });
-        self.enqueue(Job { key, work, reply }).await?;
+        self.submit(key, Task::Work(work)).await
+    }
+
+    /// Stores a check-in with the others of its batch; what it wrote, once committed.
+    pub async fn check_in(&self, key: String, item: CheckIn) -> CoachResult<Recorded> {
+        self.submit(key, Task::CheckIn(Box::new(item))).await
+    }
+
+    async fn submit<T: 'static>(&self, key: String, task: Task) -> CoachResult<T> {
+        let (reply, answer) = oneshot::channel();
+        self.enqueue(Job { key, task, reply }).await?;
         let value = answer.await.map_err(|_| stopped())??;
         value.downcast::<T>().map(|value| *value).map_err(|_| stopped())
     }
@@ -156,41 +192,98 @@ async fn run(store: Store, counters: Arc<Counters>, queue: Arc<tokio::sync::Mute
     }
 }
 
-/// One transaction for `jobs`, each in its own savepoint; then every caller gets its result, or
-/// the cause the transaction failed.
+/// One transaction for `jobs`, each write (or run of check-ins) in its own savepoint; then every
+/// caller gets its result, or the cause the transaction failed.
 #[tracing::instrument(skip_all, fields(writes = jobs.len()))]
 async fn commit_batch(store: &Store, mut jobs: Vec<Job>) {
     // Stable: two writes about one member keep their arrival order.
     jobs.sort_by(|a, b| a.key.cmp(&b.key));
     let mut done: Vec<(Erased, oneshot::Sender<Erased>)> = Vec::with_capacity(jobs.len());
+    let keys: Vec<String> = jobs.iter().map(|job| job.key.clone()).collect();
+    let mut units = units(jobs).into_iter();
     let mut tx = match store.begin().await {
         Ok(tx) => tx,
-        Err(e) => return fail(done, jobs, e),
+        Err(e) => return fail(done, units.collect(), e),
     };
-    // A lone write needs no savepoint: its failure rolls back the whole transaction.
-    let savepoints = jobs.len() > 1;
-    let mut jobs = jobs.into_iter();
-    while let Some(Job { work, reply, .. }) = jobs.next() {
-        if savepoints && let Err(e) = tx.savepoint().await {
-            // Never started: it is told the cause like the ones that ran.
-            done.push((Ok(Box::new(())), reply));
-            return fail(done, jobs.collect(), e);
+    // Batches run side by side on PostgreSQL: one about the same member waits for this one.
+    if store.backend() == Backend::Postgres {
+        let keys: Vec<&str> = keys.iter().map(String::as_str).collect();
+        if let Err(e) = store::batch::lock_keys(&mut tx, &keys).await {
+            let _ = tx.rollback().await;
+            return fail(done, units.collect(), e);
         }
-        let result = work(&mut tx).await;
-        let failed = result.is_err();
-        done.push((result, reply));
+    }
+    // A lone write needs no savepoint: its failure rolls back the whole transaction.
+    let savepoints = units.len() > 1;
+    while let Some(unit) = units.next() {
+        if savepoints && let Err(e) = tx.savepoint().await {
+            // Never started: they are told the cause like the ones that ran.
+            done.extend(
+                unit.replies().into_iter().map(|reply| (Ok(Box::new(()) as Box<dyn Any + Send>), reply)),
+            );
+            return fail(done, units.collect(), e);
+        }
+        let failed = run_unit(&mut tx, unit, &mut done).await;
         if !savepoints && failed {
             let _ = tx.rollback().await;
             return answer(done);
         }
         if savepoints && let Err(e) = tx.end_savepoint(!failed).await {
             let cause = if failed { lost_by(&mut done).unwrap_or(e) } else { e };
-            return fail(done, jobs.collect(), cause);
+            return fail(done, units.collect(), cause);
         }
     }
     match tx.commit().await {
         Ok(()) => answer(done),
         Err(e) => fail(done, Vec::new(), e),
+    }
+}
+
+/// The batch's writes as units: check-ins next to each other go together.
+fn units(jobs: Vec<Job>) -> Vec<Unit> {
+    let mut units = Vec::new();
+    for Job { task, reply, .. } in jobs {
+        match (task, units.last_mut()) {
+            (Task::CheckIn(item), Some(Unit::CheckIns(items, replies))) => {
+                items.push(*item);
+                replies.push(reply);
+            }
+            (Task::CheckIn(item), _) => units.push(Unit::CheckIns(vec![*item], vec![reply])),
+            (Task::Work(work), _) => units.push(Unit::Work(work, reply)),
+        }
+    }
+    units
+}
+
+/// Runs one unit, its results pushed to `done`; whether it failed (its savepoint is rolled back).
+/// A run of check-ins that fails as a whole tells each of them the cause.
+async fn run_unit(tx: &mut Tx, unit: Unit, done: &mut Vec<(Erased, oneshot::Sender<Erased>)>) -> bool {
+    match unit {
+        Unit::Work(work, reply) => {
+            let result = work(tx).await;
+            let failed = result.is_err();
+            done.push((result, reply));
+            failed
+        }
+        Unit::CheckIns(items, replies) => match checkins::write_all(tx, &items).await {
+            Ok(results) => {
+                let boxed = results.into_iter().map(|r| r.map(|r| Box::new(r) as Box<dyn Any + Send>));
+                done.extend(boxed.zip(replies));
+                false
+            }
+            Err(e) if replies.len() == 1 => {
+                done.extend(
+                    replies.into_iter().zip([Err(CoachError::Store(e))]).map(|(reply, e)| (e, reply)),
+                );
+                true
+            }
+            Err(e) => {
+                let shared = Arc::new(e);
+                let lost = |reply| (Err(CoachError::Store(StoreError::Shared(Arc::clone(&shared)))), reply);
+                done.extend(replies.into_iter().map(lost));
+                true
+            }
+        },
     }
 }
 
@@ -218,15 +311,19 @@ fn answer(done: Vec<(Erased, oneshot::Sender<Erased>)>) {
 
 /// The batch's transaction failed: writes that ran, and writes never started, are all told the
 /// cause, shared. A write that had failed by itself keeps its own error.
-fn fail(done: Vec<(Erased, oneshot::Sender<Erased>)>, rest: Vec<Job>, error: StoreError) {
-    let shared = Arc::new(error);
+fn fail(done: Vec<(Erased, oneshot::Sender<Erased>)>, rest: Vec<Unit>, error: StoreError) {
+    // A cause already shared (a run of check-ins' own) is not wrapped twice.
+    let shared = match error {
+        StoreError::Shared(shared) => shared,
+        error => Arc::new(error),
+    };
     tracing::debug!(error = %shared, writes = done.len() + rest.len(), "a batch of writes failed");
     let lost = || Err(CoachError::Store(StoreError::Shared(Arc::clone(&shared))));
     for (result, reply) in done {
         let _ = reply.send(if result.is_ok() { lost() } else { result });
     }
-    for job in rest {
-        let _ = job.reply.send(lost());
+    for reply in rest.into_iter().flat_map(Unit::replies) {
+        let _ = reply.send(lost());
     }
 }
 

@@ -14,6 +14,7 @@ macro_rules! checkpoint_columns {
         "id, cohort_id, member_id, day, source, checked_at, on_time, dedupe_key"
     };
 }
+pub(super) use checkpoint_columns;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct NewCheckpoint {
@@ -47,7 +48,7 @@ pub enum CheckpointOutcome {
 }
 
 impl Checkpoint {
-    fn from_row(row: &AnyRow) -> Result<Checkpoint, StoreError> {
+    pub(super) fn from_row(row: &AnyRow) -> Result<Checkpoint, StoreError> {
         Ok(Checkpoint {
             id: row.try_get("id")?,
             cohort_id: row.try_get("cohort_id")?,

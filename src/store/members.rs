@@ -41,7 +41,7 @@ macro_rules! membership_columns {
 }
 
 impl Member {
-    fn from_row(row: &AnyRow) -> Result<Member, StoreError> {
+    pub(super) fn from_row(row: &AnyRow) -> Result<Member, StoreError> {
         Ok(Member {
             id: row.try_get("id")?,
             platform: enum_col(row, "platform", Platform::parse)?,

@@ -13,6 +13,7 @@ mod activity;
 mod audit;
 mod backend;
 mod backup;
+pub mod batch;
 mod calendar;
 mod changes;
 mod checkpoints;

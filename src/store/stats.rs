@@ -52,6 +52,7 @@ macro_rules! stats_columns {
          journey_streak"
     };
 }
+pub(super) use stats_columns;
 
 /// The top-N query for one order column. Each matches an index
 /// `(cohort_id, <column> DESC, reached_at, member_id)`, so it reads only `limit` index entries.
@@ -85,7 +86,7 @@ impl StatsOrder {
 }
 
 impl MemberStats {
-    fn from_row(row: &AnyRow) -> Result<MemberStats, StoreError> {
+    pub(super) fn from_row(row: &AnyRow) -> Result<MemberStats, StoreError> {
         Ok(MemberStats {
             cohort_id: row.try_get("cohort_id")?,
             member_id: row.try_get("member_id")?,
@@ -107,40 +108,48 @@ impl MemberStats {
     }
 }
 
+/// What an upsert of a whole summary sets when the row exists.
+pub(super) const UPSERT_SET: &str = "ON CONFLICT (cohort_id, member_id) DO UPDATE SET \
+     lessons_done = excluded.lessons_done, on_time = excluded.on_time, late = excluded.late, \
+     missed = excluded.missed, current_streak = excluded.current_streak, \
+     best_streak = excluded.best_streak, freezes_held = excluded.freezes_held, \
+     freezes_used = excluded.freezes_used, quiz_points = excluded.quiz_points, \
+     points = excluded.points, reached_at = excluded.reached_at, \
+     updated_at = excluded.updated_at, carried_streak = excluded.carried_streak, \
+     journey_streak = excluded.journey_streak";
+
+/// Binds a summary's 16 values in the order of `stats_columns!`.
+pub(super) fn bind_stats<'q>(query: AnyQuery<'q>, s: &MemberStats) -> AnyQuery<'q> {
+    query
+        .bind(s.cohort_id)
+        .bind(s.member_id)
+        .bind(s.lessons_done)
+        .bind(s.on_time)
+        .bind(s.late)
+        .bind(s.missed)
+        .bind(s.current_streak)
+        .bind(s.best_streak)
+        .bind(s.freezes_held)
+        .bind(s.freezes_used)
+        .bind(s.quiz_points)
+        .bind(s.points)
+        .bind(s.reached_at)
+        .bind(s.updated_at)
+        .bind(s.carried_streak)
+        .bind(s.journey_streak)
+}
+
+/// A query on the Any driver, as `sqlx::query` makes it.
+pub(super) type AnyQuery<'q> = sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments>;
+
 /// Writes the whole summary, inserting it on the member's first checkpoint.
 #[tracing::instrument(skip_all, fields(cohort_id = stats.cohort_id, member_id = stats.member_id))]
 pub async fn upsert_member_stats(conn: &mut AnyConnection, stats: &MemberStats) -> Result<(), StoreError> {
-    sqlx::query(concat!(
-        "INSERT INTO member_stats (",
-        stats_columns!(),
-        ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) \
-         ON CONFLICT (cohort_id, member_id) DO UPDATE SET \
-         lessons_done = excluded.lessons_done, on_time = excluded.on_time, late = excluded.late, \
-         missed = excluded.missed, current_streak = excluded.current_streak, \
-         best_streak = excluded.best_streak, freezes_held = excluded.freezes_held, \
-         freezes_used = excluded.freezes_used, quiz_points = excluded.quiz_points, \
-         points = excluded.points, reached_at = excluded.reached_at, \
-         updated_at = excluded.updated_at, carried_streak = excluded.carried_streak, \
-         journey_streak = excluded.journey_streak"
-    ))
-    .bind(stats.cohort_id)
-    .bind(stats.member_id)
-    .bind(stats.lessons_done)
-    .bind(stats.on_time)
-    .bind(stats.late)
-    .bind(stats.missed)
-    .bind(stats.current_streak)
-    .bind(stats.best_streak)
-    .bind(stats.freezes_held)
-    .bind(stats.freezes_used)
-    .bind(stats.quiz_points)
-    .bind(stats.points)
-    .bind(stats.reached_at)
-    .bind(stats.updated_at)
-    .bind(stats.carried_streak)
-    .bind(stats.journey_streak)
-    .execute(conn)
-    .await?;
+    let sql = format!(
+        "INSERT INTO member_stats ({}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) {UPSERT_SET}",
+        stats_columns!()
+    );
+    bind_stats(sqlx::query(sqlx::AssertSqlSafe(sql)), stats).execute(conn).await?;
     Ok(())
 }
 
