@@ -18,7 +18,12 @@
 //! durable/s = those acks / wall time of the drive. Holding replies ("Working on it", the answer then
 //! goes to the response_url) and anything else are counted apart. Ack latency is per request, from
 //! send to body. At the end the `checkpoints` rows of the driven members are counted (must be N,
-//! all distinct), and VmHWM / VmRSS of the bot are read from /proc.
+//! all distinct), and VmHWM / VmRSS of the bot are read from /proc, with the CPU time per
+//! check-in of the bot and of this process (the clients and the fake Slack) during the drive.
+//!
+//! Then the same load goes straight to a `Coach` in this process on a database seeded alike
+//! (`ingest/direct.rs`): no HTTP, signing or process boundary, so it shows what the
+//! group-committed writer itself sustains next to the naive writer.
 //!
 //! `cargo bench --bench ingest`; PostgreSQL too with
 //! `STUDYBOT_TEST_POSTGRES_URL=postgres://postgres@127.0.0.1:5432/postgres` (a throwaway database
@@ -29,6 +34,8 @@ mod bot;
 #[path = "../tests/support/db.rs"]
 #[allow(dead_code)]
 mod db;
+#[path = "ingest/direct.rs"]
+mod direct;
 #[path = "ingest/drive.rs"]
 mod drive;
 #[path = "../tests/support/fake_slack/mod.rs"]
@@ -117,6 +124,10 @@ struct Figures {
     late_done: usize,
     stored: (i64, i64),
     rss: (f64, f64),
+    /// CPU seconds during the drive: the bot's, and this process's (clients and fake Slack).
+    cpu: (f64, f64),
+    /// The same load handed to a coach in this process: check-ins/s and sorted latencies (µs).
+    direct: (f64, Vec<u64>),
 }
 
 #[tokio::main]
@@ -131,18 +142,20 @@ async fn main() {
         shape.clients,
         shape.stored
     );
-    let mut table = vec![run("sqlite", &TestDb::sqlite(), &shape).await];
-    match TestDb::postgres().await {
-        Some(db) => {
-            table.push(run("postgres", &db, &shape).await);
+    let mut table = vec![run("sqlite", &TestDb::sqlite(), &TestDb::sqlite(), &shape).await];
+    match (TestDb::postgres().await, TestDb::postgres().await) {
+        (Some(db), Some(alike)) => {
+            table.push(run("postgres", &db, &alike, &shape).await);
             db.cleanup().await;
+            alike.cleanup().await;
         }
-        None => println!("ingest postgres: skipped ({POSTGRES_URL_VAR} is not set)"),
+        _ => println!("ingest postgres: skipped ({POSTGRES_URL_VAR} is not set)"),
     }
     print_table(&shape, &table);
 }
 
-async fn run(backend: &'static str, db: &TestDb, shape: &Shape) -> Figures {
+/// One backend: the bot driven over HTTP on `db`, then the coach driven directly on `alike`.
+async fn run(backend: &'static str, db: &TestDb, alike: &TestDb, shape: &Shape) -> Figures {
     let fake = FakeSlack::start().await;
     let seeded = seed::seed(db.url(), &fake, shape).await;
     println!("ingest {backend}: seeded in {:.1} s", seeded.secs);
@@ -154,7 +167,9 @@ async fn run(backend: &'static str, db: &TestDb, shape: &Shape) -> Figures {
     let ready = bot.wait_log("studybot running", Duration::from_secs(120)).await;
     assert!(ready, "the bot did not start:\n{}", bot.process.tail(40));
     println!("ingest {backend}: bot up {:.1} s after spawn", started.elapsed().as_secs_f64());
+    let (bot_cpu, own_cpu) = (bot.process.cpu_secs(), own_cpu_secs());
     let drive = drive::drive(&bot.commands_url(), Arc::new(bodies), shape.clients).await;
+    let cpu = (bot.process.cpu_secs() - bot_cpu, own_cpu_secs() - own_cpu);
     let settled = Instant::now();
     let stored = settle(db.url(), shape.checkins as i64).await;
     let late_done = drive
@@ -172,7 +187,10 @@ async fn run(backend: &'static str, db: &TestDb, shape: &Shape) -> Figures {
         drive.sample_other.as_ref().map_or(String::new(), |s| format!("; first other answer: {s:.200}"))
     );
     report_log(&format!("ingest {backend}"), &bot.process.stop());
-    Figures { backend, drive, naive, late_done, stored, rss }
+    let seeded = seed::seed(alike.url(), &fake, shape).await;
+    let direct = direct::direct(alike.url(), &fake.team_id(), &seeded, shape, ORIGIN.parse().unwrap()).await;
+    println!("ingest {backend}: direct to the coach {:.0} check-ins/s", direct.0);
+    Figures { backend, drive, naive, late_done, stored, rss, cpu, direct }
 }
 
 /// The N slash commands, minted by the fake (so their response_urls are its own) and form-encoded
@@ -215,9 +233,9 @@ fn print_table(shape: &Shape, table: &[Figures]) {
     println!();
     println!(
         "| backend | durable check-ins/s | naive rows/s | bot/naive | ack p50 | p95 | p99 | max (ms) | done inline | \
-         holding (done later) | other | failed | stored once | bot RSS peak / now |"
+         holding (done later) | other | failed | stored once | bot RSS peak / now | CPU µs per check-in: bot / clients |"
     );
-    println!("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
+    println!("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
     for f in table {
         let d = &f.drive;
         let durable = d.count(Ack::Done) as f64 / d.wall_secs;
@@ -225,7 +243,7 @@ fn print_table(shape: &Shape, table: &[Figures]) {
         let ms = |p: usize| percentile(&lat, p) as f64 / 1000.0;
         let once = f.stored.0 == shape.checkins as i64 && f.stored.1 == f.stored.0;
         println!(
-            "| {} | {durable:.0} | {:.0} | {:.2}× | {:.1} | {:.1} | {:.1} | {:.1} | {} | {} ({}) | {} | {} | {} | {:.0} / {:.0} MB |",
+            "| {} | {durable:.0} | {:.0} | {:.2}× | {:.1} | {:.1} | {:.1} | {:.1} | {} | {} ({}) | {} | {} | {} | {:.0} / {:.0} MB | {:.0} / {:.0} |",
             f.backend,
             f.naive,
             durable / f.naive,
@@ -241,6 +259,23 @@ fn print_table(shape: &Shape, table: &[Figures]) {
             if once { format!("yes ({} rows)", f.stored.0) } else { "NO".into() },
             f.rss.0,
             f.rss.1,
+            f.cpu.0 * 1e6 / d.acks.len().max(1) as f64,
+            f.cpu.1 * 1e6 / d.acks.len().max(1) as f64,
+        );
+    }
+    println!();
+    println!("| backend | direct to the coach: check-ins/s | naive rows/s | direct/naive | p50 | p99 (ms) |");
+    println!("|---|---|---|---|---|---|");
+    for f in table {
+        let ms = |p: usize| percentile(&f.direct.1, p) as f64 / 1000.0;
+        println!(
+            "| {} | {:.0} | {:.0} | {:.2}× | {:.1} | {:.1} |",
+            f.backend,
+            f.direct.0,
+            f.naive,
+            f.direct.0 / f.naive,
+            ms(50),
+            ms(99)
         );
     }
     for f in table.iter().filter(|f| f.stored.0 != shape.checkins as i64 || f.stored.1 != f.stored.0) {
@@ -249,4 +284,13 @@ fn print_table(shape: &Shape, table: &[Figures]) {
             f.backend, f.stored.0, f.stored.1, shape.checkins
         );
     }
+}
+
+/// CPU seconds (user + system) of this process: the clients and the fake Slack.
+fn own_cpu_secs() -> f64 {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    // Fields after the command's closing parenthesis: utime and stime are the 12th and 13th.
+    let fields: Vec<&str> = stat.rsplit(')').next().unwrap_or_default().split_whitespace().collect();
+    let ticks = |i: usize| fields.get(i).and_then(|f| f.parse::<f64>().ok()).unwrap_or(0.0);
+    (ticks(11) + ticks(12)) / 100.0
 }

@@ -23,57 +23,63 @@ use crate::domain::DayNumber;
 /// A cohort and a member in it.
 pub type Pair = (i64, i64);
 
-/// `($s, $s+1, …), (…)`: `rows` groups of `cols` numbered placeholders from `$start`.
-fn values(rows: usize, cols: usize, start: usize) -> String {
-    let group = |r: usize| {
-        let list: Vec<String> = (0..cols).map(|c| format!("${}", start + r * cols + c)).collect();
+/// Placeholders, numbered in binding order: `$1, $2, …` on PostgreSQL and `?` on SQLite, whose
+/// parser looks every `$N` up among the names it has seen (quadratic in a statement's parameters,
+/// tens of milliseconds at a few thousand) while a bare `?` just takes the next number.
+struct Marks {
+    numbered: bool,
+    next: usize,
+}
+
+impl Marks {
+    fn new(conn: &AnyConnection) -> Marks {
+        Marks { numbered: conn.backend_name().eq_ignore_ascii_case("postgresql"), next: 0 }
+    }
+
+    fn one(&mut self) -> String {
+        self.next += 1;
+        if self.numbered { format!("${}", self.next) } else { "?".into() }
+    }
+
+    /// `(…)` of `cols` placeholders.
+    fn group(&mut self, cols: usize) -> String {
+        let list: Vec<String> = (0..cols).map(|_| self.one()).collect();
         format!("({})", list.join(", "))
-    };
-    (0..rows).map(group).collect::<Vec<_>>().join(", ")
+    }
+
+    /// `(…), (…)`: `rows` groups of `cols`.
+    fn rows(&mut self, rows: usize, cols: usize) -> String {
+        (0..rows).map(|_| self.group(cols)).collect::<Vec<_>>().join(", ")
+    }
+
+    /// `…, …`: `n` placeholders.
+    fn list(&mut self, n: usize) -> String {
+        (0..n).map(|_| self.one()).collect::<Vec<_>>().join(", ")
+    }
 }
 
-/// `$s, $s+1, …`: `n` numbered placeholders from `$start`.
-fn list(n: usize, start: usize) -> String {
-    (0..n).map(|i| format!("${}", start + i)).collect::<Vec<_>>().join(", ")
-}
-
-/// The cohorts and the members of `pairs`, distinct, for the two `IN` lists.
-fn split(pairs: &[Pair]) -> (Vec<i64>, Vec<i64>) {
-    let cohorts: BTreeSet<i64> = pairs.iter().map(|p| p.0).collect();
-    let members: BTreeSet<i64> = pairs.iter().map(|p| p.1).collect();
-    (cohorts.into_iter().collect(), members.into_iter().collect())
-}
-
-/// Rows of `table_sql` (a `SELECT … FROM t` with no `WHERE`) for the batch's cohorts and members;
-/// the caller keeps the pairs it asked for.
+/// `columns` of the rows of `table` (aliased `x`) that belong to one of `pairs` (distinct): one
+/// index lookup per pair, through a join with the pairs as a `VALUES` list.
 async fn fetch_pairs(
     conn: &mut AnyConnection,
-    select: &str,
+    columns: &str,
+    table: &str,
     pairs: &[Pair],
     tail: &str,
 ) -> Result<Vec<AnyRow>, StoreError> {
     if pairs.is_empty() {
         return Ok(Vec::new());
     }
-    let (cohorts, members) = split(pairs);
     let sql = format!(
-        "{select} WHERE cohort_id IN ({}) AND member_id IN ({}){tail}",
-        list(cohorts.len(), 1),
-        list(members.len(), cohorts.len() + 1)
+        "WITH p (c, m) AS (VALUES {}) SELECT {columns} FROM p JOIN {table} x \
+         ON x.cohort_id = p.c AND x.member_id = p.m{tail}",
+        Marks::new(conn).rows(pairs.len(), 2)
     );
     let mut query = sqlx::query(AssertSqlSafe(sql)).persistent(false);
-    for id in cohorts.iter().chain(&members) {
-        query = query.bind(*id);
+    for (cohort, member) in pairs {
+        query = query.bind(*cohort).bind(*member);
     }
-    let wanted: HashSet<Pair> = pairs.iter().copied().collect();
-    let rows = query.fetch_all(conn).await?;
-    let mut kept = Vec::with_capacity(rows.len());
-    for row in rows {
-        if wanted.contains(&(row.try_get("cohort_id")?, row.try_get("member_id")?)) {
-            kept.push(row);
-        }
-    }
-    Ok(kept)
+    Ok(query.fetch_all(conn).await?)
 }
 
 /// PostgreSQL: takes a transaction-scoped advisory lock for each of `keys` (what the writes are
@@ -115,7 +121,7 @@ pub async fn mark_events_processed(
     let sql = format!(
         "INSERT INTO processed_events (dedupe_key, kind, received_at) VALUES {} \
          ON CONFLICT (dedupe_key) DO NOTHING RETURNING dedupe_key",
-        values(events.len(), 3, 1)
+        Marks::new(conn).rows(events.len(), 3)
     );
     let mut query = sqlx::query(AssertSqlSafe(sql)).persistent(false);
     for (key, kind, at) in &events {
@@ -134,10 +140,12 @@ pub async fn find_members(
     if user_ids.is_empty() {
         return Ok(Vec::new());
     }
+    let mut marks = Marks::new(conn);
     let sql = format!(
         "SELECT id, platform, user_id, display_name, created_at FROM members \
-         WHERE platform = $1 AND user_id IN ({})",
-        list(user_ids.len(), 2)
+         WHERE platform = {} AND user_id IN ({})",
+        marks.one(),
+        marks.list(user_ids.len())
     );
     let mut query = sqlx::query(AssertSqlSafe(sql)).persistent(false).bind(platform.as_str());
     for id in user_ids {
@@ -164,7 +172,7 @@ pub async fn upsert_members(
         "INSERT INTO members (platform, user_id, display_name, created_at) VALUES {} \
          ON CONFLICT (platform, user_id) DO UPDATE SET display_name = excluded.display_name \
          RETURNING id, platform, user_id, display_name, created_at",
-        values(rows.len(), 4, 1)
+        Marks::new(conn).rows(rows.len(), 4)
     );
     let mut query = sqlx::query(AssertSqlSafe(sql)).persistent(false);
     for (platform, user, name, now) in &rows {
@@ -183,8 +191,9 @@ pub async fn add_cohort_members(
     }
     let mut rows = rows.to_vec();
     rows.sort_unstable();
+    let mut marks = Marks::new(conn);
     let groups: Vec<String> =
-        (0..rows.len()).map(|r| format!("(${}, ${}, ${}, 0)", 3 * r + 1, 3 * r + 2, 3 * r + 3)).collect();
+        rows.iter().map(|_| format!("({}, {}, {}, 0)", marks.one(), marks.one(), marks.one())).collect();
     let sql = format!(
         "INSERT INTO cohort_members (cohort_id, member_id, joined_at, is_admin) VALUES {} ON CONFLICT DO NOTHING",
         groups.join(", ")
@@ -214,7 +223,7 @@ pub async fn insert_checkpoints(
     let sql = format!(
         "INSERT INTO checkpoints (cohort_id, member_id, day, source, checked_at, on_time, dedupe_key) \
          VALUES {} ON CONFLICT DO NOTHING RETURNING {}",
-        values(rows.len(), 7, 1),
+        Marks::new(conn).rows(rows.len(), 7),
         checkpoint_columns!()
     );
     let mut query = sqlx::query(AssertSqlSafe(sql)).persistent(false);
@@ -236,8 +245,9 @@ pub async fn list_checkpoints(
     conn: &mut AnyConnection,
     pairs: &[Pair],
 ) -> Result<Vec<Checkpoint>, StoreError> {
-    let select = format!("SELECT {} FROM checkpoints", checkpoint_columns!());
-    let rows = fetch_pairs(conn, &select, pairs, " ORDER BY cohort_id, member_id, day").await?;
+    let rows =
+        fetch_pairs(conn, checkpoint_columns!(), "checkpoints", pairs, " ORDER BY cohort_id, member_id, day")
+            .await?;
     rows.iter().map(Checkpoint::from_row).collect()
 }
 
@@ -246,7 +256,7 @@ pub async fn list_excused_days(
     conn: &mut AnyConnection,
     pairs: &[Pair],
 ) -> Result<HashMap<Pair, BTreeSet<DayNumber>>, StoreError> {
-    let rows = fetch_pairs(conn, "SELECT cohort_id, member_id, day FROM day_excusals", pairs, "").await?;
+    let rows = fetch_pairs(conn, "cohort_id, member_id, day", "day_excusals", pairs, "").await?;
     let mut excused: HashMap<Pair, BTreeSet<DayNumber>> = HashMap::new();
     for row in &rows {
         let pair = (row.try_get("cohort_id")?, row.try_get("member_id")?);
@@ -260,8 +270,7 @@ pub async fn get_member_stats(
     conn: &mut AnyConnection,
     pairs: &[Pair],
 ) -> Result<HashMap<Pair, MemberStats>, StoreError> {
-    let select = format!("SELECT {} FROM member_stats", stats_columns!());
-    let rows = fetch_pairs(conn, &select, pairs, "").await?;
+    let rows = fetch_pairs(conn, stats_columns!(), "member_stats", pairs, "").await?;
     rows.iter().map(|row| MemberStats::from_row(row).map(|s| ((s.cohort_id, s.member_id), s))).collect()
 }
 
@@ -270,9 +279,9 @@ pub async fn counted_quiz_scores(
     conn: &mut AnyConnection,
     pairs: &[Pair],
 ) -> Result<HashMap<Pair, i64>, StoreError> {
-    let select = "SELECT cohort_id, member_id, CAST(SUM(score) AS BIGINT) AS total FROM quiz_attempts";
-    let tail = " AND counted = 1 GROUP BY cohort_id, member_id";
-    let rows = fetch_pairs(conn, select, pairs, tail).await?;
+    let columns = "cohort_id, member_id, CAST(SUM(score) AS BIGINT) AS total";
+    let tail = " WHERE x.counted = 1 GROUP BY cohort_id, member_id";
+    let rows = fetch_pairs(conn, columns, "quiz_attempts", pairs, tail).await?;
     let mut sums = HashMap::new();
     for row in &rows {
         let total: Option<i64> = row.try_get("total")?;
@@ -291,7 +300,7 @@ pub async fn upsert_member_stats(conn: &mut AnyConnection, rows: &[MemberStats])
     let sql = format!(
         "INSERT INTO member_stats ({}) VALUES {} {}",
         stats_columns!(),
-        values(rows.len(), 16, 1),
+        Marks::new(conn).rows(rows.len(), 16),
         UPSERT_SET
     );
     let mut query = sqlx::query(AssertSqlSafe(sql)).persistent(false);
@@ -307,9 +316,11 @@ mod tests {
     use super::*;
 
     #[test]
-    fn placeholders_are_numbered_row_by_row() {
-        assert_eq!(values(2, 3, 1), "($1, $2, $3), ($4, $5, $6)");
-        assert_eq!(list(3, 4), "$4, $5, $6");
-        assert_eq!(split(&[(2, 9), (1, 9), (2, 3)]), (vec![1, 2], vec![3, 9]));
+    fn placeholders_are_numbered_in_binding_order_on_postgres_and_bare_on_sqlite() {
+        let mut pg = Marks { numbered: true, next: 0 };
+        assert_eq!(pg.rows(2, 3), "($1, $2, $3), ($4, $5, $6)");
+        assert_eq!(pg.list(2), "$7, $8");
+        let mut sqlite = Marks { numbered: false, next: 0 };
+        assert_eq!(sqlite.rows(2, 2), "(?, ?), (?, ?)");
     }
 }
