@@ -278,6 +278,28 @@ fn print_table(shape: &Shape, table: &[Figures]) {
             ms(99)
         );
     }
+    // The first requests meet a cold bot: each cohort's context loaded on its first event, each
+    // member's name asked of Slack once, the scheduler's first pass running beside them.
+    let warm_from = shape.checkins / 20;
+    for f in table {
+        let split = |warm: bool| {
+            let mut us: Vec<u64> = f
+                .drive
+                .acks
+                .iter()
+                .filter(|(i, a, _)| *a != Ack::Failed && (*i >= warm_from) == warm)
+                .map(|a| a.2)
+                .collect();
+            us.sort_unstable();
+            percentile(&us, 99) as f64 / 1000.0
+        };
+        println!(
+            "ingest {}: ack p99 of the first {warm_from} requests {:.1} ms, of the rest {:.1} ms",
+            f.backend,
+            split(false),
+            split(true)
+        );
+    }
     for f in table.iter().filter(|f| f.stored.0 != shape.checkins as i64 || f.stored.1 != f.stored.0) {
         println!(
             "!!! ingest {}: STORED CHECK-INS MISMATCH: {} rows, {} distinct, expected exactly {} — lost or doubled check-ins",

@@ -1,6 +1,7 @@
 //! Cohort contexts cached per channel for the events of that channel: an event reads one row (the
 //! channel's cohort and its change stamp) instead of the cohort, its holidays, pauses and
-//! adjustments, and its calendar is not computed again until the cohort changes.
+//! adjustments, and its calendar is not computed again until the cohort changes. The scheduler's
+//! first load seeds it, so a burst right after a restart does not load contexts one by one.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -48,5 +49,26 @@ impl Contexts {
         }
         cache.insert(key, (stamp, Arc::clone(&ctx)));
         Ok(Some(ctx))
+    }
+
+    /// Caches contexts the scheduler loaded, each under its cohort's stamp as read before the
+    /// load (0 when it has none), so events share them; a context cached under the same or a
+    /// newer stamp stays, an older one is replaced (and freed once the scheduler lets go of it).
+    pub(super) fn seed(&self, stamps: &HashMap<i64, i64>, loaded: &[Arc<CohortCtx>]) {
+        let mut cache = self.by_channel.lock().expect("contexts lock");
+        for ctx in loaded {
+            let (cohort, stamp) = (&ctx.cohort, stamps.get(&ctx.cohort.id).copied().unwrap_or(0));
+            let key = (cohort.platform, cohort.channel_id.clone());
+            match cache.get(&key) {
+                Some((seen, _)) if *seen >= stamp => {}
+                Some(_) => {
+                    cache.insert(key, (stamp, Arc::clone(ctx)));
+                }
+                None if cache.len() < MAX_CACHED => {
+                    cache.insert(key, (stamp, Arc::clone(ctx)));
+                }
+                None => {}
+            }
+        }
     }
 }

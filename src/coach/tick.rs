@@ -1,6 +1,9 @@
 //! Time-driven work: lesson posts through the outbox, reminders, weekly leaderboards, and (in
 //! `settle`) closing windows and completion. Called by the scheduler or the console's virtual clock.
 
+use std::collections::HashMap;
+use std::sync::Arc;
+
 use chrono::{DateTime, Duration, Utc};
 
 use super::context::CohortCtx;
@@ -63,24 +66,34 @@ pub(super) const LOOKBACK: Duration = Duration::days(7);
 impl Coach {
     /// Every cohort the clock drives (active or paused), with its calendar. A cohort whose
     /// curriculum or settings are broken is logged and left out rather than stopping the others.
-    pub async fn scheduled_cohorts(&self) -> CoachResult<Vec<CohortCtx>> {
+    pub async fn scheduled_cohorts(&self) -> CoachResult<Vec<Arc<CohortCtx>>> {
+        // Stamps read before the cohorts: a change in between leaves a context older than its
+        // stamp, which the next event then loads again.
+        let stamps: HashMap<i64, i64> = self.store.cohorts_changed_since(i64::MIN).await?.into_iter().collect();
         let mut out = Vec::new();
         for cohort in self.store.list_cohorts(&[CohortState::Active, CohortState::Paused]).await? {
             let id = cohort.id;
             match CohortCtx::load(self, cohort).await {
-                Ok(ctx) => out.push(ctx),
+                Ok(ctx) => out.push(Arc::new(ctx)),
                 Err(e) => tracing::warn!(error = %chain(&e), cohort = id, "cohort skipped"),
             }
         }
+        // Events share them: after a restart, the first event of each channel finds its context
+        // loaded instead of loading it while a burst waits.
+        self.contexts.seed(&stamps, &out);
         Ok(out)
     }
 
     /// One cohort as [`Coach::scheduled_cohorts`] would list it: `None` when it is gone or no
     /// longer driven by the clock (completed, flagged), an error when it cannot be loaded.
-    pub async fn scheduled_cohort(&self, id: i64) -> CoachResult<Option<CohortCtx>> {
+    pub async fn scheduled_cohort(&self, id: i64) -> CoachResult<Option<Arc<CohortCtx>>> {
+        let stamp = self.store.cohort_stamp(id).await?;
         match self.store.get_cohort(id).await? {
             Some(cohort) if matches!(cohort.state, CohortState::Active | CohortState::Paused) => {
-                Ok(Some(CohortCtx::load(self, cohort).await?))
+                let ctx = Arc::new(CohortCtx::load(self, cohort).await?);
+                // Events take the reload too, instead of keeping the old one beside it.
+                self.contexts.seed(&HashMap::from([(id, stamp)]), std::slice::from_ref(&ctx));
+                Ok(Some(ctx))
             }
             _ => Ok(None),
         }

@@ -2,6 +2,7 @@
 //! when each next needs a tick, reloaded cohort by cohort as their change stamps move.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 
@@ -11,7 +12,8 @@ use crate::faults::chain;
 #[derive(Default)]
 pub(super) struct Cache {
     epoch: Option<i64>,
-    pub cohorts: HashMap<i64, CohortCtx>,
+    /// Shared with the coach's event contexts where they are the same load.
+    pub cohorts: HashMap<i64, Arc<CohortCtx>>,
     pub due: HashMap<i64, DateTime<Utc>>,
     /// Consecutive failed ticks per cohort, for its real-time backoff.
     pub failures: HashMap<i64, u32>,
