@@ -8,7 +8,7 @@ use chrono::{DateTime, Duration, Utc};
 
 use super::context::CohortCtx;
 use super::drift::tell_drift;
-use super::error::CoachResult;
+use super::error::{CoachError, CoachResult};
 use super::leaderboard::{By, board_message, with_chart};
 use super::posting::Posting;
 use super::settle::{close_windows, complete};
@@ -233,7 +233,12 @@ async fn weekly_board(
         return Ok(());
     }
     let board = board_message(coach, ctx, By::Points, true, None, now).await?;
-    let board = with_chart(board, &format!("cohort-{}-week", ctx.cohort.id));
+    // Drawn off the async workers: a fan-out of boards at the same minute must not hold up the
+    // members' check-ins arriving meanwhile.
+    let file = format!("cohort-{}-week", ctx.cohort.id);
+    let board = tokio::task::spawn_blocking(move || with_chart(board, &file))
+        .await
+        .map_err(|e| CoachError::Other(anyhow::anyhow!("drawing the weekly chart failed: {e}")))?;
     out.push(Outgoing::channel(&channel(ctx), board));
     Ok(())
 }
