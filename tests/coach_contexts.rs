@@ -61,7 +61,8 @@ async fn events_share_the_schedulers_load_and_still_see_changes() {
     let now = Utc.with_ymd_and_hms(2026, 12, 1, 12, 0, 0).unwrap();
     let setup = format!("/studybot setup curriculum:{CURRICULUM} start:2026-12-07");
     admin_does(&there, "study", &setup, now).await;
-    let channel = ChannelRef { platform: "console".into(), workspace: String::new(), channel: "study".into() };
+    let channel =
+        ChannelRef { platform: "console".into(), workspace: String::new(), channel: "study".into() };
 
     let loaded = here.scheduled_cohorts().await.unwrap();
     assert_eq!(loaded.len(), 1);

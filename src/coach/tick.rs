@@ -69,7 +69,8 @@ impl Coach {
     pub async fn scheduled_cohorts(&self) -> CoachResult<Vec<Arc<CohortCtx>>> {
         // Stamps read before the cohorts: a change in between leaves a context older than its
         // stamp, which the next event then loads again.
-        let stamps: HashMap<i64, i64> = self.store.cohorts_changed_since(i64::MIN).await?.into_iter().collect();
+        let stamps: HashMap<i64, i64> =
+            self.store.cohorts_changed_since(i64::MIN).await?.into_iter().collect();
         let mut out = Vec::new();
         for cohort in self.store.list_cohorts(&[CohortState::Active, CohortState::Paused]).await? {
             let id = cohort.id;

@@ -185,7 +185,8 @@ impl<D: Delivery> Scheduler<D> {
         stop: &CancellationToken,
     ) -> Option<TickReport> {
         let stopping = AtomicBool::new(false);
-        let due: Vec<&CohortCtx> = ready.iter().filter_map(|id| cache.cohorts.get(id).map(Arc::as_ref)).collect();
+        let due: Vec<&CohortCtx> =
+            ready.iter().filter_map(|id| cache.cohorts.get(id).map(Arc::as_ref)).collect();
         let work = self.tick_all(&due, fence, now, &stopping);
         tokio::pin!(work);
         let results = tokio::select! {
