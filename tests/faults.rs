@@ -259,6 +259,10 @@ async fn set_on_every_connection(store: &Store, pragma: impl Fn(i64) -> String) 
     for _ in 0..support::inproc::POOL_SIZE {
         held.push(store.pool().acquire().await.unwrap());
     }
+    // The batched writer's own connections too.
+    for _ in 0..store.write_connections() {
+        held.push(store.write_pool().acquire().await.unwrap());
+    }
     for conn in &mut held {
         let pages: i64 = sqlx::query_scalar("PRAGMA page_count").fetch_one(&mut **conn).await.unwrap();
         sqlx::raw_sql(sqlx::AssertSqlSafe(pragma(pages))).execute(&mut **conn).await.unwrap();

@@ -433,6 +433,8 @@ async fn sqlite_file_is_created_in_wal_mode_with_pragmas_on_every_connection() {
     for _ in 0..4 {
         conns.push(store.acquire().await.unwrap());
     }
+    // And the batched writer's own connection.
+    conns.push(store.write_pool().acquire().await.unwrap());
     for conn in &mut conns {
         let row = sqlx::query(
             "SELECT journal_mode, foreign_keys, synchronous, timeout \

@@ -11,7 +11,9 @@
 //! are not run one by one: those next to each other in a batch are written together in a few
 //! multi-row statements ([`checkins`]), in one savepoint.
 //!
-//! SQLite has one write lock, so one task writes. PostgreSQL takes [`PG_WRITERS`] tasks: while
+//! Batches run on connections of their own ([`Store::begin_batch`]), so readers and scheduler
+//! ticks holding the shared pool never hold up a check-in. SQLite has one write lock, so one task
+//! writes; PostgreSQL takes one task per writer connection ([`Store::write_connections`]): while
 //! one commits, the next gathers and runs its batch. A batch first takes an advisory lock per key
 //! (the member a write is about), so a batch about a member another batch in flight is writing
 //! waits for it and then sees its rows; taken first and in one order, they cannot deadlock.
@@ -37,9 +39,6 @@ pub const MAX_BATCH: usize = 256;
 
 /// Writes queued beyond this wait for room: backpressure rather than unbounded memory.
 const QUEUE: usize = 4 * MAX_BATCH;
-
-/// Batches in flight at once on PostgreSQL, each on its own pooled connection.
-pub const PG_WRITERS: usize = 4;
 
 /// A write's result, its type erased so writes of any kind share a batch.
 type Erased = CoachResult<Box<dyn Any + Send>>;
@@ -162,11 +161,7 @@ impl Writer {
             .get_or_insert_with(|| {
                 let (sender, receiver) = mpsc::channel(QUEUE);
                 let receiver = Arc::new(tokio::sync::Mutex::new(receiver));
-                let writers = match self.store.backend() {
-                    Backend::Sqlite => 1,
-                    Backend::Postgres => PG_WRITERS,
-                };
-                for _ in 0..writers {
+                for _ in 0..self.store.write_connections() {
                     let (store, counters) = (self.store.clone(), Arc::clone(&self.counters));
                     tokio::spawn(run(store, counters, Arc::clone(&receiver)));
                 }
@@ -199,14 +194,15 @@ async fn commit_batch(store: &Store, mut jobs: Vec<Job>) {
     // Stable: two writes about one member keep their arrival order.
     jobs.sort_by(|a, b| a.key.cmp(&b.key));
     let mut done: Vec<(Erased, oneshot::Sender<Erased>)> = Vec::with_capacity(jobs.len());
-    let keys: Vec<String> = jobs.iter().map(|job| job.key.clone()).collect();
+    // Batches run side by side on PostgreSQL: one about the same member waits for this one.
+    let locks: Option<Vec<String>> =
+        (store.backend() == Backend::Postgres).then(|| jobs.iter().map(|job| job.key.clone()).collect());
     let mut units = units(jobs).into_iter();
-    let mut tx = match store.begin().await {
+    let mut tx = match store.begin_batch().await {
         Ok(tx) => tx,
         Err(e) => return fail(done, units.collect(), e),
     };
-    // Batches run side by side on PostgreSQL: one about the same member waits for this one.
-    if store.backend() == Backend::Postgres {
+    if let Some(keys) = locks {
         let keys: Vec<&str> = keys.iter().map(String::as_str).collect();
         if let Err(e) = store::batch::lock_keys(&mut tx, &keys).await {
             let _ = tx.rollback().await;
@@ -271,18 +267,19 @@ async fn run_unit(tx: &mut Tx, unit: Unit, done: &mut Vec<(Erased, oneshot::Send
                 done.extend(boxed.zip(replies));
                 false
             }
-            Err(e) if replies.len() == 1 => {
-                done.extend(
-                    replies.into_iter().zip([Err(CoachError::Store(e))]).map(|(reply, e)| (e, reply)),
-                );
-                true
-            }
-            Err(e) => {
-                let shared = Arc::new(e);
-                let lost = |reply| (Err(CoachError::Store(StoreError::Shared(Arc::clone(&shared)))), reply);
-                done.extend(replies.into_iter().map(lost));
-                true
-            }
+            Err(e) => match <[_; 1]>::try_from(replies) {
+                Ok([reply]) => {
+                    done.push((Err(CoachError::Store(e)), reply));
+                    true
+                }
+                Err(replies) => {
+                    let shared = Arc::new(e);
+                    let lost =
+                        |reply| (Err(CoachError::Store(StoreError::Shared(Arc::clone(&shared)))), reply);
+                    done.extend(replies.into_iter().map(lost));
+                    true
+                }
+            },
         },
     }
 }

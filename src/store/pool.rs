@@ -5,11 +5,12 @@ use std::sync::OnceLock;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
+use futures_util::future::BoxFuture;
 use log::LevelFilter;
 use sqlx::ConnectOptions;
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::migrate::Migrator;
-use sqlx::pool::PoolConnection;
+use sqlx::pool::{PoolConnection, PoolConnectionMetadata};
 use sqlx::{Any, Connection};
 use sqlx::{AnyConnection, AnyPool};
 
@@ -46,10 +47,21 @@ const SQLITE_MAX_CONNECTIONS: u32 = 8;
 const POSTGRES_MAX_CONNECTIONS: u32 = 10;
 const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(10);
 
-/// Handle to the database; cheap to clone (the pool is shared).
+/// Connections kept for the group-committed writes (`coach::writer`), apart from the shared pool:
+/// SQLite has one write lock, so one; PostgreSQL runs this many batches side by side.
+const SQLITE_WRITE_CONNECTIONS: u32 = 1;
+const POSTGRES_WRITE_CONNECTIONS: u32 = 4;
+
+/// Handle to the database; cheap to clone (the pools are shared).
+///
+/// Two pools: the shared one every reader and most writers use, and a small one only the batched
+/// writer takes ([`Store::begin_batch`]). A burst of scheduler ticks or readers that holds every
+/// shared connection then never makes a member's check-in wait for a connection, only (on SQLite)
+/// for the write lock.
 #[derive(Clone)]
 pub struct Store {
     pool: AnyPool,
+    writes: AnyPool,
     backend: Backend,
 }
 
@@ -72,15 +84,15 @@ impl Store {
     pub async fn connect_with(url: &str, max_connections: Option<u32>) -> Result<Store, StoreError> {
         sqlx::any::install_default_drivers();
         let backend = Backend::from_url(url)?;
-        let pool = match backend {
+        let pools = match backend {
             Backend::Sqlite => connect_sqlite(url, max_connections.unwrap_or(SQLITE_MAX_CONNECTIONS)).await,
             Backend::Postgres => {
                 connect_postgres(url, max_connections.unwrap_or(POSTGRES_MAX_CONNECTIONS)).await
             }
         };
-        let pool = pool.map_err(|source| StoreError::Connect { url: redact_url(url), source })?;
+        let (pool, writes) = pools.map_err(|source| StoreError::Connect { url: redact_url(url), source })?;
         tracing::debug!(%backend, "database connected");
-        Ok(Store { pool, backend })
+        Ok(Store { pool, writes, backend })
     }
 
     /// Applies pending migrations; already-applied ones are skipped, so this runs at every boot.
@@ -105,6 +117,17 @@ impl Store {
         &self.pool
     }
 
+    /// The writer's own pool (see [`Store`]); the same as [`Store::pool`] for an in-memory SQLite
+    /// database, which exists on one connection only. For tests that must reach every connection.
+    pub fn write_pool(&self) -> &AnyPool {
+        &self.writes
+    }
+
+    /// How many batches of writes can be in flight at once: the writer's own connections.
+    pub fn write_connections(&self) -> u32 {
+        self.writes.options().get_max_connections()
+    }
+
     pub async fn acquire(&self) -> Result<PoolConnection<Any>, StoreError> {
         Ok(self.pool.acquire().await?)
     }
@@ -123,6 +146,15 @@ impl Store {
         }))
     }
 
+    /// A transaction like [`Store::begin`], on a connection of the writer's own pool: only the
+    /// batched writer (`coach::writer`) takes one, at most [`Store::write_connections`] at once.
+    pub async fn begin_batch(&self) -> Result<Tx, StoreError> {
+        Ok(Tx::new(match self.backend {
+            Backend::Sqlite => self.writes.begin_with("BEGIN IMMEDIATE").await?,
+            Backend::Postgres => self.writes.begin().await?,
+        }))
+    }
+
     /// A transaction for reads that must see one snapshot; it takes no write lock (a deferred
     /// `BEGIN` on SQLite too), so it never waits for writers.
     pub async fn begin_read(&self) -> Result<Tx, StoreError> {
@@ -131,6 +163,7 @@ impl Store {
 
     /// Waits for checked-out connections to return, then closes them (checkpoints the WAL).
     pub async fn close(self) {
+        self.writes.close().await;
         self.pool.close().await;
     }
 }
@@ -187,18 +220,40 @@ fn opened_before_read_only(age: Duration) -> bool {
 
 /// One plain connection first: a pool hides "connection refused" or a failed login behind
 /// "pool timed out" after the acquire timeout, and the operator needs the real reason at once.
-async fn connect_postgres(url: &str, max_connections: u32) -> Result<AnyPool, sqlx::Error> {
-    let url = with_application_name(url, &format!("studybot pid {}", std::process::id()));
-    AnyConnection::connect(&url).await?.close().await?;
-    pool_options(max_connections)
-        .after_connect(|conn, _meta| {
-            Box::pin(async move {
-                sqlx::raw_sql(POSTGRES_SESSION).execute(&mut *conn).await?;
-                Ok(())
-            })
-        })
-        .connect_with(quiet_options(&url)?)
-        .await
+/// The writer's pool is opened lazily: a command that never writes a batch never opens it.
+async fn connect_postgres(url: &str, max_connections: u32) -> Result<(AnyPool, AnyPool), sqlx::Error> {
+    let pid = std::process::id();
+    let shared = with_application_name(url, &format!("studybot pid {pid}"));
+    AnyConnection::connect(&shared).await?.close().await?;
+    let pool = pool_options(max_connections)
+        .after_connect(postgres_session)
+        .connect_with(quiet_options(&shared)?)
+        .await?;
+    let writer = with_application_name(url, &format!("studybot writer pid {pid}"));
+    let writes = pool_options(POSTGRES_WRITE_CONNECTIONS)
+        .after_connect(postgres_session)
+        .connect_lazy_with(quiet_options(&writer)?);
+    Ok((pool, writes))
+}
+
+fn postgres_session(
+    conn: &mut AnyConnection,
+    _: PoolConnectionMetadata,
+) -> BoxFuture<'_, Result<(), sqlx::Error>> {
+    Box::pin(async move {
+        sqlx::raw_sql(POSTGRES_SESSION).execute(&mut *conn).await?;
+        Ok(())
+    })
+}
+
+fn sqlite_pragmas(
+    conn: &mut AnyConnection,
+    _: PoolConnectionMetadata,
+) -> BoxFuture<'_, Result<(), sqlx::Error>> {
+    Box::pin(async move {
+        sqlx::raw_sql(SQLITE_PRAGMAS).execute(&mut *conn).await?;
+        Ok(())
+    })
 }
 
 /// The URL's options, with slow statements logged at debug level (see `pool_options`).
@@ -217,26 +272,25 @@ pub(crate) fn with_application_name(url: &str, name: &str) -> String {
     parsed.to_string()
 }
 
-async fn connect_sqlite(url: &str, max_connections: u32) -> Result<AnyPool, sqlx::Error> {
+async fn connect_sqlite(url: &str, max_connections: u32) -> Result<(AnyPool, AnyPool), sqlx::Error> {
     let url = with_create_mode(url);
     let in_memory = url.contains(":memory:") || url.contains("mode=memory");
-    let options = if in_memory {
+    if in_memory {
         // Each connection to `sqlite::memory:` opens its own database under Any, so keep exactly
-        // one connection alive for the pool's lifetime.
-        pool_options(1).min_connections(1).idle_timeout(None).max_lifetime(None)
-    } else {
-        enable_wal(&url).await?;
-        pool_options(max_connections)
-    };
-    options
-        .after_connect(|conn, _meta| {
-            Box::pin(async move {
-                sqlx::raw_sql(SQLITE_PRAGMAS).execute(&mut *conn).await?;
-                Ok(())
-            })
-        })
+        // one connection alive for the pool's lifetime, and the writer shares it.
+        let options = pool_options(1).min_connections(1).idle_timeout(None).max_lifetime(None);
+        let pool = options.after_connect(sqlite_pragmas).connect_with(quiet_options(&url)?).await?;
+        return Ok((pool.clone(), pool));
+    }
+    enable_wal(&url).await?;
+    let pool = pool_options(max_connections)
+        .after_connect(sqlite_pragmas)
         .connect_with(quiet_options(&url)?)
-        .await
+        .await?;
+    let writes = pool_options(SQLITE_WRITE_CONNECTIONS)
+        .after_connect(sqlite_pragmas)
+        .connect_lazy_with(quiet_options(&url)?);
+    Ok((pool, writes))
 }
 
 /// WAL is persistent in the file, but switching to it needs an exclusive lock that the busy

@@ -56,6 +56,24 @@ async fn concurrent_writes_share_transactions_and_every_one_commits() {
     assert!(stats.batches <= 600 / 50, "600 queued writes took {} transactions", stats.batches);
 }
 
+/// Scheduler ticks or readers holding every shared connection do not hold up a member's write:
+/// the writer has a connection of its own.
+#[tokio::test]
+async fn writes_commit_while_every_shared_connection_is_held() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = store(&dir).await;
+    let mut held = Vec::new();
+    for _ in 0..store.pool().options().get_max_connections() {
+        held.push(store.acquire().await.unwrap());
+    }
+    let writer = Writer::new(store.clone());
+    let write = writer.write("a".into(), insert_key("a".into()));
+    let written = tokio::time::timeout(std::time::Duration::from_secs(5), write).await;
+    assert!(matches!(written, Ok(Ok(true))), "{written:?}");
+    drop(held);
+    assert_eq!(keys(&store).await, ["a"]);
+}
+
 #[tokio::test]
 async fn a_write_that_fails_is_rolled_back_alone_and_a_duplicate_in_the_batch_is_seen() {
     let dir = tempfile::tempdir().unwrap();
