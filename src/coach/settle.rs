@@ -148,23 +148,39 @@ pub(super) async fn end_cycle(
 }
 
 /// Refreshes every member's summary inside `conn`'s transaction and returns the freeze notices
-/// (each told once) to send after it commits.
+/// (each told once) to send after it commits. Set-based ([`stats::refresh_members`]): a few
+/// statements per chunk of members, so a large cohort's window close holds the write lock for
+/// milliseconds, not one round of statements per member.
 async fn refresh_all(conn: &mut Tx, ctx: &CohortCtx, now: DateTime<Utc>) -> CoachResult<Vec<Outgoing>> {
+    store::batch::lock_cohort_stats(conn, ctx.cohort.id).await?;
+    let profiles = store::list_cohort_member_profiles(conn, ctx.cohort.id).await?;
     let mut notices = Vec::new();
-    for (membership, member) in store::list_cohort_member_profiles(conn, ctx.cohort.id).await? {
-        let (stats, summary) = stats::refresh(conn, ctx, membership.member_id, now).await?;
+    for chunk in profiles.chunks(stats::REFRESH_CHUNK) {
+        let ids: Vec<i64> = chunk.iter().map(|(membership, _)| membership.member_id).collect();
+        let refreshed = stats::refresh_members(conn, ctx, &ids, now).await?;
         // A member who left (`/leave`) gets no direct messages.
-        let told = if membership.left { &[][..] } else { &summary.freezes_used[..] };
-        for day in told {
-            let key = day.to_string();
-            if store::notice_once(conn, ctx.cohort.id, member.id, "freeze_used", &key, now.timestamp())
-                .await?
-            {
-                let text = format!(
-                    "❄️ A streak freeze covered day {day} in {} — your {}-day streak is safe. Freezes left: {}.",
-                    ctx.curriculum.title, stats.current_streak, stats.freezes_held
-                );
-                notices.push(direct(&member, text));
+        let freezes: Vec<(i64, String)> = chunk
+            .iter()
+            .zip(&refreshed)
+            .filter(|((membership, _), _)| !membership.left)
+            .flat_map(|((_, member), (_, summary))| {
+                summary.freezes_used.iter().map(|day| (member.id, day.to_string()))
+            })
+            .collect();
+        let first =
+            store::batch::notices_once(conn, ctx.cohort.id, "freeze_used", &freezes, now.timestamp()).await?;
+        for ((membership, member), (stats, summary)) in chunk.iter().zip(&refreshed) {
+            if membership.left {
+                continue;
+            }
+            for day in &summary.freezes_used {
+                if first.contains(&(member.id, day.to_string())) {
+                    let text = format!(
+                        "❄️ A streak freeze covered day {day} in {} — your {}-day streak is safe. Freezes left: {}.",
+                        ctx.curriculum.title, stats.current_streak, stats.freezes_held
+                    );
+                    notices.push(direct(member, text));
+                }
             }
         }
     }

@@ -1,7 +1,7 @@
 //! Per-member summaries: recomputed from the member's own checkpoints and kept in `member_stats`,
 //! in the same transaction as the change, so leaderboards read one row per member.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 
 use chrono::{DateTime, Duration, Utc};
 
@@ -83,6 +83,44 @@ pub async fn refresh_with(
     let stats = compose(ctx, member_id, &summary, previous.as_ref(), quiz_points, now);
     store::upsert_member_stats(conn, &stats).await?;
     Ok((stats, summary))
+}
+
+/// Members recounted together by [`refresh_members`]: 16 values a row in the summaries' upsert
+/// stays within both backends' limit on a statement's parameters.
+pub const REFRESH_CHUNK: usize = 1_000;
+
+/// [`refresh`] for many members of the cohort at once (at most [`REFRESH_CHUNK`]), in a few
+/// statements: their checkpoints, excused days, stored summaries and counted quiz scores are each
+/// read in one, and the summaries written in one. Returns each member's, in the order given.
+pub async fn refresh_members(
+    conn: &mut Tx,
+    ctx: &CohortCtx,
+    members: &[i64],
+    now: DateTime<Utc>,
+) -> CoachResult<Vec<(MemberStats, StreakSummary)>> {
+    let cohort = ctx.cohort.id;
+    let pairs: Vec<store::batch::Pair> = members.iter().map(|m| (cohort, *m)).collect();
+    let mut checkpoints: HashMap<i64, Vec<store::Checkpoint>> = HashMap::new();
+    for c in store::batch::list_checkpoints(conn, &pairs).await? {
+        checkpoints.entry(c.member_id).or_default().push(c);
+    }
+    let excused = store::batch::list_excused_days(conn, &pairs).await?;
+    let previous = store::batch::get_member_stats(conn, &pairs).await?;
+    let quizzes = store::batch::counted_quiz_scores(conn, &pairs).await?;
+    let lessons = ctx.lessons(now);
+    let none = BTreeSet::new();
+    let refreshed: Vec<(MemberStats, StreakSummary)> = pairs
+        .iter()
+        .map(|pair @ (_, member)| {
+            let checks = checkpoints.get(member).map_or(&[][..], Vec::as_slice);
+            let summary = summary_of(ctx, &lessons, checks, excused.get(pair).unwrap_or(&none), now);
+            let quiz = quiz_points(u32::try_from(quizzes.get(pair).copied().unwrap_or(0)).unwrap_or(0));
+            (compose(ctx, *member, &summary, previous.get(pair), quiz, now), summary)
+        })
+        .collect();
+    let rows: Vec<MemberStats> = refreshed.iter().map(|(stats, _)| stats.clone()).collect();
+    store::batch::upsert_member_stats(conn, &rows).await?;
+    Ok(refreshed)
 }
 
 /// The member's summary row from the streak summary, the stored row it replaces (if any) and the

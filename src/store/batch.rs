@@ -16,7 +16,7 @@ use super::checkpoints::{Checkpoint, NewCheckpoint, checkpoint_columns};
 use super::error::StoreError;
 pub(crate) use super::error::no_nul;
 use super::members::Member;
-use super::stats::{MemberStats, UPSERT_SET, bind_stats, stats_columns};
+use super::stats::{MemberStats, bind_stats, stats_columns, upsert_set};
 use super::types::{Platform, day_col};
 use crate::domain::DayNumber;
 
@@ -290,6 +290,47 @@ pub async fn counted_quiz_scores(
     Ok(sums)
 }
 
+/// PostgreSQL: locks the cohort's stored summaries (in member order, as the writer's upserts take
+/// them) for the rest of the transaction, before a recount of every member reads their
+/// checkpoints. A check-in committing meanwhile then either committed before the recount reads
+/// (and is counted) or waits for it and writes its own summary after. SQLite needs nothing: its
+/// write transactions run one at a time.
+pub async fn lock_cohort_stats(conn: &mut AnyConnection, cohort_id: i64) -> Result<(), StoreError> {
+    if !Marks::new(conn).numbered {
+        return Ok(());
+    }
+    sqlx::query("SELECT member_id FROM member_stats WHERE cohort_id = $1 ORDER BY member_id FOR UPDATE")
+        .bind(cohort_id)
+        .fetch_all(conn)
+        .await?;
+    Ok(())
+}
+
+/// [`notice_once`](super::notice_once) for many `(member, key)` of one cohort and kind: the ones
+/// seen for the first time. Items must be distinct.
+pub async fn notices_once(
+    conn: &mut AnyConnection,
+    cohort_id: i64,
+    kind: &str,
+    items: &[(i64, String)],
+    at: i64,
+) -> Result<HashSet<(i64, String)>, StoreError> {
+    if items.is_empty() {
+        return Ok(HashSet::new());
+    }
+    let sql = format!(
+        "INSERT INTO notices (cohort_id, member_id, kind, key, created_at) VALUES {} \
+         ON CONFLICT DO NOTHING RETURNING member_id, key",
+        Marks::new(conn).rows(items.len(), 5)
+    );
+    let mut query = sqlx::query(AssertSqlSafe(sql)).persistent(false);
+    for (member, key) in items {
+        query = query.bind(cohort_id).bind(*member).bind(kind).bind(key.as_str()).bind(at);
+    }
+    let rows = query.fetch_all(conn).await?;
+    rows.iter().map(|row| Ok((row.try_get("member_id")?, row.try_get("key")?))).collect()
+}
+
 /// Writes each summary whole, inserting it on the member's first checkpoint; one per pair.
 pub async fn upsert_member_stats(conn: &mut AnyConnection, rows: &[MemberStats]) -> Result<(), StoreError> {
     if rows.is_empty() {
@@ -301,7 +342,7 @@ pub async fn upsert_member_stats(conn: &mut AnyConnection, rows: &[MemberStats])
         "INSERT INTO member_stats ({}) VALUES {} {}",
         stats_columns!(),
         Marks::new(conn).rows(rows.len(), 16),
-        UPSERT_SET
+        upsert_set!()
     );
     let mut query = sqlx::query(AssertSqlSafe(sql)).persistent(false);
     for s in &rows {

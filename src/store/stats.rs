@@ -109,14 +109,19 @@ impl MemberStats {
 }
 
 /// What an upsert of a whole summary sets when the row exists.
-pub(super) const UPSERT_SET: &str = "ON CONFLICT (cohort_id, member_id) DO UPDATE SET \
-     lessons_done = excluded.lessons_done, on_time = excluded.on_time, late = excluded.late, \
-     missed = excluded.missed, current_streak = excluded.current_streak, \
-     best_streak = excluded.best_streak, freezes_held = excluded.freezes_held, \
-     freezes_used = excluded.freezes_used, quiz_points = excluded.quiz_points, \
-     points = excluded.points, reached_at = excluded.reached_at, \
-     updated_at = excluded.updated_at, carried_streak = excluded.carried_streak, \
-     journey_streak = excluded.journey_streak";
+macro_rules! upsert_set {
+    () => {
+        "ON CONFLICT (cohort_id, member_id) DO UPDATE SET \
+         lessons_done = excluded.lessons_done, on_time = excluded.on_time, late = excluded.late, \
+         missed = excluded.missed, current_streak = excluded.current_streak, \
+         best_streak = excluded.best_streak, freezes_held = excluded.freezes_held, \
+         freezes_used = excluded.freezes_used, quiz_points = excluded.quiz_points, \
+         points = excluded.points, reached_at = excluded.reached_at, \
+         updated_at = excluded.updated_at, carried_streak = excluded.carried_streak, \
+         journey_streak = excluded.journey_streak"
+    };
+}
+pub(super) use upsert_set;
 
 /// Binds a summary's 16 values in the order of `stats_columns!`.
 pub(super) fn bind_stats<'q>(query: AnyQuery<'q>, s: &MemberStats) -> AnyQuery<'q> {
@@ -145,11 +150,13 @@ pub(super) type AnyQuery<'q> = sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyA
 /// Writes the whole summary, inserting it on the member's first checkpoint.
 #[tracing::instrument(skip_all, fields(cohort_id = stats.cohort_id, member_id = stats.member_id))]
 pub async fn upsert_member_stats(conn: &mut AnyConnection, stats: &MemberStats) -> Result<(), StoreError> {
-    let sql = format!(
-        "INSERT INTO member_stats ({}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) {UPSERT_SET}",
-        stats_columns!()
+    let sql = concat!(
+        "INSERT INTO member_stats (",
+        stats_columns!(),
+        ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) ",
+        upsert_set!()
     );
-    bind_stats(sqlx::query(sqlx::AssertSqlSafe(sql)), stats).execute(conn).await?;
+    bind_stats(sqlx::query(sql), stats).execute(conn).await?;
     Ok(())
 }
 
