@@ -453,6 +453,38 @@ async fn sqlite_file_is_created_in_wal_mode_with_pragmas_on_every_connection() {
     store.close().await;
 }
 
+/// SQLite write transactions of one process take turns in the order they asked: while one is
+/// open the others wait (here longer than SQLite's sleep-and-retry would keep its order) and then
+/// begin one after another, the batched writer's among them, none failing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn sqlite_write_transactions_take_turns_in_arrival_order() {
+    let db = TestDb::sqlite();
+    let store = Store::open(db.url()).await.unwrap();
+    let first = store.begin().await.unwrap();
+    let order = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let mut waiting = Vec::new();
+    for i in 0..6 {
+        let (store, order) = (store.clone(), order.clone());
+        waiting.push(tokio::spawn(async move {
+            let tx = if i % 3 == 0 { store.begin_batch().await } else { store.begin().await };
+            let tx = tx.unwrap_or_else(|e| panic!("transaction {i}: {e:?}"));
+            order.lock().unwrap().push(i);
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+            tx.commit().await.unwrap();
+        }));
+        // Each asks after the one before it.
+        tokio::time::sleep(std::time::Duration::from_millis(30)).await;
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert!(order.lock().unwrap().is_empty(), "none begins while another is open");
+    first.commit().await.unwrap();
+    for task in waiting {
+        tokio::time::timeout(std::time::Duration::from_secs(10), task).await.unwrap().unwrap();
+    }
+    assert_eq!(*order.lock().unwrap(), [0, 1, 2, 3, 4, 5]);
+    store.close().await;
+}
+
 #[tokio::test]
 async fn sqlite_memory_url_keeps_one_database() {
     let store = Store::open("sqlite::memory:").await.unwrap();

@@ -1,8 +1,8 @@
 //! The `Store` handle: connection pool setup per backend, and migrations.
 
 use std::str::FromStr;
-use std::sync::OnceLock;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
 use futures_util::future::BoxFuture;
@@ -37,6 +37,8 @@ pub(crate) fn migrator(backend: Backend) -> &'static Migrator {
 /// group-committed (`coach::writer`), so a burst of check-ins shares one sync.
 const SQLITE_PRAGMAS: &str =
     "PRAGMA busy_timeout = 5000; PRAGMA foreign_keys = ON; PRAGMA synchronous = FULL;";
+/// The `busy_timeout` above.
+const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// Per-session PostgreSQL setting: a transaction left idle this long is ended by the server. The
 /// bot's transactions never wait on anything but the database, so only a frozen or partitioned
@@ -58,11 +60,19 @@ const POSTGRES_WRITE_CONNECTIONS: u32 = 4;
 /// writer takes ([`Store::begin_batch`]). A burst of scheduler ticks or readers that holds every
 /// shared connection then never makes a member's check-in wait for a connection, only (on SQLite)
 /// for the write lock.
+///
+/// On SQLite the process's write transactions also take turns, in arrival order, before their
+/// `BEGIN IMMEDIATE`. SQLite's own wait for its write lock is a sleep-and-retry whose sleeps grow
+/// to 100 ms: a transaction that lost a race sleeps on while the lock is free again, and one
+/// that keeps losing to a busy writer fails after the busy timeout. Taking turns here, only one
+/// of them asks SQLite for the lock at a time (other processes and single statements still meet
+/// its busy timeout).
 #[derive(Clone)]
 pub struct Store {
     pool: AnyPool,
     writes: AnyPool,
     backend: Backend,
+    turns: Option<Arc<tokio::sync::Mutex<()>>>,
 }
 
 // Written by hand so a future pool field can never print connection options.
@@ -92,7 +102,8 @@ impl Store {
         };
         let (pool, writes) = pools.map_err(|source| StoreError::Connect { url: redact_url(url), source })?;
         tracing::debug!(%backend, "database connected");
-        Ok(Store { pool, writes, backend })
+        let turns = (backend == Backend::Sqlite).then(Arc::default);
+        Ok(Store { pool, writes, backend, turns })
     }
 
     /// Applies pending migrations; already-applied ones are skipped, so this runs at every boot.
@@ -140,25 +151,32 @@ impl Store {
     /// that another connection committed in between, and then fails at once with
     /// `SQLITE_BUSY_SNAPSHOT` (517), which no busy timeout waits out.
     pub async fn begin(&self) -> Result<Tx, StoreError> {
-        Ok(Tx::new(match self.backend {
-            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
-            Backend::Postgres => self.pool.begin().await?,
-        }))
+        self.begin_on(&self.pool).await
     }
 
     /// A transaction like [`Store::begin`], on a connection of the writer's own pool: only the
     /// batched writer (`coach::writer`) takes one, at most [`Store::write_connections`] at once.
     pub async fn begin_batch(&self) -> Result<Tx, StoreError> {
-        Ok(Tx::new(match self.backend {
-            Backend::Sqlite => self.writes.begin_with("BEGIN IMMEDIATE").await?,
-            Backend::Postgres => self.writes.begin().await?,
-        }))
+        self.begin_on(&self.writes).await
+    }
+
+    async fn begin_on(&self, pool: &AnyPool) -> Result<Tx, StoreError> {
+        match &self.turns {
+            Some(turns) => {
+                // As long as SQLite itself would wait for its lock.
+                let turn = tokio::time::timeout(SQLITE_BUSY_TIMEOUT, Arc::clone(turns).lock_owned())
+                    .await
+                    .map_err(|_| StoreError::Database(sqlx::Error::PoolTimedOut))?;
+                Ok(Tx::new(pool.begin_with("BEGIN IMMEDIATE").await?, Some(turn)))
+            }
+            None => Ok(Tx::new(pool.begin().await?, None)),
+        }
     }
 
     /// A transaction for reads that must see one snapshot; it takes no write lock (a deferred
     /// `BEGIN` on SQLite too), so it never waits for writers.
     pub async fn begin_read(&self) -> Result<Tx, StoreError> {
-        Ok(Tx::new(self.pool.begin().await?))
+        Ok(Tx::new(self.pool.begin().await?, None))
     }
 
     /// Waits for checked-out connections to return, then closes them (checkpoints the WAL).

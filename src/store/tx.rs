@@ -4,26 +4,32 @@
 use std::ops::{Deref, DerefMut};
 
 use sqlx::{Any, AnyConnection, Transaction};
+use tokio::sync::OwnedMutexGuard;
 
 use super::error::StoreError;
 
 /// An open transaction. Dropping it rolls back; [`Tx::commit`] makes its writes durable. Pass
 /// `&mut tx` to any store function (it derefs to the connection they take).
-pub struct Tx(Transaction<'static, Any>);
+pub struct Tx {
+    inner: Transaction<'static, Any>,
+    /// SQLite: this process's turn at the write lock ([`Store::begin`](super::Store::begin)),
+    /// given back when the transaction ends. Declared after `inner`, so it is dropped after it.
+    _turn: Option<OwnedMutexGuard<()>>,
+}
 
 impl Tx {
-    pub(super) fn new(inner: Transaction<'static, Any>) -> Tx {
-        Tx(inner)
+    pub(super) fn new(inner: Transaction<'static, Any>, turn: Option<OwnedMutexGuard<()>>) -> Tx {
+        Tx { inner, _turn: turn }
     }
 
     /// Commits. Only after this returns `Ok` may a reply say the write happened.
     pub async fn commit(self) -> Result<(), StoreError> {
-        Ok(self.0.commit().await?)
+        Ok(self.inner.commit().await?)
     }
 
     /// Opens a savepoint (one at a time): a part of the transaction that can be undone alone.
     pub async fn savepoint(&mut self) -> Result<(), StoreError> {
-        sqlx::query("SAVEPOINT part").execute(&mut *self.0).await?;
+        sqlx::query("SAVEPOINT part").execute(&mut *self.inner).await?;
         Ok(())
     }
 
@@ -31,16 +37,16 @@ impl Tx {
     /// transaction as it was.
     pub async fn end_savepoint(&mut self, keep: bool) -> Result<(), StoreError> {
         if !keep {
-            sqlx::query("ROLLBACK TO SAVEPOINT part").execute(&mut *self.0).await?;
+            sqlx::query("ROLLBACK TO SAVEPOINT part").execute(&mut *self.inner).await?;
         }
         // ROLLBACK TO keeps the savepoint open: release it either way, so none pile up.
-        sqlx::query("RELEASE SAVEPOINT part").execute(&mut *self.0).await?;
+        sqlx::query("RELEASE SAVEPOINT part").execute(&mut *self.inner).await?;
         Ok(())
     }
 
     /// Rolls back now rather than on drop, so the connection goes back to the pool clean at once.
     pub async fn rollback(self) -> Result<(), StoreError> {
-        Ok(self.0.rollback().await?)
+        Ok(self.inner.rollback().await?)
     }
 }
 
@@ -48,12 +54,12 @@ impl Deref for Tx {
     type Target = AnyConnection;
 
     fn deref(&self) -> &AnyConnection {
-        &self.0
+        &self.inner
     }
 }
 
 impl DerefMut for Tx {
     fn deref_mut(&mut self) -> &mut AnyConnection {
-        &mut self.0
+        &mut self.inner
     }
 }
