@@ -453,11 +453,12 @@ async fn sqlite_file_is_created_in_wal_mode_with_pragmas_on_every_connection() {
     store.close().await;
 }
 
-/// SQLite write transactions of one process take turns in the order they asked: while one is
-/// open the others wait (here longer than SQLite's sleep-and-retry would keep its order) and then
-/// begin one after another, the batched writer's among them, none failing.
+/// SQLite write transactions of one process take turns: while one is open the others wait (here
+/// longer than SQLite's sleep-and-retry would keep any order) and then begin one after another,
+/// none failing — in the order they asked, except that the batched writer's (0 and 3) pass the
+/// others' but the first in line (1).
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn sqlite_write_transactions_take_turns_in_arrival_order() {
+async fn sqlite_write_transactions_take_turns_the_writers_first() {
     let db = TestDb::sqlite();
     let store = Store::open(db.url()).await.unwrap();
     let first = store.begin().await.unwrap();
@@ -481,7 +482,7 @@ async fn sqlite_write_transactions_take_turns_in_arrival_order() {
     for task in waiting {
         tokio::time::timeout(std::time::Duration::from_secs(10), task).await.unwrap().unwrap();
     }
-    assert_eq!(*order.lock().unwrap(), [0, 1, 2, 3, 4, 5]);
+    assert_eq!(*order.lock().unwrap(), [0, 1, 3, 2, 4, 5]);
     store.close().await;
 }
 

@@ -13,6 +13,7 @@ use sqlx::migrate::Migrator;
 use sqlx::pool::{PoolConnection, PoolConnectionMetadata};
 use sqlx::{Any, Connection};
 use sqlx::{AnyConnection, AnyPool};
+use tokio::sync::OwnedMutexGuard;
 
 use super::backend::Backend;
 use super::error::StoreError;
@@ -61,7 +62,7 @@ const POSTGRES_WRITE_CONNECTIONS: u32 = 4;
 /// shared connection then never makes a member's check-in wait for a connection, only (on SQLite)
 /// for the write lock.
 ///
-/// On SQLite the process's write transactions also take turns, in arrival order, before their
+/// On SQLite the process's write transactions also take turns ([`Turns`]) before their
 /// `BEGIN IMMEDIATE`. SQLite's own wait for its write lock is a sleep-and-retry whose sleeps grow
 /// to 100 ms: a transaction that lost a race sleeps on while the lock is free again, and one
 /// that keeps losing to a busy writer fails after the busy timeout. Taking turns here, only one
@@ -72,7 +73,28 @@ pub struct Store {
     pool: AnyPool,
     writes: AnyPool,
     backend: Backend,
-    turns: Option<Arc<tokio::sync::Mutex<()>>>,
+    turns: Option<Arc<Turns>>,
+}
+
+/// SQLite: whose turn it is at the write lock. Transactions take turns in arrival order, except
+/// that the batched writer's come before the others': of the others only the first in line waits
+/// beside it, the rest queue behind that one. A burst of scheduler transactions (a thousand
+/// windows closing at once, each recounting its cohort) then holds up a batch of check-ins for at
+/// most the one running and the one next in line, not for the whole burst.
+#[derive(Default)]
+struct Turns {
+    lock: Arc<tokio::sync::Mutex<()>>,
+    line: tokio::sync::Mutex<()>,
+}
+
+impl Turns {
+    async fn take(&self, writer: bool) -> OwnedMutexGuard<()> {
+        if writer {
+            return Arc::clone(&self.lock).lock_owned().await;
+        }
+        let _first_in_line = self.line.lock().await;
+        Arc::clone(&self.lock).lock_owned().await
+    }
 }
 
 // Written by hand so a future pool field can never print connection options.
@@ -151,20 +173,20 @@ impl Store {
     /// that another connection committed in between, and then fails at once with
     /// `SQLITE_BUSY_SNAPSHOT` (517), which no busy timeout waits out.
     pub async fn begin(&self) -> Result<Tx, StoreError> {
-        self.begin_on(&self.pool).await
+        self.begin_on(&self.pool, false).await
     }
 
     /// A transaction like [`Store::begin`], on a connection of the writer's own pool: only the
     /// batched writer (`coach::writer`) takes one, at most [`Store::write_connections`] at once.
     pub async fn begin_batch(&self) -> Result<Tx, StoreError> {
-        self.begin_on(&self.writes).await
+        self.begin_on(&self.writes, true).await
     }
 
-    async fn begin_on(&self, pool: &AnyPool) -> Result<Tx, StoreError> {
+    async fn begin_on(&self, pool: &AnyPool, writer: bool) -> Result<Tx, StoreError> {
         match &self.turns {
             Some(turns) => {
                 // As long as SQLite itself would wait for its lock.
-                let turn = tokio::time::timeout(SQLITE_BUSY_TIMEOUT, Arc::clone(turns).lock_owned())
+                let turn = tokio::time::timeout(SQLITE_BUSY_TIMEOUT, turns.take(writer))
                     .await
                     .map_err(|_| StoreError::Database(sqlx::Error::PoolTimedOut))?;
                 Ok(Tx::new(pool.begin_with("BEGIN IMMEDIATE").await?, Some(turn)))
