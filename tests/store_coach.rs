@@ -25,6 +25,7 @@ backend_tests!(
     checkpoint_and_post_listings,
     stats_upsert_and_leaderboard_order,
     notice_is_given_once,
+    many_notices_are_given_once_in_one_call,
     content_post_once_per_kind_and_day,
     assessment_item_ticks_once,
     job_slot_is_claimed_once,
@@ -379,6 +380,28 @@ async fn notice_is_given_once(fx: Fixture) {
     assert!(store.notice_once(cohort, ada, "freeze_used", "125", NOW).await.unwrap(), "another key");
     assert!(store.notice_once(cohort, ada, "reminder", "124", NOW).await.unwrap(), "another kind");
     assert!(store.notice_once(cohort, bo, "freeze_used", "124", NOW).await.unwrap(), "another member");
+}
+
+/// A window close claims every member's freeze notices in one call: more of them than one
+/// statement's parameters allow on either backend, each told the first time only.
+async fn many_notices_are_given_once_in_one_call(fx: Fixture) {
+    let store = &fx.store;
+    let (cohort, ada) = cohort_with_member(store).await;
+    let bo = join(store, cohort, "user-2", "Bo").await;
+    assert!(store.notice_once(cohort, ada, "freeze_used", "7", NOW).await.unwrap());
+    let items: Vec<(i64, String)> =
+        [ada, bo].into_iter().flat_map(|m| (0..7_000).map(move |day| (m, day.to_string()))).collect();
+    let mut tx = store.begin().await.unwrap();
+    let first =
+        studybot::store::batch::notices_once(&mut tx, cohort, "freeze_used", &items, NOW).await.unwrap();
+    assert_eq!(first.len(), items.len() - 1);
+    assert!(!first.contains(&(ada, "7".to_string())), "told before");
+    assert!(first.contains(&(bo, "7".to_string())) && first.contains(&(ada, "6999".to_string())));
+    let again =
+        studybot::store::batch::notices_once(&mut tx, cohort, "freeze_used", &items, NOW).await.unwrap();
+    assert!(again.is_empty(), "{} told twice", again.len());
+    tx.commit().await.unwrap();
+    assert!(!store.notice_once(cohort, bo, "freeze_used", "6999", NOW).await.unwrap());
 }
 
 async fn content_post_once_per_kind_and_day(fx: Fixture) {

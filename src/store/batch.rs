@@ -306,6 +306,10 @@ pub async fn lock_cohort_stats(conn: &mut AnyConnection, cohort_id: i64) -> Resu
     Ok(())
 }
 
+/// Notices claimed per statement by [`notices_once`]: 5 values a row stays within both backends'
+/// limit on a statement's parameters however many freezes a long cycle's members used.
+const NOTICES_PER_STATEMENT: usize = 1_000;
+
 /// [`notice_once`](super::notice_once) for many `(member, key)` of one cohort and kind: the ones
 /// seen for the first time. Items must be distinct.
 pub async fn notices_once(
@@ -315,20 +319,22 @@ pub async fn notices_once(
     items: &[(i64, String)],
     at: i64,
 ) -> Result<HashSet<(i64, String)>, StoreError> {
-    if items.is_empty() {
-        return Ok(HashSet::new());
+    let mut first = HashSet::new();
+    for chunk in items.chunks(NOTICES_PER_STATEMENT) {
+        let sql = format!(
+            "INSERT INTO notices (cohort_id, member_id, kind, key, created_at) VALUES {} \
+             ON CONFLICT DO NOTHING RETURNING member_id, key",
+            Marks::new(conn).rows(chunk.len(), 5)
+        );
+        let mut query = sqlx::query(AssertSqlSafe(sql)).persistent(false);
+        for (member, key) in chunk {
+            query = query.bind(cohort_id).bind(*member).bind(kind).bind(key.as_str()).bind(at);
+        }
+        for row in query.fetch_all(&mut *conn).await? {
+            first.insert((row.try_get("member_id")?, row.try_get("key")?));
+        }
     }
-    let sql = format!(
-        "INSERT INTO notices (cohort_id, member_id, kind, key, created_at) VALUES {} \
-         ON CONFLICT DO NOTHING RETURNING member_id, key",
-        Marks::new(conn).rows(items.len(), 5)
-    );
-    let mut query = sqlx::query(AssertSqlSafe(sql)).persistent(false);
-    for (member, key) in items {
-        query = query.bind(cohort_id).bind(*member).bind(kind).bind(key.as_str()).bind(at);
-    }
-    let rows = query.fetch_all(conn).await?;
-    rows.iter().map(|row| Ok((row.try_get("member_id")?, row.try_get("key")?))).collect()
+    Ok(first)
 }
 
 /// Writes each summary whole, inserting it on the member's first checkpoint; one per pair.
