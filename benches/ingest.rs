@@ -8,7 +8,9 @@
 //! on a pool made by `Store::connect` (the bot's pool size and SQLite pragmas), each inserting one
 //! row per transaction into a plain table, `STUDYBOT_BENCH_CHECKINS` (20,000) rows in all. Then
 //! `studybot run` (the release build) starts in Slack HTTP mode against the fake Slack (its startup
-//! reaction read-back off), and once it runs the same number of clients POST the same number of signed
+//! reaction read-back off) and runs until its first scheduler pass has caught up with the seeded
+//! days (window closes, the weekly board), then stops — a database as a running bot leaves it
+//! (`STUDYBOT_BENCH_WARM=0` skips this, so the burst meets that catch-up). It starts again, and once it runs the same number of clients POST the same number of signed
 //! slash commands (`/studybot checkpoint day:D`, form-encoded, `X-Slack-Signature` v0 and
 //! `X-Slack-Request-Timestamp`, 3 s client timeout as Slack) to `/slack/commands`; request `i` is
 //! member `i % M` for day `121 + i / M`, so concurrent requests are distinct members. The payloads
@@ -70,6 +72,8 @@ pub struct Shape {
     pub checkins: usize,
     pub clients: usize,
     pub stored: usize,
+    /// Whether a first bot catches up with the seed before the burst (see [`warm_up`]).
+    pub warm: bool,
 }
 
 impl Shape {
@@ -83,6 +87,7 @@ impl Shape {
             checkins: n("STUDYBOT_BENCH_CHECKINS", 20_000).max(1),
             clients: n("STUDYBOT_BENCH_CLIENTS", 64).max(1),
             stored: n("STUDYBOT_BENCH_STORED", 0),
+            warm: n("STUDYBOT_BENCH_WARM", 1) != 0,
         };
         assert!(shape.days() <= 30, "check-ins / members must be at most 30 (the curriculum's days)");
         shape
@@ -162,6 +167,9 @@ async fn run(backend: &'static str, db: &TestDb, alike: &TestDb, shape: &Shape) 
     let naive = drive::naive(db.url(), shape).await;
     println!("ingest {backend}: naive writer {naive:.0} rows/s");
     let (ids, bodies) = commands(&fake, &seeded, shape).await;
+    if shape.warm {
+        warm_up(&fake, db.url(), backend).await;
+    }
     let started = Instant::now();
     let mut bot = bot::Bot::spawn(&fake, db.url(), ORIGIN);
     let ready = bot.wait_log("studybot running", Duration::from_secs(120)).await;
@@ -191,6 +199,19 @@ async fn run(backend: &'static str, db: &TestDb, alike: &TestDb, shape: &Shape) 
     let direct = direct::direct(alike.url(), &fake.team_id(), &seeded, shape, ORIGIN.parse().unwrap()).await;
     println!("ingest {backend}: direct to the coach {:.0} check-ins/s", direct.0);
     Figures { backend, drive, naive, late_done, stored, rss, cpu, direct }
+}
+
+/// The database as a running bot leaves it: a first bot catches up with the seeded days (their
+/// window closes and the weekly board, every cohort ticked at once) and stops, having saved each
+/// cohort's next wake-up; the burst then meets a restarted bot, as it would after a deploy.
+async fn warm_up(fake: &FakeSlack, url: &str, backend: &str) {
+    let started = Instant::now();
+    let mut bot = bot::Bot::spawn(fake, url, ORIGIN);
+    let done = bot.wait_log("first scheduler pass done", Duration::from_secs(900)).await;
+    assert!(done, "the warm-up bot did not finish its first pass:\n{}", bot.process.tail(40));
+    let secs = started.elapsed().as_secs_f64();
+    report_log(&format!("ingest {backend} warm-up"), &bot.process.stop());
+    println!("ingest {backend}: warm-up bot caught up with the seed in {secs:.1} s, stopped");
 }
 
 /// The N slash commands, minted by the fake (so their response_urls are its own) and form-encoded

@@ -11,7 +11,7 @@
 //!
 //! 1. `studybot run` (console platform, `--record`, virtual clock at the origin, speed 1, the epoch
 //!    read every `STUDYBOT_BENCH_EPOCH_POLL_MS` (100) ms) starts; measured: spawn → "studybot
-//!    running", → debug "schedule loaded", → "first scheduler pass done" (its `ticked` count), and
+//!    running", → "schedule loaded", → "first scheduler pass done" (its `ticked` count), and
 //!    RSS then.
 //! 2. `STUDYBOT_BENCH_CHANGES` (100) admin changes, one at a time, from outside the bot as another
 //!    instance would make them (`UPDATE cohorts SET grace_secs = grace_secs + 1` on a random
@@ -23,6 +23,9 @@
 //! 3. Fan-out: one UPDATE moves the fan-out cohorts' lessons to the minute ≥ 30 s ahead on the
 //!    bot's clock; measured: from that minute until the record holds one post per fan-out cohort,
 //!    and RSS after.
+//! 4. Restart: the bot stops and starts again on the same clock; measured: spawn → "schedule
+//!    loaded" and its counts of cohorts due at once (`ready=`) and waiting for the wake-up saved
+//!    after their last tick (`waiting=`).
 //!
 //! `cargo bench --bench scale`; PostgreSQL too with
 //! `STUDYBOT_TEST_POSTGRES_URL=postgres://postgres@127.0.0.1:5432/postgres` (a throwaway database
@@ -102,6 +105,10 @@ struct Figures {
     fan_reload_ms: f64,
     fan_secs: f64,
     rss_fan: (f64, f64),
+    /// The restart: spawn → "schedule loaded", and its counts of cohorts due at once and waiting.
+    restart_loaded: f64,
+    restart_ready: i64,
+    restart_waiting: i64,
 }
 
 #[tokio::main]
@@ -151,7 +158,23 @@ async fn run(backend: &'static str, db: &TestDb, shape: &Shape) -> Figures {
     changes(&mut bot, db.url(), shape, &seeded.spread, &mut f).await;
     fanout(&mut bot, db.url(), shape, &timeline, &mut f).await;
     report_log(&format!("scale {backend}"), &bot.process.stop());
+    restart(backend, db.url(), shape, &timeline, &mut f).await;
     f
+}
+
+/// The bot started again on the same database, on the same clock: how many cohorts its first load
+/// finds due at once; the others wait for the wake-up saved after their last tick.
+async fn restart(backend: &str, url: &str, shape: &Shape, timeline: &Timeline, f: &mut Figures) {
+    let mut bot = bot::Bot::spawn(url, timeline, shape.poll_ms);
+    let (_, at, line) = bot.wait_log(0, "schedule loaded", Duration::from_secs(900)).await;
+    f.restart_loaded = at.duration_since(bot.spawned).as_secs_f64();
+    f.restart_ready = bot::field(&line, "ready").unwrap_or(-1);
+    f.restart_waiting = bot::field(&line, "waiting").unwrap_or(-1);
+    println!(
+        "scale {backend}: restart, schedule loaded {:.1} s after spawn: {} cohorts due at once, {} waiting for their wake-up",
+        f.restart_loaded, f.restart_ready, f.restart_waiting
+    );
+    report_log(&format!("scale {backend} restart"), &bot.process.stop());
 }
 
 /// The admin changes, one at a time, each waited for until the bot reloads.
@@ -285,4 +308,9 @@ fn print_table(shape: &Shape, table: &[Figures]) {
         format!("{:.1} s", f.fan_secs)
     });
     row("RSS after the fan-out".into(), "≤ 150 MB", &|f| mb(f.rss_fan));
+    row(
+        "restart: spawn → \"schedule loaded\" (due at once / waiting for a saved wake-up)".into(),
+        "only cohorts with due work",
+        &|f| format!("{:.1} s ({} / {})", f.restart_loaded, f.restart_ready, f.restart_waiting),
+    );
 }

@@ -3,11 +3,15 @@
 
 mod support;
 
-use studybot::store::{Platform, Store};
+use studybot::store::{Platform, Store, Wakeup};
 use support::db::Fixture;
 use support::fixtures::new_cohort;
 
-backend_tests!(each_change_stamps_only_its_cohort, a_deleted_cohort_is_reported_changed);
+backend_tests!(
+    each_change_stamps_only_its_cohort,
+    a_deleted_cohort_is_reported_changed,
+    saved_wake_ups_hold_until_their_cohort_changes
+);
 
 async fn changed(store: &Store, since: i64) -> Vec<i64> {
     store.cohorts_changed_since(since).await.unwrap().into_iter().map(|(id, _)| id).collect()
@@ -63,4 +67,40 @@ async fn a_deleted_cohort_is_reported_changed(fx: Fixture) {
     assert_eq!(changed(store, before).await, vec![gone], "the cascade stamps only the deleted cohort");
     assert!(store.get_cohort(gone).await.unwrap().is_none());
     assert!(store.cohort_stamp(kept).await.unwrap() < before);
+}
+
+async fn saved_wake_ups_hold_until_their_cohort_changes(fx: Fixture) {
+    let store = &fx.store;
+    let mut ids = Vec::new();
+    for n in 0..1_203 {
+        ids.push(store.create_cohort(&new_cohort(Platform::Slack, &format!("chan-{n}"))).await.unwrap().id);
+    }
+    let stamp = store.schedule_epoch().await.unwrap();
+    // More than one statement's worth, in no order, with nothing time-driven for one of them and
+    // a cohort that does not exist (deleted meanwhile: no row, no error).
+    let mut saved: Vec<Wakeup> = ids
+        .iter()
+        .rev()
+        .map(|&id| Wakeup { cohort_id: id, next_at: (id != ids[1]).then_some(1_000 + id), stamp })
+        .collect();
+    saved.push(Wakeup { cohort_id: i64::MAX, next_at: Some(5), stamp });
+    store.save_wakeups(&saved).await.unwrap();
+    let mut valid = store.valid_wakeups().await.unwrap();
+    valid.sort_by_key(|w| w.cohort_id);
+    saved.pop();
+    saved.sort_by_key(|w| w.cohort_id);
+    assert_eq!(valid, saved, "every wake-up of an existing cohort is kept, nothing time-driven as NULL");
+
+    // Saving again overwrites; a change to a cohort after its wake-up was computed voids it.
+    let again = [Wakeup { cohort_id: ids[0], next_at: Some(42), stamp }];
+    store.save_wakeups(&again).await.unwrap();
+    sqlx::query("UPDATE cohorts SET grace_secs = 60 WHERE id = $1")
+        .bind(ids[2])
+        .execute(store.pool())
+        .await
+        .unwrap();
+    let valid = store.valid_wakeups().await.unwrap();
+    assert_eq!(valid.len(), ids.len() - 1, "all but the changed cohort's");
+    assert!(valid.contains(&again[0]), "the newer wake-up replaced the older");
+    assert!(!valid.iter().any(|w| w.cohort_id == ids[2]), "the changed cohort's wake-up is void");
 }

@@ -7,8 +7,8 @@ use std::time::{Duration, Instant};
 use super::process::Process;
 use super::support::{Timeline, curriculum_dir};
 
-/// What the bot logs: the scheduler's cache at debug (its "schedule loaded" / "schedule
-/// reloaded" lines with counts), everything else at info.
+/// What the bot logs: the scheduler's cache at debug (its "schedule reloaded" lines with counts),
+/// everything else at info (with "schedule loaded").
 const LOG_FILTER: &str = "info,studybot::scheduler::cache=debug";
 
 /// A running bot and the record file it posts to.

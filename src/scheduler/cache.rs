@@ -8,6 +8,7 @@ use chrono::{DateTime, Utc};
 
 use crate::coach::{Coach, CoachError, CohortCtx};
 use crate::faults::chain;
+use crate::store::Wakeup;
 
 #[derive(Default)]
 pub(super) struct Cache {
@@ -17,6 +18,12 @@ pub(super) struct Cache {
     pub due: HashMap<i64, DateTime<Utc>>,
     /// Consecutive failed ticks per cohort, for its real-time backoff.
     pub failures: HashMap<i64, u32>,
+    /// The schedule epoch each cohort's calendar was loaded at: the stamp its saved wake-up
+    /// carries, so a restart trusts the wake-up only while the cohort has not changed since.
+    pub loaded_at: HashMap<i64, i64>,
+    /// Cohorts reloaded with their calendar unchanged: they keep their wake-up, to be saved again
+    /// with the new stamp (no tick will save it for them).
+    pub kept: Vec<i64>,
 }
 
 impl Cache {
@@ -29,24 +36,24 @@ impl Cache {
         let store = coach.store();
         let epoch = store.schedule_epoch().await?;
         let Some(cached) = self.epoch else {
-            let contexts = coach.scheduled_cohorts().await?;
-            self.due = contexts.iter().map(|ctx| (ctx.cohort.id, now)).collect();
-            self.cohorts = contexts.into_iter().map(|ctx| (ctx.cohort.id, ctx)).collect();
-            self.epoch = Some(epoch);
-            tracing::debug!(epoch, cohorts = self.cohorts.len(), "schedule loaded");
-            return Ok(self.cohorts.len());
+            return self.load_all(coach, epoch, now).await;
         };
         if cached == epoch {
             return Ok(0);
         }
         let changed = store.cohorts_changed_since(cached).await?;
-        for &(id, _) in &changed {
+        for (id, stamp) in &changed {
+            let id = *id;
             match coach.scheduled_cohort(id).await {
                 Ok(Some(ctx)) => {
                     let old = self.cohorts.get(&id).filter(|old| old.same_schedule(&ctx));
-                    let due = old.and(self.due.get(&id)).copied().unwrap_or(now);
-                    self.due.insert(id, due);
+                    if old.and(self.due.get(&id)).is_some() {
+                        self.kept.push(id);
+                    } else {
+                        self.due.insert(id, now);
+                    }
                     self.cohorts.insert(id, ctx);
+                    self.loaded_at.insert(id, epoch.max(*stamp));
                 }
                 Ok(None) => self.forget(id),
                 // The database failed: nothing past the cached epoch counts as read, so the
@@ -67,10 +74,60 @@ impl Cache {
         Ok(changed.len())
     }
 
+    /// The first load: every cohort the clock drives. A cohort with a wake-up saved after its
+    /// last tick, and no change since, waits for it (or for nothing, when it has no time-driven
+    /// work); the others are due at once: never ticked, changed, with a post claimed but not
+    /// confirmed, or on a curriculum whose file changed (they have a notice to send).
+    async fn load_all(&mut self, coach: &Coach, epoch: i64, now: DateTime<Utc>) -> anyhow::Result<usize> {
+        let mut saved: HashMap<i64, Option<i64>> =
+            coach.store().valid_wakeups().await?.into_iter().map(|w| (w.cohort_id, w.next_at)).collect();
+        // A claim not confirmed (a crash mid-send, a leader that lost its lease mid-tick) is
+        // reconciled at once, whatever the wake-up says.
+        for id in coach.store().cohorts_with_unconfirmed_posts().await? {
+            saved.remove(&id);
+        }
+        let contexts = coach.scheduled_cohorts().await?;
+        let mut waiting = 0;
+        for ctx in contexts {
+            let id = ctx.cohort.id;
+            let on_file = coach.catalog().version(&ctx.cohort.curriculum_id);
+            let drifted = on_file.is_none_or(|v| v.hash != ctx.version.hash);
+            match saved.get(&id).filter(|_| !drifted) {
+                Some(Some(at)) => {
+                    self.due.insert(id, DateTime::from_timestamp(*at, 0).unwrap_or(now));
+                    waiting += 1;
+                }
+                Some(None) => waiting += 1,
+                None => {
+                    self.due.insert(id, now);
+                }
+            }
+            self.loaded_at.insert(id, epoch);
+            self.cohorts.insert(id, ctx);
+        }
+        self.epoch = Some(epoch);
+        let ready = self.due.values().filter(|at| **at <= now).count();
+        tracing::info!(epoch, cohorts = self.cohorts.len(), waiting, ready, "schedule loaded");
+        Ok(self.cohorts.len())
+    }
+
+    /// The wake-ups to save after a tick: each cohort's next due instant (or none), stamped with
+    /// the epoch its calendar was loaded at.
+    pub fn wakeups(&self, ids: &[i64]) -> Vec<Wakeup> {
+        ids.iter()
+            .filter_map(|id| {
+                let stamp = *self.loaded_at.get(id)?;
+                let next_at = self.due.get(id).map(DateTime::timestamp);
+                Some(Wakeup { cohort_id: *id, next_at, stamp })
+            })
+            .collect()
+    }
+
     fn forget(&mut self, id: i64) {
         self.cohorts.remove(&id);
         self.due.remove(&id);
         self.failures.remove(&id);
+        self.loaded_at.remove(&id);
     }
 }
 

@@ -14,7 +14,7 @@ use super::cache::Cache;
 use super::clock::Clock;
 use super::retention::Retention;
 use crate::coach::{Coach, CoachResult, CohortCtx, Delivery, Fence, TickReport, wakeup};
-use crate::faults::{Backoff, Episode};
+use crate::faults::{Backoff, Episode, chain};
 
 /// The first real-time wait after a failure; it doubles per failure up to [`RETRY_CAP`].
 const RETRY_FIRST: Duration = Duration::from_secs(1);
@@ -114,6 +114,8 @@ impl<D: Delivery> Scheduler<D> {
             }
             self.reading.recovered();
             backoff.reset();
+            let kept = std::mem::take(&mut cache.kept);
+            self.save_wakeups(&cache, &kept, fence).await;
             let now = self.clock.now();
             let ready: Vec<i64> = cache.due.iter().filter(|(_, at)| **at <= now).map(|(id, _)| *id).collect();
             if !ready.is_empty() {
@@ -197,7 +199,11 @@ impl<D: Delivery> Scheduler<D> {
             }
         };
         let mut report = TickReport::default();
+        let mut ticked = Vec::with_capacity(results.len());
         for (id, result) in results {
+            if result.is_ok() {
+                ticked.push(id);
+            }
             let next = match result {
                 Ok(tick) => {
                     cache.failures.remove(&id);
@@ -226,6 +232,20 @@ impl<D: Delivery> Scheduler<D> {
         if cache.failures.is_empty() {
             self.ticking.recovered();
         }
+        self.save_wakeups(cache, &ticked, fence).await;
         Some(report)
+    }
+
+    /// Saves the cohorts' wake-ups, so that a restart ticks only what is due. A wake-up not saved
+    /// leaves the older one, already past or stamped before the cohort's change, and the cohort
+    /// is ticked at once at the next start. Nothing is saved once `fence` has ended: a tick cut
+    /// short by it (its posts or windows left for the next leader) must not look done.
+    async fn save_wakeups(&self, cache: &Cache, ids: &[i64], fence: &Fence) {
+        if ids.is_empty() || fence.is_ended() {
+            return;
+        }
+        if let Err(e) = self.coach.store().save_wakeups(&cache.wakeups(ids)).await {
+            tracing::warn!(error = %chain(&e), "wake-ups not saved; a restart ticks these cohorts at once");
+        }
     }
 }

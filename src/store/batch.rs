@@ -12,6 +12,7 @@ use std::collections::{BTreeSet, HashMap, HashSet};
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, AssertSqlSafe, Row};
 
+use super::backend::Backend;
 use super::checkpoints::{Checkpoint, NewCheckpoint, checkpoint_columns};
 use super::error::StoreError;
 pub(crate) use super::error::no_nul;
@@ -26,14 +27,14 @@ pub type Pair = (i64, i64);
 /// Placeholders, numbered in binding order: `$1, $2, …` on PostgreSQL and `?` on SQLite, whose
 /// parser looks every `$N` up among the names it has seen (quadratic in a statement's parameters,
 /// tens of milliseconds at a few thousand) while a bare `?` just takes the next number.
-struct Marks {
+pub(super) struct Marks {
     numbered: bool,
     next: usize,
 }
 
 impl Marks {
-    fn new(conn: &AnyConnection) -> Marks {
-        Marks { numbered: conn.backend_name().eq_ignore_ascii_case("postgresql"), next: 0 }
+    pub(super) fn new(conn: &AnyConnection) -> Marks {
+        Marks { numbered: Backend::of(conn) == Backend::Postgres, next: 0 }
     }
 
     fn one(&mut self) -> String {
@@ -48,7 +49,7 @@ impl Marks {
     }
 
     /// `(…), (…)`: `rows` groups of `cols`.
-    fn rows(&mut self, rows: usize, cols: usize) -> String {
+    pub(super) fn rows(&mut self, rows: usize, cols: usize) -> String {
         (0..rows).map(|_| self.group(cols)).collect::<Vec<_>>().join(", ")
     }
 
@@ -296,7 +297,7 @@ pub async fn counted_quiz_scores(
 /// (and is counted) or waits for it and writes its own summary after. SQLite needs nothing: its
 /// write transactions run one at a time.
 pub async fn lock_cohort_stats(conn: &mut AnyConnection, cohort_id: i64) -> Result<(), StoreError> {
-    if !Marks::new(conn).numbered {
+    if Backend::of(conn) == Backend::Sqlite {
         return Ok(());
     }
     sqlx::query("SELECT member_id FROM member_stats WHERE cohort_id = $1 ORDER BY member_id FOR UPDATE")

@@ -246,7 +246,7 @@ impl std::fmt::Debug for LeaseConn {
 async fn connect(url: &str) -> Result<AnyConnection, LeaseError> {
     let error = |source| LeaseError::Connect { url: redact_url(url), source };
     let mut conn = quiet_options(url).map_err(error)?.connect().await.map_err(error)?;
-    if !conn.backend_name().eq_ignore_ascii_case("postgresql") {
+    if Backend::of(&conn) == Backend::Sqlite {
         sqlx::raw_sql("PRAGMA busy_timeout = 5000").execute(&mut conn).await.map_err(StoreError::from)?;
     }
     Ok(conn)

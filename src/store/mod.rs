@@ -54,7 +54,9 @@ pub use calendar::{
     AdjustmentRow, add_adjustment, add_holiday, end_pause, list_adjustments, list_holidays, list_pauses,
     remove_holiday, start_pause,
 };
-pub use changes::{channel_cohort_stamp, cohort_stamp, cohorts_changed_since};
+pub use changes::{
+    Wakeup, channel_cohort_stamp, cohort_stamp, cohorts_changed_since, save_wakeups, valid_wakeups,
+};
 pub use checkpoints::{
     Checkpoint, CheckpointOutcome, NewCheckpoint, count_checkpoints_by_day, get_checkpoint,
     list_checkpoints_between, list_cohort_checkpoints, list_day_checkins, list_member_checkpoints,
@@ -86,9 +88,9 @@ pub use members::{
     set_review_warmup, upsert_member,
 };
 pub use outbox::{
-    Claim, LessonPost, NewLessonPost, SentPost, claim_post, close_post, complete_post, defer_post,
-    find_post_by_message, get_post, list_posts, list_sent_since, list_unconfirmed_posts, reclaim_post,
-    reopen_post,
+    Claim, LessonPost, NewLessonPost, SentPost, claim_post, close_post, cohorts_with_unconfirmed_posts,
+    complete_post, defer_post, find_post_by_message, get_post, list_posts, list_sent_since,
+    list_unconfirmed_posts, reclaim_post, reopen_post,
 };
 pub use pool::Store;
 pub use quiz::{

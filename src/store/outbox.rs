@@ -205,6 +205,15 @@ pub async fn list_unconfirmed_posts(
     rows.iter().map(LessonPost::from_row).collect()
 }
 
+/// The cohorts with claimed rows not confirmed sent: after a crash or a lost lease, the ones a new
+/// leader ticks at once, whatever their saved wake-up says.
+#[tracing::instrument(skip_all)]
+pub async fn cohorts_with_unconfirmed_posts(conn: &mut AnyConnection) -> Result<Vec<i64>, StoreError> {
+    Ok(sqlx::query_scalar("SELECT DISTINCT cohort_id FROM lesson_posts WHERE state = 'claimed'")
+        .fetch_all(conn)
+        .await?)
+}
+
 /// Every post of the cohort (any state), by day: the calendar's record of what was posted when.
 #[tracing::instrument(skip_all)]
 pub async fn list_posts(conn: &mut AnyConnection, cohort_id: i64) -> Result<Vec<LessonPost>, StoreError> {
@@ -264,6 +273,10 @@ impl Store {
     ) -> Result<Option<LessonPost>, StoreError> {
         let mut conn = self.acquire().await?;
         find_post_by_message(&mut conn, cohort_id, platform_message_id).await
+    }
+
+    pub async fn cohorts_with_unconfirmed_posts(&self) -> Result<Vec<i64>, StoreError> {
+        cohorts_with_unconfirmed_posts(&mut *self.acquire().await?).await
     }
 
     pub async fn list_unconfirmed_posts(&self, cohort_id: i64) -> Result<Vec<LessonPost>, StoreError> {

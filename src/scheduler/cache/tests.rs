@@ -64,3 +64,35 @@ async fn a_change_reloads_only_its_cohort() {
     );
     assert_eq!(cache.cohorts.len(), 2);
 }
+
+#[tokio::test]
+async fn a_restart_ticks_at_once_only_the_cohorts_without_a_valid_wake_up() {
+    let dir = tempfile::tempdir().unwrap();
+    let coach = coach(&dir).await;
+    let now = Utc.with_ymd_and_hms(2026, 12, 1, 12, 0, 0).unwrap();
+    let setup = "/studybot setup curriculum:days_121_150_lakehouse_architecture start:2026-12-07";
+    for channel in ["a", "b", "c", "d"] {
+        admin(&coach, channel, setup, now).await;
+    }
+    let mut before = Cache::default();
+    before.refresh(&coach, now).await.unwrap();
+    assert_eq!(before.due.len(), 4, "never ticked: all due at once");
+    let ids: HashMap<String, i64> =
+        before.cohorts.values().map(|ctx| (ctx.cohort.channel_id.clone(), ctx.cohort.id)).collect();
+    // As after their ticks: a and c wake up later, b has nothing time-driven; d was never ticked.
+    let later = now + chrono::Duration::hours(20);
+    before.due.insert(ids["a"], later);
+    before.due.remove(&ids["b"]);
+    before.due.insert(ids["c"], later);
+    let ticked = [ids["a"], ids["b"], ids["c"]];
+    coach.store().save_wakeups(&before.wakeups(&ticked)).await.unwrap();
+    // c changes after its wake-up was computed.
+    admin(&coach, "c", "/studybot holiday add 2026-12-08", now).await;
+
+    let mut after = Cache::default();
+    assert_eq!(after.refresh(&coach, now).await.unwrap(), 4, "every cohort is loaded");
+    assert_eq!(after.due.get(&ids["a"]), Some(&later), "a waits for its saved wake-up");
+    assert_eq!(after.due.get(&ids["b"]), None, "b has nothing to do until it changes");
+    assert_eq!(after.due.get(&ids["c"]), Some(&now), "c changed since: ticked at once");
+    assert_eq!(after.due.get(&ids["d"]), Some(&now), "d was never ticked: ticked at once");
+}

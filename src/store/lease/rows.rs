@@ -4,7 +4,7 @@
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 
-use crate::store::StoreError;
+use crate::store::{Backend, StoreError};
 
 /// One lease as the database holds it. Times are the database's clock, epoch milliseconds.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -50,7 +50,7 @@ pub enum Taken {
 /// The database's clock in epoch milliseconds, in each backend's dialect. Every lease decision
 /// reads this one clock, so instances whose own clocks disagree still agree on who holds a lease.
 pub(crate) fn now_ms_sql(conn: &AnyConnection) -> &'static str {
-    if conn.backend_name().eq_ignore_ascii_case("postgresql") {
+    if Backend::of(conn) == Backend::Postgres {
         "(EXTRACT(EPOCH FROM clock_timestamp()) * 1000)::BIGINT"
     } else {
         "CAST(unixepoch('subsec') * 1000 AS INTEGER)"
