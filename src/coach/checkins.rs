@@ -137,8 +137,7 @@ pub async fn write_all(tx: &mut Tx, items: &[CheckIn]) -> Result<Vec<CoachResult
         summaries.insert(p, s.clone());
         out[i] = Some(Ok(Recorded::New(s)));
     }
-    let summaries: Vec<MemberStats> = summaries.into_values().collect();
-    batch::upsert_member_stats(tx, &summaries).await?;
+    batch::upsert_member_stats(tx, summaries.values()).await?;
     Ok(out.into_iter().map(|o| o.unwrap_or_else(|| Ok(Recorded::Replay))).collect())
 }
 

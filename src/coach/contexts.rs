@@ -59,15 +59,13 @@ impl Contexts {
         for ctx in loaded {
             let (cohort, stamp) = (&ctx.cohort, stamps.get(&ctx.cohort.id).copied().unwrap_or(0));
             let key = (cohort.platform, cohort.channel_id.clone());
-            match cache.get(&key) {
-                Some((seen, _)) if *seen >= stamp => {}
-                Some(_) => {
-                    cache.insert(key, (stamp, Arc::clone(ctx)));
-                }
-                None if cache.len() < MAX_CACHED => {
-                    cache.insert(key, (stamp, Arc::clone(ctx)));
-                }
-                None => {}
+            // Newer than the cached entry, or a free place for a channel not cached yet.
+            let newer = match cache.get(&key) {
+                Some((seen, _)) => *seen < stamp,
+                None => cache.len() < MAX_CACHED,
+            };
+            if newer {
+                cache.insert(key, (stamp, Arc::clone(ctx)));
             }
         }
     }

@@ -118,8 +118,7 @@ pub async fn refresh_members(
             (compose(ctx, *member, &summary, previous.get(pair), quiz, now), summary)
         })
         .collect();
-    let rows: Vec<MemberStats> = refreshed.iter().map(|(stats, _)| stats.clone()).collect();
-    store::batch::upsert_member_stats(conn, &rows).await?;
+    store::batch::upsert_member_stats(conn, refreshed.iter().map(|(stats, _)| stats)).await?;
     Ok(refreshed)
 }
 

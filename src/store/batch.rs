@@ -339,11 +339,14 @@ pub async fn notices_once(
 }
 
 /// Writes each summary whole, inserting it on the member's first checkpoint; one per pair.
-pub async fn upsert_member_stats(conn: &mut AnyConnection, rows: &[MemberStats]) -> Result<(), StoreError> {
+pub async fn upsert_member_stats<'a>(
+    conn: &mut AnyConnection,
+    rows: impl IntoIterator<Item = &'a MemberStats>,
+) -> Result<(), StoreError> {
+    let mut rows: Vec<&MemberStats> = rows.into_iter().collect();
     if rows.is_empty() {
         return Ok(());
     }
-    let mut rows: Vec<&MemberStats> = rows.iter().collect();
     rows.sort_by_key(|s| (s.cohort_id, s.member_id));
     let sql = format!(
         "INSERT INTO member_stats ({}) VALUES {} {}",

@@ -96,3 +96,35 @@ async fn a_restart_ticks_at_once_only_the_cohorts_without_a_valid_wake_up() {
     assert_eq!(after.due.get(&ids["c"]), Some(&now), "c changed since: ticked at once");
     assert_eq!(after.due.get(&ids["d"]), Some(&now), "d was never ticked: ticked at once");
 }
+
+#[tokio::test]
+async fn a_reload_that_keeps_the_calendar_keeps_the_wake_up_under_the_new_stamp() {
+    let dir = tempfile::tempdir().unwrap();
+    let coach = coach(&dir).await;
+    let now = Utc.with_ymd_and_hms(2026, 12, 1, 12, 0, 0).unwrap();
+    let setup = "/studybot setup curriculum:days_121_150_lakehouse_architecture start:2026-12-07";
+    admin(&coach, "a", setup, now).await;
+    let mut cache = Cache::default();
+    cache.refresh(&coach, now).await.unwrap();
+    let id = *cache.cohorts.keys().next().unwrap();
+    let later = now + chrono::Duration::hours(20);
+    cache.due.insert(id, later);
+    coach.store().save_wakeups(&cache.wakeups(&[id])).await.unwrap();
+    // A change that leaves the row and calendar as they were still stamps the cohort.
+    sqlx::query("UPDATE cohorts SET grace_secs = grace_secs WHERE id = $1")
+        .bind(id)
+        .execute(coach.store().pool())
+        .await
+        .unwrap();
+    assert!(coach.store().valid_wakeups().await.unwrap().is_empty(), "the stamp voids the saved wake-up");
+
+    assert_eq!(cache.refresh(&coach, now).await.unwrap(), 1);
+    assert_eq!(cache.kept, vec![id], "the wake-up is kept, to be saved under the new stamp");
+    assert_eq!(cache.due[&id], later);
+    coach.store().save_wakeups(&cache.wakeups(&cache.kept)).await.unwrap();
+    let valid = coach.store().valid_wakeups().await.unwrap();
+    assert_eq!(
+        valid.iter().map(|w| (w.cohort_id, w.next_at)).collect::<Vec<_>>(),
+        [(id, Some(later.timestamp()))]
+    );
+}
