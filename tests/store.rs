@@ -486,6 +486,43 @@ async fn sqlite_write_transactions_take_turns_the_writers_first() {
     store.close().await;
 }
 
+/// A single-statement write (`acquire_write`) takes its turn in line like a transaction: asked for
+/// while a transaction is open and before another transaction, it writes first. Outside the line
+/// it would sleep in SQLite's retry and find the lock taken again by the later transaction.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn sqlite_single_statement_writes_take_their_turn_in_line() {
+    let db = TestDb::sqlite();
+    let store = Store::open(db.url()).await.unwrap();
+    let first = store.begin().await.unwrap();
+    let order = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let single = {
+        let (store, order) = (store.clone(), order.clone());
+        tokio::spawn(async move {
+            let mut conn = store.acquire_write().await.unwrap();
+            assert!(studybot::store::claim_job(&mut conn, "weekly:1", 1, 2).await.unwrap());
+            order.lock().unwrap().push("single");
+        })
+    };
+    tokio::time::sleep(std::time::Duration::from_millis(30)).await;
+    let later = {
+        let (store, order) = (store.clone(), order.clone());
+        tokio::spawn(async move {
+            let tx = store.begin().await.unwrap();
+            order.lock().unwrap().push("transaction");
+            tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+            tx.commit().await.unwrap();
+        })
+    };
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert!(order.lock().unwrap().is_empty(), "nothing writes while the first transaction is open");
+    first.commit().await.unwrap();
+    for task in [single, later] {
+        tokio::time::timeout(std::time::Duration::from_secs(10), task).await.unwrap().unwrap();
+    }
+    assert_eq!(*order.lock().unwrap(), ["single", "transaction"]);
+    store.close().await;
+}
+
 #[tokio::test]
 async fn sqlite_memory_url_keeps_one_database() {
     let store = Store::open("sqlite::memory:").await.unwrap();

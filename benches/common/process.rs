@@ -133,7 +133,7 @@ pub fn report_log(label: &str, problems: &[String]) {
     }
     println!("{label}: bot log had {} WARN/ERROR lines, {} distinct", problems.len(), distinct.len());
     for text in distinct.iter().take(5) {
-        println!("{label}:   {}", text.chars().take(300).collect::<String>());
+        println!("{label}:   {}", text.chars().take(700).collect::<String>());
     }
 }
 

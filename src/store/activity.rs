@@ -187,8 +187,7 @@ impl Store {
         key: &str,
         at: i64,
     ) -> Result<bool, StoreError> {
-        let mut conn = self.acquire().await?;
-        notice_once(&mut conn, cohort_id, member_id, kind, key, at).await
+        notice_once(&mut *self.acquire_write().await?, cohort_id, member_id, kind, key, at).await
     }
 
     pub async fn add_content_post(&self, new: &NewContentPost) -> Result<ContentPost, StoreError> {

@@ -307,7 +307,7 @@ impl Store {
         flag_reason: Option<&str>,
         now: i64,
     ) -> Result<Cohort, StoreError> {
-        set_cohort_state(&mut *self.acquire().await?, id, state, flag_reason, now).await
+        set_cohort_state(&mut *self.acquire_write().await?, id, state, flag_reason, now).await
     }
 
     pub async fn list_cohorts(&self, states: &[CohortState]) -> Result<Vec<Cohort>, StoreError> {

@@ -59,6 +59,6 @@ impl Store {
     }
 
     pub async fn claim_job(&self, name: &str, scheduled_at: i64, now: i64) -> Result<bool, StoreError> {
-        claim_job(&mut *self.acquire().await?, name, scheduled_at, now).await
+        claim_job(&mut *self.acquire_write().await?, name, scheduled_at, now).await
     }
 }

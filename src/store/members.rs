@@ -380,7 +380,7 @@ impl Store {
         user_id: &str,
         now: i64,
     ) -> Result<Member, StoreError> {
-        ensure_member(&mut *self.acquire().await?, platform, user_id, now).await
+        ensure_member(&mut *self.acquire_write().await?, platform, user_id, now).await
     }
 
     pub async fn get_cohort_member(

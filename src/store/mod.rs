@@ -103,7 +103,7 @@ pub use review::{ReviewRow, get_review, list_due_reviews, put_review};
 pub use stats::{
     MemberStats, StatsOrder, get_member_stats, list_member_stats, top_member_stats, upsert_member_stats,
 };
-pub use tx::Tx;
+pub use tx::{Tx, WriteConn};
 pub use types::{AdjustmentKind, CheckpointSource, CohortState, ContentKind, Platform, PostState, QuizState};
 pub use versions::{
     CurriculumVersion, bind_cohort_version, get_curriculum_version, put_curriculum_version,

@@ -259,7 +259,7 @@ pub async fn list_sent_since(
 
 impl Store {
     pub async fn claim_post(&self, new: &NewLessonPost) -> Result<Claim, StoreError> {
-        claim_post(&mut *self.acquire().await?, new).await
+        claim_post(&mut *self.acquire_write().await?, new).await
     }
 
     pub async fn get_post(&self, id: i64) -> Result<Option<LessonPost>, StoreError> {

@@ -17,7 +17,7 @@ use tokio::sync::OwnedMutexGuard;
 
 use super::backend::Backend;
 use super::error::StoreError;
-use super::tx::Tx;
+use super::tx::{Tx, WriteConn};
 use crate::faults::Throttled;
 use crate::redact::redact_url;
 
@@ -163,6 +163,22 @@ impl Store {
 
     pub async fn acquire(&self) -> Result<PoolConnection<Any>, StoreError> {
         Ok(self.pool.acquire().await?)
+    }
+
+    /// A shared connection for writes that are single statements (each its own transaction). On
+    /// SQLite it holds the process's turn at the write lock, as [`Store::begin`] does: SQLite's
+    /// sleep-and-retry would otherwise let a burst of write transactions taking turns (a restart
+    /// catching up with a thousand window closes) starve the statement past the busy timeout.
+    pub async fn acquire_write(&self) -> Result<WriteConn, StoreError> {
+        let turn = match &self.turns {
+            Some(turns) => Some(
+                tokio::time::timeout(SQLITE_BUSY_TIMEOUT, turns.take(false))
+                    .await
+                    .map_err(|_| StoreError::Database(sqlx::Error::PoolTimedOut))?,
+            ),
+            None => None,
+        };
+        Ok(WriteConn::new(self.pool.acquire().await?, turn))
     }
 
     /// A transaction for use cases that must write several tables atomically (e.g. mark an event

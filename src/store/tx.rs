@@ -1,8 +1,10 @@
 //! `Tx`: a transaction of the store's own type, so use cases can write several tables atomically
-//! without naming the database driver; store functions take it where they take a connection.
+//! without naming the database driver; store functions take it where they take a connection. And
+//! `WriteConn`, a connection for single-statement writes holding the same turn at SQLite's lock.
 
 use std::ops::{Deref, DerefMut};
 
+use sqlx::pool::PoolConnection;
 use sqlx::{Any, AnyConnection, Transaction};
 use tokio::sync::OwnedMutexGuard;
 
@@ -61,5 +63,33 @@ impl Deref for Tx {
 impl DerefMut for Tx {
     fn deref_mut(&mut self) -> &mut AnyConnection {
         &mut self.inner
+    }
+}
+
+/// A shared connection for writes that are single statements ([`Store::acquire_write`](super::Store::acquire_write)):
+/// on SQLite it holds this process's turn at the write lock until dropped.
+pub struct WriteConn {
+    conn: PoolConnection<Any>,
+    /// Declared after `conn`, so the connection is back in the pool before the turn passes on.
+    _turn: Option<OwnedMutexGuard<()>>,
+}
+
+impl WriteConn {
+    pub(super) fn new(conn: PoolConnection<Any>, turn: Option<OwnedMutexGuard<()>>) -> WriteConn {
+        WriteConn { conn, _turn: turn }
+    }
+}
+
+impl Deref for WriteConn {
+    type Target = AnyConnection;
+
+    fn deref(&self) -> &AnyConnection {
+        &self.conn
+    }
+}
+
+impl DerefMut for WriteConn {
+    fn deref_mut(&mut self) -> &mut AnyConnection {
+        &mut self.conn
     }
 }

@@ -101,7 +101,7 @@ pub async fn on_tick(
     out: &mut Vec<Outgoing>,
 ) -> CoachResult<()> {
     store::expire_attempts(
-        &mut *coach.store.acquire().await?,
+        &mut *coach.store.acquire_write().await?,
         ctx.cohort.id,
         (now - ATTEMPT_EXPIRY).timestamp(),
     )

@@ -169,7 +169,7 @@ impl Store {
         platform_message_id: &str,
         sent_at: i64,
     ) -> Result<LessonPost, StoreError> {
-        complete_post(&mut *self.acquire().await?, id, generation, platform_message_id, sent_at).await
+        complete_post(&mut *self.acquire_write().await?, id, generation, platform_message_id, sent_at).await
     }
 
     pub async fn defer_post(
@@ -179,7 +179,7 @@ impl Store {
         error: &str,
         retry_at: i64,
     ) -> Result<bool, StoreError> {
-        defer_post(&mut *self.acquire().await?, id, generation, error, retry_at).await
+        defer_post(&mut *self.acquire_write().await?, id, generation, error, retry_at).await
     }
 
     pub async fn reclaim_post(
@@ -189,7 +189,7 @@ impl Store {
         claimed_by: &str,
         now: i64,
     ) -> Result<Option<LessonPost>, StoreError> {
-        reclaim_post(&mut *self.acquire().await?, id, generation, claimed_by, now).await
+        reclaim_post(&mut *self.acquire_write().await?, id, generation, claimed_by, now).await
     }
 
     pub async fn reopen_post(
@@ -208,6 +208,6 @@ impl Store {
         state: PostState,
         error: &str,
     ) -> Result<bool, StoreError> {
-        close_post(&mut *self.acquire().await?, id, generation, state, error).await
+        close_post(&mut *self.acquire_write().await?, id, generation, state, error).await
     }
 }
