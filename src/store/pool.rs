@@ -63,11 +63,12 @@ const POSTGRES_WRITE_CONNECTIONS: u32 = 4;
 /// for the write lock.
 ///
 /// On SQLite the process's write transactions also take turns ([`Turns`]) before their
-/// `BEGIN IMMEDIATE`. SQLite's own wait for its write lock is a sleep-and-retry whose sleeps grow
-/// to 100 ms: a transaction that lost a race sleeps on while the lock is free again, and one
-/// that keeps losing to a busy writer fails after the busy timeout. Taking turns here, only one
-/// of them asks SQLite for the lock at a time (other processes and single statements still meet
-/// its busy timeout).
+/// `BEGIN IMMEDIATE`, and so do single-statement writes taken through [`Store::acquire_write`].
+/// SQLite's own wait for its write lock is a sleep-and-retry whose sleeps grow to 100 ms: a
+/// transaction that lost a race sleeps on while the lock is free again, and one that keeps
+/// losing to a busy writer fails after the busy timeout. Taking turns here, only one of them asks
+/// SQLite for the lock at a time (other processes, and writes on a plain [`Store::acquire`]
+/// connection, still meet its busy timeout).
 #[derive(Clone)]
 pub struct Store {
     pool: AnyPool,
@@ -170,15 +171,18 @@ impl Store {
     /// sleep-and-retry would otherwise let a burst of write transactions taking turns (a restart
     /// catching up with a thousand window closes) starve the statement past the busy timeout.
     pub async fn acquire_write(&self) -> Result<WriteConn, StoreError> {
-        let turn = match &self.turns {
-            Some(turns) => Some(
-                tokio::time::timeout(SQLITE_BUSY_TIMEOUT, turns.take(false))
-                    .await
-                    .map_err(|_| StoreError::Database(sqlx::Error::PoolTimedOut))?,
-            ),
-            None => None,
-        };
+        let turn = self.turn(false).await?;
         Ok(WriteConn::new(self.pool.acquire().await?, turn))
+    }
+
+    /// SQLite: this process's turn at the write lock, waited for as long as SQLite itself would
+    /// wait for its lock. Elsewhere none.
+    async fn turn(&self, writer: bool) -> Result<Option<OwnedMutexGuard<()>>, StoreError> {
+        let Some(turns) = &self.turns else { return Ok(None) };
+        let turn = tokio::time::timeout(SQLITE_BUSY_TIMEOUT, turns.take(writer))
+            .await
+            .map_err(|_| StoreError::Database(sqlx::Error::PoolTimedOut))?;
+        Ok(Some(turn))
     }
 
     /// A transaction for use cases that must write several tables atomically (e.g. mark an event
@@ -199,14 +203,8 @@ impl Store {
     }
 
     async fn begin_on(&self, pool: &AnyPool, writer: bool) -> Result<Tx, StoreError> {
-        match &self.turns {
-            Some(turns) => {
-                // As long as SQLite itself would wait for its lock.
-                let turn = tokio::time::timeout(SQLITE_BUSY_TIMEOUT, turns.take(writer))
-                    .await
-                    .map_err(|_| StoreError::Database(sqlx::Error::PoolTimedOut))?;
-                Ok(Tx::new(pool.begin_with("BEGIN IMMEDIATE").await?, Some(turn)))
-            }
+        match self.turn(writer).await? {
+            Some(turn) => Ok(Tx::new(pool.begin_with("BEGIN IMMEDIATE").await?, Some(turn))),
             None => Ok(Tx::new(pool.begin().await?, None)),
         }
     }
