@@ -21,8 +21,17 @@ pub(super) struct Cache {
     /// The schedule epoch each cohort's calendar was loaded at: the stamp its saved wake-up
     /// carries, so a restart trusts the wake-up only while the cohort has not changed since.
     pub loaded_at: HashMap<i64, i64>,
+    /// The wake-ups this scheduler saved last, so one that did not change is not written again.
+    saved: HashMap<i64, Wakeup>,
+}
+
+/// What a [`Cache::refresh`] read.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub(super) struct Reload {
+    /// Cohorts loaded.
+    pub loaded: usize,
     /// Cohorts reloaded with their calendar unchanged: they keep their wake-up, to be saved again
-    /// with the new stamp (no tick will save it for them).
+    /// under the new stamp (no tick will save it for them).
     pub kept: Vec<i64>,
 }
 
@@ -31,24 +40,24 @@ impl Cache {
     /// cohorts stamped after the cached epoch, each replacing its old entry (never two copies of
     /// the cache at once). A cohort whose row and calendar are unchanged keeps its wake-up; a new
     /// or changed one is due at `now`; one that is gone, completed or flagged leaves the cache.
-    /// Returns how many cohorts were loaded.
-    pub async fn refresh(&mut self, coach: &Coach, now: DateTime<Utc>) -> anyhow::Result<usize> {
+    pub async fn refresh(&mut self, coach: &Coach, now: DateTime<Utc>) -> anyhow::Result<Reload> {
         let store = coach.store();
         let epoch = store.schedule_epoch().await?;
         let Some(cached) = self.epoch else {
             return self.load_all(coach, epoch, now).await;
         };
         if cached == epoch {
-            return Ok(0);
+            return Ok(Reload::default());
         }
         let changed = store.cohorts_changed_since(cached).await?;
+        let mut kept = Vec::new();
         for (id, stamp) in &changed {
             let id = *id;
             match coach.scheduled_cohort(id).await {
                 Ok(Some(ctx)) => {
                     let old = self.cohorts.get(&id).filter(|old| old.same_schedule(&ctx));
                     if old.and(self.due.get(&id)).is_some() {
-                        self.kept.push(id);
+                        kept.push(id);
                     } else {
                         self.due.insert(id, now);
                     }
@@ -71,14 +80,14 @@ impl Cache {
         let seen = changed.iter().map(|(_, stamp)| *stamp).max().unwrap_or(epoch);
         self.epoch = Some(epoch.max(seen));
         tracing::debug!(epoch, reloaded = changed.len(), cohorts = self.cohorts.len(), "schedule reloaded");
-        Ok(changed.len())
+        Ok(Reload { loaded: changed.len(), kept })
     }
 
     /// The first load: every cohort the clock drives. A cohort with a wake-up saved after its
     /// last tick, and no change since, waits for it (or for nothing, when it has no time-driven
     /// work); the others are due at once: never ticked, changed, with a post claimed but not
     /// confirmed, or on a curriculum whose file changed (they have a notice to send).
-    async fn load_all(&mut self, coach: &Coach, epoch: i64, now: DateTime<Utc>) -> anyhow::Result<usize> {
+    async fn load_all(&mut self, coach: &Coach, epoch: i64, now: DateTime<Utc>) -> anyhow::Result<Reload> {
         let mut saved: HashMap<i64, Option<i64>> =
             coach.store().valid_wakeups().await?.into_iter().map(|w| (w.cohort_id, w.next_at)).collect();
         // A claim not confirmed (a crash mid-send, a leader that lost its lease mid-tick) is
@@ -108,11 +117,11 @@ impl Cache {
         self.epoch = Some(epoch);
         let ready = self.due.values().filter(|at| **at <= now).count();
         tracing::info!(epoch, cohorts = self.cohorts.len(), waiting, ready, "schedule loaded");
-        Ok(self.cohorts.len())
+        Ok(Reload { loaded: self.cohorts.len(), kept: Vec::new() })
     }
 
     /// The wake-ups to save after a tick: each cohort's next due instant (or none), stamped with
-    /// the epoch its calendar was loaded at.
+    /// the epoch its calendar was loaded at; none that this cache saved already as it is.
     pub fn wakeups(&self, ids: &[i64]) -> Vec<Wakeup> {
         ids.iter()
             .filter_map(|id| {
@@ -120,7 +129,13 @@ impl Cache {
                 let next_at = self.due.get(id).map(DateTime::timestamp);
                 Some(Wakeup { cohort_id: *id, next_at, stamp })
             })
+            .filter(|w| self.saved.get(&w.cohort_id) != Some(w))
             .collect()
+    }
+
+    /// Records wake-ups as saved (their statement committed).
+    pub fn saved(&mut self, wakeups: Vec<Wakeup>) {
+        self.saved.extend(wakeups.into_iter().map(|w| (w.cohort_id, w)));
     }
 
     fn forget(&mut self, id: i64) {
@@ -128,6 +143,7 @@ impl Cache {
         self.due.remove(&id);
         self.failures.remove(&id);
         self.loaded_at.remove(&id);
+        self.saved.remove(&id);
     }
 }
 

@@ -104,18 +104,20 @@ impl<D: Delivery> Scheduler<D> {
         let changes = self.coach.changes();
         let mut first_pass = true;
         while !stop.is_cancelled() && !fence.is_ended() {
-            if let Err(e) = cache.refresh(&self.coach, self.clock.now()).await {
-                let wait = backoff.next_wait();
-                self.reading.failed(&e, &format!("retrying in {wait:?}"));
-                tokio::select! {
-                    () = tokio::time::sleep(wait) => continue,
-                    () = stop.cancelled() => break,
+            let reload = match cache.refresh(&self.coach, self.clock.now()).await {
+                Ok(reload) => reload,
+                Err(e) => {
+                    let wait = backoff.next_wait();
+                    self.reading.failed(&e, &format!("retrying in {wait:?}"));
+                    tokio::select! {
+                        () = tokio::time::sleep(wait) => continue,
+                        () = stop.cancelled() => break,
+                    }
                 }
-            }
+            };
             self.reading.recovered();
             backoff.reset();
-            let kept = std::mem::take(&mut cache.kept);
-            self.save_wakeups(&cache, &kept, fence).await;
+            self.save_wakeups(&mut cache, &reload.kept, fence).await;
             let now = self.clock.now();
             let ready: Vec<i64> = cache.due.iter().filter(|(_, at)| **at <= now).map(|(id, _)| *id).collect();
             if !ready.is_empty() {
@@ -187,15 +189,17 @@ impl<D: Delivery> Scheduler<D> {
         stop: &CancellationToken,
     ) -> Option<TickReport> {
         let stopping = AtomicBool::new(false);
-        let due: Vec<&CohortCtx> =
-            ready.iter().filter_map(|id| cache.cohorts.get(id).map(Arc::as_ref)).collect();
-        let work = self.tick_all(&due, fence, now, &stopping);
-        tokio::pin!(work);
-        let results = tokio::select! {
-            results = &mut work => results,
-            () = stop.cancelled() => {
-                stopping.store(true, Ordering::Relaxed);
-                tokio::time::timeout(self.config.shutdown_grace, work).await.ok()?
+        let results = {
+            let due: Vec<&CohortCtx> =
+                ready.iter().filter_map(|id| cache.cohorts.get(id).map(Arc::as_ref)).collect();
+            let work = self.tick_all(&due, fence, now, &stopping);
+            tokio::pin!(work);
+            tokio::select! {
+                results = &mut work => results,
+                () = stop.cancelled() => {
+                    stopping.store(true, Ordering::Relaxed);
+                    tokio::time::timeout(self.config.shutdown_grace, work).await.ok()?
+                }
             }
         };
         let mut report = TickReport::default();
@@ -239,13 +243,21 @@ impl<D: Delivery> Scheduler<D> {
     /// Saves the cohorts' wake-ups, so that a restart ticks only what is due. A wake-up not saved
     /// leaves the older one, already past or stamped before the cohort's change, and the cohort
     /// is ticked at once at the next start. Nothing is saved once `fence` has ended: a tick cut
-    /// short by it (its posts or windows left for the next leader) must not look done.
-    async fn save_wakeups(&self, cache: &Cache, ids: &[i64], fence: &Fence) {
-        if ids.is_empty() || fence.is_ended() {
+    /// short by it (its posts or windows left for the next leader) must not look done. A wake-up
+    /// this scheduler saved already as it is is not written again.
+    async fn save_wakeups(&self, cache: &mut Cache, ids: &[i64], fence: &Fence) {
+        if fence.is_ended() {
             return;
         }
-        if let Err(e) = self.coach.store().save_wakeups(&cache.wakeups(ids)).await {
-            tracing::warn!(error = %chain(&e), "wake-ups not saved; a restart ticks these cohorts at once");
+        let wakeups = cache.wakeups(ids);
+        if wakeups.is_empty() {
+            return;
+        }
+        match self.coach.store().save_wakeups(&wakeups).await {
+            Ok(()) => cache.saved(wakeups),
+            Err(e) => {
+                tracing::warn!(error = %chain(&e), "wake-ups not saved; a restart ticks these cohorts at once")
+            }
         }
     }
 }

@@ -5,7 +5,6 @@
 use sqlx::{AnyConnection, AssertSqlSafe, Row};
 
 use super::batch::Marks;
-
 use super::error::{StoreError, no_nul};
 use super::pool::Store;
 use super::types::Platform;

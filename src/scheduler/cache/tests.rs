@@ -30,8 +30,8 @@ async fn a_change_reloads_only_its_cohort() {
         admin(&coach, channel, setup, now).await;
     }
     let mut cache = Cache::default();
-    assert_eq!(cache.refresh(&coach, now).await.unwrap(), 3, "the first load reads every cohort");
-    assert_eq!(cache.refresh(&coach, now).await.unwrap(), 0, "nothing changed, nothing read");
+    assert_eq!(cache.refresh(&coach, now).await.unwrap().loaded, 3, "the first load reads every cohort");
+    assert_eq!(cache.refresh(&coach, now).await.unwrap().loaded, 0, "nothing changed, nothing read");
     let ids: HashMap<String, i64> =
         cache.cohorts.values().map(|ctx| (ctx.cohort.channel_id.clone(), ctx.cohort.id)).collect();
     let later = now + chrono::Duration::hours(1);
@@ -40,7 +40,7 @@ async fn a_change_reloads_only_its_cohort() {
     }
 
     admin(&coach, "b", "/studybot holiday add 2026-12-08", now).await;
-    assert_eq!(cache.refresh(&coach, now).await.unwrap(), 1, "one admin change, one cohort reloaded");
+    assert_eq!(cache.refresh(&coach, now).await.unwrap().loaded, 1, "one admin change, one cohort reloaded");
     let b = &cache.cohorts[&ids["b"]];
     assert!(b.calendar.holidays.contains(&chrono::NaiveDate::from_ymd_opt(2026, 12, 8).unwrap()));
     assert_eq!(cache.due[&ids["b"]], now, "a changed calendar is ticked at once");
@@ -52,12 +52,12 @@ async fn a_change_reloads_only_its_cohort() {
 
     admin(&coach, "c", "/studybot settings grace:2", now).await;
     admin(&coach, "a", "/studybot pause", now).await;
-    assert_eq!(cache.refresh(&coach, now).await.unwrap(), 2);
+    assert_eq!(cache.refresh(&coach, now).await.unwrap().loaded, 2);
     assert!(cache.cohorts[&ids["a"]].is_paused(), "a paused cohort stays, paused");
     assert_eq!(cache.cohorts[&ids["c"]].cohort.grace_secs, 2 * 3600);
 
     coach.store().delete_cohort(ids["b"]).await.unwrap();
-    assert_eq!(cache.refresh(&coach, now).await.unwrap(), 1);
+    assert_eq!(cache.refresh(&coach, now).await.unwrap().loaded, 1);
     assert!(
         !cache.cohorts.contains_key(&ids["b"]) && !cache.due.contains_key(&ids["b"]),
         "a deleted cohort leaves"
@@ -90,7 +90,7 @@ async fn a_restart_ticks_at_once_only_the_cohorts_without_a_valid_wake_up() {
     admin(&coach, "c", "/studybot holiday add 2026-12-08", now).await;
 
     let mut after = Cache::default();
-    assert_eq!(after.refresh(&coach, now).await.unwrap(), 4, "every cohort is loaded");
+    assert_eq!(after.refresh(&coach, now).await.unwrap().loaded, 4, "every cohort is loaded");
     assert_eq!(after.due.get(&ids["a"]), Some(&later), "a waits for its saved wake-up");
     assert_eq!(after.due.get(&ids["b"]), None, "b has nothing to do until it changes");
     assert_eq!(after.due.get(&ids["c"]), Some(&now), "c changed since: ticked at once");
@@ -118,13 +118,37 @@ async fn a_reload_that_keeps_the_calendar_keeps_the_wake_up_under_the_new_stamp(
         .unwrap();
     assert!(coach.store().valid_wakeups().await.unwrap().is_empty(), "the stamp voids the saved wake-up");
 
-    assert_eq!(cache.refresh(&coach, now).await.unwrap(), 1);
-    assert_eq!(cache.kept, vec![id], "the wake-up is kept, to be saved under the new stamp");
+    let reload = cache.refresh(&coach, now).await.unwrap();
+    assert_eq!(
+        reload,
+        Reload { loaded: 1, kept: vec![id] },
+        "the wake-up is kept, to be saved under the new stamp"
+    );
     assert_eq!(cache.due[&id], later);
-    coach.store().save_wakeups(&cache.wakeups(&cache.kept)).await.unwrap();
+    coach.store().save_wakeups(&cache.wakeups(&reload.kept)).await.unwrap();
     let valid = coach.store().valid_wakeups().await.unwrap();
     assert_eq!(
         valid.iter().map(|w| (w.cohort_id, w.next_at)).collect::<Vec<_>>(),
         [(id, Some(later.timestamp()))]
     );
+}
+
+#[tokio::test]
+async fn a_wake_up_saved_as_it_is_is_not_written_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let coach = coach(&dir).await;
+    let now = Utc.with_ymd_and_hms(2026, 12, 1, 12, 0, 0).unwrap();
+    let setup = "/studybot setup curriculum:days_121_150_lakehouse_architecture start:2026-12-07";
+    admin(&coach, "a", setup, now).await;
+    let mut cache = Cache::default();
+    cache.refresh(&coach, now).await.unwrap();
+    let id = *cache.cohorts.keys().next().unwrap();
+    let first = cache.wakeups(&[id]);
+    assert_eq!(first.len(), 1, "never saved: to be written");
+    cache.saved(first);
+    assert!(cache.wakeups(&[id]).is_empty(), "saved as it is: nothing to write");
+    cache.due.insert(id, now + chrono::Duration::hours(20));
+    assert_eq!(cache.wakeups(&[id]).len(), 1, "a moved wake-up is written again");
+    cache.forget(id);
+    assert!(cache.saved.is_empty(), "a forgotten cohort leaves no saved wake-up behind");
 }
