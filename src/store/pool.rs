@@ -202,6 +202,14 @@ impl Store {
         self.begin_on(&self.writes, true).await
     }
 
+    /// Closes the batched writer's idle connections (a writer whose runtime ends, taking with it
+    /// what those connections' sockets were registered with).
+    pub async fn close_idle_batch_connections(&self) {
+        while let Some(conn) = self.writes.try_acquire() {
+            let _ = conn.close().await;
+        }
+    }
+
     async fn begin_on(&self, pool: &AnyPool, writer: bool) -> Result<Tx, StoreError> {
         match self.turn(writer).await? {
             Some(turn) => Ok(Tx::new(pool.begin_with("BEGIN IMMEDIATE").await?, Some(turn))),
