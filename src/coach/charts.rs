@@ -1,6 +1,10 @@
 //! The pictures the coach attaches: a member's calendar (`/progress`), the cohort grid
 //! (`/studybot status`), the weekly leaderboard's bars and a quiz's scores — the coach's data
 //! mapped onto [`crate::pictures`], as PNG attachments whose description is the alt text.
+//! Calendars, grids and score charts are drawn on the blocking pool ([`drawn`]): a 500-member
+//! grid is about 60 ms of CPU, which on an async worker would hold up every request behind it.
+
+use std::sync::Arc;
 
 use super::context::CohortCtx;
 use super::export::Record;
@@ -41,20 +45,21 @@ fn cells(ctx: &CohortCtx, marks: &[Mark]) -> Vec<Cell> {
 }
 
 /// A member's calendar over the cycle, with their streak and points.
-pub fn calendar(ctx: &CohortCtx, name: &str, marks: &[Mark], streak: u32, points: i64) -> Attachment {
-    let picture = pictures::calendar(&pictures::Calendar {
+pub async fn calendar(ctx: &CohortCtx, name: &str, marks: &[Mark], streak: u32, points: i64) -> Attachment {
+    let calendar = pictures::Calendar {
         title: format!("{name} — {}", ctx.curriculum.title),
         days: cells(ctx, marks),
         modules: modules(ctx),
         streak,
         points,
-    });
+    };
+    let picture = drawn(calendar, pictures::calendar).await;
     attachment(format!("progress-{}.png", file_stem(name)), picture)
 }
 
 /// The cohort's members × days, most lessons done first (then points, then name), a file per
 /// page of at most [`pictures::GRID_PAGE_ROWS`] members.
-pub fn grid(ctx: &CohortCtx, record: &Record) -> Vec<Attachment> {
+pub async fn grid(ctx: &CohortCtx, record: &Record) -> Vec<Attachment> {
     let mut lines: Vec<_> = record.lines.iter().collect();
     lines.sort_by(|a, b| {
         (b.lessons_done, b.points).cmp(&(a.lessons_done, a.points)).then_with(|| a.member.cmp(&b.member))
@@ -67,7 +72,7 @@ pub fn grid(ctx: &CohortCtx, record: &Record) -> Vec<Attachment> {
         modules: modules(ctx),
         rows,
     };
-    let pages = pictures::grid(&grid);
+    let pages = drawn(grid, pictures::grid).await;
     let many = pages.len() > 1;
     pages
         .into_iter()
@@ -85,16 +90,30 @@ pub fn bars(title: &str, file: &str, bars: Vec<(String, i64)>) -> Attachment {
 }
 
 /// The cohort's scores on a quiz, `mine` marked.
-pub fn distribution(
+pub async fn distribution(
     title: &str,
     file: &str,
     max_score: u32,
     scores: Vec<u32>,
     mine: Option<u32>,
 ) -> Attachment {
-    let picture =
-        pictures::distribution(&pictures::Distribution { title: title.to_string(), max_score, scores, mine });
-    attachment(format!("{file}.png"), picture)
+    let scores = pictures::Distribution { title: title.to_string(), max_score, scores, mine };
+    attachment(format!("{file}.png"), drawn(scores, pictures::distribution).await)
+}
+
+/// `draw(&data)` on the blocking pool; here, when that pool is gone (the runtime shutting down).
+async fn drawn<D, T>(data: D, draw: fn(&D) -> T) -> T
+where
+    D: Send + Sync + 'static,
+    T: Send + 'static,
+{
+    let data = Arc::new(data);
+    let shared = Arc::clone(&data);
+    match tokio::task::spawn_blocking(move || draw(&shared)).await {
+        Ok(picture) => picture,
+        Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
+        Err(_) => draw(&data),
+    }
 }
 
 fn attachment(name: String, picture: Picture) -> Attachment {
@@ -115,6 +134,14 @@ fn file_stem(name: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test]
+    async fn pictures_are_drawn_off_the_async_worker() {
+        fn thread(_: &()) -> std::thread::ThreadId {
+            std::thread::current().id()
+        }
+        assert_ne!(drawn((), thread).await, std::thread::current().id());
+    }
 
     #[test]
     fn file_stems_are_safe_whatever_the_name() {

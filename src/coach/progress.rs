@@ -118,7 +118,7 @@ async fn progress(
     let marked: Vec<Mark> = marks(&lessons, &checked, &s, now).into_iter().map(|(_, mark)| mark).collect();
     let strip: String = marked.iter().map(|mark| mark.symbol()).collect();
     let points = coach.store.get_member_stats(ctx.cohort.id, member.id).await?.map_or(0, |m| m.points);
-    let picture = charts::calendar(ctx, &member.display_name, &marked, s.current, points);
+    let picture = charts::calendar(ctx, &member.display_name, &marked, s.current, points).await;
     let cycle = match ctx.cohort.archived_at {
         Some(_) => format!("cycle {}, finished: ", ctx.cohort.cycle_no),
         None => String::new(),

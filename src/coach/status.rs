@@ -32,7 +32,7 @@ pub(super) async fn command(
     let record = super::export::record(coach, ctx, now).await?;
     let mut message = Message::text(text);
     if !record.lines.is_empty() {
-        for page in charts::grid(ctx, &record) {
+        for page in charts::grid(ctx, &record).await {
             message = message.with(Block::File(page));
         }
     }

@@ -190,7 +190,7 @@ impl Turn<'_> {
         let title = format!("{} — scores in the cohort", self.quiz.title);
         let file = format!("quiz-{}-scores", key.replace(|c: char| !c.is_ascii_alphanumeric(), "-"));
         let (max, mine) = (u32::try_from(total).unwrap_or(0), u32::try_from(score).ok());
-        Ok(charts::distribution(&title, &file, max, scores, mine))
+        Ok(charts::distribution(&title, &file, max, scores, mine).await)
     }
 }
 

@@ -190,7 +190,7 @@ pub async fn admin_page(
             reason: e.reason.clone(),
         })
         .collect();
-    let pictures = if record.lines.is_empty() { Vec::new() } else { charts::grid(ctx, &record) };
+    let pictures = if record.lines.is_empty() { Vec::new() } else { charts::grid(ctx, &record).await };
     Ok(AdminPage {
         pictures,
         head: head(ctx, now),
