@@ -4,75 +4,25 @@
 //! the clock, switch member or channel, react and press buttons. It reads a pipe as well as a
 //! terminal, so scripts (and tests) drive it.
 
+mod delivery;
 mod input;
 mod record;
 mod render;
 
 use std::io::{BufRead, Write};
-use std::sync::Mutex;
-use std::sync::atomic::{AtomicU64, Ordering};
 
 use chrono::{DateTime, Utc};
 
+pub use delivery::{ConsoleDelivery, Delivered};
 pub use input::{ClockError, Line, MAX_ADVANCE_DAYS, MAX_LINE, clock_range, parse_duration, parse_instant};
 pub use record::{RecordDelivery, RecordedPost, read_record};
 pub use render::{lesson as render_lesson, render};
 
 use crate::coach::{
-    Actor, Block, ChannelRef, Coach, Delivery, DeliveryError, Fence, Inbound, InboundKind, Message, Outgoing,
-    Target, grammar,
+    Actor, Block, ChannelRef, Coach, Inbound, InboundKind, Message, Outgoing, Target, grammar,
 };
 use crate::curriculum::text::quoted;
 use crate::domain::DayNumber;
-
-/// What the console "platform" was asked to deliver, in order: its own record of posts.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Delivered {
-    pub message_id: Option<String>,
-    pub to: Target,
-    pub message: Message,
-    pub at: DateTime<Utc>,
-}
-
-/// The console's delivery side: records every message; ids are `m1`, `m2`, ….
-#[derive(Default)]
-pub struct ConsoleDelivery {
-    records: Mutex<Vec<Delivered>>,
-    next_id: AtomicU64,
-    now: Mutex<DateTime<Utc>>,
-}
-
-impl ConsoleDelivery {
-    fn push(&self, message_id: Option<String>, to: Target, message: Message) {
-        let at = *self.now.lock().expect("clock lock");
-        self.records.lock().expect("records lock").push(Delivered { message_id, to, message, at });
-    }
-
-    fn drain(&self) -> Vec<Delivered> {
-        std::mem::take(&mut *self.records.lock().expect("records lock"))
-    }
-}
-
-impl Delivery for ConsoleDelivery {
-    async fn post(
-        &self,
-        channel: &ChannelRef,
-        message: &Message,
-        _nonce: &str,
-        fence: &Fence,
-    ) -> Result<String, DeliveryError> {
-        fence.check()?;
-        let id = format!("m{}", self.next_id.fetch_add(1, Ordering::SeqCst) + 1);
-        self.push(Some(id.clone()), Target::Channel(channel.clone()), message.clone());
-        Ok(id)
-    }
-
-    async fn send(&self, outgoing: &Outgoing, fence: &Fence) -> Result<(), DeliveryError> {
-        fence.check()?;
-        self.push(None, outgoing.to.clone(), outgoing.message.clone());
-        Ok(())
-    }
-}
 
 /// A lesson post seen in the console, for `:react` and `:press` by day.
 #[derive(Debug, Clone, PartialEq)]
