@@ -20,6 +20,19 @@ async fn admin(coach: &Coach, channel: &str, text: &str, now: DateTime<Utc>) {
     coach.try_handle(&inbound, now).await.unwrap_or_else(|e| panic!("{text}: {e:?}"));
 }
 
+/// A coach with one cohort, and a cache that has loaded it: the coach, the cache, the cohort's id
+/// and the instant of the load.
+async fn one_cohort(dir: &tempfile::TempDir) -> (Coach, Cache, i64, DateTime<Utc>) {
+    let coach = coach(dir).await;
+    let now = Utc.with_ymd_and_hms(2026, 12, 1, 12, 0, 0).unwrap();
+    let setup = "/studybot setup curriculum:days_121_150_lakehouse_architecture start:2026-12-07";
+    admin(&coach, "a", setup, now).await;
+    let mut cache = Cache::default();
+    cache.refresh(&coach, now).await.unwrap();
+    let id = *cache.cohorts.keys().next().unwrap();
+    (coach, cache, id, now)
+}
+
 #[tokio::test]
 async fn a_change_reloads_only_its_cohort() {
     let dir = tempfile::tempdir().unwrap();
@@ -100,13 +113,7 @@ async fn a_restart_ticks_at_once_only_the_cohorts_without_a_valid_wake_up() {
 #[tokio::test]
 async fn a_reload_that_keeps_the_calendar_keeps_the_wake_up_under_the_new_stamp() {
     let dir = tempfile::tempdir().unwrap();
-    let coach = coach(&dir).await;
-    let now = Utc.with_ymd_and_hms(2026, 12, 1, 12, 0, 0).unwrap();
-    let setup = "/studybot setup curriculum:days_121_150_lakehouse_architecture start:2026-12-07";
-    admin(&coach, "a", setup, now).await;
-    let mut cache = Cache::default();
-    cache.refresh(&coach, now).await.unwrap();
-    let id = *cache.cohorts.keys().next().unwrap();
+    let (coach, mut cache, id, now) = one_cohort(&dir).await;
     let later = now + chrono::Duration::hours(20);
     cache.due.insert(id, later);
     coach.store().save_wakeups(&cache.wakeups(&[id])).await.unwrap();
@@ -136,13 +143,7 @@ async fn a_reload_that_keeps_the_calendar_keeps_the_wake_up_under_the_new_stamp(
 #[tokio::test]
 async fn a_wake_up_saved_as_it_is_is_not_written_again() {
     let dir = tempfile::tempdir().unwrap();
-    let coach = coach(&dir).await;
-    let now = Utc.with_ymd_and_hms(2026, 12, 1, 12, 0, 0).unwrap();
-    let setup = "/studybot setup curriculum:days_121_150_lakehouse_architecture start:2026-12-07";
-    admin(&coach, "a", setup, now).await;
-    let mut cache = Cache::default();
-    cache.refresh(&coach, now).await.unwrap();
-    let id = *cache.cohorts.keys().next().unwrap();
+    let (_coach, mut cache, id, now) = one_cohort(&dir).await;
     let first = cache.wakeups(&[id]);
     assert_eq!(first.len(), 1, "never saved: to be written");
     cache.saved(first);
