@@ -1,12 +1,12 @@
 //! The scheduler's memory of the cohorts it drives: their calendars as of a schedule epoch and
 //! when each next needs a tick, reloaded cohort by cohort as their change stamps move.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 
-use crate::coach::{Coach, CoachError, CohortCtx};
+use crate::coach::{Coach, CoachError, CohortCtx, wakeup};
 use crate::faults::chain;
 use crate::store::Wakeup;
 
@@ -85,31 +85,35 @@ impl Cache {
 
     /// The first load: every cohort the clock drives. A cohort with a wake-up saved after its
     /// last tick, and no change since, waits for it (or for nothing, when it has no time-driven
-    /// work); the others are due at once: never ticked, changed, with a post claimed but not
-    /// confirmed, or on a curriculum whose file changed (they have a notice to send).
+    /// work). One with a post claimed but not confirmed, or on a curriculum whose file changed (it
+    /// has a notice to send), is due at once. So is one without a valid wake-up (never ticked, as
+    /// on a fresh or upgraded database, or changed since) once a lesson of it is out; before its
+    /// first lesson every time-driven job (posts, windows, reminders, boards, quizzes) has nothing
+    /// to do, so it waits for its next wake-up instead of a tick that would find nothing.
     async fn load_all(&mut self, coach: &Coach, epoch: i64, now: DateTime<Utc>) -> anyhow::Result<Reload> {
-        let mut saved: HashMap<i64, Option<i64>> =
+        let saved: HashMap<i64, Option<i64>> =
             coach.store().valid_wakeups().await?.into_iter().map(|w| (w.cohort_id, w.next_at)).collect();
         // A claim not confirmed (a crash mid-send, a leader that lost its lease mid-tick) is
-        // reconciled at once, whatever the wake-up says.
-        for id in coach.store().cohorts_with_unconfirmed_posts().await? {
-            saved.remove(&id);
-        }
+        // reconciled at once, whatever the wake-up or the calendar says.
+        let unconfirmed: HashSet<i64> =
+            coach.store().cohorts_with_unconfirmed_posts().await?.into_iter().collect();
         let contexts = coach.scheduled_cohorts().await?;
         let mut waiting = 0;
         for ctx in contexts {
             let id = ctx.cohort.id;
             let on_file = coach.catalog().version(&ctx.cohort.curriculum_id);
             let drifted = on_file.is_none_or(|v| v.hash != ctx.version.hash);
-            match saved.get(&id).filter(|_| !drifted) {
-                Some(Some(at)) => {
-                    self.due.insert(id, DateTime::from_timestamp(*at, 0).unwrap_or(now));
-                    waiting += 1;
-                }
-                Some(None) => waiting += 1,
-                None => {
-                    self.due.insert(id, now);
-                }
+            let due = match saved.get(&id) {
+                _ if drifted || unconfirmed.contains(&id) => Some(now),
+                Some(at) => at.map(|at| DateTime::from_timestamp(at, 0).unwrap_or(now)),
+                None if ctx.slots.due(now).is_none() => wakeup(&ctx, now),
+                None => Some(now),
+            };
+            if due.is_none_or(|at| at > now) {
+                waiting += 1;
+            }
+            if let Some(at) = due {
+                self.due.insert(id, at);
             }
             self.loaded_at.insert(id, epoch);
             self.cohorts.insert(id, ctx);

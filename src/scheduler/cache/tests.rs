@@ -82,7 +82,8 @@ async fn a_change_reloads_only_its_cohort() {
 async fn a_restart_ticks_at_once_only_the_cohorts_without_a_valid_wake_up() {
     let dir = tempfile::tempdir().unwrap();
     let coach = coach(&dir).await;
-    let now = Utc.with_ymd_and_hms(2026, 12, 1, 12, 0, 0).unwrap();
+    // The cohorts' first lesson is out (a cohort before its first waits for it, next test).
+    let now = Utc.with_ymd_and_hms(2026, 12, 7, 12, 0, 0).unwrap();
     let setup = "/studybot setup curriculum:days_121_150_lakehouse_architecture start:2026-12-07";
     for channel in ["a", "b", "c", "d"] {
         admin(&coach, channel, setup, now).await;
@@ -108,6 +109,29 @@ async fn a_restart_ticks_at_once_only_the_cohorts_without_a_valid_wake_up() {
     assert_eq!(after.due.get(&ids["b"]), None, "b has nothing to do until it changes");
     assert_eq!(after.due.get(&ids["c"]), Some(&now), "c changed since: ticked at once");
     assert_eq!(after.due.get(&ids["d"]), Some(&now), "d was never ticked: ticked at once");
+}
+
+#[tokio::test]
+async fn a_cohort_never_ticked_waits_for_its_first_lesson() {
+    let dir = tempfile::tempdir().unwrap();
+    let (coach, cache, id, now) = one_cohort(&dir).await;
+    let first = cache.cohorts[&id].slots.all()[0].at;
+    assert!(first > now, "the cohort starts after the load");
+    let due = cache.due[&id];
+    assert!(
+        due > now && due <= first,
+        "nothing to tick before its first lesson (or its weekly board): {due}"
+    );
+    assert_eq!(cache.wakeups(&[id]).len(), 1);
+
+    // The same database loaded once its first lesson is due: never ticked, so ticked at once.
+    let mut later = Cache::default();
+    later.refresh(&coach, first).await.unwrap();
+    assert_eq!(later.due.get(&id), Some(&first), "a lesson is out: ticked at once");
+    let mut after = Cache::default();
+    let next_day = first + chrono::Duration::days(1);
+    after.refresh(&coach, next_day).await.unwrap();
+    assert_eq!(after.due.get(&id), Some(&next_day), "lessons out and never ticked: ticked at once");
 }
 
 #[tokio::test]
