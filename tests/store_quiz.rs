@@ -12,6 +12,7 @@ backend_tests!(
     only_the_first_finished_attempt_counts,
     stale_open_attempts_expire,
     reviews_are_put_listed_when_due_and_graduate,
+    quiz_attempts_number_and_finish,
 );
 
 async fn start(fx: &Fixture, cohort: i64, member: i64, at: i64) -> store::QuizAttempt {
@@ -105,4 +106,42 @@ async fn reviews_are_put_listed_when_due_and_graduate(fx: Fixture) {
     assert!(store::get_review(&mut conn, cohort, member, "m17-b").await.unwrap().is_none());
     let bad = store::put_review(&mut conn, cohort, member, "m17-c", Some((4, 1)), NOW).await;
     assert!(bad.is_err(), "box 4 does not exist");
+}
+
+async fn quiz_attempts_number_and_finish(fx: Fixture) {
+    let store = &fx.store;
+    let (cohort, member) = cohort_with_member(store).await;
+    let QuizStart::Started(first) = store.start_quiz_attempt(&new_attempt(cohort, member)).await.unwrap()
+    else {
+        panic!("start");
+    };
+    assert_eq!((first.attempt_no, first.state), (1, QuizState::Open));
+    let again = store.start_quiz_attempt(&new_attempt(cohort, member)).await.unwrap();
+    assert_eq!(again, QuizStart::AlreadyOpen(first.clone()));
+
+    store.record_quiz_answer(&answer(first.id, 0)).await.unwrap();
+    let dup = store.record_quiz_answer(&answer(first.id, 0)).await.unwrap_err();
+    assert!(dup.is_duplicate(), "{dup:?}");
+
+    let done = store.finish_quiz_attempt(first.id, 4, 5, NOW + 30).await.unwrap();
+    assert_eq!((done.state, done.score, done.max_score), (QuizState::Finished, Some(4), Some(5)));
+    let twice = store.finish_quiz_attempt(first.id, 5, 5, NOW + 40).await.unwrap_err();
+    assert!(matches!(twice, StoreError::WrongState { .. }), "{twice:?}");
+
+    let QuizStart::Started(second) = store.start_quiz_attempt(&new_attempt(cohort, member)).await.unwrap()
+    else {
+        panic!("second attempt");
+    };
+    assert_eq!(second.attempt_no, 2);
+    // A second open attempt cannot be forced in past the code either.
+    let raw = sqlx::query(
+        "INSERT INTO quiz_attempts (cohort_id, member_id, quiz_key, attempt_no, seed, started_at, state) \
+         VALUES ($1, $2, 'module-1', 3, 0, 0, 'open')",
+    )
+    .bind(cohort)
+    .bind(member)
+    .execute(store.pool())
+    .await
+    .unwrap_err();
+    assert!(StoreError::from(raw).is_duplicate());
 }
