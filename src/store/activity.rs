@@ -191,7 +191,7 @@ impl Store {
     }
 
     pub async fn add_content_post(&self, new: &NewContentPost) -> Result<ContentPost, StoreError> {
-        add_content_post(&mut *self.acquire().await?, new).await
+        add_content_post(&mut *self.acquire_write().await?, new).await
     }
 
     pub async fn list_content_posts(
@@ -209,7 +209,7 @@ impl Store {
         item: &str,
         at: i64,
     ) -> Result<bool, StoreError> {
-        tick_assessment(&mut *self.acquire().await?, cohort_id, member_id, item, at).await
+        tick_assessment(&mut *self.acquire_write().await?, cohort_id, member_id, item, at).await
     }
 
     pub async fn list_assessment_ticks(

@@ -121,7 +121,7 @@ pub async fn list_recent_audit(
 
 impl Store {
     pub async fn record_audit(&self, entry: &NewAudit) -> Result<i64, StoreError> {
-        record_audit(&mut *self.acquire().await?, entry).await
+        record_audit(&mut *self.acquire_write().await?, entry).await
     }
 
     pub async fn list_audit(&self, cohort_id: i64) -> Result<Vec<AuditEntry>, StoreError> {

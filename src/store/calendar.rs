@@ -157,11 +157,11 @@ pub async fn list_adjustments(
 
 impl Store {
     pub async fn add_holiday(&self, cohort_id: i64, local_date: &str) -> Result<bool, StoreError> {
-        add_holiday(&mut *self.acquire().await?, cohort_id, local_date).await
+        add_holiday(&mut *self.acquire_write().await?, cohort_id, local_date).await
     }
 
     pub async fn remove_holiday(&self, cohort_id: i64, local_date: &str) -> Result<bool, StoreError> {
-        remove_holiday(&mut *self.acquire().await?, cohort_id, local_date).await
+        remove_holiday(&mut *self.acquire_write().await?, cohort_id, local_date).await
     }
 
     pub async fn list_holidays(&self, cohort_id: i64) -> Result<Vec<String>, StoreError> {
@@ -169,11 +169,11 @@ impl Store {
     }
 
     pub async fn start_pause(&self, cohort_id: i64, at: i64) -> Result<bool, StoreError> {
-        start_pause(&mut *self.acquire().await?, cohort_id, at).await
+        start_pause(&mut *self.acquire_write().await?, cohort_id, at).await
     }
 
     pub async fn end_pause(&self, cohort_id: i64, at: i64) -> Result<bool, StoreError> {
-        end_pause(&mut *self.acquire().await?, cohort_id, at).await
+        end_pause(&mut *self.acquire_write().await?, cohort_id, at).await
     }
 
     pub async fn list_pauses(&self, cohort_id: i64) -> Result<Vec<(i64, Option<i64>)>, StoreError> {
@@ -188,7 +188,7 @@ impl Store {
         day: Option<DayNumber>,
         now: i64,
     ) -> Result<AdjustmentRow, StoreError> {
-        let mut conn = self.acquire().await?;
+        let mut conn = self.acquire_write().await?;
         add_adjustment(&mut conn, cohort_id, kind, local_date, day, now).await
     }
 

@@ -284,7 +284,7 @@ pub async fn count_checkpoints_by_day(
 
 impl Store {
     pub async fn record_checkpoint(&self, new: &NewCheckpoint) -> Result<CheckpointOutcome, StoreError> {
-        record_checkpoint(&mut *self.acquire().await?, new).await
+        record_checkpoint(&mut *self.acquire_write().await?, new).await
     }
 
     pub async fn get_checkpoint(
@@ -303,7 +303,7 @@ impl Store {
         day: DayNumber,
         source: CheckpointSource,
     ) -> Result<bool, StoreError> {
-        let mut conn = self.acquire().await?;
+        let mut conn = self.acquire_write().await?;
         undo_checkpoint(&mut conn, cohort_id, member_id, day, source).await
     }
 
@@ -313,12 +313,12 @@ impl Store {
         kind: &str,
         received_at: i64,
     ) -> Result<bool, StoreError> {
-        let mut conn = self.acquire().await?;
+        let mut conn = self.acquire_write().await?;
         mark_event_processed(&mut conn, dedupe_key, kind, received_at).await
     }
 
     pub async fn purge_processed_events(&self, before: i64, batch: u32) -> Result<u64, StoreError> {
-        purge_processed_events(&mut *self.acquire().await?, before, batch).await
+        purge_processed_events(&mut *self.acquire_write().await?, before, batch).await
     }
 
     pub async fn list_member_checkpoints(

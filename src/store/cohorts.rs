@@ -285,7 +285,7 @@ impl Store {
     }
 
     pub async fn create_cohort(&self, new: &NewCohort) -> Result<Cohort, StoreError> {
-        create_cohort(&mut *self.acquire().await?, new).await
+        create_cohort(&mut *self.acquire_write().await?, new).await
     }
 
     pub async fn get_cohort(&self, id: i64) -> Result<Option<Cohort>, StoreError> {
@@ -319,10 +319,10 @@ impl Store {
     }
 
     pub async fn complete_cohort(&self, id: i64, at: i64) -> Result<bool, StoreError> {
-        complete_cohort(&mut *self.acquire().await?, id, at).await
+        complete_cohort(&mut *self.acquire_write().await?, id, at).await
     }
 
     pub async fn delete_cohort(&self, id: i64) -> Result<bool, StoreError> {
-        delete_cohort(&mut *self.acquire().await?, id).await
+        delete_cohort(&mut *self.acquire_write().await?, id).await
     }
 }

@@ -261,7 +261,7 @@ impl Store {
     }
 
     pub async fn delete_queued_cycle(&self, cohort_id: i64) -> Result<bool, StoreError> {
-        delete_queued_cycle(&mut *self.acquire().await?, cohort_id).await
+        delete_queued_cycle(&mut *self.acquire_write().await?, cohort_id).await
     }
 
     pub async fn journey_stats(

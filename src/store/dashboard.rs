@@ -50,7 +50,7 @@ impl Store {
         by: &str,
         at: i64,
     ) -> Result<bool, StoreError> {
-        set_dashboard_public(&mut *self.acquire().await?, cohort_id, on, by, at).await
+        set_dashboard_public(&mut *self.acquire_write().await?, cohort_id, on, by, at).await
     }
 
     pub async fn is_dashboard_public(&self, cohort_id: i64) -> Result<bool, StoreError> {

@@ -251,7 +251,7 @@ impl Store {
         display_name: &str,
         now: i64,
     ) -> Result<Member, StoreError> {
-        let mut conn = self.acquire().await?;
+        let mut conn = self.acquire_write().await?;
         upsert_member(&mut conn, platform, user_id, display_name, now).await
     }
 
@@ -262,7 +262,7 @@ impl Store {
         is_admin: bool,
         now: i64,
     ) -> Result<CohortMember, StoreError> {
-        let mut conn = self.acquire().await?;
+        let mut conn = self.acquire_write().await?;
         add_cohort_member(&mut conn, cohort_id, member_id, is_admin, now).await
     }
 

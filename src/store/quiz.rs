@@ -307,7 +307,7 @@ pub async fn counted_quiz_score(
 
 impl Store {
     pub async fn start_quiz_attempt(&self, new: &NewQuizAttempt) -> Result<QuizStart, StoreError> {
-        start_quiz_attempt(&mut *self.acquire().await?, new).await
+        start_quiz_attempt(&mut *self.acquire_write().await?, new).await
     }
 
     pub async fn finish_quiz_attempt(
@@ -317,11 +317,11 @@ impl Store {
         max_score: i64,
         finished_at: i64,
     ) -> Result<QuizAttempt, StoreError> {
-        let mut conn = self.acquire().await?;
+        let mut conn = self.acquire_write().await?;
         finish_quiz_attempt(&mut conn, id, score, max_score, finished_at).await
     }
 
     pub async fn record_quiz_answer(&self, answer: &QuizAnswer) -> Result<(), StoreError> {
-        record_quiz_answer(&mut *self.acquire().await?, answer).await
+        record_quiz_answer(&mut *self.acquire_write().await?, answer).await
     }
 }

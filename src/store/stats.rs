@@ -205,7 +205,7 @@ pub async fn top_member_stats(
 
 impl Store {
     pub async fn upsert_member_stats(&self, stats: &MemberStats) -> Result<(), StoreError> {
-        upsert_member_stats(&mut *self.acquire().await?, stats).await
+        upsert_member_stats(&mut *self.acquire_write().await?, stats).await
     }
 
     pub async fn get_member_stats(

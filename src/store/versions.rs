@@ -116,7 +116,7 @@ pub async fn set_cohort_version(
 
 impl Store {
     pub async fn put_curriculum_version(&self, version: &CurriculumVersion) -> Result<bool, StoreError> {
-        put_curriculum_version(&mut *self.acquire().await?, version).await
+        put_curriculum_version(&mut *self.acquire_write().await?, version).await
     }
 
     pub async fn get_curriculum_version(&self, hash: &str) -> Result<Option<CurriculumVersion>, StoreError> {
@@ -124,7 +124,7 @@ impl Store {
     }
 
     pub async fn bind_cohort_version(&self, cohort_id: i64, hash: &str) -> Result<String, StoreError> {
-        bind_cohort_version(&mut *self.acquire().await?, cohort_id, hash).await
+        bind_cohort_version(&mut *self.acquire_write().await?, cohort_id, hash).await
     }
 
     pub async fn set_cohort_version(
@@ -134,6 +134,6 @@ impl Store {
         to: &str,
         now: i64,
     ) -> Result<bool, StoreError> {
-        set_cohort_version(&mut *self.acquire().await?, cohort_id, from, to, now).await
+        set_cohort_version(&mut *self.acquire_write().await?, cohort_id, from, to, now).await
     }
 }

@@ -122,7 +122,7 @@ impl Store {
         timezone: &str,
         now: i64,
     ) -> Result<Cohort, StoreError> {
-        update_cohort_schedule(&mut *self.acquire().await?, id, schedule, timezone, now).await
+        update_cohort_schedule(&mut *self.acquire_write().await?, id, schedule, timezone, now).await
     }
 
     pub async fn update_cohort_settings(
@@ -133,7 +133,7 @@ impl Store {
         leaderboard_schedule: &str,
         now: i64,
     ) -> Result<Cohort, StoreError> {
-        let mut conn = self.acquire().await?;
+        let mut conn = self.acquire_write().await?;
         update_cohort_settings(&mut conn, id, grace_secs, reminder_hours, leaderboard_schedule, now).await
     }
 
@@ -144,7 +144,7 @@ impl Store {
         max_lateness_secs: i64,
         now: i64,
     ) -> Result<Cohort, StoreError> {
-        let mut conn = self.acquire().await?;
+        let mut conn = self.acquire_write().await?;
         update_cohort_catch_up(&mut conn, id, catch_up, max_lateness_secs, now).await
     }
 
@@ -155,6 +155,6 @@ impl Store {
         first_day: DayNumber,
         now: i64,
     ) -> Result<Cohort, StoreError> {
-        set_cohort_start(&mut *self.acquire().await?, id, start_date, first_day, now).await
+        set_cohort_start(&mut *self.acquire_write().await?, id, start_date, first_day, now).await
     }
 }

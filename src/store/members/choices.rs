@@ -100,7 +100,7 @@ impl Store {
         left: bool,
         now: i64,
     ) -> Result<Option<CohortMember>, StoreError> {
-        set_left(&mut *self.acquire().await?, cohort_id, member_id, left, now).await
+        set_left(&mut *self.acquire_write().await?, cohort_id, member_id, left, now).await
     }
 
     pub async fn set_remind(
@@ -109,7 +109,7 @@ impl Store {
         member_id: i64,
         remind: bool,
     ) -> Result<CohortMember, StoreError> {
-        set_remind(&mut *self.acquire().await?, cohort_id, member_id, remind).await
+        set_remind(&mut *self.acquire_write().await?, cohort_id, member_id, remind).await
     }
 
     pub async fn set_leaderboard_optout(
@@ -118,6 +118,6 @@ impl Store {
         member_id: i64,
         optout: bool,
     ) -> Result<CohortMember, StoreError> {
-        set_leaderboard_optout(&mut *self.acquire().await?, cohort_id, member_id, optout).await
+        set_leaderboard_optout(&mut *self.acquire_write().await?, cohort_id, member_id, optout).await
     }
 }

@@ -198,7 +198,7 @@ impl Store {
         day: DayNumber,
         now: i64,
     ) -> Result<Option<LessonPost>, StoreError> {
-        reopen_post(&mut *self.acquire().await?, cohort_id, day, now).await
+        reopen_post(&mut *self.acquire_write().await?, cohort_id, day, now).await
     }
 
     pub async fn close_post(
