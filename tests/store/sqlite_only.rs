@@ -73,13 +73,15 @@ async fn sqlite_write_transactions_take_turns_the_writers_first() {
     store.close().await;
 }
 
-/// A single-statement write (`acquire_write`) takes its turn in line like a transaction: asked for
-/// while a transaction is open and before another transaction, it writes first. Outside the line
-/// it would sleep in SQLite's retry and find the lock taken again by the later transaction.
+/// A single-statement write (`acquire_write`, and the store's wrappers of such writes) takes its
+/// turn in line like a transaction: asked for while a transaction is open and before another
+/// transaction, it writes first. Outside the line it would sleep in SQLite's retry and find the
+/// lock taken again by the later transaction.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn sqlite_single_statement_writes_take_their_turn_in_line() {
     let db = TestDb::sqlite();
     let store = Store::open(db.url()).await.unwrap();
+    let cohort = store.create_cohort(&new_cohort(Platform::Console, "c")).await.unwrap().id;
     let first = store.begin().await.unwrap();
     let order = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
     let single = {
@@ -88,6 +90,15 @@ async fn sqlite_single_statement_writes_take_their_turn_in_line() {
             let mut conn = store.acquire_write().await.unwrap();
             assert!(studybot::store::claim_job(&mut conn, "weekly:1", 1, 2).await.unwrap());
             order.lock().unwrap().push("single");
+        })
+    };
+    tokio::time::sleep(std::time::Duration::from_millis(30)).await;
+    // An admin change through the store's own single-statement wrappers waits in line too.
+    let admin = {
+        let (store, order) = (store.clone(), order.clone());
+        tokio::spawn(async move {
+            assert!(store.add_holiday(cohort, "2026-12-08").await.unwrap());
+            order.lock().unwrap().push("holiday");
         })
     };
     tokio::time::sleep(std::time::Duration::from_millis(30)).await;
@@ -103,10 +114,10 @@ async fn sqlite_single_statement_writes_take_their_turn_in_line() {
     tokio::time::sleep(std::time::Duration::from_millis(300)).await;
     assert!(order.lock().unwrap().is_empty(), "nothing writes while the first transaction is open");
     first.commit().await.unwrap();
-    for task in [single, later] {
+    for task in [single, admin, later] {
         tokio::time::timeout(std::time::Duration::from_secs(10), task).await.unwrap().unwrap();
     }
-    assert_eq!(*order.lock().unwrap(), ["single", "transaction"]);
+    assert_eq!(*order.lock().unwrap(), ["single", "holiday", "transaction"]);
     store.close().await;
 }
 
