@@ -13,7 +13,7 @@ use super::{ChannelRef, Coach};
 use crate::curriculum::Curriculum;
 use crate::domain::{Adjustment, Calendar, CronSpec, DayNumber, Lesson, Pause, Slot, Slots, Timezone};
 use crate::quiz::QuizBank;
-use crate::store::{AdjustmentKind, Cohort, CohortState};
+use crate::store::{AdjustmentKind, CalendarRows, Cohort, CohortState};
 
 pub struct CohortCtx {
     pub cohort: Cohort,
@@ -43,10 +43,17 @@ impl CohortCtx {
     }
 
     /// The cohort on its own curriculum version (bound to the file first if it has none yet).
-    pub async fn load(coach: &Coach, mut cohort: Cohort) -> CoachResult<CohortCtx> {
+    pub async fn load(coach: &Coach, cohort: Cohort) -> CoachResult<CohortCtx> {
+        let rows = coach.store.calendar_rows(cohort.id).await?;
+        CohortCtx::with_rows(coach, cohort, &rows).await
+    }
+
+    /// As [`CohortCtx::load`], on calendar rows read already (a restart reads every cohort's at
+    /// once).
+    pub async fn with_rows(coach: &Coach, mut cohort: Cohort, rows: &CalendarRows) -> CoachResult<CohortCtx> {
         let version = coach.cohort_version(&cohort).await?;
         cohort.curriculum_version = Some(version.hash.clone());
-        let calendar = calendar(coach, &cohort, &version.curriculum).await?;
+        let calendar = calendar(&cohort, &version.curriculum, rows)?;
         let slots = match (cohort.state, cohort.completed_at) {
             // A completed cycle's lessons are those it had when it ended, whatever the date now.
             (CohortState::Completed, Some(at)) => calendar.computed().ended_at(instant(at)),
@@ -108,10 +115,10 @@ impl CohortCtx {
 }
 
 /// The cohort's lesson calendar over `curriculum`'s days (its own version's, or one it might move to).
-pub(super) async fn calendar(
-    coach: &Coach,
+pub(super) fn calendar(
     cohort: &Cohort,
     curriculum: &Curriculum,
+    rows: &CalendarRows,
 ) -> CoachResult<Calendar> {
     let corrupt = |what: &str, e: &dyn std::fmt::Display| {
         CoachError::Other(anyhow::anyhow!("cohort {} has an invalid {what}: {e}", cohort.id))
@@ -123,17 +130,11 @@ pub(super) async fn calendar(
     let mut days: Vec<DayNumber> = curriculum.days().map(|d| d.day).collect();
     days.sort_unstable();
     days.dedup();
-    let holidays: BTreeSet<NaiveDate> = coach
-        .store
-        .list_holidays(cohort.id)
-        .await?
-        .iter()
-        .filter_map(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
-        .collect();
-    let pauses = coach.store.list_pauses(cohort.id).await?;
+    let holidays: BTreeSet<NaiveDate> =
+        rows.holidays.iter().filter_map(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok()).collect();
     let pauses =
-        pauses.into_iter().map(|(from, until)| Pause { from: instant(from), until: until.map(instant) });
-    let adjustments = coach.store.list_adjustments(cohort.id).await?.into_iter().filter_map(|row| {
+        rows.pauses.iter().map(|(from, until)| Pause { from: instant(*from), until: until.map(instant) });
+    let adjustments = rows.adjustments.iter().filter_map(|row| {
         let date = NaiveDate::parse_from_str(&row.local_date, "%Y-%m-%d").ok()?;
         Some(match row.kind {
             AdjustmentKind::Skip => Adjustment::Skip { date },

@@ -72,9 +72,9 @@ impl Coach {
         let stamps: HashMap<i64, i64> =
             self.store.cohorts_changed_since(i64::MIN).await?.into_iter().collect();
         let mut out = Vec::new();
-        for cohort in self.store.list_cohorts(&[CohortState::Active, CohortState::Paused]).await? {
+        for (cohort, rows) in self.store.list_scheduled_cohorts().await? {
             let id = cohort.id;
-            match CohortCtx::load(self, cohort).await {
+            match CohortCtx::with_rows(self, cohort, &rows).await {
                 Ok(ctx) => out.push(Arc::new(ctx)),
                 Err(e) => tracing::warn!(error = %chain(&e), cohort = id, "cohort skipped"),
             }

@@ -163,7 +163,8 @@ async fn refusal(
             if vanishing.len() == 1 { "it" } else { "them" },
         )));
     }
-    let moved = calendar(coach, &ctx.cohort, &file.curriculum).await?;
+    let rows = coach.store.calendar_rows(ctx.cohort.id).await?;
+    let moved = calendar(&ctx.cohort, &file.curriculum, &rows)?;
     Ok(history_changes(&ctx.calendar, &moved, now).or_else(|| ends_early(&ctx.calendar, &moved, now)))
 }
 

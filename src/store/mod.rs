@@ -51,8 +51,8 @@ pub use audit::{AuditEntry, NewAudit, list_audit, list_recent_audit, record_audi
 pub use backend::Backend;
 pub use backup::{BackupError, BackupInfo, Restored, backup_sqlite, inspect, restore_sqlite, sqlite_file};
 pub use calendar::{
-    AdjustmentRow, add_adjustment, add_holiday, end_pause, list_adjustments, list_holidays, list_pauses,
-    remove_holiday, start_pause,
+    AdjustmentRow, CalendarRows, add_adjustment, add_holiday, calendar_rows, end_pause, list_adjustments,
+    list_holidays, list_pauses, remove_holiday, scheduled_calendar_rows, start_pause,
 };
 pub use changes::{
     Wakeup, channel_cohort_stamp, cohort_stamp, cohorts_changed_since, save_wakeups, valid_wakeups,

@@ -2,8 +2,8 @@
 //! adjustments, memberships.
 
 use studybot::store::{
-    AdjustmentKind, CohortState, DEFAULT_GRACE_SECS, DEFAULT_LEADERBOARD_SCHEDULE, DEFAULT_REMINDER_HOURS,
-    Platform, StoreError,
+    AdjustmentKind, CalendarRows, CohortState, DEFAULT_GRACE_SECS, DEFAULT_LEADERBOARD_SCHEDULE,
+    DEFAULT_REMINDER_HOURS, Platform, StoreError,
 };
 
 use crate::support::db::Fixture;
@@ -128,6 +128,43 @@ pub(crate) async fn holidays_and_adjustments(fx: Fixture) {
         (AdjustmentKind::SetDay, Some(day(124)), "2026-11-05")
     );
     assert_eq!(store.list_adjustments(cohort).await.unwrap(), vec![skip, set], "in the order made");
+}
+
+/// A restart reads every driven cohort's calendar at once: the same rows, in the same orders, as
+/// reading them cohort by cohort; a completed cohort's are left out, a cohort without any has none.
+pub(crate) async fn calendars_read_at_once_match_one_by_one(fx: Fixture) {
+    let store = &fx.store;
+    let mut ids = Vec::new();
+    for channel in ["a", "b", "c", "d"] {
+        ids.push(store.create_cohort(&new_cohort(Platform::Console, channel)).await.unwrap().id);
+    }
+    let [a, b, c, d] = ids[..] else { unreachable!() };
+    for date in ["2026-12-24", "2026-12-08"] {
+        assert!(store.add_holiday(a, date).await.unwrap());
+    }
+    assert!(store.add_holiday(c, "2026-12-09").await.unwrap());
+    assert!(store.start_pause(a, NOW + 100).await.unwrap());
+    assert!(store.end_pause(a, NOW + 200).await.unwrap());
+    assert!(store.start_pause(a, NOW + 300).await.unwrap());
+    store.add_adjustment(b, AdjustmentKind::SetDay, "2026-12-11", Some(day(125)), NOW).await.unwrap();
+    store.add_adjustment(a, AdjustmentKind::Skip, "2026-12-10", None, NOW + 1).await.unwrap();
+    store.add_adjustment(b, AdjustmentKind::Skip, "2026-12-01", None, NOW + 2).await.unwrap();
+    assert!(store.complete_cohort(c, NOW + 500).await.unwrap());
+
+    let all = store.list_scheduled_cohorts().await.unwrap();
+    assert_eq!(all.iter().map(|(cohort, _)| cohort.id).collect::<Vec<_>>(), [a, b, d]);
+    for (cohort, rows) in &all {
+        assert_eq!(rows, &store.calendar_rows(cohort.id).await.unwrap(), "cohort {}", cohort.id);
+    }
+    let rows = |id| &all.iter().find(|(cohort, _)| cohort.id == id).unwrap().1;
+    assert_eq!(rows(a).holidays, ["2026-12-08", "2026-12-24"]);
+    assert_eq!(rows(a).pauses, [(NOW + 100, Some(NOW + 200)), (NOW + 300, None)]);
+    assert_eq!(
+        rows(b).adjustments.iter().map(|r| r.local_date.as_str()).collect::<Vec<_>>(),
+        ["2026-12-11", "2026-12-01"],
+        "in the order made"
+    );
+    assert_eq!(rows(d), &CalendarRows::default());
 }
 
 pub(crate) async fn memberships_carry_remind_and_optout(fx: Fixture) {

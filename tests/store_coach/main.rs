@@ -9,8 +9,9 @@ mod records;
 use std::path::Path;
 
 use cohorts::{
-    cohort_settings_schedule_and_completion, cohorts_are_listed_by_state, holidays_and_adjustments,
-    memberships_carry_remind_and_optout, one_open_pause_at_a_time,
+    calendars_read_at_once_match_one_by_one, cohort_settings_schedule_and_completion,
+    cohorts_are_listed_by_state, holidays_and_adjustments, memberships_carry_remind_and_optout,
+    one_open_pause_at_a_time,
 };
 use records::{
     assessment_item_ticks_once, checkpoint_and_post_listings, content_post_once_per_kind_and_day,
@@ -33,6 +34,7 @@ backend_tests!(
     cohorts_are_listed_by_state,
     one_open_pause_at_a_time,
     holidays_and_adjustments,
+    calendars_read_at_once_match_one_by_one,
     memberships_carry_remind_and_optout,
     checkpoint_and_post_listings,
     stats_upsert_and_leaderboard_order,
