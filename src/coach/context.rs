@@ -115,11 +115,7 @@ impl CohortCtx {
 }
 
 /// The cohort's lesson calendar over `curriculum`'s days (its own version's, or one it might move to).
-pub(super) fn calendar(
-    cohort: &Cohort,
-    curriculum: &Curriculum,
-    rows: &CalendarRows,
-) -> CoachResult<Calendar> {
+fn calendar(cohort: &Cohort, curriculum: &Curriculum, rows: &CalendarRows) -> CoachResult<Calendar> {
     let corrupt = |what: &str, e: &dyn std::fmt::Display| {
         CoachError::Other(anyhow::anyhow!("cohort {} has an invalid {what}: {e}", cohort.id))
     };
@@ -127,9 +123,7 @@ pub(super) fn calendar(
         NaiveDate::parse_from_str(&cohort.start_date, "%Y-%m-%d").map_err(|e| corrupt("start date", &e))?;
     let schedule = CronSpec::parse(&cohort.schedule).map_err(|e| corrupt("schedule", &e))?;
     let timezone = Timezone::parse(&cohort.timezone).map_err(|e| corrupt("timezone", &e))?;
-    let mut days: Vec<DayNumber> = curriculum.days().map(|d| d.day).collect();
-    days.sort_unstable();
-    days.dedup();
+    let days = curriculum_days(curriculum);
     let holidays: BTreeSet<NaiveDate> =
         rows.holidays.iter().filter_map(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok()).collect();
     let pauses =
@@ -151,4 +145,12 @@ pub(super) fn calendar(
         pauses: pauses.collect(),
         adjustments: adjustments.collect(),
     })
+}
+
+/// The curriculum's day numbers in order, once each: the days a calendar runs over.
+pub(super) fn curriculum_days(curriculum: &Curriculum) -> Vec<DayNumber> {
+    let mut days: Vec<DayNumber> = curriculum.days().map(|d| d.day).collect();
+    days.sort_unstable();
+    days.dedup();
+    days
 }

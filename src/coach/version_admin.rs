@@ -11,7 +11,7 @@ use chrono::{DateTime, Utc};
 
 use super::admin::next_post;
 use super::catalog::OnDisk;
-use super::context::{CohortCtx, calendar};
+use super::context::{CohortCtx, curriculum_days};
 use super::drift::Drift;
 use super::error::CoachResult;
 use super::version::Version;
@@ -163,8 +163,8 @@ async fn refusal(
             if vanishing.len() == 1 { "it" } else { "them" },
         )));
     }
-    let rows = coach.store.calendar_rows(ctx.cohort.id).await?;
-    let moved = calendar(&ctx.cohort, &file.curriculum, &rows)?;
+    // The same calendar over the file's days.
+    let moved = Calendar { days: curriculum_days(&file.curriculum), ..ctx.calendar.clone() };
     Ok(history_changes(&ctx.calendar, &moved, now).or_else(|| ends_early(&ctx.calendar, &moved, now)))
 }
 
