@@ -65,23 +65,42 @@ pub(super) const LOOKBACK: Duration = Duration::days(7);
 
 impl Coach {
     /// Every cohort the clock drives (active or paused), with its calendar. A cohort whose
-    /// curriculum or settings are broken is logged and left out rather than stopping the others.
+    /// curriculum or settings are broken is logged and left out rather than stopping the others;
+    /// a database error fails the whole load (a cohort left out for it would not be driven).
     pub async fn scheduled_cohorts(&self) -> CoachResult<Vec<Arc<CohortCtx>>> {
         // Stamps read before the cohorts: a change in between leaves a context older than its
         // stamp, which the next event then loads again.
         let stamps: HashMap<i64, i64> =
             self.store.cohorts_changed_since(i64::MIN).await?.into_iter().collect();
+        self.load_scheduled(&stamps, None).await
+    }
+
+    /// The cohorts among `changed` (id and change stamp, read before this call) as
+    /// [`Coach::scheduled_cohorts`] lists them, in four statements however many: one gone or no
+    /// longer driven by the clock (completed, flagged) is not listed, nor one that cannot be
+    /// loaded (logged).
+    pub async fn scheduled_cohorts_in(&self, changed: &[(i64, i64)]) -> CoachResult<Vec<Arc<CohortCtx>>> {
+        let ids: Vec<i64> = changed.iter().map(|(id, _)| *id).collect();
+        self.load_scheduled(&changed.iter().copied().collect(), Some(&ids)).await
+    }
+
+    async fn load_scheduled(
+        &self,
+        stamps: &HashMap<i64, i64>,
+        ids: Option<&[i64]>,
+    ) -> CoachResult<Vec<Arc<CohortCtx>>> {
         let mut out = Vec::new();
-        for (cohort, rows) in self.store.list_scheduled_cohorts().await? {
+        for (cohort, rows) in self.store.list_scheduled_cohorts(ids).await? {
             let id = cohort.id;
             match CohortCtx::with_rows(self, cohort, &rows).await {
                 Ok(ctx) => out.push(Arc::new(ctx)),
+                Err(CoachError::Store(e)) => return Err(CoachError::Store(e)),
                 Err(e) => tracing::warn!(error = %chain(&e), cohort = id, "cohort skipped"),
             }
         }
         // Events share them: after a restart, the first event of each channel finds its context
         // loaded instead of loading it while a burst waits.
-        self.contexts.seed(&stamps, &out);
+        self.contexts.seed(stamps, &out);
         Ok(out)
     }
 

@@ -6,8 +6,7 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 
-use crate::coach::{Coach, CoachError, CohortCtx, wakeup};
-use crate::faults::chain;
+use crate::coach::{Coach, CohortCtx, wakeup};
 use crate::store::Wakeup;
 
 #[derive(Default)]
@@ -50,31 +49,27 @@ impl Cache {
             return Ok(Reload::default());
         }
         let changed = store.cohorts_changed_since(cached).await?;
+        // Read all at once first: when the database fails nothing past the cached epoch counts
+        // as read, and the retry reloads these cohorts again.
+        let mut loaded: HashMap<i64, Arc<CohortCtx>> =
+            coach.scheduled_cohorts_in(&changed).await?.into_iter().map(|ctx| (ctx.cohort.id, ctx)).collect();
         let mut kept = Vec::new();
         for (id, stamp) in &changed {
             let id = *id;
-            match coach.scheduled_cohort(id).await {
-                Ok(Some(ctx)) => {
-                    let old = self.cohorts.get(&id).filter(|old| old.same_schedule(&ctx));
-                    if old.and(self.due.get(&id)).is_some() {
-                        kept.push(id);
-                    } else {
-                        self.due.insert(id, now);
-                    }
-                    self.cohorts.insert(id, ctx);
-                    self.loaded_at.insert(id, epoch.max(*stamp));
-                }
-                Ok(None) => self.forget(id),
-                // The database failed: nothing past the cached epoch counts as read, so the
-                // retry reloads these cohorts again.
-                Err(CoachError::Store(e)) => return Err(e.into()),
-                Err(e) => {
-                    // As in the first load: a cohort that cannot be loaded (a broken curriculum
-                    // version, a corrupt row) is left out, not the others.
-                    tracing::warn!(error = %chain(&e), cohort = id, "cohort skipped");
-                    self.forget(id);
-                }
+            // Gone, completed or flagged, or (as in the first load) not loadable — a broken
+            // curriculum version, a corrupt row, logged — it leaves the cache, not the others.
+            let Some(ctx) = loaded.remove(&id) else {
+                self.forget(id);
+                continue;
+            };
+            let old = self.cohorts.get(&id).filter(|old| old.same_schedule(&ctx));
+            if old.and(self.due.get(&id)).is_some() {
+                kept.push(id);
+            } else {
+                self.due.insert(id, now);
             }
+            self.cohorts.insert(id, ctx);
+            self.loaded_at.insert(id, epoch.max(*stamp));
         }
         // A change committed after the epoch was read is applied already: its stamp counts.
         let seen = changed.iter().map(|(_, stamp)| *stamp).max().unwrap_or(epoch);

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, AssertSqlSafe, Row};
 
-use super::cohorts::{Cohort, list_cohorts};
+use super::cohorts::{Cohort, id_list, list_cohorts, list_cohorts_in};
 use super::error::StoreError;
 use super::pool::Store;
 use super::types::{AdjustmentKind, CohortState, enum_col, opt_day_col};
@@ -175,44 +175,72 @@ pub async fn calendar_rows(conn: &mut AnyConnection, cohort_id: i64) -> Result<C
     })
 }
 
-/// The calendar rows of every cohort the clock drives (active or paused) that has any, by cohort:
-/// three statements whatever the number of cohorts, in the orders [`calendar_rows`] reads.
+/// The calendar rows of every cohort the clock drives (active or paused) that has any, or of
+/// those among `ids`, by cohort: three statements whatever the number of cohorts, in the orders
+/// [`calendar_rows`] reads.
 #[tracing::instrument(skip_all)]
 pub async fn scheduled_calendar_rows(
     conn: &mut AnyConnection,
+    ids: Option<&[i64]>,
 ) -> Result<HashMap<i64, CalendarRows>, StoreError> {
-    const DRIVEN: &str = "cohort_id IN (SELECT id FROM cohorts WHERE state IN ($1, $2))";
+    let driven = match ids {
+        Some(ids) => format!("cohort_id IN ({}) AND {DRIVEN}", id_list(ids)),
+        None => DRIVEN.to_owned(),
+    };
     let (active, paused) = (CohortState::Active.as_str(), CohortState::Paused.as_str());
     let mut out: HashMap<i64, CalendarRows> = HashMap::new();
-    let sql = format!("SELECT cohort_id, local_date FROM cohort_holidays WHERE {DRIVEN} ORDER BY local_date");
-    for row in sqlx::query(AssertSqlSafe(sql)).bind(active).bind(paused).fetch_all(&mut *conn).await? {
+    let sql = format!("SELECT cohort_id, local_date FROM cohort_holidays WHERE {driven} ORDER BY local_date");
+    for row in rows_of(conn, sql, active, paused).await? {
         out.entry(row.try_get("cohort_id")?).or_default().holidays.push(row.try_get("local_date")?);
     }
     let sql = format!(
-        "SELECT cohort_id, paused_at, resumed_at FROM cohort_pauses WHERE {DRIVEN} ORDER BY paused_at, id"
+        "SELECT cohort_id, paused_at, resumed_at FROM cohort_pauses WHERE {driven} ORDER BY paused_at, id"
     );
-    for row in sqlx::query(AssertSqlSafe(sql)).bind(active).bind(paused).fetch_all(&mut *conn).await? {
+    for row in rows_of(conn, sql, active, paused).await? {
         let pause = (row.try_get("paused_at")?, row.try_get("resumed_at")?);
         out.entry(row.try_get("cohort_id")?).or_default().pauses.push(pause);
     }
     let sql = format!(
-        "SELECT id, cohort_id, kind, local_date, day, created_at FROM cohort_adjustments WHERE {DRIVEN} \
+        "SELECT id, cohort_id, kind, local_date, day, created_at FROM cohort_adjustments WHERE {driven} \
          ORDER BY id"
     );
-    for row in sqlx::query(AssertSqlSafe(sql)).bind(active).bind(paused).fetch_all(conn).await? {
+    for row in rows_of(conn, sql, active, paused).await? {
         let adjustment = AdjustmentRow::from_row(&row)?;
         out.entry(adjustment.cohort_id).or_default().adjustments.push(adjustment);
     }
     Ok(out)
 }
 
+/// The rows of a cohort's calendar whose cohort the clock drives (`$1`, `$2`: active, paused).
+const DRIVEN: &str = "cohort_id IN (SELECT id FROM cohorts WHERE state IN ($1, $2))";
+
+async fn rows_of(
+    conn: &mut AnyConnection,
+    sql: String,
+    active: &str,
+    paused: &str,
+) -> Result<Vec<AnyRow>, StoreError> {
+    Ok(sqlx::query(AssertSqlSafe(sql)).persistent(false).bind(active).bind(paused).fetch_all(conn).await?)
+}
+
 impl Store {
-    /// The cohorts the clock drives (active or paused), each with its calendar rows, from one
-    /// snapshot in four statements: a restart loads 10,000 cohorts without a query per cohort.
-    pub async fn list_scheduled_cohorts(&self) -> Result<Vec<(Cohort, CalendarRows)>, StoreError> {
+    /// The cohorts the clock drives (active or paused), or those among `ids`, each with its
+    /// calendar rows, from one snapshot in four statements: a restart loads 10,000 cohorts, and a
+    /// reload the thousand that one statement moved, without a query per cohort.
+    pub async fn list_scheduled_cohorts(
+        &self,
+        ids: Option<&[i64]>,
+    ) -> Result<Vec<(Cohort, CalendarRows)>, StoreError> {
+        if ids.is_some_and(<[i64]>::is_empty) {
+            return Ok(Vec::new());
+        }
+        let driven = [CohortState::Active, CohortState::Paused];
         let mut tx = self.begin_read().await?;
-        let cohorts = list_cohorts(&mut tx, &[CohortState::Active, CohortState::Paused]).await?;
-        let mut calendars = scheduled_calendar_rows(&mut tx).await?;
+        let cohorts = match ids {
+            Some(ids) => list_cohorts_in(&mut tx, &driven, ids).await?,
+            None => list_cohorts(&mut tx, &driven).await?,
+        };
+        let mut calendars = scheduled_calendar_rows(&mut tx, ids).await?;
         tx.commit().await?;
         Ok(cohorts
             .into_iter()

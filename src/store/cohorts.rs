@@ -1,9 +1,8 @@
 //! Cohorts: one cycle of a study group in one chat channel, with its schedule and state. A channel
 //! has one current cohort and, before it, the archived cycles it finished (`store/cycles.rs`).
 
-use sqlx::AnyConnection;
-use sqlx::Row;
 use sqlx::any::AnyRow;
+use sqlx::{AnyConnection, AssertSqlSafe, Row};
 
 use super::error::{StoreError, no_nul, scrub_nul};
 use super::pool::Store;
@@ -231,6 +230,37 @@ pub async fn list_cohorts(
     }
     let rows = query.fetch_all(conn).await?;
     rows.iter().map(Cohort::from_row).collect()
+}
+
+/// The cohorts among `ids` in any of `states`, by id (a reload of the cohorts that changed).
+#[tracing::instrument(skip_all, fields(ids = ids.len()))]
+pub async fn list_cohorts_in(
+    conn: &mut AnyConnection,
+    states: &[CohortState],
+    ids: &[i64],
+) -> Result<Vec<Cohort>, StoreError> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let sql = format!(
+        concat!(
+            "SELECT ",
+            cohort_columns!(),
+            " FROM cohorts WHERE state IN ($1, $2, $3, $4) AND id IN ({}) ORDER BY id"
+        ),
+        id_list(ids)
+    );
+    let mut query = sqlx::query(AssertSqlSafe(sql)).persistent(false);
+    for state in ALL_STATES {
+        query = query.bind(if states.contains(&state) { state.as_str() } else { "" });
+    }
+    let rows = query.fetch_all(conn).await?;
+    rows.iter().map(Cohort::from_row).collect()
+}
+
+/// `1, 2, 3`: ids written into a statement (integers, so nothing to escape; no bind limit).
+pub(super) fn id_list(ids: &[i64]) -> String {
+    ids.iter().map(i64::to_string).collect::<Vec<_>>().join(", ")
 }
 
 const ALL_STATES: [CohortState; 4] =

@@ -130,8 +130,9 @@ pub(crate) async fn holidays_and_adjustments(fx: Fixture) {
     assert_eq!(store.list_adjustments(cohort).await.unwrap(), vec![skip, set], "in the order made");
 }
 
-/// A restart reads every driven cohort's calendar at once: the same rows, in the same orders, as
-/// reading them cohort by cohort; a completed cohort's are left out, a cohort without any has none.
+/// A restart reads every driven cohort's calendar at once, a reload those of the cohorts that
+/// changed: the same rows, in the same orders, as reading them cohort by cohort; a completed
+/// cohort's are left out, a cohort without any has none.
 pub(crate) async fn calendars_read_at_once_match_one_by_one(fx: Fixture) {
     let store = &fx.store;
     let mut ids = Vec::new();
@@ -151,7 +152,7 @@ pub(crate) async fn calendars_read_at_once_match_one_by_one(fx: Fixture) {
     store.add_adjustment(b, AdjustmentKind::Skip, "2026-12-01", None, NOW + 2).await.unwrap();
     assert!(store.complete_cohort(c, NOW + 500).await.unwrap());
 
-    let all = store.list_scheduled_cohorts().await.unwrap();
+    let all = store.list_scheduled_cohorts(None).await.unwrap();
     assert_eq!(all.iter().map(|(cohort, _)| cohort.id).collect::<Vec<_>>(), [a, b, d]);
     for (cohort, rows) in &all {
         assert_eq!(rows, &store.calendar_rows(cohort.id).await.unwrap(), "cohort {}", cohort.id);
@@ -165,6 +166,12 @@ pub(crate) async fn calendars_read_at_once_match_one_by_one(fx: Fixture) {
         "in the order made"
     );
     assert_eq!(rows(d), &CalendarRows::default());
+
+    // A reload of some: only those still driven by the clock, with their own rows only.
+    let some = store.list_scheduled_cohorts(Some(&[b, c, 9_999])).await.unwrap();
+    assert_eq!(some.iter().map(|(cohort, _)| cohort.id).collect::<Vec<_>>(), [b]);
+    assert_eq!(&some[0].1, rows(b));
+    assert!(store.list_scheduled_cohorts(Some(&[])).await.unwrap().is_empty());
 }
 
 pub(crate) async fn memberships_carry_remind_and_optout(fx: Fixture) {
