@@ -184,6 +184,7 @@ pub async fn scheduled_calendar_rows(
     ids: Option<&[i64]>,
 ) -> Result<HashMap<i64, CalendarRows>, StoreError> {
     let driven = match ids {
+        Some([]) => return Ok(HashMap::new()),
         Some(ids) => format!("cohort_id IN ({}) AND {DRIVEN}", id_list(ids)),
         None => DRIVEN.to_owned(),
     };
@@ -231,9 +232,6 @@ impl Store {
         &self,
         ids: Option<&[i64]>,
     ) -> Result<Vec<(Cohort, CalendarRows)>, StoreError> {
-        if ids.is_some_and(<[i64]>::is_empty) {
-            return Ok(Vec::new());
-        }
         let driven = [CohortState::Active, CohortState::Paused];
         let mut tx = self.begin_read().await?;
         let cohorts = match ids {
