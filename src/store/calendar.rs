@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, AssertSqlSafe, Row};
 
-use super::cohorts::{Cohort, id_list, list_cohorts, list_cohorts_in};
+use super::cohorts::{Cohort, id_list, list_cohorts};
 use super::error::StoreError;
 use super::pool::Store;
 use super::types::{AdjustmentKind, CohortState, enum_col, opt_day_col};
@@ -234,10 +234,7 @@ impl Store {
     ) -> Result<Vec<(Cohort, CalendarRows)>, StoreError> {
         let driven = [CohortState::Active, CohortState::Paused];
         let mut tx = self.begin_read().await?;
-        let cohorts = match ids {
-            Some(ids) => list_cohorts_in(&mut tx, &driven, ids).await?,
-            None => list_cohorts(&mut tx, &driven).await?,
-        };
+        let cohorts = list_cohorts(&mut tx, &driven, ids).await?;
         let mut calendars = scheduled_calendar_rows(&mut tx, ids).await?;
         tx.commit().await?;
         Ok(cohorts

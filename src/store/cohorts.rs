@@ -214,43 +214,26 @@ pub async fn set_cohort_state(
     Cohort::from_row(&row)
 }
 
-/// Cohorts in any of `states`, by id. The scheduler lists `Active` and `Paused` ones (a paused
-/// cohort still needs its resume handled).
-#[tracing::instrument(skip_all)]
+/// Cohorts in any of `states`, by id; with `ids`, only those among them (a reload of the cohorts
+/// that changed; `Some(&[])` is none, without a statement). The scheduler lists `Active` and
+/// `Paused` ones (a paused cohort still needs its resume handled).
+#[tracing::instrument(skip_all, fields(ids = ids.map(<[i64]>::len)))]
 pub async fn list_cohorts(
     conn: &mut AnyConnection,
     states: &[CohortState],
+    ids: Option<&[i64]>,
 ) -> Result<Vec<Cohort>, StoreError> {
-    // One fixed statement: each known state is bound either as itself or as '' (matches nothing).
-    let sql =
-        concat!("SELECT ", cohort_columns!(), " FROM cohorts WHERE state IN ($1, $2, $3, $4) ORDER BY id");
-    let mut query = sqlx::query(sql);
-    for state in ALL_STATES {
-        query = query.bind(if states.contains(&state) { state.as_str() } else { "" });
-    }
-    let rows = query.fetch_all(conn).await?;
-    rows.iter().map(Cohort::from_row).collect()
-}
-
-/// The cohorts among `ids` in any of `states`, by id (a reload of the cohorts that changed).
-#[tracing::instrument(skip_all, fields(ids = ids.len()))]
-pub async fn list_cohorts_in(
-    conn: &mut AnyConnection,
-    states: &[CohortState],
-    ids: &[i64],
-) -> Result<Vec<Cohort>, StoreError> {
-    if ids.is_empty() {
-        return Ok(Vec::new());
-    }
-    let sql = format!(
-        concat!(
-            "SELECT ",
-            cohort_columns!(),
-            " FROM cohorts WHERE state IN ($1, $2, $3, $4) AND id IN ({}) ORDER BY id"
-        ),
-        id_list(ids)
-    );
-    let mut query = sqlx::query(AssertSqlSafe(sql)).persistent(false);
+    // Each known state is bound either as itself or as '' (matches nothing), so the statement
+    // without ids is one fixed, prepared statement; an id list is written in and not cached.
+    let select = concat!("SELECT ", cohort_columns!(), " FROM cohorts WHERE state IN ($1, $2, $3, $4)");
+    let mut query = match ids {
+        None => sqlx::query(AssertSqlSafe(format!("{select} ORDER BY id"))),
+        Some([]) => return Ok(Vec::new()),
+        Some(ids) => {
+            let sql = format!("{select} AND id IN ({}) ORDER BY id", id_list(ids));
+            sqlx::query(AssertSqlSafe(sql)).persistent(false)
+        }
+    };
     for state in ALL_STATES {
         query = query.bind(if states.contains(&state) { state.as_str() } else { "" });
     }
@@ -266,9 +249,9 @@ pub(super) fn id_list(ids: &[i64]) -> String {
 const ALL_STATES: [CohortState; 4] =
     [CohortState::Active, CohortState::Paused, CohortState::Completed, CohortState::Flagged];
 
-/// `list_cohorts(&[Active, Paused])`.
+/// `list_cohorts(&[Active, Paused], None)`.
 pub async fn list_active_cohorts(conn: &mut AnyConnection) -> Result<Vec<Cohort>, StoreError> {
-    list_cohorts(conn, &[CohortState::Active, CohortState::Paused]).await
+    list_cohorts(conn, &[CohortState::Active, CohortState::Paused], None).await
 }
 
 /// Marks the cohort completed at `at`. Returns `true` only for the call that completed it, so the
@@ -341,7 +324,7 @@ impl Store {
     }
 
     pub async fn list_cohorts(&self, states: &[CohortState]) -> Result<Vec<Cohort>, StoreError> {
-        list_cohorts(&mut *self.acquire().await?, states).await
+        list_cohorts(&mut *self.acquire().await?, states, None).await
     }
 
     pub async fn list_active_cohorts(&self) -> Result<Vec<Cohort>, StoreError> {

@@ -66,8 +66,8 @@ pub use checkpoints::{
 pub use cohorts::{
     Cohort, DEFAULT_CATCH_UP, DEFAULT_GRACE_SECS, DEFAULT_LEADERBOARD_SCHEDULE, DEFAULT_MAX_LATENESS_SECS,
     DEFAULT_QUIZ_SECONDS, DEFAULT_REMINDER_HOURS, NewCohort, complete_cohort, create_cohort, delete_cohort,
-    find_cohort_by_channel, get_cohort, list_active_cohorts, list_cohorts, list_cohorts_in, schedule_epoch,
-    set_cohort_start, set_cohort_state, set_quiz_seconds, update_cohort_catch_up, update_cohort_schedule,
+    find_cohort_by_channel, get_cohort, list_active_cohorts, list_cohorts, schedule_epoch, set_cohort_start,
+    set_cohort_state, set_quiz_seconds, update_cohort_catch_up, update_cohort_schedule,
     update_cohort_settings,
 };
 pub use copy::{CopyError, CopyReport, Digest256, TableReport, copy_database};
