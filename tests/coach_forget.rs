@@ -140,6 +140,20 @@ async fn forgetting_in_a_cycle_leaves_no_row_and_others_unchanged(fx: Fixture) {
     assert_eq!(record, (2, 5));
     let out = play(&mut c, &[":admin org", "/studybot status"]).await;
     assert!(out.contains("Deleted on request: the data of 2 members (5 check-ins)"), "{out}");
+    // The counts above it are of those who stay, as the database has them.
+    let members: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM cohort_members WHERE cohort_id = $1")
+        .bind(cohort)
+        .fetch_one(store.pool())
+        .await
+        .unwrap();
+    let checks: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM checkpoints WHERE cohort_id = $1")
+        .bind(cohort)
+        .fetch_one(store.pool())
+        .await
+        .unwrap();
+    assert!(members > 0 && checks > 0, "{members} members, {checks} checks");
+    assert!(out.contains(&format!("Members: {members} · completion:")), "{members} members: {out}");
+    assert!(out.contains(&format!("({checks} checkpoints of ")), "{checks} checkpoints: {out}");
 }
 
 async fn forgetting_everywhere_removes_the_member_and_their_user_id(fx: Fixture) {

@@ -118,6 +118,8 @@ pub struct Record {
     pub days: Vec<DayNumber>,
     pub quizzes: Vec<String>,
     pub lines: Vec<Line>,
+    /// The cohort's stored checkpoints, all days.
+    pub checkpoints: usize,
 }
 
 /// The record of `ctx`'s cohort at `now`, members in the order they joined.
@@ -134,7 +136,9 @@ pub async fn record(coach: &Coach, ctx: &CohortCtx, now: DateTime<Utc>) -> Coach
     }
     // The whole cohort in five reads, grouped by member: no query per member.
     let mut checkpoints: HashMap<i64, Vec<store::Checkpoint>> = HashMap::new();
-    for c in store::list_cohort_checkpoints(&mut tx, ctx.cohort.id).await? {
+    let stored = store::list_cohort_checkpoints(&mut tx, ctx.cohort.id).await?;
+    let total = stored.len();
+    for c in stored {
         checkpoints.entry(c.member_id).or_default().push(c);
     }
     let mut excused: HashMap<i64, BTreeSet<DayNumber>> = HashMap::new();
@@ -174,7 +178,7 @@ pub async fn record(coach: &Coach, ctx: &CohortCtx, now: DateTime<Utc>) -> Coach
             blog: count(ContentKind::Blog),
         });
     }
-    Ok(Record { curriculum: ctx.cohort.curriculum_id.clone(), days, quizzes, lines })
+    Ok(Record { curriculum: ctx.cohort.curriculum_id.clone(), days, quizzes, lines, checkpoints: total })
 }
 
 impl Record {

@@ -17,19 +17,21 @@ use chrono::{DateTime, Utc};
 use super::admin::next_post;
 use super::context::{CohortCtx, instant};
 use super::error::CoachResult;
+use super::export::Record;
 use super::message::{Block, Message, Outgoing};
 use super::{Coach, charts, plural};
 use crate::domain::DayNumber;
 use crate::store::{LessonPost, PostState};
 
-/// The status as text, with the cohort grid (members × days) as pictures.
+/// The status as text, with the cohort grid (members × days) as pictures; the counts and the grid
+/// come from one read of the cohort's record.
 pub(super) async fn command(
     coach: &Coach,
     ctx: &CohortCtx,
     now: DateTime<Utc>,
 ) -> CoachResult<Vec<Outgoing>> {
-    let text = run(coach, ctx, now).await?;
     let record = super::export::record(coach, ctx, now).await?;
+    let text = run(coach, ctx, &record, now).await?;
     let mut message = Message::text(text);
     if !record.lines.is_empty() {
         for page in charts::grid(ctx, &record).await {
@@ -39,13 +41,12 @@ pub(super) async fn command(
     Ok(vec![Outgoing::ephemeral_message(message)])
 }
 
-async fn run(coach: &Coach, ctx: &CohortCtx, now: DateTime<Utc>) -> CoachResult<String> {
-    let members = coach.store.list_cohort_members(ctx.cohort.id).await?;
+async fn run(coach: &Coach, ctx: &CohortCtx, record: &Record, now: DateTime<Utc>) -> CoachResult<String> {
+    let (members, checks) = (record.lines.len(), record.checkpoints);
     let due = ctx.slots.due_slots(now);
-    let checks = coach.store.list_cohort_checkpoints(ctx.cohort.id).await?;
     let posts = coach.store.list_posts(ctx.cohort.id).await?;
-    let possible = members.len() * due.len();
-    let rate = if possible == 0 { 0.0 } else { 100.0 * checks.len() as f64 / possible as f64 };
+    let possible = members * due.len();
+    let rate = if possible == 0 { 0.0 } else { 100.0 * checks as f64 / possible as f64 };
     let c = &ctx.cohort;
     let cycle =
         if c.cycle_no > 1 { format!(" · cycle {} of this channel", c.cycle_no) } else { String::new() };
@@ -76,8 +77,8 @@ async fn run(coach: &Coach, ctx: &CohortCtx, now: DateTime<Utc>) -> CoachResult<
         c.timezone,
         c.start_date,
         posts_summary(ctx, &posts, due.iter().map(|s| s.day), now),
-        members.len(),
-        checks.len(),
+        members,
+        checks,
         next_post(coach, ctx, now).await?,
     ))
 }
