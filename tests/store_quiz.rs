@@ -59,6 +59,23 @@ async fn only_the_first_finished_attempt_counts(fx: Fixture) {
     let score =
         store::counted_quiz_score(&mut fx.store.acquire().await.unwrap(), cohort, member).await.unwrap();
     assert_eq!(score, 9);
+    // The counted scores of the cohort, or of one quiz (a finished quiz's histogram); this one
+    // finishes after the week read below.
+    let other = store::NewQuizAttempt {
+        quiz_key: "final".into(),
+        started_at: NOW + 950,
+        ..new_attempt(cohort, member)
+    };
+    let QuizStart::Started(other) = fx.store.start_quiz_attempt(&other).await.unwrap() else {
+        panic!("started")
+    };
+    fx.store.finish_quiz_attempt(other.id, 3, 4, NOW + 2000).await.unwrap();
+    let mut conn = fx.store.acquire().await.unwrap();
+    let all = store::counted_quiz_scores(&mut conn, cohort, None).await.unwrap();
+    let final_only = store::counted_quiz_scores(&mut conn, cohort, Some("final")).await.unwrap();
+    drop(conn);
+    assert_eq!(all, vec![(member, "final".into(), 3, 4), (member, "module-1".into(), 9, 12)]);
+    assert_eq!(final_only, vec![(member, "final".into(), 3, 4)]);
     // The weekly board sums counted attempts finished in its range, the practice retake never.
     let week = fx.store.quiz_scores(cohort, NOW, NOW + 1000).await.unwrap();
     assert_eq!(week, vec![store::RangeScore { member_id: member, score: 9, last_at: NOW + 600 }]);

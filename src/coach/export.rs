@@ -127,7 +127,7 @@ pub async fn record(coach: &Coach, ctx: &CohortCtx, now: DateTime<Utc>) -> Coach
     let mut tx = coach.store.begin_read().await?;
     let lessons = ctx.lessons(now);
     let days: Vec<DayNumber> = lessons.iter().map(|l| l.day).collect();
-    let counted = store::counted_quiz_scores(&mut tx, ctx.cohort.id).await?;
+    let counted = store::counted_quiz_scores(&mut tx, ctx.cohort.id, None).await?;
     let quizzes: Vec<String> =
         counted.iter().map(|(_, quiz, ..)| quiz.clone()).collect::<BTreeSet<_>>().into_iter().collect();
     let mut scores: HashMap<(i64, String), (i64, i64)> = HashMap::new();

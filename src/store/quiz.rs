@@ -272,18 +272,21 @@ pub async fn expire_attempts(
     Ok(done.rows_affected())
 }
 
-/// Every counted attempt of the cohort (the first finished one of each member and quiz), as
-/// (member id, quiz key, right answers, questions), by member and quiz.
+/// Every counted attempt of the cohort (the first finished one of each member and quiz), or of one
+/// quiz of it, as (member id, quiz key, right answers, questions), by member and quiz.
 #[tracing::instrument(skip_all)]
 pub async fn counted_quiz_scores(
     conn: &mut AnyConnection,
     cohort_id: i64,
+    quiz_key: Option<&str>,
 ) -> Result<Vec<(i64, String, i64, i64)>, StoreError> {
     let rows: Vec<(i64, String, Option<i64>, Option<i64>)> = sqlx::query_as(
         "SELECT member_id, quiz_key, score, max_score FROM quiz_attempts \
-         WHERE cohort_id = $1 AND counted = 1 ORDER BY member_id, quiz_key",
+         WHERE cohort_id = $1 AND counted = 1 AND (CAST($2 AS TEXT) IS NULL OR quiz_key = $2) \
+         ORDER BY member_id, quiz_key",
     )
     .bind(cohort_id)
+    .bind(quiz_key)
     .fetch_all(conn)
     .await?;
     Ok(rows.into_iter().map(|(m, q, s, max)| (m, q, s.unwrap_or(0), max.unwrap_or(0))).collect())

@@ -181,10 +181,9 @@ impl Turn<'_> {
         score: usize,
         total: usize,
     ) -> CoachResult<Attachment> {
-        let scores: Vec<u32> = store::counted_quiz_scores(conn, self.ctx.cohort.id)
+        let scores: Vec<u32> = store::counted_quiz_scores(conn, self.ctx.cohort.id, Some(key))
             .await?
             .into_iter()
-            .filter(|(_, quiz, ..)| quiz == key)
             .map(|(_, _, right, _)| u32::try_from(right).unwrap_or(0))
             .collect();
         let title = format!("{} — scores in the cohort", self.quiz.title);
