@@ -1,4 +1,6 @@
-//! What `studybot check`, `demo` and `console` do with files that are not what they seem: a device, a directory, an oversized or cut-short file, a curriculum directory of several cycles, a missing curriculum, and no checkout at all.
+//! What `studybot check`, `demo` and `console` do with files that are not what they seem: a device,
+//! a directory, an oversized or cut-short file, a curriculum directory of several cycles, a missing
+//! curriculum, and no checkout at all.
 
 use super::*;
 

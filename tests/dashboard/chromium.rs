@@ -1,4 +1,5 @@
-//! The dashboard in a real headless Chromium: rendered without console errors, a screenshot kept under target/.
+//! The dashboard in a real headless Chromium: rendered without console errors, a screenshot kept
+//! under target/.
 
 use super::*;
 

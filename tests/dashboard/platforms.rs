@@ -1,4 +1,5 @@
-//! On Discord and Slack an admin gets the dashboard link privately, and the pages it opens show the cohort.
+//! On Discord and Slack an admin gets the dashboard link privately, and the pages it opens show the
+//! cohort.
 
 use super::*;
 

@@ -1,4 +1,5 @@
-//! An admin queues the next cycle and begins it by finishing this one, and exports the record as a file attached to the private answer, over the real serenity client.
+//! An admin queues the next cycle and begins it by finishing this one, and exports the record as a
+//! file attached to the private answer, over the real serenity client.
 
 use super::*;
 

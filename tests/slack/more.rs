@@ -1,4 +1,5 @@
-//! A redelivered quiz press, a lesson header in plain text, the next cycle queued and begun, and the record exported to a direct message, over the real slack-morphism client.
+//! A redelivered quiz press, a lesson header in plain text, the next cycle queued and begun, and
+//! the record exported to a direct message, over the real slack-morphism client.
 
 use super::*;
 

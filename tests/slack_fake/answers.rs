@@ -1,4 +1,5 @@
-//! Where a bot's answers land (ephemeral, threads, response_url) and what the fake refuses (entities in plain text, bad history pages).
+//! Where a bot's answers land (ephemeral, threads, response_url) and what the fake refuses
+//! (entities in plain text, bad history pages).
 
 use super::*;
 

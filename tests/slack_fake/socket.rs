@@ -1,4 +1,5 @@
-//! Socket Mode (events, commands, interactions, a reconnect) and signed HTTP delivery, through the real client against the fake Slack.
+//! Socket Mode (events, commands, interactions, a reconnect) and signed HTTP delivery, through the
+//! real client against the fake Slack.
 
 use super::*;
 

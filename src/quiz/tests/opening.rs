@@ -1,4 +1,5 @@
-//! Warnings, not errors: a quiz that opens early and a question asked before its lesson; a day outside the module stays an error.
+//! Warnings, not errors: a quiz that opens early and a question asked before its lesson; a day
+//! outside the module stays an error.
 
 use super::*;
 
