@@ -51,9 +51,12 @@ const POSTGRES_MAX_CONNECTIONS: u32 = 10;
 const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Connections kept for the group-committed writes (`coach::writer`), apart from the shared pool:
-/// SQLite has one write lock, so one; PostgreSQL runs this many batches side by side.
+/// SQLite has one write lock, so one; PostgreSQL runs this many batches side by side: two, so one
+/// gathers while the other commits. Four made smaller batches that PostgreSQL parsed and planned
+/// twice as often: 2,351–2,514 check-ins/s against 2,829 with two, p99 54 against 46 ms, on two
+/// cores (docs/scaling.md).
 const SQLITE_WRITE_CONNECTIONS: u32 = 1;
-const POSTGRES_WRITE_CONNECTIONS: u32 = 4;
+const POSTGRES_WRITE_CONNECTIONS: u32 = 2;
 
 /// Handle to the database; cheap to clone (the pools are shared).
 ///
