@@ -2,10 +2,9 @@
 //! one round trip, so a group-committed batch costs a handful of statements, not a dozen per event.
 //!
 //! Every statement takes its rows in the order of their unique key, so two batches in flight on
-//! PostgreSQL lock rows of one table in the same order. Reads take the batch's cohorts and members
-//! as two `IN` lists (served by the `(cohort_id, member_id, …)` keys) and the caller keeps the pairs
-//! it asked for. The SQL text depends on the batch's size, so none of it is kept in the prepared
-//! statement cache.
+//! PostgreSQL lock rows of one table in the same order. Reads join the batch's `(cohort, member)`
+//! pairs to the `(cohort_id, member_id, …)` keys. The rows travel as one JSON parameter
+//! ([`json_rows`]), so each statement's text is the same for any batch and stays prepared.
 
 use std::collections::{BTreeSet, HashMap, HashSet};
 
@@ -16,51 +15,18 @@ use super::backend::Backend;
 use super::checkpoints::{Checkpoint, NewCheckpoint, checkpoint_columns};
 use super::error::StoreError;
 pub(crate) use super::error::no_nul;
+use super::json_rows::{self, Col::Int, Col::Text};
 use super::members::Member;
-use super::stats::{MemberStats, bind_stats, stats_columns, upsert_set};
+use super::stats::{MemberStats, stats_columns, stats_values, upsert_set};
 use super::types::{Platform, day_col};
 use crate::domain::DayNumber;
 
 /// A cohort and a member in it.
 pub type Pair = (i64, i64);
 
-/// Placeholders, numbered in binding order: `$1, $2, …` on PostgreSQL and `?` on SQLite, whose
-/// parser looks every `$N` up among the names it has seen (quadratic in a statement's parameters,
-/// tens of milliseconds at a few thousand) while a bare `?` just takes the next number.
-pub(super) struct Marks {
-    numbered: bool,
-    next: usize,
-}
-
-impl Marks {
-    pub(super) fn new(conn: &AnyConnection) -> Marks {
-        Marks { numbered: Backend::of(conn) == Backend::Postgres, next: 0 }
-    }
-
-    fn one(&mut self) -> String {
-        self.next += 1;
-        if self.numbered { format!("${}", self.next) } else { "?".into() }
-    }
-
-    /// `(…)` of `cols` placeholders.
-    fn group(&mut self, cols: usize) -> String {
-        let list: Vec<String> = (0..cols).map(|_| self.one()).collect();
-        format!("({})", list.join(", "))
-    }
-
-    /// `(…), (…)`: `rows` groups of `cols`.
-    pub(super) fn rows(&mut self, rows: usize, cols: usize) -> String {
-        (0..rows).map(|_| self.group(cols)).collect::<Vec<_>>().join(", ")
-    }
-
-    /// `…, …`: `n` placeholders.
-    fn list(&mut self, n: usize) -> String {
-        (0..n).map(|_| self.one()).collect::<Vec<_>>().join(", ")
-    }
-}
-
 /// `columns` of the rows of `table` (aliased `x`) that belong to one of `pairs` (distinct): one
-/// index lookup per pair, through a join with the pairs as a `VALUES` list.
+/// index lookup per pair, the pairs read first (`CROSS JOIN` keeps SQLite from scanning the table
+/// instead). `tail` goes after the join condition (`AND …`, `GROUP BY …`, `ORDER BY …`).
 async fn fetch_pairs(
     conn: &mut AnyConnection,
     columns: &str,
@@ -72,15 +38,11 @@ async fn fetch_pairs(
         return Ok(Vec::new());
     }
     let sql = format!(
-        "WITH p (c, m) AS (VALUES {}) SELECT {columns} FROM p JOIN {table} x \
-         ON x.cohort_id = p.c AND x.member_id = p.m{tail}",
-        Marks::new(conn).rows(pairs.len(), 2)
+        "WITH p AS ({}) SELECT {columns} FROM p CROSS JOIN {table} x \
+         WHERE x.cohort_id = p.c0 AND x.member_id = p.c1{tail}",
+        json_rows::select(conn, 1, &[Int, Int])
     );
-    let mut query = sqlx::query(AssertSqlSafe(sql)).persistent(false);
-    for (cohort, member) in pairs {
-        query = query.bind(*cohort).bind(*member);
-    }
-    Ok(query.fetch_all(conn).await?)
+    Ok(sqlx::query(AssertSqlSafe(sql)).bind(json_rows::encode(pairs)?).fetch_all(conn).await?)
 }
 
 /// PostgreSQL: takes a transaction-scoped advisory lock for each of `keys` (what the writes are
@@ -95,13 +57,12 @@ pub async fn lock_keys(conn: &mut AnyConnection, keys: &[&str]) -> Result<(), St
     if hashes.is_empty() {
         return Ok(());
     }
-    let rows: Vec<String> = (1..=hashes.len()).map(|i| format!("(CAST(${i} AS BIGINT))")).collect();
-    let sql = format!("SELECT COUNT(pg_advisory_xact_lock(k)) FROM (VALUES {}) AS held (k)", rows.join(", "));
-    let mut query = sqlx::query(AssertSqlSafe(sql)).persistent(false);
-    for hash in &hashes {
-        query = query.bind(*hash);
-    }
-    query.execute(conn).await?;
+    let rows: Vec<[i64; 1]> = hashes.into_iter().map(|h| [h]).collect();
+    let sql = format!(
+        "SELECT COUNT(pg_advisory_xact_lock(c0)) FROM ({}) AS held",
+        json_rows::select(conn, 1, &[Int])
+    );
+    sqlx::query(AssertSqlSafe(sql)).bind(json_rows::encode(&rows)?).execute(conn).await?;
     Ok(())
 }
 
@@ -120,15 +81,11 @@ pub async fn mark_events_processed(
         no_nul("dedupe key", key)?;
     }
     let sql = format!(
-        "INSERT INTO processed_events (dedupe_key, kind, received_at) VALUES {} \
+        "INSERT INTO processed_events (dedupe_key, kind, received_at) {} WHERE true \
          ON CONFLICT (dedupe_key) DO NOTHING RETURNING dedupe_key",
-        Marks::new(conn).rows(events.len(), 3)
+        json_rows::select(conn, 1, &[Text, Text, Int])
     );
-    let mut query = sqlx::query(AssertSqlSafe(sql)).persistent(false);
-    for (key, kind, at) in &events {
-        query = query.bind(*key).bind(*kind).bind(*at);
-    }
-    let rows = query.fetch_all(conn).await?;
+    let rows = sqlx::query(AssertSqlSafe(sql)).bind(json_rows::encode(&events)?).fetch_all(conn).await?;
     rows.iter().map(|row| row.try_get::<String, _>("dedupe_key").map_err(StoreError::from)).collect()
 }
 
@@ -141,17 +98,13 @@ pub async fn find_members(
     if user_ids.is_empty() {
         return Ok(Vec::new());
     }
-    let mut marks = Marks::new(conn);
+    let ids: Vec<[&str; 1]> = user_ids.iter().map(|id| [*id]).collect();
     let sql = format!(
         "SELECT id, platform, user_id, display_name, created_at FROM members \
-         WHERE platform = {} AND user_id IN ({})",
-        marks.one(),
-        marks.list(user_ids.len())
+         WHERE platform = $1 AND user_id IN (SELECT c0 FROM ({}) AS ids)",
+        json_rows::select(conn, 2, &[Text])
     );
-    let mut query = sqlx::query(AssertSqlSafe(sql)).persistent(false).bind(platform.as_str());
-    for id in user_ids {
-        query = query.bind(*id);
-    }
+    let query = sqlx::query(AssertSqlSafe(sql)).bind(platform.as_str()).bind(json_rows::encode(&ids)?);
     query.fetch_all(conn).await?.iter().map(Member::from_row).collect()
 }
 
@@ -169,16 +122,15 @@ pub async fn upsert_members(
         no_nul("user id", user)?;
         no_nul("display name", name)?;
     }
+    let rows: Vec<(&str, &str, &str, i64)> =
+        rows.iter().map(|(platform, user, name, now)| (platform.as_str(), *user, *name, *now)).collect();
     let sql = format!(
-        "INSERT INTO members (platform, user_id, display_name, created_at) VALUES {} \
+        "INSERT INTO members (platform, user_id, display_name, created_at) {} WHERE true \
          ON CONFLICT (platform, user_id) DO UPDATE SET display_name = excluded.display_name \
          RETURNING id, platform, user_id, display_name, created_at",
-        Marks::new(conn).rows(rows.len(), 4)
+        json_rows::select(conn, 1, &[Text, Text, Text, Int])
     );
-    let mut query = sqlx::query(AssertSqlSafe(sql)).persistent(false);
-    for (platform, user, name, now) in &rows {
-        query = query.bind(platform.as_str()).bind(*user).bind(*name).bind(*now);
-    }
+    let query = sqlx::query(AssertSqlSafe(sql)).bind(json_rows::encode(&rows)?);
     query.fetch_all(conn).await?.iter().map(Member::from_row).collect()
 }
 
@@ -192,18 +144,12 @@ pub async fn add_cohort_members(
     }
     let mut rows = rows.to_vec();
     rows.sort_unstable();
-    let mut marks = Marks::new(conn);
-    let groups: Vec<String> =
-        rows.iter().map(|_| format!("({}, {}, {}, 0)", marks.one(), marks.one(), marks.one())).collect();
     let sql = format!(
-        "INSERT INTO cohort_members (cohort_id, member_id, joined_at, is_admin) VALUES {} ON CONFLICT DO NOTHING",
-        groups.join(", ")
+        "INSERT INTO cohort_members (cohort_id, member_id, joined_at, is_admin) \
+         SELECT c0, c1, c2, 0 FROM ({}) AS joins WHERE true ON CONFLICT DO NOTHING",
+        json_rows::select(conn, 1, &[Int, Int, Int])
     );
-    let mut query = sqlx::query(AssertSqlSafe(sql)).persistent(false);
-    for (cohort, member, at) in &rows {
-        query = query.bind(*cohort).bind(*member).bind(*at);
-    }
-    query.execute(conn).await?;
+    sqlx::query(AssertSqlSafe(sql)).bind(json_rows::encode(&rows)?).execute(conn).await?;
     Ok(())
 }
 
@@ -221,23 +167,28 @@ pub async fn insert_checkpoints(
     for row in &rows {
         no_nul("dedupe key", row.dedupe_key.as_deref().unwrap_or_default())?;
     }
+    let rows: Vec<_> = rows
+        .iter()
+        .map(|c| {
+            let on_time = i64::from(c.on_time);
+            (
+                c.cohort_id,
+                c.member_id,
+                i64::from(c.day),
+                c.source.as_str(),
+                c.checked_at,
+                on_time,
+                c.dedupe_key.as_deref(),
+            )
+        })
+        .collect();
     let sql = format!(
         "INSERT INTO checkpoints (cohort_id, member_id, day, source, checked_at, on_time, dedupe_key) \
-         VALUES {} ON CONFLICT DO NOTHING RETURNING {}",
-        Marks::new(conn).rows(rows.len(), 7),
+         {} WHERE true ON CONFLICT DO NOTHING RETURNING {}",
+        json_rows::select(conn, 1, &[Int, Int, Int, Text, Int, Int, Text]),
         checkpoint_columns!()
     );
-    let mut query = sqlx::query(AssertSqlSafe(sql)).persistent(false);
-    for c in &rows {
-        query = query
-            .bind(c.cohort_id)
-            .bind(c.member_id)
-            .bind(i64::from(c.day))
-            .bind(c.source.as_str())
-            .bind(c.checked_at)
-            .bind(i64::from(c.on_time))
-            .bind(c.dedupe_key.as_deref());
-    }
+    let query = sqlx::query(AssertSqlSafe(sql)).bind(json_rows::encode(&rows)?);
     query.fetch_all(conn).await?.iter().map(Checkpoint::from_row).collect()
 }
 
@@ -281,7 +232,7 @@ pub async fn counted_quiz_scores(
     pairs: &[Pair],
 ) -> Result<HashMap<Pair, i64>, StoreError> {
     let columns = "cohort_id, member_id, CAST(SUM(score) AS BIGINT) AS total";
-    let tail = " WHERE x.counted = 1 GROUP BY cohort_id, member_id";
+    let tail = " AND x.counted = 1 GROUP BY cohort_id, member_id";
     let rows = fetch_pairs(conn, columns, "quiz_attempts", pairs, tail).await?;
     let mut sums = HashMap::new();
     for row in &rows {
@@ -307,10 +258,6 @@ pub async fn lock_cohort_stats(conn: &mut AnyConnection, cohort_id: i64) -> Resu
     Ok(())
 }
 
-/// Notices claimed per statement by [`notices_once`]: 5 values a row stays within both backends'
-/// limit on a statement's parameters however many freezes a long cycle's members used.
-const NOTICES_PER_STATEMENT: usize = 1_000;
-
 /// [`notice_once`](super::notice_once) for many `(member, key)` of one cohort and kind: the ones
 /// seen for the first time. Items must be distinct.
 pub async fn notices_once(
@@ -320,20 +267,20 @@ pub async fn notices_once(
     items: &[(i64, String)],
     at: i64,
 ) -> Result<HashSet<(i64, String)>, StoreError> {
+    if items.is_empty() {
+        return Ok(HashSet::new());
+    }
+    let sql = format!(
+        "INSERT INTO notices (cohort_id, member_id, kind, key, created_at) \
+         SELECT $2, c0, $3, c1, $4 FROM ({}) AS claimed WHERE true \
+         ON CONFLICT DO NOTHING RETURNING member_id, key",
+        json_rows::select(conn, 1, &[Int, Text])
+    );
+    let query =
+        sqlx::query(AssertSqlSafe(sql)).bind(json_rows::encode(items)?).bind(cohort_id).bind(kind).bind(at);
     let mut first = HashSet::new();
-    for chunk in items.chunks(NOTICES_PER_STATEMENT) {
-        let sql = format!(
-            "INSERT INTO notices (cohort_id, member_id, kind, key, created_at) VALUES {} \
-             ON CONFLICT DO NOTHING RETURNING member_id, key",
-            Marks::new(conn).rows(chunk.len(), 5)
-        );
-        let mut query = sqlx::query(AssertSqlSafe(sql)).persistent(false);
-        for (member, key) in chunk {
-            query = query.bind(cohort_id).bind(*member).bind(kind).bind(key.as_str()).bind(at);
-        }
-        for row in query.fetch_all(&mut *conn).await? {
-            first.insert((row.try_get("member_id")?, row.try_get("key")?));
-        }
+    for row in query.fetch_all(&mut *conn).await? {
+        first.insert((row.try_get("member_id")?, row.try_get("key")?));
     }
     Ok(first)
 }
@@ -348,30 +295,13 @@ pub async fn upsert_member_stats<'a>(
         return Ok(());
     }
     rows.sort_by_key(|s| (s.cohort_id, s.member_id));
+    let rows: Vec<[i64; 16]> = rows.iter().map(|s| stats_values(s)).collect();
     let sql = format!(
-        "INSERT INTO member_stats ({}) VALUES {} {}",
+        "INSERT INTO member_stats ({}) {} WHERE true {}",
         stats_columns!(),
-        Marks::new(conn).rows(rows.len(), 16),
+        json_rows::select(conn, 1, &[Int; 16]),
         upsert_set!()
     );
-    let mut query = sqlx::query(AssertSqlSafe(sql)).persistent(false);
-    for s in &rows {
-        query = bind_stats(query, s);
-    }
-    query.execute(conn).await?;
+    sqlx::query(AssertSqlSafe(sql)).bind(json_rows::encode(&rows)?).execute(conn).await?;
     Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn placeholders_are_numbered_in_binding_order_on_postgres_and_bare_on_sqlite() {
-        let mut pg = Marks { numbered: true, next: 0 };
-        assert_eq!(pg.rows(2, 3), "($1, $2, $3), ($4, $5, $6)");
-        assert_eq!(pg.list(2), "$7, $8");
-        let mut sqlite = Marks { numbered: false, next: 0 };
-        assert_eq!(sqlite.rows(2, 2), "(?, ?), (?, ?)");
-    }
 }

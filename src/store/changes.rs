@@ -4,8 +4,8 @@
 
 use sqlx::{AnyConnection, AssertSqlSafe, Row};
 
-use super::batch::Marks;
 use super::error::{StoreError, no_nul};
+use super::json_rows::{self, Col::Int};
 use super::pool::Store;
 use super::types::Platform;
 
@@ -60,30 +60,24 @@ pub struct Wakeup {
     pub stamp: i64,
 }
 
-/// Wake-ups written per statement by [`save_wakeups`]: 3 values a row, well within both backends'
-/// limit on a statement's parameters.
-const WAKEUPS_PER_STATEMENT: usize = 1_000;
-
-/// Records the cohorts' wake-ups (none for a cohort deleted meanwhile), in cohort order, a
-/// thousand per statement: a fan-out's 10,000 ticked cohorts cost ten statements, not 10,000.
-/// Cohorts must be distinct.
+/// Records the cohorts' wake-ups (none for a cohort deleted meanwhile), in cohort order, in one
+/// statement: a fan-out's 10,000 ticked cohorts cost one statement, not 10,000. Cohorts must be
+/// distinct.
 pub async fn save_wakeups(conn: &mut AnyConnection, wakeups: &[Wakeup]) -> Result<(), StoreError> {
-    let mut sorted = wakeups.to_vec();
-    sorted.sort_by_key(|w| w.cohort_id);
-    for chunk in sorted.chunks(WAKEUPS_PER_STATEMENT) {
-        // `WHERE true`: SQLite would read `ON CONFLICT` after a bare join as the join's own clause.
-        let sql = format!(
-            "WITH w (c, n, s) AS (VALUES {}) INSERT INTO cohort_wakeups (cohort_id, next_at, stamp) \
-             SELECT w.c, w.n, w.s FROM w JOIN cohorts ON cohorts.id = w.c WHERE true \
-             ON CONFLICT (cohort_id) DO UPDATE SET next_at = excluded.next_at, stamp = excluded.stamp",
-            Marks::new(conn).rows(chunk.len(), 3)
-        );
-        let mut query = sqlx::query(AssertSqlSafe(sql)).persistent(false);
-        for w in chunk {
-            query = query.bind(w.cohort_id).bind(w.next_at).bind(w.stamp);
-        }
-        query.execute(&mut *conn).await?;
+    if wakeups.is_empty() {
+        return Ok(());
     }
+    let mut rows: Vec<(i64, Option<i64>, i64)> =
+        wakeups.iter().map(|w| (w.cohort_id, w.next_at, w.stamp)).collect();
+    rows.sort_unstable();
+    // `WHERE true`: SQLite would read `ON CONFLICT` after a bare join as the join's own clause.
+    let sql = format!(
+        "WITH w AS ({}) INSERT INTO cohort_wakeups (cohort_id, next_at, stamp) \
+         SELECT w.c0, w.c1, w.c2 FROM w JOIN cohorts ON cohorts.id = w.c0 WHERE true \
+         ON CONFLICT (cohort_id) DO UPDATE SET next_at = excluded.next_at, stamp = excluded.stamp",
+        json_rows::select(conn, 1, &[Int, Int, Int])
+    );
+    sqlx::query(AssertSqlSafe(sql)).bind(json_rows::encode(&rows)?).execute(&mut *conn).await?;
     Ok(())
 }
 

@@ -29,6 +29,7 @@ mod forget;
 mod health;
 mod history;
 mod jobs;
+mod json_rows;
 pub mod lease;
 mod members;
 mod outbox;

@@ -123,25 +123,31 @@ macro_rules! upsert_set {
 }
 pub(super) use upsert_set;
 
+/// A summary's 16 values in the order of `stats_columns!`.
+pub(super) fn stats_values(s: &MemberStats) -> [i64; 16] {
+    [
+        s.cohort_id,
+        s.member_id,
+        s.lessons_done,
+        s.on_time,
+        s.late,
+        s.missed,
+        s.current_streak,
+        s.best_streak,
+        s.freezes_held,
+        s.freezes_used,
+        s.quiz_points,
+        s.points,
+        s.reached_at,
+        s.updated_at,
+        s.carried_streak,
+        s.journey_streak,
+    ]
+}
+
 /// Binds a summary's 16 values in the order of `stats_columns!`.
 pub(super) fn bind_stats<'q>(query: AnyQuery<'q>, s: &MemberStats) -> AnyQuery<'q> {
-    query
-        .bind(s.cohort_id)
-        .bind(s.member_id)
-        .bind(s.lessons_done)
-        .bind(s.on_time)
-        .bind(s.late)
-        .bind(s.missed)
-        .bind(s.current_streak)
-        .bind(s.best_streak)
-        .bind(s.freezes_held)
-        .bind(s.freezes_used)
-        .bind(s.quiz_points)
-        .bind(s.points)
-        .bind(s.reached_at)
-        .bind(s.updated_at)
-        .bind(s.carried_streak)
-        .bind(s.journey_streak)
+    stats_values(s).into_iter().fold(query, |query, value| query.bind(value))
 }
 
 /// A query on the Any driver, as `sqlx::query` makes it.
