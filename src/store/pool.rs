@@ -343,19 +343,22 @@ async fn connect_sqlite(url: &str, max_connections: u32) -> Result<(AnyPool, Any
     if in_memory {
         // Each connection to `sqlite::memory:` opens its own database under Any, so keep exactly
         // one connection alive for the pool's lifetime, and the writer shares it.
-        let options = pool_options(1).min_connections(1).idle_timeout(None).max_lifetime(None);
-        let pool = options.after_connect(sqlite_pragmas).connect_with(quiet_options(&url)?).await?;
+        let options = sqlite_pool_options(1).min_connections(1).idle_timeout(None).max_lifetime(None);
+        let pool = options.connect_with(quiet_options(&url)?).await?;
         return Ok((pool.clone(), pool));
     }
     enable_wal(&url).await?;
-    let pool = pool_options(max_connections)
-        .after_connect(sqlite_pragmas)
-        .connect_with(quiet_options(&url)?)
-        .await?;
-    let writes = pool_options(SQLITE_WRITE_CONNECTIONS)
-        .after_connect(sqlite_pragmas)
-        .connect_lazy_with(quiet_options(&url)?);
+    let pool = sqlite_pool_options(max_connections).connect_with(quiet_options(&url)?).await?;
+    let writes = sqlite_pool_options(SQLITE_WRITE_CONNECTIONS).connect_lazy_with(quiet_options(&url)?);
     Ok((pool, writes))
+}
+
+/// A SQLite pool: each connection set up by [`SQLITE_PRAGMAS`], and lent without a ping first. A
+/// file connection has no session to lose, so the ping only cost a round trip to the connection's
+/// thread (two thread switches) per acquire — per check-in, for the read of its cohort's stamp;
+/// what can go wrong with one (a failed transaction, a file made read-only) `before_acquire` checks.
+fn sqlite_pool_options(max_connections: u32) -> AnyPoolOptions {
+    pool_options(max_connections).after_connect(sqlite_pragmas).test_before_acquire(false)
 }
 
 /// WAL is persistent in the file, but switching to it needs an exclusive lock that the busy
