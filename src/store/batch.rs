@@ -8,41 +8,45 @@
 
 use std::collections::{BTreeSet, HashMap, HashSet};
 
-use sqlx::any::AnyRow;
+use serde::de::DeserializeOwned;
 use sqlx::{AnyConnection, AssertSqlSafe, Row};
 
 use super::backend::Backend;
-use super::checkpoints::{Checkpoint, NewCheckpoint, checkpoint_columns};
+use super::checkpoints::{Checkpoint, CheckpointValues, NewCheckpoint, checkpoint_columns};
 use super::error::StoreError;
 pub(crate) use super::error::no_nul;
 use super::json_rows::{self, Col::Int, Col::Text};
 use super::members::Member;
-use super::stats::{MemberStats, stats_columns, stats_values, upsert_set};
-use super::types::{Platform, day_col};
+use super::stats::{MemberStats, stats_columns, stats_from_values, stats_values, upsert_set};
+use super::types::{Platform, day_value};
 use crate::domain::DayNumber;
 
 /// A cohort and a member in it.
 pub type Pair = (i64, i64);
 
-/// `columns` of the rows of `table` (aliased `x`) that belong to one of `pairs` (distinct): one
-/// index lookup per pair, the pairs read first (`CROSS JOIN` keeps SQLite from scanning the table
-/// instead). `tail` goes after the join condition (`AND …`, `GROUP BY …`, `ORDER BY …`).
-async fn fetch_pairs(
+/// The rows of `table` (aliased `x`) that belong to one of `pairs` (distinct), each as the array
+/// of `values`, in the order of `order_by`: one index lookup per pair, the pairs read first
+/// (`CROSS JOIN` keeps SQLite from scanning the table instead), all rows in one aggregated row.
+/// `filter` goes after the join condition (`AND …`).
+async fn fetch_pairs<T: DeserializeOwned>(
     conn: &mut AnyConnection,
-    columns: &str,
+    values: &str,
     table: &str,
     pairs: &[Pair],
-    tail: &str,
-) -> Result<Vec<AnyRow>, StoreError> {
+    filter: &str,
+    order_by: &str,
+) -> Result<Vec<T>, StoreError> {
     if pairs.is_empty() {
         return Ok(Vec::new());
     }
     let sql = format!(
-        "WITH p AS ({}) SELECT {columns} FROM p CROSS JOIN {table} x \
-         WHERE x.cohort_id = p.c0 AND x.member_id = p.c1{tail}",
-        json_rows::select(conn, 1, &[Int, Int])
+        "WITH p AS ({}) SELECT {} FROM p CROSS JOIN {table} x \
+         WHERE x.cohort_id = p.c0 AND x.member_id = p.c1{filter}",
+        json_rows::select(conn, 1, &[Int, Int]),
+        json_rows::aggregate(conn, values, order_by)
     );
-    Ok(sqlx::query(AssertSqlSafe(sql)).bind(json_rows::encode(pairs)?).fetch_all(conn).await?)
+    let row = sqlx::query(AssertSqlSafe(sql)).bind(json_rows::encode(pairs)?).fetch_one(&mut *conn).await?;
+    json_rows::decode(&row)
 }
 
 /// PostgreSQL: takes a transaction-scoped advisory lock for each of `keys` (what the writes are
@@ -197,10 +201,10 @@ pub async fn list_checkpoints(
     conn: &mut AnyConnection,
     pairs: &[Pair],
 ) -> Result<Vec<Checkpoint>, StoreError> {
-    let rows =
-        fetch_pairs(conn, checkpoint_columns!(), "checkpoints", pairs, " ORDER BY cohort_id, member_id, day")
-            .await?;
-    rows.iter().map(Checkpoint::from_row).collect()
+    let order = "x.cohort_id, x.member_id, x.day";
+    let rows: Vec<CheckpointValues> =
+        fetch_pairs(conn, checkpoint_columns!(), "checkpoints", pairs, "", order).await?;
+    rows.into_iter().map(Checkpoint::from_values).collect()
 }
 
 /// The excused days of each pair.
@@ -208,11 +212,12 @@ pub async fn list_excused_days(
     conn: &mut AnyConnection,
     pairs: &[Pair],
 ) -> Result<HashMap<Pair, BTreeSet<DayNumber>>, StoreError> {
-    let rows = fetch_pairs(conn, "cohort_id, member_id, day", "day_excusals", pairs, "").await?;
+    let order = "x.cohort_id, x.member_id, x.day";
+    let rows: Vec<(i64, i64, i64)> =
+        fetch_pairs(conn, "cohort_id, member_id, day", "day_excusals", pairs, "", order).await?;
     let mut excused: HashMap<Pair, BTreeSet<DayNumber>> = HashMap::new();
-    for row in &rows {
-        let pair = (row.try_get("cohort_id")?, row.try_get("member_id")?);
-        excused.entry(pair).or_default().insert(day_col(row, "day")?);
+    for (cohort, member, day) in rows {
+        excused.entry((cohort, member)).or_default().insert(day_value("day", day)?);
     }
     Ok(excused)
 }
@@ -222,8 +227,9 @@ pub async fn get_member_stats(
     conn: &mut AnyConnection,
     pairs: &[Pair],
 ) -> Result<HashMap<Pair, MemberStats>, StoreError> {
-    let rows = fetch_pairs(conn, stats_columns!(), "member_stats", pairs, "").await?;
-    rows.iter().map(|row| MemberStats::from_row(row).map(|s| ((s.cohort_id, s.member_id), s))).collect()
+    let order = "x.cohort_id, x.member_id";
+    let rows: Vec<[i64; 16]> = fetch_pairs(conn, stats_columns!(), "member_stats", pairs, "", order).await?;
+    Ok(rows.into_iter().map(stats_from_values).map(|s| ((s.cohort_id, s.member_id), s)).collect())
 }
 
 /// The sum of each pair's counted quiz scores (pairs without a counted attempt are absent).
@@ -231,13 +237,13 @@ pub async fn counted_quiz_scores(
     conn: &mut AnyConnection,
     pairs: &[Pair],
 ) -> Result<HashMap<Pair, i64>, StoreError> {
-    let columns = "cohort_id, member_id, CAST(SUM(score) AS BIGINT) AS total";
-    let tail = " AND x.counted = 1 GROUP BY cohort_id, member_id";
-    let rows = fetch_pairs(conn, columns, "quiz_attempts", pairs, tail).await?;
+    let order = "x.cohort_id, x.member_id";
+    let filter = " AND x.counted = 1";
+    let rows: Vec<(i64, i64, Option<i64>)> =
+        fetch_pairs(conn, "cohort_id, member_id, score", "quiz_attempts", pairs, filter, order).await?;
     let mut sums = HashMap::new();
-    for row in &rows {
-        let total: Option<i64> = row.try_get("total")?;
-        sums.insert((row.try_get("cohort_id")?, row.try_get("member_id")?), total.unwrap_or(0));
+    for (cohort, member, score) in rows {
+        *sums.entry((cohort, member)).or_insert(0) += score.unwrap_or(0);
     }
     Ok(sums)
 }

@@ -4,10 +4,16 @@
 //!
 //! The rows travel as a JSON array of arrays (a tuple serializes as an array); [`select`] reads
 //! them back as a `SELECT` of typed columns `c0, c1, …` on both backends — PostgreSQL's
-//! `jsonb_array_elements`, SQLite's `json_each` — with `->>` taking the value at an index.
+//! `jsonb_array_elements`, SQLite's `jsonb_each` — with `->>` taking the value at an index.
+//!
+//! The way back works alike: [`aggregate`] folds a read's rows into one JSON array of arrays, so
+//! a read of many rows is one row, not a row at a time handed from the connection's thread (on
+//! SQLite, one thread switch each) and converted column by column.
 
 use serde::Serialize;
-use sqlx::AnyConnection;
+use serde::de::DeserializeOwned;
+use sqlx::any::AnyRow;
+use sqlx::{AnyConnection, Row};
 
 use super::backend::Backend;
 use super::error::StoreError;
@@ -24,7 +30,7 @@ pub(super) enum Col {
 pub(super) fn select(conn: &AnyConnection, param: usize, cols: &[Col]) -> String {
     let (source, value) = match Backend::of(conn) {
         Backend::Postgres => (format!("jsonb_array_elements(CAST(${param} AS jsonb)) AS r (v)"), "r.v"),
-        Backend::Sqlite => (format!("json_each(${param}) AS r"), "r.value"),
+        Backend::Sqlite => (format!("jsonb_each(${param}) AS r"), "r.value"),
     };
     let columns: Vec<String> = cols
         .iter()
@@ -35,6 +41,24 @@ pub(super) fn select(conn: &AnyConnection, param: usize, cols: &[Col]) -> String
         })
         .collect();
     format!("SELECT {} FROM {source}", columns.join(", "))
+}
+
+/// The select-list expression that folds the rows of a read into one JSON array (text), each row
+/// an array of `values` (comma-separated expressions), in the order of `order_by`; `[]` for none.
+pub(super) fn aggregate(conn: &AnyConnection, values: &str, order_by: &str) -> String {
+    match Backend::of(conn) {
+        Backend::Postgres => {
+            format!("COALESCE(CAST(json_agg(json_build_array({values}) ORDER BY {order_by}) AS TEXT), '[]')")
+        }
+        Backend::Sqlite => format!("json_group_array(json_array({values}) ORDER BY {order_by})"),
+    }
+}
+
+/// The rows of an [`aggregate`] read, each decoded from its array.
+pub(super) fn decode<T: DeserializeOwned>(row: &AnyRow) -> Result<Vec<T>, StoreError> {
+    let text: String = row.try_get(0)?;
+    serde_json::from_str(&text)
+        .map_err(|err| StoreError::Corrupt { column: "aggregated rows", value: err.to_string() })
 }
 
 /// `rows` as the JSON text [`select`] reads: each tuple (or array) one row, in order.

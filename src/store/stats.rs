@@ -145,6 +145,46 @@ pub(super) fn stats_values(s: &MemberStats) -> [i64; 16] {
     ]
 }
 
+/// The summary of [`stats_values`].
+pub(super) fn stats_from_values(v: [i64; 16]) -> MemberStats {
+    let [
+        cohort_id,
+        member_id,
+        lessons_done,
+        on_time,
+        late,
+        missed,
+        current_streak,
+        best_streak,
+        freezes_held,
+        freezes_used,
+        quiz_points,
+        points,
+        reached_at,
+        updated_at,
+        carried_streak,
+        journey_streak,
+    ] = v;
+    MemberStats {
+        cohort_id,
+        member_id,
+        lessons_done,
+        on_time,
+        late,
+        missed,
+        current_streak,
+        best_streak,
+        freezes_held,
+        freezes_used,
+        quiz_points,
+        points,
+        reached_at,
+        updated_at,
+        carried_streak,
+        journey_streak,
+    }
+}
+
 /// Binds a summary's 16 values in the order of `stats_columns!`.
 pub(super) fn bind_stats<'q>(query: AnyQuery<'q>, s: &MemberStats) -> AnyQuery<'q> {
     stats_values(s).into_iter().fold(query, |query, value| query.bind(value))

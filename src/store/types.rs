@@ -83,7 +83,11 @@ pub(crate) fn flag_col(row: &AnyRow, column: &'static str) -> Result<bool, Store
 
 /// A day number column: a value out of range is a corrupt row, never day 0 or some other day.
 pub(super) fn day_col(row: &AnyRow, column: &'static str) -> Result<DayNumber, StoreError> {
-    let n: i64 = row.try_get(column)?;
+    day_value(column, row.try_get(column)?)
+}
+
+/// [`day_col`] for a value read otherwise (from an aggregated read's JSON).
+pub(super) fn day_value(column: &'static str, n: i64) -> Result<DayNumber, StoreError> {
     DayNumber::new(n).map_err(|_| StoreError::Corrupt { column, value: n.to_string() })
 }
 
