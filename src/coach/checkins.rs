@@ -88,19 +88,21 @@ pub async fn write_all(tx: &mut Tx, items: &[CheckIn]) -> Result<Vec<CoachResult
     }
     let joined: Vec<(i64, i64, i64)> = joined.into_iter().map(|((c, m), at)| (c, m, at)).collect();
     batch::add_cohort_members(tx, &joined).await?;
-    let inserted: HashSet<(Pair, DayNumber)> = batch::insert_checkpoints(tx, &rows)
-        .await?
-        .into_iter()
-        .map(|c| ((c.cohort_id, c.member_id), c.day))
-        .collect();
-    // The event that wrote each new checkpoint.
-    let wrote: HashMap<(Pair, DayNumber), usize> =
-        first_of_day.into_iter().filter(|(key, _)| inserted.contains(key)).collect();
+    batch::insert_checkpoints(tx, &rows).await?;
 
     let pairs: Vec<Pair> = joined.iter().map(|&(c, m, _)| (c, m)).collect();
     let mut checks: HashMap<Pair, Vec<crate::store::Checkpoint>> = HashMap::new();
+    // The event that wrote each new checkpoint: a stored checkpoint carrying its event's key (an
+    // event's key is stored once, so a day checked before carries another).
+    let mut wrote: HashMap<(Pair, DayNumber), usize> = HashMap::new();
     for c in batch::list_checkpoints(tx, &pairs).await? {
-        checks.entry((c.cohort_id, c.member_id)).or_default().push(c);
+        let key = ((c.cohort_id, c.member_id), c.day);
+        if let Some(&i) = first_of_day.get(&key)
+            && c.dedupe_key.as_deref() == Some(items[i].dedupe_key.as_str())
+        {
+            wrote.insert(key, i);
+        }
+        checks.entry(key.0).or_default().push(c);
     }
     let changed: Vec<Pair> = wrote.keys().map(|(p, _)| *p).collect::<BTreeSet<_>>().into_iter().collect();
     let excused = batch::list_excused_days(tx, &changed).await?;

@@ -18,6 +18,7 @@ pub(crate) use super::error::no_nul;
 use super::json_rows::{self, Col::Int, Col::Text};
 use super::members::Member;
 use super::stats::{MemberStats, stats_columns, stats_from_values, stats_values, upsert_set};
+use super::tx::Tx;
 use super::types::{Platform, day_value};
 use crate::domain::DayNumber;
 
@@ -72,8 +73,13 @@ pub async fn lock_keys(conn: &mut AnyConnection, keys: &[&str]) -> Result<(), St
 
 /// Marks `(dedupe key, kind, received at)` events processed; returns the keys seen for the first
 /// time (the rest are replays). Keys must be distinct.
+///
+/// PostgreSQL: the insert returns the keys it wrote, so batches in flight at once each claim
+/// their own. SQLite: the keys already stored, as one aggregated row, then the insert — one row
+/// handed over from the connection's thread, not one per event; no other write can come between
+/// the two, since a transaction on SQLite holds the write lock from its `BEGIN IMMEDIATE`.
 pub async fn mark_events_processed(
-    conn: &mut AnyConnection,
+    tx: &mut Tx,
     events: &[(&str, &str, i64)],
 ) -> Result<HashSet<String>, StoreError> {
     if events.is_empty() {
@@ -84,13 +90,31 @@ pub async fn mark_events_processed(
     for (key, _, _) in &events {
         no_nul("dedupe key", key)?;
     }
-    let sql = format!(
+    let rows = json_rows::encode(&events)?;
+    let conn: &mut AnyConnection = tx;
+    let insert = format!(
         "INSERT INTO processed_events (dedupe_key, kind, received_at) {} WHERE true \
-         ON CONFLICT (dedupe_key) DO NOTHING RETURNING dedupe_key",
+         ON CONFLICT (dedupe_key) DO NOTHING",
         json_rows::select(conn, 1, &[Text, Text, Int])
     );
-    let rows = sqlx::query(AssertSqlSafe(sql)).bind(json_rows::encode(&events)?).fetch_all(conn).await?;
-    rows.iter().map(|row| row.try_get::<String, _>("dedupe_key").map_err(StoreError::from)).collect()
+    if Backend::of(conn) == Backend::Postgres {
+        let sql = format!("{insert} RETURNING dedupe_key");
+        let claimed = sqlx::query(AssertSqlSafe(sql)).bind(rows).fetch_all(conn).await?;
+        return claimed
+            .iter()
+            .map(|row| row.try_get::<String, _>("dedupe_key").map_err(StoreError::from))
+            .collect();
+    }
+    let sql = format!(
+        "SELECT {} FROM ({}) AS e CROSS JOIN processed_events x WHERE x.dedupe_key = e.c0",
+        json_rows::aggregate(conn, "x.dedupe_key", "x.dedupe_key"),
+        json_rows::select(conn, 1, &[Text])
+    );
+    let row = sqlx::query(AssertSqlSafe(sql)).bind(rows.as_str()).fetch_one(&mut *conn).await?;
+    let stored: HashSet<String> =
+        json_rows::decode::<(String,)>(&row)?.into_iter().map(|(key,)| key).collect();
+    sqlx::query(AssertSqlSafe(insert)).bind(rows).execute(conn).await?;
+    Ok(events.iter().map(|(key, _, _)| key.to_string()).filter(|key| !stored.contains(key)).collect())
 }
 
 /// The members of `platform` among `user_ids`.
@@ -104,12 +128,13 @@ pub async fn find_members(
     }
     let ids: Vec<[&str; 1]> = user_ids.iter().map(|id| [*id]).collect();
     let sql = format!(
-        "SELECT id, platform, user_id, display_name, created_at FROM members \
-         WHERE platform = $1 AND user_id IN (SELECT c0 FROM ({}) AS ids)",
+        "SELECT {} FROM members WHERE platform = $1 AND user_id IN (SELECT c0 FROM ({}) AS ids)",
+        json_rows::aggregate(conn, "id, platform, user_id, display_name, created_at", "id"),
         json_rows::select(conn, 2, &[Text])
     );
     let query = sqlx::query(AssertSqlSafe(sql)).bind(platform.as_str()).bind(json_rows::encode(&ids)?);
-    query.fetch_all(conn).await?.iter().map(Member::from_row).collect()
+    let row = query.fetch_one(&mut *conn).await?;
+    json_rows::decode(&row)?.into_iter().map(Member::from_values).collect()
 }
 
 /// Creates or renames members: `(platform, user id, display name, now)`, one row per user.
@@ -158,13 +183,11 @@ pub async fn add_cohort_members(
 }
 
 /// Inserts the checkpoints whose day is not checked yet (one per cohort, member and day in
-/// `rows`); returns the ones inserted.
-pub async fn insert_checkpoints(
-    conn: &mut AnyConnection,
-    rows: &[NewCheckpoint],
-) -> Result<Vec<Checkpoint>, StoreError> {
+/// `rows`); a day already checked keeps its checkpoint. Which ones were written shows in a read
+/// after it ([`list_checkpoints`]): those carrying their row's dedupe key.
+pub async fn insert_checkpoints(conn: &mut AnyConnection, rows: &[NewCheckpoint]) -> Result<(), StoreError> {
     if rows.is_empty() {
-        return Ok(Vec::new());
+        return Ok(());
     }
     let mut rows: Vec<&NewCheckpoint> = rows.iter().collect();
     rows.sort_by_key(|c| (c.cohort_id, c.member_id, c.day));
@@ -188,12 +211,11 @@ pub async fn insert_checkpoints(
         .collect();
     let sql = format!(
         "INSERT INTO checkpoints (cohort_id, member_id, day, source, checked_at, on_time, dedupe_key) \
-         {} WHERE true ON CONFLICT DO NOTHING RETURNING {}",
-        json_rows::select(conn, 1, &[Int, Int, Int, Text, Int, Int, Text]),
-        checkpoint_columns!()
+         {} WHERE true ON CONFLICT DO NOTHING",
+        json_rows::select(conn, 1, &[Int, Int, Int, Text, Int, Int, Text])
     );
-    let query = sqlx::query(AssertSqlSafe(sql)).bind(json_rows::encode(&rows)?);
-    query.fetch_all(conn).await?.iter().map(Checkpoint::from_row).collect()
+    sqlx::query(AssertSqlSafe(sql)).bind(json_rows::encode(&rows)?).execute(conn).await?;
+    Ok(())
 }
 
 /// Every checkpoint of each pair, by cohort, member and day.

@@ -44,6 +44,16 @@ mod choices;
 pub use choices::{set_leaderboard_optout, set_left, set_remind, set_review_warmup};
 
 impl Member {
+    /// A member from `(id, platform, user id, display name, created at)`, as an aggregated read
+    /// returns it.
+    pub(super) fn from_values(values: (i64, String, String, String, i64)) -> Result<Member, StoreError> {
+        let (id, platform, user_id, display_name, created_at) = values;
+        let Some(platform) = Platform::parse(&platform) else {
+            return Err(StoreError::Corrupt { column: "platform", value: platform });
+        };
+        Ok(Member { id, platform, user_id, display_name, created_at })
+    }
+
     pub(super) fn from_row(row: &AnyRow) -> Result<Member, StoreError> {
         Ok(Member {
             id: row.try_get("id")?,
