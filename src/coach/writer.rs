@@ -6,8 +6,8 @@
 //! `synchronous = FULL`, a WAL flush on PostgreSQL) and, on SQLite, for the one write lock. Here
 //! one task takes whatever writes are queued when it is free, up to [`MAX_BATCH`], runs each
 //! inside its own savepoint of a single transaction, commits once, and only then hands each
-//! caller its result. Nothing waits for a batch to fill: a lone write is committed at once, and
-//! under load the queue fills while the previous batch commits. Check-ins, the bulk of a burst,
+//! caller its result. A small batch waits a moment for more ([`LINGER`]); under load the queue
+//! fills while the previous batch commits and nothing waits. Check-ins, the bulk of a burst,
 //! are not run one by one: those next to each other in a batch are written together in a few
 //! multi-row statements ([`checkins`]), in one savepoint.
 //!
@@ -40,6 +40,15 @@ use crate::store::{self, Backend, Store, StoreError, Tx};
 /// The most writes one transaction takes: enough to amortize the commit over a burst, few enough
 /// that a batch's locks are short.
 pub const MAX_BATCH: usize = 256;
+
+/// A batch smaller than this waits up to [`LINGER`] for more writes before it begins: writes
+/// that trickle in (a check-in a millisecond) then share a commit instead of each paying for its
+/// own, for a wait far inside any platform's window. Under a burst the queue holds more than
+/// this when the writer comes back for it, and nothing waits.
+const LINGER_BELOW: usize = 16;
+
+/// See [`LINGER_BELOW`].
+const LINGER: std::time::Duration = std::time::Duration::from_millis(2);
 
 /// Writes queued beyond this wait for room: backpressure rather than unbounded memory.
 const QUEUE: usize = 4 * MAX_BATCH;
@@ -203,11 +212,17 @@ async fn writers(store: Store, counters: Arc<Counters>, queue: Queue) {
     store.close_idle_batch_connections().await;
 }
 
-/// A writing task: takes what is queued (one task at a time gathers), writes it as one batch,
-/// and so on until every sender is gone.
+/// A writing task: takes what is queued, writes it as one batch, and so on until every sender is
+/// gone. The task holds the queue from gathering until its batch's statements have run, and lets
+/// go of it before the commit: one task gathers and writes at a time while another commits, and
+/// what arrives meanwhile waits for the next batch rather than each idle task taking a write or
+/// two (on PostgreSQL, once its batches ran fast, 310 concurrent writes took 83–92 transactions).
 async fn run(store: &Store, counters: &Counters, queue: &Queue) {
     let mut batch = Vec::with_capacity(MAX_BATCH);
-    while queue.lock().await.recv_many(&mut batch, MAX_BATCH).await > 0 {
+    loop {
+        if gather(&mut *queue.lock().await, &mut batch).await == 0 {
+            break;
+        }
         counters.batches.fetch_add(1, Ordering::Relaxed);
         counters.writes.fetch_add(batch.len() as u64, Ordering::Relaxed);
         crate::ops::metrics::writer_batch(batch.len());
@@ -215,8 +230,25 @@ async fn run(store: &Store, counters: &Counters, queue: &Queue) {
     }
 }
 
+/// Takes what is queued into `batch`, waiting for the first write; a batch of fewer than
+/// [`LINGER_BELOW`] then waits up to [`LINGER`] for more. Returns 0 once every sender is gone.
+async fn gather(receiver: &mut mpsc::Receiver<Job>, batch: &mut Vec<Job>) -> usize {
+    if receiver.recv_many(batch, MAX_BATCH).await == 0 {
+        return 0;
+    }
+    let deadline = tokio::time::Instant::now() + LINGER;
+    while batch.len() < LINGER_BELOW {
+        match tokio::time::timeout_at(deadline, receiver.recv_many(batch, MAX_BATCH - batch.len())).await {
+            Ok(0) | Err(_) => break,
+            Ok(_) => {}
+        }
+    }
+    batch.len()
+}
+
 /// One transaction for `jobs`, each write (or run of check-ins) in its own savepoint; then every
-/// caller gets its result, or the cause the transaction failed.
+/// caller gets its result, or the cause the transaction failed. `turn` (the queue) is let go of
+/// before the commit.
 #[tracing::instrument(skip_all, fields(writes = jobs.len()))]
 async fn commit_batch(store: &Store, mut jobs: Vec<Job>) {
     // Stable: two writes about one member keep their arrival order.

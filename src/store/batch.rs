@@ -126,13 +126,15 @@ pub async fn find_members(
     if user_ids.is_empty() {
         return Ok(Vec::new());
     }
-    let ids: Vec<[&str; 1]> = user_ids.iter().map(|id| [*id]).collect();
+    let ids: Vec<[&str; 2]> = user_ids.iter().map(|id| [platform.as_str(), *id]).collect();
+    // Driven by the ids, one lookup of the `(platform, user_id)` key each: with the platform as a
+    // parameter of its own, PostgreSQL read every member of the platform per batch.
     let sql = format!(
-        "SELECT {} FROM members WHERE platform = $1 AND user_id IN (SELECT c0 FROM ({}) AS ids)",
-        json_rows::aggregate(conn, "id, platform, user_id, display_name, created_at", "id"),
-        json_rows::select(conn, 2, &[Text])
+        "SELECT {} FROM ({}) AS ids CROSS JOIN members x WHERE x.platform = ids.c0 AND x.user_id = ids.c1",
+        json_rows::aggregate(conn, "x.id, x.platform, x.user_id, x.display_name, x.created_at", "x.id"),
+        json_rows::select(conn, 1, &[Text, Text])
     );
-    let query = sqlx::query(AssertSqlSafe(sql)).bind(platform.as_str()).bind(json_rows::encode(&ids)?);
+    let query = sqlx::query(AssertSqlSafe(sql)).bind(json_rows::encode(&ids)?);
     let row = query.fetch_one(&mut *conn).await?;
     json_rows::decode(&row)?.into_iter().map(Member::from_values).collect()
 }

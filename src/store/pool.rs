@@ -46,6 +46,15 @@ const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 /// process trips it — and then the rows it had locked are freed for the instance that took over.
 const POSTGRES_SESSION: &str = "SET idle_in_transaction_session_timeout = 15000";
 
+/// The writer's sessions also plan every join as index lookups, one per row of the batch. A batch
+/// statement takes its rows as one JSON parameter, which the planner counts as 100 rows whatever
+/// the batch holds; against a table of tens of thousands of rows it then hashed the batch and
+/// scanned the whole table — per statement, per batch — and the prepared statement kept that
+/// plan while the table grew. Every statement the writer runs is about the rows of a batch and
+/// has an index for them; what has none still runs (these settings only make the rest costly).
+const POSTGRES_WRITER_SESSION: &str = "SET idle_in_transaction_session_timeout = 15000; \
+     SET enable_seqscan = off; SET enable_hashjoin = off; SET enable_mergejoin = off";
+
 const SQLITE_MAX_CONNECTIONS: u32 = 8;
 const POSTGRES_MAX_CONNECTIONS: u32 = 10;
 const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(10);
@@ -296,7 +305,7 @@ async fn connect_postgres(url: &str, max_connections: u32) -> Result<(AnyPool, A
         .await?;
     let writer = with_application_name(url, &format!("studybot writer pid {pid}"));
     let writes = pool_options(POSTGRES_WRITE_CONNECTIONS)
-        .after_connect(postgres_session)
+        .after_connect(postgres_writer_session)
         .connect_lazy_with(quiet_options(&writer)?);
     Ok((pool, writes))
 }
@@ -307,6 +316,16 @@ fn postgres_session(
 ) -> BoxFuture<'_, Result<(), sqlx::Error>> {
     Box::pin(async move {
         sqlx::raw_sql(POSTGRES_SESSION).execute(&mut *conn).await?;
+        Ok(())
+    })
+}
+
+fn postgres_writer_session(
+    conn: &mut AnyConnection,
+    _: PoolConnectionMetadata,
+) -> BoxFuture<'_, Result<(), sqlx::Error>> {
+    Box::pin(async move {
+        sqlx::raw_sql(POSTGRES_WRITER_SESSION).execute(&mut *conn).await?;
         Ok(())
     })
 }
