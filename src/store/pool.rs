@@ -44,7 +44,12 @@ const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 /// Per-session PostgreSQL setting: a transaction left idle this long is ended by the server. The
 /// bot's transactions never wait on anything but the database, so only a frozen or partitioned
 /// process trips it — and then the rows it had locked are freed for the instance that took over.
-const POSTGRES_SESSION: &str = "SET idle_in_transaction_session_timeout = 15000";
+macro_rules! postgres_settings {
+    () => {
+        "SET idle_in_transaction_session_timeout = 15000"
+    };
+}
+const POSTGRES_SESSION: &str = postgres_settings!();
 
 /// The writer's sessions also plan every join as index lookups, one per row of the batch. A batch
 /// statement takes its rows as one JSON parameter, which the planner counts as 100 rows whatever
@@ -52,8 +57,10 @@ const POSTGRES_SESSION: &str = "SET idle_in_transaction_session_timeout = 15000"
 /// scanned the whole table — per statement, per batch — and the prepared statement kept that
 /// plan while the table grew. Every statement the writer runs is about the rows of a batch and
 /// has an index for them; what has none still runs (these settings only make the rest costly).
-const POSTGRES_WRITER_SESSION: &str = "SET idle_in_transaction_session_timeout = 15000; \
-     SET enable_seqscan = off; SET enable_hashjoin = off; SET enable_mergejoin = off";
+const POSTGRES_WRITER_SESSION: &str = concat!(
+    postgres_settings!(),
+    "; SET enable_seqscan = off; SET enable_hashjoin = off; SET enable_mergejoin = off"
+);
 
 const SQLITE_MAX_CONNECTIONS: u32 = 8;
 const POSTGRES_MAX_CONNECTIONS: u32 = 10;
@@ -314,30 +321,27 @@ fn postgres_session(
     conn: &mut AnyConnection,
     _: PoolConnectionMetadata,
 ) -> BoxFuture<'_, Result<(), sqlx::Error>> {
-    Box::pin(async move {
-        sqlx::raw_sql(POSTGRES_SESSION).execute(&mut *conn).await?;
-        Ok(())
-    })
+    Box::pin(set_up(conn, POSTGRES_SESSION))
 }
 
 fn postgres_writer_session(
     conn: &mut AnyConnection,
     _: PoolConnectionMetadata,
 ) -> BoxFuture<'_, Result<(), sqlx::Error>> {
-    Box::pin(async move {
-        sqlx::raw_sql(POSTGRES_WRITER_SESSION).execute(&mut *conn).await?;
-        Ok(())
-    })
+    Box::pin(set_up(conn, POSTGRES_WRITER_SESSION))
 }
 
 fn sqlite_pragmas(
     conn: &mut AnyConnection,
     _: PoolConnectionMetadata,
 ) -> BoxFuture<'_, Result<(), sqlx::Error>> {
-    Box::pin(async move {
-        sqlx::raw_sql(SQLITE_PRAGMAS).execute(&mut *conn).await?;
-        Ok(())
-    })
+    Box::pin(set_up(conn, SQLITE_PRAGMAS))
+}
+
+/// Runs a new connection's session settings.
+async fn set_up(conn: &mut AnyConnection, settings: &'static str) -> Result<(), sqlx::Error> {
+    sqlx::raw_sql(settings).execute(conn).await?;
+    Ok(())
 }
 
 /// The URL's options, with slow statements logged at debug level (see `pool_options`).
