@@ -17,7 +17,7 @@ use super::error::StoreError;
 pub(crate) use super::error::no_nul;
 use super::json_rows::{self, Col::Int, Col::Text};
 use super::members::Member;
-use super::stats::{MemberStats, stats_columns, stats_from_values, stats_values, upsert_set};
+use super::stats::{MemberStats, stats_columns, stats_values, upsert_set};
 use super::tx::Tx;
 use super::types::{Platform, day_value};
 use crate::domain::DayNumber;
@@ -252,8 +252,9 @@ pub async fn get_member_stats(
     pairs: &[Pair],
 ) -> Result<HashMap<Pair, MemberStats>, StoreError> {
     let order = "x.cohort_id, x.member_id";
-    let rows: Vec<[i64; 16]> = fetch_pairs(conn, stats_columns!(), "member_stats", pairs, "", order).await?;
-    Ok(rows.into_iter().map(stats_from_values).map(|s| ((s.cohort_id, s.member_id), s)).collect())
+    let rows: Vec<MemberStats> =
+        fetch_pairs(conn, stats_columns!(), "member_stats", pairs, "", order).await?;
+    Ok(rows.into_iter().map(|s| ((s.cohort_id, s.member_id), s)).collect())
 }
 
 /// The sum of each pair's counted quiz scores (pairs without a counted attempt are absent).

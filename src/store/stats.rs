@@ -10,7 +10,9 @@ use super::types::flag_col;
 
 /// One member's standing in one cohort. The coach computes it and writes it in the same
 /// transaction as the checkpoint that changed it, so leaderboards never aggregate checkpoints.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+/// Its fields are in the order of `stats_columns!`: an aggregated read's array of a summary's
+/// values deserializes into it as it is.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Deserialize)]
 pub struct MemberStats {
     pub cohort_id: i64,
     pub member_id: i64,
@@ -143,46 +145,6 @@ pub(super) fn stats_values(s: &MemberStats) -> [i64; 16] {
         s.carried_streak,
         s.journey_streak,
     ]
-}
-
-/// The summary of [`stats_values`].
-pub(super) fn stats_from_values(v: [i64; 16]) -> MemberStats {
-    let [
-        cohort_id,
-        member_id,
-        lessons_done,
-        on_time,
-        late,
-        missed,
-        current_streak,
-        best_streak,
-        freezes_held,
-        freezes_used,
-        quiz_points,
-        points,
-        reached_at,
-        updated_at,
-        carried_streak,
-        journey_streak,
-    ] = v;
-    MemberStats {
-        cohort_id,
-        member_id,
-        lessons_done,
-        on_time,
-        late,
-        missed,
-        current_streak,
-        best_streak,
-        freezes_held,
-        freezes_used,
-        quiz_points,
-        points,
-        reached_at,
-        updated_at,
-        carried_streak,
-        journey_streak,
-    }
 }
 
 /// Binds a summary's 16 values in the order of `stats_columns!`.
