@@ -90,12 +90,16 @@ pub async fn write_all(tx: &mut Tx, items: &[CheckIn]) -> Result<Vec<CoachResult
     batch::add_cohort_members(tx, &joined).await?;
     batch::insert_checkpoints(tx, &rows).await?;
 
+    // What each member's summary is computed from, read once for the batch (for a member whose
+    // check-in turns out to be a repeat, read and not used).
     let pairs: Vec<Pair> = joined.iter().map(|&(c, m, _)| (c, m)).collect();
+    let batch::MemberRecords { checkpoints, excused, stats: mut current, quiz_scores: scores } =
+        batch::read_members(tx, &pairs).await?;
     let mut checks: HashMap<Pair, Vec<crate::store::Checkpoint>> = HashMap::new();
     // The event that wrote each new checkpoint: a stored checkpoint carrying its event's key (an
     // event's key is stored once, so a day checked before carries another).
     let mut wrote: HashMap<(Pair, DayNumber), usize> = HashMap::new();
-    for c in batch::list_checkpoints(tx, &pairs).await? {
+    for c in checkpoints {
         let key = ((c.cohort_id, c.member_id), c.day);
         if let Some(&i) = first_of_day.get(&key)
             && c.dedupe_key.as_deref() == Some(items[i].dedupe_key.as_str())
@@ -104,11 +108,6 @@ pub async fn write_all(tx: &mut Tx, items: &[CheckIn]) -> Result<Vec<CoachResult
         }
         checks.entry(key.0).or_default().push(c);
     }
-    let changed: Vec<Pair> = wrote.keys().map(|(p, _)| *p).collect::<BTreeSet<_>>().into_iter().collect();
-    let excused = batch::list_excused_days(tx, &changed).await?;
-    let mut current = batch::get_member_stats(tx, &changed).await?;
-    let unscored: Vec<Pair> = changed.iter().copied().filter(|p| !current.contains_key(p)).collect();
-    let scores = batch::counted_quiz_scores(tx, &unscored).await?;
 
     let none = BTreeSet::new();
     let mut summaries: BTreeMap<Pair, MemberStats> = BTreeMap::new();

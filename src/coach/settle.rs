@@ -152,7 +152,7 @@ pub(super) async fn end_cycle(
 /// statements per chunk of members, so a large cohort's window close holds the write lock for
 /// milliseconds, not one round of statements per member.
 async fn refresh_all(conn: &mut Tx, ctx: &CohortCtx, now: DateTime<Utc>) -> CoachResult<Vec<Outgoing>> {
-    store::batch::lock_cohort_stats(conn, ctx.cohort.id).await?;
+    store::batch::begin_recount(conn, ctx.cohort.id).await?;
     let profiles = store::list_cohort_member_profiles(conn, ctx.cohort.id).await?;
     let mut notices = Vec::new();
     for chunk in profiles.chunks(stats::REFRESH_CHUNK) {

@@ -89,9 +89,9 @@ pub async fn refresh_with(
 /// stays within both backends' limit on a statement's parameters.
 pub const REFRESH_CHUNK: usize = 1_000;
 
-/// [`refresh`] for many members of the cohort at once (at most [`REFRESH_CHUNK`]), in a few
-/// statements: their checkpoints, excused days, stored summaries and counted quiz scores are each
-/// read in one, and the summaries written in one. Returns each member's, in the order given.
+/// [`refresh`] for many members of the cohort at once (at most [`REFRESH_CHUNK`]), in two
+/// statements: their checkpoints, excused days, stored summaries and counted quiz scores read in
+/// one, the summaries written in the other. Returns each member's, in the order given.
 pub async fn refresh_members(
     conn: &mut Tx,
     ctx: &CohortCtx,
@@ -100,13 +100,12 @@ pub async fn refresh_members(
 ) -> CoachResult<Vec<(MemberStats, StreakSummary)>> {
     let cohort = ctx.cohort.id;
     let pairs: Vec<store::batch::Pair> = members.iter().map(|m| (cohort, *m)).collect();
+    let store::batch::MemberRecords { checkpoints: stored, excused, stats: previous, quiz_scores: quizzes } =
+        store::batch::read_members(conn, &pairs).await?;
     let mut checkpoints: HashMap<i64, Vec<store::Checkpoint>> = HashMap::new();
-    for c in store::batch::list_checkpoints(conn, &pairs).await? {
+    for c in stored {
         checkpoints.entry(c.member_id).or_default().push(c);
     }
-    let excused = store::batch::list_excused_days(conn, &pairs).await?;
-    let previous = store::batch::get_member_stats(conn, &pairs).await?;
-    let quizzes = store::batch::counted_quiz_scores(conn, &pairs).await?;
     let lessons = ctx.lessons(now);
     let none = BTreeSet::new();
     let refreshed: Vec<(MemberStats, StreakSummary)> = pairs

@@ -8,7 +8,6 @@
 
 use std::collections::{BTreeSet, HashMap, HashSet};
 
-use serde::de::DeserializeOwned;
 use sqlx::{AnyConnection, AssertSqlSafe, Row};
 
 use super::backend::Backend;
@@ -17,6 +16,7 @@ use super::error::StoreError;
 pub(crate) use super::error::no_nul;
 use super::json_rows::{self, Col::Int, Col::Text};
 use super::members::Member;
+use super::pool::lookup_plans;
 use super::stats::{MemberStats, stats_columns, stats_values, upsert_set};
 use super::tx::Tx;
 use super::types::{Platform, day_value};
@@ -24,31 +24,6 @@ use crate::domain::DayNumber;
 
 /// A cohort and a member in it.
 pub type Pair = (i64, i64);
-
-/// The rows of `table` (aliased `x`) that belong to one of `pairs` (distinct), each as the array
-/// of `values`, in the order of `order_by`: one index lookup per pair, the pairs read first
-/// (`CROSS JOIN` keeps SQLite from scanning the table instead), all rows in one aggregated row.
-/// `filter` goes after the join condition (`AND …`).
-async fn fetch_pairs<T: DeserializeOwned>(
-    conn: &mut AnyConnection,
-    values: &str,
-    table: &str,
-    pairs: &[Pair],
-    filter: &str,
-    order_by: &str,
-) -> Result<Vec<T>, StoreError> {
-    if pairs.is_empty() {
-        return Ok(Vec::new());
-    }
-    let sql = format!(
-        "WITH p AS ({}) SELECT {} FROM p CROSS JOIN {table} x \
-         WHERE x.cohort_id = p.c0 AND x.member_id = p.c1{filter}",
-        json_rows::select(conn, 1, &[Int, Int]),
-        json_rows::aggregate(conn, values, order_by)
-    );
-    let row = sqlx::query(AssertSqlSafe(sql)).bind(json_rows::encode(pairs)?).fetch_one(&mut *conn).await?;
-    json_rows::decode(&row)
-}
 
 /// PostgreSQL: takes a transaction-scoped advisory lock for each of `keys` (what the writes are
 /// about, e.g. a member in a cohort), in the order of their hashes, before anything else. Two
@@ -112,7 +87,7 @@ pub async fn mark_events_processed(
     );
     let row = sqlx::query(AssertSqlSafe(sql)).bind(rows.as_str()).fetch_one(&mut *conn).await?;
     let stored: HashSet<String> =
-        json_rows::decode::<(String,)>(&row)?.into_iter().map(|(key,)| key).collect();
+        json_rows::decode::<(String,)>(&row, 0)?.into_iter().map(|(key,)| key).collect();
     sqlx::query(AssertSqlSafe(insert)).bind(rows).execute(conn).await?;
     Ok(events.iter().map(|(key, _, _)| key.to_string()).filter(|key| !stored.contains(key)).collect())
 }
@@ -136,7 +111,7 @@ pub async fn find_members(
     );
     let query = sqlx::query(AssertSqlSafe(sql)).bind(json_rows::encode(&ids)?);
     let row = query.fetch_one(&mut *conn).await?;
-    json_rows::decode(&row)?.into_iter().map(Member::from_values).collect()
+    json_rows::decode(&row, 0)?.into_iter().map(Member::from_values).collect()
 }
 
 /// Creates or renames members: `(platform, user id, display name, now)`, one row per user.
@@ -186,7 +161,7 @@ pub async fn add_cohort_members(
 
 /// Inserts the checkpoints whose day is not checked yet (one per cohort, member and day in
 /// `rows`); a day already checked keeps its checkpoint. Which ones were written shows in a read
-/// after it ([`list_checkpoints`]): those carrying their row's dedupe key.
+/// after it ([`read_members`]): those carrying their row's dedupe key.
 pub async fn insert_checkpoints(conn: &mut AnyConnection, rows: &[NewCheckpoint]) -> Result<(), StoreError> {
     if rows.is_empty() {
         return Ok(());
@@ -220,71 +195,84 @@ pub async fn insert_checkpoints(conn: &mut AnyConnection, rows: &[NewCheckpoint]
     Ok(())
 }
 
-/// Every checkpoint of each pair, by cohort, member and day.
-pub async fn list_checkpoints(
-    conn: &mut AnyConnection,
-    pairs: &[Pair],
-) -> Result<Vec<Checkpoint>, StoreError> {
-    let order = "x.cohort_id, x.member_id, x.day";
-    let rows: Vec<CheckpointValues> =
-        fetch_pairs(conn, checkpoint_columns!(), "checkpoints", pairs, "", order).await?;
-    rows.into_iter().map(Checkpoint::from_values).collect()
+/// What a recount of members reads: their rows in the four tables a summary is computed from.
+#[derive(Debug, Default)]
+pub struct MemberRecords {
+    /// Every checkpoint of each pair, by cohort, member and day.
+    pub checkpoints: Vec<Checkpoint>,
+    /// The excused days of each pair that has any.
+    pub excused: HashMap<Pair, BTreeSet<DayNumber>>,
+    /// The stored summary of each pair that has one.
+    pub stats: HashMap<Pair, MemberStats>,
+    /// The sum of each pair's counted quiz scores (pairs without a counted attempt are absent).
+    pub quiz_scores: HashMap<Pair, i64>,
 }
 
-/// The excused days of each pair.
-pub async fn list_excused_days(
-    conn: &mut AnyConnection,
-    pairs: &[Pair],
-) -> Result<HashMap<Pair, BTreeSet<DayNumber>>, StoreError> {
-    let order = "x.cohort_id, x.member_id, x.day";
-    let rows: Vec<(i64, i64, i64)> =
-        fetch_pairs(conn, "cohort_id, member_id, day", "day_excusals", pairs, "", order).await?;
+/// The [`MemberRecords`] of `pairs` (distinct), in one statement: for each table, the rows that
+/// belong to one of the pairs, one index lookup per pair — the pairs read first (`CROSS JOIN`
+/// keeps SQLite from scanning the table instead) — folded into one aggregated column. One round
+/// trip for the four reads a summary needs, where a batch made one each.
+pub async fn read_members(conn: &mut AnyConnection, pairs: &[Pair]) -> Result<MemberRecords, StoreError> {
+    if pairs.is_empty() {
+        return Ok(MemberRecords::default());
+    }
+    let sql = read_members_sql(conn);
+    let row = sqlx::query(AssertSqlSafe(sql)).bind(json_rows::encode(pairs)?).fetch_one(&mut *conn).await?;
+
+    let checkpoints: Vec<CheckpointValues> = json_rows::decode(&row, 0)?;
     let mut excused: HashMap<Pair, BTreeSet<DayNumber>> = HashMap::new();
-    for (cohort, member, day) in rows {
+    for (cohort, member, day) in json_rows::decode::<(i64, i64, i64)>(&row, 1)? {
         excused.entry((cohort, member)).or_default().insert(day_value("day", day)?);
     }
-    Ok(excused)
-}
-
-/// The stored summary of each pair that has one.
-pub async fn get_member_stats(
-    conn: &mut AnyConnection,
-    pairs: &[Pair],
-) -> Result<HashMap<Pair, MemberStats>, StoreError> {
-    let order = "x.cohort_id, x.member_id";
-    let rows: Vec<MemberStats> =
-        fetch_pairs(conn, stats_columns!(), "member_stats", pairs, "", order).await?;
-    Ok(rows.into_iter().map(|s| ((s.cohort_id, s.member_id), s)).collect())
-}
-
-/// The sum of each pair's counted quiz scores (pairs without a counted attempt are absent).
-pub async fn counted_quiz_scores(
-    conn: &mut AnyConnection,
-    pairs: &[Pair],
-) -> Result<HashMap<Pair, i64>, StoreError> {
-    let order = "x.cohort_id, x.member_id";
-    let filter = " AND x.counted = 1";
-    let rows: Vec<(i64, i64, Option<i64>)> =
-        fetch_pairs(conn, "cohort_id, member_id, score", "quiz_attempts", pairs, filter, order).await?;
-    let mut sums = HashMap::new();
-    for (cohort, member, score) in rows {
-        *sums.entry((cohort, member)).or_insert(0) += score.unwrap_or(0);
+    let stats: Vec<MemberStats> = json_rows::decode(&row, 2)?;
+    let mut quiz_scores = HashMap::new();
+    for (cohort, member, score) in json_rows::decode::<(i64, i64, Option<i64>)>(&row, 3)? {
+        *quiz_scores.entry((cohort, member)).or_insert(0) += score.unwrap_or(0);
     }
-    Ok(sums)
+    Ok(MemberRecords {
+        checkpoints: checkpoints.into_iter().map(Checkpoint::from_values).collect::<Result<_, _>>()?,
+        excused,
+        stats: stats.into_iter().map(|s| ((s.cohort_id, s.member_id), s)).collect(),
+        quiz_scores,
+    })
 }
 
-/// PostgreSQL: locks the cohort's stored summaries (in member order, as the writer's upserts take
-/// them) for the rest of the transaction, before a recount of every member reads their
-/// checkpoints. A check-in committing meanwhile then either committed before the recount reads
-/// (and is counted) or waits for it and writes its own summary after. SQLite needs nothing: its
-/// write transactions run one at a time.
-pub async fn lock_cohort_stats(conn: &mut AnyConnection, cohort_id: i64) -> Result<(), StoreError> {
-    if Backend::of(conn) == Backend::Sqlite {
+/// [`read_members`]'s statement (its one parameter: the pairs).
+fn read_members_sql(conn: &AnyConnection) -> String {
+    let rows_of = |values: &str, table: &str, filter: &str, order_by: &str| {
+        format!(
+            "(SELECT {} FROM p CROSS JOIN {table} x WHERE x.cohort_id = p.c0 AND x.member_id = p.c1{filter})",
+            json_rows::aggregate(conn, values, order_by)
+        )
+    };
+    let (by_day, by_member) = ("x.cohort_id, x.member_id, x.day", "x.cohort_id, x.member_id");
+    format!(
+        "WITH p AS ({}) SELECT {}, {}, {}, {}",
+        json_rows::select(conn, 1, &[Int, Int]),
+        rows_of(checkpoint_columns!(), "checkpoints", "", by_day),
+        rows_of("cohort_id, member_id, day", "day_excusals", "", by_day),
+        rows_of(stats_columns!(), "member_stats", "", by_member),
+        rows_of("cohort_id, member_id, score", "quiz_attempts", " AND x.counted = 1", by_member),
+    )
+}
+
+/// Begins a recount of every member of the cohort in `tx`. PostgreSQL: locks the cohort's stored
+/// summaries (in member order, as the writer's upserts take them) for the rest of the
+/// transaction, before the recount reads their checkpoints — a check-in committing meanwhile
+/// either committed before the recount reads (and is counted) or waits for it and writes its own
+/// summary after — and plans the transaction's joins as index lookups, as the writer's sessions
+/// do (`pool::lookup_plans`): the recount reads the members' rows with the writer's statements,
+/// and on this shared connection their plans would otherwise hash the cohort's members against a
+/// scan of a whole table. SQLite needs neither: its write transactions run one at a time, and it
+/// plans the batch's rows as the outer loop already.
+pub async fn begin_recount(tx: &mut Tx, cohort_id: i64) -> Result<(), StoreError> {
+    if Backend::of(tx) == Backend::Sqlite {
         return Ok(());
     }
+    sqlx::raw_sql(lookup_plans!("SET LOCAL")).execute(&mut **tx).await?;
     sqlx::query("SELECT member_id FROM member_stats WHERE cohort_id = $1 ORDER BY member_id FOR UPDATE")
         .bind(cohort_id)
-        .fetch_all(conn)
+        .fetch_all(&mut **tx)
         .await?;
     Ok(())
 }

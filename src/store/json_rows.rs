@@ -54,17 +54,17 @@ pub(super) fn aggregate(conn: &AnyConnection, values: &str, order_by: &str) -> S
     }
 }
 
-/// The rows of an [`aggregate`] read, each decoded from its array.
-pub(super) fn decode<T: DeserializeOwned>(row: &AnyRow) -> Result<Vec<T>, StoreError> {
-    let text: String = row.try_get(0)?;
+/// The rows of an [`aggregate`] read in column `index` of `row`, each decoded from its array.
+pub(super) fn decode<T: DeserializeOwned>(row: &AnyRow, index: usize) -> Result<Vec<T>, StoreError> {
+    let text: String = row.try_get(index)?;
     serde_json::from_str(&text)
         .map_err(|err| StoreError::Corrupt { column: "aggregated rows", value: err.to_string() })
 }
 
-/// `rows` as the JSON text [`select`] reads: each tuple (or array) one row, in order.
+/// `rows` as the JSON text [`select`] reads: each tuple (or array) one row, in order. (Tuples of
+/// numbers and strings always serialize; a failure would be a parameter that cannot be encoded.)
 pub(super) fn encode<T: Serialize>(rows: &[T]) -> Result<String, StoreError> {
-    serde_json::to_string(rows)
-        .map_err(|err| StoreError::Corrupt { column: "batch rows", value: err.to_string() })
+    serde_json::to_string(rows).map_err(|err| StoreError::Database(sqlx::Error::Encode(Box::new(err))))
 }
 
 #[cfg(test)]

@@ -51,16 +51,29 @@ macro_rules! postgres_settings {
 }
 const POSTGRES_SESSION: &str = postgres_settings!();
 
+/// The planner settings that make every join an index lookup per row, each set with `$set`
+/// (`SET` for a session, `SET LOCAL` for the rest of a transaction).
+macro_rules! lookup_plans {
+    ($set:literal) => {
+        concat!(
+            $set,
+            " enable_seqscan = off; ",
+            $set,
+            " enable_hashjoin = off; ",
+            $set,
+            " enable_mergejoin = off"
+        )
+    };
+}
+pub(super) use lookup_plans;
+
 /// The writer's sessions also plan every join as index lookups, one per row of the batch. A batch
 /// statement takes its rows as one JSON parameter, which the planner counts as 100 rows whatever
 /// the batch holds; against a table of tens of thousands of rows it then hashed the batch and
 /// scanned the whole table — per statement, per batch — and the prepared statement kept that
 /// plan while the table grew. Every statement the writer runs is about the rows of a batch and
 /// has an index for them; what has none still runs (these settings only make the rest costly).
-const POSTGRES_WRITER_SESSION: &str = concat!(
-    postgres_settings!(),
-    "; SET enable_seqscan = off; SET enable_hashjoin = off; SET enable_mergejoin = off"
-);
+const POSTGRES_WRITER_SESSION: &str = concat!(postgres_settings!(), "; ", lookup_plans!("SET"));
 
 const SQLITE_MAX_CONNECTIONS: u32 = 8;
 const POSTGRES_MAX_CONNECTIONS: u32 = 10;

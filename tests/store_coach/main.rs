@@ -16,7 +16,7 @@ use cohorts::{
 use records::{
     assessment_item_ticks_once, checkpoint_and_post_listings, content_post_once_per_kind_and_day,
     job_slot_is_claimed_once, many_notices_are_given_once_in_one_call, notice_is_given_once,
-    stats_upsert_and_leaderboard_order,
+    recount_plans_lookups_in_its_transaction_only, stats_upsert_and_leaderboard_order,
 };
 use sqlx::migrate::Migrator;
 use studybot::store::{
@@ -40,6 +40,7 @@ backend_tests!(
     stats_upsert_and_leaderboard_order,
     notice_is_given_once,
     many_notices_are_given_once_in_one_call,
+    recount_plans_lookups_in_its_transaction_only,
     content_post_once_per_kind_and_day,
     assessment_item_ticks_once,
     job_slot_is_claimed_once,

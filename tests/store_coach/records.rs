@@ -1,7 +1,9 @@
 //! What the coach records: checkpoint and post listings, member stats and the leaderboard order,
 //! notices, content posts, assessment ticks and job claims, each once.
 
-use studybot::store::{self, CheckpointSource, Claim, ContentKind, Platform, StatsOrder, StoreError};
+use studybot::store::{
+    self, Backend, CheckpointSource, Claim, ContentKind, Platform, StatsOrder, StoreError,
+};
 
 use crate::support::db::Fixture;
 use crate::support::fixtures::*;
@@ -113,6 +115,37 @@ pub(crate) async fn many_notices_are_given_once_in_one_call(fx: Fixture) {
     assert!(again.is_empty(), "{} told twice", again.len());
     tx.commit().await.unwrap();
     assert!(!store.notice_once(cohort, bo, "freeze_used", "6999", NOW).await.unwrap());
+}
+
+/// A recount's transaction plans its joins as index lookups (PostgreSQL), as the writer's
+/// sessions do, and only that transaction: the shared connection goes back to the pool with the
+/// server's planner settings.
+pub(crate) async fn recount_plans_lookups_in_its_transaction_only(fx: Fixture) {
+    let store = &fx.store;
+    let (cohort, _) = cohort_with_member(store).await;
+    let settings = "SELECT current_setting('enable_seqscan') || current_setting('enable_hashjoin') \
+                    || current_setting('enable_mergejoin')";
+    let mut tx = store.begin().await.unwrap();
+    studybot::store::batch::begin_recount(&mut tx, cohort).await.unwrap();
+    if fx.backend == Backend::Postgres {
+        let inside: String = sqlx::query_scalar(settings).fetch_one(&mut *tx).await.unwrap();
+        assert_eq!(inside, "offoffoff");
+    }
+    tx.commit().await.unwrap();
+    if fx.backend == Backend::Postgres {
+        // The pool's every connection, so the one the transaction ran on is among them.
+        let mut conns = Vec::new();
+        while let Ok(Ok(conn)) =
+            tokio::time::timeout(std::time::Duration::from_millis(200), store.pool().acquire()).await
+        {
+            conns.push(conn);
+        }
+        assert!(!conns.is_empty());
+        for conn in &mut conns {
+            let after: String = sqlx::query_scalar(settings).fetch_one(&mut **conn).await.unwrap();
+            assert_eq!(after, "ononon");
+        }
+    }
 }
 
 pub(crate) async fn content_post_once_per_kind_and_day(fx: Fixture) {
