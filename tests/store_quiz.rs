@@ -70,12 +70,17 @@ async fn only_the_first_finished_attempt_counts(fx: Fixture) {
         panic!("started")
     };
     fx.store.finish_quiz_attempt(other.id, 3, 4, NOW + 2000).await.unwrap();
+    let bo = join(&fx.store, cohort, "user-2", "Bo").await;
     let mut conn = fx.store.acquire().await.unwrap();
     let all = store::counted_quiz_scores(&mut conn, cohort, None).await.unwrap();
     let final_only = store::counted_quiz_scores(&mut conn, cohort, Some("final")).await.unwrap();
-    drop(conn);
     assert_eq!(all, vec![(member, "final".into(), 3, 4), (member, "module-1".into(), 9, 12)]);
     assert_eq!(final_only, vec![(member, "final".into(), 3, 4)]);
+    // What a recount reads sums the counted ones (9 + 3, the practice 12 not), per member.
+    let records = store::batch::read_members(&mut conn, &[(cohort, member), (cohort, bo)]).await.unwrap();
+    assert_eq!(records.quiz_scores.get(&(cohort, member)), Some(&12));
+    assert_eq!(records.quiz_scores.get(&(cohort, bo)).copied().unwrap_or(0), 0);
+    drop(conn);
     // The weekly board sums counted attempts finished in its range, the practice retake never.
     let week = fx.store.quiz_scores(cohort, NOW, NOW + 1000).await.unwrap();
     assert_eq!(week, vec![store::RangeScore { member_id: member, score: 9, last_at: NOW + 600 }]);

@@ -204,7 +204,7 @@ pub struct MemberRecords {
     pub excused: HashMap<Pair, BTreeSet<DayNumber>>,
     /// The stored summary of each pair that has one.
     pub stats: HashMap<Pair, MemberStats>,
-    /// The sum of each pair's counted quiz scores (pairs without a counted attempt are absent).
+    /// The sum of each pair's counted quiz scores (0 or absent for a pair without one).
     pub quiz_scores: HashMap<Pair, i64>,
 }
 
@@ -239,9 +239,9 @@ pub async fn read_members(conn: &mut AnyConnection, pairs: &[Pair]) -> Result<Me
 
 /// [`read_members`]'s statement (its one parameter: the pairs).
 fn read_members_sql(conn: &AnyConnection) -> String {
-    let rows_of = |values: &str, table: &str, filter: &str, order_by: &str| {
+    let rows_of = |values: &str, table: &str, order_by: &str| {
         format!(
-            "(SELECT {} FROM p CROSS JOIN {table} x WHERE x.cohort_id = p.c0 AND x.member_id = p.c1{filter})",
+            "(SELECT {} FROM p CROSS JOIN {table} x WHERE x.cohort_id = p.c0 AND x.member_id = p.c1)",
             json_rows::aggregate(conn, values, order_by)
         )
     };
@@ -249,10 +249,13 @@ fn read_members_sql(conn: &AnyConnection) -> String {
     format!(
         "WITH p AS ({}) SELECT {}, {}, {}, {}",
         json_rows::select(conn, 1, &[Int, Int]),
-        rows_of(checkpoint_columns!(), "checkpoints", "", by_day),
-        rows_of("cohort_id, member_id, day", "day_excusals", "", by_day),
-        rows_of(stats_columns!(), "member_stats", "", by_member),
-        rows_of("cohort_id, member_id, score", "quiz_attempts", " AND x.counted = 1", by_member),
+        rows_of(checkpoint_columns!(), "checkpoints", by_day),
+        rows_of("cohort_id, member_id, day", "day_excusals", by_day),
+        rows_of(stats_columns!(), "member_stats", by_member),
+        // Every attempt, a score only for the counted: with `counted = 1` in the join, the
+        // planner (on a table grown since it was last analyzed) scanned every counted attempt
+        // instead of looking up each pair's few.
+        rows_of("cohort_id, member_id, CASE WHEN counted = 1 THEN score END", "quiz_attempts", by_member),
     )
 }
 
