@@ -268,8 +268,10 @@ fn read_members_sql(conn: &AnyConnection) -> String {
 /// summary after — and plans the transaction's joins as index lookups, as the writer's sessions
 /// do (`pool::lookup_plans`): the recount reads the members' rows with the writer's statements,
 /// and on this shared connection their plans would otherwise hash the cohort's members against a
-/// scan of a whole table. SQLite needs neither: its write transactions run one at a time, and it
-/// plans the batch's rows as the outer loop already.
+/// scan of a whole table. (A connection keeps a statement's plan, and PostgreSQL does not plan it
+/// again when settings change: on the shared pool, run this module's reads only after this.)
+/// SQLite needs neither: its write transactions run one at a time, and it plans the batch's rows
+/// as the outer loop already.
 pub async fn begin_recount(tx: &mut Tx, cohort_id: i64) -> Result<(), StoreError> {
     if Backend::of(tx) == Backend::Sqlite {
         return Ok(());
