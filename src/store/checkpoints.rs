@@ -6,7 +6,7 @@ use sqlx::any::AnyRow;
 
 use super::error::{StoreError, no_nul};
 use super::pool::Store;
-use super::types::{CheckpointSource, day_col, day_value, enum_col, flag_col};
+use super::types::{CheckpointSource, day_col, day_value, enum_col, enum_value, flag_col};
 use crate::domain::DayNumber;
 
 macro_rules! checkpoint_columns {
@@ -53,16 +53,12 @@ pub(super) type CheckpointValues = (i64, i64, i64, i64, String, i64, i64, Option
 impl Checkpoint {
     pub(super) fn from_values(values: CheckpointValues) -> Result<Checkpoint, StoreError> {
         let (id, cohort_id, member_id, day, source, checked_at, on_time, dedupe_key) = values;
-        let Some(parsed) = CheckpointSource::parse(&source) else {
-            return Err(StoreError::Corrupt { column: "source", value: source });
-        };
-        let day = day_value("day", day)?;
         Ok(Checkpoint {
             id,
             cohort_id,
             member_id,
-            day,
-            source: parsed,
+            day: day_value("day", day)?,
+            source: enum_value("source", source, CheckpointSource::parse)?,
             checked_at,
             on_time: on_time != 0,
             dedupe_key,

@@ -6,7 +6,7 @@ use sqlx::any::AnyRow;
 
 use super::error::{StoreError, no_nul};
 use super::pool::Store;
-use super::types::{Platform, enum_col, flag_col};
+use super::types::{Platform, enum_col, enum_value, flag_col};
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Member {
@@ -48,9 +48,7 @@ impl Member {
     /// returns it.
     pub(super) fn from_values(values: (i64, String, String, String, i64)) -> Result<Member, StoreError> {
         let (id, platform, user_id, display_name, created_at) = values;
-        let Some(platform) = Platform::parse(&platform) else {
-            return Err(StoreError::Corrupt { column: "platform", value: platform });
-        };
+        let platform = enum_value("platform", platform, Platform::parse)?;
         Ok(Member { id, platform, user_id, display_name, created_at })
     }
 

@@ -71,7 +71,15 @@ pub(crate) fn enum_col<T>(
     column: &'static str,
     parse: fn(&str) -> Option<T>,
 ) -> Result<T, StoreError> {
-    let text: String = row.try_get(column)?;
+    enum_value(column, row.try_get(column)?, parse)
+}
+
+/// [`enum_col`] for a value read otherwise (from an aggregated read's JSON).
+pub(crate) fn enum_value<T>(
+    column: &'static str,
+    text: String,
+    parse: fn(&str) -> Option<T>,
+) -> Result<T, StoreError> {
     parse(&text).ok_or(StoreError::Corrupt { column, value: text })
 }
 
