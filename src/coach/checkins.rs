@@ -2,9 +2,10 @@
 //! multi-row statements, each answered with what it would have been told had it been written
 //! alone, in the order they arrived.
 //!
-//! A batch of N check-ins costs about eight statements instead of ten per check-in: the dedupe
-//! keys, the members that are new or renamed, the memberships, the checkpoints, then one read each
-//! of the members' checkpoints, excused days and summaries, and one upsert of the summaries. What
+//! A batch of N check-ins costs about eight statements instead of ten per check-in: the stamps of
+//! the cohorts whose contexts the check-ins took from the cache, the dedupe keys, the members that
+//! are new or renamed, the memberships, the checkpoints, then one read of the members' checkpoints,
+//! excused days, summaries and quiz scores, and one upsert of the summaries. What
 //! one check-in sees of another in the same batch follows their arrival: a redelivered key is a
 //! replay of the first, a second check-in of one day is "already checked", and a member's summary
 //! after each of their check-ins counts the ones before it, not the ones after.
@@ -34,6 +35,10 @@ pub struct CheckIn {
     pub source: CheckpointSource,
     pub on_time: bool,
     pub now: DateTime<Utc>,
+    /// The cohort's change stamp `ctx` was cached under, when it was taken from the cache without
+    /// asking the store: the batch checks it in its transaction and answers [`Recorded::Stale`]
+    /// when the cohort changed since. `None`: `ctx` was read for this event.
+    pub cached_at: Option<i64>,
 }
 
 /// What a check-in wrote.
@@ -43,6 +48,9 @@ pub enum Recorded {
     /// The day was checked already, at this instant.
     Already(i64),
     New(MemberStats),
+    /// Made on a cached context whose cohort changed since (edited, archived, deleted): nothing
+    /// was written, not even the event's key, so it can be made again on a fresh context.
+    Stale,
 }
 
 impl CheckIn {
@@ -62,6 +70,7 @@ impl CheckIn {
 /// that failed) leaves the transaction to be rolled back to before the batch.
 pub async fn write_all(tx: &mut Tx, items: &[CheckIn]) -> Result<Vec<CoachResult<Recorded>>, StoreError> {
     let mut out: Vec<Option<CoachResult<Recorded>>> = items.iter().map(|_| None).collect();
+    stale(tx, items, &mut out).await?;
     let live = fresh(tx, items, &mut out).await?;
     let members = enrol(tx, items, &live).await?;
     let pair = |i: usize| (items[i].cohort(), members[&(items[i].platform, items[i].user_id.as_str())].id);
@@ -142,9 +151,32 @@ pub async fn write_all(tx: &mut Tx, items: &[CheckIn]) -> Result<Vec<CoachResult
     Ok(out.into_iter().map(|o| o.unwrap_or_else(|| Ok(Recorded::Replay))).collect())
 }
 
-/// Marks the items' events processed; returns the items seen for the first time, in order. The
-/// others are answered: a key met earlier (in this batch or before) is a replay, and an item the
-/// database cannot store is refused.
+/// Answers [`Recorded::Stale`] to the items made on a cached context whose cohort has another
+/// stamp now, or is archived or gone: read in the batch's transaction, so no change of the cohort
+/// can come between the check and the write (on SQLite; on PostgreSQL one committing meanwhile is
+/// as if it came after). One statement for the batch, where each event read its cohort's stamp.
+async fn stale(
+    tx: &mut Tx,
+    items: &[CheckIn],
+    out: &mut [Option<CoachResult<Recorded>>],
+) -> Result<(), StoreError> {
+    let cohorts: BTreeSet<i64> =
+        items.iter().filter(|i| i.cached_at.is_some()).map(CheckIn::cohort).collect();
+    if cohorts.is_empty() {
+        return Ok(());
+    }
+    let stamps = crate::store::cohort_stamps(tx, &cohorts.into_iter().collect::<Vec<_>>()).await?;
+    for (i, item) in items.iter().enumerate() {
+        if item.cached_at.is_some_and(|at| stamps.get(&item.cohort()) != Some(&at)) {
+            out[i] = Some(Ok(Recorded::Stale));
+        }
+    }
+    Ok(())
+}
+
+/// Marks the events of the items not answered yet processed; returns the items seen for the
+/// first time, in order. The others are answered: a key met earlier (in this batch or before) is
+/// a replay, and an item the database cannot store is refused.
 async fn fresh(
     tx: &mut Tx,
     items: &[CheckIn],
@@ -153,6 +185,9 @@ async fn fresh(
     let mut seen = HashSet::new();
     let mut firsts = Vec::new();
     for (i, item) in items.iter().enumerate() {
+        if out[i].is_some() {
+            continue;
+        }
         if let Some(refused) = item.refused() {
             out[i] = Some(Err(refused.into()));
         } else if seen.insert(item.dedupe_key.as_str()) {

@@ -11,7 +11,7 @@ use futures_util::future::BoxFuture;
 use super::checkins::{CheckIn, Recorded};
 use super::context::CohortCtx;
 use super::contexts::Contexts;
-use super::error::CoachResult;
+use super::error::{CoachError, CoachResult};
 use super::stats::Quizzes;
 use super::{Call, Coach, Handled, Inbound, Outgoing, lesson, platform_of, stats};
 use crate::domain::DayNumber;
@@ -48,18 +48,23 @@ pub async fn command(
     call: &Call,
     now: DateTime<Utc>,
 ) -> CoachResult<Handled> {
-    let ctx = CohortCtx::for_channel(coach, &inbound.channel).await?;
-    let day = match call.day("day") {
-        Some(day) => day,
-        None => match ctx.slots.due(now) {
-            Some(slot) => slot.day,
-            None => user_error!("No lesson has been posted yet.{}", first_lesson(&ctx, now)),
-        },
-    };
     if call.flag("undo") {
+        let ctx = CohortCtx::for_channel(coach, &inbound.channel).await?;
+        let day = command_day(call, &ctx, now)?;
         return undo(coach, &ctx, inbound, day, None, now).await;
     }
-    record(coach, &ctx, inbound, day, CheckpointSource::Command, now).await
+    check_in(coach, inbound, &Made::Command(call), now).await
+}
+
+/// The day a `/checkpoint` is for: the one it names, or else the latest lesson due.
+fn command_day(call: &Call, ctx: &CohortCtx, now: DateTime<Utc>) -> CoachResult<DayNumber> {
+    if let Some(day) = call.day("day") {
+        return Ok(day);
+    }
+    match ctx.slots.due(now) {
+        Some(slot) => Ok(slot.day),
+        None => user_error!("No lesson has been posted yet.{}", first_lesson(ctx, now)),
+    }
 }
 
 pub async fn reaction(
@@ -69,19 +74,91 @@ pub async fn reaction(
     added: bool,
     now: DateTime<Utc>,
 ) -> CoachResult<Handled> {
-    let Some(ctx) = Contexts::get(coach, &inbound.channel).await? else {
-        return Ok(Handled::Replies(Vec::new()));
-    };
-    // A ✅ on any other message is just a reaction.
-    let Some(post) = find_post(coach, ctx.cohort.id, message_id).await? else {
-        return Ok(Handled::Replies(Vec::new()));
-    };
-    let day = post.day;
+    let quiet = || Handled::Replies(Vec::new());
     if added {
-        record(coach, &ctx, inbound, day, CheckpointSource::Reaction, now).await
-    } else {
-        undo(coach, &ctx, inbound, day, Some(CheckpointSource::Reaction), now).await
+        return match check_in(coach, inbound, &Made::Reaction(message_id), now).await {
+            // A ✅ in a channel without a cohort is just a reaction.
+            Err(CoachError::NoCohort) => Ok(quiet()),
+            other => other,
+        };
     }
+    let Some(ctx) = Contexts::get(coach, &inbound.channel).await? else { return Ok(quiet()) };
+    let Some(post) = find_post(coach, ctx.cohort.id, message_id).await? else { return Ok(quiet()) };
+    undo(coach, &ctx, inbound, post.day, Some(CheckpointSource::Reaction), now).await
+}
+
+pub async fn button(coach: &Coach, inbound: &Inbound, id: &str, now: DateTime<Utc>) -> CoachResult<Handled> {
+    let Some((cohort_id, day)) = lesson::parse_done_button(id) else {
+        user_error!("That button is no longer active.");
+    };
+    check_in(coach, inbound, &Made::Button(cohort_id, day), now).await
+}
+
+/// What a check-in is made with.
+enum Made<'a> {
+    Command(&'a Call),
+    /// A ✅ on the message with this id.
+    Reaction(&'a str),
+    /// The Done button of this cohort's post for the day.
+    Button(i64, DayNumber),
+}
+
+/// Makes a check-in on the channel's cohort context: first on the one cached for the channel,
+/// taken without asking the store whether it is current — the batch that writes the check-in
+/// checks the cohort's change stamp in its own transaction, which saves the read of the stamp
+/// each event made first — then on a context read now, when the batch found the cohort changed
+/// since, or when the check-in was refused (a stale calendar can refuse a day that is due).
+async fn check_in(
+    coach: &Coach,
+    inbound: &Inbound,
+    made: &Made<'_>,
+    now: DateTime<Utc>,
+) -> CoachResult<Handled> {
+    if let Some((stamp, ctx)) = coach.contexts.cached(&inbound.channel) {
+        match check_in_on(coach, &ctx, Some(stamp), inbound, made, now).await {
+            Ok(Some(handled)) => return Ok(handled),
+            Ok(None) | Err(CoachError::User(_)) => {}
+            Err(e) => return Err(e),
+        }
+    }
+    let ctx = CohortCtx::for_channel(coach, &inbound.channel).await?;
+    check_in_on(coach, &ctx, None, inbound, made, now).await?.ok_or_else(|| {
+        CoachError::Other(anyhow::anyhow!("a check-in on a context read for it was answered as stale"))
+    })
+}
+
+/// [`check_in`] on `ctx`, cached under stamp `cached_at` (`None`: read for this event); `None`
+/// when a cached context may be stale.
+async fn check_in_on(
+    coach: &Coach,
+    ctx: &Arc<CohortCtx>,
+    cached_at: Option<i64>,
+    inbound: &Inbound,
+    made: &Made<'_>,
+    now: DateTime<Utc>,
+) -> CoachResult<Option<Handled>> {
+    let (day, source) = match *made {
+        Made::Command(call) => (command_day(call, ctx, now)?, CheckpointSource::Command),
+        Made::Reaction(message_id) => match find_post(coach, ctx.cohort.id, message_id).await? {
+            Some(post) => (post.day, CheckpointSource::Reaction),
+            // A ✅ on any other message is just a reaction; but the message may be a post of a
+            // cohort bound to the channel since the context was cached: unless it is current,
+            // made again on a fresh one.
+            None if cached_at.is_some() => {
+                let current = Contexts::get(coach, &inbound.channel).await?;
+                let quiet = current.is_some_and(|current| Arc::ptr_eq(&current, ctx));
+                return Ok(quiet.then(|| Handled::Replies(Vec::new())));
+            }
+            None => return Ok(Some(Handled::Replies(Vec::new()))),
+        },
+        Made::Button(cohort_id, day) => {
+            if ctx.cohort.id != cohort_id {
+                user_error!("That button belongs to an earlier cohort of this channel.");
+            }
+            (day, CheckpointSource::Button)
+        }
+    };
+    record(coach, ctx, cached_at, inbound, day, source, now).await
 }
 
 /// The lesson post behind a message id. A member can react in the moment between the platform
@@ -107,17 +184,6 @@ async fn find_post(
 
 const CONFIRM_RETRIES: u32 = 10;
 const CONFIRM_WAIT: std::time::Duration = std::time::Duration::from_millis(200);
-
-pub async fn button(coach: &Coach, inbound: &Inbound, id: &str, now: DateTime<Utc>) -> CoachResult<Handled> {
-    let Some((cohort_id, day)) = lesson::parse_done_button(id) else {
-        user_error!("That button is no longer active.");
-    };
-    let ctx = CohortCtx::for_channel(coach, &inbound.channel).await?;
-    if ctx.cohort.id != cohort_id {
-        user_error!("That button belongs to an earlier cohort of this channel.");
-    }
-    record(coach, &ctx, inbound, day, CheckpointSource::Button, now).await
-}
 
 fn first_lesson(ctx: &CohortCtx, now: DateTime<Utc>) -> String {
     ctx.slots
@@ -154,14 +220,17 @@ fn write_key(ctx: &CohortCtx, inbound: &Inbound) -> String {
     format!("{}:{}", ctx.cohort.id, inbound.actor.user_id)
 }
 
+/// Records a check-in for `day`; `None` when it was made on a cached context (`cached_at`, the
+/// stamp it was cached under) whose cohort changed since: nothing was written.
 async fn record(
     coach: &Coach,
     ctx: &Arc<CohortCtx>,
+    cached_at: Option<i64>,
     inbound: &Inbound,
     day: DayNumber,
     source: CheckpointSource,
     now: DateTime<Utc>,
-) -> CoachResult<Handled> {
+) -> CoachResult<Option<Handled>> {
     let slot = check_day(ctx, day, now)?;
     let closes_at = ctx.closes_at(&slot);
     let on_time = closes_at.is_none_or(|c| now < c);
@@ -175,13 +244,16 @@ async fn record(
         source,
         on_time,
         now,
+        cached_at,
     };
     let recorded = coach.writer().check_in(write_key(ctx, inbound), item).await?;
     let stats = match recorded {
-        Recorded::Replay => return Ok(Handled::Replay),
+        Recorded::Stale => return Ok(None),
+        Recorded::Replay => return Ok(Some(Handled::Replay)),
         Recorded::Already(checked_at) => {
             let when = ctx.local(super::context::instant(checked_at));
-            return Ok(vec![Outgoing::ephemeral(format!("Day {day} was already checked ({when})."))].into());
+            let already = Outgoing::ephemeral(format!("Day {day} was already checked ({when})."));
+            return Ok(Some(vec![already].into()));
         }
         Recorded::New(stats) => stats,
     };
@@ -192,11 +264,13 @@ async fn record(
         let closed = closes_at.map(|c| ctx.local(c)).unwrap_or_default();
         format!("late (its window closed {closed}), so it counts for completion but not for your streak")
     };
-    Ok(vec![Outgoing::ephemeral(format!(
-        "✅ Day {day} done — {timing}. 🔥 Streak: {} (best {}) · {} points.",
-        stats.current_streak, stats.best_streak, stats.points
-    ))]
-    .into())
+    Ok(Some(
+        vec![Outgoing::ephemeral(format!(
+            "✅ Day {day} done — {timing}. 🔥 Streak: {} (best {}) · {} points.",
+            stats.current_streak, stats.best_streak, stats.points
+        ))]
+        .into(),
+    ))
 }
 
 /// What an undo wrote.

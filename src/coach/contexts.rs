@@ -1,7 +1,9 @@
 //! Cohort contexts cached per channel for the events of that channel: an event reads one row (the
 //! channel's cohort and its change stamp) instead of the cohort, its holidays, pauses and
-//! adjustments, and its calendar is not computed again until the cohort changes. The scheduler's
-//! first load seeds it, so a burst right after a restart does not load contexts one by one.
+//! adjustments, and its calendar is not computed again until the cohort changes. A check-in reads
+//! none: it takes the cached context as it is, and its batch checks the stamp in the transaction
+//! that writes it (`coach/checkpoint.rs`). The scheduler's first load seeds the cache, so a burst
+//! right after a restart does not load contexts one by one.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -49,6 +51,14 @@ impl Contexts {
         }
         cache.insert(key, (stamp, Arc::clone(&ctx)));
         Ok(Some(ctx))
+    }
+
+    /// The context cached for `channel` and the stamp it was cached under, without asking the
+    /// store whether it is still current: for a check-in, whose batch checks the stamp inside its
+    /// own transaction ([`CheckIn::cached_at`](super::checkins::CheckIn::cached_at)).
+    pub(super) fn cached(&self, channel: &ChannelRef) -> Option<Stamped> {
+        let key = (platform_of(channel).ok()?, channel.channel.clone());
+        self.by_channel.lock().expect("contexts lock").get(&key).cloned()
     }
 
     /// Caches contexts the scheduler loaded, each under its cohort's stamp as read before the

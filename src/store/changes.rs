@@ -2,6 +2,8 @@
 //! 0009 keep, so a cache of cohort calendars reloads only what changed; and the wake-ups the
 //! scheduler persists (0016), valid while their cohort's stamp has not moved past them.
 
+use std::collections::HashMap;
+
 use sqlx::{AnyConnection, AssertSqlSafe, Row};
 
 use super::error::{StoreError, no_nul};
@@ -30,6 +32,28 @@ pub async fn cohort_stamp(conn: &mut AnyConnection, cohort_id: i64) -> Result<i6
         .fetch_optional(conn)
         .await?;
     Ok(stamp.unwrap_or(0))
+}
+
+/// The stamps of those of `cohort_ids` that still exist and are not archived, in one statement:
+/// what a batch of check-ins made on cached contexts checks them against, inside its own
+/// transaction (a cohort missing here, or with another stamp, changed since its context was
+/// cached). Ids must be distinct.
+pub async fn cohort_stamps(
+    conn: &mut AnyConnection,
+    cohort_ids: &[i64],
+) -> Result<HashMap<i64, i64>, StoreError> {
+    if cohort_ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let ids: Vec<[i64; 1]> = cohort_ids.iter().map(|&id| [id]).collect();
+    let sql = format!(
+        "SELECT {} FROM ({}) AS i CROSS JOIN cohorts c LEFT JOIN cohort_changes ch ON ch.cohort_id = c.id \
+         WHERE c.id = i.c0 AND c.archived_at IS NULL",
+        json_rows::aggregate(conn, "c.id, COALESCE(ch.epoch, 0)", "c.id"),
+        json_rows::select(conn, 1, &[Int])
+    );
+    let row = sqlx::query(AssertSqlSafe(sql)).bind(json_rows::encode(&ids)?).fetch_one(&mut *conn).await?;
+    Ok(json_rows::decode::<(i64, i64)>(&row, 0)?.into_iter().collect())
 }
 
 /// The cohort bound to a channel with its stamp: what an event handler asks first, to know

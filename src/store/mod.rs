@@ -56,7 +56,8 @@ pub use calendar::{
     list_holidays, list_pauses, remove_holiday, scheduled_calendar_rows, start_pause,
 };
 pub use changes::{
-    Wakeup, channel_cohort_stamp, cohort_stamp, cohorts_changed_since, save_wakeups, valid_wakeups,
+    Wakeup, channel_cohort_stamp, cohort_stamp, cohort_stamps, cohorts_changed_since, save_wakeups,
+    valid_wakeups,
 };
 pub use checkpoints::{
     Checkpoint, CheckpointOutcome, NewCheckpoint, count_checkpoints_by_day, get_checkpoint,
