@@ -9,9 +9,10 @@ use std::sync::Arc;
 use chrono::{DateTime, TimeZone, Utc};
 use studybot::coach::{Actor, Catalog, ChannelRef, Coach, CohortCtx, Inbound, InboundKind};
 use studybot::domain::DayNumber;
-use studybot::store::{Claim, NewLessonPost, Platform, Store};
+use studybot::store::{Platform, Store};
 use support::bot::{CURRICULUM, admin_does, admin_says, curriculum_dir};
 use support::db::{Fixture, sqlite_url};
+use support::fixtures::mark_posted;
 
 async fn coach(url: &str) -> Coach {
     Coach::new(Store::open(url).await.unwrap(), Catalog::load_dir(&curriculum_dir()).unwrap())
@@ -158,21 +159,10 @@ async fn a_check_in_on_a_cached_context_is_checked_by_its_batch(fx: Fixture) {
     assert_eq!(stored("dan", 121).await, 0);
 }
 
-/// Marks day 121 of the channel's cohort posted as `message`, at `at`.
+/// Marks day 121 of the channel's cohort posted as `message`, at `at`; the cohort.
 async fn posted(store: &Store, message: &str, at: DateTime<Utc>) -> i64 {
     let cohort = store.find_cohort_by_channel(Platform::Console, "study").await.unwrap().unwrap().id;
-    let new = NewLessonPost {
-        cohort_id: cohort,
-        day: DayNumber::new(121).unwrap(),
-        local_date: at.date_naive().to_string(),
-        due_at: at.timestamp(),
-        nonce: format!("sb-{cohort}-121"),
-        claimed_by: "test".into(),
-        claimed_at: at.timestamp(),
-        generation: 0,
-    };
-    let Claim::Claimed(post) = store.claim_post(&new).await.unwrap() else { panic!("claim") };
-    store.complete_post(post.id, 0, message, at.timestamp()).await.unwrap();
+    mark_posted(store, cohort, 121, at.timestamp(), message).await;
     cohort
 }
 

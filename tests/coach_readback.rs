@@ -6,9 +6,10 @@ mod support;
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use studybot::coach::{Actor, Catalog, Coach};
 use studybot::domain::DayNumber;
-use studybot::store::{Claim, NewLessonPost, Store};
+use studybot::store::Store;
 use support::bot::{CohortSpec, curriculum_dir, setup_cohorts};
 use support::db::sqlite_url;
+use support::fixtures::mark_posted;
 
 const COHORTS: &[CohortSpec] = &[
     CohortSpec { channel: "utc-a", schedule: "0 9 * * *", timezone: "UTC" },
@@ -21,18 +22,8 @@ fn day(n: i64) -> DayNumber {
 
 /// Marks day `n` of `cohort` (due at `due`) posted as message `m-<cohort>-<n>`.
 async fn posted(store: &Store, cohort: i64, n: i64, due: DateTime<Utc>) {
-    let new = NewLessonPost {
-        cohort_id: cohort,
-        day: day(n),
-        local_date: due.date_naive().to_string(),
-        due_at: due.timestamp(),
-        nonce: format!("sb-{cohort}-{n}"),
-        claimed_by: "test".into(),
-        claimed_at: due.timestamp(),
-        generation: 0,
-    };
-    let Claim::Claimed(post) = store.claim_post(&new).await.unwrap() else { panic!("claim") };
-    store.complete_post(post.id, 0, &format!("m-{cohort}-{n}"), due.timestamp()).await.unwrap();
+    let n = u32::try_from(n).unwrap();
+    mark_posted(store, cohort, n, due.timestamp(), &format!("m-{cohort}-{n}")).await;
 }
 
 #[tokio::test]

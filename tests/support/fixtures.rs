@@ -2,7 +2,7 @@
 
 use studybot::domain::DayNumber;
 use studybot::store::{
-    CheckpointSource, ContentKind, DEFAULT_CATCH_UP, DEFAULT_MAX_LATENESS_SECS, DEFAULT_QUIZ_SECONDS,
+    CheckpointSource, Claim, ContentKind, DEFAULT_CATCH_UP, DEFAULT_MAX_LATENESS_SECS, DEFAULT_QUIZ_SECONDS,
     MemberStats, NewCheckpoint, NewCohort, NewContentPost, NewLessonPost, NewQuizAttempt, Platform,
     QuizAnswer, Store,
 };
@@ -49,6 +49,21 @@ pub fn new_post(cohort_id: i64, n: u32, local_date: &str, nonce: &str) -> NewLes
         claimed_at: NOW,
         generation: 0,
     }
+}
+
+/// Marks day `n` of `cohort`, due at `due`, posted as `message_id`: claimed and completed as a
+/// scheduler would.
+pub async fn mark_posted(store: &Store, cohort_id: i64, n: u32, due: i64, message_id: &str) {
+    let local_date =
+        chrono::DateTime::from_timestamp(due, 0).expect("a due instant").date_naive().to_string();
+    let new = NewLessonPost {
+        due_at: due,
+        claimed_at: due,
+        claimed_by: "test".into(),
+        ..new_post(cohort_id, n, &local_date, &format!("sb-{cohort_id}-{n}"))
+    };
+    let Claim::Claimed(post) = store.claim_post(&new).await.unwrap() else { panic!("claim day {n}") };
+    store.complete_post(post.id, 0, message_id, due).await.unwrap();
 }
 
 pub fn new_checkpoint(cohort_id: i64, member_id: i64, n: u32, source: CheckpointSource) -> NewCheckpoint {
