@@ -166,9 +166,9 @@ async fn posted(store: &Store, message: &str, at: DateTime<Utc>) -> i64 {
     cohort
 }
 
-/// A ✅ on a message the cached context's cohort did not post is just a reaction when that
-/// context is current, and a check-in on the post of the cohort bound to the channel since when
-/// it is not.
+/// A ✅ finds its post's day once per context; a ✅ on a message the cached context's cohort did
+/// not post is just a reaction when that context is current, and a check-in on the post of the
+/// cohort bound to the channel since when it is not.
 async fn a_reaction_on_a_cached_context_finds_the_post_of_the_cohort_bound_now(fx: Fixture) {
     let (here, there) = (coach(&fx.url).await, coach(&fx.url).await);
     let setup_at = Utc.with_ymd_and_hms(2026, 12, 1, 12, 0, 0).unwrap();
@@ -186,6 +186,18 @@ async fn a_reaction_on_a_cached_context_finds_the_post_of_the_cohort_bound_now(f
 
     let (first, _) = react("ana", "m-old", "r1").await;
     assert!(first.contains("✅ Day 121 done"), "{first}");
+    // The post's day is read once per context: with its row gone behind the bot's back (no
+    // change of the cohort), the next ✅ on it still finds its day.
+    sqlx::query("UPDATE lesson_posts SET platform_message_id = 'moved' WHERE platform_message_id = 'm-old'")
+        .execute(fx.store.pool())
+        .await
+        .unwrap();
+    let (remembered, _) = react("cat", "m-old", "r0").await;
+    assert!(remembered.contains("✅ Day 121 done"), "{remembered}");
+    sqlx::query("UPDATE lesson_posts SET platform_message_id = 'm-old' WHERE platform_message_id = 'moved'")
+        .execute(fx.store.pool())
+        .await
+        .unwrap();
     let (other, writes) = react("ana", "chatter", "r2").await;
     assert_eq!((other.as_str(), writes), ("[]", 0), "a ✅ on another message is just a reaction");
 

@@ -3,7 +3,7 @@
 //! Each runs in one transaction: the event's dedupe key, the member, the checkpoint and the
 //! member's summary are written together, so a replay is a no-op and a failure loses nothing.
 
-use std::sync::Arc;
+use std::sync::{Arc, PoisonError};
 
 use chrono::{DateTime, Utc};
 use futures_util::future::BoxFuture;
@@ -83,8 +83,8 @@ pub async fn reaction(
         };
     }
     let Some(ctx) = Contexts::get(coach, &inbound.channel).await? else { return Ok(quiet()) };
-    let Some(post) = find_post(coach, ctx.cohort.id, message_id).await? else { return Ok(quiet()) };
-    undo(coach, &ctx, inbound, post.day, Some(CheckpointSource::Reaction), now).await
+    let Some(day) = post_day(coach, &ctx, message_id).await? else { return Ok(quiet()) };
+    undo(coach, &ctx, inbound, day, Some(CheckpointSource::Reaction), now).await
 }
 
 pub async fn button(coach: &Coach, inbound: &Inbound, id: &str, now: DateTime<Utc>) -> CoachResult<Handled> {
@@ -139,8 +139,8 @@ async fn check_in_on(
 ) -> CoachResult<Option<Handled>> {
     let (day, source) = match *made {
         Made::Command(call) => (command_day(call, ctx, now)?, CheckpointSource::Command),
-        Made::Reaction(message_id) => match find_post(coach, ctx.cohort.id, message_id).await? {
-            Some(post) => (post.day, CheckpointSource::Reaction),
+        Made::Reaction(message_id) => match post_day(coach, ctx, message_id).await? {
+            Some(day) => (day, CheckpointSource::Reaction),
             // A ✅ on any other message is just a reaction; but the message may be a post of a
             // cohort bound to the channel since the context was cached: unless it is current,
             // made again on a fresh one.
@@ -160,6 +160,24 @@ async fn check_in_on(
     };
     record(coach, ctx, cached_at, inbound, day, source, now).await
 }
+
+/// The day of the cohort's lesson post behind a message id, read once per context: a burst of ✅
+/// on one post reads it for the first only. A message that is no post is not remembered.
+async fn post_day(coach: &Coach, ctx: &CohortCtx, message_id: &str) -> CoachResult<Option<DayNumber>> {
+    if let Some(&day) = ctx.posted.lock().unwrap_or_else(PoisonError::into_inner).get(message_id) {
+        return Ok(Some(day));
+    }
+    let Some(post) = find_post(coach, ctx.cohort.id, message_id).await? else { return Ok(None) };
+    let mut posted = ctx.posted.lock().unwrap_or_else(PoisonError::into_inner);
+    // A cohort has a post a day; this bounds a map that outlives many cycles.
+    if posted.len() >= MAX_POSTS_REMEMBERED {
+        posted.clear();
+    }
+    posted.insert(message_id.to_string(), post.day);
+    Ok(Some(post.day))
+}
+
+const MAX_POSTS_REMEMBERED: usize = 1024;
 
 /// The lesson post behind a message id. A member can react in the moment between the platform
 /// accepting a post and the outbox row recording its id; while a claimed row is still waiting for

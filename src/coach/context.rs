@@ -1,7 +1,7 @@
 //! A cohort with everything the use cases need: its row, its curriculum version and its lesson calendar.
 
-use std::collections::BTreeSet;
-use std::sync::Arc;
+use std::collections::{BTreeSet, HashMap};
+use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 use chrono_tz::Tz;
@@ -25,6 +25,10 @@ pub struct CohortCtx {
     pub calendar: Calendar,
     /// The calendar's slots, computed once when the context is loaded.
     pub slots: Slots,
+    /// The days of the cohort's lesson posts by message id, as reactions found them
+    /// (`coach/checkpoint.rs`): a sent post's message id and day never change, and a changed
+    /// cohort gets a new context.
+    pub(super) posted: Mutex<HashMap<String, DayNumber>>,
 }
 
 /// Instants are stored as epoch seconds; the domain works in `DateTime<Utc>`.
@@ -60,7 +64,7 @@ impl CohortCtx {
             _ => calendar.computed(),
         };
         let (curriculum, bank) = (Arc::clone(&version.curriculum), version.bank.clone());
-        Ok(CohortCtx { cohort, version, curriculum, bank, calendar, slots })
+        Ok(CohortCtx { cohort, version, curriculum, bank, calendar, slots, posted: Mutex::default() })
     }
 
     /// Whether `other` posts on the same calendar: same row, same holidays, pauses and adjustments.
