@@ -101,16 +101,26 @@ fn member_does(user: &str, kind: InboundKind, key: &str) -> Inbound {
     }
 }
 
+fn setup() -> String {
+    format!("/studybot setup curriculum:{CURRICULUM} start:2026-12-07")
+}
+
+/// Two coaches on one database, as two instances; #study's cohort set up through the second,
+/// at the instant returned.
+async fn two_instances(url: &str) -> (Coach, Coach, DateTime<Utc>) {
+    let (here, there) = (coach(url).await, coach(url).await);
+    let setup_at = Utc.with_ymd_and_hms(2026, 12, 1, 12, 0, 0).unwrap();
+    admin_does(&there, "study", &setup(), setup_at).await;
+    (here, there, setup_at)
+}
+
 /// A check-in takes the channel's cached context without reading the cohort's stamp: its batch
 /// checks the stamp in the transaction that writes it. After a change through another instance
 /// it is made again on a fresh context (two writes for one check-in), and answered by the cohort
 /// as it is now — refused for a day a holiday moved, refused for a cohort replaced since — and
 /// nothing is stored on the stale one.
 async fn a_check_in_on_a_cached_context_is_checked_by_its_batch(fx: Fixture) {
-    let (here, there) = (coach(&fx.url).await, coach(&fx.url).await);
-    let setup_at = Utc.with_ymd_and_hms(2026, 12, 1, 12, 0, 0).unwrap();
-    let setup = format!("/studybot setup curriculum:{CURRICULUM} start:2026-12-07");
-    admin_does(&there, "study", &setup, setup_at).await;
+    let (here, there, setup_at) = two_instances(&fx.url).await;
     let now = Utc.with_ymd_and_hms(2026, 12, 8, 12, 0, 0).unwrap();
     let said = async |coach: &Coach, user: &str, text: &str, key: &str| {
         let writes = coach.writer_stats().writes;
@@ -170,10 +180,7 @@ async fn posted(store: &Store, message: &str, at: DateTime<Utc>) -> i64 {
 /// not post is just a reaction when that context is current, and a check-in on the post of the
 /// cohort bound to the channel since when it is not.
 async fn a_reaction_on_a_cached_context_finds_the_post_of_the_cohort_bound_now(fx: Fixture) {
-    let (here, there) = (coach(&fx.url).await, coach(&fx.url).await);
-    let setup_at = Utc.with_ymd_and_hms(2026, 12, 1, 12, 0, 0).unwrap();
-    let setup = format!("/studybot setup curriculum:{CURRICULUM} start:2026-12-07");
-    admin_does(&there, "study", &setup, setup_at).await;
+    let (here, there, setup_at) = two_instances(&fx.url).await;
     let due = Utc.with_ymd_and_hms(2026, 12, 7, 9, 0, 0).unwrap();
     let old = posted(&fx.store, "m-old", due).await;
     let now = Utc.with_ymd_and_hms(2026, 12, 7, 12, 0, 0).unwrap();
@@ -188,22 +195,20 @@ async fn a_reaction_on_a_cached_context_finds_the_post_of_the_cohort_bound_now(f
     assert!(first.contains("✅ Day 121 done"), "{first}");
     // The post's day is read once per context: with its row gone behind the bot's back (no
     // change of the cohort), the next ✅ on it still finds its day.
-    sqlx::query("UPDATE lesson_posts SET platform_message_id = 'moved' WHERE platform_message_id = 'm-old'")
-        .execute(fx.store.pool())
-        .await
-        .unwrap();
+    let rename = async |from: &str, to: &str| {
+        let sql = "UPDATE lesson_posts SET platform_message_id = $2 WHERE platform_message_id = $1";
+        sqlx::query(sql).bind(from).bind(to).execute(fx.store.pool()).await.unwrap();
+    };
+    rename("m-old", "moved").await;
     let (remembered, _) = react("cat", "m-old", "r0").await;
     assert!(remembered.contains("✅ Day 121 done"), "{remembered}");
-    sqlx::query("UPDATE lesson_posts SET platform_message_id = 'm-old' WHERE platform_message_id = 'moved'")
-        .execute(fx.store.pool())
-        .await
-        .unwrap();
+    rename("moved", "m-old").await;
     let (other, writes) = react("ana", "chatter", "r2").await;
     assert_eq!((other.as_str(), writes), ("[]", 0), "a ✅ on another message is just a reaction");
 
     // Replaced there by a cohort on the same dates, whose post is another message.
     there.store().delete_cohort(old).await.unwrap();
-    admin_does(&there, "study", &setup, setup_at).await;
+    admin_does(&there, "study", &setup(), setup_at).await;
     let new = posted(&fx.store, "m-new", due).await;
     let (checked, writes) = react("ben", "m-new", "r3").await;
     assert!(checked.contains("✅ Day 121 done"), "the new cohort's post: {checked}");
