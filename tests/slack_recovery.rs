@@ -383,3 +383,38 @@ async fn a_slow_users_info_does_not_hold_up_the_acknowledgement() {
     assert!(shown.len() == 1 && message_text(&shown[0]).contains("Day 121 done"), "{shown:?}");
     assert!(looked_up(&h.fake));
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_rate_limited_users_info_is_waited_out_and_the_stored_names_are_kept() {
+    let mut h = running("2026-12-01T08:59:00Z", "2026-12-01", Mode::Socket).await;
+    h.wait_lesson(1).await;
+    let (nora, omar, pia) = (member("U0NORA", "Nora"), member("U0OMAR", "Omar"), member("U0PIA", "Pia"));
+    let first = h.ask(&nora, "checkpoint").await;
+    assert!(first.contains("Day 121 done"), "{first}");
+    // Restarted, the bot has nobody cached, and users.info allows one call a minute: a 09:00
+    // burst after a deploy.
+    assert_eq!(h.stop(), Some(0));
+    h.fake.set_method_limit("users.info", Some((1, Duration::from_secs(60))));
+    h.start().await;
+    let asked = h.fake.calls("users.info").len();
+    let omar_said = h.ask(&omar, "checkpoint").await; // the minute's one call
+    let nora_said = h.ask(&nora, "checkpoint").await; // answered 429
+    let pia_said = h.ask(&pia, "checkpoint").await; // not asked while the 429 holds
+    assert!(
+        omar_said.contains("Day 121 done") && pia_said.contains("Day 121 done"),
+        "{omar_said} / {pia_said}"
+    );
+    assert!(nora_said.contains("121"), "{nora_said}");
+    assert_eq!(h.fake.calls("users.info").len() - asked, 2, "{}", h.fake.request_log());
+    assert_eq!(h.fake.rate_limited(), 1, "{}", h.fake.request_log());
+    assert_eq!(h.fake.over_limit_after_429(), 0, "users.info asked inside its 429: {}", h.fake.request_log());
+    // Nora keeps the name she had (not her user id); Pia, new, is named by her id until a name comes.
+    let store = h.store().await;
+    let mut names = Vec::new();
+    for user in ["U0NORA", "U0OMAR", "U0PIA"] {
+        let found = store.find_member(studybot::store::Platform::Slack, user).await.expect("read member");
+        names.push(found.map(|m| m.display_name).unwrap_or_default());
+    }
+    assert_eq!(names, ["Nora", "Omar", "U0PIA"]);
+    store.close().await;
+}

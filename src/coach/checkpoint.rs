@@ -36,9 +36,12 @@ pub async fn join(coach: &Coach, inbound: &Inbound, now: DateTime<Utc>) -> Coach
         .slots
         .next(now)
         .map_or(String::new(), |s| format!(" Next lesson: day {} on {}.", s.day, ctx.local(s.at)));
+    // A platform that could not say who the member is gives no name (the store keeps the one it has).
+    let name = &inbound.actor.name;
+    let whom = if name.is_empty() { String::new() } else { format!(", {name}") };
     Ok(vec![Outgoing::ephemeral(format!(
-        "👋 Welcome to {}, {}! Check in each day with ✅, the Done button or `/checkpoint`.{next}",
-        ctx.curriculum.title, inbound.actor.name
+        "👋 Welcome to {}{whom}! Check in each day with ✅, the Done button or `/checkpoint`.{next}",
+        ctx.curriculum.title
     ))])
 }
 

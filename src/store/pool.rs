@@ -35,9 +35,11 @@ pub(crate) fn migrator(backend: Backend) -> &'static Migrator {
 /// Per-connection SQLite settings. They are not persistent, so the pool applies them to every new
 /// connection. FULL syncs the WAL at every commit, so a write the bot has acknowledged survives a
 /// power loss, not only a crash (NORMAL may lose the last commits then). Members' writes are
-/// group-committed (`coach::writer`), so a burst of check-ins shares one sync.
-const SQLITE_PRAGMAS: &str =
-    "PRAGMA busy_timeout = 5000; PRAGMA foreign_keys = ON; PRAGMA synchronous = FULL;";
+/// group-committed (`coach::writer`), so a burst of check-ins shares one sync. Temporary tables
+/// and indexes (a batch's statement journals and materialized subqueries) are kept in memory:
+/// on disk each batch created, wrote and deleted a file in the temp directory.
+const SQLITE_PRAGMAS: &str = "PRAGMA busy_timeout = 5000; PRAGMA foreign_keys = ON; PRAGMA synchronous = FULL; \
+     PRAGMA temp_store = MEMORY;";
 /// The `busy_timeout` above.
 const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 

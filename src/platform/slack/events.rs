@@ -1,87 +1,9 @@
-//! Slack events → coach: reactions on lesson posts, the `/studybot` command and button presses, each with its dedupe key; who is an admin.
-
-use std::collections::HashMap;
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
+//! Slack events → coach: reactions on lesson posts, the `/studybot` command and button presses, each with its dedupe key.
 
 use slack_morphism::prelude::*;
 
-use super::delivery::SlackApi;
 use super::text;
 use crate::coach::{Actor, ChannelRef, Inbound, InboundKind};
-use crate::faults::chain;
-
-/// How long a users.info answer is trusted: an admin demoted in Slack loses the admin commands
-/// within this time.
-const ADMIN_TTL: Duration = Duration::from_secs(300);
-
-/// Who may run the admin commands: workspace admins and owners (users.info), and the members the
-/// operator listed in `slack.admins`.
-pub struct Admins {
-    listed: Vec<String>,
-    seen: Mutex<HashMap<String, (bool, String, Instant)>>,
-}
-
-impl Admins {
-    pub fn new(listed: Vec<String>) -> Admins {
-        Admins { listed, seen: Mutex::new(HashMap::new()) }
-    }
-
-    /// The member as an [`Actor`]: display name and admin flag, from users.info (cached). A
-    /// failed lookup means "not an admin" (with the name last seen), never an error for the
-    /// member; it is not cached, so the next event asks again.
-    pub async fn actor(&self, api: &SlackApi, user_id: &str) -> Actor {
-        let cached = self.seen.lock().expect("admin cache").get(user_id).cloned();
-        let (admin, name) = match cached {
-            Some((admin, name, at)) if at.elapsed() < ADMIN_TTL => (admin, name),
-            stale => match lookup(api, user_id).await {
-                Some((admin, name)) => {
-                    let entry = (admin, name.clone(), Instant::now());
-                    self.seen.lock().expect("admin cache").insert(user_id.to_string(), entry);
-                    (admin, name)
-                }
-                None => (false, stale.map_or_else(|| user_id.to_string(), |(_, name, _)| name)),
-            },
-        };
-        let is_admin = admin || self.listed.iter().any(|u| u == user_id);
-        Actor { user_id: user_id.to_string(), name, is_admin }
-    }
-}
-
-impl Admins {
-    /// The member as far as it is known without asking Slack: the cached name and admin flag, or
-    /// an empty name (the store then keeps the name it has) and no admin. For the startup
-    /// read-back, which would otherwise call users.info once per reacting member.
-    pub fn known(&self, user_id: &str) -> Actor {
-        let cached = self.seen.lock().expect("admin cache").get(user_id).cloned();
-        let (admin, name) = cached.map_or((false, String::new()), |(admin, name, _)| (admin, name));
-        let is_admin = admin || self.listed.iter().any(|u| u == user_id);
-        Actor { user_id: user_id.to_string(), name, is_admin }
-    }
-}
-
-async fn lookup(api: &SlackApi, user_id: &str) -> Option<(bool, String)> {
-    let session = api.client.open_session(&api.token);
-    let request = SlackApiUsersInfoRequest::new(SlackUserId::new(user_id.to_string()));
-    match session.users_info(&request).await {
-        Ok(info) => {
-            let user = info.user;
-            let flags = user.flags;
-            let admin = flags.is_admin.unwrap_or(false) || flags.is_owner.unwrap_or(false);
-            let profile = user.profile.as_ref();
-            let name = profile
-                .and_then(|p| p.display_name.clone().filter(|n| !n.is_empty()))
-                .or_else(|| profile.and_then(|p| p.real_name.clone()))
-                .or(user.name.clone())
-                .unwrap_or_else(|| user_id.to_string());
-            Some((admin, name))
-        }
-        Err(e) => {
-            tracing::warn!(error = %chain(&e), user = user_id, "users.info failed; treating the member as no admin");
-            None
-        }
-    }
-}
 
 pub fn channel(team: &str, channel: &str) -> ChannelRef {
     ChannelRef { platform: "slack".into(), workspace: team.into(), channel: channel.into() }

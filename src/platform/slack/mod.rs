@@ -3,6 +3,7 @@
 //! Thin by design: events become [`crate::coach::Inbound`]s (the one `/studybot` command goes
 //! through the console's grammar), the coach decides, and its messages are rendered in Block Kit.
 
+mod admins;
 mod answer;
 mod checkmarks;
 mod delivery;

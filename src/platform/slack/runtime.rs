@@ -7,9 +7,10 @@ use slack_morphism::errors::SlackClientError;
 use slack_morphism::prelude::*;
 use tokio_util::task::TaskTracker;
 
+use super::admins::Admins;
 use super::answer;
 use super::delivery::{SlackApi, SlackDelivery};
-use super::events::{self, Admins};
+use super::events;
 use crate::coach::{Coach, Target};
 use crate::faults::chain;
 use crate::scheduler::Clock;
