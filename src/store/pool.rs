@@ -40,6 +40,12 @@ pub(crate) fn migrator(backend: Backend) -> &'static Migrator {
 /// on disk each batch created, wrote and deleted a file in the temp directory.
 const SQLITE_PRAGMAS: &str = "PRAGMA busy_timeout = 5000; PRAGMA foreign_keys = ON; PRAGMA synchronous = FULL; \
      PRAGMA temp_store = MEMORY;";
+/// The batched writer's connection also keeps up to 32 MiB of pages (SQLite's default is 2 MiB): a
+/// batch inserts into indexes keyed at random (events' keys, members' summaries), and with a
+/// million check-ins stored those indexes no longer fit the default, so most of a batch's index
+/// pages were read back from the file. Only the one writer connection gets it; its pages are
+/// kept only as far as batches touch them.
+const SQLITE_WRITER_CACHE: &str = "PRAGMA cache_size = -32768";
 /// The `busy_timeout` above.
 const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
@@ -353,6 +359,16 @@ fn sqlite_pragmas(
     Box::pin(set_up(conn, SQLITE_PRAGMAS))
 }
 
+fn sqlite_writer_pragmas(
+    conn: &mut AnyConnection,
+    _: PoolConnectionMetadata,
+) -> BoxFuture<'_, Result<(), sqlx::Error>> {
+    Box::pin(async move {
+        set_up(conn, SQLITE_PRAGMAS).await?;
+        set_up(conn, SQLITE_WRITER_CACHE).await
+    })
+}
+
 /// Runs a new connection's session settings.
 async fn set_up(conn: &mut AnyConnection, settings: &'static str) -> Result<(), sqlx::Error> {
     sqlx::raw_sql(settings).execute(conn).await?;
@@ -387,7 +403,10 @@ async fn connect_sqlite(url: &str, max_connections: u32) -> Result<(AnyPool, Any
     }
     enable_wal(&url).await?;
     let pool = sqlite_pool_options(max_connections).connect_with(quiet_options(&url)?).await?;
-    let writes = sqlite_pool_options(SQLITE_WRITE_CONNECTIONS).connect_lazy_with(quiet_options(&url)?);
+    let writes = pool_options(SQLITE_WRITE_CONNECTIONS)
+        .after_connect(sqlite_writer_pragmas)
+        .test_before_acquire(false)
+        .connect_lazy_with(quiet_options(&url)?);
     Ok((pool, writes))
 }
 
@@ -431,6 +450,26 @@ mod tests {
         );
         let named = "postgres://u@h/db?sslmode=disable&application_name=mine";
         assert_eq!(with_application_name(named, "studybot"), named);
+    }
+
+    #[tokio::test]
+    async fn sqlite_keeps_temporary_tables_in_memory_and_the_writer_a_larger_page_cache() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::connect(&format!("sqlite://{}", dir.path().join("t.db").display())).await.unwrap();
+        let pragma = |pool: AnyPool, sql: &'static str| async move {
+            sqlx::query_scalar::<_, i64>(sql).fetch_one(&pool).await.unwrap()
+        };
+        // temp_store 2 is MEMORY; a negative cache_size is KiB.
+        assert_eq!(pragma(store.pool.clone(), "PRAGMA temp_store").await, 2);
+        assert_eq!(pragma(store.writes.clone(), "PRAGMA temp_store").await, 2);
+        assert_eq!(
+            pragma(store.pool.clone(), "PRAGMA cache_size").await,
+            -2000,
+            "readers keep SQLite's default"
+        );
+        assert_eq!(pragma(store.writes.clone(), "PRAGMA cache_size").await, -32768);
+        assert_eq!(pragma(store.writes.clone(), "PRAGMA synchronous").await, 2, "FULL on the writer too");
+        store.close().await;
     }
 
     #[test]
