@@ -23,6 +23,13 @@
 //! all distinct), and VmHWM / VmRSS of the bot are read from /proc, with the CPU time per
 //! check-in of the bot and of this process (the clients and the fake Slack) during the drive.
 //!
+//! `STUDYBOT_BENCH_VIA=reactions` drives ✅ instead: each driven member adds `white_check_mark` to
+//! today's lesson post in its channel, a signed `reaction_added` event callback (JSON, minted by
+//! the fake) POSTed to `/slack/events` — one per member, so it wants `STUDYBOT_BENCH_CHECKINS` equal
+//! to `STUDYBOT_BENCH_MEMBERS`. Slack wants an event acknowledged with an empty 200 and the bot
+//! stores it afterwards, so durable/s is then the stored rows over the time until the last is
+//! stored (polled every 100 ms), and the ack latency is the 200's.
+//!
 //! Then the same load goes straight to a `Coach` in this process on a database seeded alike
 //! (`ingest/direct.rs`): no HTTP, signing or process boundary, so it shows what the
 //! group-committed writer itself sustains next to the naive writer.
@@ -64,6 +71,13 @@ const TODAY: &str = "2026-12-01";
 const DUE: &str = "2026-12-01T09:00:00Z";
 const FIRST_DAY: usize = 121;
 
+/// What the clients send: slash commands, or ✅ reactions as Events API callbacks.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Via {
+    Commands,
+    Reactions,
+}
+
 /// The knobs of one run (see the module doc).
 #[derive(Clone, Copy)]
 pub struct Shape {
@@ -74,6 +88,7 @@ pub struct Shape {
     pub stored: usize,
     /// Whether a first bot catches up with the seed before the burst (see [`warm_up`]).
     pub warm: bool,
+    pub via: Via,
 }
 
 impl Shape {
@@ -88,7 +103,16 @@ impl Shape {
             clients: n("STUDYBOT_BENCH_CLIENTS", 64).max(1),
             stored: n("STUDYBOT_BENCH_STORED", 0),
             warm: n("STUDYBOT_BENCH_WARM", 1) != 0,
+            via: match std::env::var("STUDYBOT_BENCH_VIA").as_deref() {
+                Ok("reactions") => Via::Reactions,
+                Ok("commands") | Err(_) => Via::Commands,
+                Ok(other) => panic!("STUDYBOT_BENCH_VIA is `commands` or `reactions`, not `{other}`"),
+            },
         };
+        assert!(
+            shape.via == Via::Commands || shape.checkins == shape.members,
+            "a member reacts once to today's post: with STUDYBOT_BENCH_VIA=reactions, check-ins must equal members"
+        );
         assert!(shape.days() <= 30, "check-ins / members must be at most 30 (the curriculum's days)");
         shape
     }
@@ -131,6 +155,8 @@ struct Figures {
     rss: (f64, f64),
     /// CPU seconds during the drive: the bot's, and this process's (clients and fake Slack).
     cpu: (f64, f64),
+    /// From the last ack until every check-in was stored.
+    settle_secs: f64,
     /// The same load handed to a coach in this process: check-ins/s and sorted latencies (µs).
     direct: (f64, Vec<u64>),
 }
@@ -139,11 +165,12 @@ struct Figures {
 async fn main() {
     let shape = Shape::from_env();
     println!(
-        "ingest: {} cohorts, {} members, {} check-ins ({} per member), {} clients, {} stored check-ins before",
+        "ingest: {} cohorts, {} members, {} check-ins ({} per member) as {:?}, {} clients, {} stored check-ins before",
         shape.cohorts,
         shape.members,
         shape.checkins,
         shape.days(),
+        shape.via,
         shape.clients,
         shape.stored
     );
@@ -166,7 +193,7 @@ async fn run(backend: &'static str, db: &TestDb, alike: &TestDb, shape: &Shape) 
     println!("ingest {backend}: seeded in {:.1} s", seeded.secs);
     let naive = drive::naive(db.url(), shape).await;
     println!("ingest {backend}: naive writer {naive:.0} rows/s");
-    let (ids, bodies) = commands(&fake, &seeded, shape).await;
+    let (ids, bodies) = requests(&fake, &seeded, shape).await;
     if shape.warm {
         warm_up(&fake, db.url(), backend).await;
     }
@@ -176,10 +203,16 @@ async fn run(backend: &'static str, db: &TestDb, alike: &TestDb, shape: &Shape) 
     assert!(ready, "the bot did not start:\n{}", bot.process.tail(40));
     println!("ingest {backend}: bot up {:.1} s after spawn", started.elapsed().as_secs_f64());
     let (bot_cpu, own_cpu) = (bot.process.cpu_secs(), own_cpu_secs());
-    let drive = drive::drive(&bot.commands_url(), Arc::new(bodies), shape.clients).await;
-    let cpu = (bot.process.cpu_secs() - bot_cpu, own_cpu_secs() - own_cpu);
+    let drive = drive::drive(&bot.url(shape.via), shape.via, Arc::new(bodies), shape.clients).await;
+    let cpu_since = || (bot.process.cpu_secs() - bot_cpu, own_cpu_secs() - own_cpu);
+    let mut cpu = cpu_since();
     let settled = Instant::now();
-    let stored = settle(db.url(), shape.checkins as i64).await;
+    let stored = settle(db.url(), shape.via, shape.checkins as i64).await;
+    let settle_secs = settled.elapsed().as_secs_f64();
+    if shape.via == Via::Reactions {
+        // Events are stored after their ack: their work goes on until the last is stored.
+        cpu = cpu_since();
+    }
     let late_done = drive
         .acks
         .iter()
@@ -191,14 +224,14 @@ async fn run(backend: &'static str, db: &TestDb, alike: &TestDb, shape: &Shape) 
         drive.wall_secs,
         stored.0,
         shape.checkins,
-        settled.elapsed().as_secs_f64(),
+        settle_secs,
         drive.sample_other.as_ref().map_or(String::new(), |s| format!("; first other answer: {s:.200}"))
     );
     report_log(&format!("ingest {backend}"), &bot.process.stop());
     let seeded = seed::seed(alike.url(), &fake, shape).await;
     let direct = direct::direct(alike.url(), &fake.team_id(), &seeded, shape, ORIGIN.parse().unwrap()).await;
     println!("ingest {backend}: direct to the coach {:.0} check-ins/s", direct.0);
-    Figures { backend, drive, naive, late_done, stored, rss, cpu, direct }
+    Figures { backend, drive, naive, late_done, stored, rss, cpu, settle_secs, direct }
 }
 
 /// The database as a running bot leaves it: a first bot catches up with the seeded days (their
@@ -214,15 +247,25 @@ async fn warm_up(fake: &FakeSlack, url: &str, backend: &str) {
     println!("ingest {backend}: warm-up bot caught up with the seed in {secs:.1} s, stopped");
 }
 
-/// The N slash commands, minted by the fake (so their response_urls are its own) and form-encoded
-/// as Slack sends them: (delivery ids, bodies).
-async fn commands(fake: &FakeSlack, seeded: &seed::Seeded, shape: &Shape) -> (Vec<String>, Vec<String>) {
+/// The N requests, minted by the fake (so a command's response_url is its own) and encoded as
+/// Slack sends them: a command form-encoded, an event callback as JSON. (delivery ids, bodies).
+async fn requests(fake: &FakeSlack, seeded: &seed::Seeded, shape: &Shape) -> (Vec<String>, Vec<String>) {
     let (mut ids, mut bodies) = (Vec::new(), Vec::new());
     for i in 0..shape.checkins {
         let (member, day) = shape.request(i);
-        let channel = &seeded.channels[member % shape.cohorts];
-        let id = fake.command(&seeded.members[member], channel, &format!("checkpoint day:{day}")).await;
+        let (user, at) = (&seeded.members[member], member % shape.cohorts);
+        let id = match shape.via {
+            Via::Commands => fake.command(user, &seeded.channels[at], &format!("checkpoint day:{day}")).await,
+            Via::Reactions => {
+                fake.react(user, &seeded.channels[at], &seeded.posts[at], "white_check_mark").await
+            }
+        };
         let payload = fake.delivered(&id).expect("the fake keeps what it minted");
+        if shape.via == Via::Reactions {
+            ids.push(id);
+            bodies.push(payload.to_string());
+            continue;
+        }
         let mut form = url::form_urlencoded::Serializer::new(String::new());
         for (k, v) in payload.as_object().into_iter().flatten() {
             form.append_pair(k, v.as_str().map_or_else(|| v.to_string(), str::to_owned).as_str());
@@ -238,11 +281,11 @@ fn late_done(answer: &serde_json::Value) -> bool {
 }
 
 /// Waits until all `expected` check-ins are stored, or the count stops moving for 10 s.
-async fn settle(url: &str, expected: i64) -> (i64, i64) {
-    let (mut last, mut since) = (drive::stored(url).await, Instant::now());
+async fn settle(url: &str, via: Via, expected: i64) -> (i64, i64) {
+    let (mut last, mut since) = (drive::stored(url, via).await, Instant::now());
     while last.0 < expected && since.elapsed() < Duration::from_secs(10) {
-        tokio::time::sleep(Duration::from_millis(250)).await;
-        let now = drive::stored(url).await;
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        let now = drive::stored(url, via).await;
         if now != last {
             (last, since) = (now, Instant::now());
         }
@@ -252,14 +295,21 @@ async fn settle(url: &str, expected: i64) -> (i64, i64) {
 
 fn print_table(shape: &Shape, table: &[Figures]) {
     println!();
+    let acked = match shape.via {
+        Via::Commands => "done inline",
+        Via::Reactions => "accepted (200)",
+    };
     println!(
-        "| backend | durable check-ins/s | naive rows/s | bot/naive | ack p50 | p95 | p99 | max (ms) | done inline | \
+        "| backend | durable check-ins/s | naive rows/s | bot/naive | ack p50 | p95 | p99 | max (ms) | {acked} | \
          holding (done later) | other | failed | stored once | bot RSS peak / now | CPU µs per check-in: bot / clients |"
     );
     println!("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
     for f in table {
         let d = &f.drive;
-        let durable = d.count(Ack::Done) as f64 / d.wall_secs;
+        let durable = match shape.via {
+            Via::Commands => d.count(Ack::Done) as f64 / d.wall_secs,
+            Via::Reactions => f.stored.1 as f64 / (d.wall_secs + f.settle_secs),
+        };
         let lat = d.latencies();
         let ms = |p: usize| percentile(&lat, p) as f64 / 1000.0;
         let once = f.stored.0 == shape.checkins as i64 && f.stored.1 == f.stored.0;
@@ -272,7 +322,7 @@ fn print_table(shape: &Shape, table: &[Figures]) {
             ms(95),
             ms(99),
             lat.last().copied().unwrap_or(0) as f64 / 1000.0,
-            d.count(Ack::Done),
+            d.count(Ack::Done) + d.count(Ack::Accepted),
             d.count(Ack::Holding),
             f.late_done,
             d.count(Ack::Other),

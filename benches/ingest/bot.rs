@@ -4,6 +4,7 @@ use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, SystemTime};
 
+use super::Via;
 use super::fake_slack::{BOT_TOKEN, FakeSlack, SIGNING_SECRET};
 use super::process::Process;
 
@@ -40,9 +41,13 @@ impl Bot {
         Bot { process: Process::start(command), port, _dir: dir }
     }
 
-    /// The slash command's request url.
-    pub fn commands_url(&self) -> String {
-        format!("http://127.0.0.1:{}/slack/commands", self.port)
+    /// The request url of `via`: the slash command's, or Event Subscriptions'.
+    pub fn url(&self, via: Via) -> String {
+        let path = match via {
+            Via::Commands => "commands",
+            Via::Reactions => "events",
+        };
+        format!("http://127.0.0.1:{}/slack/{path}", self.port)
     }
 
     /// Waits up to `timeout` for a log line containing `needle`; whether it came (why not is printed).

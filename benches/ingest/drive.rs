@@ -1,4 +1,4 @@
-//! The load: K concurrent clients POSTing signed `/studybot checkpoint` requests to the bot as Slack would, and the naive one-row-per-transaction writer they are compared with.
+//! The load: K concurrent clients POSTing signed `/studybot checkpoint` requests (or ✅ reaction_added events) to the bot as Slack would, and the naive one-row-per-transaction writer they are compared with.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -9,8 +9,8 @@ use sha2::Sha256;
 use sqlx::AssertSqlSafe;
 use studybot::store::{Backend, Store};
 
-use super::Shape;
 use super::fake_slack::SIGNING_SECRET;
+use super::{Shape, Via};
 
 /// Slack gives up on a request url after 3 seconds.
 const SLACK_DEADLINE: Duration = Duration::from_secs(3);
@@ -25,6 +25,8 @@ pub enum Ack {
     Holding,
     /// Any other answer (e.g. "already checked", an error text).
     Other,
+    /// An event's 200 with an empty body: taken, stored afterwards (Slack wants no more).
+    Accepted,
     /// No answer within Slack's 3 s, a refused or failed request.
     Failed,
 }
@@ -49,9 +51,9 @@ impl Drive {
     }
 }
 
-/// Sends `bodies` (form-encoded slash commands) to `url`, `clients` at a time, each client waiting
-/// for its ack before its next request.
-pub async fn drive(url: &str, bodies: Arc<Vec<String>>, clients: usize) -> Drive {
+/// Sends `bodies` (form-encoded slash commands, or event callbacks as JSON) to `url`, `clients` at
+/// a time, each client waiting for its ack before its next request.
+pub async fn drive(url: &str, via: Via, bodies: Arc<Vec<String>>, clients: usize) -> Drive {
     let client = reqwest::Client::builder()
         .pool_max_idle_per_host(clients)
         .timeout(SLACK_DEADLINE)
@@ -69,7 +71,7 @@ pub async fn drive(url: &str, bodies: Arc<Vec<String>>, clients: usize) -> Drive
                 let i = next.fetch_add(1, Ordering::Relaxed);
                 let Some(body) = bodies.get(i) else { break };
                 let sent = Instant::now();
-                let (ack, text) = send(&client, &url, body).await;
+                let (ack, text) = send(&client, &url, via, body).await;
                 acks.push((i, ack, sent.elapsed().as_micros() as u64));
                 if ack == Ack::Other || ack == Ack::Failed {
                     other.get_or_insert(text);
@@ -88,11 +90,15 @@ pub async fn drive(url: &str, bodies: Arc<Vec<String>>, clients: usize) -> Drive
     drive
 }
 
-async fn send(client: &reqwest::Client, url: &str, body: &str) -> (Ack, String) {
+async fn send(client: &reqwest::Client, url: &str, via: Via, body: &str) -> (Ack, String) {
     let ts = SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_secs();
+    let content_type = match via {
+        Via::Commands => "application/x-www-form-urlencoded",
+        Via::Reactions => "application/json",
+    };
     let request = client
         .post(url)
-        .header("Content-Type", "application/x-www-form-urlencoded")
+        .header("Content-Type", content_type)
         .header("X-Slack-Request-Timestamp", ts.to_string())
         .header("X-Slack-Signature", sign(ts, body))
         .body(body.to_string());
@@ -101,7 +107,8 @@ async fn send(client: &reqwest::Client, url: &str, body: &str) -> (Ack, String) 
         Ok(r) => return (Ack::Failed, format!("HTTP {}", r.status())),
         Err(e) => return (Ack::Failed, e.to_string()),
     };
-    (classify(&text), text)
+    let ack = if via == Via::Reactions && text.is_empty() { Ack::Accepted } else { classify(&text) };
+    (ack, text)
 }
 
 pub fn classify(text: &str) -> Ack {
@@ -179,11 +186,18 @@ pub async fn naive(url: &str, shape: &Shape) -> f64 {
     rate
 }
 
-/// (rows, distinct (cohort, member, day)) in `checkpoints` for the driven members' commands.
-pub async fn stored(url: &str) -> (i64, i64) {
+/// (rows, distinct (cohort, member, day)) in `checkpoints` for the driven members' commands or
+/// reactions.
+pub async fn stored(url: &str, via: Via) -> (i64, i64) {
     let store = Store::connect_with(url, Some(1)).await.expect("connect for the check");
-    let from = "FROM checkpoints c JOIN members m ON m.id = c.member_id \
-                WHERE m.user_id LIKE 'U0M%' AND c.source = 'command'";
+    let source = match via {
+        Via::Commands => "command",
+        Via::Reactions => "reaction",
+    };
+    let from = format!(
+        "FROM checkpoints c JOIN members m ON m.id = c.member_id \
+         WHERE m.user_id LIKE 'U0M%' AND c.source = '{source}'"
+    );
     let count = |sql: String| {
         let pool = store.pool().clone();
         async move { sqlx::query_scalar::<_, i64>(AssertSqlSafe(sql)).fetch_one(&pool).await.expect("count") }

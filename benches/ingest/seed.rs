@@ -20,6 +20,8 @@ const CYCLE: usize = 30;
 /// members (member `j` belongs to cohort `j % cohorts`).
 pub struct Seeded {
     pub channels: Vec<String>,
+    /// Today's lesson post in each channel (its ts), what a ✅ is added to.
+    pub posts: Vec<String>,
     pub members: Vec<SlackUser>,
     pub secs: f64,
 }
@@ -75,7 +77,7 @@ pub async fn seed(url: &str, fake: &FakeSlack, shape: &Shape) -> Seeded {
     let bound = coach.scheduled_cohorts().await.expect("bind the bench cohorts");
     assert_eq!(bound.len(), cohorts.len(), "every bench cohort loads");
     store.close().await;
-    Seeded { channels, members, secs: started.elapsed().as_secs_f64() }
+    Seeded { channels, posts, members, secs: started.elapsed().as_secs_f64() }
 }
 
 /// The stored check-ins: member `(cohort, member, n)` has days 121..121+n, each with its dedupe
