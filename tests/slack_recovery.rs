@@ -418,3 +418,19 @@ async fn a_rate_limited_users_info_is_waited_out_and_the_stored_names_are_kept()
     assert_eq!(names, ["Nora", "Omar", "U0PIA"]);
     store.close().await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_reaction_other_than_a_check_mark_asks_slack_nothing() {
+    let h = running("2026-12-01T08:59:00Z", "2026-12-01", Mode::Socket).await;
+    let ts = h.wait_lesson(1).await["ts"].as_str().unwrap().to_string();
+    let ivy = member("U0IVY", "Ivy");
+    let looked_up =
+        |f: &FakeSlack| f.calls("users.info").iter().filter(|c| c.params["user"] == "U0IVY").count();
+    // Handled (and acknowledged) once the bot is done with it.
+    let id = h.fake.react(&ivy, &h.channel, &ts, "tada").await;
+    assert!(h.fake.wait_for(STEP, |f| !f.acks(&id).is_empty()).await, "acknowledged");
+    assert_eq!(looked_up(&h.fake), 0, "a 🎉 is no check-in: {}", h.fake.request_log());
+    h.fake.react(&ivy, &h.channel, &ts, "white_check_mark").await;
+    h.wait_checkpoints("ivy", |c| c.len() == 1).await;
+    assert_eq!(looked_up(&h.fake), 1, "a ✅ from a member not seen yet names them");
+}

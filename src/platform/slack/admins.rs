@@ -59,6 +59,16 @@ impl Admins {
         self.actor_as(user_id, admin, name)
     }
 
+    /// The member of an event that needs no admin flag (a ✅): a member seen before, however long
+    /// ago, is taken as last seen; users.info is asked only for one not seen since the start. A
+    /// member's daily ✅ then costs no call against users.info's tier.
+    pub async fn member(&self, api: &SlackApi, user_id: &str) -> Actor {
+        if self.seen.lock().expect("admin cache").contains_key(user_id) {
+            return self.known(user_id);
+        }
+        self.actor(api, user_id).await
+    }
+
     /// The member as far as it is known without asking Slack: the cached name and admin flag, or
     /// an empty name (the store then keeps the name it has) and no admin. For the startup
     /// read-back, which would otherwise call users.info once per reacting member.

@@ -176,16 +176,22 @@ pub async fn push(shared: &Arc<Shared>, event: SlackPushEventCallback) {
 }
 
 async fn reaction(shared: &Shared, event: SlackPushEventCallback) {
-    let user = match &event.event {
-        SlackEventCallbackBody::ReactionAdded(e) => e.user.to_string(),
-        SlackEventCallbackBody::ReactionRemoved(e) => e.user.to_string(),
+    let (user, emoji) = match &event.event {
+        SlackEventCallbackBody::ReactionAdded(e) => (e.user.to_string(), &e.reaction),
+        SlackEventCallbackBody::ReactionRemoved(e) => (e.user.to_string(), &e.reaction),
         _ => return,
     };
     // The bot's own ✅ under each post is there for members to click.
     if user == shared.bot_user {
         return;
     }
-    let actor = shared.admins.actor(&shared.api, &user).await;
+    // Only a ✅ is a check-in (it needs the member's name, not their admin flag); any other
+    // reaction in the channel asks Slack nothing.
+    let actor = if crate::coach::is_checkpoint_emoji(emoji.as_ref()) {
+        shared.admins.member(&shared.api, &user).await
+    } else {
+        shared.admins.known(&user)
+    };
     let Some(inbound) = events::reaction(&event, actor) else { return };
     let replies = shared.coach.handle(&inbound, shared.clock.now()).await.into_replies();
     for reply in replies.iter().filter(|r| r.to != Target::Ephemeral) {
