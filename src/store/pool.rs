@@ -397,26 +397,31 @@ async fn connect_sqlite(url: &str, max_connections: u32) -> Result<(AnyPool, Any
     if in_memory {
         // Each connection to `sqlite::memory:` opens its own database under Any, so keep exactly
         // one connection alive for the pool's lifetime, and the writer shares it.
-        let options = sqlite_pool_options(1).min_connections(1).idle_timeout(None).max_lifetime(None);
+        let options =
+            sqlite_pool_options(1, sqlite_pragmas).min_connections(1).idle_timeout(None).max_lifetime(None);
         let pool = options.connect_with(quiet_options(&url)?).await?;
         return Ok((pool.clone(), pool));
     }
     enable_wal(&url).await?;
-    let pool = sqlite_pool_options(max_connections).connect_with(quiet_options(&url)?).await?;
-    let writes = pool_options(SQLITE_WRITE_CONNECTIONS)
-        .after_connect(sqlite_writer_pragmas)
-        .test_before_acquire(false)
+    let pool =
+        sqlite_pool_options(max_connections, sqlite_pragmas).connect_with(quiet_options(&url)?).await?;
+    let writes = sqlite_pool_options(SQLITE_WRITE_CONNECTIONS, sqlite_writer_pragmas)
         .connect_lazy_with(quiet_options(&url)?);
     Ok((pool, writes))
 }
 
-/// A SQLite pool: each connection set up by [`SQLITE_PRAGMAS`], and lent without a ping first. A
-/// file connection has no session to lose, so the ping only cost a round trip to the connection's
-/// thread (two thread switches) per acquire — per check-in, for the read of its cohort's stamp;
-/// what can go wrong with one (a failed transaction, a file made read-only) `before_acquire` checks.
-fn sqlite_pool_options(max_connections: u32) -> AnyPoolOptions {
-    pool_options(max_connections).after_connect(sqlite_pragmas).test_before_acquire(false)
+/// A SQLite pool: each connection set up by `set_up` ([`sqlite_pragmas`], or for the batched
+/// writer [`sqlite_writer_pragmas`]), and lent without a ping first. A file connection has no
+/// session to lose, so the ping only cost a round trip to the connection's thread (two thread
+/// switches) per acquire; what can go wrong with one (a failed transaction, a file made
+/// read-only) `before_acquire` checks.
+fn sqlite_pool_options(max_connections: u32, set_up: AfterConnect) -> AnyPoolOptions {
+    pool_options(max_connections).after_connect(set_up).test_before_acquire(false)
 }
+
+/// A new connection's session setup, as the pools take it.
+type AfterConnect =
+    for<'c> fn(&'c mut AnyConnection, PoolConnectionMetadata) -> BoxFuture<'c, Result<(), sqlx::Error>>;
 
 /// WAL is persistent in the file, but switching to it needs an exclusive lock that the busy
 /// timeout does not wait for; so switch once, on a single connection, before the pool opens many.

@@ -63,10 +63,11 @@ impl Admins {
     /// ago, is taken as last seen; users.info is asked only for one not seen since the start. A
     /// member's daily ✅ then costs no call against users.info's tier.
     pub async fn member(&self, api: &SlackApi, user_id: &str) -> Actor {
-        if self.seen.lock().expect("admin cache").contains_key(user_id) {
-            return self.known(user_id);
+        let cached = self.seen.lock().expect("admin cache").get(user_id).cloned();
+        match cached {
+            Some(seen) => self.actor_as(user_id, seen.admin, seen.name),
+            None => self.actor(api, user_id).await,
         }
-        self.actor(api, user_id).await
     }
 
     /// The member as far as it is known without asking Slack: the cached name and admin flag, or
