@@ -16,6 +16,9 @@ use crate::faults::chain;
 const ADMIN_TTL: Duration = Duration::from_secs(300);
 /// How long users.info is left alone after a 429 that gave no Retry-After.
 const HOLD_WITHOUT_RETRY_AFTER: Duration = Duration::from_secs(30);
+/// The most members the cache holds (about 100 bytes each): a workspace with more members than
+/// this active at once keeps asking users.info for the ones it let go, rather than growing.
+const CACHE_MAX: usize = 100_000;
 
 /// Who may run the admin commands: workspace admins and owners (users.info), and the members the
 /// operator listed in `slack.admins`.
@@ -50,7 +53,7 @@ impl Admins {
             stale => match self.lookup(api, user_id).await {
                 Some((admin, name)) => {
                     let seen = Seen { admin, name: name.clone(), at: Instant::now() };
-                    self.seen.lock().expect("admin cache").insert(user_id.to_string(), seen);
+                    remember(&mut self.seen.lock().expect("admin cache"), user_id, seen, CACHE_MAX);
                     (admin, name)
                 }
                 None => (false, stale.map(|seen| seen.name).unwrap_or_default()),
@@ -110,6 +113,22 @@ impl Admins {
     }
 }
 
+/// Caches `seen` for `user_id`. A full cache (`max` members) first lets go of the members whose
+/// admin flag is past its time, then, if that freed less than a tenth, of the least recently
+/// asked tenth: bounded memory, and a member let go is only asked again.
+fn remember(cache: &mut HashMap<String, Seen>, user_id: &str, seen: Seen, max: usize) {
+    if cache.len() >= max && !cache.contains_key(user_id) {
+        cache.retain(|_, s| s.at.elapsed() < ADMIN_TTL);
+        if cache.len() > max - max / 10 {
+            let mut ages: Vec<Instant> = cache.values().map(|s| s.at).collect();
+            let cut = ages.len() - (max - max / 10);
+            let (_, &mut oldest_kept, _) = ages.select_nth_unstable(cut);
+            cache.retain(|_, s| s.at >= oldest_kept);
+        }
+    }
+    cache.insert(user_id.to_string(), seen);
+}
+
 /// The admin flag (admin or owner) and the name Slack shows: display name, else real name, else
 /// the handle, else the user id.
 fn named(user: SlackUser, user_id: &str) -> (bool, String) {
@@ -122,4 +141,43 @@ fn named(user: SlackUser, user_id: &str) -> (bool, String) {
         .or(user.name.clone())
         .unwrap_or_else(|| user_id.to_string());
     (admin, name)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn seen(name: &str, ago: Duration) -> Seen {
+        Seen { admin: false, name: name.into(), at: Instant::now() - ago }
+    }
+
+    #[test]
+    fn a_full_cache_lets_go_of_stale_members_first_then_of_the_least_recently_asked() {
+        let mut cache = HashMap::new();
+        // 10 members: 3 past the admin flag's time, 7 fresh of different ages.
+        for i in 0..3 {
+            remember(&mut cache, &format!("U{i}"), seen("stale", ADMIN_TTL + Duration::from_secs(1)), 10);
+        }
+        for i in 3..10 {
+            remember(&mut cache, &format!("U{i}"), seen("fresh", Duration::from_secs(20 - i)), 10);
+        }
+        assert_eq!(cache.len(), 10);
+        // One more: the stale three go, nothing fresh.
+        remember(&mut cache, "U10", seen("new", Duration::ZERO), 10);
+        assert_eq!(cache.len(), 8);
+        assert!((0..3).all(|i| !cache.contains_key(&format!("U{i}"))));
+        assert!((3..11).all(|i| cache.contains_key(&format!("U{i}"))));
+        // Fill it again with fresh members only: the least recently asked go, the newest stay.
+        remember(&mut cache, "U11", seen("new", Duration::ZERO), 10);
+        remember(&mut cache, "U12", seen("new", Duration::ZERO), 10);
+        remember(&mut cache, "U13", seen("new", Duration::ZERO), 10);
+        assert!(cache.len() <= 10, "bounded: {}", cache.len());
+        assert!(!cache.contains_key("U3"), "the least recently asked went first");
+        assert!(cache.contains_key("U13") && cache.contains_key("U10"));
+        // A member already cached is refreshed, not counted twice.
+        let before = cache.len();
+        remember(&mut cache, "U13", seen("renamed", Duration::ZERO), before);
+        assert_eq!(cache.len(), before);
+        assert_eq!(cache["U13"].name, "renamed");
+    }
 }
