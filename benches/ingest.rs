@@ -78,6 +78,40 @@ pub enum Via {
     Reactions,
 }
 
+impl Via {
+    /// The bot's request path under `/slack/`: the slash command's, or Event Subscriptions'.
+    pub fn path(self) -> &'static str {
+        match self {
+            Via::Commands => "commands",
+            Via::Reactions => "events",
+        }
+    }
+
+    /// The body's `Content-Type`, as Slack sends it.
+    pub fn content_type(self) -> &'static str {
+        match self {
+            Via::Commands => "application/x-www-form-urlencoded",
+            Via::Reactions => "application/json",
+        }
+    }
+
+    /// The `checkpoints.source` the bot stores for it.
+    pub fn source(self) -> &'static str {
+        match self {
+            Via::Commands => "command",
+            Via::Reactions => "reaction",
+        }
+    }
+
+    /// What a successful ack is, for the table's header.
+    pub fn acked(self) -> &'static str {
+        match self {
+            Via::Commands => "done inline",
+            Via::Reactions => "accepted (200)",
+        }
+    }
+}
+
 /// The knobs of one run (see the module doc).
 #[derive(Clone, Copy)]
 pub struct Shape {
@@ -295,10 +329,7 @@ async fn settle(url: &str, via: Via, expected: i64) -> (i64, i64) {
 
 fn print_table(shape: &Shape, table: &[Figures]) {
     println!();
-    let acked = match shape.via {
-        Via::Commands => "done inline",
-        Via::Reactions => "accepted (200)",
-    };
+    let acked = shape.via.acked();
     println!(
         "| backend | durable check-ins/s | naive rows/s | bot/naive | ack p50 | p95 | p99 | max (ms) | {acked} | \
          holding (done later) | other | failed | stored once | bot RSS peak / now | CPU µs per check-in: bot / clients |"

@@ -43,11 +43,7 @@ impl Bot {
 
     /// The request url of `via`: the slash command's, or Event Subscriptions'.
     pub fn url(&self, via: Via) -> String {
-        let path = match via {
-            Via::Commands => "commands",
-            Via::Reactions => "events",
-        };
-        format!("http://127.0.0.1:{}/slack/{path}", self.port)
+        format!("http://127.0.0.1:{}/slack/{}", self.port, via.path())
     }
 
     /// Waits up to `timeout` for a log line containing `needle`; whether it came (why not is printed).

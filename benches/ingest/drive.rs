@@ -92,13 +92,9 @@ pub async fn drive(url: &str, via: Via, bodies: Arc<Vec<String>>, clients: usize
 
 async fn send(client: &reqwest::Client, url: &str, via: Via, body: &str) -> (Ack, String) {
     let ts = SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_secs();
-    let content_type = match via {
-        Via::Commands => "application/x-www-form-urlencoded",
-        Via::Reactions => "application/json",
-    };
     let request = client
         .post(url)
-        .header("Content-Type", content_type)
+        .header("Content-Type", via.content_type())
         .header("X-Slack-Request-Timestamp", ts.to_string())
         .header("X-Slack-Signature", sign(ts, body))
         .body(body.to_string());
@@ -190,10 +186,7 @@ pub async fn naive(url: &str, shape: &Shape) -> f64 {
 /// reactions.
 pub async fn stored(url: &str, via: Via) -> (i64, i64) {
     let store = Store::connect_with(url, Some(1)).await.expect("connect for the check");
-    let source = match via {
-        Via::Commands => "command",
-        Via::Reactions => "reaction",
-    };
+    let source = via.source();
     let from = format!(
         "FROM checkpoints c JOIN members m ON m.id = c.member_id \
          WHERE m.user_id LIKE 'U0M%' AND c.source = '{source}'"
