@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use support::readback::{Readback, forget_post_confirmation, lock_database};
 use support::slack_bot::{
-    FakeSlack, Mode, STEP, SlackBot, SlackUser, member, message_text, organizer, running,
+    FakeSlack, Mode, STEP, SlackBot, SlackUser, member, message_text, organizer, running, setup_text,
 };
 
 #[tokio::test(flavor = "multi_thread")]
@@ -433,4 +433,94 @@ async fn a_reaction_other_than_a_check_mark_asks_slack_nothing() {
     h.fake.react(&ivy, &h.channel, &ts, "white_check_mark").await;
     h.wait_checkpoints("ivy", |c| c.len() == 1).await;
     assert_eq!(looked_up(&h.fake), 1, "a ✅ from a member not seen yet names them");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn past_max_in_flight_an_event_gets_503_and_counts_once_when_slack_delivers_it_again() {
+    let mut h =
+        SlackBot::new("2026-12-01T08:59:00Z", 30.0, Mode::Http).await.with_slack_config("max_in_flight = 2");
+    h.start().await;
+    let reply = h.ask(&organizer(), &setup_text("2026-12-01")).await;
+    assert!(reply.contains("Lakehouse"), "{reply}");
+    let ts = h.wait_lesson(1).await["ts"].as_str().unwrap().to_string();
+    // users.info slower than Slack's 3 s: a ✅ from a member not seen yet stays in flight after
+    // its acknowledgement, until users.info answers.
+    h.fake.delay_method("users.info", Duration::from_secs(5));
+    let (nora, omar, pia) = (member("U0NORA", "Nora"), member("U0OMAR", "Omar"), member("U0PIA", "Pia"));
+    let status = |h: &SlackBot, id: &str, n: usize| h.fake.acks(id).get(n).map(|a| a["status"].clone());
+    let mut held = Vec::new();
+    for who in [&nora, &omar] {
+        held.push(h.fake.react(who, &h.channel, &ts, "white_check_mark").await);
+    }
+    // Acknowledged within Slack's 3 s, while users.info still keeps them.
+    assert!(h.fake.wait_for(STEP, |f| held.iter().all(|id| !f.acks(id).is_empty())).await, "acknowledged");
+    for id in &held {
+        assert_eq!(status(&h, id, 0), Some(200.into()), "{:?}", h.fake.acks(id));
+    }
+    // Both still in flight: Pia's ✅ is turned away so that Slack delivers it again, and her
+    // command is answered, not left to time out.
+    let turned = h.fake.react(&pia, &h.channel, &ts, "white_check_mark").await;
+    assert!(h.fake.wait_for(STEP, |f| !f.acks(&turned).is_empty()).await, "answered");
+    assert_eq!(status(&h, &turned, 0), Some(503.into()), "{:?}", h.fake.acks(&turned));
+    let said = h.fake.command(&pia, &h.channel, "checkpoint").await;
+    assert!(h.fake.wait_for(STEP, |f| !f.acks(&said).is_empty()).await, "answered");
+    let busy = message_text(&h.answers(&pia, &said)[0]);
+    assert!(busy.contains("very busy") && busy.contains("try again"), "{busy}");
+    // Once users.info answers the held work is stored and its places come back; Slack delivers
+    // Pia's ✅ again (up to three times) until it is taken in, and it is stored once.
+    h.wait_checkpoints("Nora's and Omar's ✅", |c| c.len() == 2).await;
+    for _ in 0..3 {
+        let n = h.fake.acks(&turned).len();
+        h.fake.redeliver(&turned).await;
+        assert!(h.fake.wait_for(STEP, |f| f.acks(&turned).len() > n).await, "answered");
+        if status(&h, &turned, n) == Some(200.into()) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_secs(1)).await;
+    }
+    h.wait_checkpoints("Pia's ✅ delivered again", |c| c.len() == 3).await;
+    let users: Vec<String> = h.checkpoints().await.into_iter().map(|c| c.0).collect();
+    assert!(
+        ["U0NORA", "U0OMAR", "U0PIA"].iter().all(|u| users.iter().filter(|x| x == u).count() == 1),
+        "{users:?}"
+    );
+    let address = h.endpoint().trim_start_matches("http://").trim_end_matches("/slack").parse().unwrap();
+    let page = support::scrape::scrape(address).await;
+    let turned_away =
+        |kind| page.value("studybot_requests_turned_away_total", &[("platform", "slack"), ("kind", kind)]);
+    assert!(
+        turned_away("event") >= Some(1.0) && turned_away("command") == Some(1.0),
+        "{:?}",
+        turned_away("event")
+    );
+    assert!(h.log().contains("slack.max_in_flight"), "the operator is told why");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn in_socket_mode_an_event_past_max_in_flight_is_left_unacknowledged_for_slack_to_send_again() {
+    let mut h = SlackBot::new("2026-12-01T08:59:00Z", 30.0, Mode::Socket)
+        .await
+        .with_slack_config("max_in_flight = 1");
+    h.start().await;
+    let reply = h.ask(&organizer(), &setup_text("2026-12-01")).await;
+    assert!(reply.contains("Lakehouse"), "{reply}");
+    let ts = h.wait_lesson(1).await["ts"].as_str().unwrap().to_string();
+    h.fake.delay_method("users.info", Duration::from_secs(4));
+    let (nora, omar) = (member("U0NORA", "Nora"), member("U0OMAR", "Omar"));
+    let held = h.fake.react(&nora, &h.channel, &ts, "white_check_mark").await;
+    assert!(h.fake.wait_for(STEP, |f| !f.acks(&held).is_empty()).await, "acknowledged");
+    // Nora's ✅ still waits for users.info: Omar's finds no place and gets no ack.
+    let turned = h.fake.react(&omar, &h.channel, &ts, "white_check_mark").await;
+    assert!(!h.fake.wait_for(Duration::from_secs(1), |f| !f.acks(&turned).is_empty()).await, "not acked");
+    h.wait_checkpoints("Nora's ✅", |c| c.len() == 1).await;
+    // Slack sends the envelope again; now it is taken in, acknowledged and stored once.
+    for _ in 0..3 {
+        h.fake.redeliver(&turned).await;
+        if h.fake.wait_for(Duration::from_secs(3), |f| !f.acks(&turned).is_empty()).await {
+            break;
+        }
+    }
+    h.wait_checkpoints("Omar's ✅ sent again", |c| c.len() == 2).await;
+    assert_eq!(h.fake.acks(&turned).len(), 1, "{:?}", h.fake.acks(&turned));
+    assert!(!h.log().contains("callback failed"), "a turned-away event is no error");
 }

@@ -159,6 +159,9 @@ pub struct SlackConfig {
     /// At startup, the ✅ reactions on the lesson posts of this many days are read back
     /// (reactions.get), so reactions changed while the bot was away count.
     pub reconcile_days: u32,
+    /// How many requests' work (events, commands, button presses) may be in flight at once;
+    /// past it events are answered 503 (Slack delivers them again) and commands a busy reply.
+    pub max_in_flight: usize,
 }
 
 impl Default for SlackConfig {
@@ -172,6 +175,7 @@ impl Default for SlackConfig {
             listen: None,
             admins: Vec::new(),
             reconcile_days: 3,
+            max_in_flight: 10_000,
         }
     }
 }
@@ -375,6 +379,9 @@ fn validate_slack(slack: &SlackConfig) -> Result<(), (&'static str, String)> {
     }
     if slack.reconcile_days > 30 {
         return Err(("slack.reconcile_days", "must be 0-30".into()));
+    }
+    if !(1..=1_000_000).contains(&slack.max_in_flight) {
+        return Err(("slack.max_in_flight", "must be 1-1000000".into()));
     }
     match Url::parse(&slack.api_url) {
         Ok(url) if matches!(url.scheme(), "http" | "https") && url.host().is_some() => Ok(()),

@@ -198,6 +198,10 @@ fn slack_modes_need_their_secrets() {
     fs::write(&path, "[slack]\nreconcile_days = 31\n").unwrap();
     let e = load_layers(&path, true, socket_env()).unwrap_err().to_string();
     assert!(e.contains("slack.reconcile_days") && e.contains("0-30"), "{e}");
+    assert_eq!(slack.max_in_flight, 10_000);
+    fs::write(&path, "[slack]\nmax_in_flight = 0\n").unwrap();
+    let e = load_layers(&path, true, socket_env()).unwrap_err().to_string();
+    assert!(e.contains("slack.max_in_flight") && e.contains("1-1000000"), "{e}");
     fs::write(&path, "[discord]\n[slack]\n").unwrap();
     let both = env(&[
         ("STUDYBOT_DISCORD__TOKEN", "d"),

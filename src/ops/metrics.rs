@@ -16,6 +16,7 @@ pub const LESSON_LATENESS: &str = "studybot_lesson_lateness_seconds";
 pub const CHECKINS: &str = "studybot_checkins_total";
 pub const HANDLING: &str = "studybot_handling_seconds";
 pub const ACKS_LATE: &str = "studybot_acks_late_total";
+pub const TURNED_AWAY: &str = "studybot_requests_turned_away_total";
 pub const RATE_LIMITED: &str = "studybot_rate_limited_total";
 pub const RATE_LIMIT_WAIT: &str = "studybot_rate_limit_wait_seconds";
 pub const LEASE_HOLDER: &str = "studybot_lease_holder";
@@ -76,6 +77,12 @@ pub const METRICS: &[Metric] = &[
         kind: Kind::Counter,
         labels: "platform",
         help: "Interactions and events whose acknowledgement went out after the platform's 3 s deadline",
+    },
+    Metric {
+        name: TURNED_AWAY,
+        kind: Kind::Counter,
+        labels: "platform, kind",
+        help: "Requests turned away because slack.max_in_flight requests' work was in flight: events (answered 503, so Slack delivers them again), commands (a busy reply), interactions (503)",
     },
     Metric {
         name: RATE_LIMITED,
@@ -209,6 +216,9 @@ fn start_at_zero(platform: &'static str) {
     let _ = histogram!(RATE_LIMIT_WAIT, "platform" => platform);
     let _ = histogram!(WRITER_BATCH);
     counter!(ACKS_LATE, "platform" => platform).absolute(0);
+    for kind in ["event", "command", "interaction"] {
+        counter!(TURNED_AWAY, "platform" => platform, "kind" => kind).absolute(0);
+    }
     counter!(RATE_LIMITED, "platform" => platform).absolute(0);
     for class in ErrorClass::ALL {
         counter!(DB_ERRORS, "class" => class.label()).absolute(0);
@@ -260,6 +270,10 @@ pub fn ack(platform: &'static str, took: Duration) {
     if took > ACK_DEADLINE {
         counter!(ACKS_LATE, "platform" => platform).increment(1);
     }
+}
+
+pub fn turned_away(platform: &'static str, kind: &'static str) {
+    counter!(TURNED_AWAY, "platform" => platform, "kind" => kind).increment(1);
 }
 
 pub fn rate_limited(platform: &'static str) {

@@ -22,6 +22,13 @@ pub const ANSWER_WITHIN: Duration = Duration::from_millis(1800);
 /// the holding reply.
 pub async fn command(shared: &Arc<Shared>, event: SlackCommandEvent) -> SlackCommandEventResponse {
     let received = Instant::now();
+    let Some(place) = shared.admission.admit("command") else {
+        let busy =
+            "⏳ studybot is very busy right now and did not take this in. Please try again in a minute.";
+        let reply = render::render(&Message::text(busy)).remove(0);
+        return SlackCommandEventResponse::new(reply.content())
+            .with_response_type(SlackMessageResponseType::Ephemeral);
+    };
     let (tx, rx) = oneshot::channel();
     let task = Arc::clone(shared);
     let url = event.response_url.clone();
@@ -38,6 +45,7 @@ pub async fn command(shared: &Arc<Shared>, event: SlackCommandEvent) -> SlackCom
             let parts = command_parts(&task, handled, &user, &late_url);
             respond(&task, &late_url, parts, true).await;
         }
+        drop(place);
     });
     let mut private = match tokio::time::timeout(ANSWER_WITHIN, rx).await {
         Ok(Ok((handled, user))) => command_parts(shared, handled, &user, &url),

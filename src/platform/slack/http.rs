@@ -87,10 +87,11 @@ async fn events(State(http): State<Http>, body: Bytes) -> Response {
         Ok(SlackPushEvent::UrlVerification(v)) => {
             axum::Json(serde_json::json!({ "challenge": v.challenge })).into_response()
         }
-        Ok(SlackPushEvent::EventCallback(event)) => {
-            runtime::push(&http.shared, event).await;
-            StatusCode::OK.into_response()
-        }
+        Ok(SlackPushEvent::EventCallback(event)) => match runtime::push(&http.shared, event).await {
+            Ok(()) => StatusCode::OK.into_response(),
+            // Slack delivers it again (with X-Slack-Retry-Num), up to three times.
+            Err(_) => StatusCode::SERVICE_UNAVAILABLE.into_response(),
+        },
         Ok(SlackPushEvent::AppRateLimited(_)) => StatusCode::OK.into_response(),
         Err(e) => bad_request("event", &e),
     }
@@ -114,12 +115,10 @@ async fn interactions(State(http): State<Http>, body: Bytes) -> Response {
             serde_json::from_str::<SlackInteractionEvent>(&form.payload).map_err(|e| e.to_string())
         });
     match parsed {
-        Ok(event) => {
-            // Acknowledged at once; the answer follows through the response_url.
-            let shared = Arc::clone(&http.shared);
-            shared.tasks.clone().spawn(async move { runtime::interaction(&shared, event).await });
-            StatusCode::OK.into_response()
-        }
+        Ok(event) => match runtime::take_interaction(&http.shared, event) {
+            Ok(()) => StatusCode::OK.into_response(),
+            Err(_) => StatusCode::SERVICE_UNAVAILABLE.into_response(),
+        },
         Err(e) => bad_request("interaction", &e),
     }
 }

@@ -4,6 +4,7 @@
 //! through the console's grammar), the coach decides, and its messages are rendered in Block Kit.
 
 mod admins;
+mod admission;
 mod answer;
 mod checkmarks;
 mod delivery;
@@ -54,7 +55,7 @@ impl Slack {
     ) -> anyhow::Result<Slack> {
         let token = config.bot_token.as_ref().context("no Slack bot token")?;
         let api = SlackApi::new(&config.api_url, token.expose())?;
-        let shared = Arc::new(Shared::connect(api, coach, clock, config.admins.clone()).await?);
+        let shared = Arc::new(Shared::connect(api, coach, clock, config).await?);
         let (socket, http) = match config.mode {
             SlackMode::Socket => {
                 let app_token = config.app_token.as_ref().context("no Slack app-level token")?;

@@ -8,6 +8,7 @@ use slack_morphism::prelude::*;
 use tokio_util::task::TaskTracker;
 
 use super::admins::Admins;
+use super::admission::{Admission, Busy};
 use super::answer;
 use super::delivery::{SlackApi, SlackDelivery};
 use super::events;
@@ -23,6 +24,8 @@ pub struct Shared {
     pub api: SlackApi,
     pub delivery: Arc<Paced<SlackDelivery>>,
     pub admins: Admins,
+    /// Places for requests' work in flight (`slack.max_in_flight`).
+    pub admission: Admission,
     /// The bot's own user id: its ✅ under each post is no checkpoint.
     pub bot_user: String,
     /// Every task an event starts (its work, its late answer, its public replies): shutdown
@@ -37,7 +40,7 @@ impl Shared {
         api: SlackApi,
         coach: Coach,
         clock: Arc<dyn Clock>,
-        admins: Vec<String>,
+        config: &crate::config::SlackConfig,
     ) -> anyhow::Result<Shared> {
         let session = api.client.open_session(&api.token);
         let me = match session.auth_test().await {
@@ -55,7 +58,8 @@ impl Shared {
             Arc::new(Paced::new(SlackDelivery::new(api.clone()), Limits::slack()).on_platform("slack"));
         let bot_user = me.user_id.to_string();
         let tasks = TaskTracker::new();
-        Ok(Shared { coach, clock, api, delivery, admins: Admins::new(admins), bot_user, tasks })
+        let (admins, admission) = (Admins::new(config.admins.clone()), Admission::new(config.max_in_flight));
+        Ok(Shared { coach, clock, api, delivery, admins, admission, bot_user, tasks })
     }
 }
 
@@ -94,7 +98,9 @@ pub async fn socket_mode(
         .with_interaction_events(on_interaction)
         .with_push_events(on_push);
     let environment = Arc::new(
-        SlackClientEventsListenerEnvironment::new(Arc::clone(&shared.api.client)).with_user_state(shared),
+        SlackClientEventsListenerEnvironment::new(Arc::clone(&shared.api.client))
+            .with_error_handler(on_error)
+            .with_user_state(shared),
     );
     // One connection: two would deliver every event twice (dedupe would catch it, at a cost).
     let config = SlackClientSocketModeConfig::new().with_max_connections_count(1);
@@ -131,13 +137,38 @@ async fn on_interaction(
     states: SlackClientEventsUserState,
 ) -> UserCallbackResult<()> {
     let shared = state(&states).await;
-    // Acknowledged at once; the answer follows through the response_url.
-    shared.tasks.clone().spawn(async move { interaction(&shared, event).await });
+    take_interaction(&shared, event)?;
     Ok(())
 }
 
-/// A button press, in either mode.
-pub async fn interaction(shared: &Arc<Shared>, event: SlackInteractionEvent) {
+/// A callback's error: the envelope is left unacknowledged, so Slack delivers it again. A request
+/// turned away ([`Busy`]) is logged by the admission, once a minute.
+fn on_error(
+    error: Box<dyn std::error::Error + Send + Sync>,
+    _client: Arc<SlackHyperClient>,
+    _states: SlackClientEventsUserState,
+) -> axum::http::StatusCode {
+    if error.is::<Busy>() {
+        return axum::http::StatusCode::SERVICE_UNAVAILABLE;
+    }
+    tracing::error!(error = %error, "Slack Socket Mode callback failed");
+    axum::http::StatusCode::BAD_REQUEST
+}
+
+/// A button press, in either mode: acknowledged at once, its answer following through the
+/// response_url; or turned away when too much work is in flight.
+pub fn take_interaction(shared: &Arc<Shared>, event: SlackInteractionEvent) -> Result<(), Busy> {
+    let place = shared.admission.admit("interaction").ok_or(Busy)?;
+    let task = Arc::clone(shared);
+    shared.tasks.spawn(async move {
+        interaction(&task, event).await;
+        drop(place);
+    });
+    Ok(())
+}
+
+/// What a button press does, in either mode.
+async fn interaction(shared: &Arc<Shared>, event: SlackInteractionEvent) {
     let SlackInteractionEvent::BlockActions(actions) = event else { return };
     let Some(user) = &actions.user else { return };
     let actor = shared.admins.actor(&shared.api, user.id.as_ref()).await;
@@ -157,7 +188,7 @@ async fn on_push(
     states: SlackClientEventsUserState,
 ) -> UserCallbackResult<()> {
     let shared = state(&states).await;
-    push(&shared, event).await;
+    push(&shared, event).await?;
     Ok(())
 }
 
@@ -165,14 +196,19 @@ async fn on_push(
 /// before that makes Slack deliver it again; work that takes longer (a busy database) goes on
 /// after an acknowledgement within Slack's 3 s, since a late one only brings a retry, and the
 /// reconciliation at startup covers a crash in between.
-pub async fn push(shared: &Arc<Shared>, event: SlackPushEventCallback) {
+pub async fn push(shared: &Arc<Shared>, event: SlackPushEventCallback) -> Result<(), Busy> {
     let received = std::time::Instant::now();
+    let place = shared.admission.admit("event").ok_or(Busy)?;
     let task = Arc::clone(shared);
-    let work = shared.tasks.spawn(async move { reaction(&task, event).await });
+    let work = shared.tasks.spawn(async move {
+        reaction(&task, event).await;
+        drop(place);
+    });
     if tokio::time::timeout(answer::ANSWER_WITHIN, work).await.is_err() {
         tracing::debug!("a slow reaction event is acknowledged before it is stored");
     }
     crate::ops::metrics::ack("slack", received.elapsed());
+    Ok(())
 }
 
 async fn reaction(shared: &Shared, event: SlackPushEventCallback) {
