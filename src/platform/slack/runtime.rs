@@ -195,7 +195,9 @@ async fn on_push(
 /// A reaction event, in either mode. It is usually stored before the acknowledgement, so a crash
 /// before that makes Slack deliver it again; work that takes longer (a busy database) goes on
 /// after an acknowledgement within Slack's 3 s, since a late one only brings a retry, and the
-/// reconciliation at startup covers a crash in between.
+/// reconciliation at startup covers a crash in between. With `slack.max_in_flight` requests'
+/// work already in flight it is turned away ([`Busy`]) and must not be acknowledged, so that
+/// Slack delivers it again.
 pub async fn push(shared: &Arc<Shared>, event: SlackPushEventCallback) -> Result<(), Busy> {
     let received = std::time::Instant::now();
     let place = shared.admission.admit("event").ok_or(Busy)?;
