@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use support::readback::{Readback, forget_post_confirmation, lock_database};
 use support::slack_bot::{
-    FakeSlack, Mode, STEP, SlackBot, SlackUser, member, message_text, organizer, running, setup_text,
+    FakeSlack, Mode, STEP, SlackBot, SlackUser, member, message_text, organizer, running, running_with,
 };
 
 #[tokio::test(flavor = "multi_thread")]
@@ -437,11 +437,7 @@ async fn a_reaction_other_than_a_check_mark_asks_slack_nothing() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn past_max_in_flight_an_event_gets_503_and_counts_once_when_slack_delivers_it_again() {
-    let mut h =
-        SlackBot::new("2026-12-01T08:59:00Z", 30.0, Mode::Http).await.with_slack_config("max_in_flight = 2");
-    h.start().await;
-    let reply = h.ask(&organizer(), &setup_text("2026-12-01")).await;
-    assert!(reply.contains("Lakehouse"), "{reply}");
+    let h = running_with("2026-12-01T08:59:00Z", "2026-12-01", Mode::Http, "max_in_flight = 2").await;
     let ts = h.wait_lesson(1).await["ts"].as_str().unwrap().to_string();
     // users.info slower than Slack's 3 s: a ✅ from a member not seen yet stays in flight after
     // its acknowledgement, until users.info answers.
@@ -498,12 +494,7 @@ async fn past_max_in_flight_an_event_gets_503_and_counts_once_when_slack_deliver
 
 #[tokio::test(flavor = "multi_thread")]
 async fn in_socket_mode_an_event_past_max_in_flight_is_left_unacknowledged_for_slack_to_send_again() {
-    let mut h = SlackBot::new("2026-12-01T08:59:00Z", 30.0, Mode::Socket)
-        .await
-        .with_slack_config("max_in_flight = 1");
-    h.start().await;
-    let reply = h.ask(&organizer(), &setup_text("2026-12-01")).await;
-    assert!(reply.contains("Lakehouse"), "{reply}");
+    let h = running_with("2026-12-01T08:59:00Z", "2026-12-01", Mode::Socket, "max_in_flight = 1").await;
     let ts = h.wait_lesson(1).await["ts"].as_str().unwrap().to_string();
     h.fake.delay_method("users.info", Duration::from_secs(4));
     let (nora, omar) = (member("U0NORA", "Nora"), member("U0OMAR", "Omar"));

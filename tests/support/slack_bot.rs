@@ -379,7 +379,12 @@ pub fn setup_text(start: &str) -> String {
 
 /// A bot on a fresh fake with a cohort set up by the organizer, starting `start`.
 pub async fn running(origin: &str, start: &str, mode: Mode) -> SlackBot {
-    let mut h = SlackBot::new(origin, 30.0, mode).await;
+    running_with(origin, start, mode, "").await
+}
+
+/// [`running`], with `slack_config` lines appended to the `[slack]` section first.
+pub async fn running_with(origin: &str, start: &str, mode: Mode, slack_config: &str) -> SlackBot {
+    let mut h = SlackBot::new(origin, 30.0, mode).await.with_slack_config(slack_config);
     h.start().await;
     let reply = h.ask(&organizer(), &setup_text(start)).await;
     assert!(reply.contains(CURRICULUM) || reply.contains("Lakehouse"), "{reply}");
